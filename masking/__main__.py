@@ -1,0 +1,5 @@
+"""``python -m masking`` runs the exportguard command."""
+
+from masking.cli import main
+
+main()

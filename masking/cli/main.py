@@ -1,0 +1,106 @@
+"""Argument parsing, dispatch, and the one place where errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn
+
+from masking import __version__
+from masking.errors import ExportGuardError, UsageError
+from masking.home import resolve_home
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every command receives besides its own arguments."""
+
+    home: Path
+    debug: bool
+    json: bool
+
+
+Command = Callable[[argparse.Namespace, Context], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (exit 2) instead of a usage dump."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _json_flag() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--json", action="store_true", help="print exactly one JSON object on stdout")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from masking.cli import scan
+
+    parser = _Parser(
+        prog="exportguard",
+        description="ExportGuard (数据外发卫士): protect, watermark and audit customer spreadsheets "
+        "before they leave the building.",
+    )
+    parser.add_argument("--home", metavar="DIR", help="home folder (keystore, ledger, settings); "
+                        "default $EXPORTGUARD_HOME or the user data folder")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"exportguard {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    json_flag = _json_flag()
+    scan.register(commands, json_flag)
+    return parser
+
+
+def _wants_json(argv: Sequence[str]) -> bool:
+    return "--json" in argv
+
+
+def _fail(error: ExportGuardError | Exception, code: int, as_json: bool) -> int:
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
+    print(f"exportguard: error: {message}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": {"exit_code": code, "message": message}}, ensure_ascii=False))
+    return code
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (never raises for expected failures)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    as_json = _wants_json(args_list)
+    debug = "--debug" in args_list
+    try:
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+        context = Context(home=resolve_home(args.home), debug=args.debug, json=getattr(args, "json", False))
+        handler: Command = args.handler
+        return handler(args, context)
+    except ExportGuardError as error:
+        if debug:
+            traceback.print_exc()
+        return _fail(error, error.exit_code, as_json)
+    except KeyboardInterrupt:
+        print("exportguard: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as error:  # the last resort: an internal error is still one line
+        if debug:
+            traceback.print_exc()
+        return _fail(
+            RuntimeError(f"internal error ({type(error).__name__}); run again with --debug for details"),
+            1,
+            as_json,
+        )
+
+
+def main() -> NoReturn:
+    sys.exit(run())

@@ -1,0 +1,357 @@
+"""The audit ledger: one tamper-evident record per export, decrypt, approval and key event.
+
+Records live in SQLite in the home folder. Each record carries the SHA-256 of the record before it
+(a hash chain per workstation) and an HMAC of its own hash under the ledger key, so editing,
+deleting, reordering or inserting a record is found by :meth:`Ledger.verify`, and a record cannot be
+re-forged without the key. A MAC'd head (last sequence number and hash) catches a truncated tail.
+Records never hold cell values in clear: callers pass structure (headers, kinds, actions, counts),
+hashes and keyed fingerprints only.
+
+A central ledger at the security office imports the records of many workstations
+(:meth:`Ledger.import_records`); each workstation's chain stays verifiable there on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import socket
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from masking.crypto import hmac_sha256
+from masking.errors import InputError, OutputError
+
+GENESIS = "0" * 64
+EVENTS = frozenset({"export", "decrypt", "approval", "key", "import"})
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS entries (
+    workstation TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    time TEXT NOT NULL,
+    body TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    PRIMARY KEY (workstation, seq)
+);
+CREATE TABLE IF NOT EXISTS heads (
+    workstation TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, mac TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
+BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
+BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only'); END;
+"""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    workstation: str
+    seq: int
+    event: str
+    time: str
+    body: Mapping[str, Any]
+    prev_hash: str
+    hash: str
+    mac: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workstation": self.workstation,
+            "seq": self.seq,
+            "event": self.event,
+            "time": self.time,
+            "body": dict(self.body),
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+            "mac": self.mac,
+        }
+
+
+@dataclass(frozen=True)
+class LedgerProblem:
+    workstation: str
+    seq: int
+    problem: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    entries: int
+    problems: tuple[LedgerProblem, ...]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    added: int
+    already_present: int
+    workstations: tuple[str, ...]
+
+
+def canonical(data: Mapping[str, Any]) -> bytes:
+    """The bytes that are hashed: sorted keys, no whitespace, UTF-8."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def record_hash(workstation: str, seq: int, event: str, time: str, body: Mapping[str, Any], prev: str) -> str:  # noqa: PLR0917 (the record's fields, in their order)
+    payload = {"workstation": workstation, "seq": seq, "event": event, "time": time, "body": body, "prev": prev}
+    return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Ledger:
+    """An append-only, hash-chained, MAC'd SQLite ledger.
+
+    ``mac_key`` is the ledger sub-key of the organisation master (so the security office, holding the
+    same master, can verify imported records); ``clock`` is injectable for tests.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        mac_key: bytes,
+        *,
+        clock: Callable[[], dt.datetime] = _utc_now,
+    ) -> None:
+        if len(mac_key) < 16:
+            raise ValueError("the ledger key must be at least 16 bytes")
+        self.path = path
+        self._mac_key = mac_key
+        self._clock = clock
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with closing(sqlite3.connect(path)) as db:
+                db.executescript(_SCHEMA)
+            with self._connect() as db:
+                row = db.execute("SELECT value FROM meta WHERE name = 'workstation'").fetchone()
+                if row is None:
+                    workstation = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
+                    db.execute("INSERT INTO meta (name, value) VALUES ('workstation', ?)", (workstation,))
+                else:
+                    workstation = row[0]
+        except sqlite3.DatabaseError as error:
+            raise InputError(f"{path}: not a readable audit ledger ({error})") from None
+        self.workstation: str = workstation
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        with closing(sqlite3.connect(self.path, isolation_level=None, timeout=30)) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _mac(self, digest: str) -> str:
+        return hmac_sha256(self._mac_key, bytes.fromhex(digest)).hex()
+
+    def _head_mac(self, workstation: str, seq: int, digest: str) -> str:
+        return hmac_sha256(self._mac_key, canonical({"head": workstation, "seq": seq, "hash": digest})).hex()
+
+    def append(self, event: str, body: Mapping[str, Any]) -> LedgerEntry:
+        """Append one record for this workstation and return it."""
+        if event not in EVENTS:
+            raise ValueError(f"unknown ledger event {event!r}")
+        body = json.loads(canonical(body))  # a plain, JSON-safe copy: what is stored is what is hashed
+        time = self._clock().astimezone(dt.UTC).isoformat(timespec="seconds")
+        try:
+            with self._connect() as db:
+                last = db.execute(
+                    "SELECT seq, hash FROM entries WHERE workstation = ? ORDER BY seq DESC LIMIT 1",
+                    (self.workstation,),
+                ).fetchone()
+                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                digest = record_hash(self.workstation, seq, event, time, body, prev)
+                entry = LedgerEntry(self.workstation, seq, event, time, body, prev, digest, self._mac(digest))
+                self._insert(db, entry)
+                self._set_head(db, entry)
+        except sqlite3.DatabaseError as error:
+            raise OutputError(f"{self.path}: cannot write the audit ledger ({error})") from None
+        return entry
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, entry: LedgerEntry) -> None:
+        db.execute(
+            "INSERT INTO entries (workstation, seq, event, time, body, prev_hash, hash, mac)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.workstation,
+                entry.seq,
+                entry.event,
+                entry.time,
+                canonical(entry.body).decode(),
+                entry.prev_hash,
+                entry.hash,
+                entry.mac,
+            ),
+        )
+
+    def _set_head(self, db: sqlite3.Connection, entry: LedgerEntry) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO heads (workstation, seq, hash, mac) VALUES (?, ?, ?, ?)",
+            (entry.workstation, entry.seq, entry.hash, self._head_mac(entry.workstation, entry.seq, entry.hash)),
+        )
+
+    def entries(self, event: str | None = None) -> list[LedgerEntry]:
+        """Every record (all workstations), oldest first within each workstation."""
+        query = "SELECT workstation, seq, event, time, body, prev_hash, hash, mac FROM entries"
+        params: tuple[str, ...] = ()
+        if event:
+            query += " WHERE event = ?"
+            params = (event,)
+        with self._connect() as db:
+            rows = db.execute(query + " ORDER BY time, workstation, seq", params).fetchall()
+        return [self._entry(row) for row in rows]
+
+    @staticmethod
+    def _entry(row: tuple[Any, ...]) -> LedgerEntry:
+        try:
+            body = json.loads(row[4])
+        except (TypeError, ValueError):
+            body = {"_unreadable": True}
+        return LedgerEntry(row[0], row[1], row[2], row[3], body, row[5], row[6], row[7])
+
+    def verify(self) -> VerifyReport:
+        """Check every chain: contiguous sequence, links, hashes, MACs and the head."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT workstation, seq, event, time, body, prev_hash, hash, mac FROM entries"
+                " ORDER BY workstation, rowid"
+            ).fetchall()
+            heads = {r[0]: r[1:] for r in db.execute("SELECT workstation, seq, hash, mac FROM heads")}
+        problems: list[LedgerProblem] = []
+        chains: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            chains.setdefault(row[0], []).append(row)
+        for workstation, chain in chains.items():
+            problems.extend(self._verify_chain(workstation, chain, heads.get(workstation)))
+        for workstation in heads.keys() - chains.keys():
+            problems.append(LedgerProblem(workstation, 0, "every record of this workstation was deleted"))
+        return VerifyReport(not problems, len(rows), tuple(problems))
+
+    def _verify_chain(
+        self, workstation: str, chain: list[tuple[Any, ...]], head: tuple[Any, ...] | None
+    ) -> Iterator[LedgerProblem]:
+        prev_hash, expected_seq = GENESIS, 1
+        for row in chain:
+            _, seq, event, time, body_text, stored_prev, stored_hash, stored_mac = row
+            if seq != expected_seq:
+                if seq > expected_seq:
+                    missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
+                    yield LedgerProblem(workstation, seq, f"record(s) {missing} before this one were deleted")
+                else:
+                    yield LedgerProblem(workstation, seq, "record out of order (reordered or inserted)")
+            try:
+                body = json.loads(body_text)
+            except (TypeError, ValueError):
+                yield LedgerProblem(workstation, seq, "record body is not readable (edited)")
+                prev_hash, expected_seq = stored_hash, seq + 1
+                continue
+            if record_hash(workstation, seq, event, time, body, stored_prev) != stored_hash:
+                yield LedgerProblem(workstation, seq, "record contents do not match its hash (edited)")
+            elif not hmac.compare_digest(self._mac(stored_hash), stored_mac):
+                yield LedgerProblem(workstation, seq, "record not authenticated by the ledger key (forged)")
+            if stored_prev != prev_hash:
+                yield LedgerProblem(
+                    workstation, seq, "record does not follow the one before it (inserted, reordered or deleted)"
+                )
+            prev_hash, expected_seq = stored_hash, max(expected_seq, seq) + 1
+        if head is None:
+            yield LedgerProblem(workstation, chain[-1][1], "the ledger head is missing (edited)")
+            return
+        head_seq, head_hash, head_mac = head
+        if not hmac.compare_digest(self._head_mac(workstation, head_seq, head_hash), head_mac):
+            yield LedgerProblem(workstation, head_seq, "the ledger head is not authenticated (edited)")
+        elif head_seq > chain[-1][1]:
+            yield LedgerProblem(workstation, chain[-1][1] + 1, f"records {chain[-1][1] + 1}-{head_seq} were deleted")
+        elif head_seq != chain[-1][1] or head_hash != chain[-1][6]:
+            yield LedgerProblem(workstation, chain[-1][1], "records after the authenticated head (inserted)")
+
+    def export_records(self, out: Path) -> int:
+        """Write every record as JSON lines (for the central ledger); return how many."""
+        entries = self.entries()
+        try:
+            with out.open("x", encoding="utf-8") as stream:
+                for entry in sorted(entries, key=lambda e: (e.workstation, e.seq)):
+                    stream.write(json.dumps(entry.to_json(), ensure_ascii=False, sort_keys=True) + "\n")
+        except FileExistsError:
+            raise OutputError(f"{out}: already exists") from None
+        except OSError as error:
+            raise OutputError(f"{out}: cannot write ({error.strerror})") from None
+        return len(entries)
+
+    def import_records(self, source: Path) -> ImportResult:
+        """Add another ledger's exported records, keeping each workstation's chain verifiable.
+
+        Records already present (same workstation, seq and hash) are skipped, so re-importing is
+        harmless; a record that conflicts with one already present, or whose MAC or chain link is
+        wrong, refuses the whole import.
+        """
+        try:
+            lines = source.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{source}: cannot read ledger export ({error})") from None
+        incoming: list[LedgerEntry] = []
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+                entry = LedgerEntry(
+                    str(data["workstation"]), int(data["seq"]), str(data["event"]), str(data["time"]),
+                    dict(data["body"]), str(data["prev_hash"]), str(data["hash"]), str(data["mac"]),
+                )
+            except (ValueError, KeyError, TypeError):
+                raise InputError(f"{source}: line {number} is not a ledger record") from None
+            digest = record_hash(entry.workstation, entry.seq, entry.event, entry.time, entry.body, entry.prev_hash)
+            if digest != entry.hash or not hmac.compare_digest(self._mac(digest), entry.mac):
+                raise InputError(f"{source}: record {entry.workstation}#{entry.seq} fails its hash or MAC")
+            incoming.append(entry)
+        incoming.sort(key=lambda e: (e.workstation, e.seq))
+        added = present = 0
+        try:
+            with self._connect() as db:
+                for entry in incoming:
+                    row = db.execute(
+                        "SELECT hash FROM entries WHERE workstation = ? AND seq = ?", (entry.workstation, entry.seq)
+                    ).fetchone()
+                    if row is not None:
+                        if row[0] != entry.hash:
+                            raise InputError(
+                                f"{source}: record {entry.workstation}#{entry.seq} conflicts with the ledger"
+                            )
+                        present += 1
+                        continue
+                    last = db.execute(
+                        "SELECT seq, hash FROM entries WHERE workstation = ? ORDER BY seq DESC LIMIT 1",
+                        (entry.workstation,),
+                    ).fetchone()
+                    expected = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                    if (entry.seq, entry.prev_hash) != expected:
+                        raise InputError(
+                            f"{source}: record {entry.workstation}#{entry.seq} does not continue its chain"
+                        )
+                    self._insert(db, entry)
+                    self._set_head(db, entry)
+                    added += 1
+        except sqlite3.DatabaseError as error:
+            raise OutputError(f"{self.path}: cannot write the audit ledger ({error})") from None
+        return ImportResult(added, present, tuple(sorted({e.workstation for e in incoming})))
