@@ -42,11 +42,13 @@ CREATE TABLE IF NOT EXISTS entries (
     body TEXT NOT NULL,
     prev_hash TEXT NOT NULL,
     hash TEXT NOT NULL,
+    key_id TEXT NOT NULL,
     mac TEXT NOT NULL,
     PRIMARY KEY (workstation, seq)
 );
 CREATE TABLE IF NOT EXISTS heads (
-    workstation TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, mac TEXT NOT NULL
+    workstation TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash TEXT NOT NULL, key_id TEXT NOT NULL,
+    mac TEXT NOT NULL
 );
 CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
 BEGIN SELECT RAISE(ABORT, 'the audit ledger is append-only'); END;
@@ -64,6 +66,7 @@ class LedgerEntry:
     body: Mapping[str, Any]
     prev_hash: str
     hash: str
+    key_id: str
     mac: str
 
     def to_json(self) -> dict[str, Any]:
@@ -75,6 +78,7 @@ class LedgerEntry:
             "body": dict(self.body),
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "key_id": self.key_id,
             "mac": self.mac,
         }
 
@@ -117,21 +121,27 @@ def _utc_now() -> dt.datetime:
 class Ledger:
     """An append-only, hash-chained, MAC'd SQLite ledger.
 
-    ``mac_key`` is the ledger sub-key of the organisation master (so the security office, holding the
-    same master, can verify imported records); ``clock`` is injectable for tests.
+    ``mac_keys`` maps key ids to ledger sub-keys of the organisation's masters (so the security office,
+    holding the same masters, can verify imported records); new records are MAC'd under
+    ``active_key`` and name it, and records made before a key rotation still verify under their own
+    key. ``clock`` is injectable for tests.
     """
 
     def __init__(
         self,
         path: Path,
-        mac_key: bytes,
+        mac_keys: Mapping[str, bytes],
+        active_key: str,
         *,
         clock: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
-        if len(mac_key) < 16:
-            raise ValueError("the ledger key must be at least 16 bytes")
+        if active_key not in mac_keys:
+            raise ValueError("the active ledger key must be one of the MAC keys")
+        if any(len(key) < 16 for key in mac_keys.values()):
+            raise ValueError("a ledger key must be at least 16 bytes")
         self.path = path
-        self._mac_key = mac_key
+        self._mac_keys = dict(mac_keys)
+        self._active = active_key
         self._clock = clock
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -160,11 +170,19 @@ class Ledger:
                 raise
             db.execute("COMMIT")
 
-    def _mac(self, digest: str) -> str:
-        return hmac_sha256(self._mac_key, bytes.fromhex(digest)).hex()
+    def _mac(self, key_id: str, digest: str) -> str | None:
+        key = self._mac_keys.get(key_id)
+        return None if key is None else hmac_sha256(key, bytes.fromhex(digest)).hex()
 
-    def _head_mac(self, workstation: str, seq: int, digest: str) -> str:
-        return hmac_sha256(self._mac_key, canonical({"head": workstation, "seq": seq, "hash": digest})).hex()
+    def _mac_ok(self, key_id: str, digest: str, mac: str) -> bool:
+        expected = self._mac(key_id, digest)
+        return expected is not None and hmac.compare_digest(expected, mac)
+
+    def _head_mac(self, key_id: str, workstation: str, seq: int, digest: str) -> str | None:
+        key = self._mac_keys.get(key_id)
+        if key is None:
+            return None
+        return hmac_sha256(key, canonical({"head": workstation, "seq": seq, "hash": digest})).hex()
 
     def append(self, event: str, body: Mapping[str, Any]) -> LedgerEntry:
         """Append one record for this workstation and return it."""
@@ -180,7 +198,8 @@ class Ledger:
                 ).fetchone()
                 seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
                 digest = record_hash(self.workstation, seq, event, time, body, prev)
-                entry = LedgerEntry(self.workstation, seq, event, time, body, prev, digest, self._mac(digest))
+                mac = self._mac(self._active, digest) or ""
+                entry = LedgerEntry(self.workstation, seq, event, time, body, prev, digest, self._active, mac)
                 self._insert(db, entry)
                 self._set_head(db, entry)
         except sqlite3.DatabaseError as error:
@@ -190,8 +209,8 @@ class Ledger:
     @staticmethod
     def _insert(db: sqlite3.Connection, entry: LedgerEntry) -> None:
         db.execute(
-            "INSERT INTO entries (workstation, seq, event, time, body, prev_hash, hash, mac)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries (workstation, seq, event, time, body, prev_hash, hash, key_id, mac)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 entry.workstation,
                 entry.seq,
@@ -200,19 +219,21 @@ class Ledger:
                 canonical(entry.body).decode(),
                 entry.prev_hash,
                 entry.hash,
+                entry.key_id,
                 entry.mac,
             ),
         )
 
     def _set_head(self, db: sqlite3.Connection, entry: LedgerEntry) -> None:
+        mac = self._head_mac(self._active, entry.workstation, entry.seq, entry.hash) or ""
         db.execute(
-            "INSERT OR REPLACE INTO heads (workstation, seq, hash, mac) VALUES (?, ?, ?, ?)",
-            (entry.workstation, entry.seq, entry.hash, self._head_mac(entry.workstation, entry.seq, entry.hash)),
+            "INSERT OR REPLACE INTO heads (workstation, seq, hash, key_id, mac) VALUES (?, ?, ?, ?, ?)",
+            (entry.workstation, entry.seq, entry.hash, self._active, mac),
         )
 
     def entries(self, event: str | None = None) -> list[LedgerEntry]:
         """Every record (all workstations), oldest first within each workstation."""
-        query = "SELECT workstation, seq, event, time, body, prev_hash, hash, mac FROM entries"
+        query = "SELECT workstation, seq, event, time, body, prev_hash, hash, key_id, mac FROM entries"
         params: tuple[str, ...] = ()
         if event:
             query += " WHERE event = ?"
@@ -227,16 +248,16 @@ class Ledger:
             body = json.loads(row[4])
         except (TypeError, ValueError):
             body = {"_unreadable": True}
-        return LedgerEntry(row[0], row[1], row[2], row[3], body, row[5], row[6], row[7])
+        return LedgerEntry(row[0], row[1], row[2], row[3], body, row[5], row[6], row[7], row[8])
 
     def verify(self) -> VerifyReport:
         """Check every chain: contiguous sequence, links, hashes, MACs and the head."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT workstation, seq, event, time, body, prev_hash, hash, mac FROM entries"
+                "SELECT workstation, seq, event, time, body, prev_hash, hash, key_id, mac FROM entries"
                 " ORDER BY workstation, rowid"
             ).fetchall()
-            heads = {r[0]: r[1:] for r in db.execute("SELECT workstation, seq, hash, mac FROM heads")}
+            heads = {r[0]: r[1:] for r in db.execute("SELECT workstation, seq, hash, key_id, mac FROM heads")}
         problems: list[LedgerProblem] = []
         chains: dict[str, list[tuple[Any, ...]]] = {}
         for row in rows:
@@ -252,23 +273,17 @@ class Ledger:
     ) -> Iterator[LedgerProblem]:
         prev_hash, expected_seq = GENESIS, 1
         for row in chain:
-            _, seq, event, time, body_text, stored_prev, stored_hash, stored_mac = row
+            _, seq, event, time, body_text, stored_prev, stored_hash, key_id, stored_mac = row
             if seq != expected_seq:
                 if seq > expected_seq:
                     missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
                     yield LedgerProblem(workstation, seq, f"record(s) {missing} before this one were deleted")
                 else:
                     yield LedgerProblem(workstation, seq, "record out of order (reordered or inserted)")
-            try:
-                body = json.loads(body_text)
-            except (TypeError, ValueError):
-                yield LedgerProblem(workstation, seq, "record body is not readable (edited)")
-                prev_hash, expected_seq = stored_hash, seq + 1
-                continue
-            if record_hash(workstation, seq, event, time, body, stored_prev) != stored_hash:
-                yield LedgerProblem(workstation, seq, "record contents do not match its hash (edited)")
-            elif not hmac.compare_digest(self._mac(stored_hash), stored_mac):
-                yield LedgerProblem(workstation, seq, "record not authenticated by the ledger key (forged)")
+            problem = self._record_problem(workstation, seq, event, time, body_text, stored_prev, stored_hash,
+                                           key_id, stored_mac)
+            if problem:
+                yield LedgerProblem(workstation, seq, problem)
             if stored_prev != prev_hash:
                 yield LedgerProblem(
                     workstation, seq, "record does not follow the one before it (inserted, reordered or deleted)"
@@ -277,13 +292,30 @@ class Ledger:
         if head is None:
             yield LedgerProblem(workstation, chain[-1][1], "the ledger head is missing (edited)")
             return
-        head_seq, head_hash, head_mac = head
-        if not hmac.compare_digest(self._head_mac(workstation, head_seq, head_hash), head_mac):
+        head_seq, head_hash, head_key, head_mac = head
+        expected_head = self._head_mac(head_key, workstation, head_seq, head_hash)
+        if expected_head is None or not hmac.compare_digest(expected_head, head_mac):
             yield LedgerProblem(workstation, head_seq, "the ledger head is not authenticated (edited)")
         elif head_seq > chain[-1][1]:
             yield LedgerProblem(workstation, chain[-1][1] + 1, f"records {chain[-1][1] + 1}-{head_seq} were deleted")
         elif head_seq != chain[-1][1] or head_hash != chain[-1][6]:
             yield LedgerProblem(workstation, chain[-1][1], "records after the authenticated head (inserted)")
+
+    def _record_problem(  # noqa: PLR0917 (the stored columns of one record)
+        self, workstation: str, seq: int, event: str, time: str, body_text: str, prev: str, digest: str,
+        key_id: str, mac: str,
+    ) -> str | None:
+        try:
+            body = json.loads(body_text)
+        except (TypeError, ValueError):
+            return "record body is not readable (edited)"
+        if record_hash(workstation, seq, event, time, body, prev) != digest:
+            return "record contents do not match its hash (edited)"
+        if key_id not in self._mac_keys:
+            return f"record signed with key {key_id}, which is not in this keystore"
+        if not self._mac_ok(key_id, digest, mac):
+            return "record not authenticated by the ledger key (forged)"
+        return None
 
     def export_records(self, out: Path) -> int:
         """Write every record as JSON lines (for the central ledger); return how many."""
@@ -317,12 +349,13 @@ class Ledger:
                 data = json.loads(line)
                 entry = LedgerEntry(
                     str(data["workstation"]), int(data["seq"]), str(data["event"]), str(data["time"]),
-                    dict(data["body"]), str(data["prev_hash"]), str(data["hash"]), str(data["mac"]),
+                    dict(data["body"]), str(data["prev_hash"]), str(data["hash"]), str(data["key_id"]),
+                    str(data["mac"]),
                 )
             except (ValueError, KeyError, TypeError):
                 raise InputError(f"{source}: line {number} is not a ledger record") from None
             digest = record_hash(entry.workstation, entry.seq, entry.event, entry.time, entry.body, entry.prev_hash)
-            if digest != entry.hash or not hmac.compare_digest(self._mac(digest), entry.mac):
+            if digest != entry.hash or not self._mac_ok(entry.key_id, digest, entry.mac):
                 raise InputError(f"{source}: record {entry.workstation}#{entry.seq} fails its hash or MAC")
             incoming.append(entry)
         incoming.sort(key=lambda e: (e.workstation, e.seq))

@@ -23,7 +23,7 @@ def _clock() -> object:
 
 
 def _ledger(tmp_path: Path, name: str = "ledger.sqlite", key: bytes = KEY) -> Ledger:
-    return Ledger(tmp_path / name, key, clock=_clock())  # type: ignore[arg-type]
+    return Ledger(tmp_path / name, {"K1": key}, "K1", clock=_clock())  # type: ignore[arg-type]
 
 
 def _filled(tmp_path: Path, n: int = 5) -> Ledger:
@@ -60,7 +60,7 @@ def test_append_chains_and_verifies(tmp_path: Path) -> None:
 
 def test_reopening_keeps_workstation_and_chain(tmp_path: Path) -> None:
     first = _filled(tmp_path, 2)
-    again = Ledger(first.path, KEY)
+    again = Ledger(first.path, {"K1": KEY}, "K1")
     assert again.workstation == first.workstation
     assert again.append("key", {"action": "rotate"}).seq == 3
     assert again.verify().ok
@@ -143,8 +143,9 @@ def test_insert_is_named(tmp_path: Path) -> None:
     db.execute("UPDATE entries SET seq = seq + 1000 WHERE seq >= 3")
     db.execute("UPDATE entries SET seq = seq - 999 WHERE seq >= 1000")
     db.execute(
-        "INSERT INTO entries VALUES (?, 3, ?, ?, ?, ?, ?, ?)",
-        (ledger.workstation, fake.event, fake.time, json.dumps(dict(fake.body)), fake.prev_hash, fake.hash, fake.mac),
+        "INSERT INTO entries VALUES (?, 3, ?, ?, ?, ?, ?, ?, ?)",
+        (ledger.workstation, fake.event, fake.time, json.dumps(dict(fake.body)), fake.prev_hash, fake.hash,
+         fake.key_id, fake.mac),
     )
     db.close()
     seqs = _problem_seqs(ledger)
@@ -153,7 +154,7 @@ def test_insert_is_named(tmp_path: Path) -> None:
 
 def test_wrong_key_fails_every_record(tmp_path: Path) -> None:
     ledger = _filled(tmp_path, 3)
-    other = Ledger(ledger.path, b"x" * 32)
+    other = Ledger(ledger.path, {"K1": b"x" * 32}, "K1")
     assert {p.seq for p in other.verify().problems} >= {1, 2, 3}
 
 
@@ -210,11 +211,25 @@ def test_not_a_ledger_is_an_input_error(tmp_path: Path) -> None:
     bogus = tmp_path / "bogus.sqlite"
     bogus.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(InputError, match="not a readable audit ledger"):
-        Ledger(bogus, KEY)
+        Ledger(bogus, {"K1": KEY}, "K1")
 
 
 def test_rejects_short_keys_and_unknown_events(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="16 bytes"):
-        Ledger(tmp_path / "l.sqlite", b"short")
+        Ledger(tmp_path / "l.sqlite", {"K1": b"short"}, "K1")
+    with pytest.raises(ValueError, match="active"):
+        Ledger(tmp_path / "l.sqlite", {"K1": KEY}, "K2")
     with pytest.raises(ValueError, match="unknown ledger event"):
         _ledger(tmp_path).append("party", {})
+
+
+def test_records_survive_key_rotation(tmp_path: Path) -> None:
+    old = Ledger(tmp_path / "l.sqlite", {"K1": KEY}, "K1")
+    old.append("export", {"export_id": "before"})
+    rotated = Ledger(tmp_path / "l.sqlite", {"K1": KEY, "K2": b"n" * 32}, "K2")
+    rotated.append("export", {"export_id": "after"})
+    assert [e.key_id for e in rotated.entries()] == ["K1", "K2"]
+    assert rotated.verify().ok
+    forgetful = Ledger(tmp_path / "l.sqlite", {"K2": b"n" * 32}, "K2")
+    problems = forgetful.verify().problems
+    assert [(p.seq, "not in this keystore" in p.problem) for p in problems] == [(1, True)]
