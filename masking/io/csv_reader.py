@@ -1,0 +1,215 @@
+"""Streaming CSV reader for the files branch offices really get (UTF-8, GB18030, UTF-16, any of , ; tab |).
+
+Encoding: a BOM decides (UTF-8, UTF-16 LE/BE); else a 1 MiB leading sample that is valid UTF-8
+means UTF-8, otherwise GB18030 (a superset of GBK and GB2312). The file is decoded as it streams,
+so a bad byte far into the file is only found when reached: it raises ``InputError`` naming the byte
+offset and line, never mojibake. One clean fallback exists: while every byte so far was ASCII
+(identical in UTF-8 and GB18030), a later non-UTF-8 byte switches the rest of the file to GB18030.
+
+Values are ``str`` with the exact text (CSV has no types), an empty field is ``None``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from masking.errors import InputError
+from masking.io.limits import DEFAULT_LIMITS, Limits
+from masking.io.model import SheetInfo, Value
+
+CHUNK_BYTES = 1 << 20
+SAMPLE_BYTES = 1 << 20
+SNIFF_LINES = 50
+DELIMITERS = (",", "\t", ";", "|")
+
+
+@dataclass(frozen=True, slots=True)
+class CsvDialect:
+    """What sniffing decided: the codec to decode with and the field delimiter."""
+
+    encoding: str
+    delimiter: str
+
+
+def detect_encoding(sample: bytes, at_eof: bool) -> str:
+    """The codec for a file starting with ``sample`` (see the module docstring for the rules)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=at_eof)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8"
+
+
+class _Decoder:
+    """Incremental decoding that reports the byte offset of a bad byte and can leave UTF-8 cleanly."""
+
+    def __init__(self, encoding: str, label: str) -> None:
+        self.encoding = encoding
+        self._label = label
+        self._decoder = codecs.getincrementaldecoder(encoding)("strict")
+        self._consumed = 0  # bytes fully decoded so far
+        self._only_ascii = encoding == "utf-8"
+        self.lines_done = 0
+
+    def decode(self, data: bytes, final: bool = False) -> str:
+        pending = len(self._decoder.getstate()[0])
+        try:
+            text = self._decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            return self._recover(data, pending, exc, final)
+        self._note(text, len(data))
+        return text
+
+    def _note(self, text: str, fed: int) -> None:
+        self._consumed += fed
+        self.lines_done += text.count("\n")
+        if self._only_ascii and not text.isascii():
+            self._only_ascii = False
+
+    def _recover(self, data: bytes, pending: int, exc: UnicodeDecodeError, final: bool) -> str:
+        del data  # ``exc.object`` holds the undecoded bytes carried over plus ``data``
+        undecoded = bytes(exc.object)
+        offset = self._consumed - pending + exc.start
+        if self._only_ascii and undecoded[: exc.start].isascii():
+            self.encoding = "gb18030"
+            self._decoder = codecs.getincrementaldecoder("gb18030")("strict")
+            self._only_ascii = False
+            self._consumed -= pending  # those bytes are fed again
+            return self.decode(undecoded, final)
+        line = self.lines_done + 1 + undecoded[: exc.start].count(b"\n")
+        raise InputError(
+            f"{self._label}: not valid {self.encoding} text at byte {offset} (line {line}): "
+            "save the file again as UTF-8 or GB18030"
+        )
+
+
+def _lines(raw: BinaryIO, decoder: _Decoder, first: bytes, label: str, max_chars: int) -> Iterator[str]:
+    """Decoded lines, each keeping its line end, as the ``csv`` module wants them."""
+    carry = ""
+    data = first
+    while True:
+        at_eof = not data
+        text = carry + decoder.decode(data, final=at_eof)
+        pieces = text.split("\n")
+        carry = pieces.pop()
+        for piece in pieces:
+            yield piece + "\n"
+        if len(carry) > max_chars:
+            raise InputError(f"{label}: refused: a line longer than {max_chars} characters")
+        if at_eof:
+            break
+        data = raw.read(CHUNK_BYTES)
+    if carry:
+        yield carry
+
+
+def sniff_delimiter(lines: Iterable[str]) -> str:
+    """The delimiter that splits the first lines into the same number (> 1) of fields most often.
+
+    Quotes are honoured (each candidate parses the sample with the ``csv`` module). Ties go to
+    more fields, then to the order , tab ; |. A single-column file gets ",".
+    """
+    sample = list(lines)
+    best: tuple[float, int, int] = (0.0, 1, 0)
+    choice = ","
+    for rank, delimiter in enumerate(DELIMITERS):
+        try:
+            counts = [len(row) for row in csv.reader(sample, delimiter=delimiter, strict=False) if row]
+        except csv.Error:
+            continue
+        if not counts:
+            continue
+        mode = max(set(counts), key=lambda n: (counts.count(n), n))
+        if mode < 2:
+            continue
+        score = (counts.count(mode) / len(counts), mode, -rank)
+        if score > best:
+            best, choice = score, delimiter
+    return choice
+
+
+class CsvBook:
+    """A CSV file seen as a workbook with one sheet named after the file stem."""
+
+    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.path = path
+        self.label = path.name
+        self.limits = limits
+        self.sheets: tuple[SheetInfo, ...] = (SheetInfo(path.stem, 0),)
+        with self._open() as raw:
+            sample = raw.read(SAMPLE_BYTES)
+            at_eof = not raw.read(1)
+        if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise InputError(f"{self.label}: not a spreadsheet (binary data; expected .xlsx, .xlsm or .csv)")
+        encoding = detect_encoding(sample, at_eof)
+        if encoding == "gb18030":
+            try:
+                codecs.getincrementaldecoder("gb18030")("strict").decode(sample, final=at_eof)
+            except UnicodeDecodeError:
+                raise InputError(
+                    f"{self.label}: unknown text encoding (neither UTF-8 nor GB18030): save it again as UTF-8"
+                ) from None
+        head = []
+        with self._open() as raw:
+            decoder = _Decoder(encoding, self.label)
+            for line in _lines(raw, decoder, raw.read(CHUNK_BYTES), self.label, limits.max_row_chars):
+                head.append(line)
+                if len(head) >= SNIFF_LINES:
+                    break
+        self.dialect = CsvDialect(encoding, sniff_delimiter(head))
+
+    def _open(self) -> BinaryIO:
+        try:
+            return self.path.open("rb")
+        except OSError as exc:
+            raise InputError(f"{self.label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+
+    def close(self) -> None:
+        """Nothing stays open between passes; present for symmetry with ``XlsxBook``."""
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
+        with self._open() as raw:
+            lines = _lines(
+                raw,
+                _Decoder(self.dialect.encoding, self.label),
+                raw.read(CHUNK_BYTES),
+                self.label,
+                self.limits.max_row_chars,
+            )
+            reader = csv.reader(lines, delimiter=self.dialect.delimiter, strict=False)
+            number = 0
+            while True:
+                try:
+                    record = next(reader, None)
+                except csv.Error as exc:
+                    raise InputError(f"{self.label}: line {reader.line_num}: {exc}") from None
+                if record is None:
+                    return
+                number += 1
+                if len(record) > self.limits.max_columns:
+                    raise InputError(
+                        f"{self.label}: line {reader.line_num}: more than {self.limits.max_columns} columns (limit)"
+                    )
+                yield number, record
+
+    def rows(self, info: SheetInfo) -> Iterator[tuple[int, tuple[Value, ...]]]:
+        """Records with at least one non-empty field, numbered as Excel would show them."""
+        del info  # one sheet only
+        for number, record in self._records():
+            while record and not record[-1]:
+                record.pop()
+            if record:
+                yield number, tuple(field or None for field in record)
+
+    def count_value_rows(self, info: SheetInfo) -> int:
+        del info
+        return sum(1 for _, record in self._records() if any(record))

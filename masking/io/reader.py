@@ -1,0 +1,176 @@
+"""``open_workbook``: one entry point for reading xlsx/xlsm and csv files, streamed row by row.
+
+The format is decided by the file's first bytes, not its name: a zip is opened as a workbook, an OLE
+compound file (legacy .xls, or any workbook saved with a password) is refused with advice, and text
+is read as CSV when the name says .csv/.tsv/.txt. Every problem with the input is ``InputError``
+(exit 3) with one line that names the file and never quotes a cell.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Literal, Protocol
+
+from masking.errors import InputError, UsageError
+from masking.io.csv_reader import CsvBook
+from masking.io.header import SAMPLE_ROWS, detect_table
+from masking.io.limits import DEFAULT_LIMITS, Limits, human_bytes, human_limit
+from masking.io.model import SheetInfo, Table, Value
+from masking.io.xlsx_reader import XlsxBook
+
+Row = tuple[int, tuple[Value, ...]]
+
+_OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+_BINARY_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"BM")
+
+
+class _Backend(Protocol):
+    @property
+    def sheets(self) -> tuple[SheetInfo, ...]: ...
+
+    def rows(self, info: SheetInfo) -> Iterator[Row]: ...
+    def count_value_rows(self, info: SheetInfo) -> int: ...
+    def close(self) -> None: ...
+
+
+class Workbook:
+    """An open input file: its sheets, and their rows streamed on demand.
+
+    A context manager; ``close()`` releases the file. Each ``rows``/``data_rows``/``count_rows``
+    call is a fresh pass over the file, so passes may overlap (a preview while counting).
+    """
+
+    def __init__(self, path: Path, file_format: Literal["xlsx", "csv"], backend: _Backend) -> None:
+        self.path = path
+        self.format = file_format
+        self._backend = backend
+        self.sheets: tuple[SheetInfo, ...] = backend.sheets
+        self._heads: dict[str, tuple[Table, tuple[Row, ...]]] = {}
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._backend.close()
+
+    def sheet(self, name: str) -> SheetInfo:
+        """The sheet called ``name`` (exact, else ignoring case as Excel does); ``UsageError`` if none."""
+        for info in self.sheets:
+            if info.name == name:
+                return info
+        for info in self.sheets:
+            if info.name.casefold() == name.casefold():
+                return info
+        known = ", ".join(repr(info.name) for info in self.sheets) or "none"
+        raise UsageError(f"{self.path.name}: no sheet named {name!r} (sheets: {known})")
+
+    def rows(self, name: str) -> Iterator[Row]:
+        """``(row number, values)`` for every row holding a value, trailing empty cells trimmed."""
+        return self._backend.rows(self.sheet(name))
+
+    def _head(self, name: str) -> tuple[Table, tuple[Row, ...]]:
+        info = self.sheet(name)
+        cached = self._heads.get(info.name)
+        if cached is None:
+            head: list[Row] = []
+            rows = self._backend.rows(info)
+            try:
+                for row in rows:
+                    head.append(row)
+                    if len(head) >= SAMPLE_ROWS:
+                        break
+            finally:
+                close = getattr(rows, "close", None)
+                if close is not None:
+                    close()
+            cached = self._heads[info.name] = (detect_table(info, head), tuple(head))
+        return cached
+
+    def table(self, name: str) -> Table:
+        """Header row and columns, decided from the first rows only (cached per sheet)."""
+        return self._head(name)[0]
+
+    def data_rows(self, name: str, table: Table | None = None) -> Iterator[Row]:
+        """Rows after the header, blank rows skipped, each padded or cut to ``table.width``.
+
+        A row whose only values lie beyond the width still comes out (as empty cells), so that
+        ``count_rows`` and this iterator agree.
+        """
+        table = table or self.table(name)
+        width = table.width
+        padding = (None,) * width
+        for number, values in self.rows(name):
+            if number < table.first_data_row:
+                continue
+            yield number, ((values + padding)[:width] if len(values) < width else values[:width])
+
+    def count_rows(self, name: str) -> int:
+        """How many rows ``data_rows`` yields, from a cheap pass that does not type any cell."""
+        table, head = self._head(name)
+        before = sum(1 for number, _ in head if number < table.first_data_row)
+        return max(0, self._backend.count_value_rows(self.sheet(name)) - before)
+
+
+def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Workbook:
+    """Open an xlsx/xlsm/csv file for streaming; ``InputError`` (one line) if it cannot be read.
+
+    Use as ``with open_workbook(path) as wb: ...``.
+    """
+    path = Path(path)
+    label = path.name or str(path)
+    magic = _check_file(path, label, limits)
+    if magic.startswith(_OLE_MAGIC):
+        raise InputError(
+            f"{label}: password-protected or legacy .xls workbook: "
+            "remove the password / save as .xlsx in Excel/WPS first"
+        )
+    suffix = path.suffix.lower()
+    if magic.startswith(_ZIP_MAGICS):
+        if suffix == ".xlsb":
+            raise InputError(f"{label}: binary workbooks (.xlsb) are not supported: save as .xlsx in Excel/WPS first")
+        return Workbook(path, "xlsx", XlsxBook(path, limits))
+    if suffix in (".xlsx", ".xlsm", ".xltx", ".xltm") and magic.startswith(b"PK"):
+        raise InputError(f"{label}: corrupt or truncated workbook (not a readable zip archive)")
+    if suffix == ".ods":
+        raise InputError(f"{label}: OpenDocument spreadsheets (.ods) are not supported: save as .xlsx first")
+    if suffix in _TEXT_SUFFIXES and not magic.startswith(_BINARY_MAGICS):
+        return Workbook(path, "csv", CsvBook(path, limits))
+    raise InputError(f"{label}: not a spreadsheet (expected .xlsx, .xlsm or .csv)")
+
+
+def _check_file(path: Path, label: str, limits: Limits) -> bytes:
+    """Refuse what is not a readable, non-empty regular file within the size limit; return its magic."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{label}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise InputError(f"{label}: is a folder, not a file")
+    if not stat.S_ISREG(status.st_mode):
+        raise InputError(f"{label}: not a regular file")
+    if status.st_size == 0:
+        raise InputError(f"{label}: the file is empty")
+    if status.st_size > limits.max_file_bytes:
+        raise InputError(
+            f"{label}: refused: the file is {human_bytes(status.st_size)} (limit {human_limit(limits.max_file_bytes)})"
+        )
+    try:
+        with path.open("rb") as handle:
+            return handle.read(8)
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+
+
+__all__ = ["Limits", "Workbook", "open_workbook"]
