@@ -42,7 +42,7 @@ def _json_flag() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from masking.cli import scan
+    from masking.cli import audit_cmd, keys_cmd, scan
 
     parser = _Parser(
         prog="exportguard",
@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     json_flag = _json_flag()
     scan.register(commands, json_flag)
+    keys_cmd.register(commands, json_flag)
+    audit_cmd.register(commands, json_flag)
     return parser
 
 
