@@ -1,0 +1,196 @@
+"""What one export will do: an action for every column of every sheet, resolved and checked whole.
+
+Resolution order, later wins: the policy's default for the detected kind, a plan file (TOML, made by
+``scan --write-plan`` and edited), then the user's ``--action COLUMN=ACTION`` choices. COLUMN is a
+header text or a column letter, optionally prefixed by ``Sheet!``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from masking.detect import ScanReport, SheetScan
+from masking.errors import UsageError
+from masking.kinds import Action, Kind
+from masking.policy import Policy
+
+Source = Literal["policy", "plan", "user"]
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    sheet: str
+    index: int
+    letter: str
+    header: str | None
+    kind: Kind | None
+    confidence: float
+    action: Action
+    source: Source
+    inner_kinds: tuple[Kind, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """How messages name the column: 明细!C (手机号码)."""
+        return f"{self.sheet}!{self.letter}" + (f" ({self.header})" if self.header else "")
+
+
+@dataclass(frozen=True)
+class SheetPlan:
+    name: str
+    hidden: bool
+    include: bool
+    data_rows: int
+    columns: tuple[ColumnPlan, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    sheets: tuple[SheetPlan, ...]
+
+    @property
+    def included(self) -> tuple[SheetPlan, ...]:
+        return tuple(s for s in self.sheets if s.include)
+
+    @property
+    def rows(self) -> int:
+        return sum(s.data_rows for s in self.included)
+
+    def columns(self) -> Iterable[ColumnPlan]:
+        for sheet in self.included:
+            yield from sheet.columns
+
+    def to_toml(self) -> str:
+        """The plan as an editable TOML file (``scan --write-plan``)."""
+        lines = ["# ExportGuard export plan: edit 'action' (and 'include' for sheets), then",
+                 "#   exportguard export INPUT --plan THIS_FILE --recipient ... --purpose ...",
+                 "# actions: " + ", ".join(a.value for a in Action), ""]
+        for sheet in self.sheets:
+            lines += ["[[sheet]]", f"name = {_q(sheet.name)}", f"include = {str(sheet.include).lower()}", ""]
+            for column in sheet.columns:
+                lines += [
+                    "[[sheet.column]]",
+                    f"letter = {_q(column.letter)}",
+                    f"header = {_q(column.header or '')}",
+                    f"kind = {_q(column.kind.value if column.kind else '')}",
+                    f"action = {_q(column.action.value)}",
+                    "",
+                ]
+        return "\n".join(lines)
+
+
+def _q(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _sheet_plan(sheet: SheetScan, policy: Policy, include_hidden: bool) -> SheetPlan:
+    columns = tuple(
+        ColumnPlan(
+            sheet=sheet.info.name,
+            index=column.index,
+            letter=column.letter,
+            header=column.header,
+            kind=column.kind,
+            confidence=column.verdict.confidence,
+            action=policy.default_action(column.kind),
+            source="policy",
+            inner_kinds=tuple(column.verdict.inner_kinds),
+        )
+        for column in sheet.columns
+    )
+    include = (include_hidden or not sheet.info.hidden) and sheet.table.width > 0
+    return SheetPlan(sheet.info.name, sheet.info.hidden, include, sheet.data_rows, columns)
+
+
+def _parse_action(text: str, where: str) -> Action:
+    try:
+        return Action(text.strip().lower())
+    except ValueError:
+        raise UsageError(f"{where}: unknown action '{text}' (actions: {', '.join(a.value for a in Action)})") from None
+
+
+def _matches(column: ColumnPlan, ref: str) -> bool:
+    sheet, _, col = ref.rpartition("!")
+    if sheet and sheet != column.sheet:
+        return False
+    return col == column.letter or (column.header is not None and col.strip() == column.header.strip())
+
+
+def _apply(plan: Plan, ref: str, action: Action, source: Source, where: str) -> Plan:
+    hit = False
+    sheets = []
+    for sheet in plan.sheets:
+        columns = []
+        for column in sheet.columns:
+            if _matches(column, ref):
+                hit = True
+                columns.append(replace(column, action=action, source=source))
+            else:
+                columns.append(column)
+        sheets.append(replace(sheet, columns=tuple(columns)))
+    if not hit:
+        known = ", ".join(f"{c.letter}={c.header}" if c.header else c.letter for c in plan.columns())
+        raise UsageError(f"{where}: no column '{ref}' (columns: {known})")
+    return Plan(tuple(sheets))
+
+
+def _apply_plan_file(plan: Plan, path: Path) -> Plan:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UsageError(f"plan file {path} not found") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"plan file {path}: not readable TOML ({error})") from None
+    by_name = {s.name: s for s in plan.sheets}
+    sheets = dict(by_name)
+    entries: Any = data.get("sheet", [])
+    if not isinstance(entries, list):
+        raise UsageError(f"plan file {path}: [[sheet]] entries expected")
+    for entry in entries:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if name not in by_name:
+            raise UsageError(f"plan file {path}: no sheet {name!r} in the input")
+        sheet = sheets[name]
+        if "include" in entry:
+            sheet = replace(sheet, include=bool(entry["include"]))
+        columns = {c.letter: c for c in sheet.columns}
+        for col in entry.get("column", []):
+            letter = col.get("letter", "")
+            if letter not in columns:
+                raise UsageError(f"plan file {path}: sheet {name!r} has no column {letter!r}")
+            action = _parse_action(str(col.get("action", "")), f"plan file {path}, {name}!{letter}")
+            columns[letter] = replace(columns[letter], action=action, source="plan")
+        sheets[name] = replace(sheet, columns=tuple(columns[c.letter] for c in sheet.columns))
+    return Plan(tuple(sheets[s.name] for s in plan.sheets))
+
+
+def build_plan(
+    report: ScanReport,
+    policy: Policy,
+    *,
+    choices: Sequence[str] = (),
+    plan_file: Path | None = None,
+    include_hidden: bool = False,
+) -> Plan:
+    """Resolve every column's action; raises ``UsageError`` for a reference that matches nothing."""
+    plan = Plan(tuple(_sheet_plan(s, policy, include_hidden) for s in report.sheets))
+    if plan_file is not None:
+        plan = _apply_plan_file(plan, plan_file)
+    for choice in choices:
+        ref, sep, action_text = choice.rpartition("=")
+        if not sep or not ref:
+            raise UsageError(f"--action {choice!r}: expected COLUMN=ACTION")
+        plan = _apply(plan, ref, _parse_action(action_text, f"--action {choice!r}"), "user", f"--action {choice!r}")
+    return plan
+
+
+def action_counts(plan: Plan) -> Mapping[Action, int]:
+    counts: dict[Action, int] = {}
+    for column in plan.columns():
+        counts[column.action] = counts.get(column.action, 0) + 1
+    return counts

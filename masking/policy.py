@@ -1,0 +1,142 @@
+"""The organisation's export policy: what may leave, how, and with which safeguards.
+
+A policy is one TOML file (the built-in default is ``resources/policy/default.toml``; an
+organisation's policy sits in the home folder as ``policy.toml`` or is named with ``--policy``).
+It is read and validated once, whole, into a frozen :class:`Policy`; a bad policy file is a one-line
+``UsageError`` that names the key at fault.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from masking.errors import UsageError
+from masking.kinds import Action, Kind
+
+DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "resources" / "policy" / "default.toml"
+POLICY_FILE = "policy.toml"
+WATERMARK_LAYERS = frozenset({"visible", "metadata", "tokens", "marks", "canaries", "membership"})
+
+Scope = Literal["recipient", "organisation"]
+
+
+@dataclass(frozen=True)
+class KindRule:
+    default: Action
+    allowed: frozenset[Action]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A validated export policy."""
+
+    version: str
+    kinds: Mapping[Kind, KindRule]
+    require_recipient: bool = True
+    require_purpose: bool = True
+    approval_threshold: int | None = None  # rows above which an approval code is needed
+    require_password: bool = False
+    mandatory_layers: frozenset[str] = frozenset({"visible", "metadata"})
+    pseudonym_scope: Scope = "recipient"
+    approval_keys: tuple[str, ...] = ()  # hex Ed25519 public keys of the security office
+    source: str = field(default="built-in default", compare=False)
+
+    def rule(self, kind: Kind) -> KindRule:
+        return self.kinds[kind]
+
+    def default_action(self, kind: Kind | None) -> Action:
+        return Action.KEEP if kind is None else self.kinds[kind].default
+
+    def allowed_actions(self, kind: Kind | None) -> frozenset[Action]:
+        """Unclassified columns may take any action: the policy only restricts personal data."""
+        return frozenset(Action) if kind is None else self.kinds[kind].allowed
+
+
+def _fail(where: str, message: str) -> UsageError:
+    return UsageError(f"policy {where}: {message}")
+
+
+def _bool(table: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    value = table.get(key, default)
+    if not isinstance(value, bool):
+        raise _fail(where, f"'{key}' must be true or false")
+    return value
+
+
+def _kind_rules(data: Mapping[str, Any], where: str) -> dict[Kind, KindRule]:
+    table = data.get("kinds")
+    if not isinstance(table, dict):
+        raise _fail(where, "no [kinds] tables")
+    unknown = set(table) - {k.value for k in Kind}
+    if unknown:
+        raise _fail(where, f"unknown kind(s) {', '.join(sorted(unknown))}")
+    rules: dict[Kind, KindRule] = {}
+    for kind in Kind:
+        entry = table.get(kind.value)
+        if not isinstance(entry, dict) or "default" not in entry:
+            raise _fail(where, f"[kinds.{kind.value}] has no default action")
+        try:
+            default = Action(entry["default"])
+            allowed = frozenset(Action(a) for a in entry.get("allowed", [default.value]))
+        except ValueError as error:
+            raise _fail(where, f"[kinds.{kind.value}]: {error}") from None
+        if default not in allowed:
+            raise _fail(where, f"[kinds.{kind.value}]: the default '{default}' is not among the allowed actions")
+        rules[kind] = KindRule(default, allowed)
+    return rules
+
+
+def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
+    version = data.get("version")
+    if not isinstance(version, str) or not version:
+        raise _fail(where, "'version' is missing")
+    export = data.get("export", {})
+    if not isinstance(export, dict):
+        raise _fail(where, "[export] must be a table")
+    threshold = export.get("approval_threshold")
+    if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0):
+        raise _fail(where, "'approval_threshold' must be a row count")
+    layers = export.get("mandatory_layers", ["visible", "metadata"])
+    if not isinstance(layers, list) or not set(layers) <= WATERMARK_LAYERS:
+        raise _fail(where, f"'mandatory_layers' must be a list drawn from {', '.join(sorted(WATERMARK_LAYERS))}")
+    scope = export.get("pseudonym_scope", "recipient")
+    if scope not in ("recipient", "organisation"):
+        raise _fail(where, "'pseudonym_scope' must be \"recipient\" or \"organisation\"")
+    keys = export.get("approval_keys", [])
+    if not isinstance(keys, list) or not all(isinstance(k, str) and len(k) == 64 for k in keys):
+        raise _fail(where, "'approval_keys' must be a list of hex Ed25519 public keys")
+    return Policy(
+        version=version,
+        kinds=_kind_rules(data, where),
+        require_recipient=_bool(export, "require_recipient", True, where),
+        require_purpose=_bool(export, "require_purpose", True, where),
+        approval_threshold=threshold,
+        require_password=_bool(export, "require_password", False, where),
+        mandatory_layers=frozenset(layers),
+        pseudonym_scope=scope,
+        approval_keys=tuple(keys),
+        source=where,
+    )
+
+
+def load_policy(explicit: Path | None = None, home: Path | None = None) -> Policy:
+    """``explicit`` if given, else the organisation policy in ``home``, else the built-in default."""
+    if explicit is not None:
+        path = explicit
+    elif home is not None and (home / POLICY_FILE).is_file():
+        path = home / POLICY_FILE
+    else:
+        path = DEFAULT_POLICY
+    where = "built-in default" if path == DEFAULT_POLICY else str(path)
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UsageError(f"policy file {path} not found") from None
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"policy {where}: not readable TOML ({error})") from None
+    return parse_policy(data, where)

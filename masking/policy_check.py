@@ -1,0 +1,65 @@
+"""Judging a whole plan against the policy, before a single cell is transformed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from masking.kinds import Action, Kind
+from masking.plan import Plan
+from masking.policy import Policy
+
+
+@dataclass(frozen=True)
+class ExportFacts:
+    """What the policy needs to know about the export besides its plan."""
+
+    recipient: str
+    purpose: str
+    approved_rows: int | None = None  # rows covered by a valid approval code, if one was given
+    password: bool = False
+
+
+@dataclass(frozen=True)
+class PolicyVerdict:
+    ok: bool
+    violations: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def _allowed_text(actions: frozenset[Action]) -> str:
+    return ", ".join(sorted(a.value for a in actions))
+
+
+def check_plan(plan: Plan, policy: Policy, facts: ExportFacts) -> PolicyVerdict:
+    """Every rule the plan breaks, each naming the column, the rule and what would be allowed."""
+    violations: list[str] = []
+    warnings: list[str] = []
+    if policy.require_recipient and not facts.recipient.strip():
+        violations.append("a recipient is required: say who receives this file (--recipient)")
+    if policy.require_purpose and not facts.purpose.strip():
+        violations.append("a purpose is required: say why the file is sent (--purpose)")
+    if not plan.included:
+        violations.append("nothing to export: every sheet is hidden or excluded")
+    for column in plan.columns():
+        allowed = policy.allowed_actions(column.kind)
+        if column.action not in allowed:
+            violations.append(
+                f"column {column.label}, detected as {column.kind}: action '{column.action}' is not allowed "
+                f"by policy {policy.version}; allowed: {_allowed_text(allowed)}"
+            )
+        elif column.kind is not None and column.action is Action.KEEP:
+            warnings.append(f"column {column.label} ({column.kind}) leaves in clear, as the policy allows")
+        if column.kind is Kind.FREE_TEXT and column.action is Action.KEEP and column.inner_kinds:
+            warnings.append(f"column {column.label} keeps text that contains {', '.join(column.inner_kinds)}")
+    threshold = policy.approval_threshold
+    if threshold is not None and plan.rows > threshold:
+        if facts.approved_rows is None:
+            violations.append(
+                f"{plan.rows} rows is more than the {threshold} the policy allows without approval: "
+                "ask the security office for an approval code (--approval)"
+            )
+        elif facts.approved_rows < plan.rows:
+            violations.append(f"the approval code covers {facts.approved_rows} rows, but the export has {plan.rows}")
+    if policy.require_password and not facts.password:
+        violations.append("the policy requires a password-protected output (--password)")
+    return PolicyVerdict(not violations, tuple(violations), tuple(warnings))
