@@ -31,6 +31,10 @@ def test_default_policy_protects_every_kind() -> None:
         assert policy.default_action(kind) is not Action.KEEP, kind
     assert policy.allowed_actions(Kind.SECRET) == frozenset({Action.DROP})
     assert policy.default_action(None) is Action.KEEP
+    defaults = {kind: policy.default_action(kind) for kind in Kind}
+    assert defaults[Kind.PHONE] is defaults[Kind.METER_ID] is defaults[Kind.ACCOUNT_NO] is Action.PSEUDONYMIZE
+    assert defaults[Kind.ID_NUMBER] is defaults[Kind.BANK_CARD] is defaults[Kind.FREE_TEXT] is Action.MASK
+    assert defaults[Kind.ADDRESS] is Action.GENERALIZE and defaults[Kind.SECRET] is Action.DROP
 
 
 def test_organisation_policy_in_home_wins(tmp_path: Path) -> None:

@@ -7,7 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from masking.cli.output import emit_json, format_table
+from masking.detect import scan_workbook
+from masking.io.atomic import atomic_output
 from masking.io.reader import open_workbook
+from masking.plan import build_plan
+from masking.policy import load_policy
 
 
 def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
@@ -16,53 +20,15 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("input", metavar="INPUT", help="an .xlsx, .xlsm or .csv file")
     parser.add_argument("--sheet", metavar="NAME", help="scan only this sheet")
+    parser.add_argument("--policy", metavar="POLICY.toml", help="policy file (default: the organisation's)")
+    parser.add_argument("--write-plan", metavar="PLAN.toml", help="also write an editable export plan")
     parser.set_defaults(handler=run_scan)
-
-
-def column_letter(index: int) -> str:
-    """Excel column letters for a 0-based column index (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-def scan_report(path: Path, sheet: str | None = None) -> dict[str, Any]:
-    with open_workbook(path) as workbook:
-        sheets = [workbook.sheet(sheet)] if sheet else list(workbook.sheets)
-        out_sheets = []
-        for info in sheets:
-            table = workbook.table(info.name)
-            columns = [
-                {
-                    "index": i,
-                    "letter": column_letter(i),
-                    "header": header,
-                    "kind": None,
-                    "confidence": 0.0,
-                    "default_action": "keep",
-                }
-                for i, header in enumerate(table.headers)
-            ]
-            out_sheets.append(
-                {
-                    "name": info.name,
-                    "hidden": info.hidden,
-                    "visibility": str(info.visibility),
-                    "header_row": table.header_row,
-                    "data_rows": workbook.count_rows(info.name),
-                    "columns": columns,
-                }
-            )
-        return {"input": str(path), "format": workbook.format, "sheets": out_sheets, "findings": []}
 
 
 def _print_text(report: dict[str, Any]) -> None:
     print(f"{report['input']}  ({report['format']}, {len(report['sheets'])} sheet(s))")
     for sheet in report["sheets"]:
-        state = "" if not sheet["hidden"] else f"  [{sheet['visibility']}]"
+        state = "  [hidden]" if sheet["hidden"] else ""
         header = f"header row {sheet['header_row']}" if sheet["header_row"] else "no header row"
         print(f"\nSheet {sheet['name']}{state}: {header}, {sheet['data_rows']} data rows")
         rows = [
@@ -71,15 +37,27 @@ def _print_text(report: dict[str, Any]) -> None:
         ]
         print(format_table(["col", "header", "kind", "conf", "default action"], rows))
     if report["findings"]:
-        print("\nOutside the grid:")
+        print("\nPersonal data outside the grid (never copied into an export):")
         for finding in report["findings"]:
             print(f"  {finding['location']}: {finding['kind']} ({finding['detail']})")
 
 
 def run_scan(args: argparse.Namespace, context: Any) -> int:
-    report = scan_report(Path(args.input), args.sheet)
+    path = Path(args.input)
+    policy = load_policy(Path(args.policy) if args.policy else None, context.home)
+    with open_workbook(path) as workbook:
+        sheets = (workbook.sheet(args.sheet).name,) if args.sheet else None
+        report = scan_workbook(workbook, path=path, sheets=sheets,
+                               actions={kind: rule.default for kind, rule in policy.kinds.items()})
+    if args.write_plan:
+        plan = build_plan(report, policy)
+        with atomic_output(Path(args.write_plan)) as temp:
+            temp.write_text(plan.to_toml(), encoding="utf-8")
+    payload = {"input": str(path), **report.as_dict()}
     if context.json:
-        emit_json(report)
+        emit_json(payload)
     else:
-        _print_text(report)
+        _print_text(payload)
+        if args.write_plan:
+            print(f"\nWrote the plan to {args.write_plan}: edit it, then export with --plan.")
     return 0

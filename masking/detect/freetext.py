@@ -1,0 +1,185 @@
+"""PII inside free text: 备注 "联系人王先生13912345678" -> a person_name span and a phone span.
+
+``find_pii_spans`` gives character offsets into the text as given, so a transform can protect
+what is inside and keep the rest. Full-width characters are read as their ASCII forms without
+moving any offset (the translation is one character for one character).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from masking.kinds import (
+    Kind,
+    is_bank_card,
+    is_email,
+    is_id_number,
+    is_landline,
+    is_mobile,
+    meter_id_strength,
+    person_name_strength,
+)
+from masking.namedata import compound_surnames, given_name_chars, single_surnames
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """``text[start:end]`` holds a value of ``kind``."""
+
+    start: int
+    end: int
+    kind: Kind
+
+
+# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space, one character for one character.
+_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+# A run of digits with the separators people type inside numbers, optionally after +86 / (0xx).
+_NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])(?:\+\s?86[\s-]?)?\(?\d[\d\s\-)]{5,30}[\dXx](?![0-9A-Za-z])")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}")
+_TITLES = "先生|女士|小姐|师傅|老师|阿姨|大爷|经理"
+# Words after which a name follows: 联系人王伟, 户主：张三, 代缴人: 李四.
+_NAME_CUES = re.compile(
+    r"(?:联系人|户主|代缴人|租户|房东|业主|客户|用户|姓名|户名|收件人|经办人|委托人|代理人|申请人|缴费人|制表人|"
+    r"填表人|负责人|审核人|抄表员|作者|经办)"
+    r"\s*[:：]?\s*"
+)
+_ADDRESS_CUE = re.compile(r"(?:地址|住址|住在|搬至|搬到)\s*[:：]?\s*")
+_ADDRESS_BODY = re.compile(
+    r"[\u4e00-\u9fff0-9A-Za-z\-#]{4,60}?(?:号|室|栋|幢|单元|组|村)"  # up to the first number cue
+    r"(?:[\u4e00-\u9fff0-9]{0,12}?(?:室|单元|层|楼))?"  # and the building/room after it
+)
+
+
+def _number_kind(digits: str) -> Kind | None:
+    if is_mobile(digits) or is_landline(digits):
+        return Kind.PHONE
+    if is_id_number(digits):
+        return Kind.ID_NUMBER
+    if is_bank_card(digits):
+        return Kind.BANK_CARD
+    if meter_id_strength(digits) == 1.0:  # in prose only with its check digit
+        return Kind.METER_ID
+    return None
+
+
+def _piece_spans(run: str, offset: int) -> list[Span]:
+    """Spans of the whitespace-separated pieces of a run, then of the bare digit runs inside them."""
+    spans: list[Span] = []
+    for piece in re.finditer(r"\S+", run):
+        kind = _number_kind(piece.group())
+        if kind is not None:
+            spans.append(Span(offset + piece.start(), offset + piece.end(), kind))
+            continue
+        for digits in re.finditer(r"\d+[Xx]?", piece.group()):
+            kind = _number_kind(digits.group())
+            if kind is not None:
+                start = offset + piece.start() + digits.start()
+                spans.append(Span(start, start + len(digits.group()), kind))
+    return spans
+
+
+def _number_spans(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for match in _NUMBER_RUN.finditer(text):
+        run = match.group().rstrip(" -")
+        # Two numbers side by side ("13912345678 13812345678") read as pieces when pieces validate;
+        # a number typed in groups ("+86 139 1234 5678") reads as one.
+        pieces = _piece_spans(run, match.start()) if re.search(r"\s", run) else []
+        kind = _number_kind(run)
+        if pieces and (kind is None or len(pieces) > 1):
+            spans.extend(pieces)
+        elif kind is not None:
+            spans.append(Span(match.start(), match.start() + len(run), kind))
+        else:
+            spans.extend(_piece_spans(run, match.start()))
+    return spans
+
+
+def _name_at(text: str, start: int, *, titled: bool) -> int:
+    """End of a Chinese name starting at ``start`` (0 when there is none): a known surname, then
+    one given-name character, and a second one only when it is a usual given-name character."""
+    compounds, singles = compound_surnames(), single_surnames()
+    if text[start : start + 2] in compounds:
+        end = start + 2
+    elif start < len(text) and text[start] in singles:
+        end = start + 1
+    else:
+        return 0
+    if titled:
+        return end
+    given = frozenset(given_name_chars())
+    if end < len(text) and "\u4e00" <= text[end] <= "\u9fff":
+        end += 1
+        if end < len(text) and text[end] in given:
+            end += 1
+        return end
+    return 0
+
+
+def _name_spans(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for match in re.finditer(rf"([\u4e00-\u9fff]{{1,2}}?)(?:{_TITLES})", text):
+        surname = match.group(1)
+        if surname in compound_surnames() or (len(surname) == 1 and surname in single_surnames()):
+            spans.append(Span(match.start(), match.end(), Kind.PERSON_NAME))
+        elif len(surname) == 2 and surname[1] in single_surnames():
+            spans.append(Span(match.start() + 1, match.end(), Kind.PERSON_NAME))
+    for match in _NAME_CUES.finditer(text):
+        end = _name_at(text, match.end(), titled=False)
+        if end and not any(s.start <= match.end() < s.end for s in spans):
+            spans.append(Span(match.end(), end, Kind.PERSON_NAME))
+    return spans
+
+
+_HAN_RUN_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]))([\u4e00-\u9fff]{2,4})[\s:：,，]*$")
+
+
+def _names_before_numbers(text: str, numbers: list[Span]) -> list[Span]:
+    """"张伟 13800138000": a name standing alone right before a phone or ID number."""
+    spans: list[Span] = []
+    for number in numbers:
+        if number.kind not in (Kind.PHONE, Kind.ID_NUMBER):
+            continue
+        match = _HAN_RUN_BEFORE.search(text, max(0, number.start - 8), number.start)
+        if match is not None and person_name_strength(match.group(1)) >= 0.7:
+            spans.append(Span(match.start(1), match.end(1), Kind.PERSON_NAME))
+    return spans
+
+
+def _address_spans(text: str) -> list[Span]:
+    spans: list[Span] = []
+    for match in _ADDRESS_CUE.finditer(text):
+        body = _ADDRESS_BODY.match(text, match.end())
+        if body is not None:
+            spans.append(Span(body.start(), body.end(), Kind.ADDRESS))
+    return spans
+
+
+def find_pii_spans(text: str) -> list[Span]:
+    """The PII found in ``text``, ordered by position, without overlaps (the earlier and longer
+    span wins): mobiles and landlines (separators, +86, full-width digits), resident IDs, bank
+    cards, meter numbers, e-mail addresses, names after cues (联系人, 户主, 王先生, 李女士) and
+    addresses after 地址."""
+    if not isinstance(text, str) or not text:
+        return []
+    plain = text.translate(_HALF_WIDTH)
+    found = [Span(m.start(), m.end(), Kind.EMAIL) for m in _EMAIL.finditer(plain) if is_email(m.group())]
+    numbers = _number_spans(plain)
+    found += numbers
+    found += _names_before_numbers(plain, numbers)
+    found += _name_spans(plain)
+    found += _address_spans(plain)
+    found.sort(key=lambda span: (span.start, -(span.end - span.start)))
+    kept: list[Span] = []
+    for span in found:
+        if kept and span.start < kept[-1].end:
+            continue
+        kept.append(span)
+    return kept
+
+
+def inner_kinds(text: str) -> tuple[Kind, ...]:
+    """The kinds found in ``text``, each once, in order of first appearance."""
+    return tuple(dict.fromkeys(span.kind for span in find_pii_spans(text)))

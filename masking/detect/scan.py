@@ -1,0 +1,206 @@
+"""Scanning a whole workbook: every sheet sampled, every column classified, findings outside the grid.
+
+Sampling keeps the scan cheap: classification reads only the first ``sample_rows`` data rows of
+each sheet (streamed, stopped early); the row count comes from the reader's ``count_rows``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from masking.detect.columns import ColumnVerdict, classify_column
+from masking.detect.outside import KIND_NOUNS, KIND_PHRASES, Finding, judge_texts
+from masking.io.model import SheetInfo, Table, Value
+from masking.io.xlsx_parts import OutsideParts, read_outside_parts
+from masking.kinds import Action, Kind
+from masking.policy import load_policy
+
+
+class Workbook(Protocol):
+    """What the scan needs from ``masking.io.reader.open_workbook(path)``."""
+
+    @property
+    def format(self) -> str: ...
+
+    @property
+    def sheets(self) -> tuple[SheetInfo, ...]: ...
+
+    def table(self, name: str) -> Table: ...
+
+    def data_rows(self, name: str, table: Table | None = None) -> Iterator[tuple[int, tuple[Value, ...]]]: ...
+
+    def count_rows(self, name: str) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnScan:
+    index: int  # 0-based
+    letter: str
+    header: str | None
+    verdict: ColumnVerdict
+    default_action: Action
+    hidden: bool = False
+
+    @property
+    def kind(self) -> Kind | None:
+        return self.verdict.kind
+
+
+@dataclass(frozen=True, slots=True)
+class SheetScan:
+    info: SheetInfo
+    table: Table
+    data_rows: int
+    columns: tuple[ColumnScan, ...]
+    hidden_rows: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    format: str
+    sheets: tuple[SheetScan, ...]
+    findings: tuple[Finding, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CLI's ``scan --json`` object without ``input`` (shared/CLI.md)."""
+        return {
+            "format": self.format,
+            "sheets": [
+                {
+                    "name": sheet.info.name,
+                    "hidden": sheet.info.hidden,
+                    "header_row": sheet.table.header_row,
+                    "data_rows": sheet.data_rows,
+                    "columns": [
+                        {
+                            "index": column.index,
+                            "letter": column.letter,
+                            "header": column.header,
+                            "kind": column.kind.value if column.kind is not None else None,
+                            "confidence": column.verdict.confidence,
+                            "default_action": column.default_action.value,
+                        }
+                        for column in sheet.columns
+                    ],
+                }
+                for sheet in self.sheets
+            ],
+            "findings": [
+                {"location": f.location, "kind": f.kind.value, "detail": f.detail} for f in self.findings
+            ],
+        }
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters of a 0-based index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def sample_columns(
+    workbook: Workbook, name: str, table: Table, sample_rows: int
+) -> list[list[Value]]:
+    """The first ``sample_rows`` data rows of a sheet, as columns (the stream is stopped there)."""
+    columns: list[list[Value]] = [[] for _ in range(table.width)]
+    for _, row in itertools.islice(workbook.data_rows(name, table), sample_rows):
+        for index in range(min(len(row), len(columns))):
+            columns[index].append(row[index])
+    return columns
+
+
+def _workbook_path(workbook: Workbook, path: str | Path | None) -> Path | None:
+    if path is not None:
+        return Path(path)
+    found = getattr(workbook, "path", None)
+    return Path(found) if isinstance(found, str | Path) else None
+
+
+def scan_workbook(
+    workbook: Workbook,
+    *,
+    sample_rows: int = 1000,
+    path: str | Path | None = None,
+    sheets: tuple[str, ...] | None = None,
+    actions: Mapping[Kind, Action] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScanReport:
+    """Classify every column of every sheet (or of ``sheets``) from a sample of rows, and report
+    PII outside the grid (xlsx only; ``path`` defaults to ``workbook.path``).
+
+    ``progress(done, total)`` is called after each sheet; raising from it cancels the scan.
+    """
+    if actions is None:
+        actions = {kind: rule.default for kind, rule in load_policy().kinds.items()}
+    chosen = [info for info in workbook.sheets if sheets is None or info.name in sheets]
+    outside = OutsideParts()
+    source = _workbook_path(workbook, path)
+    if workbook.format == "xlsx" and source is not None:
+        outside = read_outside_parts(source)
+    results: list[SheetScan] = []
+    for done, info in enumerate(chosen, start=1):
+        results.append(_scan_sheet(workbook, info, sample_rows, outside, actions))
+        if progress is not None:
+            progress(done, len(chosen))
+    return ScanReport(workbook.format, tuple(results), tuple(_findings(results, outside)))
+
+
+def _scan_sheet(
+    workbook: Workbook, info: SheetInfo, sample_rows: int, outside: OutsideParts, actions: Mapping[Kind, Action]
+) -> SheetScan:
+    table = workbook.table(info.name)
+    values = sample_columns(workbook, info.name, table, sample_rows)
+    hidden = set(outside.hidden_columns.get(info.name, ()))
+    columns = []
+    for index, header in enumerate(table.headers):
+        verdict = classify_column(header, values[index])
+        action = actions.get(verdict.kind, Action.KEEP) if verdict.kind is not None else Action.KEEP
+        columns.append(ColumnScan(index, column_letter(index), header, verdict, action, index in hidden))
+    return SheetScan(
+        info, table, workbook.count_rows(info.name), tuple(columns), len(outside.hidden_rows.get(info.name, ()))
+    )
+
+
+def _column_label(sheet: SheetScan, column: ColumnScan) -> str:
+    header = f" '{column.header}'" if column.header else ""
+    return f"sheet '{sheet.info.name}' column {column.letter}{header}"
+
+
+def _findings(results: list[SheetScan], outside: OutsideParts) -> Iterator[Finding]:
+    sensitive: dict[tuple[str, int], Kind] = {}
+    names: dict[tuple[str, int], str] = {}
+    for sheet in results:
+        for column in sheet.columns:
+            names[(sheet.info.name, column.index)] = _column_label(sheet, column)
+            if column.kind is None:
+                continue
+            sensitive[(sheet.info.name, column.index)] = column.kind
+            if sheet.info.hidden:
+                yield Finding(
+                    f"{_column_label(sheet, column)} ({sheet.info.visibility.value} sheet)",
+                    column.kind,
+                    f"hidden sheet holds a column of {KIND_NOUNS[column.kind]}",
+                )
+            elif column.hidden:
+                yield Finding(
+                    f"{_column_label(sheet, column)} (hidden column)",
+                    column.kind,
+                    f"hidden column holds {KIND_NOUNS[column.kind]}",
+                )
+        if sheet.hidden_rows:
+            kinds = list(dict.fromkeys(c.kind for c in sheet.columns if c.kind is not None))
+            more = "+" if sheet.info.name in outside.rows_capped else ""
+            for kind in kinds:
+                yield Finding(
+                    f"sheet '{sheet.info.name}' hidden rows ({sheet.hidden_rows}{more})",
+                    kind,
+                    f"hidden rows in a sheet whose columns hold {KIND_PHRASES[kind]}",
+                )
+    yield from judge_texts(outside.texts, sensitive, names)
