@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from masking import __version__
-from masking.errors import ExportGuardError, UsageError
+from masking.errors import ExportGuardError, PolicyError, UsageError
 from masking.home import resolve_home
 
 
@@ -42,7 +42,7 @@ def _json_flag() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from masking.cli import audit_cmd, keys_cmd, scan
+    from masking.cli import audit_cmd, export_cmd, gui_cmd, keys_cmd, scan
 
     parser = _Parser(
         prog="exportguard",
@@ -56,8 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     json_flag = _json_flag()
     scan.register(commands, json_flag)
+    export_cmd.register(commands, json_flag)
     keys_cmd.register(commands, json_flag)
     audit_cmd.register(commands, json_flag)
+    gui_cmd.register(commands, json_flag)
     return parser
 
 
@@ -69,7 +71,10 @@ def _fail(error: ExportGuardError | Exception, code: int, as_json: bool) -> int:
     message = str(error).splitlines()[0] if str(error) else type(error).__name__
     print(f"exportguard: error: {message}", file=sys.stderr)
     if as_json:
-        print(json.dumps({"error": {"exit_code": code, "message": message}}, ensure_ascii=False))
+        payload: dict[str, object] = {"exit_code": code, "message": message}
+        if isinstance(error, PolicyError):
+            payload["violations"] = list(error.violations)
+        print(json.dumps({"error": payload}, ensure_ascii=False))
     return code
 
 

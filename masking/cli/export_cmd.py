@@ -1,0 +1,76 @@
+"""``exportguard export INPUT``: the protected, watermarked, recorded copy of a customer file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from masking.cli.output import emit_json
+from masking.cli.progress import ProgressLine
+from masking.cli.secrets import keystore_passphrase
+from masking.errors import PolicyError
+from masking.pipeline import ExportRequest, prepare_export, run_export
+from masking.workspace import Workspace
+
+
+def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser("export", parents=[json_flag], help="write a protected, watermarked copy")
+    parser.add_argument("input", metavar="INPUT", help="an .xlsx, .xlsm or .csv file")
+    parser.add_argument("--recipient", default="", metavar="NAME", help="who receives the file")
+    parser.add_argument("--purpose", default="", metavar="TEXT", help="why the file is sent")
+    parser.add_argument("--out", metavar="PATH", help="output file (default: beside the input)")
+    parser.add_argument("--format", choices=["xlsx", "csv"], help="output format (default: the input's)")
+    parser.add_argument("--csv-encoding", choices=["utf-8-sig", "gb18030"], default="utf-8-sig",
+                        help="csv output encoding (default: UTF-8 with BOM, which Excel reads)")
+    parser.add_argument("--action", action="append", default=[], metavar="COLUMN=ACTION",
+                        help="override a column's action (COLUMN: header text or letter, optionally Sheet!)")
+    parser.add_argument("--plan", metavar="PLAN.toml", help="a plan file from 'scan --write-plan'")
+    parser.add_argument("--policy", metavar="POLICY.toml", help="policy file (default: the organisation's)")
+    parser.add_argument("--include-hidden", action="store_true", help="also export hidden sheets")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    parser.set_defaults(handler=run_export_command)
+
+
+def run_export_command(args: argparse.Namespace, context: Any) -> int:
+    request = ExportRequest(
+        input=Path(args.input),
+        recipient=args.recipient,
+        purpose=args.purpose,
+        output=Path(args.out) if args.out else None,
+        format=args.format,
+        choices=tuple(args.action),
+        plan_file=Path(args.plan) if args.plan else None,
+        policy_file=Path(args.policy) if args.policy else None,
+        overwrite=args.force,
+        csv_encoding=args.csv_encoding,
+        include_hidden=args.include_hidden,
+    )
+    workspace = Workspace(context.home)
+    prepared = prepare_export(request, context.home)
+    if not prepared.verdict.ok:
+        for violation in prepared.verdict.violations[1:]:
+            print(f"exportguard: also: {violation}", file=sys.stderr)
+        raise PolicyError(f"refused by policy: {prepared.verdict.violations[0]}", prepared.verdict.violations)
+    store = workspace.keystore
+    ring, created = store.open_or_create(keystore_passphrase(needed=store.exists()))
+    if created and not args.quiet:
+        print(f"exportguard: created a new keystore at {store.path} (not passphrase-protected; "
+              "run 'exportguard keys passwd', or import the organisation's keys)", file=sys.stderr)
+    progress = ProgressLine(enabled=None if not (args.quiet or context.json) else False)
+    try:
+        result = run_export(prepared, ring, workspace.ledger(ring), progress=progress)
+    finally:
+        progress.close()
+    if context.json:
+        emit_json(result.as_dict())
+    elif not args.quiet:
+        print(f"Exported {result.rows} rows to {result.output}  (export id {result.export_id})")
+        for column in result.columns:
+            kind = column.kind or "-"
+            print(f"  {column.sheet}!{column.header or '?'}: {kind} -> {column.action}")
+        for warning in (*result.verdict.warnings, *result.warnings):
+            print(f"  note: {warning}")
+    return 0

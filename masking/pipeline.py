@@ -1,0 +1,293 @@
+"""One export, end to end: read -> plan -> policy -> transform -> watermark -> write -> ledger.
+
+The CLI and the desktop app both call :func:`prepare_export` (scan, plan and policy verdict, so the
+user can see and change them) and then :func:`run_export`. Work is streamed in batches of rows;
+``progress(done, total)`` is called as rows are written, and raising :class:`~masking.errors.Cancelled`
+from it stops the export with nothing left behind. The input is never written to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import hashlib
+import os
+import socket
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from masking.detect import ScanReport, scan_workbook
+from masking.errors import PolicyError, UsageError
+from masking.io.model import Value
+from masking.io.reader import open_workbook
+from masking.io.writer import open_writer
+from masking.keys import KeyRing
+from masking.kinds import Action
+from masking.ledger import Ledger
+from masking.operators import get_operator
+from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
+from masking.plan import ColumnPlan, Plan, SheetPlan, build_plan
+from masking.policy import Policy, load_policy
+from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
+from masking.watermark.visible import VisibleMark, visible_mark
+
+OutputFormat = Literal["xlsx", "csv"]
+Progress = Callable[[int, int], None]
+BATCH_ROWS = 4096
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Everything the user decided about one export."""
+
+    input: Path
+    recipient: str
+    purpose: str
+    output: Path | None = None
+    format: OutputFormat | None = None
+    choices: tuple[str, ...] = ()
+    plan_file: Path | None = None
+    policy_file: Path | None = None
+    overwrite: bool = False
+    csv_encoding: Literal["utf-8-sig", "gb18030"] = "utf-8-sig"
+    include_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class PreparedExport:
+    """What will happen, shown to the user before anything is written."""
+
+    request: ExportRequest
+    report: ScanReport
+    plan: Plan
+    policy: Policy
+    verdict: PolicyVerdict
+    output: Path
+    format: OutputFormat
+
+
+@dataclass(frozen=True)
+class ColumnOutcome:
+    sheet: str
+    header: str | None
+    kind: str | None
+    action: str
+    counts: Counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "header": self.header, "kind": self.kind, "action": self.action,
+                "counts": {k: v for k, v in vars(self.counts).items() if v}}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    export_id: str
+    output: Path
+    format: OutputFormat
+    rows: int
+    columns: tuple[ColumnOutcome, ...]
+    verdict: PolicyVerdict
+    layers: tuple[str, ...]
+    input_sha256: str
+    output_sha256: str
+    ledger_seq: int
+    warnings: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``export --json`` object of the CLI contract."""
+        return {
+            "export_id": self.export_id,
+            "output": str(self.output),
+            "format": self.format,
+            "rows": self.rows,
+            "columns": [c.as_dict() for c in self.columns],
+            "policy": {"ok": self.verdict.ok, "violations": list(self.verdict.violations),
+                       "warnings": list(self.verdict.warnings)},
+            "watermark": {"layers": list(self.layers)},
+            "input_sha256": self.input_sha256,
+            "output_sha256": self.output_sha256,
+            "warnings": list(self.warnings),
+        }
+
+
+def default_output(source: Path, fmt: OutputFormat, recipient: str) -> Path:
+    """``客户明细.xlsx`` -> ``客户明细_外发_<recipient>.xlsx`` beside the input."""
+    safe = "".join(ch for ch in recipient if ch.isalnum() or ch in "-_")[:40] or "export"
+    return source.with_name(f"{source.stem}_外发_{safe}.{fmt}")
+
+
+def prepare_export(request: ExportRequest, home: Path) -> PreparedExport:
+    """Scan, plan and judge; nothing is written. Raises ``UsageError``/``InputError`` for bad input."""
+    policy = load_policy(request.policy_file, home)
+    with open_workbook(request.input) as workbook:
+        report = scan_workbook(workbook, path=request.input,
+                               actions={kind: rule.default for kind, rule in policy.kinds.items()})
+    plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
+                      include_hidden=request.include_hidden)
+    fmt: OutputFormat = request.format or ("csv" if report.format == "csv" else "xlsx")
+    output = request.output or default_output(request.input, fmt, request.recipient)
+    verdict = check_plan(plan, policy, ExportFacts(request.recipient, request.purpose))
+    return PreparedExport(request, report, plan, policy, verdict, output, fmt)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _operators(plan: Plan) -> dict[tuple[str, int], Operator]:
+    """Build and validate every column's operator before any cell is touched."""
+    operators: dict[tuple[str, int], Operator] = {}
+    problems = []
+    for column in plan.columns():
+        operator = get_operator(column.action, column.kind)
+        try:
+            operator.validate()
+        except UsageError as error:
+            problems.append(f"column {column.label}: {error}")
+        operators[(column.sheet, column.index)] = operator
+    if problems:
+        raise UsageError("; ".join(problems))
+    return operators
+
+
+class _Tracker:
+    """Turns rows written into throttled ``progress(done, total)`` calls."""
+
+    def __init__(self, total: int, progress: Progress | None) -> None:
+        self.total, self.done, self._progress = total, 0, progress
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if self._progress is not None:
+            self._progress(self.done, self.total)
+
+
+def _batches(rows: Iterator[tuple[int, tuple[Value, ...]]], size: int) -> Iterator[list[tuple[Value, ...]]]:
+    batch: list[tuple[Value, ...]] = []
+    for _, values in rows:
+        batch.append(values)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@dataclass
+class _Job:
+    """The state of one running export: operators, token context, counts, progress and marks."""
+
+    operators: dict[tuple[str, int], Operator]
+    ctx: OperatorContext
+    tracker: _Tracker
+    mark: VisibleMark
+    counts: dict[tuple[str, int], Counts] = field(default_factory=dict)
+
+    def write_sheet(self, workbook: Any, book: Any, sheet: SheetPlan) -> None:
+        table = workbook.table(sheet.name)
+        kept = [c for c in sheet.columns if c.action is not Action.DROP]
+        headers = [c.header for c in kept] if table.header_row is not None else None
+        sink = book.add_sheet(sheet.name, headers, header=self.mark.header, footer=self.mark.footer)
+        sink.write_rows(self._transform(workbook.data_rows(sheet.name, table), kept))
+
+    def _transform(
+        self, rows: Iterator[tuple[int, tuple[Value, ...]]], kept: Sequence[ColumnPlan]
+    ) -> Iterator[list[Value]]:
+        for batch in _batches(rows, BATCH_ROWS):
+            out_columns: list[list[Value]] = []
+            for column in kept:
+                key = (column.sheet, column.index)
+                values = [row[column.index] if column.index < len(row) else None for row in batch]
+                result = self.operators[key].apply_batch(values, self.ctx)
+                self.counts[key] = self.counts.get(key, Counts()) + result.counts
+                out_columns.append(result.values)
+            if out_columns:
+                yield from (list(row) for row in zip(*out_columns, strict=True))
+            else:
+                yield from ([] for _ in batch)
+            self.tracker.advance(len(batch))
+
+
+def _new_export_id(now: dt.datetime) -> str:
+    return f"EX-{now:%Y%m%d}-{os.urandom(4).hex().upper()}"
+
+
+def _scope(policy: Policy, recipient: str) -> str:
+    return "org" if policy.pseudonym_scope == "organisation" else f"recipient:{recipient.strip()}"
+
+
+def run_export(
+    prepared: PreparedExport,
+    ring: KeyRing,
+    ledger: Ledger,
+    *,
+    progress: Progress | None = None,
+    clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+) -> ExportResult:
+    """Write the protected, watermarked copy and record it; refuses if the policy says no."""
+    if not prepared.verdict.ok:
+        raise PolicyError(prepared.verdict.violations[0], prepared.verdict.violations)
+    request, plan = prepared.request, prepared.plan
+    operators = _operators(plan)
+    now = clock()
+    export_id = _new_export_id(now)
+    ctx = OperatorContext(_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
+    mark = visible_mark(export_id, request.recipient, request.purpose, now, ring.active.subkey("watermark"))
+    input_sha256 = file_sha256(request.input)
+    job = _Job(operators, ctx, _Tracker(plan.rows, progress), mark)
+    with open_workbook(request.input) as workbook, open_writer(
+        prepared.output, prepared.format, overwrite=request.overwrite, protect=[request.input],
+        csv_encoding=request.csv_encoding, csv_per_sheet=len(plan.included) > 1,
+    ) as book:
+        if book.keeps_properties:
+            notice = book.add_sheet(mark.notice_title, None)
+            notice.write_rows(mark.notice_rows)
+        for sheet in plan.included:
+            job.write_sheet(workbook, book, sheet)
+        if book.keeps_properties:
+            book.set_custom_properties(mark.properties)
+            book.set_core_properties(title=mark.title, subject=request.purpose)
+    layers = ("visible", "metadata", "tokens") if prepared.format == "xlsx" else ("tokens",)
+    outcomes = tuple(
+        ColumnOutcome(c.sheet, c.header, c.kind.value if c.kind else None, c.action.value,
+                      job.counts.get((c.sheet, c.index), Counts()))
+        for c in plan.columns()
+    )
+    output_sha256 = file_sha256(prepared.output) if prepared.output.exists() else ""
+    entry = ledger.append("export", {
+        "export_id": export_id,
+        "user": getpass.getuser(),
+        "machine": socket.gethostname(),
+        "recipient": request.recipient,
+        "purpose": request.purpose,
+        "input_name": request.input.name,
+        "input_sha256": input_sha256,
+        "output_name": prepared.output.name,
+        "output_sha256": output_sha256,
+        "format": prepared.format,
+        "rows": job.tracker.done,
+        "columns": [{"sheet": o.sheet, "header": o.header, "kind": o.kind, "action": o.action} for o in outcomes],
+        "key_id": ring.active.key_id,
+        "scope": ctx.scope,
+        "watermark_id": mark.watermark_id,
+        "layers": list(layers),
+        "policy_version": prepared.policy.version,
+    })
+    warnings = tuple(_count_warnings(outcomes))
+    return ExportResult(export_id, prepared.output, prepared.format, job.tracker.done, outcomes, prepared.verdict,
+                        layers, input_sha256, output_sha256, entry.seq, warnings)
+
+
+def _count_warnings(outcomes: Sequence[ColumnOutcome]) -> Iterator[str]:
+    for o in outcomes:
+        where = f"{o.sheet}!{o.header or '?'}"
+        if o.counts.damaged:
+            yield f"{where}: {o.counts.damaged} value(s) were already cut by Excel to 15 digits; protected as tokens"
+        if o.counts.unparsed:
+            yield f"{where}: {o.counts.unparsed} value(s) were not a valid {o.kind}; protected as tokens"

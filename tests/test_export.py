@@ -1,0 +1,145 @@
+"""Exports of every bundled sample with default actions: nothing sensitive survives, anywhere."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from masking.errors import Cancelled, OutputError, PolicyError
+from masking.ledger import Ledger
+from masking.pipeline import ExportRequest, ExportResult, prepare_export, run_export
+from masking.workspace import Workspace
+
+SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
+SAMPLE_FILES = sorted(p for p in SAMPLES.iterdir() if p.suffix in {".xlsx", ".csv"})
+_SEPARATORS = re.compile(r"[\s\-+().·]")
+
+
+def _normalise(text: str) -> str:
+    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
+def _output_texts(paths: list[Path]) -> list[str]:
+    """Every piece of text in the output files: each XML text node / attribute value, each CSV field."""
+    texts: list[str] = []
+    for path in paths:
+        if path.suffix == ".csv":
+            raw = path.read_bytes()
+            encoding = "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "gb18030"
+            for row in csv.reader(raw.decode(encoding).splitlines()):
+                texts.extend(row)
+        else:
+            with zipfile.ZipFile(path) as archive:
+                for name in archive.namelist():
+                    xml = archive.read(name).decode("utf-8", errors="replace")
+                    texts.extend(re.findall(r">([^<>]+)<", xml))
+                    texts.extend(re.findall(r'="([^"]*)"', xml))
+    return [_normalise(t) for t in texts if t.strip()]
+
+
+def _sensitive_values(sample: Path) -> dict[str, list[str]]:
+    data = json.loads((SAMPLES / f"{sample.stem}.values.json").read_text(encoding="utf-8"))
+    return data["values"]
+
+
+def _export(sample: Path, home: Path, out_dir: Path) -> tuple[list[Path], ExportResult]:
+    workspace = Workspace(home)
+    ring, _ = workspace.keystore.open_or_create()
+    fmt = "csv" if sample.suffix == ".csv" else "xlsx"
+    request = ExportRequest(input=sample, recipient="城东代收银行", purpose="欠费催缴", output=out_dir / f"out.{fmt}")
+    prepared = prepare_export(request, home)
+    result = run_export(prepared, ring, workspace.ledger(ring))
+    outputs = sorted(out_dir.iterdir())
+    return outputs, result
+
+
+@pytest.mark.parametrize("sample", SAMPLE_FILES, ids=[p.name for p in SAMPLE_FILES])
+def test_no_sensitive_value_survives_a_default_export(sample: Path, tmp_path: Path) -> None:
+    before = sample.read_bytes()
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    outputs, result = _export(sample, tmp_path / "home", out_dir)
+    assert sample.read_bytes() == before
+    assert outputs, "no output written"
+    texts = _output_texts(outputs)
+    joined = "\x00".join(texts)
+    survivors = []
+    for kind, values in _sensitive_values(sample).items():
+        for value in values:
+            needle = _normalise(value)
+            # long values must not appear even inside a text; short ones (2-character names) not as a cell
+            found = needle in joined if len(needle) >= 6 else needle in texts
+            if found:
+                survivors.append(kind)
+    assert survivors == [], f"{len(survivors)} sensitive value(s) survived: kinds {sorted(set(survivors))}"
+    assert result.rows > 0
+
+
+def test_export_is_recorded_in_the_ledger_without_values(tmp_path: Path) -> None:
+    sample = SAMPLES / "customers_zh.xlsx"
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    _, result = _export(sample, tmp_path / "home", out_dir)
+    workspace = Workspace(tmp_path / "home")
+    ring = workspace.keystore.unlock()
+    ledger: Ledger = workspace.ledger(ring)
+    entries = ledger.entries("export")
+    assert len(entries) == 1 and ledger.verify().ok
+    body = entries[0].body
+    assert body["export_id"] == result.export_id
+    assert body["rows"] == 200 and body["recipient"] == "城东代收银行"
+    stored = json.dumps(body, ensure_ascii=False)
+    for values in _sensitive_values(sample).values():
+        for value in values:
+            assert value not in stored
+
+
+def test_policy_refusal_writes_nothing(tmp_path: Path) -> None:
+    sample = SAMPLES / "customers_zh.xlsx"
+    request = ExportRequest(input=sample, recipient="x", purpose="y", output=tmp_path / "o.xlsx",
+                            choices=("手机号码=keep",))
+    prepared = prepare_export(request, tmp_path / "home")
+    assert not prepared.verdict.ok
+    assert any("手机号码" in v and "keep" in v for v in prepared.verdict.violations)
+    workspace = Workspace(tmp_path / "home")
+    ring, _ = workspace.keystore.open_or_create()
+    with pytest.raises(PolicyError):
+        run_export(prepared, ring, workspace.ledger(ring))
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_cancel_mid_export_leaves_nothing(tmp_path: Path) -> None:
+    sample = SAMPLES / "customers_zh.xlsx"
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    request = ExportRequest(input=sample, recipient="r", purpose="p", output=out_dir / "o.xlsx")
+    prepared = prepare_export(request, tmp_path / "home")
+    workspace = Workspace(tmp_path / "home")
+    ring, _ = workspace.keystore.open_or_create()
+
+    def cancel(done: int, total: int) -> None:
+        raise Cancelled("cancelled by the user")
+
+    with pytest.raises(Cancelled):
+        run_export(prepared, ring, workspace.ledger(ring), progress=cancel)
+    assert list(out_dir.iterdir()) == []
+    assert workspace.ledger(ring).entries("export") == []
+
+
+def test_existing_output_is_never_overwritten_without_force(tmp_path: Path) -> None:
+    sample = SAMPLES / "customers_zh.xlsx"
+    target = tmp_path / "o.xlsx"
+    target.write_bytes(b"precious")
+    request = ExportRequest(input=sample, recipient="r", purpose="p", output=target)
+    prepared = prepare_export(request, tmp_path / "home")
+    workspace = Workspace(tmp_path / "home")
+    ring, _ = workspace.keystore.open_or_create()
+    with pytest.raises(OutputError):
+        run_export(prepared, ring, workspace.ledger(ring))
+    assert target.read_bytes() == b"precious"
