@@ -1,0 +1,193 @@
+"""encrypt: deterministic, reversible with the key, scoped.
+
+* Digit kinds: FF1 format-preserving encryption through
+  :class:`~masking.operators.formats.FormatCipher` under the *encrypt* sub-key; the ciphertext is a
+  valid value of its kind (same rules as pseudonymize) and decrypts to the canonical value in the
+  same formatting.
+* Text kinds (and untyped columns): AES-SIV tokens ``ENC1:`` + unpadded URL-safe base64. The
+  associated data is the kind and the scope (not the column: columns move between files and joins
+  should survive).
+* The fallback for a digit-kind value that does not parse (or that Excel damaged) is the same
+  AES-SIV token, so even those decrypt.
+
+The output file records, per encrypted column, an :class:`EncryptionRecord` (kind, key id, scope,
+token format); :meth:`EncryptOperator.decrypt_batch` checks it against the key material given, so
+decrypt never guesses.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from masking.crypto import AesSiv, DecryptionFailed
+from masking.errors import KeyProblem
+from masking.io.model import Damaged, Value
+from masking.kinds import Action, Kind
+from masking.operators.base import (
+    BatchResult,
+    KeyMaterial,
+    Operator,
+    OperatorContext,
+    OperatorError,
+    OperatorParams,
+    Tally,
+    is_blank,
+    scope_label,
+    text_for_crypto,
+)
+from masking.operators.formats import DIGIT_KINDS, FormatCipher, format_id
+
+__all__ = ["TOKEN_PREFIX", "EncryptOperator", "EncryptParams", "EncryptionRecord"]
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+TOKEN_PREFIX = "ENC1:"  # noqa: S105 - a token marker, not a password
+
+
+@dataclass(frozen=True)
+class EncryptParams(OperatorParams):
+    """No options: the kind decides the form; the context's key and scope decide the tokens."""
+
+
+@dataclass(frozen=True)
+class EncryptionRecord:
+    """What the output file records about one encrypted column, so decrypt needs no guessing."""
+
+    kind: Kind | None
+    key_id: str
+    scope: str
+    format: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "kind": self.kind.value if self.kind is not None else None,
+            "key_id": self.key_id,
+            "scope": self.scope,
+            "format": self.format,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EncryptionRecord:
+        try:
+            kind = Kind(data["kind"]) if data.get("kind") is not None else None
+            key_id, scope, token_format = data["key_id"], data["scope"], data["format"]
+        except (KeyError, ValueError, TypeError):
+            raise OperatorError("the encryption record of a column is damaged") from None
+        if not all(isinstance(item, str) and item for item in (key_id, scope, token_format)):
+            raise OperatorError("the encryption record of a column is damaged")
+        return cls(kind, key_id, scope, token_format)
+
+
+def _token_format(kind: Kind | None) -> str:
+    return format_id(kind) if kind in DIGIT_KINDS and kind is not None else "siv1"
+
+
+class _Encryptor:
+    def __init__(self, kind: Kind | None, keys: KeyMaterial, scope: str) -> None:
+        self._kind = kind
+        self._siv = AesSiv(keys.working_key("encrypt", "siv", 64))
+        self._ad = scope_label(kind, scope, "encrypt", "siv")
+        self._fpe = (
+            FormatCipher(kind, keys.working_key("encrypt", "fpe"), scope, purpose="encrypt")
+            if kind in DIGIT_KINDS and kind is not None
+            else None
+        )
+
+    def tokens(self, values: Sequence[Value]) -> list[str]:
+        plain = [(v if isinstance(v, str) else text_for_crypto(v)).encode("utf-8") for v in values]
+        b64, urlsafe = binascii.b2a_base64, _URLSAFE
+        return [
+            TOKEN_PREFIX + b64(token, newline=False).rstrip(b"=").translate(urlsafe).decode("ascii")
+            for token in self._siv.encrypt_many(plain, self._ad)
+        ]
+
+    def untoken(self, token: str) -> str:
+        body = token[len(TOKEN_PREFIX) :]
+        try:
+            raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            return self._siv.decrypt(raw, self._ad).decode("utf-8")
+        except (binascii.Error, ValueError, UnicodeDecodeError):
+            raise DecryptionFailed from None
+
+    def fpe(self, values: Sequence[Value], *, inverse: bool) -> list[Value]:
+        if self._fpe is None:
+            return [None] * len(values)
+        return self._fpe.apply(values, inverse=inverse)
+
+
+class EncryptOperator(Operator):
+    action = Action.ENCRYPT
+    params_type = EncryptParams
+    needs_keys = True
+
+    def record(self, ctx: OperatorContext) -> EncryptionRecord:
+        """The metadata the output file keeps for this column."""
+        keys = ctx.require_keys(self.action)
+        return EncryptionRecord(self.kind, keys.key_id, ctx.scope, _token_format(self.kind))
+
+    def apply_batch(self, values: Sequence[Value], ctx: OperatorContext) -> BatchResult:
+        engine = _Encryptor(self.kind, ctx.require_keys(self.action), ctx.scope)
+        tally = Tally()
+        out = list(values)
+        made = engine.fpe(values, inverse=False)
+        to_token: list[int] = []
+        for position, (value, new) in enumerate(zip(values, made, strict=True)):
+            if is_blank(value):
+                tally.blank += 1
+            elif new is not None:
+                out[position] = new
+                tally.transformed += 1
+            else:
+                to_token.append(position)
+                if self.kind in DIGIT_KINDS or isinstance(value, Damaged):
+                    tally.fallback(value)
+                else:
+                    tally.transformed += 1
+        for position, token in zip(to_token, engine.tokens([values[i] for i in to_token]), strict=True):
+            out[position] = token
+        return BatchResult(out, tally.freeze())
+
+    def decrypt_batch(
+        self, values: Sequence[Value], ctx: OperatorContext, record: EncryptionRecord | None = None
+    ) -> BatchResult:
+        """Invert :meth:`apply_batch` with the same key and scope.
+
+        With ``record`` (read from the encrypted file) the kind, key id, scope and token format are
+        checked first: a different key is a :class:`~masking.errors.KeyProblem`, a different kind
+        or format an :class:`OperatorError`. Values that are not tokens of this column are left as
+        they are and count ``unparsed``; tokens that do not authenticate are left and count ``failed``.
+        """
+        keys = ctx.require_keys(self.action)
+        if record is not None:
+            if record.key_id != keys.key_id:
+                raise KeyProblem(f"the column was encrypted under key {record.key_id}, not {keys.key_id}")
+            if record.kind != self.kind or record.scope != ctx.scope:
+                raise OperatorError("the encryption record names another kind or scope than the decrypt request")
+            if record.format != _token_format(self.kind):
+                expected = _token_format(self.kind)
+                raise OperatorError(f"the column uses token format {record.format}, this version reads {expected}")
+        engine = _Encryptor(self.kind, keys, ctx.scope)
+        tally = Tally()
+        out = list(values)
+        tokens = [i for i, v in enumerate(values) if isinstance(v, str) and v.startswith(TOKEN_PREFIX)]
+        token_set = set(tokens)
+        for position in tokens:
+            try:
+                out[position] = engine.untoken(str(values[position]))
+                tally.transformed += 1
+            except DecryptionFailed:
+                tally.failed += 1
+        rest = [i for i in range(len(values)) if i not in token_set]
+        plain = engine.fpe([values[i] for i in rest], inverse=True)
+        for position, new in zip(rest, plain, strict=True):
+            if is_blank(values[position]):
+                tally.blank += 1
+            elif new is None:
+                tally.unparsed += 1
+            else:
+                out[position] = new
+                tally.transformed += 1
+        return BatchResult(out, tally.freeze())

@@ -1,0 +1,696 @@
+"""Format-preserving helpers shared by ``pseudonymize`` and ``encrypt``.
+
+Digit kinds (phone, meter_id, id_number, bank_card, account_no) go through one engine,
+:class:`FormatCipher`: each kind's *codec* splits a canonical value into a kept part (the *group*,
+e.g. a card's issuer number and length) and a variable part that is an integer below the group's
+domain size. FF1 permutes that integer under a tweak naming the kind, the group and the scope, and
+the codec rebuilds a value with the check digit recomputed. Because every step is a bijection of
+the variable part within its group, pseudonyms are collision-free and ciphertexts decrypt.
+
+Domains that are not a power of ten (mobile prefixes x 10**8 subscriber numbers; days x 1000 ID
+sequence numbers) are permuted by *cycle-walking*: FF1 runs over ``radix ** n >= domain`` numerals
+(the radix and length that waste least, chosen by :func:`ff1_plan`) and is re-applied to the few
+results that land outside the domain. In a batch only those are re-encrypted.
+
+What each codec keeps, and what it changes (format version 1):
+
+=========== ===================================================================================
+mobile       the prefix class (voice / data / satellite); the prefix is remapped among the real
+             network prefixes of that class and the 8-digit subscriber number changes with it
+landline     the area code and the local number's length; the local number (first digit 2-9)
+             changes; 400/800 numbers keep 400/800
+meter_id     the 5-digit unit code and the 2-digit asset type; the 14-digit serial changes; the
+             GS1 check digit is recomputed (a number whose check digit was off keeps the same
+             offset, so the mapping stays invertible)
+id_number    the region code and the 15/18-character form; birth date (1920-01-01..2024-12-31)
+             and sequence number change together; MOD 11-2 check character recomputed. A birth
+             date outside that range does not parse (it gets the fallback).
+bank_card    the 6-digit issuer number and the length; the middle digits change; Luhn recomputed
+account_no   the length and the first digit (6-digit numbers change whole); at least 6 digits
+=========== ===================================================================================
+
+Formatting: a value's separators and +86 prefix are kept ("139-1234-5678" -> "1xx-xxxx-xxxx") when
+the canonical digits are the value's last digits; otherwise the canonical form is written. A whole
+number cell stays a whole number when the result has no leading zero.
+
+The reference tables (mobile prefixes) are part of the format: :func:`format_id` fingerprints the
+ones a kind depends on, and encryption records it so a later table change is detected, not guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import operator
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from masking.checksums import PROVINCE_CODES, luhn_check_digit
+from masking.crypto import HmacSha256, derive_key
+from masking.fpe import ALPHABET, FF1, MIN_DOMAIN
+from masking.io.model import Damaged, Value
+from masking.kinds import Kind, is_bank_card, is_id_number, is_landline, is_meter_id
+from masking.namedata import compound_surnames, single_surnames
+from masking.numbering import mobile_prefixes
+from masking.operators.base import FORMAT_VERSION, scope_label
+from masking.regions import Region, all_regions
+
+__all__ = [
+    "DIGIT_KINDS",
+    "NAME_TITLES",
+    "FormatCipher",
+    "canonical_digits",
+    "cell_text",
+    "ff1_plan",
+    "format_id",
+    "split_chinese_name",
+    "split_region_prefix",
+    "valid_digits",
+    "with_format",
+]
+
+U64 = npt.NDArray[np.uint64]
+
+ACCOUNT_MIN_DIGITS = 6
+ACCOUNT_MAX_DIGITS = 40
+DIGIT_KINDS = frozenset({Kind.PHONE, Kind.METER_ID, Kind.ID_NUMBER, Kind.BANK_CARD, Kind.ACCOUNT_NO})
+
+# --------------------------------------------------------------------------------------------
+# Canonical digits and the template that keeps a value's formatting
+
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―.·()\[\]]")
+_ALPHABET_BYTES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
+_LOOKUP = np.full(256, 255, dtype=np.uint8)
+_LOOKUP[_ALPHABET_BYTES] = np.arange(len(ALPHABET), dtype=np.uint8)
+
+
+def cell_text(value: Value) -> str | None:
+    """NFKC text of a str cell, the digits of a non-negative whole number, else None."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value.strip()
+        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and 0 <= value < 1e15:
+        return str(int(value))
+    return None
+
+
+def _phone_canonical(text: str) -> str | None:
+    """The national form of a phone number: +86 / 0086 / 86 removed, the trunk 0 restored."""
+    text = _SEPARATORS.sub("", text)
+    if not text.isascii():
+        return None
+    international = False
+    if text.startswith("+86"):
+        text, international = text[3:], True
+    elif text.startswith("0086"):
+        text, international = text[4:], True
+    elif text.startswith("86") and len(text) == 13:
+        text, international = text[2:], True
+    if not text.isdigit():
+        return None
+    if international and not text.startswith("0") and len(text) in (9, 10):
+        text = "0" + text
+    return text
+
+
+def canonical_digits(kind: Kind, value: Value) -> str | None:
+    """The canonical form a digit kind is keyed on (digits; an ID's X upper-cased), or None.
+
+    Two spellings of one number ("139 1234 5678", "+86 13912345678") give the same canonical form,
+    so tokens join across files whatever the formatting.
+    """
+    if isinstance(value, Damaged):
+        return None
+    text = cell_text(value)
+    if not text:
+        return None
+    if text.isdigit() and text.isascii():
+        return text
+    if kind is Kind.PHONE:
+        return _phone_canonical(text)
+    compact = _SEPARATORS.sub("", text).upper()
+    if kind is Kind.ID_NUMBER:
+        ok = compact.isascii() and compact[:-1].isdigit() and compact[-1:] in tuple("0123456789X")
+    else:
+        ok = compact.isascii() and compact.isdigit()
+    return compact if ok else None
+
+
+def with_format(value: Value, text: str, canonical: str, new: str) -> Value:
+    """``new`` written the way ``value`` was written (same separators and prefix, same cell type)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(new) if new.isdigit() and new[0] != "0" else new
+    if text == canonical:
+        return new
+    positions = [i for i, char in enumerate(text) if char.isascii() and char.isalnum()]
+    if len(positions) < len(canonical):
+        return new
+    tail = positions[len(positions) - len(canonical) :]
+    if "".join(text[i] for i in tail).upper() != canonical:
+        return new
+    chars = list(text)
+    for i, char in zip(tail, new, strict=True):
+        chars[i] = char
+    return "".join(chars)
+
+
+# --------------------------------------------------------------------------------------------
+# Check digits on the hot path: the same results as masking.checksums, summed over bytes in C.
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_ZERO = 48 * sum(_ID_WEIGHTS)
+
+
+def _gs1(payload: str) -> int:
+    raw = payload.encode("ascii")
+    odd, even = raw[::-2], raw[-2::-2]
+    return (10 - (3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)) % 10) % 10
+
+
+def _id_check(first17: str) -> str:
+    return "10X98765432"[(sum(map(operator.mul, first17.encode("ascii"), _ID_WEIGHTS)) - _ID_ZERO) % 11]
+
+
+def _phone_valid(canonical: str) -> bool:
+    if len(canonical) == 11 and canonical[0] == "1":
+        return canonical[1] in "3456789" and canonical.isdigit()
+    return is_landline(canonical)
+
+
+_VALID_DIGITS: dict[Kind, Callable[[str], bool]] = {
+    Kind.PHONE: _phone_valid,
+    Kind.ID_NUMBER: is_id_number,
+    Kind.BANK_CARD: is_bank_card,
+    Kind.METER_ID: is_meter_id,
+    Kind.ACCOUNT_NO: lambda text: text.isdigit() and ACCOUNT_MIN_DIGITS <= len(text) <= ACCOUNT_MAX_DIGITS,
+}
+
+
+def valid_digits(kind: Kind, canonical: str) -> bool:
+    """Whether a canonical form is a value of the digit kind (the kinds module's validators; an
+    account number is 6 to 40 digits). Masking and hashing use it; FF1 codecs are stricter."""
+    return bool(_VALID_DIGITS[kind](canonical))
+
+
+# --------------------------------------------------------------------------------------------
+# Codecs: canonical value <-> (group, index < domain)
+
+
+class _Codec(ABC):
+    @abstractmethod
+    def split(self, canonical: str) -> tuple[str, int] | None:
+        """(group, index) of a canonical value, or None when it is not a value of the kind."""
+
+    @abstractmethod
+    def domain(self, group: str) -> int:
+        """How many values the group holds (the FF1 domain, cycle-walked)."""
+
+    @abstractmethod
+    def join(self, group: str, index: int) -> str:
+        """The canonical value at ``index`` of ``group``; inverse of :meth:`split`."""
+
+    def fingerprint(self) -> str:
+        return ""
+
+
+@functools.cache
+def _mobile_classes() -> tuple[dict[str, tuple[str, int]], dict[str, tuple[str, ...]]]:
+    by_prefix: dict[str, tuple[str, int]] = {}
+    members: dict[str, list[str]] = {}
+    for entry in mobile_prefixes():
+        group = "m" + entry.use.value
+        members.setdefault(group, [])
+        by_prefix[entry.prefix] = (group, len(members[group]))
+        members[group].append(entry.prefix)
+    return by_prefix, {group: tuple(prefixes) for group, prefixes in members.items()}
+
+
+_AREA_3 = re.compile(r"0(?:10|2\d)")
+_AREA_4 = re.compile(r"0[3-9]\d\d")
+
+
+class _PhoneCodec(_Codec):
+    def split(self, canonical: str) -> tuple[str, int] | None:
+        if len(canonical) == 11 and canonical[0] == "1":
+            found = _mobile_classes()[0].get(canonical[:3])
+            if found is None:
+                return None
+            group, position = found
+            return group, position * 100_000_000 + int(canonical[3:])
+        if len(canonical) == 10 and canonical[:3] in ("400", "800"):
+            return "s" + canonical[:3], int(canonical[3:])
+        if _AREA_3.match(canonical):
+            area = canonical[:3]
+        elif _AREA_4.match(canonical):
+            area = canonical[:4]
+        else:
+            return None
+        local = canonical[len(area) :]
+        if len(local) not in ((8,) if len(area) == 3 else (7, 8)) or local[0] not in "23456789":
+            return None
+        return f"l{area}/{len(local)}", (int(local[0]) - 2) * 10 ** (len(local) - 1) + int(local[1:])
+
+    def domain(self, group: str) -> int:
+        if group[0] == "m":
+            return len(_mobile_classes()[1][group]) * 100_000_000
+        if group[0] == "s":
+            return 10_000_000
+        length = int(group.split("/")[1])
+        return int(8 * 10 ** (length - 1))
+
+    def join(self, group: str, index: int) -> str:
+        if group[0] == "m":
+            position, tail = divmod(index, 100_000_000)
+            return f"{_mobile_classes()[1][group][position]}{tail:08d}"
+        if group[0] == "s":
+            return f"{group[1:]}{index:07d}"
+        area, length_text = group[1:].split("/")
+        length = int(length_text)
+        first, rest = divmod(index, 10 ** (length - 1))
+        return f"{area}{first + 2}{rest:0{length - 1}d}"
+
+    def fingerprint(self) -> str:
+        table = ";".join(f"{e.prefix}:{e.use.value}" for e in mobile_prefixes())
+        return hashlib.sha256(table.encode("ascii")).hexdigest()[:12]
+
+
+class _MeterCodec(_Codec):
+    def split(self, canonical: str) -> tuple[str, int] | None:
+        # The rules of kinds.meter_id_strength, inlined for speed (the tests hold them equal).
+        if len(canonical) != 22 or not canonical.isdigit() or canonical[:5] == "00000" or len(set(canonical)) <= 2:
+            return None
+        payload = canonical[:21]
+        offset = (int(canonical[21]) - _gs1(payload)) % 10
+        return f"{payload[:7]}/{offset}", int(payload[7:])
+
+    def domain(self, group: str) -> int:
+        return 10**14
+
+    def join(self, group: str, index: int) -> str:
+        head, offset = group.split("/")
+        payload = f"{head}{index:014d}"
+        return payload + str((_gs1(payload) + int(offset)) % 10)
+
+
+# Birth dates an ID pseudonym or ciphertext may carry. Fixed per format version (a moving end
+# would change every token); a date past the end is in the past for any run of this version.
+ID_FIRST_BIRTH = dt.date(1920, 1, 1)
+ID_LAST_BIRTH = dt.date(2024, 12, 31)
+ID15_LAST_BIRTH = dt.date(1999, 12, 31)
+_FIRST_ORDINAL = ID_FIRST_BIRTH.toordinal()
+
+
+class _IdCodec(_Codec):
+    def split(self, canonical: str) -> tuple[str, int] | None:  # noqa: PLR0911 - one return per rule
+        if len(canonical) == 18:
+            born, seq, last = canonical[6:14], canonical[14:17], ID_LAST_BIRTH
+        elif len(canonical) == 15:
+            born, seq, last = "19" + canonical[6:12], canonical[12:15], ID15_LAST_BIRTH
+        else:
+            return None
+        if canonical[:2] not in PROVINCE_CODES or not canonical[:-1].isdigit():
+            return None
+        if len(canonical) == 18 and _id_check(canonical[:17]) != canonical[17]:
+            return None
+        if len(canonical) == 15 and not canonical[14].isdigit():
+            return None
+        try:
+            date = dt.date(int(born[:4]), int(born[4:6]), int(born[6:]))
+        except ValueError:
+            return None
+        if not ID_FIRST_BIRTH <= date <= last:
+            return None
+        return f"{canonical[:6]}/{len(canonical)}", (date.toordinal() - _FIRST_ORDINAL) * 1000 + int(seq)
+
+    def domain(self, group: str) -> int:
+        last = ID_LAST_BIRTH if group.endswith("/18") else ID15_LAST_BIRTH
+        return (last.toordinal() - _FIRST_ORDINAL + 1) * 1000
+
+    def join(self, group: str, index: int) -> str:
+        region = group[:6]
+        day, seq = divmod(index, 1000)
+        date = dt.date.fromordinal(_FIRST_ORDINAL + day)
+        if group.endswith("/15"):
+            return f"{region}{date.year % 100:02d}{date.month:02d}{date.day:02d}{seq:03d}"
+        first17 = f"{region}{date.year:04d}{date.month:02d}{date.day:02d}{seq:03d}"
+        return first17 + _id_check(first17)
+
+
+class _CardCodec(_Codec):
+    def split(self, canonical: str) -> tuple[str, int] | None:
+        if not is_bank_card(canonical):
+            return None
+        return f"{canonical[:6]}/{len(canonical)}", int(canonical[6:-1])
+
+    def domain(self, group: str) -> int:
+        return int(10 ** (int(group.split("/")[1]) - 7))
+
+    def join(self, group: str, index: int) -> str:
+        iin, length = group.split("/")
+        payload = f"{iin}{index:0{int(length) - 7}d}"
+        return payload + luhn_check_digit(payload)
+
+
+class _AccountCodec(_Codec):
+    def split(self, canonical: str) -> tuple[str, int] | None:
+        length = len(canonical)
+        if not ACCOUNT_MIN_DIGITS <= length <= ACCOUNT_MAX_DIGITS or not canonical.isdigit():
+            return None
+        if length == ACCOUNT_MIN_DIGITS:
+            return f"-/{length}", int(canonical)
+        return f"{canonical[0]}/{length}", int(canonical[1:])
+
+    def domain(self, group: str) -> int:
+        length = int(group.split("/")[1])
+        return int(10 ** (length if group[0] == "-" else length - 1))
+
+    def join(self, group: str, index: int) -> str:
+        first, length_text = group.split("/")
+        length = int(length_text)
+        if first == "-":
+            return f"{index:0{length}d}"
+        return f"{first}{index:0{length - 1}d}"
+
+
+_CODECS: dict[Kind, _Codec] = {
+    Kind.PHONE: _PhoneCodec(),
+    Kind.METER_ID: _MeterCodec(),
+    Kind.ID_NUMBER: _IdCodec(),
+    Kind.BANK_CARD: _CardCodec(),
+    Kind.ACCOUNT_NO: _AccountCodec(),
+}
+
+
+def format_id(kind: Kind) -> str:
+    """Names the token format of ``kind``: the format version, plus a fingerprint of the reference
+    table the kind's codec depends on (``fpe1`` or ``fpe1-3fa2...``)."""
+    codec = _CODECS.get(kind)
+    fingerprint = codec.fingerprint() if codec is not None else ""
+    base = f"fpe{FORMAT_VERSION}"
+    return f"{base}-{fingerprint}" if fingerprint else base
+
+
+# --------------------------------------------------------------------------------------------
+# FF1 over an arbitrary domain size
+
+
+@functools.cache
+def ff1_plan(domain: int) -> tuple[int, int]:
+    """(radix, length) of the smallest FF1 domain ``radix ** length >= domain``; radix 10 on ties.
+
+    Part of the token format: the plan for a domain never changes within a format version.
+    """
+    if domain < MIN_DOMAIN:
+        raise ValueError("an FF1 domain needs at least 1,000,000 values")
+    if domain > 2**62:
+        return 10, len(str(domain - 1))
+    best: tuple[int, bool, int, int] | None = None
+    for radix in range(2, len(ALPHABET) + 1):
+        length, size = 1, radix
+        while size < domain:
+            length, size = length + 1, size * radix
+        candidate = (size, radix != 10, radix, length)
+        if best is None or candidate < best:
+            best = candidate
+    assert best is not None  # noqa: S101 - the loop runs at least once
+    return best[2], best[3]
+
+
+def _to_numerals(values: U64, radix: int, length: int) -> list[str]:
+    count = values.shape[0]
+    out = np.empty((count, length + 1), dtype=np.uint8)
+    rest = values.copy()
+    r = np.uint64(radix)
+    for column in reversed(range(length)):
+        rest, digit = np.divmod(rest, r)
+        out[:, column] = _ALPHABET_BYTES[digit]
+    out[:, length] = ord("\n")
+    texts = out.tobytes().decode("ascii").split("\n")
+    texts.pop()
+    return texts
+
+
+def _from_numerals(texts: list[str], radix: int, length: int) -> U64:
+    digits = _LOOKUP[np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)].reshape(len(texts), length)
+    acc = np.zeros(len(texts), dtype=np.uint64)
+    r = np.uint64(radix)
+    for column in range(length):
+        acc *= r
+        acc += digits[:, column]
+    return acc
+
+
+class DomainPermutation:
+    """FF1 under one key as a keyed permutation of ``range(domain)``, batched, with cycle-walking."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+        self._ff1: dict[int, FF1] = {}
+
+    def _cipher(self, radix: int) -> FF1:
+        cipher = self._ff1.get(radix)
+        if cipher is None:
+            cipher = self._ff1[radix] = FF1(self._key, radix)
+        return cipher
+
+    def apply(self, indices: Sequence[int], domain: int, tweak: bytes, *, inverse: bool = False) -> list[int]:
+        """The permuted indices (or their preimages with ``inverse``), in order."""
+        if not indices:
+            return []
+        if domain > 2**62:
+            return self._apply_big(list(indices), domain, tweak, inverse=inverse)
+        array = np.asarray(indices, dtype=np.uint64)
+        result: list[int] = self.apply_array(array, domain, tweak, inverse=inverse).tolist()
+        return result
+
+    def apply_array(self, indices: U64, domain: int, tweak: bytes, *, inverse: bool = False) -> U64:
+        """:meth:`apply` on a numpy array, for domains up to 2**62."""
+        radix, length = ff1_plan(domain)
+        cipher = self._cipher(radix)
+        step = cipher.decrypt_batch if inverse else cipher.encrypt_batch
+        out = _from_numerals(step(_to_numerals(indices, radix, length), tweak), radix, length)
+        limit = np.uint64(domain)
+        pending = np.flatnonzero(out >= limit)
+        while pending.size:
+            again = _from_numerals(step(_to_numerals(out[pending], radix, length), tweak), radix, length)
+            out[pending] = again
+            pending = pending[again >= limit]
+        return out
+
+    def _apply_big(self, indices: list[int], domain: int, tweak: bytes, *, inverse: bool) -> list[int]:
+        radix, length = ff1_plan(domain)
+        cipher = self._cipher(radix)
+        step = cipher.decrypt_batch if inverse else cipher.encrypt_batch
+        out = [int(text) for text in step([f"{i:0{length}d}" for i in indices], tweak)]
+        pending = [k for k, value in enumerate(out) if value >= domain]
+        while pending:
+            again = step([f"{out[k]:0{length}d}" for k in pending], tweak)
+            for k, text in zip(pending, again, strict=True):
+                out[k] = int(text)
+            pending = [k for k in pending if out[k] >= domain]
+        return out
+
+
+@dataclass
+class _Group:
+    positions: list[int]
+    indices: list[int]
+
+
+class FormatCipher:
+    """The format-preserving transform of one digit kind under one FF1 key and one scope.
+
+    ``apply`` returns one output per input: the transformed value in the input's format, or None
+    where the input is not a value of the kind (the caller applies its fallback).
+
+    Groups of one domain size share one FF1 tweak (kind, scope, purpose, domain size), so a column
+    with many unit codes or issuers is still a handful of batched FF1 calls. The kept part still
+    separates values: each group's indices are first shifted by a keyed offset (HMAC of the group,
+    modulo the domain), a bijection within the group, so equal serial numbers under two unit
+    codes get unrelated results.
+    """
+
+    def __init__(self, kind: Kind, key: bytes, scope: str, *, purpose: str) -> None:
+        if kind not in _CODECS:
+            raise ValueError("not a digit kind")
+        self._kind = kind
+        self._codec = _CODECS[kind]
+        self._permutation = DomainPermutation(derive_key(key, "exportguard/fpe/ff1", 32))
+        self._offsets = HmacSha256(derive_key(key, "exportguard/fpe/group-offset", 32))
+        self._scope = scope
+        self._purpose = purpose
+
+    def _tweak(self, domain: int) -> bytes:
+        return scope_label(self._kind, self._scope, self._purpose, str(domain))
+
+    def _offset(self, group: str, domain: int) -> int:
+        digest = self._offsets.digest(self._tweak(domain) + b"\x1f" + group.encode("ascii"))
+        return int.from_bytes(digest, "big") % domain
+
+    def apply(self, values: Sequence[Value], *, inverse: bool = False) -> list[Value]:
+        codec = self._codec
+        kind = self._kind
+        out: list[Value] = [None] * len(values)
+        groups: dict[str, _Group] = {}
+        shapes: dict[int, tuple[str, str]] = {}
+        split = codec.split
+        for position, value in enumerate(values):
+            if type(value) is str and value.isdigit() and value.isascii():
+                parts = split(value)
+            else:
+                if isinstance(value, Damaged):
+                    continue
+                text = cell_text(value)
+                canonical = canonical_digits(kind, value)
+                if canonical is None or text is None:
+                    continue
+                shapes[position] = (text, canonical)
+                parts = split(canonical)
+            if parts is None:
+                continue
+            entry = groups.get(parts[0])
+            if entry is None:
+                entry = groups[parts[0]] = _Group([], [])
+            entry.positions.append(position)
+            entry.indices.append(parts[1])
+        by_domain: dict[int, list[str]] = {}
+        for group in groups:
+            by_domain.setdefault(codec.domain(group), []).append(group)
+        for domain, names in by_domain.items():
+            mapped = self._permute([groups[name] for name in names], names, domain, inverse=inverse)
+            join = codec.join
+            for name, results in zip(names, mapped, strict=True):
+                for position, index in zip(groups[name].positions, results, strict=True):
+                    new = join(name, index)
+                    shape = shapes.get(position)
+                    out[position] = new if shape is None else with_format(values[position], shape[0], shape[1], new)
+        return out
+
+    def _permute(self, members: list[_Group], names: list[str], domain: int, *, inverse: bool) -> list[list[int]]:
+        """Per group, the permuted indices: E(x + offset) forward, E^-1(y) - offset inverse."""
+        offsets = [self._offset(name, domain) for name in names]
+        sizes = [len(member.indices) for member in members]
+        tweak = self._tweak(domain)
+        if domain > 2**62:
+            flat: list[int] = []
+            for member, offset in zip(members, offsets, strict=True):
+                flat += member.indices if inverse else [(i + offset) % domain for i in member.indices]
+            mapped = self._permutation.apply(flat, domain, tweak, inverse=inverse)
+            out: list[list[int]] = []
+            start = 0
+            for size, offset in zip(sizes, offsets, strict=True):
+                part = mapped[start : start + size]
+                out.append([(i - offset) % domain for i in part] if inverse else part)
+                start += size
+            return out
+        big = np.uint64(domain)
+        indices = np.fromiter((i for member in members for i in member.indices), dtype=np.uint64, count=sum(sizes))
+        shift = np.repeat(np.asarray(offsets, dtype=np.uint64), sizes)
+        if not inverse:
+            indices = (indices + shift) % big
+        result = self._permutation.apply_array(indices, domain, tweak, inverse=inverse)
+        if inverse:
+            result = (result + (big - shift)) % big
+        flat_out: list[int] = result.tolist()
+        out = []
+        start = 0
+        for size in sizes:
+            out.append(flat_out[start : start + size])
+            start += size
+        return out
+
+
+# --------------------------------------------------------------------------------------------
+# Addresses: the administrative prefix (province, city, district)
+
+_PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区", "省", "市")
+
+
+@functools.cache
+def _region_names() -> tuple[tuple[dict[str, bool], ...], int]:
+    """Names per level mapped to whether they are a short form (江苏, 南京), and the longest name."""
+    provinces: dict[str, bool] = {}
+    cities: dict[str, bool] = {}
+    districts: dict[str, bool] = {}
+    region: Region
+    for region in all_regions():
+        provinces[region.province] = False
+        for suffix in _PROVINCE_SUFFIXES:
+            if region.province.endswith(suffix) and len(region.province) - len(suffix) >= 2:
+                provinces.setdefault(region.province[: -len(suffix)], True)
+                break
+        if region.city:
+            cities[region.city] = False
+            if region.city.endswith("市") and len(region.city) >= 3:
+                cities.setdefault(region.city[:-1], True)
+        if region.district:
+            districts[region.district] = False
+    longest = max(len(name) for table in (provinces, cities, districts) for name in table)
+    return (provinces, cities, districts), longest
+
+
+def _prefix_end(text: str, position: int, level: int) -> int:
+    """The furthest end of a valid prefix from ``position`` using levels ``level`` onwards."""
+    tables, longest = _region_names()
+    if level == len(tables):
+        return position
+    best = _prefix_end(text, position, level + 1)  # this level not named
+    names = tables[level]
+    for length in range(2, min(longest, len(text) - position) + 1):
+        short = names.get(text[position : position + length])
+        if short is None:
+            continue
+        end = _prefix_end(text, position + length, level + 1)
+        if short and end == position + length:
+            continue  # a short form counts only when another level follows it
+        best = max(best, end)
+    return best
+
+
+def split_region_prefix(text: str) -> tuple[str, str]:
+    """(administrative prefix, rest) of an address: "江苏省南京市玄武区中山路18号" ->
+    ("江苏省南京市玄武区", "中山路18号"). Province, city and district are each optional but in that
+    order; a short form (江苏, 南京) counts only when another level follows it, so "中山路" is not
+    read as 中山市. The prefix is empty when no division is named at the start."""
+    end = _prefix_end(text, 0, 0)
+    return text[:end], text[end:]
+
+
+# --------------------------------------------------------------------------------------------
+# Chinese names
+
+NAME_TITLES = ("先生", "女士", "小姐", "师傅", "老师", "阿姨", "大爷", "经理")
+_HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def split_chinese_name(text: str) -> tuple[str, str, str] | None:
+    """(surname, given name, title) of "王小明", "欧阳明" or "王先生"; None for anything else."""
+    if not _HAN_ONLY.fullmatch(text):
+        return None
+    title = next((t for t in NAME_TITLES if text.endswith(t) and len(text) > len(t)), "")
+    body = text[: len(text) - len(title)]
+    compounds, singles = compound_surnames(), single_surnames()
+    if body[:2] in compounds and (len(body) >= 3 or title):
+        surname = body[:2]
+    elif body[:1] in singles:
+        surname = body[:1]
+    else:
+        return None
+    given = body[len(surname) :]
+    if title and given:
+        return None
+    if not title and not 1 <= len(given) <= 3:
+        return None
+    return surname, given, title

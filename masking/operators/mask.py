@@ -1,0 +1,215 @@
+"""mask: keep the first N and last M characters, hide the rest, in the forms users know.
+
+Defaults per kind (``keep_first``/``keep_last`` override them for the digit kinds and for untyped
+columns):
+
+============ ======================= =====================================================
+phone         mobile 3 / 4            139****5678, separators kept: 139-****-5678
+              landline area code / 4  0571-****6666
+id_number     1 / 2                   5***************1X
+bank_card     4 / 4                   6222 **** **** 1234 (the same shape for every length)
+meter_id      5 / 4                   32050*************1234 (the unit code is not personal)
+account_no    2 / 3                   12*****789
+person_name   surname                 王**, 欧阳*; ``name_style="middle"``: 张*明; Latin: W*** X*******
+email         first character         z***@163.com (three mask characters whatever the length)
+address       the district            江苏省南京市玄武区**** (four mask characters)
+secret        nothing                 ******
+free_text     each PII span by kind   联系人王*电话139****5678, the rest kept
+(untyped)     0 / 0                   every character masked
+============ ======================= =====================================================
+
+Fallback: a value that is not of the kind (or that Excel damaged) becomes four mask characters
+(``****``) and counts ``unparsed`` (``damaged``). If keeping N and M would leave nothing hidden,
+every character is masked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from masking.detect.freetext import find_pii_spans
+from masking.io.model import Damaged, Value
+from masking.kinds import Action, Kind, is_email
+from masking.kinds import is_person_name as _is_person_name
+from masking.operators.base import (
+    BatchResult,
+    Operator,
+    OperatorContext,
+    OperatorError,
+    OperatorParams,
+    Tally,
+    is_blank,
+    text_for_crypto,
+)
+from masking.operators.formats import (
+    canonical_digits,
+    cell_text,
+    split_chinese_name,
+    split_region_prefix,
+    valid_digits,
+    with_format,
+)
+
+__all__ = ["MaskOperator", "MaskParams"]
+
+_NAME_STYLES = ("surname", "middle")
+_MAX_KEEP = 32
+_AREA_3 = re.compile(r"0(?:10|2\d)")
+
+
+@dataclass(frozen=True)
+class MaskParams(OperatorParams):
+    keep_first: int | None = None
+    keep_last: int | None = None
+    char: str = "*"
+    name_style: str = "surname"
+
+
+_DEFAULT_KEEP: dict[Kind | None, tuple[int, int]] = {
+    Kind.ID_NUMBER: (1, 2),
+    Kind.BANK_CARD: (4, 4),
+    Kind.METER_ID: (5, 4),
+    Kind.ACCOUNT_NO: (2, 3),
+    None: (0, 0),
+}
+
+
+def _hide(text: str, first: int, last: int, char: str) -> str:
+    if first + last >= len(text):
+        return char * len(text)
+    return text[:first] + char * (len(text) - first - last) + text[len(text) - last :]
+
+
+class MaskOperator(Operator):
+    action = Action.MASK
+    params_type = MaskParams
+
+    def _validate_params(self) -> None:
+        params = self.params
+        assert isinstance(params, MaskParams)  # noqa: S101 - checked by validate()
+        if not isinstance(params.char, str) or len(params.char) != 1 or params.char.isalnum() or params.char.isspace():
+            raise OperatorError("the mask character must be one character that is not a letter, digit or space")
+        for name in ("keep_first", "keep_last"):
+            keep = getattr(params, name)
+            if keep is not None and (not isinstance(keep, int) or isinstance(keep, bool) or not 0 <= keep <= _MAX_KEEP):
+                raise OperatorError(f"mask {name} must be a whole number from 0 to {_MAX_KEEP}")
+        if params.name_style not in _NAME_STYLES:
+            raise OperatorError("mask name_style must be 'surname' or 'middle'")
+
+    @property
+    def _params(self) -> MaskParams:
+        assert isinstance(self.params, MaskParams)  # noqa: S101 - checked by validate()
+        return self.params
+
+    def apply_batch(self, values: Sequence[Value], ctx: OperatorContext) -> BatchResult:
+        tally = Tally()
+        out = list(values)
+        fallback = self._params.char * 4
+        for position, value in enumerate(values):
+            if is_blank(value):
+                tally.blank += 1
+                continue
+            if isinstance(value, Damaged):
+                out[position] = fallback
+                tally.damaged += 1
+                continue
+            if self.kind is Kind.FREE_TEXT:
+                masked_text = self._free_text(value if isinstance(value, str) else text_for_crypto(value))
+                if masked_text is None:
+                    tally.clean += 1
+                else:
+                    out[position] = masked_text
+                    tally.transformed += 1
+                continue
+            masked = self.mask_one(self.kind, value, self._params)
+            if masked is None:
+                out[position] = fallback
+                tally.unparsed += 1
+            else:
+                out[position] = masked
+                tally.transformed += 1
+        return BatchResult(out, tally.freeze())
+
+    def _free_text(self, text: str) -> str | None:
+        spans = find_pii_spans(text)
+        if not spans:
+            return None
+        defaults = MaskParams(char=self._params.char, name_style=self._params.name_style)
+        parts: list[str] = []
+        cursor = 0
+        for span in spans:
+            piece = text[span.start : span.end]
+            masked = self.mask_one(span.kind, piece, defaults)
+            parts += [text[cursor : span.start], str(masked) if masked is not None else defaults.char * len(piece)]
+            cursor = span.end
+        parts.append(text[cursor:])
+        return "".join(parts)
+
+    @staticmethod
+    def mask_one(kind: Kind | None, value: Value, params: MaskParams) -> Value | None:  # noqa: PLR0911 - one return per kind reads best
+        """The masked form of one non-blank value, or None when it is not of the kind."""
+        char = params.char
+        if kind is Kind.SECRET:
+            return char * 6
+        if kind is Kind.PERSON_NAME:
+            return _mask_name(value, params)
+        if kind is Kind.EMAIL:
+            text = cell_text(value)
+            if text is None or not is_email(text):
+                return None
+            local, domain = text.rsplit("@", 1)
+            return f"{local[:1]}{char * 3}@{domain}"
+        if kind is Kind.ADDRESS:
+            text = cell_text(value)
+            prefix = split_region_prefix(text)[0] if text else ""
+            return prefix + char * 4 if prefix else None
+        if kind is None or kind is Kind.FREE_TEXT:
+            first, last = _DEFAULT_KEEP[None]
+            text = text_for_crypto(value)
+            return _hide(text, _pick(params.keep_first, first), _pick(params.keep_last, last), char)
+        return _mask_digits(kind, value, params)
+
+
+def _pick(given: int | None, default: int) -> int:
+    return default if given is None else given
+
+
+def _mask_digits(kind: Kind, value: Value, params: MaskParams) -> Value | None:
+    canonical = canonical_digits(kind, value)
+    text = cell_text(value)
+    if canonical is None or text is None or not valid_digits(kind, canonical):
+        return None
+    if kind is Kind.PHONE:
+        first = 4 if canonical[0] == "0" and not _AREA_3.match(canonical) else 3  # 0571-, else 010-/139/400
+        first, last = _pick(params.keep_first, first), _pick(params.keep_last, 4)
+    else:
+        default_first, default_last = _DEFAULT_KEEP[kind]
+        first, last = _pick(params.keep_first, default_first), _pick(params.keep_last, default_last)
+    char = params.char
+    if kind is Kind.BANK_CARD:
+        if first + last >= len(canonical):
+            return char * len(canonical)
+        kept = [canonical[:first], f"{char * 4} {char * 4}", canonical[len(canonical) - last :] if last else ""]
+        return " ".join(part for part in kept if part)
+    masked = _hide(canonical, first, last, char)
+    return with_format(value, text, canonical, masked)
+
+
+def _mask_name(value: Value, params: MaskParams) -> str | None:
+    text = cell_text(value)
+    if not text:
+        return None
+    char = params.char
+    compact = text.replace(" ", "").replace("·", "").replace("•", "")
+    parts = split_chinese_name(compact)
+    if parts is not None:
+        surname, given, title = parts
+        hidden = given + title
+        if params.name_style == "middle" and len(given) >= 2:
+            return surname + char * (len(given) - 1) + given[-1]
+        return surname + char * len(hidden)
+    if not _is_person_name(text) or not text.isascii():
+        return None
+    return " ".join(word[:1] + char * (len(word) - 1) for word in text.split())
