@@ -73,8 +73,15 @@ def test_no_sensitive_value_survives_a_default_export(sample: Path, tmp_path: Pa
     for kind, values in _sensitive_values(sample).items():
         for value in values:
             needle = _normalise(value)
-            # long values must not appear even inside a text; short ones (2-character names) not as a cell
-            found = needle in joined if len(needle) >= 6 else needle in texts
+            # long values must not appear even inside a text; short ones (PINs, 2-character names) not as
+            # a cell, nor inside a text as a number of their own (a 6-digit PIN may occur by chance
+            # inside a longer pseudonymized number, which says nothing about the PIN)
+            if len(needle) >= 8:
+                found = needle in joined
+            elif needle.isdigit():
+                found = re.search(rf"(?<!\d){needle}(?!\d)", joined) is not None
+            else:
+                found = needle in texts
             if found:
                 survivors.append(kind)
     assert survivors == [], f"{len(survivors)} sensitive value(s) survived: kinds {sorted(set(survivors))}"
