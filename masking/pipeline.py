@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
+import json
 import os
 import socket
 from collections.abc import Callable, Iterator, Sequence
@@ -28,12 +29,17 @@ from masking.kinds import Action
 from masking.ledger import Ledger
 from masking.operators import get_operator
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
+from masking.operators.encrypt import EncryptOperator
 from masking.plan import ColumnPlan, Plan, SheetPlan, build_plan
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.watermark.visible import VisibleMark, visible_mark
 
 OutputFormat = Literal["xlsx", "csv"]
+# Custom properties telling decrypt which columns are encrypted (Excel caps a text property at 255
+# characters, so one property per column plus one for the scope they share).
+ENCRYPTED_PROPERTY = "ExportGuard.Encrypted."
+SCOPE_PROPERTY = "ExportGuard.Scope"
 Progress = Callable[[int, int], None]
 BATCH_ROWS = 4096
 
@@ -214,6 +220,37 @@ class _Job:
             self.tracker.advance(len(batch))
 
 
+def encryption_manifest(
+    plan: Plan, operators: dict[tuple[str, int], Operator], ctx: OperatorContext
+) -> list[dict[str, Any]]:
+    """Which output columns are encrypted, with key id, scope and token format, so decrypt needs no guessing.
+
+    ``position`` is the column's 0-based index in the OUTPUT sheet (dropped columns are gone there).
+    """
+    manifest = []
+    for sheet in plan.included:
+        kept = [c for c in sheet.columns if c.action is not Action.DROP]
+        for position, column in enumerate(kept):
+            operator = operators[(column.sheet, column.index)]
+            if isinstance(operator, EncryptOperator):
+                manifest.append({"sheet": column.sheet, "position": position, "header": column.header,
+                                 "record": operator.record(ctx).as_dict()})
+    return manifest
+
+
+def encryption_properties(manifest: Sequence[dict[str, Any]], scope: str) -> dict[str, str]:
+    """The manifest as custom document properties, each within Excel's 255 characters."""
+    if not manifest:
+        return {}
+    properties = {SCOPE_PROPERTY: scope}
+    for number, entry in enumerate(manifest, 1):
+        record = entry["record"]
+        compact = {"sheet": entry["sheet"], "position": entry["position"], "kind": record["kind"],
+                   "key_id": record["key_id"], "format": record["format"]}
+        properties[f"{ENCRYPTED_PROPERTY}{number}"] = json.dumps(compact, ensure_ascii=False, separators=(",", ":"))
+    return properties
+
+
 def _new_export_id(now: dt.datetime) -> str:
     return f"EX-{now:%Y%m%d}-{os.urandom(4).hex().upper()}"
 
@@ -241,6 +278,7 @@ def run_export(
     mark = visible_mark(export_id, request.recipient, request.purpose, now, ring.active.subkey("watermark"))
     input_sha256 = file_sha256(request.input)
     job = _Job(operators, ctx, _Tracker(plan.rows, progress), mark)
+    encrypted = encryption_manifest(plan, operators, ctx)
     with open_workbook(request.input) as workbook, open_writer(
         prepared.output, prepared.format, overwrite=request.overwrite, protect=[request.input],
         csv_encoding=request.csv_encoding, csv_per_sheet=len(plan.included) > 1,
@@ -251,7 +289,9 @@ def run_export(
         for sheet in plan.included:
             job.write_sheet(workbook, book, sheet)
         if book.keeps_properties:
-            book.set_custom_properties(mark.properties)
+            properties = dict(mark.properties)
+            properties.update(encryption_properties(encrypted, ctx.scope))
+            book.set_custom_properties(properties)
             book.set_core_properties(title=mark.title, subject=request.purpose)
     layers = ("visible", "metadata", "tokens") if prepared.format == "xlsx" else ("tokens",)
     outcomes = tuple(
@@ -275,6 +315,7 @@ def run_export(
         "columns": [{"sheet": o.sheet, "header": o.header, "kind": o.kind, "action": o.action} for o in outcomes],
         "key_id": ring.active.key_id,
         "scope": ctx.scope,
+        "encrypted": encrypted,
         "watermark_id": mark.watermark_id,
         "layers": list(layers),
         "policy_version": prepared.policy.version,

@@ -8,6 +8,8 @@ from masking.kinds import Action, Kind
 from masking.plan import Plan
 from masking.policy import Policy
 
+MAX_RECIPIENT = 200  # the recipient is written into page headers and document properties
+
 
 @dataclass(frozen=True)
 class ExportFacts:
@@ -36,6 +38,8 @@ def check_plan(plan: Plan, policy: Policy, facts: ExportFacts) -> PolicyVerdict:
     warnings: list[str] = []
     if policy.require_recipient and not facts.recipient.strip():
         violations.append("a recipient is required: say who receives this file (--recipient)")
+    if len(facts.recipient) > MAX_RECIPIENT:
+        violations.append(f"the recipient's name is longer than {MAX_RECIPIENT} characters; shorten it")
     if policy.require_purpose and not facts.purpose.strip():
         violations.append("a purpose is required: say why the file is sent (--purpose)")
     if not plan.included:

@@ -150,3 +150,22 @@ def test_existing_output_is_never_overwritten_without_force(tmp_path: Path) -> N
     with pytest.raises(OutputError):
         run_export(prepared, ring, workspace.ledger(ring))
     assert target.read_bytes() == b"precious"
+
+
+def test_encrypted_columns_are_recorded_in_the_output_and_the_ledger(tmp_path: Path) -> None:
+    sample = SAMPLES / "customers_en.xlsx"
+    home = tmp_path / "home"
+    workspace = Workspace(home)
+    ring, _ = workspace.keystore.open_or_create()
+    request = ExportRequest(input=sample, recipient="Bank", purpose="p", output=tmp_path / "o.xlsx",
+                            choices=("Mobile=encrypt", "Customer Name=encrypt"))
+    result = run_export(prepare_export(request, home), ring, workspace.ledger(ring))
+    with zipfile.ZipFile(tmp_path / "o.xlsx") as archive:
+        custom = archive.read("docProps/custom.xml").decode()
+    records = [json.loads(t) for t in re.findall(r'name="ExportGuard\.Encrypted\.\d+"><vt:lpwstr>([^<]+)<', custom)]
+    assert [(r["kind"], r["position"], r["key_id"]) for r in records] == [
+        ("person_name", 1, ring.active.key_id), ("phone", 2, ring.active.key_id)]
+    assert ">recipient:Bank<" in custom
+    [entry] = workspace.ledger(ring).entries("export")
+    assert [e["record"]["kind"] for e in entry.body["encrypted"]] == ["person_name", "phone"]
+    assert entry.body["export_id"] == result.export_id
