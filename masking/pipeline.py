@@ -151,12 +151,10 @@ def _operators(plan: Plan) -> dict[tuple[str, int], Operator]:
     operators: dict[tuple[str, int], Operator] = {}
     problems = []
     for column in plan.columns():
-        operator = get_operator(column.action, column.kind)
         try:
-            operator.validate()
+            operators[(column.sheet, column.index)] = get_operator(column.action, column.kind)  # validated
         except UsageError as error:
             problems.append(f"column {column.label}: {error}")
-        operators[(column.sheet, column.index)] = operator
     if problems:
         raise UsageError("; ".join(problems))
     return operators

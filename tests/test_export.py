@@ -169,3 +169,24 @@ def test_encrypted_columns_are_recorded_in_the_output_and_the_ledger(tmp_path: P
     [entry] = workspace.ledger(ring).entries("export")
     assert [e["record"]["kind"] for e in entry.body["encrypted"]] == ["person_name", "phone"]
     assert entry.body["export_id"] == result.export_id
+
+
+def test_an_action_the_kind_cannot_take_is_refused_before_writing(tmp_path: Path) -> None:
+    from masking.errors import UsageError
+
+    home = tmp_path / "home"
+    workspace = Workspace(home)
+    ring, _ = workspace.keystore.open_or_create()
+    policy = tmp_path / "lenient.toml"
+    policy.write_text(
+        (SAMPLES.parent / "policy" / "default.toml").read_text(encoding="utf-8").replace(
+            'allowed = ["pseudonymize", "mask", "encrypt", "hash", "redact", "drop"]',
+            'allowed = ["pseudonymize", "mask", "encrypt", "hash", "redact", "drop", "generalize"]', 1),
+        encoding="utf-8")
+    request = ExportRequest(input=SAMPLES / "customers_zh.xlsx", recipient="r", purpose="p",
+                            output=tmp_path / "o.xlsx", choices=("手机号码=generalize",), policy_file=policy)
+    prepared = prepare_export(request, home)
+    assert prepared.verdict.ok
+    with pytest.raises(UsageError, match=r"手机号码.*generalize is not available for phone"):
+        run_export(prepared, ring, workspace.ledger(ring))
+    assert not (tmp_path / "o.xlsx").exists()
