@@ -100,6 +100,7 @@ class ExportResult:
     output_sha256: str
     ledger_seq: int
     warnings: tuple[str, ...] = field(default=())
+    outputs: tuple[Path, ...] = field(default=())  # every file written (one csv per sheet for csv)
 
     def as_dict(self) -> dict[str, Any]:
         """The ``export --json`` object of the CLI contract."""
@@ -114,6 +115,7 @@ class ExportResult:
             "watermark": {"layers": list(self.layers)},
             "input_sha256": self.input_sha256,
             "output_sha256": self.output_sha256,
+            "outputs": [str(p) for p in self.outputs],
             "warnings": list(self.warnings),
         }
 
@@ -291,13 +293,15 @@ def run_export(
             properties.update(encryption_properties(encrypted, ctx.scope))
             book.set_custom_properties(properties)
             book.set_core_properties(title=mark.title, subject=request.purpose)
+        written = tuple(book.paths)
     layers = ("visible", "metadata", "tokens") if prepared.format == "xlsx" else ("tokens",)
     outcomes = tuple(
         ColumnOutcome(c.sheet, c.header, c.kind.value if c.kind else None, c.action.value,
                       job.counts.get((c.sheet, c.index), Counts()))
         for c in plan.columns()
     )
-    output_sha256 = file_sha256(prepared.output) if prepared.output.exists() else ""
+    outputs = [{"name": path.name, "sha256": file_sha256(path)} for path in written]
+    output_sha256 = outputs[0]["sha256"] if len(outputs) == 1 else ""
     entry = ledger.append("export", {
         "export_id": export_id,
         "user": getpass.getuser(),
@@ -308,6 +312,7 @@ def run_export(
         "input_sha256": input_sha256,
         "output_name": prepared.output.name,
         "output_sha256": output_sha256,
+        "outputs": outputs,
         "format": prepared.format,
         "rows": job.tracker.done,
         "columns": [{"sheet": o.sheet, "header": o.header, "kind": o.kind, "action": o.action} for o in outcomes],
@@ -320,7 +325,7 @@ def run_export(
     })
     warnings = tuple(_count_warnings(outcomes))
     return ExportResult(export_id, prepared.output, prepared.format, job.tracker.done, outcomes, prepared.verdict,
-                        layers, input_sha256, output_sha256, entry.seq, warnings)
+                        layers, input_sha256, output_sha256, entry.seq, warnings, written)
 
 
 def _count_warnings(outcomes: Sequence[ColumnOutcome]) -> Iterator[str]:

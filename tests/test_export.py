@@ -13,7 +13,7 @@ import pytest
 
 from masking.errors import Cancelled, OutputError, PolicyError
 from masking.ledger import Ledger
-from masking.pipeline import ExportRequest, ExportResult, prepare_export, run_export
+from masking.pipeline import ExportRequest, ExportResult, file_sha256, prepare_export, run_export
 from masking.workspace import Workspace
 
 SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
@@ -190,3 +190,17 @@ def test_an_action_the_kind_cannot_take_is_refused_before_writing(tmp_path: Path
     with pytest.raises(UsageError, match=r"手机号码.*generalize is not available for phone"):
         run_export(prepared, ring, workspace.ledger(ring))
     assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_multi_sheet_csv_export_records_every_file(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    workspace = Workspace(home)
+    ring, _ = workspace.keystore.open_or_create()
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    request = ExportRequest(input=SAMPLES / "multi_sheet.xlsx", recipient="r", purpose="p",
+                            output=out_dir / "o.csv", format="csv")
+    result = run_export(prepare_export(request, home), ring, workspace.ledger(ring))
+    assert len(result.outputs) >= 2 and sorted(result.outputs) == sorted(out_dir.iterdir())
+    [entry] = workspace.ledger(ring).entries("export")
+    assert {o["name"]: o["sha256"] for o in entry.body["outputs"]} == {p.name: file_sha256(p) for p in result.outputs}

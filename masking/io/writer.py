@@ -51,6 +51,8 @@ class BookWriter(Protocol):
         """False for csv: document properties and page header/footer are not stored."""
         ...
 
+    paths: list[Path]  # the final output files (one, or one csv per sheet)
+
     def add_sheet(
         self,
         name: str,
@@ -163,6 +165,7 @@ def open_writer(
     if format == "xlsx":
         with atomic_output(path, overwrite=overwrite, protect=protected) as temp:
             book = XlsxWriter(temp)
+            book.paths = [path]
             try:
                 yield book
             except BaseException:

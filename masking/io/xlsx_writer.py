@@ -157,6 +157,7 @@ class XlsxWriter:
     multi_sheet = True
 
     def __init__(self, path: Path, *, created: dt.datetime | None = None) -> None:
+        self.paths: list[Path] = []  # the final output files, set by open_writer (``path`` is its temp file)
         self._path = Path(path)
         self._scratch = Path(tempfile.mkdtemp(prefix=".~exportguard-", suffix=".d", dir=self._path.parent))
         self._closed = False
