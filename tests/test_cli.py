@@ -118,3 +118,13 @@ def test_audit_export_import_to_central(
     code, out, _ = _run(capsys, "--home", central, "audit", "import", records, "--json")
     assert code == 0 and json.loads(out)["added"] == 2
     assert json.loads(_run(capsys, "--home", central, "audit", "verify", "--json")[1])["ok"] is True
+
+
+def test_reading_an_empty_home_creates_no_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home = tmp_path / "fresh"
+    code, out, _ = _run(capsys, "--home", str(home), "audit", "verify", "--json")
+    assert code == 0 and json.loads(out) == {"ok": True, "entries": 0, "problems": []}
+    assert _run(capsys, "--home", str(home), "audit", "list")[1].strip() == "The audit ledger is empty."
+    code, _, err = _run(capsys, "--home", str(home), "audit", "export", "--out", str(tmp_path / "x.jsonl"))
+    assert code == 5 and "nothing has been recorded" in err
+    assert not home.exists()

@@ -8,7 +8,8 @@ from typing import Any
 
 from masking.cli.output import emit_json, format_table
 from masking.cli.secrets import keystore_passphrase
-from masking.ledger import Ledger
+from masking.errors import KeyProblem
+from masking.ledger import Ledger, VerifyReport
 from masking.workspace import Workspace
 
 
@@ -28,17 +29,25 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     imp.set_defaults(handler=_import)
 
 
-def _ledger(context: Any) -> Ledger:
+def _open_ledger(context: Any) -> Ledger:
+    """The ledger, unlocked with the keystore (created first if this home has none)."""
     workspace = Workspace(context.home)
     ring, _ = workspace.keystore.open_or_create(keystore_passphrase(needed=workspace.keystore.exists()))
     return workspace.ledger(ring)
+
+
+def _ledger(context: Any) -> Ledger | None:
+    """The ledger, or None when this home has no keystore yet and so no records: reading the
+    ledger must not create keys as a side effect."""
+    return _open_ledger(context) if Workspace(context.home).keystore.exists() else None
 
 
 _LIST_FIELDS = ("export_id", "user", "machine", "recipient", "purpose", "rows", "input_sha256", "output_sha256")
 
 
 def _list(args: argparse.Namespace, context: Any) -> int:
-    entries = _ledger(context).entries(args.event)
+    ledger = _ledger(context)
+    entries = ledger.entries(args.event) if ledger else []
     records = [
         {"seq": e.seq, "workstation": e.workstation, "event": e.event, "time": e.time, "key_id": e.key_id,
          **{name: e.body.get(name) for name in _LIST_FIELDS}, "details": dict(e.body)}
@@ -57,7 +66,8 @@ def _list(args: argparse.Namespace, context: Any) -> int:
 
 
 def _verify(args: argparse.Namespace, context: Any) -> int:
-    report = _ledger(context).verify()
+    ledger = _ledger(context)
+    report = ledger.verify() if ledger else VerifyReport(True, 0, ())
     problems = [{"seq": p.seq, "workstation": p.workstation, "problem": p.problem} for p in report.problems]
     if context.json:
         emit_json({"ok": report.ok, "entries": report.entries, "problems": problems})
@@ -71,7 +81,10 @@ def _verify(args: argparse.Namespace, context: Any) -> int:
 
 
 def _export(args: argparse.Namespace, context: Any) -> int:
-    count = _ledger(context).export_records(Path(args.out))
+    ledger = _ledger(context)
+    if ledger is None:
+        raise KeyProblem(f"no keystore in {context.home}: nothing has been recorded here")
+    count = ledger.export_records(Path(args.out))
     if context.json:
         emit_json({"output": args.out, "entries": count})
     else:
@@ -80,7 +93,7 @@ def _export(args: argparse.Namespace, context: Any) -> int:
 
 
 def _import(args: argparse.Namespace, context: Any) -> int:
-    result = _ledger(context).import_records(Path(args.file))
+    result = _open_ledger(context).import_records(Path(args.file))
     if context.json:
         emit_json({"added": result.added, "already_present": result.already_present,
                    "workstations": list(result.workstations)})
