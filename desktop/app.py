@@ -3,46 +3,86 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
+from desktop.i18n import Translations, resolve_language
 from desktop.main_window import MainWindow
+from desktop.session import Session
+from desktop.settings import AppSettings
 from desktop.workers import make_scan_function
 from masking.home import resolve_home
 from masking.policy import load_policy
+from masking.workspace import Workspace
 
 log = logging.getLogger(__name__)
+CACHE_DIR = "cache"
 
 
-def install_translators(app: QCoreApplication, locale: QLocale) -> list[QTranslator]:
-    """Install Qt's own Chinese strings (dialog buttons, context menus) for a Chinese locale.
+class MainThreadGarbageCollector(QObject):
+    """Runs Python's cyclic garbage collector on the GUI thread only, as qutebrowser does.
 
-    Must run before any widget exists. The returned translators must stay alive as long as the
-    application. The app's own source strings are Chinese, so Chinese needs no app translation.
+    Left to itself, the collector runs in whichever thread happens to allocate, and collecting a Qt
+    wrapper on a worker thread crashes. So automatic collection is off while the app runs, and a timer
+    collects here, generation by generation, when the thresholds say so.
+
+    Signals: none.
     """
-    installed: list[QTranslator] = []
-    if locale.language() is not QLocale.Language.Chinese:
-        return installed
-    translator = QTranslator(app)
-    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    if translator.load(locale, "qtbase", "_", folder):
-        app.installTranslator(translator)
-        installed.append(translator)
-    else:
-        log.warning("Qt translation qtbase for %s not found in %s", locale.name(), folder)
-    return installed
+
+    INTERVAL_MS = 1000
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.INTERVAL_MS)
+        self._timer.timeout.connect(self._on_timer_timeout)
+        self._timer.start()
+
+    @Slot()
+    def _on_timer_timeout(self) -> None:
+        threshold = gc.get_threshold()
+        counts = gc.get_count()
+        for generation in (2, 1, 0):
+            if counts[generation] > threshold[generation]:
+                gc.collect(generation)
+                break
+
+    def stop(self) -> None:
+        self._timer.stop()
+        gc.collect()
+        if self._was_enabled:
+            gc.enable()
 
 
-def create_main_window(home: Path) -> MainWindow:
-    """The window wired to the policy found in ``home`` (or the built-in default)."""
+def install_translations(app: QCoreApplication, home: Path, settings: AppSettings) -> Translations:
+    """Install the translators of the language the settings ask for (or the system's). Must run before
+    any widget exists; the returned object must live as long as the application."""
+    translations = Translations(app, home / CACHE_DIR / "i18n")
+    translations.switch(resolve_language(settings.language))
+    return translations
+
+
+def create_main_window(home: Path, translations: Translations | None = None) -> MainWindow:
+    """The window wired to the policy, keys and ledger found in ``home``."""
+    settings = AppSettings(home)
     policy = load_policy(None, home)
+    session = Session(Workspace(home), policy)
+    session.try_unlock_unprotected()
     actions = {kind: rule.default for kind, rule in policy.kinds.items()}
-    return MainWindow(make_scan_function(actions))
+
+    def switch_language(setting: str) -> None:
+        if translations is not None:
+            translations.switch(resolve_language(setting))
+
+    return MainWindow(session, settings, make_scan_function(actions), switch_language)
 
 
 def _parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -60,15 +100,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0], *qt_args])
     app.setApplicationName("ExportGuard")
     app.setOrganizationName("ExportGuard")
-    translators = install_translators(app, QLocale.system())
-    window = create_main_window(resolve_home(args.home))
-    app.aboutToQuit.connect(window.shutdown)
-    window.show()
-    if args.file is not None:
-        window.open_path(args.file)
-    code = app.exec()
-    del translators  # kept alive until here on purpose
-    return code
+    home = resolve_home(args.home)
+    translations = install_translations(app, home, AppSettings(home))
+    collector = MainThreadGarbageCollector(app)
+    try:
+        window = create_main_window(home, translations)
+        app.aboutToQuit.connect(window.shutdown)
+        window.show()
+        window.start()
+        if args.file is not None:
+            window.open_path(args.file)
+        return app.exec()
+    finally:
+        collector.stop()
+        translations.remove_all()
 
 
 if __name__ == "__main__":

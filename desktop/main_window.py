@@ -1,148 +1,199 @@
-"""The main window: open a spreadsheet, see what each column holds and what hides outside the grid."""
+"""The main window: a navigation list on the left (review, export, trace, audit, keys, settings), the
+pages on the right, and the ways to open a file (toolbar, recent files, drag and drop, command line)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
-    QGroupBox,
-    QHeaderView,
-    QLabel,
+    QHBoxLayout,
     QListWidget,
-    QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
-    QSplitter,
-    QTableView,
+    QStackedWidget,
     QToolBar,
-    QVBoxLayout,
+    QToolButton,
     QWidget,
 )
 
-from desktop.models import ColumnsModel, finding_text, sheet_label
-from desktop.workers import ScanFunction, ScanResult, ScanRunner
-from masking.detect import ScanReport
+from desktop.pages import Page
+from desktop.pages.audit import AuditPage
+from desktop.pages.export import ExportPage
+from desktop.pages.keys import KeysPage
+from desktop.pages.review import ReviewPage
+from desktop.pages.settings import SettingsPage
+from desktop.pages.trace import TracePage
+from desktop.session import Session
+from desktop.settings import AppSettings
+from desktop.workers import PreviewResult, ScanFunction, ScanResult, TaskRunner, read_heads
 
 log = logging.getLogger(__name__)
 
+REVIEW, EXPORT, TRACE, AUDIT, KEYS, SETTINGS = range(6)
+NAV_STYLE = """
+QListWidget#navigation { background: #24364b; color: #e8eef5; border: none; font-size: 15px; outline: 0; }
+QListWidget#navigation::item { padding: 12px 16px; }
+QListWidget#navigation::item:selected { background: #3a78c2; color: white; }
+"""
+
 
 class MainWindow(QMainWindow):
-    """Opens one file at a time (toolbar, command line or drag and drop) and shows its scan.
+    """Opens one file at a time and hosts the pages.
 
     Signals:
+        heads_loaded(object): the ``PreviewResult`` with the first rows of the opened file.
         scan_finished(object): the ``ScanResult`` now shown.
         scan_failed(str): the message just shown to the user.
     """
 
+    heads_loaded = Signal(object)
     scan_finished = Signal(object)
     scan_failed = Signal(str)
 
-    def __init__(self, scan: ScanFunction, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        settings: AppSettings,
+        scan: ScanFunction,
+        switch_language: Callable[[str], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
-        self._report: ScanReport | None = None
-        self._path: Path | None = None
-        self._runner = ScanRunner(scan, self)
-        self._runner.progressed.connect(self._on_runner_progressed)
-        self._runner.finished.connect(self._on_runner_finished)
-        self._runner.failed.connect(self._on_runner_failed)
+        self.session = session
+        self.settings = settings
+        self._scan = scan
+        self._scan_runner = TaskRunner("scan", self)
+        self._scan_runner.progressed.connect(self._on_scan_runner_progressed)
+        self._scan_runner.finished.connect(self._on_scan_runner_finished)
+        self._scan_runner.failed.connect(self._on_scan_runner_failed)
+        self._heads_runner = TaskRunner("preview", self)
+        self._heads_runner.finished.connect(self._on_heads_runner_finished)
+        self._heads_runner.failed.connect(self._on_heads_runner_failed)
 
-        self.setWindowTitle(self.tr("数据外发卫士 ExportGuard"))
         self.setAcceptDrops(True)
-        self.resize(1100, 720)
+        self.resize(1180, 760)
 
-        self.open_action = QAction(self.tr("打开文件…"), self)
+        self.keys_page = KeysPage(session)
+        self.review_page = ReviewPage(session)
+        self.export_page = ExportPage(session, settings, self.keys_page.ensure_ring)
+        self.trace_page = TracePage(session, self.keys_page.ensure_ring)
+        self.audit_page = AuditPage(session)
+        self.settings_page = SettingsPage(session, settings, switch_language)
+        self.pages: tuple[Page, ...] = (self.review_page, self.export_page, self.trace_page, self.audit_page,
+                                        self.keys_page, self.settings_page)
+
+        self.navigation = QListWidget()
+        self.navigation.setObjectName("navigation")
+        self.navigation.setStyleSheet(NAV_STYLE)
+        self.navigation.setFixedWidth(150)
+        self.navigation.setIconSize(QSize(0, 0))
+        self.stack = QStackedWidget()
+        for page in self.pages:
+            self.navigation.addItem("")
+            self.stack.addWidget(page)
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.setCurrentRow(REVIEW)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.open_action = QAction(self)
         self.open_action.setShortcut(QKeySequence.StandardKey.Open)
-        self.open_action.setToolTip(self.tr("打开要外发的 Excel 或 CSV 文件"))
         self.open_action.triggered.connect(self._on_open_action_triggered)
-        toolbar = QToolBar(self.tr("工具栏"), self)
-        toolbar.setObjectName("main_toolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        toolbar.addAction(self.open_action)
-        self.addToolBar(toolbar)
+        self.recent_menu = QMenu(self)
+        self.recent_menu.aboutToShow.connect(self._on_recent_menu_about_to_show)
+        self.recent_button = QToolButton()
+        self.recent_button.setMenu(self.recent_menu)
+        self.recent_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.toolbar = QToolBar(self)
+        self.toolbar.setObjectName("main_toolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.toolbar.addAction(self.open_action)
+        self.toolbar.addWidget(self.recent_button)
+        self.addToolBar(self.toolbar)
+        self.retranslate()
 
-        self.sheet_list = QListWidget()
-        self.sheet_list.currentRowChanged.connect(self._on_sheet_list_current_row_changed)
-        self.columns_model = ColumnsModel(self)
-        self.columns_view = QTableView()
-        self.columns_view.setModel(self.columns_model)
-        self.columns_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.columns_view.verticalHeader().setVisible(False)
-        self.columns_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.columns_view.horizontalHeader().setStretchLastSection(True)
-        self.findings_list = QListWidget()
+    # -- texts ----------------------------------------------------------------------------------
 
-        self.setCentralWidget(self._build_central())
-        self.statusBar().showMessage(self.tr("请打开一个文件，或把文件拖到这里。"))
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("ExportGuard"))
+        names = (self.tr("Review"), self.tr("Export"), self.tr("Trace"), self.tr("Audit"), self.tr("Keys"),
+                 self.tr("Settings"))
+        for row, name in enumerate(names):
+            self.navigation.item(row).setText(name)
+        self.open_action.setText(self.tr("Open file…"))
+        self.open_action.setToolTip(self.tr("Open the Excel or CSV file to be sent out"))
+        self.recent_button.setText(self.tr("Recent files"))
+        self.toolbar.setWindowTitle(self.tr("Toolbar"))
+        if self.session.path is None:
+            self.statusBar().showMessage(self.tr("Open a file, or drop it here."))
 
-    def _build_central(self) -> QWidget:
-        sheets_box = QGroupBox(self.tr("工作表"))
-        QVBoxLayout(sheets_box).addWidget(self.sheet_list)
-        columns_box = QGroupBox(self.tr("各列内容"))
-        QVBoxLayout(columns_box).addWidget(self.columns_view)
-        top = QSplitter(Qt.Orientation.Horizontal)
-        top.addWidget(sheets_box)
-        top.addWidget(columns_box)
-        top.setStretchFactor(1, 4)
-
-        findings_box = QGroupBox(self.tr("表格外的个人信息"))
-        findings_layout = QVBoxLayout(findings_box)
-        self.findings_hint = QLabel()
-        self.findings_hint.setWordWrap(True)
-        findings_layout.addWidget(self.findings_hint)
-        findings_layout.addWidget(self.findings_list)
-
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(top)
-        splitter.addWidget(findings_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        return splitter
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     # -- opening files -------------------------------------------------------------------------
 
     @property
-    def report(self) -> ScanReport | None:
-        return self._report
+    def report(self) -> object | None:
+        return self.session.report
 
     @property
     def scanning(self) -> bool:
-        return self._runner.busy
+        return self._scan_runner.busy
+
+    def show_page(self, index: int) -> None:
+        self.navigation.setCurrentRow(index)
 
     def open_file(self) -> None:
-        """Ask for a file and scan it; nothing happens when the user cancels the dialog."""
+        """Ask for a file and open it; nothing happens when the user cancels the dialog."""
         path = self._ask_open_path()
         if path is not None:
             self.open_path(path)
 
     def open_path(self, path: Path) -> None:
-        """Scan ``path`` on a worker thread; a scan already running is cancelled."""
+        """Show the first rows at once, and scan on a worker thread; a scan already running is dropped."""
         log.info("opening %s", path.name)
-        self._path = path
-        self.statusBar().showMessage(self.tr("正在扫描 {name}…").format(name=path.name))
-        self._runner.start(path)
+        self.session.begin_file(path)
+        self.statusBar().showMessage(self.tr("Reading {name}…").format(name=path.name))
+        self._heads_runner.start(lambda _progress: read_heads(path))
+        scan = self._scan
+        self._scan_runner.start(lambda progress: ScanResult(path, scan(path, progress)))
+        self.show_page(REVIEW)
+
+    def start(self) -> None:
+        """After the window is shown: the first-run offer for keys, or the unlock prompt."""
+        self.keys_page.first_run()
 
     def shutdown(self) -> None:
-        """Cancel any scan and wait for every worker thread; call before the application quits."""
-        self._runner.wait()
+        """Cancel the work in progress and wait for every worker thread; call before the application quits."""
+        self._heads_runner.wait()
+        self._scan_runner.wait()
+        self.export_page.shutdown()
+        self.audit_page.shutdown()
+        self.trace_page.shutdown()
 
     # -- replaceable dialogs (tests put their own in place; they never show a real modal) ------
 
     def _ask_open_path(self) -> Path | None:
         name, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("打开文件"),
-            "",
-            self.tr("表格文件 (*.xlsx *.xlsm *.csv *.tsv *.txt);;所有文件 (*)"),
-        )
+            self, self.tr("Open file"), "", self.tr("Spreadsheets (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)"))
         return Path(name) if name else None
 
     def _show_error(self, message: str) -> None:
-        QMessageBox.warning(self, self.tr("数据外发卫士"), message)
+        QMessageBox.warning(self, self.tr("ExportGuard"), message)
 
     # -- slots ---------------------------------------------------------------------------------
 
@@ -150,59 +201,56 @@ class MainWindow(QMainWindow):
     def _on_open_action_triggered(self) -> None:
         self.open_file()
 
-    @Slot(int, int)
-    def _on_runner_progressed(self, done: int, total: int) -> None:
-        name = self._path.name if self._path is not None else ""
-        self.statusBar().showMessage(
-            self.tr("正在扫描 {name}：第 {done}/{total} 个工作表").format(name=name, done=done, total=total)
-        )
+    @Slot()
+    def _on_recent_menu_about_to_show(self) -> None:
+        self.recent_menu.clear()
+        recent = self.settings.recent_files()
+        for path in recent:
+            action = self.recent_menu.addAction(str(path))
+            action.setData(str(path))
+            action.setEnabled(path.is_file())
+            action.triggered.connect(self._on_recent_action_triggered)
+        if not recent:
+            self.recent_menu.addAction(self.tr("(none yet)")).setEnabled(False)
+
+    @Slot()
+    def _on_recent_action_triggered(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction) and isinstance(action.data(), str):
+            self.open_path(Path(action.data()))
 
     @Slot(object)
-    def _on_runner_finished(self, result: object) -> None:
+    def _on_heads_runner_finished(self, result: object) -> None:
+        if isinstance(result, PreviewResult):
+            self.session.set_heads(result)
+            self.heads_loaded.emit(result)
+
+    @Slot(str)
+    def _on_heads_runner_failed(self, message: str) -> None:
+        log.info("preview failed: %s", message)  # the scan reports the same problem to the user
+
+    @Slot(int, int)
+    def _on_scan_runner_progressed(self, done: int, total: int) -> None:
+        name = self.session.path.name if self.session.path is not None else ""
+        self.statusBar().showMessage(self.tr("Scanning {name}: sheet {done} of {total}").format(
+            name=name, done=done, total=total))
+
+    @Slot(object)
+    def _on_scan_runner_finished(self, result: object) -> None:
         if not isinstance(result, ScanResult):
             return
-        self._show_report(result.report)
+        self.settings.add_recent_file(result.path)
+        self.session.set_report(result.path, result.report)
+        rows = sum(sheet.data_rows for sheet in result.report.sheets)
+        self.statusBar().showMessage(self.tr("{name}: {rows} data rows scanned.").format(
+            name=result.path.name, rows=f"{rows:,}"))
         self.scan_finished.emit(result)
 
     @Slot(str)
-    def _on_runner_failed(self, message: str) -> None:
-        self.statusBar().showMessage(self.tr("未能打开文件。"))
+    def _on_scan_runner_failed(self, message: str) -> None:
+        self.statusBar().showMessage(self.tr("The file could not be opened."))
         self._show_error(message)
         self.scan_failed.emit(message)
-
-    @Slot(int)
-    def _on_sheet_list_current_row_changed(self, row: int) -> None:
-        report = self._report
-        sheet = report.sheets[row] if report is not None and 0 <= row < len(report.sheets) else None
-        self.columns_model.set_sheet(sheet)
-        if sheet is not None:
-            self.statusBar().showMessage(
-                self.tr("工作表“{sheet}”：共 {rows} 行数据").format(sheet=sheet.info.name, rows=sheet.data_rows)
-            )
-
-    def _show_report(self, report: ScanReport) -> None:
-        self._report = report
-        self.sheet_list.clear()
-        for sheet in report.sheets:
-            item = QListWidgetItem(sheet_label(sheet))
-            if sheet.info.hidden:
-                item.setForeground(Qt.GlobalColor.darkRed)
-            self.sheet_list.addItem(item)
-        self.findings_list.clear()
-        for finding in report.findings:
-            self.findings_list.addItem(finding_text(finding))
-        if report.findings:
-            self.findings_hint.setText(
-                self.tr("发现 {count} 处个人信息藏在表格之外（隐藏的工作表和列、批注、文档属性等）：").format(
-                    count=len(report.findings)
-                )
-            )
-        else:
-            self.findings_hint.setText(self.tr("表格之外没有发现个人信息。"))
-        first_visible = next((i for i, sheet in enumerate(report.sheets) if not sheet.info.hidden), 0)
-        self.sheet_list.setCurrentRow(first_visible if report.sheets else -1)
-        if not report.sheets:
-            self.columns_model.set_sheet(None)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -233,4 +281,3 @@ def _dropped_path(event: QDropEvent | QDragEnterEvent) -> Path | None:
         return None
     path = Path(urls[0].toLocalFile())
     return path if not path.is_dir() else None
-

@@ -1,83 +1,60 @@
-"""Qt models over the core's scan records, and the Chinese words for kinds and actions.
+"""Qt models over the core's records: the columns of a sheet (with the chosen action), a virtual
+preview of its first rows before and after the actions, and the audit ledger.
 
-The models only read frozen records from ``masking.detect``; they never change them.
+The models only read frozen records; a user's choice goes to the :class:`~desktop.session.Session`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
 
-from masking.detect import ColumnScan, Finding, SheetScan
-from masking.io.model import Visibility
-from masking.kinds import Action, Kind
+from desktop.session import Session
+from desktop.wording import action_hint, action_label, event_label, kind_label
+from masking.detect import ColumnScan, SheetScan
+from masking.io.model import Damaged, Value
+from masking.kinds import Action
+from masking.ledger import LedgerEntry, LedgerProblem
 
 _Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+ACTION_ROLE = Qt.ItemDataRole.UserRole + 2
+PROBLEM_BRUSH = QBrush(QColor("#fde2e1"))
+AFTER_BRUSH = QBrush(QColor("#eef6ee"))
+MUTED = QBrush(QColor("#8a8a8a"))
 
 
-def kind_label(kind: Kind | None) -> str:
-    """The word a branch-office user knows for a kind; None means the column holds no PII."""
-    # Literal translate() calls, one per word, so that pyside6-lupdate finds every source string.
-    tr = QCoreApplication.translate
-    labels = {
-        Kind.PHONE: tr("kinds", "电话号码"),
-        Kind.METER_ID: tr("kinds", "电能表资产编号"),
-        Kind.ACCOUNT_NO: tr("kinds", "户号"),
-        Kind.ID_NUMBER: tr("kinds", "身份证号"),
-        Kind.BANK_CARD: tr("kinds", "银行卡号"),
-        Kind.PERSON_NAME: tr("kinds", "姓名"),
-        Kind.ADDRESS: tr("kinds", "地址"),
-        Kind.EMAIL: tr("kinds", "电子邮箱"),
-        Kind.SECRET: tr("kinds", "密码"),
-        Kind.FREE_TEXT: tr("kinds", "含个人信息的文本"),
-    }
-    return tr("kinds", "非敏感") if kind is None else labels[kind]
-
-
-def action_label(action: Action) -> str:
-    """The word for what an export does to a column."""
-    tr = QCoreApplication.translate
-    labels = {
-        Action.KEEP: tr("actions", "保留"),
-        Action.DROP: tr("actions", "删除"),
-        Action.REDACT: tr("actions", "替换为常量"),
-        Action.MASK: tr("actions", "遮盖"),
-        Action.PSEUDONYMIZE: tr("actions", "假名化"),
-        Action.ENCRYPT: tr("actions", "加密"),
-        Action.HASH: tr("actions", "哈希"),
-        Action.GENERALIZE: tr("actions", "泛化"),
-    }
-    return labels[action]
-
-
-def sheet_label(sheet: SheetScan) -> str:
-    """A sheet's name, marked when Excel hides it from the user."""
-    tr = QCoreApplication.translate
-    if sheet.info.visibility is Visibility.VERY_HIDDEN:
-        return tr("sheets", "{name} (隐藏，Excel 中无法取消隐藏)").format(name=sheet.info.name)
-    if sheet.info.hidden:
-        return tr("sheets", "{name} (隐藏)").format(name=sheet.info.name)
-    return sheet.info.name
-
-
-def finding_text(finding: Finding) -> str:
-    """One finding outside the grid, in plain words; the location names where, never the value."""
-    return QCoreApplication.translate("findings", "{location}：发现{kind}").format(
-        location=finding.location, kind=kind_label(finding.kind)
-    )
+def cell_text(value: Value) -> str:
+    """A cell as the user would read it in Excel (exact digits, ISO dates)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
+    if isinstance(value, float):
+        return f"{value:.15g}"
+    return str(value)
 
 
 class ColumnsModel(QAbstractTableModel):
-    """One row per column of the shown sheet: letter, header, kind, confidence, default action.
+    """One row per column of the shown sheet: letter, header, kind, confidence and the chosen action
+    (editable through ``ACTION_ROLE``; the choice is stored in the session).
 
-    Signals: only those of QAbstractTableModel (a new sheet resets the model).
+    Signals: only those of QAbstractTableModel.
     """
 
     LETTER, HEADER, KIND, CONFIDENCE, ACTION = range(5)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self._session = session
         self._sheet: SheetScan | None = None
 
     @property
@@ -88,6 +65,15 @@ class ColumnsModel(QAbstractTableModel):
         self.beginResetModel()
         self._sheet = sheet
         self.endResetModel()
+
+    def refresh_actions(self) -> None:
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, self.ACTION), self.index(self.rowCount() - 1, self.ACTION))
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
 
     def column_scan(self, row: int) -> ColumnScan:
         if self._sheet is None:
@@ -102,35 +88,269 @@ class ColumnsModel(QAbstractTableModel):
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else 5
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation is not Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation is not Qt.Orientation.Horizontal or role != _DISPLAY:
             return None
-        titles = (self.tr("列"), self.tr("表头"), self.tr("识别类型"), self.tr("置信度"), self.tr("默认处理"))
+        titles = (self.tr("Column"), self.tr("Header"), self.tr("Detected kind"), self.tr("Confidence"),
+                  self.tr("Action in the export"))
         return titles[section] if 0 <= section < len(titles) else None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == self.ACTION:
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
         if not index.isValid() or self._sheet is None or not 0 <= index.row() < len(self._sheet.columns):
             return None
         column = self._sheet.columns[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(column, index.column())
+        action = self._session.action_for(self._sheet.info.name, column)
+        if role in (_DISPLAY, Qt.ItemDataRole.EditRole):
+            return self._display(column, index.column(), action)
+        if role == ACTION_ROLE:
+            return action.value
         if role == Qt.ItemDataRole.ToolTipRole:
-            return column.verdict.reason  # the core's reason, in English like the logs
+            return action_hint(action) if index.column() == self.ACTION else column.verdict.reason
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.CONFIDENCE:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and column.kind is None and index.column() == self.KIND:
+            return MUTED
         return None
 
-    def _display(self, column: ColumnScan, section: int) -> str | None:
+    def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or index.column() != self.ACTION or self._sheet is None:
+            return False
+        if role not in (Qt.ItemDataRole.EditRole, ACTION_ROLE) or not isinstance(value, Action | str):
+            return False
+        column = self._sheet.columns[index.row()]
+        self._session.set_action(self._sheet.info.name, column.letter, Action(value))
+        self.dataChanged.emit(index, index)
+        return True
+
+    def _display(self, column: ColumnScan, section: int, action: Action) -> str | None:
         if section == self.LETTER:
-            return self.tr("{letter} (隐藏列)").format(letter=column.letter) if column.hidden else column.letter
+            return self.tr("{letter} (hidden)").format(letter=column.letter) if column.hidden else column.letter
         if section == self.HEADER:
-            return column.header if column.header is not None else self.tr("(无表头)")
+            return column.header if column.header is not None else self.tr("(no header)")
         if section == self.KIND:
             return kind_label(column.kind)
         if section == self.CONFIDENCE:
             return f"{column.verdict.confidence:.0%}"
         if section == self.ACTION:
-            return action_label(column.default_action)
+            return action_label(action)
         return None
+
+
+class PreviewModel(QAbstractTableModel):
+    """A virtual table over the first rows of one sheet: the values as read and, once the scan has
+    classified the columns, as the export will write them. Nothing is a widget per cell.
+
+    ``mode`` is ``"both"`` (each column, then its exported form), ``"before"`` or ``"after"``.
+
+    Signals: only those of QAbstractTableModel.
+    """
+
+    MODES = ("both", "before", "after")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._headers: tuple[str | None, ...] = ()
+        self._rows: tuple[tuple[Value, ...], ...] = ()
+        self._columns: tuple[ColumnScan, ...] = ()
+        self._actions: tuple[Action, ...] = ()
+        self._after: list[list[Value] | None] = []
+        self._mode = "both"
+
+    def set_rows(self, headers: Sequence[str | None], rows: Sequence[tuple[Value, ...]]) -> None:
+        self.beginResetModel()
+        self._headers, self._rows = tuple(headers), tuple(rows)
+        self._columns, self._actions, self._after = (), (), []
+        self.endResetModel()
+
+    def set_after(
+        self, columns: Sequence[ColumnScan], actions: Sequence[Action], after: Sequence[list[Value] | None]
+    ) -> None:
+        """The columns' scans, chosen actions and exported values (None: not available without keys)."""
+        if len(columns) == len(self._columns) and self.rowCount() and self.columnCount():
+            # Same shape: update in place, so the view keeps its scroll position and selection.
+            self._columns, self._actions, self._after = tuple(columns), tuple(actions), list(after)
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
+            return
+        self.beginResetModel()
+        self._columns, self._actions, self._after = tuple(columns), tuple(actions), list(after)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.set_rows((), ())
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode in self.MODES and mode != self._mode:
+            self.beginResetModel()
+            self._mode = mode
+            self.endResetModel()
+
+    def retranslate(self) -> None:
+        if self.columnCount():
+            self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
+
+    @property
+    def has_after(self) -> bool:
+        return bool(self._after)
+
+    def source_column(self, section: int) -> tuple[int, bool]:
+        """(data column index, is the exported form) for a view column."""
+        if self._mode == "both":
+            return section // 2, section % 2 == 1
+        return section, self._mode == "after"
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        if parent.isValid():
+            return 0
+        return len(self._headers) * 2 if self._mode == "both" else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation is Qt.Orientation.Vertical:
+            return str(section + 1) if role == _DISPLAY else None
+        if not 0 <= section < self.columnCount():
+            return None
+        index, after = self.source_column(section)
+        if role == Qt.ItemDataRole.BackgroundRole and after:
+            return AFTER_BRUSH
+        if role != _DISPLAY:
+            return None
+        header = self._headers[index] or self.tr("(no header)")
+        if index >= len(self._columns):
+            return self.tr("{header}\n(detecting…)").format(header=header) if not after else self.tr("exported")
+        column = self._columns[index]
+        if after:
+            return self.tr("{header} ⟶\n{action}").format(header=header, action=action_label(self._actions[index]))
+        return self.tr("{header}\n{kind} {confidence}").format(
+            header=header, kind=kind_label(column.kind), confidence=f"{column.verdict.confidence:.0%}")
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        column, after = self.source_column(index.column())
+        row = self._rows[index.row()]
+        before = row[column] if column < len(row) else None
+        if role == Qt.ItemDataRole.BackgroundRole and after:
+            return AFTER_BRUSH
+        if not after:
+            if role == _DISPLAY:
+                return cell_text(before)
+            if role == Qt.ItemDataRole.ToolTipRole and isinstance(before, Damaged):
+                return self.tr("Excel already cut this number to 15 digits.")
+            return None
+        values = self._after[column] if column < len(self._after) else None
+        action = self._actions[column] if column < len(self._actions) else None
+        if role == _DISPLAY:
+            if action is Action.DROP:
+                return self.tr("(removed)")
+            if values is None:
+                return self.tr("(keys needed)") if action is not None else ""
+            return cell_text(values[index.row()])
+        if role == Qt.ItemDataRole.ForegroundRole and (action is Action.DROP or values is None):
+            return MUTED
+        return None
+
+
+class LedgerModel(QAbstractTableModel):
+    """The audit ledger, one row per record; records named by a failed verification are marked.
+
+    Sort with ``SORT_ROLE`` (times and numbers sort as values). Signals: only QAbstractTableModel's.
+    """
+
+    TIME, EVENT, EXPORT_ID, RECIPIENT, PURPOSE, ROWS, FILE, USER, RECORD = range(9)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._entries: tuple[LedgerEntry, ...] = ()
+        self._problems: dict[tuple[str, int], str] = {}
+
+    def set_entries(self, entries: Sequence[LedgerEntry]) -> None:
+        self.beginResetModel()
+        self._entries = tuple(entries)
+        self._problems = {}
+        self.endResetModel()
+
+    def set_problems(self, problems: Sequence[LedgerProblem]) -> None:
+        self.beginResetModel()
+        self._problems = {(p.workstation, p.seq): p.problem for p in problems}
+        self.endResetModel()
+
+    def entry(self, row: int) -> LedgerEntry:
+        return self._entries[row]
+
+    def retranslate(self) -> None:
+        self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else 9
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation is not Qt.Orientation.Horizontal or role != _DISPLAY:
+            return None
+        titles = (self.tr("Time (UTC)"), self.tr("Event"), self.tr("Export id"), self.tr("Recipient"),
+                  self.tr("Purpose"), self.tr("Rows"), self.tr("File"), self.tr("Employee"), self.tr("Record"))
+        return titles[section] if 0 <= section < len(titles) else None
+
+    def data(self, index: _Index, role: int = _DISPLAY) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+            return None
+        entry = self._entries[index.row()]
+        problem = self._problems.get((entry.workstation, entry.seq))
+        if role == Qt.ItemDataRole.BackgroundRole and problem is not None:
+            return PROBLEM_BRUSH
+        if role == Qt.ItemDataRole.ToolTipRole and problem is not None:
+            return problem  # the core's words, in English like the records themselves
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.ROWS:
+            return _RIGHT
+        if role == SORT_ROLE:
+            return self._sort_value(entry, index.column())
+        if role == _DISPLAY:
+            return self._display(entry, index.column())
+        return None
+
+    @staticmethod
+    def _body(entry: LedgerEntry, key: str) -> str:
+        value = entry.body.get(key)
+        return "" if value is None else str(value)
+
+    def _display(self, entry: LedgerEntry, section: int) -> str:
+        if section == self.TIME:
+            return entry.time.replace("T", " ").removesuffix("+00:00")
+        if section == self.EVENT:
+            return event_label(entry.event)
+        if section == self.EXPORT_ID:
+            return self._body(entry, "export_id")
+        if section == self.RECIPIENT:
+            return self._body(entry, "recipient")
+        if section == self.PURPOSE:
+            return self._body(entry, "purpose")
+        if section == self.ROWS:
+            return self._body(entry, "rows")
+        if section == self.FILE:
+            return self._body(entry, "input_name")
+        if section == self.USER:
+            return self._body(entry, "user")
+        return f"{entry.workstation} #{entry.seq}"
+
+    def _sort_value(self, entry: LedgerEntry, section: int) -> Any:
+        if section == self.ROWS:
+            rows = entry.body.get("rows")
+            return rows if isinstance(rows, int) else -1
+        if section == self.RECORD:
+            return f"{entry.workstation}#{entry.seq:012d}"
+        return self._display(entry, section)

@@ -1,11 +1,14 @@
 """Workers that run core functions off the GUI thread and report back through signals.
 
 The core knows nothing of threads: it takes a ``progress(done, total)`` callback, and a worker
-cancels it by raising ``Cancelled`` from inside that callback.
+cancels it by raising ``Cancelled`` from inside that callback. Every long job of the app (scan,
+preview, export, ledger verification, trace) is a plain function ``job(progress) -> result`` run by
+a :class:`TaskRunner`, one at a time per runner.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -14,21 +17,44 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from desktop.wording import error_message
 from masking.detect import ScanReport, scan_workbook
-from masking.errors import Cancelled, ExportGuardError, InputError, KeyProblem, OutputError, PolicyError, UsageError
+from masking.errors import Cancelled, ExportGuardError
+from masking.io.model import Table, Value
 from masking.io.reader import open_workbook
+from masking.keys import KeyRing
 from masking.kinds import Action, Kind
+from masking.ledger import Ledger
+from masking.pipeline import ExportRequest, ExportResult, prepare_export, run_export
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+Job = Callable[[Progress], object]
 ScanFunction = Callable[[Path, Progress], ScanReport]
+PREVIEW_ROWS = 50
+PROGRESS_STEPS = 1000  # progress is re-emitted only when done/total moves by a thousandth
 
 
 @dataclass(frozen=True, slots=True)
 class ScanResult:
     path: Path
     report: ScanReport
+
+
+@dataclass(frozen=True, slots=True)
+class SheetHead:
+    """The first data rows of one sheet, straight from the reader (no scan needed)."""
+
+    name: str
+    table: Table
+    rows: tuple[tuple[Value, ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PreviewResult:
+    path: Path
+    sheets: tuple[SheetHead, ...]
 
 
 def make_scan_function(actions: Mapping[Kind, Action]) -> ScanFunction:
@@ -42,115 +68,123 @@ def make_scan_function(actions: Mapping[Kind, Action]) -> ScanFunction:
     return scan
 
 
-def error_message(error: ExportGuardError) -> str:
-    """The one place where a core error becomes a line for the user: a translated heading, then
-    the core's own one-line message (which never quotes a cell)."""
-    tr = QCoreApplication.translate
-    if isinstance(error, InputError):
-        heading = tr("errors", "无法读取这个文件")
-    elif isinstance(error, PolicyError):
-        heading = tr("errors", "单位的数据外发策略不允许这样做")
-    elif isinstance(error, KeyProblem):
-        heading = tr("errors", "密钥有问题")
-    elif isinstance(error, OutputError):
-        heading = tr("errors", "无法写入输出文件")
-    elif isinstance(error, UsageError):
-        heading = tr("errors", "操作有误")
-    else:
-        heading = tr("errors", "操作未完成")
-    detail = " ".join(str(error).split())  # keep it on one line whatever the core sent
-    return tr("errors", "{heading}：{detail}").format(heading=heading, detail=detail)
+def read_heads(path: Path, rows: int = PREVIEW_ROWS) -> PreviewResult:
+    """The first ``rows`` data rows of every sheet: a few streamed rows, fast even for huge sheets."""
+    heads = []
+    with open_workbook(path) as workbook:
+        for info in workbook.sheets:
+            table = workbook.table(info.name)
+            stream = workbook.data_rows(info.name, table)
+            try:
+                picked = tuple(values for _, values in itertools.islice(stream, rows))
+            finally:
+                close = getattr(stream, "close", None)
+                if close is not None:
+                    close()  # stop the reader's pass over the rest of the sheet
+            heads.append(SheetHead(info.name, table, picked))
+    return PreviewResult(path, tuple(heads))
 
 
-class ScanWorker(QObject):
-    """Scans one file on a worker thread.
+class Worker(QObject):
+    """Runs one job on a worker thread.
 
     Signals:
-        progressed(int, int): sheets done and sheets in total, after each sheet.
-        finished(object): the ``ScanResult``.
-        failed(str): a one-line message for the user (not emitted when cancelled).
+        progressed(int, int): done and total in the job's own units, throttled to visible steps.
+        finished(object): the job's result.
+        failed(str): a one-line, translated message for the user (not emitted when cancelled).
+        cancelled(): the job stopped because :meth:`cancel` was called.
     """
 
     progressed = Signal(int, int)
     finished = Signal(object)
     failed = Signal(str)
+    cancelled = Signal()
 
-    def __init__(self, path: Path, scan: ScanFunction) -> None:
+    def __init__(self, job: Job, name: str) -> None:
         super().__init__()
-        self._path = path
-        self._scan = scan
+        self._job = job
+        self._name = name
         self._cancel = threading.Event()
-
-    @property
-    def path(self) -> Path:
-        return self._path
+        self._last_step = -1
 
     def cancel(self) -> None:
-        """Ask the scan to stop at the next progress report; safe from any thread."""
+        """Ask the job to stop at its next progress report; safe from any thread."""
         self._cancel.set()
 
     def _on_progress(self, done: int, total: int) -> None:
         if self._cancel.is_set():
-            raise Cancelled("scan cancelled")
-        self.progressed.emit(done, total)
+            raise Cancelled(f"{self._name} cancelled")
+        step = done * PROGRESS_STEPS // total if total > 0 else done
+        if step != self._last_step:
+            self._last_step = step
+            self.progressed.emit(done, total)
 
     @Slot()
     def run(self) -> None:
         try:
-            report = self._scan(self._path, self._on_progress)
+            result = self._job(self._on_progress)
         except Cancelled:
-            log.info("scan of %s cancelled", self._path.name)
+            log.info("%s cancelled", self._name)
+            self.cancelled.emit()
         except ExportGuardError as error:
-            log.info("scan of %s failed: %s", self._path.name, error)
+            log.info("%s failed: %s", self._name, error)
             self.failed.emit(error_message(error))
         except Exception:  # a defect in the core must not take the window down with it
-            log.exception("unexpected error while scanning %s", self._path.name)
-            self.failed.emit(QCoreApplication.translate("errors", "扫描时发生内部错误，详情已写入日志。"))
+            log.exception("unexpected error in %s", self._name)
+            self.failed.emit(QCoreApplication.translate(
+                "errors", "An internal error occurred; details are in the log."))
         else:
-            self.finished.emit(ScanResult(self._path, report))
+            self.finished.emit(result)
         finally:
-            QThread.currentThread().quit()  # one scan per thread, whatever the outcome
+            QThread.currentThread().quit()  # one job per thread, whatever the outcome
 
 
-class ScanRunner(QObject):
-    """Runs one ScanWorker at a time on its own QThread: a new scan cancels and disconnects the
+class TaskRunner(QObject):
+    """Runs one :class:`Worker` at a time on its own QThread: a new job cancels and disconnects the
     previous one, whose thread is still waited for before the application quits.
 
     Signals:
-        progressed(int, int), finished(object), failed(str): those of the current worker only.
+        progressed(int, int), finished(object), failed(str), cancelled(): those of the current job only.
     """
 
     progressed = Signal(int, int)
     finished = Signal(object)
     failed = Signal(str)
+    cancelled = Signal()
 
-    def __init__(self, scan: ScanFunction, parent: QObject | None = None) -> None:
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._scan = scan
-        self._current: ScanWorker | None = None
-        self._running: dict[QThread, ScanWorker] = {}
+        self._name = name
+        self._current: Worker | None = None
+        self._running: dict[QThread, Worker] = {}
 
     @property
     def busy(self) -> bool:
         return self._current is not None
 
-    def start(self, path: Path) -> None:
-        self.cancel()
-        worker = ScanWorker(path, self._scan)
+    def start(self, job: Job) -> None:
+        self.abandon()
+        worker = Worker(job, self._name)
         thread = QThread(self)
-        thread.setObjectName(f"scan-{path.name}")
+        thread.setObjectName(self._name)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
         worker.progressed.connect(self._on_worker_progressed)
         worker.finished.connect(self._on_worker_finished)
         worker.failed.connect(self._on_worker_failed)
+        worker.cancelled.connect(self._on_worker_cancelled)
         thread.finished.connect(self._on_thread_finished)
         self._running[thread] = worker
         self._current = worker
         thread.start()
 
     def cancel(self) -> None:
-        """Stop listening to the current worker and ask it to stop; its thread ends on its own."""
+        """Ask the current job to stop; ``cancelled`` follows once it has cleaned up."""
+        if self._current is not None:
+            self._current.cancel()
+
+    def abandon(self) -> None:
+        """Stop listening to the current job and ask it to stop; its thread ends on its own."""
         worker, self._current = self._current, None
         if worker is None:
             return
@@ -158,10 +192,11 @@ class ScanRunner(QObject):
         worker.progressed.disconnect(self._on_worker_progressed)
         worker.finished.disconnect(self._on_worker_finished)
         worker.failed.disconnect(self._on_worker_failed)
+        worker.cancelled.disconnect(self._on_worker_cancelled)
 
     def wait(self) -> None:
-        """Cancel, then block until every worker thread has ended (never ``terminate()``)."""
-        self.cancel()
+        """Abandon the current job, then block until every worker thread has ended (never ``terminate()``)."""
+        self.abandon()
         for thread in list(self._running):
             thread.wait()
         QCoreApplication.sendPostedEvents(self)
@@ -188,10 +223,28 @@ class ScanRunner(QObject):
             self.failed.emit(message)
 
     @Slot()
+    def _on_worker_cancelled(self) -> None:
+        if self._is_current():
+            self._current = None
+            self.cancelled.emit()
+
+    @Slot()
     def _on_thread_finished(self) -> None:
         thread = self.sender()
         if isinstance(thread, QThread):
-            worker = self._running.pop(thread, None)
-            if worker is not None:
-                worker.deleteLater()
+            # ``finished`` is emitted just before the thread ends: wait for the end, then let Python
+            # delete the worker it owns (deleteLater would post to a thread with no event loop left,
+            # and the wrapper would delete it a second time).
+            thread.wait()
+            self._running.pop(thread, None)
             thread.deleteLater()
+
+
+def make_export_job(request: ExportRequest, home: Path, ring: KeyRing, ledger: Ledger) -> Job:
+    """The export as the CLI runs it: ``prepare_export`` then ``run_export``, with the worker's progress."""
+
+    def job(progress: Progress) -> ExportResult:
+        prepared = prepare_export(request, home)
+        return run_export(prepared, ring, ledger, progress=progress)
+
+    return job

@@ -1,0 +1,151 @@
+"""Languages: English source strings, Chinese from ``resources/i18n/exportguard_zh_CN.ts``.
+
+The ``.qm`` files are built, not committed: :func:`compiled_catalog` runs Qt's ``lrelease`` (shipped
+with PySide6-Essentials) when the ``.qm`` in the cache folder is missing or older than its ``.ts``.
+``python -m desktop.i18n --out DIR`` builds them ahead of time (CI, installers).
+
+:class:`Translations` owns the installed translators: Qt's own ``qtbase`` strings (dialog buttons,
+context menus) and the app's. Switching language removes and installs translators, and Qt then
+sends every widget a ``LanguageChange`` event, so pages retranslate themselves in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QObject, QTranslator
+
+log = logging.getLogger(__name__)
+
+I18N_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
+CATALOG = "exportguard"
+ENGLISH = "en"
+CHINESE = "zh_CN"
+SYSTEM = "system"
+LANGUAGES = (ENGLISH, CHINESE)
+
+
+def resolve_language(setting: str, system: QLocale | None = None) -> str:
+    """``en`` or ``zh_CN`` for a stored setting; ``system`` follows the system locale."""
+    if setting in LANGUAGES:
+        return setting
+    locale = system if system is not None else QLocale.system()
+    return CHINESE if locale.language() is QLocale.Language.Chinese else ENGLISH
+
+
+def lrelease_program() -> Path | None:
+    """Qt's ``lrelease`` as PySide6 ships it, or None."""
+    import PySide6
+
+    folder = Path(PySide6.__file__).resolve().parent
+    for name in ("lrelease", "lrelease.exe"):
+        for candidate in (folder / name, folder / "Qt" / "libexec" / name, folder / "Qt" / "bin" / name):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def compiled_catalog(language: str, cache: Path, *, source_dir: Path = I18N_DIR) -> Path | None:
+    """The ``.qm`` for ``language``, built into ``cache`` when missing or stale; None if impossible."""
+    source = source_dir / f"{CATALOG}_{language}.ts"
+    if not source.is_file():
+        return None
+    target = cache / f"{CATALOG}_{language}.qm"
+    if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
+        return target
+    program = lrelease_program()
+    if program is None:
+        log.warning("lrelease not found; %s stays untranslated", language)
+        return None
+    cache.mkdir(parents=True, exist_ok=True)
+    temp = cache / f".{target.name}.{os.getpid()}.tmp"
+    try:
+        done = subprocess.run(  # noqa: S603 (a fixed program from the PySide6 package, our own paths)
+            [str(program), "-silent", str(source), "-qm", str(temp)],
+            capture_output=True, text=True, timeout=60, check=False,
+        )
+        if done.returncode != 0 or not temp.is_file():
+            log.warning("lrelease failed for %s: %s", source.name, done.stderr.strip())
+            return None
+        os.replace(temp, target)
+    except (OSError, subprocess.SubprocessError) as error:
+        log.warning("could not build %s: %s", target.name, error)
+        return None
+    finally:
+        temp.unlink(missing_ok=True)
+    return target
+
+
+class Translations(QObject):
+    """The translators installed in the application; :meth:`switch` changes the language live.
+
+    Signals: none (Qt itself sends ``LanguageChange`` events to every widget).
+    """
+
+    def __init__(self, app: QCoreApplication, cache: Path) -> None:
+        super().__init__(app)
+        self._app = app
+        self._cache = cache
+        self._installed: list[QTranslator] = []
+        self.language = ENGLISH
+
+    def switch(self, language: str) -> bool:
+        """Install the translators of ``language`` (``en`` or ``zh_CN``); True if all loaded."""
+        for translator in self._installed:
+            self._app.removeTranslator(translator)
+        self._installed.clear()
+        self.language = language if language in LANGUAGES else ENGLISH
+        if self.language == ENGLISH:
+            return True  # the source strings are English
+        complete = True
+        qt_translator = QTranslator(self)
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt_translator.load(QLocale(self.language), "qtbase", "_", folder):
+            self._install(qt_translator)
+        else:
+            log.warning("Qt translation qtbase_%s not found in %s", self.language, folder)
+            complete = False
+        catalog = compiled_catalog(self.language, self._cache)
+        app_translator = QTranslator(self)
+        if catalog is not None and app_translator.load(str(catalog)):
+            self._install(app_translator)
+        else:
+            log.warning("translation %s_%s could not be loaded", CATALOG, self.language)
+            complete = False
+        return complete
+
+    def _install(self, translator: QTranslator) -> None:
+        if self._app.installTranslator(translator):
+            self._installed.append(translator)
+        else:
+            log.warning("could not install a translator")
+
+    @property
+    def installed(self) -> tuple[QTranslator, ...]:
+        return tuple(self._installed)
+
+    def remove_all(self) -> None:
+        self.switch(ENGLISH)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m desktop.i18n", description="build the .qm files")
+    parser.add_argument("--out", type=Path, required=True, help="folder for the .qm files")
+    args = parser.parse_args(argv)
+    failures = 0
+    for language in LANGUAGES:
+        if (I18N_DIR / f"{CATALOG}_{language}.ts").is_file():
+            built = compiled_catalog(language, args.out)
+            print(built if built is not None else f"could not build {language}", file=sys.stderr)
+            failures += built is None
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,354 @@
+"""The review page: sheets, each column's kind and chosen action, a preview of the first rows before
+and after the actions, and the personal data found outside the grid."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.models import ACTION_ROLE, ColumnsModel, PreviewModel
+from desktop.pages import Page, wrapped_label
+from desktop.session import Session, usable_actions
+from desktop.wording import action_hint, action_label, group_findings, sheet_label
+from masking.errors import ExportGuardError
+from masking.io.model import SheetInfo
+from masking.kinds import Action
+
+log = logging.getLogger(__name__)
+_Index = QModelIndex | QPersistentModelIndex
+
+
+MAX_PREVIEW_COLUMN = 260
+
+
+class ActionDelegate(QStyledItemDelegate):
+    """A drop-down of the actions the policy allows for the row's kind; a choice applies at once.
+
+    Signals: only QStyledItemDelegate's.
+    """
+
+    def __init__(self, session: Session, model: ColumnsModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._model = model
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
+        combo = QComboBox(parent)
+        kind = self._model.column_scan(index.row()).kind
+        for action in usable_actions(self._session.policy, kind):
+            combo.addItem(action_label(action), action.value)  # Qt keeps a StrEnum as its plain str
+            combo.setItemData(combo.count() - 1, action_hint(action), Qt.ItemDataRole.ToolTipRole)
+        combo.currentIndexChanged.connect(self._on_combo_current_index_changed)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        if isinstance(editor, QComboBox):
+            position = editor.findData(index.data(ACTION_ROLE))
+            if position >= 0 and position != editor.currentIndex():
+                editor.blockSignals(True)
+                editor.setCurrentIndex(position)
+                editor.blockSignals(False)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
+        if isinstance(editor, QComboBox) and isinstance(editor.currentData(), str):
+            model.setData(index, Action(editor.currentData()), ACTION_ROLE)
+
+    @Slot(int)
+    def _on_combo_current_index_changed(self, _position: int) -> None:
+        editor = self.sender()
+        if isinstance(editor, QComboBox):
+            self.commitData.emit(editor)
+
+
+class ReviewPage(Page):
+    """Signals: none (changes go to the session)."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._session = session
+        self._sheet_name: str | None = None
+
+        self.summary = wrapped_label()
+        self.summary.setObjectName("review_summary")
+        self.sheet_list = QListWidget()
+        self.sheet_list.currentRowChanged.connect(self._on_sheet_list_current_row_changed)
+
+        self.columns_model = ColumnsModel(session, self)
+        self.columns_view = QTableView()
+        self.columns_view.setModel(self.columns_model)
+        self.columns_view.setItemDelegateForColumn(ColumnsModel.ACTION, ActionDelegate(session, self.columns_model,
+                                                                                       self))
+        self.columns_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.columns_view.verticalHeader().setVisible(False)
+        header = self.columns_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(ColumnsModel.ACTION, QHeaderView.ResizeMode.Stretch)
+        self.columns_view.selectionModel().currentRowChanged.connect(self._on_columns_view_current_row_changed)
+
+        self.preview_model = PreviewModel(self)
+        self.preview_view = QTableView()
+        self.preview_view.setModel(self.preview_model)
+        self.preview_view.horizontalHeader().setDefaultSectionSize(130)
+        self.preview_view.verticalHeader().setDefaultSectionSize(24)
+        self.preview_view.setWordWrap(False)
+        self.mode_combo = QComboBox()
+        self.mode_combo.currentIndexChanged.connect(self._on_mode_combo_current_index_changed)
+        self.preview_hint = QLabel()
+
+        self.findings_hint = wrapped_label()
+        self.findings_view = QTextBrowser()  # wraps long sentences, unlike a list widget
+        self.findings_texts: list[str] = []
+
+        self.sheets_box = QGroupBox()
+        QVBoxLayout(self.sheets_box).addWidget(self.sheet_list)
+        self.columns_box = QGroupBox()
+        QVBoxLayout(self.columns_box).addWidget(self.columns_view)
+        self.preview_box = QGroupBox()
+        preview_layout = QVBoxLayout(self.preview_box)
+        bar = QHBoxLayout()
+        self.mode_label = QLabel()
+        bar.addWidget(self.mode_label)
+        bar.addWidget(self.mode_combo)
+        bar.addStretch(1)
+        bar.addWidget(self.preview_hint)
+        preview_layout.addLayout(bar)
+        preview_layout.addWidget(self.preview_view)
+        self.findings_box = QGroupBox()
+        findings_layout = QVBoxLayout(self.findings_box)
+        findings_layout.addWidget(self.findings_hint)
+        findings_layout.addWidget(self.findings_view)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.sheets_box)
+        top.addWidget(self.columns_box)
+        top.setStretchFactor(0, 1)
+        top.setStretchFactor(1, 4)
+        top.setSizes([250, 750])
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(top)
+        right.addWidget(self.preview_box)
+        right.addWidget(self.findings_box)
+        right.setSizes([250, 240, 180])
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(right, 1)
+
+        session.file_opened.connect(self._on_session_file_opened)
+        session.heads_changed.connect(self._on_session_heads_changed)
+        session.report_changed.connect(self._on_session_report_changed)
+        session.plan_changed.connect(self._on_session_plan_changed)
+        self.retranslate()
+
+    # -- texts ----------------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self.sheets_box.setTitle(self.tr("Sheets"))
+        self.columns_box.setTitle(self.tr("Columns: what each holds, and what the export does with it"))
+        self.preview_box.setTitle(self.tr("Preview of the first rows"))
+        self.findings_box.setTitle(self.tr("Personal data outside the table"))
+        self.mode_label.setText(self.tr("Show:"))
+        current = self.mode_combo.currentIndex()
+        self.mode_combo.blockSignals(True)
+        self.mode_combo.clear()
+        self.mode_combo.addItem(self.tr("Before and after"), "both")
+        self.mode_combo.addItem(self.tr("Original values"), "before")
+        self.mode_combo.addItem(self.tr("As exported"), "after")
+        self.mode_combo.setCurrentIndex(max(current, 0))
+        self.mode_combo.blockSignals(False)
+        self.columns_model.retranslate()
+        self.preview_model.retranslate()
+        self._show_summary()
+        self._show_findings()
+        self._show_sheets()
+        self._show_preview_hint()
+
+    def _show_summary(self) -> None:
+        session = self._session
+        if session.path is None:
+            self.summary.setText(self.tr("Open an Excel or CSV file (toolbar, or drop it on this window) to see "
+                                         "what it holds before it leaves the building."))
+        elif session.report is None:
+            self.summary.setText(self.tr("{name}: reading the file and detecting personal data…").format(
+                name=session.path.name))
+        else:
+            rows = sum(sheet.data_rows for sheet in session.report.sheets)
+            self.summary.setText(self.tr("{name}: {sheets} sheet(s), {rows} data rows. Check each column's action; "
+                                         "the preview shows the result.").format(
+                name=session.path.name, sheets=len(session.report.sheets), rows=f"{rows:,}"))
+
+    def _show_preview_hint(self) -> None:
+        if self._session.report is None and self._session.heads is not None:
+            self.preview_hint.setText(self.tr("Detecting kinds…"))
+        elif self._session.report is not None and self._session.ring is None:
+            self.preview_hint.setText(self.tr("Unlock the keys (Keys page) to preview the exported values."))
+        else:
+            self.preview_hint.setText("")
+
+    # -- session changes ------------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_session_file_opened(self, _path: object) -> None:
+        self._sheet_name = None
+        self.sheet_list.clear()
+        self.columns_model.set_sheet(None)
+        self.preview_model.clear()
+        self._show_summary()
+        self._show_findings()
+
+    @Slot()
+    def _on_session_heads_changed(self) -> None:
+        if self._session.report is None:
+            self._show_sheets()
+        self._show_preview_hint()
+
+    @Slot()
+    def _on_session_report_changed(self) -> None:
+        self._show_summary()
+        self._show_findings()
+        self._show_preview_hint()
+        if self._session.report is not None:
+            self._show_sheets()
+
+    @Slot()
+    def _on_session_plan_changed(self) -> None:
+        self.columns_model.refresh_actions()
+        self._show_after()
+        self._show_preview_hint()
+
+    # -- sheets, columns, preview ---------------------------------------------------------------
+
+    def _sheet_infos(self) -> list[SheetInfo]:
+        session = self._session
+        if session.report is not None:
+            return [sheet.info for sheet in session.report.sheets]
+        return [head.table.sheet for head in session.heads.sheets] if session.heads is not None else []
+
+    def _show_sheets(self) -> None:
+        infos = self._sheet_infos()
+        keep = self._sheet_name
+        self.sheet_list.blockSignals(True)
+        self.sheet_list.clear()
+        for info in infos:
+            item = QListWidgetItem(sheet_label(info, two_lines=True))
+            if info.hidden:
+                item.setForeground(Qt.GlobalColor.darkRed)
+                item.setToolTip(self.tr("Hidden sheets are not exported."))
+            self.sheet_list.addItem(item)
+        self.sheet_list.blockSignals(False)
+        names = [info.name for info in infos]
+        if keep in names:
+            row = names.index(keep)
+        else:
+            row = next((i for i, info in enumerate(infos) if not info.hidden), 0 if infos else -1)
+        self._sheet_name = None  # force a refresh of the sheet's views
+        self.sheet_list.setCurrentRow(row)
+        if row == self.sheet_list.currentRow():
+            self._select_sheet(row)
+
+    @Slot(int)
+    def _on_sheet_list_current_row_changed(self, row: int) -> None:
+        self._select_sheet(row)
+
+    def _select_sheet(self, row: int) -> None:
+        infos = self._sheet_infos()
+        name = infos[row].name if 0 <= row < len(infos) else None
+        if name == self._sheet_name and name is not None:
+            return
+        self._sheet_name = name
+        scan = self._session.sheet_scan(name) if name is not None else None
+        self.columns_model.set_sheet(scan)
+        for position in range(self.columns_model.rowCount()):
+            self.columns_view.openPersistentEditor(self.columns_model.index(position, ColumnsModel.ACTION))
+        head = self._session.sheet_head(name) if name is not None else None
+        if head is not None:
+            self.preview_model.set_rows(head.table.headers, head.rows)
+            self._fit_preview_columns()
+        elif scan is not None:
+            self.preview_model.set_rows(scan.table.headers, ())
+        else:
+            self.preview_model.clear()
+        self._show_after()
+
+    def _show_after(self) -> None:
+        name = self._sheet_name
+        scan = self._session.sheet_scan(name) if name is not None else None
+        head = self._session.sheet_head(name) if name is not None else None
+        if scan is None:
+            return
+        rows = head.rows if head is not None else ()
+        actions = [self._session.action_for(scan.info.name, column) for column in scan.columns]
+        after: list[Any] = []
+        for column, action in zip(scan.columns, actions, strict=True):
+            values = [row[column.index] if column.index < len(row) else None for row in rows]
+            try:
+                after.append(self._session.preview_after(column.kind, action, values))
+            except ExportGuardError as error:
+                log.warning("preview of column %s failed: %s", column.letter, error)
+                after.append(None)
+        self.preview_model.set_after(scan.columns, actions, after)
+        self._fit_preview_columns()
+
+    def _fit_preview_columns(self) -> None:
+        """Each column as wide as its header and first rows need, within reason (only ~50 rows to measure)."""
+        header = self.preview_view.horizontalHeader()
+        for section in range(self.preview_model.columnCount()):
+            wanted = max(self.preview_view.sizeHintForColumn(section), header.sectionSizeHint(section)) + 8
+            header.resizeSection(section, min(wanted, MAX_PREVIEW_COLUMN))
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_columns_view_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        mode = self.preview_model.mode
+        section = current.row() * 2 if mode == "both" else current.row()
+        self.preview_view.scrollTo(self.preview_model.index(0, section))
+        self.preview_view.selectColumn(section)
+
+    @Slot(int)
+    def _on_mode_combo_current_index_changed(self, _position: int) -> None:
+        mode = self.mode_combo.currentData()
+        if isinstance(mode, str):
+            self.preview_model.set_mode(mode)
+            self._fit_preview_columns()
+
+    # -- findings -------------------------------------------------------------------------------
+
+    def _show_findings(self) -> None:
+        report = self._session.report
+        groups = group_findings(report.findings) if report is not None else []
+        self.findings_texts = [group.text for group in groups]
+        items = "".join(
+            '<li style="margin-bottom: 3px; color: {}">{}</li>'.format(
+                "#1f3f8f" if group.exported else "#222", html.escape(group.text))
+            for group in groups)
+        self.findings_view.setHtml(f"<ul style='margin-left: -20px'>{items}</ul>" if groups else "")
+        self.findings_view.setVisible(bool(groups))
+        if report is None:
+            self.findings_hint.setText(self.tr("Personal data hidden outside the table will be listed here.")
+                                       if self._session.path is not None else "")
+        elif groups:
+            self.findings_hint.setText(self.tr(
+                "Found personal data in {count} place(s) outside the visible table (hidden sheets and columns, "
+                "comments, document properties…). The exported file is rebuilt from the table's values only:"
+            ).format(count=len(groups)))
+        else:
+            self.findings_hint.setText(self.tr("No personal data found outside the table."))

@@ -1,0 +1,226 @@
+"""What the user is working on: the open file, its scan, the chosen actions, the export's facts and
+the unlocked keys. Pages read it and change it; it recomputes the plan and the policy verdict with the
+core's own functions (``build_plan``, ``check_plan``, ``get_operator``) and announces changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.workers import PreviewResult, SheetHead
+from masking.approval import Approval, verify_approval
+from masking.detect import ColumnScan, ScanReport, SheetScan
+from masking.errors import ExportGuardError
+from masking.io.model import Value
+from masking.keys import KeyRing
+from masking.kinds import Action, Kind
+from masking.ledger import Ledger
+from masking.operators import OperatorError, get_operator
+from masking.operators.base import KeyMaterial, OperatorContext
+from masking.pipeline import ExportRequest, OutputFormat, _scope, default_output, file_sha256
+from masking.plan import Plan, build_plan
+from masking.policy import Policy
+from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
+from masking.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+
+
+def usable_actions(policy: Policy, kind: Kind | None) -> list[Action]:
+    """The actions the policy allows for ``kind`` that the core can apply to it, in menu order."""
+    actions = []
+    for action in Action:
+        if action not in policy.allowed_actions(kind):
+            continue
+        try:
+            get_operator(action, kind)
+        except OperatorError:
+            continue
+        actions.append(action)
+    return actions
+
+
+class Session(QObject):
+    """The state shared by the pages.
+
+    Signals:
+        file_opened(object): the ``Path`` just opened (its heads and scan follow).
+        heads_changed(): the first rows of the file arrived (before the scan ends).
+        report_changed(): a scan report arrived (or was cleared).
+        plan_changed(): an action, the recipient, the purpose or the password changed.
+        keys_changed(): keys were created, imported, unlocked or re-protected.
+        ledger_changed(): a record was added to the ledger.
+    """
+
+    file_opened = Signal(object)
+    heads_changed = Signal()
+    report_changed = Signal()
+    plan_changed = Signal()
+    keys_changed = Signal()
+    ledger_changed = Signal()
+
+    def __init__(self, workspace: Workspace, policy: Policy, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.policy = policy
+        self.ring: KeyRing | None = None
+        self.path: Path | None = None
+        self.report: ScanReport | None = None
+        self.heads: PreviewResult | None = None
+        self._choices: dict[tuple[str, str], Action] = {}
+        self.recipient = ""
+        self.purpose = ""
+        self.use_password = False
+        self.approval_code = ""
+        self.approval: Approval | None = None
+        self.approval_error: str | None = None
+        self._input_sha256: tuple[Path, str] | None = None
+        self.format: OutputFormat = "xlsx"
+
+    @property
+    def home(self) -> Path:
+        return self.workspace.home
+
+    # -- keys -----------------------------------------------------------------------------------
+
+    def try_unlock_unprotected(self) -> bool:
+        """Unlock at start when the keystore has no passphrase; True if keys are now available."""
+        store = self.workspace.keystore
+        try:
+            if store.exists() and not store.protected:
+                self.set_ring(store.unlock(""))
+        except ExportGuardError as error:
+            log.warning("keystore not usable: %s", error)
+        return self.ring is not None
+
+    def set_ring(self, ring: KeyRing | None) -> None:
+        self.ring = ring
+        self.keys_changed.emit()
+        self.plan_changed.emit()  # the preview's tokens depend on the keys
+
+    def ledger(self) -> Ledger | None:
+        return self.workspace.ledger(self.ring) if self.ring is not None else None
+
+    # -- the open file --------------------------------------------------------------------------
+
+    def begin_file(self, path: Path) -> None:
+        self.path = path
+        self.report = None
+        self.heads = None
+        self._choices.clear()
+        self.approval_code, self.approval, self.approval_error = "", None, None
+        self.format = "csv" if path.suffix.lower() in (".csv", ".tsv", ".txt") else "xlsx"
+        self.file_opened.emit(path)
+        self.report_changed.emit()
+        self.plan_changed.emit()
+
+    def set_heads(self, heads: PreviewResult) -> None:
+        if heads.path == self.path:
+            self.heads = heads
+            self.heads_changed.emit()
+
+    def set_report(self, path: Path, report: ScanReport) -> None:
+        if path == self.path:
+            self.report = report
+            self.report_changed.emit()
+            self.plan_changed.emit()
+
+    def sheet_head(self, name: str) -> SheetHead | None:
+        if self.heads is None:
+            return None
+        return next((head for head in self.heads.sheets if head.name == name), None)
+
+    def sheet_scan(self, name: str) -> SheetScan | None:
+        if self.report is None:
+            return None
+        return next((sheet for sheet in self.report.sheets if sheet.info.name == name), None)
+
+    def sheet_names(self) -> list[str]:
+        if self.report is not None:
+            return [sheet.info.name for sheet in self.report.sheets]
+        return [head.name for head in self.heads.sheets] if self.heads is not None else []
+
+    # -- actions and the plan -------------------------------------------------------------------
+
+    def action_for(self, sheet: str, column: ColumnScan) -> Action:
+        return self._choices.get((sheet, column.letter), self.policy.default_action(column.kind))
+
+    def set_action(self, sheet: str, letter: str, action: Action) -> None:
+        if self._choices.get((sheet, letter)) is action:
+            return
+        self._choices[(sheet, letter)] = action
+        self.plan_changed.emit()
+
+    def choices(self) -> tuple[str, ...]:
+        """The user's choices in the CLI's ``--action`` form: ``Sheet!C=mask``."""
+        return tuple(f"{sheet}!{letter}={action.value}" for (sheet, letter), action in self._choices.items())
+
+    def set_facts(self, *, recipient: str, purpose: str, use_password: bool, approval_code: str = "") -> None:
+        changed = (recipient, purpose, use_password, approval_code) != (
+            self.recipient, self.purpose, self.use_password, self.approval_code)
+        self.recipient, self.purpose, self.use_password = recipient, purpose, use_password
+        self.approval_code = approval_code.strip()
+        if changed:
+            self._check_approval()
+            self.plan_changed.emit()
+
+    def set_format(self, fmt: OutputFormat) -> None:
+        if fmt != self.format:
+            self.format = fmt
+            self.plan_changed.emit()
+
+    def _check_approval(self) -> None:
+        """Verify the approval code with the core, as ``prepare_export`` will (the file's hash is cached)."""
+        self.approval, self.approval_error = None, None
+        if not self.approval_code or self.path is None:
+            return
+        try:
+            if self._input_sha256 is None or self._input_sha256[0] != self.path:
+                self._input_sha256 = (self.path, file_sha256(self.path))
+            self.approval = verify_approval(self.approval_code, self.policy.approval_keys, self._input_sha256[1],
+                                            self.recipient)
+        except (ExportGuardError, OSError) as error:
+            self.approval_error = str(error)
+
+    def plan(self) -> Plan | None:
+        return None if self.report is None else build_plan(self.report, self.policy, choices=self.choices())
+
+    def facts(self) -> ExportFacts:
+        return ExportFacts(self.recipient, self.purpose, approved_rows=self.approval.rows if self.approval else None,
+                           password=self.use_password, format=self.format)
+
+    def verdict(self) -> PolicyVerdict | None:
+        plan = self.plan()
+        return None if plan is None else check_plan(plan, self.policy, self.facts())
+
+    def scope(self) -> str:
+        """The token scope the export will use (the pipeline's own rule), so previews match the file."""
+        return _scope(self.policy, self.recipient)
+
+    def preview_after(self, kind: Kind | None, action: Action, values: Sequence[Value]) -> list[Value] | None:
+        """``values`` as the export will write them, by the export's own operator; None without keys."""
+        if self.ring is None:
+            return None
+        context = OperatorContext(self.scope(), KeyMaterial.from_master(self.ring.active))
+        return list(get_operator(action, kind).apply_batch(list(values), context).values)
+
+    # -- the export -----------------------------------------------------------------------------
+
+    def default_output(self) -> Path | None:
+        if self.path is None:
+            return None
+        return default_output(self.path, self.format, self.recipient)
+
+    def export_request(self, output: Path, *, overwrite: bool = False) -> ExportRequest:
+        if self.path is None:
+            raise ValueError("no file is open")
+        return ExportRequest(
+            input=self.path, recipient=self.recipient, purpose=self.purpose, output=output, format=self.format,
+            choices=self.choices(), overwrite=overwrite, approval=self.approval_code or None,
+            password=self.use_password,
+        )

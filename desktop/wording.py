@@ -1,0 +1,275 @@
+"""The one place where the core's records and English messages become words for the user.
+
+The core speaks English (like the logs and the audit records); the desktop shows each kind, action,
+finding, policy violation and error in the user's language. Each function calls
+``QCoreApplication.translate`` with a literal context and source text, so ``pyside6-lupdate`` finds
+every string. A core message this module does not recognise is shown as the core wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QCoreApplication
+
+from masking.detect import Finding
+from masking.errors import ExportGuardError, InputError, KeyProblem, OutputError, PolicyError, UsageError
+from masking.io.model import SheetInfo, Visibility
+from masking.kinds import Action, Kind
+
+translate = QCoreApplication.translate
+
+
+def kind_label(kind: Kind | str | None) -> str:
+    """The word a branch-office user knows for a kind; None means the column holds no PII."""
+    labels = {
+        Kind.PHONE: translate("kinds", "Phone number"),
+        Kind.METER_ID: translate("kinds", "Meter asset number"),
+        Kind.ACCOUNT_NO: translate("kinds", "Account number"),
+        Kind.ID_NUMBER: translate("kinds", "Resident ID number"),
+        Kind.BANK_CARD: translate("kinds", "Bank card number"),
+        Kind.PERSON_NAME: translate("kinds", "Name"),
+        Kind.ADDRESS: translate("kinds", "Address"),
+        Kind.EMAIL: translate("kinds", "E-mail"),
+        Kind.SECRET: translate("kinds", "Password"),
+        Kind.FREE_TEXT: translate("kinds", "Text with personal data"),
+    }
+    if kind is None or kind == "":
+        return translate("kinds", "Not sensitive")
+    try:
+        return labels[Kind(kind)]
+    except ValueError:
+        return str(kind)
+
+
+def action_label(action: Action | str) -> str:
+    """The word for what an export does to a column."""
+    labels = {
+        Action.KEEP: translate("actions", "Keep"),
+        Action.DROP: translate("actions", "Remove column"),
+        Action.REDACT: translate("actions", "Replace with a constant"),
+        Action.MASK: translate("actions", "Mask"),
+        Action.PSEUDONYMIZE: translate("actions", "Pseudonymize"),
+        Action.ENCRYPT: translate("actions", "Encrypt"),
+        Action.HASH: translate("actions", "Hash"),
+        Action.GENERALIZE: translate("actions", "Generalize"),
+    }
+    try:
+        return labels[Action(action)]
+    except ValueError:
+        return str(action)
+
+
+def action_hint(action: Action) -> str:
+    """One sentence on what the action does, for tooltips."""
+    hints = {
+        Action.KEEP: translate("actions", "The values leave unchanged."),
+        Action.DROP: translate("actions", "The column is left out of the exported file."),
+        Action.REDACT: translate("actions", "Every value becomes the same placeholder."),
+        Action.MASK: translate("actions", "Part of each value is hidden with *, as in 138****5678."),
+        Action.PSEUDONYMIZE: translate(
+            "actions", "Each value becomes a realistic stand-in that cannot be reversed; the same value "
+            "always gets the same stand-in for this recipient."),
+        Action.ENCRYPT: translate("actions", "Each value is encrypted; the security office can decrypt it."),
+        Action.HASH: translate("actions", "Each value becomes a keyed fingerprint that cannot be reversed."),
+        Action.GENERALIZE: translate("actions", "Values are made coarser: an address becomes its district, "
+                               "a date its month."),
+    }
+    return hints[action]
+
+
+def sheet_label(info: SheetInfo, *, two_lines: bool = False) -> str:
+    """A sheet's name, marked when Excel hides it from the user (the mark on a line of its own)."""
+    if info.visibility is Visibility.VERY_HIDDEN:
+        mark = translate("sheets", "(hidden, cannot be unhidden in Excel)")
+    elif info.hidden:
+        mark = translate("sheets", "(hidden)")
+    else:
+        return info.name
+    return info.name + ("\n" if two_lines else " ") + mark
+
+
+# -- findings outside the grid ----------------------------------------------------------------
+
+_COLUMN = re.compile(r"^sheet '(?P<sheet>.*)' column (?P<letter>[A-Z]+)(?: '(?P<header>.*)')? \((?P<what>.+)\)$")
+_HIDDEN_ROWS = re.compile(r"^sheet '(?P<sheet>.*)' hidden rows \((?P<count>\d+\+?)\)$")
+_CELL = re.compile(r"^sheet '(?P<sheet>.*)' cell (?P<cell>[A-Z]+\d+) (?P<what>comment|hyperlink|formula)$")
+_SHEET_PART = re.compile(r"^sheet '(?P<sheet>.*)' (?P<what>odd header|even header|first header|odd footer|"
+                         r"even footer|first footer|header|footer|data validation list on (?P<range>\S+))$")
+_NAMED = re.compile(r"^(?P<what>defined name|document property|custom document property) '(?P<name>.*)'$")
+
+
+@dataclass(frozen=True)
+class FindingGroup:
+    """The findings of one place outside the grid, in words: where, what kinds, what happens."""
+
+    place: str
+    kinds: tuple[str, ...]
+    outcome: str
+    exported: bool  # True when the data does go into the export (protected by the column's action)
+
+    @property
+    def text(self) -> str:
+        return translate("findings", "{place}: {kinds}. {outcome}").format(
+            place=self.place, kinds=translate("findings", ", ").join(self.kinds), outcome=self.outcome
+        )
+
+
+def _place(location: str) -> tuple[str, str, bool]:
+    """(place in words, what happens to it, exported?) for a core finding location."""
+    not_carried = translate("findings", "Will not be carried into the exported file.")
+    if match := _COLUMN.match(location):
+        column = match["letter"] + (translate("findings", " “{header}”").format(header=match["header"])
+                                    if match["header"] else "")
+        if match["what"] == "hidden column":
+            return (translate("findings", "Hidden column {column} of sheet “{sheet}”").format(
+                column=column, sheet=match["sheet"]),
+                translate("findings", "Exported, protected by the action chosen for the column."), True)
+        return (translate("findings", "Hidden sheet “{sheet}”").format(sheet=match["sheet"]),
+                translate("findings", "Hidden sheets are not exported."), False)
+    if match := _HIDDEN_ROWS.match(location):
+        return (translate("findings", "{count} hidden rows of sheet “{sheet}”").format(
+            count=match["count"], sheet=match["sheet"]),
+            translate("findings", "Exported like the other rows, protected by each column's action."), True)
+    if match := _CELL.match(location):
+        what = {"comment": translate("findings", "Comment on cell {cell} of sheet “{sheet}”"),
+                "hyperlink": translate("findings", "Hyperlink in cell {cell} of sheet “{sheet}”"),
+                "formula": translate("findings", "Formula in cell {cell} of sheet “{sheet}”")}[match["what"]]
+        return what.format(cell=match["cell"], sheet=match["sheet"]), not_carried, False
+    if match := _SHEET_PART.match(location):
+        if match["range"]:
+            place = translate("findings", "Drop-down list on {range} of sheet “{sheet}”").format(
+                range=match["range"], sheet=match["sheet"])
+        else:
+            place = translate("findings", "Page header or footer of sheet “{sheet}”").format(sheet=match["sheet"])
+        return place, not_carried, False
+    if match := _NAMED.match(location):
+        what = {"defined name": translate("findings", "Defined name “{name}”"),
+                "document property": translate("findings", "Document property “{name}”"),
+                "custom document property": translate("findings", "Custom document property “{name}”")}[match["what"]]
+        return what.format(name=match["name"]), not_carried, False
+    return location, not_carried, False
+
+
+def group_findings(findings: Iterable[Finding]) -> list[FindingGroup]:
+    """One entry per place (a hidden sheet is one place), the kinds found there merged, in the core's order."""
+    places: dict[str, tuple[str, bool, list[Kind]]] = {}
+    for finding in findings:
+        place, outcome, exported = _place(finding.location)
+        kinds = places.setdefault(place, (outcome, exported, []))[2]
+        if finding.kind not in kinds:
+            kinds.append(finding.kind)
+    return [FindingGroup(place, tuple(kind_label(k) for k in kinds), outcome, exported)
+            for place, (outcome, exported, kinds) in places.items()]
+
+
+def layer_label(layer: str) -> str:
+    """The name of a watermark layer, for the evidence list."""
+    labels = {
+        "membership": translate("layers", "Identifiers carried"),
+        "tokens": translate("layers", "Recipient-specific pseudonyms"),
+        "marks": translate("layers", "Hidden row marks"),
+        "canaries": translate("layers", "Canary rows"),
+        "visible": translate("layers", "Visible watermark"),
+        "metadata": translate("layers", "Document properties"),
+    }
+    return labels.get(layer, layer)
+
+
+# -- policy verdicts --------------------------------------------------------------------------
+
+_NOT_ALLOWED = re.compile(
+    r"^column (?P<label>.+), detected as (?P<kind>\w+): action '(?P<action>\w+)' is not allowed by policy "
+    r"(?P<version>\S+); allowed: (?P<allowed>.*)$"
+)
+_TOO_MANY_ROWS = re.compile(r"^(?P<rows>\d+) rows is more than the (?P<threshold>\d+) the policy allows")
+_APPROVAL_SHORT = re.compile(r"^the approval code covers (?P<approved>\d+) rows, but the export has (?P<rows>\d+)$")
+_LAYER = re.compile(r"^the policy requires the '(?P<layer>\w+)' watermark layer, which a (?P<format>\w+) file")
+_KEEPS_CLEAR = re.compile(r"^column (?P<label>.+) \((?P<kind>\w+)\) leaves in clear, as the policy allows$")
+_KEEPS_TEXT = re.compile(r"^column (?P<label>.+) keeps text that contains (?P<kinds>.+)$")
+
+
+def violation_text(violation: str) -> str:
+    """A policy violation from ``check_plan`` as a sentence that says what blocks and how to fix it."""
+    if violation.startswith("a recipient is required"):
+        return translate("policy", "Enter the recipient: say who receives this file.")
+    if violation.startswith("the recipient's name is longer than"):
+        return translate("policy", "The recipient's name is too long; shorten it.")
+    if violation.startswith("a purpose is required"):
+        return translate("policy", "Enter the purpose: say why the file is sent.")
+    if violation.startswith("nothing to export"):
+        return translate("policy", "Nothing to export: every sheet is hidden or excluded.")
+    if violation.startswith("the policy requires a password-protected output, which"):
+        return translate("policy", "The policy requires a password, which a CSV file cannot have: choose Excel "
+                         "(.xlsx) as the format and tick “Protect with a password”.")
+    if match := _LAYER.match(violation):
+        return translate("policy", "The policy requires the “{layer}” watermark, which a {format} file cannot "
+                         "carry: choose Excel (.xlsx) as the format.").format(layer=layer_label(match["layer"]),
+                                                                               format=match["format"].upper())
+    if violation.startswith("the policy requires a password-protected output"):
+        return translate("policy", "The policy requires a password: tick “Protect with a password”.")
+    if match := _NOT_ALLOWED.match(violation):
+        allowed = translate("policy", ", ").join(action_label(a.strip()) for a in match["allowed"].split(","))
+        return translate("policy", "Column {column} holds {kind}; “{action}” is not allowed. "
+                         "Choose one of: {allowed}.").format(
+            column=match["label"], kind=kind_label(match["kind"]), action=action_label(match["action"]),
+            allowed=allowed)
+    if match := _TOO_MANY_ROWS.match(violation):
+        return translate("policy", "{rows} rows is more than the {threshold} allowed without approval: "
+                         "ask the security office for an approval code, or export fewer rows.").format(
+            rows=match["rows"], threshold=match["threshold"])
+    if match := _APPROVAL_SHORT.match(violation):
+        return translate("policy", "The approval code covers {approved} rows, but the export has {rows}.").format(
+            approved=match["approved"], rows=match["rows"])
+    return violation
+
+
+def warning_text(warning: str) -> str:
+    """A policy warning (allowed, but worth knowing) in words."""
+    if match := _KEEPS_CLEAR.match(warning):
+        return translate("policy", "Column {column} ({kind}) leaves unchanged, as the policy allows.").format(
+            column=match["label"], kind=kind_label(match["kind"]))
+    if match := _KEEPS_TEXT.match(warning):
+        kinds = translate("policy", ", ").join(kind_label(k.strip()) for k in match["kinds"].split(","))
+        return translate("policy", "Column {column} keeps text that contains {kinds}.").format(
+            column=match["label"], kinds=kinds)
+    return warning
+
+
+def violation_texts(violations: Sequence[str]) -> list[str]:
+    return [violation_text(v) for v in violations]
+
+
+# -- errors -----------------------------------------------------------------------------------
+
+
+def error_message(error: ExportGuardError) -> str:
+    """A core error as one line for the user: a translated heading, then the core's own one-line
+    message (which never quotes a cell)."""
+    if isinstance(error, InputError):
+        heading = translate("errors", "This file cannot be read")
+    elif isinstance(error, PolicyError):
+        heading = translate("errors", "The export policy does not allow this")
+    elif isinstance(error, KeyProblem):
+        heading = translate("errors", "Problem with the keys")
+    elif isinstance(error, OutputError):
+        heading = translate("errors", "The output file cannot be written")
+    elif isinstance(error, UsageError):
+        heading = translate("errors", "Invalid request")
+    else:
+        heading = translate("errors", "The operation did not complete")
+    detail = " ".join(str(error).split())  # keep it on one line whatever the core sent
+    return translate("errors", "{heading}: {detail}").format(heading=heading, detail=detail)
+
+
+def event_label(event: str) -> str:
+    labels = {
+        "export": translate("events", "Export"),
+        "decrypt": translate("events", "Decrypt"),
+        "approval": translate("events", "Approval"),
+        "key": translate("events", "Key change"),
+        "import": translate("events", "Import"),
+    }
+    return labels.get(event, event)

@@ -1,0 +1,1143 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AuditPage</name>
+    <message>
+        <source>Search: recipient, export id, file, employee…</source>
+        <translation>搜索：接收方、导出编号、文件、员工…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Verify the ledger</source>
+        <translation>校验账本</translation>
+    </message>
+    <message>
+        <source>Verifying…</source>
+        <translation>正在校验…</translation>
+    </message>
+    <message>
+        <source>Unlock the keys (Keys page) to read and verify the ledger.</source>
+        <translation>请先在“密钥”页解锁密钥，才能查看和校验账本。</translation>
+    </message>
+    <message>
+        <source>{count} record(s). Press “Verify the ledger” to check that none was changed, removed or inserted.</source>
+        <translation>共 {count} 条记录。点击“校验账本”，检查记录有没有被修改、删除或插入。</translation>
+    </message>
+    <message>
+        <source>✔ Ledger intact: all {count} record(s) are authentic and none is missing.</source>
+        <translation>✔ 账本完整：{count} 条记录全部真实，没有缺失。</translation>
+    </message>
+    <message>
+        <source>• Record {seq} of workstation {workstation}: {problem}</source>
+        <translation>• 工作站 {workstation} 的第 {seq} 条记录：{problem}</translation>
+    </message>
+    <message>
+        <source>✘ The ledger has been tampered with. Problem records:
+{lines}</source>
+        <translation>✘ 账本已被篡改。有问题的记录：
+{lines}</translation>
+    </message>
+</context>
+<context>
+    <name>ColumnsModel</name>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Header</source>
+        <translation>表头</translation>
+    </message>
+    <message>
+        <source>Detected kind</source>
+        <translation>识别类型</translation>
+    </message>
+    <message>
+        <source>Confidence</source>
+        <translation>置信度</translation>
+    </message>
+    <message>
+        <source>Action in the export</source>
+        <translation>导出时的处理方式</translation>
+    </message>
+    <message>
+        <source>{letter} (hidden)</source>
+        <translation>{letter}（隐藏列）</translation>
+    </message>
+    <message>
+        <source>(no header)</source>
+        <translation>（无表头）</translation>
+    </message>
+</context>
+<context>
+    <name>ExportPage</name>
+    <message>
+        <source>Who receives it, and why</source>
+        <translation>发给谁，做什么用</translation>
+    </message>
+    <message>
+        <source>Recipient:</source>
+        <translation>接收方：</translation>
+    </message>
+    <message>
+        <source>Purpose:</source>
+        <translation>用途：</translation>
+    </message>
+    <message>
+        <source>Format:</source>
+        <translation>格式：</translation>
+    </message>
+    <message>
+        <source>Save as:</source>
+        <translation>保存为：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>Approval code:</source>
+        <translation>审批码：</translation>
+    </message>
+    <message>
+        <source>e.g. the bank or contractor receiving the file</source>
+        <translation>例如：接收文件的银行或外包单位</translation>
+    </message>
+    <message>
+        <source>e.g. arrears collection for November</source>
+        <translation>例如：11 月欠费催缴</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Protect with a password (Excel only; the password is made for you and shown once after the export)</source>
+        <translation>加密码保护（仅 Excel；密码由系统生成，导出后只显示一次）</translation>
+    </message>
+    <message>
+        <source>Only for bulk exports: the EGA1-… code from the security office</source>
+        <translation>仅批量导出需要：安全办公室给出的 EGA1-… 审批码</translation>
+    </message>
+    <message>
+        <source>Policy check</source>
+        <translation>策略检查</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Export finished</source>
+        <translation>导出完成</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>打开所在文件夹</translation>
+    </message>
+    <message>
+        <source>Open a file first; then check its columns on the Review page.</source>
+        <translation>请先打开文件，再到“审阅”页检查各列。</translation>
+    </message>
+    <message>
+        <source>{name}: waiting for the scan to finish…</source>
+        <translation>{name}：正在等待扫描完成…</translation>
+    </message>
+    <message>
+        <source>{name}: {rows} rows from {sheets} sheet(s) will be exported with the actions chosen on the Review page.</source>
+        <translation>{name}：将按“审阅”页选择的处理方式导出 {sheets} 个工作表，共 {rows} 行。</translation>
+    </message>
+    <message>
+        <source>Not exported (hidden): {names}.</source>
+        <translation>不导出（隐藏）：{names}。</translation>
+    </message>
+    <message>
+        <source>The policy check appears once a file is open and scanned.</source>
+        <translation>打开并扫描文件后，这里显示策略检查结果。</translation>
+    </message>
+    <message>
+        <source>✔ The policy allows this export.</source>
+        <translation>✔ 策略允许本次导出。</translation>
+    </message>
+    <message>
+        <source>✘ The export is blocked. To fix it:
+{lines}</source>
+        <translation>✘ 导出被阻止。请按以下提示修改：
+{lines}</translation>
+    </message>
+    <message>
+        <source>Only Excel (.xlsx) files can have a password.</source>
+        <translation>只有 Excel (.xlsx) 文件可以加密码。</translation>
+    </message>
+    <message>
+        <source>✔ Approved by {approver} for up to {rows} rows, valid until {date}.</source>
+        <translation>✔ 已由 {approver} 审批，最多 {rows} 行，有效期至 {date}。</translation>
+    </message>
+    <message>
+        <source>✘ {problem}</source>
+        <translation>✘ {problem}</translation>
+    </message>
+    <message>
+        <source>Preparing…</source>
+        <translation>正在准备…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>{action} × {count}</source>
+        <translation>{action} × {count}</translation>
+    </message>
+    <message>
+        <source>File: {file}
+Rows: {rows}
+Columns: {actions}
+Export id: {export_id} (recorded in the audit ledger)</source>
+        <translation>文件：{file}
+行数：{rows}
+各列处理：{actions}
+导出编号：{export_id}（已记入审计账本）</translation>
+    </message>
+    <message>
+        <source>Password of the file: {password}
+Write it down now and give it to the recipient by another channel (telephone, not the same e-mail). It is not stored anywhere and will not be shown again.</source>
+        <translation>文件密码：{password}
+请立即记下，并通过其他渠道（例如电话，不要用同一封邮件）告诉接收方。密码不会保存，也不会再次显示。</translation>
+    </message>
+    <message>
+        <source>ExportGuard</source>
+        <translation>数据外发卫士</translation>
+    </message>
+    <message>
+        <source>{name} already exists. Replace it?</source>
+        <translation>{name} 已存在，要替换吗？</translation>
+    </message>
+    <message>
+        <source>Save the exported file as</source>
+        <translation>导出文件另存为</translation>
+    </message>
+    <message>
+        <source>Excel (*.xlsx);;CSV (*.csv)</source>
+        <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>{done} / {total} rows · {rate} rows/s</source>
+        <translation>{done} / {total} 行 · 每秒 {rate} 行</translation>
+    </message>
+    <message>
+        <source>{rows} rows in {seconds} s</source>
+        <translation>{rows} 行，用时 {seconds} 秒</translation>
+    </message>
+    <message>
+        <source>Export failed; nothing was written.</source>
+        <translation>导出失败，没有写入任何文件。</translation>
+    </message>
+    <message>
+        <source>Export cancelled; nothing was written.</source>
+        <translation>导出已取消，没有写入任何文件。</translation>
+    </message>
+</context>
+<context>
+    <name>FieldsDialog</name>
+    <message>
+        <source>Repeat:</source>
+        <translation>再输一次：</translation>
+    </message>
+    <message>
+        <source>The two entries differ.</source>
+        <translation>两次输入不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>KeysPage</name>
+    <message>
+        <source>Keystore</source>
+        <translation>密钥库</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>文件：</translation>
+    </message>
+    <message>
+        <source>Organisation:</source>
+        <translation>单位：</translation>
+    </message>
+    <message>
+        <source>Active key:</source>
+        <translation>当前密钥：</translation>
+    </message>
+    <message>
+        <source>Passphrase:</source>
+        <translation>口令：</translation>
+    </message>
+    <message>
+        <source>Create new keys…</source>
+        <translation>新建密钥…</translation>
+    </message>
+    <message>
+        <source>Import organisation keys…</source>
+        <translation>导入单位密钥…</translation>
+    </message>
+    <message>
+        <source>Unlock…</source>
+        <translation>解锁…</translation>
+    </message>
+    <message>
+        <source>Change passphrase…</source>
+        <translation>修改口令…</translation>
+    </message>
+    <message>
+        <source>The keys make pseudonyms, encryption and watermarks. Every workstation of an organisation should import the same organisation keys from the security office, so that pseudonyms agree and leaked files can be traced. Protect the keys with a passphrase.</source>
+        <translation>密钥用于生成假名、加密和水印。同一单位的每台电脑都应从安全办公室导入同一套单位密钥，这样假名才能一致，泄露的文件也才能追溯。请为密钥设置口令。</translation>
+    </message>
+    <message>
+        <source>(not set)</source>
+        <translation>（未设置）</translation>
+    </message>
+    <message>
+        <source>{key} ({count} key(s) in total)</source>
+        <translation>{key}（共 {count} 个密钥）</translation>
+    </message>
+    <message>
+        <source>set</source>
+        <translation>已设置</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>未设置</translation>
+    </message>
+    <message>
+        <source>No keys on this workstation yet: create new keys, or import the organisation's keys from the security office.</source>
+        <translation>本机还没有密钥：请新建密钥，或从安全办公室导入单位密钥。</translation>
+    </message>
+    <message>
+        <source>The keys are locked: unlock them with the passphrase.</source>
+        <translation>密钥已锁定：请输入口令解锁。</translation>
+    </message>
+    <message>
+        <source>Keys ready, but not protected by a passphrase: set one.</source>
+        <translation>密钥可用，但没有口令保护：请设置口令。</translation>
+    </message>
+    <message>
+        <source>Keys ready and protected by a passphrase.</source>
+        <translation>密钥可用，并已受口令保护。</translation>
+    </message>
+    <message>
+        <source>Imported the keys of “{organisation}”.</source>
+        <translation>已导入“{organisation}”的密钥。</translation>
+    </message>
+    <message>
+        <source>The passphrase was changed.</source>
+        <translation>口令已修改。</translation>
+    </message>
+    <message>
+        <source>ExportGuard</source>
+        <translation>数据外发卫士</translation>
+    </message>
+    <message>
+        <source>No keys on this workstation yet. Import the organisation keys from the security office, or create new keys for this workstation?</source>
+        <translation>本机还没有密钥。要从安全办公室导入单位密钥，还是为本机新建密钥？</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>以后再说</translation>
+    </message>
+    <message>
+        <source>Unlock the keys</source>
+        <translation>解锁密钥</translation>
+    </message>
+    <message>
+        <source>Keystore passphrase:</source>
+        <translation>密钥库口令：</translation>
+    </message>
+    <message>
+        <source>Create new keys</source>
+        <translation>新建密钥</translation>
+    </message>
+    <message>
+        <source>The passphrase protects the keys on this computer; it cannot be recovered.</source>
+        <translation>口令保护本机上的密钥；忘记后无法找回。</translation>
+    </message>
+    <message>
+        <source>Organisation key bundle</source>
+        <translation>单位密钥包</translation>
+    </message>
+    <message>
+        <source>Key bundles (*.json *.bundle);;All files (*)</source>
+        <translation>密钥包 (*.json *.bundle);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Bundle passphrase:</source>
+        <translation>密钥包口令：</translation>
+    </message>
+    <message>
+        <source>New passphrase:</source>
+        <translation>新口令：</translation>
+    </message>
+    <message>
+        <source>Current passphrase:</source>
+        <translation>当前口令：</translation>
+    </message>
+    <message>
+        <source>Change passphrase</source>
+        <translation>修改口令</translation>
+    </message>
+</context>
+<context>
+    <name>LedgerModel</name>
+    <message>
+        <source>Time (UTC)</source>
+        <translation>时间（UTC）</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Export id</source>
+        <translation>导出编号</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>接收方</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <source>Rows</source>
+        <translation>行数</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Employee</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>ExportGuard</source>
+        <translation>数据外发卫士 ExportGuard</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>审阅</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Trace</source>
+        <translation>追溯</translation>
+    </message>
+    <message>
+        <source>Audit</source>
+        <translation>审计</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>密钥</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Open file…</source>
+        <translation>打开文件…</translation>
+    </message>
+    <message>
+        <source>Open the Excel or CSV file to be sent out</source>
+        <translation>打开要外发的 Excel 或 CSV 文件</translation>
+    </message>
+    <message>
+        <source>Recent files</source>
+        <translation>最近打开</translation>
+    </message>
+    <message>
+        <source>Toolbar</source>
+        <translation>工具栏</translation>
+    </message>
+    <message>
+        <source>Open a file, or drop it here.</source>
+        <translation>请打开一个文件，或把文件拖到这里。</translation>
+    </message>
+    <message>
+        <source>Reading {name}…</source>
+        <translation>正在读取 {name}…</translation>
+    </message>
+    <message>
+        <source>Open file</source>
+        <translation>打开文件</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)</source>
+        <translation>表格文件 (*.xlsx *.xlsm *.csv *.tsv *.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>(none yet)</source>
+        <translation>（暂无）</translation>
+    </message>
+    <message>
+        <source>Scanning {name}: sheet {done} of {total}</source>
+        <translation>正在扫描 {name}：第 {done}/{total} 个工作表</translation>
+    </message>
+    <message>
+        <source>{name}: {rows} data rows scanned.</source>
+        <translation>{name}：已扫描 {rows} 行数据。</translation>
+    </message>
+    <message>
+        <source>The file could not be opened.</source>
+        <translation>未能打开文件。</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewModel</name>
+    <message>
+        <source>(no header)</source>
+        <translation>（无表头）</translation>
+    </message>
+    <message>
+        <source>{header}
+(detecting…)</source>
+        <translation>{header}
+（识别中…）</translation>
+    </message>
+    <message>
+        <source>exported</source>
+        <translation>导出后</translation>
+    </message>
+    <message>
+        <source>{header} ⟶
+{action}</source>
+        <translation>{header} ⟶
+{action}</translation>
+    </message>
+    <message>
+        <source>{header}
+{kind} {confidence}</source>
+        <translation>{header}
+{kind} {confidence}</translation>
+    </message>
+    <message>
+        <source>Excel already cut this number to 15 digits.</source>
+        <translation>Excel 已把这个数字截断为 15 位。</translation>
+    </message>
+    <message>
+        <source>(removed)</source>
+        <translation>（删除）</translation>
+    </message>
+    <message>
+        <source>(keys needed)</source>
+        <translation>（需要密钥）</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPage</name>
+    <message>
+        <source>Sheets</source>
+        <translation>工作表</translation>
+    </message>
+    <message>
+        <source>Columns: what each holds, and what the export does with it</source>
+        <translation>各列内容，以及导出时如何处理</translation>
+    </message>
+    <message>
+        <source>Preview of the first rows</source>
+        <translation>前几行预览</translation>
+    </message>
+    <message>
+        <source>Personal data outside the table</source>
+        <translation>表格之外的个人信息</translation>
+    </message>
+    <message>
+        <source>Show:</source>
+        <translation>显示：</translation>
+    </message>
+    <message>
+        <source>Before and after</source>
+        <translation>处理前后对照</translation>
+    </message>
+    <message>
+        <source>Original values</source>
+        <translation>原始值</translation>
+    </message>
+    <message>
+        <source>As exported</source>
+        <translation>导出后的值</translation>
+    </message>
+    <message>
+        <source>Open an Excel or CSV file (toolbar, or drop it on this window) to see what it holds before it leaves the building.</source>
+        <translation>打开 Excel 或 CSV 文件（工具栏，或拖到本窗口），在外发前看清文件里有什么。</translation>
+    </message>
+    <message>
+        <source>{name}: reading the file and detecting personal data…</source>
+        <translation>{name}：正在读取文件并识别个人信息…</translation>
+    </message>
+    <message>
+        <source>{name}: {sheets} sheet(s), {rows} data rows. Check each column's action; the preview shows the result.</source>
+        <translation>{name}：{sheets} 个工作表，{rows} 行数据。请检查每列的处理方式，预览会显示处理结果。</translation>
+    </message>
+    <message>
+        <source>Detecting kinds…</source>
+        <translation>正在识别类型…</translation>
+    </message>
+    <message>
+        <source>Unlock the keys (Keys page) to preview the exported values.</source>
+        <translation>请在“密钥”页解锁密钥，才能预览导出后的值。</translation>
+    </message>
+    <message>
+        <source>Hidden sheets are not exported.</source>
+        <translation>隐藏的工作表不会导出。</translation>
+    </message>
+    <message>
+        <source>Personal data hidden outside the table will be listed here.</source>
+        <translation>藏在表格之外的个人信息会列在这里。</translation>
+    </message>
+    <message>
+        <source>Found personal data in {count} place(s) outside the visible table (hidden sheets and columns, comments, document properties…). The exported file is rebuilt from the table's values only:</source>
+        <translation>在可见表格之外发现 {count} 处个人信息（隐藏的工作表和列、批注、文档属性等）。导出文件只用表格中的值重新生成：</translation>
+    </message>
+    <message>
+        <source>No personal data found outside the table.</source>
+        <translation>表格之外没有发现个人信息。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsPage</name>
+    <message>
+        <source>General</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <source>This workstation</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>Language:</source>
+        <translation>界面语言：</translation>
+    </message>
+    <message>
+        <source>Recent files:</source>
+        <translation>最近打开的文件：</translation>
+    </message>
+    <message>
+        <source>Clear the list</source>
+        <translation>清空列表</translation>
+    </message>
+    <message>
+        <source>Home folder (keys, ledger, settings):</source>
+        <translation>数据文件夹（密钥、账本、设置）：</translation>
+    </message>
+    <message>
+        <source>Export policy:</source>
+        <translation>外发策略：</translation>
+    </message>
+    <message>
+        <source>{version} ({source})</source>
+        <translation>{version}（{source}）</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+</context>
+<context>
+    <name>TracePage</name>
+    <message>
+        <source>The leaked data</source>
+        <translation>泄露的数据</translation>
+    </message>
+    <message>
+        <source>Where it came from</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Every export carries watermarks. Give the leaked file, or paste a few of its rows, to find the export it comes from.</source>
+        <translation>每次导出都带有水印。提供泄露的文件，或粘贴其中几行，即可找出它来自哪一次导出。</translation>
+    </message>
+    <message>
+        <source>Choose file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <source>…or paste rows here (copied from Excel, a web page or a chat):</source>
+        <translation>…或把几行数据粘贴到这里（从 Excel、网页或聊天记录复制）：</translation>
+    </message>
+    <message>
+        <source>Trace</source>
+        <translation>追溯</translation>
+    </message>
+    <message>
+        <source>Save report…</source>
+        <translation>保存报告…</translation>
+    </message>
+    <message>
+        <source>Recipient</source>
+        <translation>接收方</translation>
+    </message>
+    <message>
+        <source>Employee</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Confidence</source>
+        <translation>置信度</translation>
+    </message>
+    <message>
+        <source>The trace engine is not available in this version: the leaked data can be entered, but not yet traced.</source>
+        <translation>本版本尚未包含追溯引擎：可以录入泄露的数据，但暂时无法追溯。</translation>
+    </message>
+    <message>
+        <source>Drop the leaked file here (.xlsx or .csv)</source>
+        <translation>把泄露的文件拖到这里（.xlsx 或 .csv）</translation>
+    </message>
+    <message>
+        <source>File: {name}</source>
+        <translation>文件：{name}</translation>
+    </message>
+    <message>
+        <source>Choose or drop a file, or paste rows, first.</source>
+        <translation>请先选择或拖入文件，或粘贴几行数据。</translation>
+    </message>
+    <message>
+        <source>Tracing…</source>
+        <translation>正在追溯…</translation>
+    </message>
+    <message>
+        <source>No evidence</source>
+        <translation>无证据</translation>
+    </message>
+    <message>
+        <source>Named · chance of error ≤ {p}</source>
+        <translation>已认定 · 误判概率 ≤ {p}</translation>
+    </message>
+    <message>
+        <source>Not enough evidence · p = {p}</source>
+        <translation>证据不足 · p = {p}</translation>
+    </message>
+    <message>
+        <source>Traced: this data comes from export {export_id} to {recipient}.</source>
+        <translation>已追溯：这些数据来自导出 {export_id}（接收方：{recipient}）。</translation>
+    </message>
+    <message>
+        <source>No export can be named with confidence yet; about {rows} more rows of the leaked data would be needed.</source>
+        <translation>目前还不能确定来自哪次导出；大约还需要 {rows} 行泄露的数据。</translation>
+    </message>
+    <message>
+        <source>No export matches this data.</source>
+        <translation>没有与这些数据相符的导出记录。</translation>
+    </message>
+    <message>
+        <source>pasted rows</source>
+        <translation>粘贴的数据</translation>
+    </message>
+    <message>
+        <source>ExportGuard trace report</source>
+        <translation>数据外发卫士 追溯报告</translation>
+    </message>
+    <message>
+        <source>Traced data: {source}</source>
+        <translation>追溯的数据：{source}</translation>
+    </message>
+    <message>
+        <source>Rows read from the leaked data: {rows}. Exports in the ledger compared: {exports}.</source>
+        <translation>从泄露数据中读取 {rows} 行；与账本中 {exports} 次导出做了比对。</translation>
+    </message>
+    <message>
+        <source>Export {export_id}</source>
+        <translation>导出 {export_id}</translation>
+    </message>
+    <message>
+        <source>Recipient: {recipient} · Employee: {employee} · Date: {date} · Confidence: {confidence}</source>
+        <translation>接收方：{recipient} · 员工：{employee} · 日期：{date} · 置信度：{confidence}</translation>
+    </message>
+    <message>
+        <source>The leaked file</source>
+        <translation>泄露的文件</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.xlsm *.csv *.txt);;All files (*)</source>
+        <translation>表格文件 (*.xlsx *.xlsm *.csv *.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Save the trace report</source>
+        <translation>保存追溯报告</translation>
+    </message>
+    <message>
+        <source>Web page (*.html);;PDF (*.pdf)</source>
+        <translation>网页 (*.html);;PDF (*.pdf)</translation>
+    </message>
+    <message>
+        <source>ExportGuard</source>
+        <translation>数据外发卫士</translation>
+    </message>
+</context>
+<context>
+    <name>actions</name>
+    <message>
+        <source>Keep</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <source>Remove column</source>
+        <translation>删除该列</translation>
+    </message>
+    <message>
+        <source>Replace with a constant</source>
+        <translation>替换为常量</translation>
+    </message>
+    <message>
+        <source>Mask</source>
+        <translation>遮盖</translation>
+    </message>
+    <message>
+        <source>Pseudonymize</source>
+        <translation>假名化</translation>
+    </message>
+    <message>
+        <source>Encrypt</source>
+        <translation>加密</translation>
+    </message>
+    <message>
+        <source>Hash</source>
+        <translation>哈希</translation>
+    </message>
+    <message>
+        <source>Generalize</source>
+        <translation>泛化</translation>
+    </message>
+    <message>
+        <source>The values leave unchanged.</source>
+        <translation>原样导出，不做处理。</translation>
+    </message>
+    <message>
+        <source>The column is left out of the exported file.</source>
+        <translation>导出文件中不包含这一列。</translation>
+    </message>
+    <message>
+        <source>Every value becomes the same placeholder.</source>
+        <translation>每个值都替换成同一个占位符。</translation>
+    </message>
+    <message>
+        <source>Part of each value is hidden with *, as in 138****5678.</source>
+        <translation>用 * 遮住每个值的一部分，例如 138****5678。</translation>
+    </message>
+    <message>
+        <source>Each value becomes a realistic stand-in that cannot be reversed; the same value always gets the same stand-in for this recipient.</source>
+        <translation>每个值替换成格式真实、无法还原的替身；对同一接收方，相同的值总是得到相同的替身。</translation>
+    </message>
+    <message>
+        <source>Each value is encrypted; the security office can decrypt it.</source>
+        <translation>每个值都加密；安全办公室可以解密。</translation>
+    </message>
+    <message>
+        <source>Each value becomes a keyed fingerprint that cannot be reversed.</source>
+        <translation>每个值变成无法还原的带密钥指纹。</translation>
+    </message>
+    <message>
+        <source>Values are made coarser: an address becomes its district, a date its month.</source>
+        <translation>把值变粗略：地址只保留到区县，日期只保留到月份。</translation>
+    </message>
+</context>
+<context>
+    <name>errors</name>
+    <message>
+        <source>This file cannot be read</source>
+        <translation>无法读取这个文件</translation>
+    </message>
+    <message>
+        <source>The export policy does not allow this</source>
+        <translation>单位的数据外发策略不允许这样做</translation>
+    </message>
+    <message>
+        <source>Problem with the keys</source>
+        <translation>密钥有问题</translation>
+    </message>
+    <message>
+        <source>The output file cannot be written</source>
+        <translation>无法写入输出文件</translation>
+    </message>
+    <message>
+        <source>Invalid request</source>
+        <translation>操作有误</translation>
+    </message>
+    <message>
+        <source>The operation did not complete</source>
+        <translation>操作未完成</translation>
+    </message>
+    <message>
+        <source>{heading}: {detail}</source>
+        <translation>{heading}：{detail}</translation>
+    </message>
+    <message>
+        <source>An internal error occurred; details are in the log.</source>
+        <translation>发生内部错误，详情已写入日志。</translation>
+    </message>
+</context>
+<context>
+    <name>events</name>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Decrypt</source>
+        <translation>解密</translation>
+    </message>
+    <message>
+        <source>Approval</source>
+        <translation>审批</translation>
+    </message>
+    <message>
+        <source>Key change</source>
+        <translation>密钥变更</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+</context>
+<context>
+    <name>findings</name>
+    <message>
+        <source>{place}: {kinds}. {outcome}</source>
+        <translation>{place}：{kinds}。{outcome}</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>Will not be carried into the exported file.</source>
+        <translation>不会带入导出文件。</translation>
+    </message>
+    <message>
+        <source> “{header}”</source>
+        <translation>“{header}”</translation>
+    </message>
+    <message>
+        <source>Hidden column {column} of sheet “{sheet}”</source>
+        <translation>工作表“{sheet}”的隐藏列 {column}</translation>
+    </message>
+    <message>
+        <source>Exported, protected by the action chosen for the column.</source>
+        <translation>会导出，按该列选择的方式处理。</translation>
+    </message>
+    <message>
+        <source>Hidden sheet “{sheet}”</source>
+        <translation>隐藏工作表“{sheet}”</translation>
+    </message>
+    <message>
+        <source>Hidden sheets are not exported.</source>
+        <translation>隐藏的工作表不会导出。</translation>
+    </message>
+    <message>
+        <source>{count} hidden rows of sheet “{sheet}”</source>
+        <translation>工作表“{sheet}”的 {count} 个隐藏行</translation>
+    </message>
+    <message>
+        <source>Exported like the other rows, protected by each column's action.</source>
+        <translation>和其他行一样导出，按各列的方式处理。</translation>
+    </message>
+    <message>
+        <source>Comment on cell {cell} of sheet “{sheet}”</source>
+        <translation>工作表“{sheet}”单元格 {cell} 的批注</translation>
+    </message>
+    <message>
+        <source>Hyperlink in cell {cell} of sheet “{sheet}”</source>
+        <translation>工作表“{sheet}”单元格 {cell} 的超链接</translation>
+    </message>
+    <message>
+        <source>Formula in cell {cell} of sheet “{sheet}”</source>
+        <translation>工作表“{sheet}”单元格 {cell} 的公式</translation>
+    </message>
+    <message>
+        <source>Drop-down list on {range} of sheet “{sheet}”</source>
+        <translation>工作表“{sheet}”{range} 的下拉列表</translation>
+    </message>
+    <message>
+        <source>Page header or footer of sheet “{sheet}”</source>
+        <translation>工作表“{sheet}”的页眉或页脚</translation>
+    </message>
+    <message>
+        <source>Defined name “{name}”</source>
+        <translation>名称“{name}”</translation>
+    </message>
+    <message>
+        <source>Document property “{name}”</source>
+        <translation>文档属性“{name}”</translation>
+    </message>
+    <message>
+        <source>Custom document property “{name}”</source>
+        <translation>自定义文档属性“{name}”</translation>
+    </message>
+</context>
+<context>
+    <name>kinds</name>
+    <message>
+        <source>Phone number</source>
+        <translation>电话号码</translation>
+    </message>
+    <message>
+        <source>Meter asset number</source>
+        <translation>电能表资产编号</translation>
+    </message>
+    <message>
+        <source>Account number</source>
+        <translation>户号</translation>
+    </message>
+    <message>
+        <source>Resident ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Bank card number</source>
+        <translation>银行卡号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮箱</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Text with personal data</source>
+        <translation>含个人信息的文本</translation>
+    </message>
+    <message>
+        <source>Not sensitive</source>
+        <translation>非敏感</translation>
+    </message>
+</context>
+<context>
+    <name>layers</name>
+    <message>
+        <source>Identifiers carried</source>
+        <translation>携带的标识</translation>
+    </message>
+    <message>
+        <source>Recipient-specific pseudonyms</source>
+        <translation>按接收方生成的假名</translation>
+    </message>
+    <message>
+        <source>Hidden row marks</source>
+        <translation>隐藏的行标记</translation>
+    </message>
+    <message>
+        <source>Canary rows</source>
+        <translation>诱饵行</translation>
+    </message>
+    <message>
+        <source>Visible watermark</source>
+        <translation>可见水印</translation>
+    </message>
+    <message>
+        <source>Document properties</source>
+        <translation>文档属性</translation>
+    </message>
+</context>
+<context>
+    <name>policy</name>
+    <message>
+        <source>Enter the recipient: say who receives this file.</source>
+        <translation>请填写接收方：说明这份文件发给谁。</translation>
+    </message>
+    <message>
+        <source>The recipient's name is too long; shorten it.</source>
+        <translation>接收方名称太长，请缩短。</translation>
+    </message>
+    <message>
+        <source>Enter the purpose: say why the file is sent.</source>
+        <translation>请填写用途：说明为什么要发这份文件。</translation>
+    </message>
+    <message>
+        <source>Nothing to export: every sheet is hidden or excluded.</source>
+        <translation>没有可导出的内容：所有工作表都被隐藏或排除。</translation>
+    </message>
+    <message>
+        <source>The policy requires a password, which a CSV file cannot have: choose Excel (.xlsx) as the format and tick “Protect with a password”.</source>
+        <translation>策略要求加密码，而 CSV 文件无法加密码：请把格式选为 Excel (.xlsx)，并勾选“加密码保护”。</translation>
+    </message>
+    <message>
+        <source>The policy requires the “{layer}” watermark, which a {format} file cannot carry: choose Excel (.xlsx) as the format.</source>
+        <translation>策略要求“{layer}”水印，而 {format} 文件无法携带：请把格式选为 Excel (.xlsx)。</translation>
+    </message>
+    <message>
+        <source>The policy requires a password: tick “Protect with a password”.</source>
+        <translation>策略要求加密码：请勾选“加密码保护”。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source>Column {column} holds {kind}; “{action}” is not allowed. Choose one of: {allowed}.</source>
+        <translation>{column} 列是{kind}，不允许“{action}”。请从以下方式中选择：{allowed}。</translation>
+    </message>
+    <message>
+        <source>{rows} rows is more than the {threshold} allowed without approval: ask the security office for an approval code, or export fewer rows.</source>
+        <translation>{rows} 行超过了无需审批的上限 {threshold} 行：请向安全办公室申请审批码，或减少导出的行数。</translation>
+    </message>
+    <message>
+        <source>The approval code covers {approved} rows, but the export has {rows}.</source>
+        <translation>审批码只允许 {approved} 行，本次导出有 {rows} 行。</translation>
+    </message>
+    <message>
+        <source>Column {column} ({kind}) leaves unchanged, as the policy allows.</source>
+        <translation>{column} 列（{kind}）按策略允许原样导出。</translation>
+    </message>
+    <message>
+        <source>Column {column} keeps text that contains {kinds}.</source>
+        <translation>{column} 列保留的文本中含有{kinds}。</translation>
+    </message>
+</context>
+<context>
+    <name>sheets</name>
+    <message>
+        <source>(hidden, cannot be unhidden in Excel)</source>
+        <translation>（隐藏，Excel 中无法取消隐藏）</translation>
+    </message>
+    <message>
+        <source>(hidden)</source>
+        <translation>（隐藏）</translation>
+    </message>
+</context>
+</TS>

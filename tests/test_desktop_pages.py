@@ -1,0 +1,224 @@
+"""The audit, trace and keys pages driven offscreen."""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from test_desktop_support import SAMPLES, TIMEOUT_MS, Dialogs, export_with_core
+
+from desktop.main_window import MainWindow
+from desktop.models import LedgerModel
+from masking.io.reader import open_workbook
+from masking.keys import KeyRing
+from masking.ledger import VerifyReport
+from masking.watermark.trace import TraceReport
+from masking.workspace import Workspace
+
+pytestmark = pytest.mark.gui
+pytest_plugins = ("test_desktop_support",)  # the shared fixtures
+
+
+@pytest.fixture
+def two_exports(home: Path, ring: KeyRing, tmp_path: Path) -> tuple[Path, Path]:
+    """The same customers exported to two recipients, the CLI's way."""
+    first = tmp_path / "to_bank.xlsx"
+    second = tmp_path / "to_contractor.xlsx"
+    export_with_core(home, ring, SAMPLES / "customers_zh.xlsx", first, recipient="城东代收银行")
+    export_with_core(home, ring, SAMPLES / "customers_zh.xlsx", second, recipient="抄表外包公司", purpose="抄表")
+    return first, second
+
+
+# -- audit ------------------------------------------------------------------------------------------
+
+
+def _shown(window: MainWindow, column: int) -> list[str]:
+    proxy = window.audit_page.proxy
+    return [str(proxy.data(proxy.index(row, column))) for row in range(proxy.rowCount())]
+
+
+def test_ledger_table_sorts_searches_and_verifies(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
+                                                  two_exports: tuple[Path, Path]) -> None:
+    page = window.audit_page
+    page.reload()
+    assert page.model.rowCount() == 2
+    assert sorted(_shown(window, LedgerModel.RECIPIENT)) == ["城东代收银行", "抄表外包公司"]
+    assert _shown(window, LedgerModel.EVENT) == ["Export", "Export"]
+    assert "2 record(s)" in page.verdict.text()
+
+    page.view.sortByColumn(LedgerModel.RECORD, Qt.SortOrder.AscendingOrder)
+    assert _shown(window, LedgerModel.RECIPIENT) == ["城东代收银行", "抄表外包公司"]
+    page.view.sortByColumn(LedgerModel.RECORD, Qt.SortOrder.DescendingOrder)
+    assert _shown(window, LedgerModel.RECIPIENT) == ["抄表外包公司", "城东代收银行"]
+    page.search.setText("外包")
+    assert _shown(window, LedgerModel.PURPOSE) == ["抄表"]
+    page.search.clear()
+    assert page.proxy.rowCount() == 2
+
+    with qtbot.waitSignal(page.verified, timeout=TIMEOUT_MS) as blocker:
+        page.verify_button.click()
+    assert isinstance(blocker.args[0], VerifyReport) and blocker.args[0].ok
+    assert page.verdict.text() == "✔ Ledger intact: all 2 record(s) are authentic and none is missing."
+    assert "#e6f4ea" in page.verdict.styleSheet()  # green
+
+
+def test_tampered_ledger_is_named_record_by_record(qtbot: QtBot, home: Path, window: MainWindow,
+                                                   dialogs: Dialogs, two_exports: tuple[Path, Path]) -> None:
+    with sqlite3.connect(home / "ledger.sqlite") as db:  # what an attacker with file access could do
+        db.execute("DROP TRIGGER entries_no_update")
+        db.execute("UPDATE entries SET body = replace(body, '城东代收银行', '别的银行') WHERE seq = 1")
+    page = window.audit_page
+    page.reload()
+    with qtbot.waitSignal(page.verified, timeout=TIMEOUT_MS):
+        page.verify()
+
+    text = page.verdict.text()
+    assert text.startswith("✘ The ledger has been tampered with. Problem records:")
+    assert "• Record 1 of workstation " in text
+    assert "record contents do not match its hash (edited)" in text
+    assert "#fde8e7" in page.verdict.styleSheet()  # red
+    edited = next(r for r in range(page.model.rowCount()) if page.model.entry(r).seq == 1)
+    assert page.model.data(page.model.index(edited, 0), Qt.ItemDataRole.BackgroundRole) is not None
+
+
+# -- trace ------------------------------------------------------------------------------------------
+
+
+def test_trace_a_leaked_file_names_the_export(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
+                                              two_exports: tuple[Path, Path], tmp_path: Path) -> None:
+    leaked, _ = two_exports
+    page = window.trace_page
+    assert page.engine_available
+    page.set_source(leaked)
+    with qtbot.waitSignal(page.traced, timeout=30_000) as blocker:
+        page.trace_button.click()
+
+    report = blocker.args[0]
+    assert isinstance(report, TraceReport) and report.verdict is not None
+    ledger = window.session.ledger()
+    assert ledger is not None
+    [entry] = [e for e in ledger.entries("export") if e.body["recipient"] == "城东代收银行"]
+    assert report.verdict.export_id == entry.body["export_id"]
+    assert page.state.text() == f"Traced: this data comes from export {entry.body['export_id']} to 城东代收银行."
+    assert page.table.item(0, 0).text() == "城东代收银行"
+    assert page.table.item(0, 1).text() == entry.body["user"]
+    assert page.table.item(0, 3).text().startswith("Named · chance of error ≤ ")
+    evidence = page.evidence.toPlainText()
+    assert "Recipient-specific pseudonyms" in evidence
+
+    html_report = tmp_path / "report.html"
+    pdf_report = tmp_path / "report.pdf"
+    dialogs.report_paths.extend([html_report, pdf_report])
+    page.save_button.click()
+    page.save_button.click()
+    assert entry.body["export_id"] in html_report.read_text(encoding="utf-8")
+    assert pdf_report.read_bytes()[:5] == b"%PDF-"
+
+
+def test_trace_pasted_rows(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
+                           two_exports: tuple[Path, Path]) -> None:
+    _, leaked = two_exports
+    with open_workbook(leaked) as book:
+        sheet = next(info.name for info in book.sheets if not info.hidden and book.table(info.name).width > 5)
+        rows = [values for _, values in itertools.islice(book.data_rows(sheet), 60)]
+    page = window.trace_page
+    page.paste.setPlainText("\n".join("\t".join("" if v is None else str(v) for v in row) for row in rows))
+    with qtbot.waitSignal(page.traced, timeout=30_000) as blocker:
+        assert page.trace()
+    report = blocker.args[0]
+    assert report.verdict is not None
+    assert report.verdict.recipient == "抄表外包公司"
+    assert "抄表外包公司" in page.state.text()
+
+
+def test_trace_needs_something_to_trace(window: MainWindow, dialogs: Dialogs) -> None:
+    assert not window.trace_page.trace()
+    assert window.trace_page.state.text() == "Choose or drop a file, or paste rows, first."
+
+
+# -- keys -------------------------------------------------------------------------------------------
+
+
+def test_first_run_creates_protected_keys(keyless_window: MainWindow, home: Path) -> None:
+    dialogs = Dialogs(keyless_window)
+    dialogs.first_run.append("create")
+    dialogs.new_keys.append(("测试供电公司", "correct horse battery"))
+    page = keyless_window.keys_page
+    assert "No keys on this workstation yet" in page.state.text()
+    assert keyless_window.session.ring is None
+
+    keyless_window.start()
+
+    store = Workspace(home).keystore
+    assert store.exists() and store.protected
+    assert keyless_window.session.ring is not None
+    assert page.state.text() == "Keys ready and protected by a passphrase."
+    assert page.org_value.text() == "测试供电公司"
+    assert not page.create_button.isEnabled()
+
+
+def test_protected_keys_are_unlocked_with_the_passphrase(home: Path, keyless_window: MainWindow) -> None:
+    Workspace(home).keystore.create("s3cret passphrase", "测试供电公司")
+    dialogs = Dialogs(keyless_window)
+    page = keyless_window.keys_page
+    page.refresh()
+    assert page.state.text() == "The keys are locked: unlock them with the passphrase."
+
+    dialogs.passphrases.append("wrong")
+    keyless_window.start()
+    assert keyless_window.session.ring is None
+    [error] = dialogs.errors
+    assert error.startswith("Problem with the keys: wrong passphrase")
+
+    dialogs.passphrases.append("s3cret passphrase")
+    page.unlock_button.click()
+    assert keyless_window.session.ring is not None
+    assert page.state.text() == "Keys ready and protected by a passphrase."
+    assert not page.unlock_button.isEnabled()
+
+    dialogs.passphrase_changes.append(("s3cret passphrase", "a new passphrase"))
+    page.passphrase_button.click()
+    assert dialogs.infos == ["The passphrase was changed."]
+    unlocked = keyless_window.session.ring
+    assert Workspace(home).keystore.unlock("a new passphrase").active.key_id == unlocked.active.key_id
+
+
+def test_import_the_organisation_bundle(tmp_path: Path, home: Path, keyless_window: MainWindow) -> None:
+    office = tmp_path / "office"
+    office_store = Workspace(office).keystore
+    office_ring = office_store.create("office pass", "国网某市供电公司")
+    bundle = tmp_path / "org.bundle"
+    office_store.export_bundle("office pass", "bundle passphrase", bundle)
+    dialogs = Dialogs(keyless_window)
+    dialogs.bundles.append((bundle, "bundle passphrase"))
+
+    keyless_window.keys_page.import_button.click()
+
+    ring = keyless_window.session.ring
+    assert ring is not None and ring.active.key_id == office_ring.active.key_id
+    assert dialogs.infos == ["Imported the keys of “国网某市供电公司”."]
+    assert Workspace(home).keystore.status().organisation == "国网某市供电公司"
+
+
+def test_export_without_keys_creates_them_as_the_cli_does(qtbot: QtBot, keyless_window: MainWindow,
+                                                          tmp_path: Path, home: Path) -> None:
+    Dialogs(keyless_window)
+    window = keyless_window
+    with qtbot.waitSignal(window.scan_finished, timeout=TIMEOUT_MS):
+        window.open_path(SAMPLES / "customers_zh.xlsx")
+    assert window.review_page.preview_model.data(window.review_page.preview_model.index(0, 5)) == "(keys needed)"
+    page = window.export_page
+    page.recipient.setEditText("城东代收银行")
+    page.purpose.setEditText("欠费催缴")
+    page.output.setText(str(tmp_path / "out.xlsx"))
+    with qtbot.waitSignal(page.export_finished, timeout=TIMEOUT_MS):
+        assert page.start_export()
+    assert Workspace(home).keystore.exists()
+    assert window.review_page.preview_model.data(window.review_page.preview_model.index(0, 5)) != "(keys needed)"
