@@ -94,8 +94,13 @@ def digits_only(value: Value) -> str | None:
     return text
 
 
-def _phone_digits(value: Value) -> str | None:
-    """Digits of a phone number with any +86 / 0086 / 86 country prefix removed."""
+def phone_digits(value: Value) -> str | None:
+    """The national form of a phone number, or None when the value is not digits and separators.
+
+    Separators dropped (full-width digits too, through NFKC), a +86 / 0086 / 86 country prefix
+    removed, and the trunk 0 restored after one: "+86 10 8888 6666" -> "01088886666". The one
+    phone normaliser of ExportGuard: detection, masking and the keyed transforms all key on it.
+    """
     text = compact(value)
     if not text or not text.isascii():
         return None
@@ -110,7 +115,7 @@ def _phone_digits(value: Value) -> str | None:
         text, international = text[2:], True
     if not text.isdigit():
         return None
-    if international and not text.startswith("0") and len(text) in (9, 10, 11) and len(text) != 11:
+    if international and not text.startswith("0") and len(text) in (9, 10):
         text = "0" + text  # +86 10 8888 6666: the trunk 0 of the area code is dropped abroad
     return text
 
@@ -138,7 +143,7 @@ _AREA_4 = re.compile(r"0[3-9]\d\d")
 
 def is_mobile(value: Value) -> bool:
     """Mainland mobile: 1[3-9] + 9 digits, any separators, +86/0086/86, full-width digits."""
-    digits = _phone_digits(value)
+    digits = phone_digits(value)
     return digits is not None and len(digits) == 11 and digits[0] == "1" and digits[1] in "3456789"
 
 
@@ -146,13 +151,13 @@ def mobile_strength(value: Value) -> float:
     """1.0 for a mobile on an allocated network prefix, 0.6 for the bare 1[3-9] shape."""
     if not is_mobile(value):
         return 0.0
-    digits = _phone_digits(value)
+    digits = phone_digits(value)
     return 1.0 if digits is not None and digits[:3] in _mobile_prefixes() else 0.6
 
 
 def is_landline(value: Value) -> bool:
     """Landline with its area code (010, 02x, 0xxx) and a 7-8 digit local number; 400/800 numbers."""
-    digits = _phone_digits(value)
+    digits = phone_digits(value)
     if digits is None:
         return False
     if len(digits) == 10 and digits[:3] in ("400", "800"):

@@ -113,6 +113,35 @@ def test_aes_siv_rfc5297_a1() -> None:
     assert siv.encrypt_many([plaintext, b"", plaintext], ad) == [token, siv.encrypt(b"", ad), token]
 
 
+def test_batched_siv_is_the_rfc5297_vector_too() -> None:
+    siv = crypto.AesSiv(h("fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0 f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"))
+    ad = h("101112131415161718191a1b1c1d1e1f2021222324252627")
+    plaintext = h("112233445566778899aabbccddee")
+    tokens = siv.encrypt_many([plaintext] * (crypto.AesSiv.BATCH_FROM + 1), ad)  # the batched path
+    assert {t.hex() for t in tokens} == {"85632d07c6e8f37f950acd320a2ecc9340c02b9690c4dc04daef7f6afe5c"}
+
+
+@pytest.mark.parametrize("key_size", [32, 48, 64])
+def test_batched_siv_equals_aessiv_for_every_length(key_size: int) -> None:
+    import base64
+    import random
+
+    rng = random.Random(key_size)
+    siv = crypto.AesSiv(rng.randbytes(key_size))
+    for ad in (b"", b"x", rng.randbytes(16), rng.randbytes(37)):
+        # every length 0..70 and a few long ones, each often enough to take the batched path, mixed up
+        values = [rng.randbytes(n) for n in [*range(71), 255, 1000] for _ in range(crypto.AesSiv.BATCH_FROM + 2)]
+        values += [rng.randbytes(rng.randrange(200)) for _ in range(50)]
+        rng.shuffle(values)
+        expected = [siv.encrypt(v, ad) for v in values]
+        assert siv.encrypt_many(values, ad) == expected
+        texts = siv.encrypt_many_text(values, ad, "ENC1:")
+        assert texts == ["ENC1:" + base64.urlsafe_b64encode(t).decode().rstrip("=") for t in expected]
+        assert all(siv.decrypt(t, ad) == v for t, v in zip(expected[:200], values[:200], strict=True))
+    with pytest.raises(TypeError):
+        siv.encrypt_many(["text"] * 20, b"")  # type: ignore[list-item]
+
+
 SIV_KEY = bytes(range(64))
 
 

@@ -274,3 +274,24 @@ def test_validators_never_raise(value: object) -> None:
         assert check(value) in (True, False)  # type: ignore[operator]
 
 
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("139-1234-5678", "13912345678"),
+        ("+86 139 1234 5678", "13912345678"),
+        ("008613912345678", "13912345678"),
+        ("8613912345678", "13912345678"),
+        ("+86 10 8888 6666", "01088886666"),
+        ("１３９　１２３４　５６７８", "13912345678"),
+        (13912345678, "13912345678"),
+        ("+44 20 7946 0958", None),
+        ("139-1234-567x", None),
+        (None, None),
+    ],
+)
+def test_phone_digits_is_the_one_phone_normaliser(value: object, expected: str | None) -> None:
+    from masking.kinds import phone_digits
+
+    assert phone_digits(value) == expected  # type: ignore[arg-type]

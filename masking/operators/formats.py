@@ -42,7 +42,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import operator
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -52,11 +51,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from masking.checksums import PROVINCE_CODES, luhn_check_digit
+from masking.checksums import PROVINCE_CODES, gs1_check_digit, id_check_char, luhn_check_digit
 from masking.crypto import HmacSha256, derive_key
 from masking.fpe import ALPHABET, FF1, MIN_DOMAIN
 from masking.io.model import Damaged, Value
-from masking.kinds import Kind, is_bank_card, is_id_number, is_landline, is_meter_id
+from masking.kinds import Kind, is_bank_card, is_id_number, is_landline, is_meter_id, phone_digits
 from masking.namedata import compound_surnames, single_surnames
 from masking.numbering import mobile_prefixes
 from masking.operators.base import FORMAT_VERSION, scope_label
@@ -106,25 +105,6 @@ def cell_text(value: Value) -> str | None:
     return None
 
 
-def _phone_canonical(text: str) -> str | None:
-    """The national form of a phone number: +86 / 0086 / 86 removed, the trunk 0 restored."""
-    text = _SEPARATORS.sub("", text)
-    if not text.isascii():
-        return None
-    international = False
-    if text.startswith("+86"):
-        text, international = text[3:], True
-    elif text.startswith("0086"):
-        text, international = text[4:], True
-    elif text.startswith("86") and len(text) == 13:
-        text, international = text[2:], True
-    if not text.isdigit():
-        return None
-    if international and not text.startswith("0") and len(text) in (9, 10):
-        text = "0" + text
-    return text
-
-
 def canonical_digits(kind: Kind, value: Value) -> str | None:
     """The canonical form a digit kind is keyed on (digits; an ID's X upper-cased), or None.
 
@@ -139,7 +119,7 @@ def canonical_digits(kind: Kind, value: Value) -> str | None:
     if text.isdigit() and text.isascii():
         return text
     if kind is Kind.PHONE:
-        return _phone_canonical(text)
+        return phone_digits(text)
     compact = _SEPARATORS.sub("", text).upper()
     if kind is Kind.ID_NUMBER:
         ok = compact.isascii() and compact[:-1].isdigit() and compact[-1:] in tuple("0123456789X")
@@ -167,20 +147,7 @@ def with_format(value: Value, text: str, canonical: str, new: str) -> Value:
 
 
 # --------------------------------------------------------------------------------------------
-# Check digits on the hot path: the same results as masking.checksums, summed over bytes in C.
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_ZERO = 48 * sum(_ID_WEIGHTS)
-
-
-def _gs1(payload: str) -> int:
-    raw = payload.encode("ascii")
-    odd, even = raw[::-2], raw[-2::-2]
-    return (10 - (3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)) % 10) % 10
-
-
-def _id_check(first17: str) -> str:
-    return "10X98765432"[(sum(map(operator.mul, first17.encode("ascii"), _ID_WEIGHTS)) - _ID_ZERO) % 11]
+# Validity of canonical forms
 
 
 def _phone_valid(canonical: str) -> bool:
@@ -292,7 +259,7 @@ class _MeterCodec(_Codec):
         if len(canonical) != 22 or not canonical.isdigit() or canonical[:5] == "00000" or len(set(canonical)) <= 2:
             return None
         payload = canonical[:21]
-        offset = (int(canonical[21]) - _gs1(payload)) % 10
+        offset = (int(canonical[21]) - int(gs1_check_digit(payload))) % 10
         return f"{payload[:7]}/{offset}", int(payload[7:])
 
     def domain(self, group: str) -> int:
@@ -301,7 +268,7 @@ class _MeterCodec(_Codec):
     def join(self, group: str, index: int) -> str:
         head, offset = group.split("/")
         payload = f"{head}{index:014d}"
-        return payload + str((_gs1(payload) + int(offset)) % 10)
+        return payload + str((int(gs1_check_digit(payload)) + int(offset)) % 10)
 
 
 # Birth dates an ID pseudonym or ciphertext may carry. Fixed per format version (a moving end
@@ -322,7 +289,7 @@ class _IdCodec(_Codec):
             return None
         if canonical[:2] not in PROVINCE_CODES or not canonical[:-1].isdigit():
             return None
-        if len(canonical) == 18 and _id_check(canonical[:17]) != canonical[17]:
+        if len(canonical) == 18 and id_check_char(canonical[:17]) != canonical[17]:
             return None
         if len(canonical) == 15 and not canonical[14].isdigit():
             return None
@@ -345,7 +312,7 @@ class _IdCodec(_Codec):
         if group.endswith("/15"):
             return f"{region}{date.year % 100:02d}{date.month:02d}{date.day:02d}{seq:03d}"
         first17 = f"{region}{date.year:04d}{date.month:02d}{date.day:02d}{seq:03d}"
-        return first17 + _id_check(first17)
+        return first17 + id_check_char(first17)
 
 
 class _CardCodec(_Codec):
