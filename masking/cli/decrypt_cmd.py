@@ -1,0 +1,43 @@
+"""``exportguard decrypt INPUT --out PATH``: restore the columns an export encrypted."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from masking.cli.output import emit_json
+from masking.cli.progress import ProgressLine
+from masking.cli.secrets import keystore_passphrase
+from masking.decrypt import decrypt_file
+from masking.workspace import Workspace
+
+
+def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser("decrypt", parents=[json_flag],
+                                 help="restore the encrypted columns of an exported file (key holders)")
+    parser.add_argument("input", metavar="INPUT", help="an .xlsx or .csv file written by 'export'")
+    parser.add_argument("--out", required=True, metavar="PATH", help="the decrypted copy (a new file)")
+    parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    parser.set_defaults(handler=run_decrypt_command)
+
+
+def run_decrypt_command(args: argparse.Namespace, context: Any) -> int:
+    workspace = Workspace(context.home)
+    ring = workspace.keystore.unlock(keystore_passphrase())  # no keystore here: KeyProblem (exit 5)
+    progress = ProgressLine(enabled=None if not context.json else False)
+    try:
+        result = decrypt_file(Path(args.input), Path(args.out), ring, workspace.ledger(ring),
+                              overwrite=args.force, progress=progress)
+    finally:
+        progress.close()
+    if context.json:
+        emit_json(result.as_dict())
+        return 0
+    print(f"Decrypted {len(result.columns)} column(s) over {result.rows} rows to {result.output}"
+          + (f"  (export id {result.export_id})" if result.export_id else ""))
+    for column in result.columns:
+        counts = ", ".join(f"{k} {v}" for k, v in column.as_dict()["counts"].items())
+        print(f"  {column.sheet}!{column.header or column.position + 1}: {column.kind or '-'} "
+              f"(key {column.key_id}): {counts}")
+    return 0

@@ -1,0 +1,446 @@
+"""``decrypt``: restore the columns an export encrypted, for holders of the key.
+
+Where the encryption record comes from:
+
+* an xlsx output carries it in its custom document properties (``ExportGuard.Scope`` and one
+  ``ExportGuard.Encrypted.<n>`` per column: input sheet, output column, kind, key id, token format);
+* a csv output has no properties, so it is looked up in the audit ledger by its SHA-256 (the
+  ``output_sha256`` or ``outputs`` of an export record). A csv that was edited after the export has
+  another SHA-256 and is refused as "not a known export": decrypt needs the file as exported, or the
+  ledger of the workstation that exported it (``audit import``).
+
+The decrypted copy is a NEW file (atomic, never over the input, never over an existing file without
+``overwrite``) with the same sheets, the same header rows and every other cell unchanged; the notice
+sheet of an xlsx output is carried over as it is. The document properties, page header and footer
+of the export are not: the copy is no longer the recipient's copy. What comes back:
+
+* text kinds (AES-SIV tokens) come back exactly as the cell text that was encrypted (a number or a
+  date in a text column comes back as its text);
+* digit kinds (FF1) come back as the canonical value in the same formatting as the encrypted cell,
+  which is the original's formatting whenever the canonical digits were the value's last digits
+  ("139-1234-5678", "+86 139 1234 5678", a number cell); otherwise (full-width digits, a dropped
+  trunk 0) the canonical form. Values that were unparsed or damaged were encrypted as AES-SIV tokens
+  and come back exactly.
+
+A ``decrypt`` record goes into the ledger: export id when known, input and output SHA-256, the
+columns with their counts and key ids; never a value.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from defusedxml import ElementTree as SafeET
+
+from masking.errors import InputError
+from masking.io.limits import DEFAULT_LIMITS, GuardedStream, Limits, check_zip_directory, corrupt
+from masking.io.model import Value
+from masking.io.reader import Workbook, open_workbook
+from masking.io.writer import open_writer
+from masking.io.xlsx_writer import sheet_name
+from masking.keys import KeyRing
+from masking.kinds import Action
+from masking.ledger import Ledger
+from masking.operators import Counts, EncryptionRecord, EncryptOperator, KeyMaterial, OperatorContext, get_operator
+from masking.operators.base import OperatorError
+from masking.pipeline import ENCRYPTED_PROPERTY, SCOPE_PROPERTY, file_sha256
+
+__all__ = ["DecryptResult", "DecryptedColumn", "decrypt_file", "read_custom_properties"]
+
+Progress = Callable[[int, int], None]
+ManifestSource = Literal["properties", "ledger"]
+BATCH_ROWS = 4096
+_CUSTOM_PART = "docProps/custom.xml"
+_EXPORT_ID_PROPERTY = "ExportGuard.ExportId"
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class DecryptedColumn:
+    """One restored column: where it sits in the file, what it was, under which key, and the counts."""
+
+    sheet: str  # the sheet name in the file
+    position: int  # 0-based column index in the file
+    header: str | None
+    kind: str | None
+    key_id: str
+    counts: Counts
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "position": self.position, "header": self.header, "kind": self.kind,
+                "key_id": self.key_id, "counts": {k: v for k, v in vars(self.counts).items() if v}}
+
+
+@dataclass(frozen=True)
+class DecryptResult:
+    output: Path
+    format: str
+    export_id: str | None
+    manifest: ManifestSource
+    rows: int
+    columns: tuple[DecryptedColumn, ...]
+    input_sha256: str
+    output_sha256: str
+    ledger_seq: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``decrypt --json`` object."""
+        return {
+            "output": str(self.output),
+            "format": self.format,
+            "export_id": self.export_id,
+            "manifest": self.manifest,
+            "rows": self.rows,
+            "columns": [c.as_dict() for c in self.columns],
+            "key_ids": sorted({c.key_id for c in self.columns}),
+            "input_sha256": self.input_sha256,
+            "output_sha256": self.output_sha256,
+        }
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """One encrypted column as recorded: input sheet name, output column, header and record."""
+
+    sheet: str
+    position: int
+    header: str | None
+    record: EncryptionRecord
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the ledger knows about the file: the export record body and which of its files it is."""
+
+    body: Mapping[str, Any]
+    file_index: int
+
+
+def read_custom_properties(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, str]:
+    """The custom document properties of an xlsx file as text (empty when it has none).
+
+    Parsed with defusedxml under the reader's limits (zip bombs, oversized parts, entities refused).
+    """
+    label = path.name
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{label}: not a readable xlsx file ({type(exc).__name__})") from None
+    with archive:
+        check_zip_directory(archive, limits, label)
+        try:
+            info = archive.getinfo(_CUSTOM_PART)
+        except KeyError:
+            return {}
+        stream = GuardedStream(archive, info, limits.max_xml_part_bytes, label)
+        try:
+            data = b"".join(iter(lambda: stream.read(1 << 20), b""))
+        finally:
+            stream.close()
+    try:
+        root = SafeET.fromstring(data)
+    except Exception as exc:  # defusedxml raises its own errors as well as ParseError
+        raise corrupt(label, _CUSTOM_PART, exc) from None
+    properties: dict[str, str] = {}
+    for prop in root.iter():
+        if prop.tag.rsplit("}", 1)[-1] == "property" and prop.get("name"):
+            properties[str(prop.get("name"))] = "".join(child.text or "" for child in prop)
+    return properties
+
+
+def _specs_from_properties(properties: Mapping[str, str], label: str) -> list[_Spec]:
+    numbered = [(name[len(ENCRYPTED_PROPERTY):], text) for name, text in properties.items()
+                if name.startswith(ENCRYPTED_PROPERTY)]
+    if not numbered:
+        return []
+    scope = properties.get(SCOPE_PROPERTY, "")
+    specs = []
+    try:
+        for _, text in sorted(numbered, key=lambda item: int(item[0])):
+            entry = json.loads(text)
+            record = EncryptionRecord.from_dict({**entry, "scope": scope})
+            position = entry["position"]
+            if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+                raise ValueError
+            specs.append(_Spec(str(entry["sheet"]), position, None, record))
+    except (ValueError, KeyError, TypeError, OperatorError):
+        raise InputError(f"{label}: the encryption record in the document properties is damaged") from None
+    return specs
+
+
+def _specs_from_ledger(found: _Found, label: str) -> list[_Spec]:
+    body = found.body
+    specs = []
+    try:
+        for entry in body.get("encrypted") or ():
+            specs.append(_Spec(str(entry["sheet"]), int(entry["position"]), entry.get("header"),
+                               EncryptionRecord.from_dict(entry["record"])))
+    except (ValueError, KeyError, TypeError, OperatorError):
+        raise InputError(f"{label}: the encryption record in the audit ledger is damaged") from None
+    included = _included_sheets(body)
+    if body.get("format") == "csv" and len(included) > 1:  # one csv per sheet: keep this file's sheet
+        sheet = included[found.file_index] if found.file_index < len(included) else None
+        specs = [spec for spec in specs if spec.sheet == sheet]
+    return specs
+
+
+def _included_sheets(body: Mapping[str, Any]) -> list[str]:
+    """The exported sheets in output order (the export's columns list them in plan order)."""
+    sheets: list[str] = []
+    for column in body.get("columns") or ():
+        name = column.get("sheet") if isinstance(column, Mapping) else None
+        if isinstance(name, str) and name not in sheets:
+            sheets.append(name)
+    return sheets
+
+
+def _find_export(ledger: Ledger, sha256: str) -> _Found | None:
+    """The newest export record that wrote a file with this SHA-256."""
+    found = None
+    for entry in ledger.entries("export"):
+        body = entry.body
+        outputs = body.get("outputs") or ()
+        for index, output in enumerate(outputs):
+            if isinstance(output, Mapping) and output.get("sha256") == sha256:
+                found = _Found(body, index)
+        if not outputs and body.get("output_sha256") == sha256:
+            found = _Found(body, 0)
+    return found
+
+
+def _sheet_map(workbook: Workbook, specs: Sequence[_Spec], found: _Found | None) -> dict[str, str]:
+    """Output sheet name for each input sheet named in ``specs``.
+
+    With the export record the writer's naming is replayed exactly (notice sheet first, then every
+    exported sheet made valid and unique); without it, exported sheets are matched in order.
+    """
+    names = [info.name for info in workbook.sheets]
+    if workbook.format == "csv":
+        return {spec.sheet: names[0] for spec in specs}
+    wanted = list(dict.fromkeys(spec.sheet for spec in specs))
+    mapping: dict[str, str] = {}
+    if found is not None and (included := _included_sheets(found.body)):
+        taken = names[:1]  # the notice sheet
+        for sheet in included:
+            taken.append(sheet_name(sheet, taken))
+            mapping[sheet] = taken[-1]
+    else:
+        taken = names[:1]
+        for name in names[1:]:
+            if wanted and sheet_name(wanted[0], taken) == name:
+                mapping[wanted.pop(0)] = name
+            taken.append(name)
+    missing = [sheet for sheet in dict.fromkeys(spec.sheet for spec in specs)
+               if mapping.get(sheet) not in names]
+    if missing:
+        raise InputError(f"{workbook.path.name}: the encrypted sheet {missing[0]!r} is not in the file")
+    return mapping
+
+
+def _header_rows(workbook: Workbook, found: _Found | None, mapping: Mapping[str, str]) -> dict[str, bool]:
+    """Whether each sheet of the file starts with a header row.
+
+    The export record says so exactly (an exported sheet has a header row when its columns had
+    headers); without it, the reader's own header detection decides.
+    """
+    result = {info.name: workbook.table(info.name).header_row == 1 for info in workbook.sheets}
+    if found is not None:
+        headed: dict[str, bool] = {}
+        for column in found.body.get("columns") or ():
+            if isinstance(column, Mapping) and column.get("action") != Action.DROP.value:
+                sheet = str(column.get("sheet"))
+                headed[sheet] = headed.get(sheet, False) or column.get("header") is not None
+        for sheet, has_header in headed.items():
+            if sheet in mapping:
+                result[mapping[sheet]] = has_header
+    return result
+
+
+@dataclass
+class _Column:
+    spec: _Spec
+    operator: EncryptOperator
+    ctx: OperatorContext
+    counts: Counts
+    header: str | None
+
+
+def _columns(specs: Sequence[_Spec], ring: KeyRing) -> list[_Column]:
+    """Every column's key, operator and record checked before anything is written."""
+    columns = []
+    for spec in specs:
+        record = spec.record
+        master = ring.by_id(record.key_id)  # KeyProblem (exit 5) when the key is not here
+        operator = get_operator(Action.ENCRYPT, record.kind)
+        if not isinstance(operator, EncryptOperator):  # pragma: no cover - the registry maps encrypt here
+            raise TypeError("encrypt is not an EncryptOperator")
+        ctx = OperatorContext(record.scope, KeyMaterial.from_master(master))
+        operator.decrypt_batch([], ctx, record)  # checks kind, scope and token format
+        columns.append(_Column(spec, operator, ctx, Counts(), spec.header))
+    return columns
+
+
+def _padded_rows(workbook: Workbook, name: str, width: int, skip_header: bool) -> Iterator[list[Value]]:
+    """Every row of the sheet after its header, empty rows included, padded to ``width``."""
+    expected = 2 if skip_header else 1
+    for number, values in workbook.rows(name):
+        if skip_header and number == 1:
+            continue
+        while expected < number:
+            yield [None] * width
+            expected += 1
+        row = list(values)
+        if len(row) < width:
+            row.extend([None] * (width - len(row)))
+        yield row
+        expected = number + 1
+
+
+def _first_row(workbook: Workbook, name: str) -> tuple[Value, ...]:
+    rows = workbook.rows(name)
+    try:
+        number, values = next(rows, (0, ()))
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
+    return values if number == 1 else ()
+
+
+def _batches(rows: Iterator[list[Value]], size: int) -> Iterator[list[list[Value]]]:
+    batch: list[list[Value]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _csv_encoding(path: Path) -> Literal["utf-8-sig", "gb18030"]:
+    """Exports write csv as UTF-8 with BOM or as GB18030; the copy keeps the same one."""
+    with path.open("rb") as stream:
+        return "utf-8-sig" if stream.read(3) == _BOM else "gb18030"
+
+
+def decrypt_file(
+    source: Path,
+    out: Path,
+    ring: KeyRing,
+    ledger: Ledger,
+    *,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> DecryptResult:
+    """Write ``out``: ``source`` with its encrypted columns restored, and record it in the ledger.
+
+    Raises ``InputError`` when the file carries no encryption record (or a csv is not a known
+    export), ``KeyProblem`` when a column's key is not in ``ring``, ``OutputError`` when ``out``
+    exists (without ``overwrite``) or is ``source``. ``progress(done, total)`` may raise
+    ``Cancelled``; nothing is left behind then.
+    """
+    source, out = Path(source), Path(out)
+    label = source.name
+    with open_workbook(source) as workbook:
+        input_sha256 = file_sha256(source)
+        found = _find_export(ledger, input_sha256)
+        manifest: ManifestSource
+        if workbook.format == "xlsx":
+            properties = read_custom_properties(source)
+            specs, manifest = _specs_from_properties(properties, label), "properties"
+            export_id = properties.get(_EXPORT_ID_PROPERTY) or None
+            if not specs and found is not None:
+                specs, manifest = _specs_from_ledger(found, label), "ledger"
+        else:
+            if found is None:
+                raise InputError(
+                    f"{label}: not a known export (no export in the audit ledger wrote a file with this "
+                    "SHA-256; it may have been edited since, or exported on another workstation)"
+                )
+            specs, manifest, export_id = _specs_from_ledger(found, label), "ledger", None
+        if found is not None:
+            export_id = str(found.body.get("export_id") or "") or export_id
+        if not specs:
+            raise InputError(f"{label}: no encrypted columns recorded for this file")
+        columns = _columns(specs, ring)
+        mapping = _sheet_map(workbook, specs, found)
+        headed = _header_rows(workbook, found, mapping)
+        rows = _write(workbook, out, columns, mapping, headed, overwrite=overwrite, progress=progress)
+    output_sha256 = file_sha256(out)
+    restored = tuple(
+        DecryptedColumn(mapping[c.spec.sheet], c.spec.position, c.header,
+                        c.spec.record.kind.value if c.spec.record.kind else None, c.spec.record.key_id, c.counts)
+        for c in columns
+    )
+    entry = ledger.append("decrypt", {
+        "export_id": export_id,
+        "user": getpass.getuser(),
+        "machine": socket.gethostname(),
+        "input_name": label,
+        "input_sha256": input_sha256,
+        "output_name": out.name,
+        "output_sha256": output_sha256,
+        "format": workbook.format,
+        "manifest": manifest,
+        "rows": rows,
+        "columns": [c.as_dict() for c in restored],
+        "key_ids": sorted({c.key_id for c in restored}),
+    })
+    return DecryptResult(out, workbook.format, export_id, manifest, rows, restored, input_sha256, output_sha256,
+                         entry.seq)
+
+
+def _write(
+    workbook: Workbook,
+    out: Path,
+    columns: list[_Column],
+    mapping: Mapping[str, str],
+    headed: Mapping[str, bool],
+    *,
+    overwrite: bool,
+    progress: Progress | None,
+) -> int:
+    """Copy every sheet into ``out``, decrypting the recorded columns; returns the rows they span."""
+    total = sum(workbook.count_rows(info.name) for info in workbook.sheets) if progress else 0
+    done = decrypted = 0
+    encoding = _csv_encoding(workbook.path) if workbook.format == "csv" else "utf-8-sig"
+    with open_writer(out, workbook.format, overwrite=overwrite, protect=[workbook.path],
+                     csv_encoding=encoding) as book:
+        for info in workbook.sheets:
+            table = workbook.table(info.name)
+            has_header = headed[info.name]
+            head = _first_row(workbook, info.name) if has_header else ()
+            width = max(table.width, len(head))
+            headers = [None if v is None else str(v) for v in head] + [None] * (width - len(head))
+            sink = book.add_sheet(info.name, headers if has_header else None)
+            mine = [c for c in columns if mapping[c.spec.sheet] == info.name]
+            for column in mine:
+                if column.header is None and column.spec.position < len(headers) and has_header:
+                    column.header = headers[column.spec.position]
+            for batch in _batches(_padded_rows(workbook, info.name, width, has_header), BATCH_ROWS):
+                for column in mine:
+                    position = column.spec.position
+                    values = [row[position] if position < len(row) else None for row in batch]
+                    result = column.operator.decrypt_batch(values, column.ctx, column.spec.record)
+                    column.counts = column.counts + result.counts
+                    for row, value in zip(batch, result.values, strict=True):
+                        if position < len(row):
+                            row[position] = value
+                        elif value is not None:
+                            row.extend([None] * (position - len(row)))
+                            row.append(value)
+                sink.write_rows(batch)
+                done += len(batch)
+                if mine:
+                    decrypted += len(batch)
+                if progress is not None:
+                    progress(done, max(total, done))
+    return decrypted
