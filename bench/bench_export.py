@@ -1,0 +1,156 @@
+"""Export benchmark: a whole export beside two plain copies of the same file, one process per case.
+
+    .venv/bin/python bench/bench_export.py                    # 1,000,000 rows x 10 columns
+    .venv/bin/python bench/bench_export.py --rows 200000      # quicker
+    .venv/bin/python bench/bench_export.py --rows 200000 --only export --only copy
+
+Cases (each in its own subprocess, with its own peak resident memory):
+- export: ``prepare_export`` + ``run_export`` as the CLI runs them (scan, plan, policy, transforms,
+  visible/metadata marks, atomic xlsx, ledger) with 4 protected columns at their default actions:
+  户号 and 手机号码 and 电能表资产编号 pseudonymized (FF1, recipient-scoped), 身份证号码 masked;
+  户名, 用电地址 and 备注 are kept (the policy allows it) so exactly four columns are transformed.
+- export:all-defaults: the same with every default action (7 protected columns), for reference.
+- copy:exportguard: our reader into our writer, no masking (the floor an export can reach).
+- copy:openpyxl: openpyxl read_only into openpyxl write_only (what a plain-Python tool would do).
+
+Goals (issue 5): export / own copy <= 1.3, openpyxl copy / export >= 2.5, export peak < 1.2 GB.
+The input comes from bench_io.ensure_input (resources/samples/generate.py --big N, cached in
+bench/out/). See bench/README.md for the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench_io import OUT, ROOT, copy_exportguard, ensure_input, peak_mb  # noqa: E402 (after the path set-up)
+
+RECIPIENT = "城东代收银行"
+KEEP_FOR_FOUR = ("户名=keep", "用电地址=keep", "备注=keep")
+CASES = ("export", "export:all-defaults", "copy:exportguard", "copy:openpyxl")
+GOAL_OWN_COPY = 1.3
+GOAL_OPENPYXL = 2.5
+GOAL_PEAK_MB = 1200
+
+
+def run_export_case(source: Path, out: Path, choices: Sequence[str]) -> tuple[int, str]:
+    from masking.pipeline import ExportRequest, prepare_export, run_export
+    from masking.workspace import Workspace
+
+    with tempfile.TemporaryDirectory(prefix="bench-home-") as folder:
+        home = Path(folder)
+        workspace = Workspace(home)
+        ring, _ = workspace.keystore.open_or_create()
+        started = time.perf_counter()
+        request = ExportRequest(input=source, recipient=RECIPIENT, purpose="bench", output=out,
+                                choices=tuple(choices), overwrite=True)
+        prepared = prepare_export(request, home)
+        prepare_seconds = time.perf_counter() - started
+        result = run_export(prepared, ring, workspace.ledger(ring))
+    transformed = [f"{c.header}:{c.action}" for c in result.columns if c.action != "keep"]
+    note = f"prepare {prepare_seconds:.1f} s; {len(transformed)} protected ({', '.join(transformed)})"
+    return result.rows, note
+
+
+def copy_openpyxl(source: Path, out: Path) -> int:
+    import openpyxl
+
+    reader = openpyxl.load_workbook(source, read_only=True)
+    writer = openpyxl.Workbook(write_only=True)
+    count = -1  # the header row is copied but not counted
+    try:
+        for sheet in reader.worksheets:
+            target = writer.create_sheet(sheet.title)
+            for row in sheet.iter_rows(values_only=True):
+                target.append(list(row))
+                count += 1
+        writer.save(out)
+    finally:
+        reader.close()
+    return count
+
+
+def run_case(name: str, source: Path) -> dict[str, object]:
+    """Runs in the child process."""
+    out = OUT / f"bench_export_{name.replace(':', '_')}.xlsx"
+    out.unlink(missing_ok=True)
+    note = ""
+    started = time.perf_counter()
+    if name == "export":
+        done, note = run_export_case(source, out, KEEP_FOR_FOUR)
+    elif name == "export:all-defaults":
+        done, note = run_export_case(source, out, ())
+    elif name == "copy:exportguard":
+        done = copy_exportguard(source, out)
+    else:
+        done = copy_openpyxl(source, out)
+    seconds = time.perf_counter() - started
+    if out.exists():
+        note = (note + "; " if note else "") + f"{out.stat().st_size / 1e6:.0f} MB out"
+        out.unlink()
+    return {"case": name, "rows": done, "seconds": seconds, "peak_mb": peak_mb(), "note": note}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="data rows (default 1,000,000)")
+    parser.add_argument("--only", action="append", help="run cases whose name contains this (repeatable)")
+    parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: run one case in this process
+    parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.case:
+        print(json.dumps(run_case(args.case, args.input)))
+        return 0
+
+    # a pattern that names a case exactly selects only that case ("export" is not also export:all-defaults)
+    cases = [c for c in CASES if not args.only or any(p == c or (p not in CASES and p in c) for p in args.only)]
+    source, how = ensure_input(args.rows)
+    print(f"input: {source.relative_to(ROOT)} ({source.stat().st_size / 1e6:.0f} MB; {how})")
+    print(f"{'case':22} {'rows':>10} {'seconds':>9} {'rows/s':>9} {'peak MB':>8}  note", flush=True)
+    results: dict[str, dict[str, float]] = {}
+    for case in cases:
+        command = [sys.executable, __file__, "--case", case, "--input", str(source)]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)  # noqa: S603
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["?"])[-1]
+            print(f"{case:22} {'failed':>10}  ({last[:100]})", flush=True)
+            continue
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        seconds, rows, peak = float(result["seconds"]), int(result["rows"]), float(result["peak_mb"])
+        results[case] = {"seconds": seconds, "peak_mb": peak}
+        print(f"{case:22} {rows:>10,} {seconds:>9.1f} {rows / seconds:>9,.0f} {peak:>8.0f}  {result['note']}",
+              flush=True)
+    _verdicts(results)
+    return 0
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def _verdicts(results: dict[str, dict[str, float]]) -> None:
+    export = results.get("export")
+    if export is None:
+        return
+    own, openpyxl = results.get("copy:exportguard"), results.get("copy:openpyxl")
+    print()
+    if own:
+        ratio = export["seconds"] / own["seconds"]
+        print(f"export / own copy      {ratio:5.2f}x  (goal <= {GOAL_OWN_COPY}: {_verdict(ratio <= GOAL_OWN_COPY)})")
+    if openpyxl:
+        ratio = openpyxl["seconds"] / export["seconds"]
+        print(f"openpyxl copy / export {ratio:5.2f}x  (goal >= {GOAL_OPENPYXL}: {_verdict(ratio >= GOAL_OPENPYXL)})")
+    peak = export["peak_mb"]
+    print(f"export peak memory     {peak:5.0f} MB (goal < {GOAL_PEAK_MB} MB: {_verdict(peak < GOAL_PEAK_MB)})")
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,127 @@
+"""``exportguard approve``: the security office's approval codes for bulk exports.
+
+    exportguard approve keygen --out KEYFILE [--no-passphrase]
+    exportguard approve INPUT --recipient NAME --rows N --signing-key KEYFILE [--valid-days 7]
+
+``keygen`` makes the office's signing key and prints the public key that goes into the policy's
+``[export] approval_keys``. Issuing a code records an "approval" event in the ledger of this home
+folder (the office's), with the file's hash, the recipient and the rows, never the file's content.
+(A file literally named ``keygen`` is approved as ``./keygen``.)
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from masking.approval import (
+    MAX_VALID_DAYS,
+    generate_signing_key,
+    issue_approval,
+    read_signing_key,
+    signing_key_protected,
+    verify_approval,
+    write_signing_key,
+)
+from masking.cli.output import emit_json
+from masking.cli.secrets import keystore_passphrase, new_passphrase
+from masking.errors import InputError, KeyProblem, UsageError
+from masking.pipeline import file_sha256
+from masking.workspace import Workspace
+
+SIGNING_ENV = "EXPORTGUARD_SIGNING_PASSPHRASE"
+KEYGEN = "keygen"
+
+
+def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
+    parser = commands.add_parser(
+        "approve", parents=[json_flag], help="issue an approval code for a bulk export (security office)",
+        description="'approve keygen --out KEYFILE' makes the office's signing key; "
+        "'approve INPUT --recipient NAME --rows N --signing-key KEYFILE' issues a code.",
+    )
+    parser.add_argument("input", metavar="INPUT|keygen", help="the file to approve, or 'keygen'")
+    parser.add_argument("--recipient", metavar="NAME", help="who may receive the export")
+    parser.add_argument("--rows", type=int, metavar="N", help="the most rows the export may have")
+    parser.add_argument("--signing-key", metavar="KEYFILE", help="the office's signing key file")
+    parser.add_argument("--valid-days", type=int, default=7, metavar="DAYS",
+                        help=f"how long the code is valid (1-{MAX_VALID_DAYS}, default 7)")
+    parser.add_argument("--out", metavar="KEYFILE", help="keygen: where to write the new signing key")
+    parser.add_argument("--no-passphrase", action="store_true",
+                        help="keygen: do not protect the signing key with a passphrase (not advised)")
+    parser.set_defaults(handler=run_approve_command)
+
+
+def run_approve_command(args: argparse.Namespace, context: Any) -> int:
+    if args.input == KEYGEN:
+        return _keygen(args, context)
+    return _issue(args, context)
+
+
+def _keygen(args: argparse.Namespace, context: Any) -> int:
+    if not args.out:
+        raise UsageError("approve keygen needs --out KEYFILE")
+    if args.recipient or args.rows is not None or args.signing_key:
+        raise UsageError("approve keygen takes only --out and --no-passphrase")
+    passphrase = "" if args.no_passphrase else new_passphrase("signing key passphrase", SIGNING_ENV)
+    if passphrase and len(passphrase) < 8:
+        raise KeyProblem("a signing key passphrase needs at least 8 characters")
+    key = generate_signing_key()
+    out = Path(args.out)
+    write_signing_key(key, out, passphrase)
+    if context.json:
+        emit_json({"signing_key": str(out), "protected": bool(passphrase), "approver": key.approver,
+                   "public_key": key.public_hex})
+    else:
+        state = "protected by a passphrase" if passphrase else "NOT protected by a passphrase"
+        print(f"Wrote the signing key {key.approver} to {out} ({state}); keep it at the security office.")
+        print("Trust it in the organisation's policy:")
+        print("  [export]")
+        print(f'  approval_keys = ["{key.public_hex}"]')
+    return 0
+
+
+def _issue(args: argparse.Namespace, context: Any) -> int:
+    missing = [flag for flag, value in (("--recipient", args.recipient), ("--rows", args.rows),
+                                        ("--signing-key", args.signing_key)) if value is None]
+    if missing:
+        raise UsageError(f"approve needs {', '.join(missing)} (see 'exportguard approve --help')")
+    if args.out or args.no_passphrase:
+        raise UsageError("--out and --no-passphrase belong to 'approve keygen'")
+    source = Path(args.input)
+    if not source.is_file():
+        raise InputError(f"{source} not found or not a file")
+    key_path = Path(args.signing_key)
+    passphrase = ""
+    if signing_key_protected(key_path):
+        passphrase = keystore_passphrase("Signing key passphrase: ", env=SIGNING_ENV)
+    key = read_signing_key(key_path, passphrase)
+    try:
+        input_sha256 = file_sha256(source)
+    except OSError:
+        raise InputError(f"{source} cannot be read") from None
+    code = issue_approval(key, input_sha256, args.recipient, args.rows, valid_days=args.valid_days)
+    approval = verify_approval(code, [key.public_hex], input_sha256, args.recipient)  # what the workstation sees
+    workspace = Workspace(context.home)
+    store = workspace.keystore
+    ring, _ = store.open_or_create(keystore_passphrase(needed=store.exists()))
+    workspace.ledger(ring).append("approval", {
+        "action": "issue",
+        "approver": approval.approver,
+        "input_name": source.name,
+        "input_sha256": input_sha256,
+        "recipient": approval.recipient,
+        "rows": approval.rows,
+        "issued": approval.as_dict()["issued"],
+        "expires": approval.as_dict()["expires"],
+        "code_sha256": hashlib.sha256(code.encode("ascii")).hexdigest(),
+    })
+    if context.json:
+        emit_json({"code": code, "input": str(source), "input_sha256": input_sha256, **approval.as_dict(),
+                   "recipient": approval.recipient})
+    else:
+        print(f"Approval for {source.name} -> {approval.recipient}, up to {approval.rows} rows, "
+              f"valid until {approval.as_dict()['expires']} (signed by {approval.approver}):")
+        print(code)
+    return 0
