@@ -20,7 +20,7 @@ import json
 import socket
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,6 +205,36 @@ class Ledger:
         except sqlite3.DatabaseError as error:
             raise OutputError(f"{self.path}: cannot write the audit ledger ({error})") from None
         return entry
+
+    def append_many(self, event: str, bodies: Sequence[Mapping[str, Any]]) -> list[LedgerEntry]:
+        """Append several records in one transaction (the same chain as one ``append`` each).
+
+        Used to seed large ledgers (trace tests and benchmarks, central-ledger tooling).
+        """
+        if event not in EVENTS:
+            raise ValueError(f"unknown ledger event {event!r}")
+        entries: list[LedgerEntry] = []
+        try:
+            with self._connect() as db:
+                last = db.execute(
+                    "SELECT seq, hash FROM entries WHERE workstation = ? ORDER BY seq DESC LIMIT 1",
+                    (self.workstation,),
+                ).fetchone()
+                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+                for body in bodies:
+                    plain = json.loads(canonical(body))
+                    time = self._clock().astimezone(dt.UTC).isoformat(timespec="seconds")
+                    digest = record_hash(self.workstation, seq, event, time, plain, prev)
+                    entry = LedgerEntry(self.workstation, seq, event, time, plain, prev, digest, self._active,
+                                        self._mac(self._active, digest) or "")
+                    self._insert(db, entry)
+                    entries.append(entry)
+                    seq, prev = seq + 1, digest
+                if entries:
+                    self._set_head(db, entries[-1])
+        except sqlite3.DatabaseError as error:
+            raise OutputError(f"{self.path}: cannot write the audit ledger ({error})") from None
+        return entries
 
     @staticmethod
     def _insert(db: sqlite3.Connection, entry: LedgerEntry) -> None:

@@ -15,15 +15,20 @@ import json
 import os
 import socket
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
+from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
 from masking.errors import PolicyError, UsageError
+from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
 from masking.io.reader import open_workbook
-from masking.io.writer import open_writer
+from masking.io.writer import BookWriter, open_writer
 from masking.keys import KeyRing
 from masking.kinds import Action
 from masking.ledger import Ledger
@@ -33,6 +38,10 @@ from masking.operators.encrypt import EncryptOperator
 from masking.plan import ColumnPlan, Plan, SheetPlan, build_plan
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
+from masking.watermark.canary import CanaryPools
+from masking.watermark.embed import ExportMarker, MarkSettings, clear_columns, placeable_layers, source_identifiers
+from masking.watermark.membership import fingerprint_key
+from masking.watermark.store import TraceStore
 from masking.watermark.visible import VisibleMark, visible_mark
 
 OutputFormat = Literal["xlsx", "csv"]
@@ -59,6 +68,8 @@ class ExportRequest:
     overwrite: bool = False
     csv_encoding: Literal["utf-8-sig", "gb18030"] = "utf-8-sig"
     include_hidden: bool = False
+    approval: str | None = None  # an approval code from the security office, for bulk exports
+    password: bool = False  # encrypt the xlsx output under a generated password, shown once
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class PreparedExport:
     verdict: PolicyVerdict
     output: Path
     format: OutputFormat
+    approval: Approval | None = None  # the verified approval code, if one was given
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,7 @@ class ExportResult:
     ledger_seq: int
     warnings: tuple[str, ...] = field(default=())
     outputs: tuple[Path, ...] = field(default=())  # every file written (one csv per sheet for csv)
+    password: str | None = field(default=None, repr=False)  # shown to the user once; never stored
 
     def as_dict(self) -> dict[str, Any]:
         """The ``export --json`` object of the CLI contract."""
@@ -117,6 +130,8 @@ class ExportResult:
             "output_sha256": self.output_sha256,
             "outputs": [str(p) for p in self.outputs],
             "warnings": list(self.warnings),
+            "password_protected": self.password is not None,
+            **({"password": self.password} if self.password is not None else {}),
         }
 
 
@@ -136,8 +151,17 @@ def prepare_export(request: ExportRequest, home: Path) -> PreparedExport:
                       include_hidden=request.include_hidden)
     fmt: OutputFormat = request.format or ("csv" if report.format == "csv" else "xlsx")
     output = request.output or default_output(request.input, fmt, request.recipient)
-    verdict = check_plan(plan, policy, ExportFacts(request.recipient, request.purpose))
-    return PreparedExport(request, report, plan, policy, verdict, output, fmt)
+    if request.password and fmt != "xlsx":
+        raise UsageError(f"a {fmt} file cannot be password-protected: export as xlsx (--format xlsx) "
+                         "or leave out --password")
+    approval = None
+    if request.approval is not None:
+        approval = verify_approval(request.approval, policy.approval_keys, file_sha256(request.input),
+                                   request.recipient)
+    facts = ExportFacts(request.recipient, request.purpose, approved_rows=approval.rows if approval else None,
+                        password=request.password, format=fmt)
+    verdict = check_plan(plan, policy, facts)
+    return PreparedExport(request, report, plan, policy, verdict, output, fmt, approval)
 
 
 def file_sha256(path: Path) -> str:
@@ -194,30 +218,36 @@ class _Job:
     tracker: _Tracker
     mark: VisibleMark
     counts: dict[tuple[str, int], Counts] = field(default_factory=dict)
+    marker: ExportMarker | None = None
 
     def write_sheet(self, workbook: Any, book: Any, sheet: SheetPlan) -> None:
         table = workbook.table(sheet.name)
         kept = [c for c in sheet.columns if c.action is not Action.DROP]
         headers = [c.header for c in kept] if table.header_row is not None else None
         sink = book.add_sheet(sheet.name, headers, header=self.mark.header, footer=self.mark.footer)
-        sink.write_rows(self._transform(workbook.data_rows(sheet.name, table), kept))
+        sink.write_rows(self._transform(workbook.data_rows(sheet.name, table), kept, sheet.name))
 
     def _transform(
-        self, rows: Iterator[tuple[int, tuple[Value, ...]]], kept: Sequence[ColumnPlan]
+        self, rows: Iterator[tuple[int, tuple[Value, ...]]], kept: Sequence[ColumnPlan], sheet: str = ""
     ) -> Iterator[list[Value]]:
-        for batch in _batches(rows, BATCH_ROWS):
+        for source in _batches(rows, BATCH_ROWS):
+            batch, canaries = self.marker.with_canaries(sheet, kept, source) if self.marker else (source, [])
             out_columns: list[list[Value]] = []
             for column in kept:
                 key = (column.sheet, column.index)
                 values = [row[column.index] if column.index < len(row) else None for row in batch]
-                result = self.operators[key].apply_batch(values, self.ctx)
+                operator = self.operators[key]
+                result = (self.marker.apply(column, operator, values, self.ctx) if self.marker
+                          else operator.apply_batch(values, self.ctx))
                 self.counts[key] = self.counts.get(key, Counts()) + result.counts
                 out_columns.append(result.values)
+            if self.marker:
+                self.marker.record(kept, out_columns, canaries)
             if out_columns:
                 yield from (list(row) for row in zip(*out_columns, strict=True))
             else:
                 yield from ([] for _ in batch)
-            self.tracker.advance(len(batch))
+            self.tracker.advance(len(source))
 
 
 def encryption_manifest(
@@ -277,12 +307,13 @@ def run_export(
     ctx = OperatorContext(_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
     mark = visible_mark(export_id, request.recipient, request.purpose, now, ring.active.subkey("watermark"))
     input_sha256 = file_sha256(request.input)
-    job = _Job(operators, ctx, _Tracker(plan.rows, progress), mark)
+    marker = _marker(prepared, operators, ring, export_id)
+    job = _Job(operators, ctx, _Tracker(plan.rows, progress), mark, marker=marker)
     encrypted = encryption_manifest(plan, operators, ctx)
-    with open_workbook(request.input) as workbook, open_writer(
-        prepared.output, prepared.format, overwrite=request.overwrite, protect=[request.input],
-        csv_encoding=request.csv_encoding, csv_per_sheet=len(plan.included) > 1,
-    ) as book:
+    if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
+        raise PolicyError("the input file changed after its approval code was checked; export it again")
+    password = generate_password() if request.password else None
+    with open_workbook(request.input) as workbook, _open_output(prepared, password) as book:
         if book.keeps_properties:
             notice = book.add_sheet(mark.notice_title, None)
             notice.write_rows(mark.notice_rows)
@@ -294,7 +325,10 @@ def run_export(
             book.set_custom_properties(properties)
             book.set_core_properties(title=mark.title, subject=request.purpose)
         written = tuple(book.paths)
-    layers = ("visible", "metadata", "tokens") if prepared.format == "xlsx" else ("tokens",)
+    trace_data = marker.finish()
+    layers: tuple[str, ...] = ("visible", "metadata") if prepared.format == "xlsx" else ()
+    layers += marker.layers(trace_data)
+    trace_sha256 = TraceStore(ledger.path.parent).save(export_id, ring.active.key_id, trace_data)
     outcomes = tuple(
         ColumnOutcome(c.sheet, c.header, c.kind.value if c.kind else None, c.action.value,
                       job.counts.get((c.sheet, c.index), Counts()))
@@ -321,11 +355,42 @@ def run_export(
         "encrypted": encrypted,
         "watermark_id": mark.watermark_id,
         "layers": list(layers),
+        "trace": {"sha256": trace_sha256, "canary_rows": marker.canaries, "marked_cells": marker.marked_cells,
+                  "markable_cells": marker.markable_cells, "tokens": len(trace_data.tokens),
+                  "identities": len(trace_data.masked)},
         "policy_version": prepared.policy.version,
+        "password_protected": password is not None,  # the password itself is never recorded
+        "approval": prepared.approval.as_dict() if prepared.approval else None,
     })
     warnings = tuple(_count_warnings(outcomes))
     return ExportResult(export_id, prepared.output, prepared.format, job.tracker.done, outcomes, prepared.verdict,
-                        layers, input_sha256, output_sha256, entry.seq, warnings, written)
+                        layers, input_sha256, output_sha256, entry.seq, warnings, written, password)
+
+
+def _open_output(prepared: PreparedExport, password: str | None) -> AbstractContextManager[BookWriter]:
+    """The output writer: plain, or an xlsx encrypted under ``password`` (no plaintext file left behind)."""
+    request = prepared.request
+    if password is not None:
+        return open_encrypted_xlsx(prepared.output, password, overwrite=request.overwrite, protect=[request.input])
+    return open_writer(prepared.output, prepared.format, overwrite=request.overwrite, protect=[request.input],
+                       csv_encoding=request.csv_encoding, csv_per_sheet=len(prepared.plan.included) > 1)
+
+
+def _marker(prepared: PreparedExport, operators: dict[tuple[str, int], Operator], ring: KeyRing,
+            export_id: str) -> ExportMarker:
+    """The export's watermark marker; refuses a clear-identifier export that no required mark can protect."""
+    policy, plan = prepared.policy, prepared.plan
+    settings = MarkSettings(policy.canary_rate, CanaryPools(policy.canary_phones, policy.canary_emails))
+    clear = clear_columns(plan)
+    if clear and policy.clear_export_layers:
+        placeable = placeable_layers(plan, operators, settings) & policy.clear_export_layers
+        if not placeable:
+            wanted = ", ".join(sorted(policy.clear_export_layers))
+            raise PolicyError(f"columns {', '.join(clear)} leave in clear, and none of the watermark layers the "
+                              f"policy requires for such an export ({wanted}) can be placed")
+    source_ids = (source_identifiers(prepared.request.input, plan, fingerprint_key(ring.active.subkey("watermark")))
+                  if settings.canary_rate > 0 else np.zeros(0, np.uint64))
+    return ExportMarker(export_id, ring.active, plan, operators, settings, source_ids)
 
 
 def _count_warnings(outcomes: Sequence[ColumnOutcome]) -> Iterator[str]:

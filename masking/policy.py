@@ -43,6 +43,11 @@ class Policy:
     mandatory_layers: frozenset[str] = frozenset({"visible", "metadata"})
     pseudonym_scope: Scope = "recipient"
     approval_keys: tuple[str, ...] = ()  # hex Ed25519 public keys of the security office
+    canary_rate: float = 0.015  # share of fictitious canary rows per export (at least 2); 0 turns them off
+    canary_phones: tuple[str, ...] = ()  # monitored numbers canary rows may use
+    canary_emails: tuple[str, ...] = ()  # monitored addresses canary rows may use
+    # Layers an export that lets identifiers leave in clear must carry; refused if none can be placed.
+    clear_export_layers: frozenset[str] = frozenset({"canaries", "marks"})
     source: str = field(default="built-in default", compare=False)
 
     def rule(self, kind: Kind) -> KindRule:
@@ -109,6 +114,7 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
     keys = export.get("approval_keys", [])
     if not isinstance(keys, list) or not all(isinstance(k, str) and len(k) == 64 for k in keys):
         raise _fail(where, "'approval_keys' must be a list of hex Ed25519 public keys")
+    watermark = _watermark_settings(export, where)
     return Policy(
         version=version,
         kinds=_kind_rules(data, where),
@@ -120,7 +126,24 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
         pseudonym_scope=scope,
         approval_keys=tuple(keys),
         source=where,
+        **watermark,
     )
+
+
+def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]:
+    rate = export.get("canary_rate", 0.015)
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 0.1:
+        raise _fail(where, "'canary_rate' must be a share from 0 to 0.1")
+    pools = {}
+    for name in ("canary_phones", "canary_emails"):
+        items = export.get(name, [])
+        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+            raise _fail(where, f"'{name}' must be a list of texts")
+        pools[name] = tuple(i.strip() for i in items)
+    clear = export.get("clear_export_layers", ["canaries", "marks"])
+    if not isinstance(clear, list) or not set(clear) <= {"canaries", "marks", "tokens", "membership"}:
+        raise _fail(where, "'clear_export_layers' must be a list drawn from canaries, marks, membership, tokens")
+    return {"canary_rate": float(rate), "clear_export_layers": frozenset(clear), **pools}
 
 
 def load_policy(explicit: Path | None = None, home: Path | None = None) -> Policy:

@@ -30,7 +30,10 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", metavar="POLICY.toml", help="policy file (default: the organisation's)")
     parser.add_argument("--include-hidden", action="store_true", help="also export hidden sheets")
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
-    parser.add_argument("--quiet", action="store_true", help="print nothing on success")
+    parser.add_argument("--quiet", action="store_true", help="print nothing on success (but the --password)")
+    parser.add_argument("--approval", metavar="CODE", help="the security office's approval code for a bulk export")
+    parser.add_argument("--password", action="store_true",
+                        help="encrypt the xlsx output under a generated password, shown once and never stored")
     parser.set_defaults(handler=run_export_command)
 
 
@@ -47,6 +50,8 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
         overwrite=args.force,
         csv_encoding=args.csv_encoding,
         include_hidden=args.include_hidden,
+        approval=args.approval,
+        password=args.password,
     )
     workspace = Workspace(context.home)
     prepared = prepare_export(request, context.home)
@@ -66,6 +71,8 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
         progress.close()
     if context.json:
         emit_json(result.as_dict())
+    elif result.password is not None and args.quiet:
+        print(f"Password (shown once, not stored anywhere): {result.password}")
     elif not args.quiet:
         print(f"Exported {result.rows} rows to {result.output}  (export id {result.export_id})")
         for column in result.columns:
@@ -73,4 +80,6 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
             print(f"  {column.sheet}!{column.header or '?'}: {kind} -> {column.action}")
         for warning in (*result.verdict.warnings, *result.warnings):
             print(f"  note: {warning}")
+        if result.password is not None:
+            print(f"Password (shown once, not stored anywhere; send it by another channel): {result.password}")
     return 0

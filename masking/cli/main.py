@@ -42,7 +42,7 @@ def _json_flag() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from masking.cli import audit_cmd, export_cmd, gui_cmd, keys_cmd, scan
+    from masking.cli import approve_cmd, audit_cmd, decrypt_cmd, export_cmd, gui_cmd, keys_cmd, scan, trace_cmd
 
     parser = _Parser(
         prog="exportguard",
@@ -57,9 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     json_flag = _json_flag()
     scan.register(commands, json_flag)
     export_cmd.register(commands, json_flag)
+    approve_cmd.register(commands, json_flag)
+    decrypt_cmd.register(commands, json_flag)
     keys_cmd.register(commands, json_flag)
     audit_cmd.register(commands, json_flag)
     gui_cmd.register(commands, json_flag)
+    trace_cmd.register(commands, json_flag)
     return parser
 
 

@@ -18,6 +18,12 @@ free_text     each PII span by kind   联系人王*电话139****5678, the rest k
 (untyped)     0 / 0                   every character masked
 ============ ======================= =====================================================
 
+Watermark variants: ``apply_batch(values, ctx, variants=[...])`` renders each value in one of a few
+equally plausible forms (:data:`MASK_VARIANTS`; variant 0 is the default above): which of a mobile's
+middle digits are starred (139****5678 / 1391****678), how many leading and trailing characters of
+an ID, meter or account number stay (ID 1/2, 2/2, 1/3, 2/3), and for a given name of two or more
+characters 张** or 张*明. Variants apply only where ``keep_first``/``keep_last`` are not set.
+
 Fallback: a value that is not of the kind (or that Excel damaged) becomes four mask characters
 (``****``) and counts ``unparsed`` (``damaged``). If keeping N and M would leave nothing hidden,
 every character is masked.
@@ -52,7 +58,7 @@ from masking.operators.formats import (
     with_format,
 )
 
-__all__ = ["MaskOperator", "MaskParams"]
+__all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams"]
 
 _NAME_STYLES = ("surname", "middle")
 _MAX_KEEP = 32
@@ -74,6 +80,17 @@ _DEFAULT_KEEP: dict[Kind | None, tuple[int, int]] = {
     Kind.ACCOUNT_NO: (2, 3),
     None: (0, 0),
 }
+
+
+# Equally plausible (keep_first, keep_last) renderings the watermark chooses between; index 0 is the
+# default. Phones use (first, 4) and (first + 1, 3), ``first`` being 3 or the area code's length.
+MASK_VARIANTS: dict[Kind, tuple[tuple[int, int], ...]] = {
+    Kind.ID_NUMBER: ((1, 2), (2, 2), (1, 3), (2, 3)),
+    Kind.METER_ID: ((5, 4), (5, 3), (6, 4), (6, 3)),
+    Kind.ACCOUNT_NO: ((2, 3), (3, 2), (2, 2), (3, 3)),
+}
+PHONE_VARIANTS = 2
+NAME_VARIANTS = 2  # 0: 张**, 1: 张*明 (only for given names of two or more characters)
 
 
 def _hide(text: str, first: int, last: int, char: str) -> str:
@@ -103,7 +120,12 @@ class MaskOperator(Operator):
         assert isinstance(self.params, MaskParams)  # noqa: S101 - checked by validate()
         return self.params
 
-    def apply_batch(self, values: Sequence[Value], ctx: OperatorContext) -> BatchResult:
+    def apply_batch(
+        self, values: Sequence[Value], ctx: OperatorContext, *, variants: Sequence[int] | None = None
+    ) -> BatchResult:
+        """Mask a chunk; ``variants`` (one per value, 0 = default) picks each value's rendering."""
+        if variants is not None and len(variants) != len(values):
+            raise OperatorError("mask variants must give one variant per value")
         tally = Tally()
         out = list(values)
         fallback = self._params.char * 4
@@ -123,7 +145,8 @@ class MaskOperator(Operator):
                     out[position] = masked_text
                     tally.transformed += 1
                 continue
-            masked = self.mask_one(self.kind, value, self._params)
+            variant = variants[position] if variants is not None else 0
+            masked = self.mask_one(self.kind, value, self._params, variant)
             if masked is None:
                 out[position] = fallback
                 tally.unparsed += 1
@@ -148,13 +171,19 @@ class MaskOperator(Operator):
         return "".join(parts)
 
     @staticmethod
-    def mask_one(kind: Kind | None, value: Value, params: MaskParams) -> Value | None:  # noqa: PLR0911 - one return per kind reads best
-        """The masked form of one non-blank value, or None when it is not of the kind."""
+    def mask_one(  # noqa: PLR0911 - one return per kind reads best
+        kind: Kind | None, value: Value, params: MaskParams, variant: int = 0
+    ) -> Value | None:
+        """The masked form of one non-blank value, or None when it is not of the kind.
+
+        ``variant`` picks one of the equally plausible renderings (see :data:`MASK_VARIANTS`); it is
+        ignored where the kind has none or the parameters fix what is kept.
+        """
         char = params.char
         if kind is Kind.SECRET:
             return char * 6
         if kind is Kind.PERSON_NAME:
-            return _mask_name(value, params)
+            return _mask_name(value, params, variant)
         if kind is Kind.EMAIL:
             text = cell_text(value)
             if text is None or not is_email(text):
@@ -169,14 +198,24 @@ class MaskOperator(Operator):
             first, last = _DEFAULT_KEEP[None]
             text = text_for_crypto(value)
             return _hide(text, _pick(params.keep_first, first), _pick(params.keep_last, last), char)
-        return _mask_digits(kind, value, params)
+        return _mask_digits(kind, value, params, variant)
 
 
 def _pick(given: int | None, default: int) -> int:
     return default if given is None else given
 
 
-def _mask_digits(kind: Kind, value: Value, params: MaskParams) -> Value | None:
+def _variant_keep(kind: Kind, first: int, variant: int, params: MaskParams) -> tuple[int, int] | None:
+    """The (first, last) a watermark variant asks for, or None for the default rendering."""
+    if variant == 0 or params.keep_first is not None or params.keep_last is not None:
+        return None
+    if kind is Kind.PHONE:
+        return (first + 1, 3) if variant % PHONE_VARIANTS == 1 else None
+    table = MASK_VARIANTS.get(kind)
+    return table[variant % len(table)] if table else None
+
+
+def _mask_digits(kind: Kind, value: Value, params: MaskParams, variant: int = 0) -> Value | None:
     canonical = canonical_digits(kind, value)
     text = cell_text(value)
     if canonical is None or text is None or not valid_digits(kind, canonical):
@@ -187,6 +226,7 @@ def _mask_digits(kind: Kind, value: Value, params: MaskParams) -> Value | None:
     else:
         default_first, default_last = _DEFAULT_KEEP[kind]
         first, last = _pick(params.keep_first, default_first), _pick(params.keep_last, default_last)
+    first, last = _variant_keep(kind, first, variant, params) or (first, last)
     char = params.char
     if kind is Kind.BANK_CARD:
         if first + last >= len(canonical):
@@ -197,7 +237,7 @@ def _mask_digits(kind: Kind, value: Value, params: MaskParams) -> Value | None:
     return with_format(value, text, canonical, masked)
 
 
-def _mask_name(value: Value, params: MaskParams) -> str | None:
+def _mask_name(value: Value, params: MaskParams, variant: int = 0) -> str | None:
     text = cell_text(value)
     if not text:
         return None
@@ -207,7 +247,10 @@ def _mask_name(value: Value, params: MaskParams) -> str | None:
     if parts is not None:
         surname, given, title = parts
         hidden = given + title
-        if params.name_style == "middle" and len(given) >= 2:
+        middle = params.name_style == "middle"
+        if variant % NAME_VARIANTS == 1:
+            middle = not middle
+        if middle and len(given) >= 2:
             return surname + char * (len(given) - 1) + given[-1]
         return surname + char * len(hidden)
     if not _is_person_name(text) or not text.isascii():

@@ -1,0 +1,108 @@
+"""Canary rows: fictitious, format-valid customers unique to one export.
+
+About 1.5 % of the rows of an export (at least two) are canaries, inserted before keyed source rows.
+Their identifiers come from :mod:`masking.synth` with a generator seeded by a keyed hash of the
+export id, so they differ per export; the policy may name monitored phone numbers and e-mail
+addresses to use instead. A canary never carries an identifier (phone, ID, meter, account, card,
+e-mail) that occurs in the source: every source identifier is fingerprinted first and a canary that
+hits one is drawn again. Non-identifying columns copy the template row beside the canary, except
+that plain decimal numbers (a kWh reading) are drawn anew so the row is unique as a whole.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from masking import synth
+from masking.io.model import Value
+from masking.kinds import Kind
+from masking.watermark.membership import cell_text
+
+DEFAULT_RATE = 0.015
+MIN_CANARIES = 2
+# The identifier kinds a canary must not share with any real customer of the source.
+UNIQUE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCOUNT_NO, Kind.BANK_CARD, Kind.EMAIL})
+_ID_LENGTH = 18
+_METER_LENGTH = 22
+
+
+@dataclass(frozen=True)
+class CanaryPools:
+    """Monitored phone numbers and e-mail addresses the policy wants canaries to use."""
+
+    phones: tuple[str, ...] = ()
+    emails: tuple[str, ...] = ()
+
+
+def canary_count(rows: int, rate: float, *, largest: bool) -> int:
+    """How many canaries a sheet of ``rows`` source rows gets (the largest sheet at least two)."""
+    if rate <= 0 or rows <= 0:
+        return 0
+    count = round(rows * rate)
+    return max(MIN_CANARIES, count) if largest else count
+
+
+def canary_positions(seed: bytes, rows: int, count: int) -> list[int]:
+    """Keyed, sorted positions in ``[0, rows]``: a canary goes before the source row at that index."""
+    rng = random.Random(int.from_bytes(hashlib.sha256(seed).digest(), "big"))  # noqa: S311 - keyed positions, not secrets
+    return sorted(rng.randint(0, rows) for _ in range(count))
+
+
+def canary_rng(seed: bytes) -> random.Random:
+    return random.Random(int.from_bytes(hashlib.sha256(seed).digest(), "big"))  # noqa: S311 - keyed fictitious data
+
+
+def _digits_like(rng: random.Random, template: str | None, length: int = 10) -> str:
+    if template and template.isdigit():
+        length = len(template)
+        return template[0] + "".join(str(rng.randrange(10)) for _ in range(length - 1))
+    return str(1 + rng.randrange(9)) + "".join(str(rng.randrange(10)) for _ in range(length - 1))
+
+
+def _number_like(rng: random.Random, value: float) -> float:
+    return round(abs(value) * rng.uniform(0.7, 1.3) + rng.uniform(0.01, 9.99), 2)
+
+
+def make_canary(  # noqa: PLR0912 - one branch per kind reads best
+    rng: random.Random, kinds: Sequence[Kind | None], template: Sequence[Value], pools: CanaryPools
+) -> list[Value]:
+    """One fictitious row for columns of ``kinds``, shaped like the real row ``template``."""
+    row: list[Value] = []
+    for kind, value in zip(kinds, template, strict=True):
+        text = cell_text(value)
+        if kind is None or kind is Kind.SECRET:
+            if kind is Kind.SECRET:
+                row.append(synth.fake_service_password(rng))
+            elif isinstance(value, float) and not value.is_integer():
+                row.append(_number_like(rng, value))
+            else:
+                row.append(value)
+        elif kind is Kind.PHONE:
+            if pools.phones:
+                row.append(pools.phones[rng.randrange(len(pools.phones))])
+            elif text and text.startswith("0") and "-" in text:
+                row.append(synth.fake_landline(rng, text.split("-")[0]))
+            else:
+                row.append(synth.fake_mobile(rng))
+        elif kind is Kind.PERSON_NAME:
+            row.append(synth.fake_name(rng))
+        elif kind is Kind.ID_NUMBER:
+            prefix = text[:4] if text and len(text) == _ID_LENGTH and text[:4].isdigit() else ""
+            row.append(synth.fake_id_number(rng, prefix))
+        elif kind is Kind.METER_ID:
+            unit = text[:5] if text and len(text) == _METER_LENGTH and text.isdigit() else None
+            row.append(synth.fake_meter_id(rng, unit))
+        elif kind is Kind.ACCOUNT_NO:
+            row.append(_digits_like(rng, text))
+        elif kind is Kind.BANK_CARD:
+            row.append(synth.fake_bank_card(rng))
+        elif kind is Kind.ADDRESS:
+            row.append(synth.fake_address(rng)[0])
+        elif kind is Kind.EMAIL:
+            row.append(pools.emails[rng.randrange(len(pools.emails))] if pools.emails else synth.fake_email(rng))
+        else:  # free text
+            row.append(synth.fake_remark(rng)[0])
+    return row

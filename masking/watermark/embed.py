@@ -1,0 +1,319 @@
+"""The per-export marker the pipeline runs beside the operators: marks, canaries, trace data.
+
+For every batch of source rows the pipeline asks :meth:`ExportMarker.with_canaries` for the batch
+with this export's canary rows inserted, transforms each column through :meth:`ExportMarker.apply`
+(which re-renders masked cells in the pattern the export's mark key picks), and hands the output to
+:meth:`ExportMarker.record`, which keeps the keyed fingerprints trace needs. :meth:`finish` returns
+the :class:`~masking.watermark.store.TraceData` to store. Nothing here writes a cell value anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from masking.io.model import Value
+from masking.io.reader import open_workbook
+from masking.kinds import Action, Kind
+from masking.operators.base import BatchResult, Operator, OperatorContext
+from masking.operators.mask import MaskOperator, MaskParams
+from masking.plan import ColumnPlan, Plan
+from masking.watermark.canary import (
+    UNIQUE_KINDS,
+    CanaryPools,
+    canary_count,
+    canary_positions,
+    canary_rng,
+    make_canary,
+)
+from masking.watermark.marks import expected_variant, export_mark_key, identity_hash, identity_key, read_mark
+from masking.watermark.membership import (
+    U64,
+    cell_text,
+    fingerprint,
+    fingerprint_key,
+    fingerprints,
+    mark_feature,
+    token_feature,
+    value_feature,
+)
+from masking.watermark.store import TraceData
+
+MARKABLE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCOUNT_NO, Kind.PERSON_NAME})
+TOKEN_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT, Action.HASH, Action.KEEP})
+SCOPED_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT})
+_CANARY_TRIES = 64
+
+
+class _MasterLike(Protocol):
+    @property
+    def key_id(self) -> str: ...
+
+    def subkey(self, purpose: str, length: int = 32) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class MarkSettings:
+    """The policy's watermark settings."""
+
+    canary_rate: float = 0.015
+    pools: CanaryPools = field(default_factory=CanaryPools)
+
+
+def _identifier(column: ColumnPlan) -> bool:
+    return column.kind is not None and column.kind not in (Kind.FREE_TEXT, Kind.SECRET)
+
+
+def _markable(column: ColumnPlan, operator: Operator) -> bool:
+    if column.action is not Action.MASK or column.kind not in MARKABLE_KINDS or not isinstance(operator, MaskOperator):
+        return False
+    params = operator.params
+    return isinstance(params, MaskParams) and params.keep_first is None and params.keep_last is None
+
+
+def clear_columns(plan: Plan) -> list[str]:
+    """Labels of the columns that let identifiers leave in clear."""
+    return [c.label for c in plan.columns() if c.action is Action.KEEP
+            and (_identifier(c) or (c.kind is Kind.FREE_TEXT and c.inner_kinds))]
+
+
+def placeable_layers(plan: Plan, operators: dict[tuple[str, int], Operator], settings: MarkSettings) -> frozenset[str]:
+    """The watermark layers this plan can carry (before any row is read)."""
+    layers: set[str] = set()
+    for column in plan.columns():
+        operator = operators[(column.sheet, column.index)]
+        if _markable(column, operator):
+            layers |= {"marks", "membership"}
+        if _identifier(column) and column.action in TOKEN_ACTIONS:
+            layers.add("membership")
+            if column.action in SCOPED_ACTIONS:
+                layers.add("tokens")
+        if column.kind is not None and column.action not in (Action.DROP, Action.REDACT) and plan.rows > 0 \
+                and settings.canary_rate > 0:
+            layers.add("canaries")
+    return frozenset(layers)
+
+
+def source_identifiers(path: Path, plan: Plan, fp_key: bytes) -> U64:
+    """Fingerprints of every identifier in the source that a canary must not reuse (one read pass)."""
+    found: list[U64] = []
+    with open_workbook(path) as workbook:
+        for sheet in plan.included:
+            columns = [c.index for c in sheet.columns if c.kind in UNIQUE_KINDS]
+            if not columns:
+                continue
+            for _, row in workbook.data_rows(sheet.name, workbook.table(sheet.name)):
+                features = [_source_feature(row[i]) for i in columns if i < len(row)]
+                found.append(fingerprints(fp_key, (f for f in features if f)))
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.uint64)
+
+
+def _source_feature(value: Value) -> str | None:
+    text = cell_text(value)
+    return token_feature(text) if text else None
+
+
+class ExportMarker:
+    """Marks, canaries and trace data of one export (one instance per export; not thread-safe)."""
+
+    def __init__(  # noqa: PLR0917 - the export's identity, keys, plan and policy settings
+        self, export_id: str, master: _MasterLike, plan: Plan, operators: dict[tuple[str, int], Operator],
+        settings: MarkSettings, source_ids: U64,
+    ) -> None:
+        watermark_key = master.subkey("watermark")
+        self._mark_key = export_mark_key(watermark_key, export_id)
+        self._id_key = identity_key(watermark_key)
+        self._fp_key = fingerprint_key(watermark_key)
+        self._canary_key = master.subkey("canary") + export_id.encode()
+        self._operators = operators
+        self._settings = settings
+        self._source_ids = source_ids
+        self._variant_cache: dict[tuple[str, str], int] = {}
+        self._positions: dict[str, list[int]] = {}
+        largest = max(plan.included, key=lambda s: s.data_rows, default=None)
+        for sheet in plan.included:
+            count = canary_count(sheet.data_rows, settings.canary_rate, largest=sheet is largest)
+            if count and any(c.kind is not None and c.action not in (Action.DROP, Action.REDACT)
+                             for c in sheet.columns):
+                self._positions[sheet.name] = canary_positions(self._canary_key + sheet.name.encode(),
+                                                               sheet.data_rows, count)
+        self._seen: dict[str, int] = {}
+        self._tokens: list[U64] = []
+        self._masked: list[U64] = []
+        self._canary_fps: list[int] = []
+        self._canary_ids: list[int] = []
+        self._canary_strong: list[bool] = []
+        self.canaries = 0
+        self.marked_cells = 0
+        self.markable_cells = 0
+        self.scoped_columns = sum(1 for c in plan.columns() if _identifier(c) and c.action in SCOPED_ACTIONS)
+
+    # --- canaries ------------------------------------------------------------------------------
+
+    def with_canaries(
+        self, sheet: str, kept: Sequence[ColumnPlan], batch: list[tuple[Value, ...]]
+    ) -> tuple[list[tuple[Value, ...]], list[int]]:
+        """The batch with this export's canaries inserted, and the canaries' places in it."""
+        start = self._seen.get(sheet, 0)
+        self._seen[sheet] = start + len(batch)
+        positions = [p - start for p in self._positions.get(sheet, ()) if start <= p < start + len(batch)]
+        if not positions:
+            return batch, []
+        out: list[tuple[Value, ...]] = []
+        places: list[int] = []
+        cursor = 0
+        for position in positions:
+            out.extend(batch[cursor:position])
+            cursor = position
+            places.append(len(out))
+            out.append(self._canary_row(sheet, kept, batch[position]))
+        out.extend(batch[cursor:])
+        return out, places
+
+    def _canary_row(self, sheet: str, kept: Sequence[ColumnPlan], template: tuple[Value, ...]) -> tuple[Value, ...]:
+        number = self.canaries
+        self.canaries += 1
+        kinds = [c.kind for c in kept]
+        cells = [template[c.index] if c.index < len(template) else None for c in kept]
+        pools = self._settings.pools
+        for attempt in range(_CANARY_TRIES):
+            rng = canary_rng(self._canary_key + f"|{sheet}|{number}|{attempt}".encode())
+            values = make_canary(rng, kinds, cells, pools if attempt < _CANARY_TRIES // 2 else CanaryPools())
+            if not self._reuses_source(kinds, values):
+                break
+        else:  # pragma: no cover - 64 draws all hitting the source is not a real possibility
+            raise RuntimeError("could not draw a canary row distinct from the source")
+        row = list(template)
+        for column, value in zip(kept, values, strict=True):
+            if column.index < len(row):
+                row[column.index] = value
+        return tuple(row)
+
+    def _reuses_source(self, kinds: Sequence[Kind | None], values: Sequence[Value]) -> bool:
+        for kind, value in zip(kinds, values, strict=True):
+            if kind in UNIQUE_KINDS:
+                feature = _source_feature(value)
+                if feature is None:
+                    continue
+                fp = np.uint64(fingerprint(self._fp_key, feature))
+                at = int(np.searchsorted(self._source_ids, fp))
+                if at < len(self._source_ids) and self._source_ids[at] == fp:
+                    return True
+        return False
+
+    # --- marks ----------------------------------------------------------------------------------
+
+    def apply(
+        self, column: ColumnPlan, operator: Operator, values: Sequence[Value], ctx: OperatorContext
+    ) -> BatchResult:
+        """Transform one column chunk; masked cells take the pattern this export's key picks."""
+        result = operator.apply_batch(values, ctx)
+        if not _markable(column, operator):
+            return result
+        assert isinstance(operator, MaskOperator)  # noqa: S101 - checked by _markable
+        wanted: list[int] = []
+        targets: list[tuple[int, int] | None] = []
+        for out in result.values:
+            observation = read_mark(out) if isinstance(out, str) else None
+            if observation is None:
+                wanted.append(0)
+                targets.append(None)
+                continue
+            key = (observation.scheme, observation.identity)
+            target = self._variant_cache.get(key)
+            if target is None:
+                id_hash = identity_hash(self._id_key, *key)
+                target = self._variant_cache[key] = expected_variant(self._mark_key, id_hash, observation.scheme)
+            # the rendering that shows ``target``: names toggle the style, digits index the table
+            shift = observation.variant if observation.scheme == "name" else 0
+            wanted.append(target ^ shift if observation.scheme == "name" else target)
+            targets.append((target, shift))
+        self.markable_cells += sum(1 for t in targets if t is not None)
+        if any(wanted):
+            result = operator.apply_batch(values, ctx, variants=wanted)
+        for out, wanted_target in zip(result.values, targets, strict=True):
+            if wanted_target is not None and isinstance(out, str):
+                observation = read_mark(out)
+                if observation is not None and observation.variant == wanted_target[0]:
+                    self.marked_cells += 1
+        return result
+
+    # --- trace data -----------------------------------------------------------------------------
+
+    def record(
+        self, kept: Sequence[ColumnPlan], out_columns: Sequence[Sequence[Value]], canaries: Sequence[int]
+    ) -> None:
+        """Keep the fingerprints of one transformed batch (columns in output order)."""
+        canary_set = set(canaries)
+        token_features: list[str] = []
+        mask_features: list[str] = []
+        for column, values in zip(kept, out_columns, strict=True):
+            if _identifier(column) and column.action in TOKEN_ACTIONS:
+                cells = (_token_of(v) for i, v in enumerate(values) if i not in canary_set)
+                token_features.extend(f for f in cells if f)
+            elif column.action is Action.MASK and column.kind in MARKABLE_KINDS:
+                cells = (_mark_of(v) for i, v in enumerate(values) if i not in canary_set)
+                mask_features.extend(f for f in cells if f)
+        if token_features:
+            self._tokens.append(fingerprints(self._fp_key, token_features))
+        if mask_features:
+            self._masked.append(fingerprints(self._fp_key, mask_features))
+        for place in canaries:
+            number = self.canaries - len(canaries) + canaries.index(place)
+            for column, values in zip(kept, out_columns, strict=True):
+                self._record_canary_cell(number, column, values[place])
+
+    def _record_canary_cell(self, number: int, column: ColumnPlan, value: Value) -> None:
+        text = cell_text(value)
+        if text is None or column.action in (Action.DROP, Action.REDACT):
+            return
+        features: list[tuple[str, bool]] = []
+        if _identifier(column) and column.action in TOKEN_ACTIONS:
+            token = token_feature(text)
+            if token:
+                features.append((token, column.kind in UNIQUE_KINDS or column.action in SCOPED_ACTIONS))
+        elif column.kind is None:
+            number_feature = value_feature(text)
+            if number_feature:
+                features.append((number_feature, False))
+        mark = mark_feature(text)
+        if mark:
+            features.append((mark, False))
+        for feature, strong in features:
+            self._canary_fps.append(fingerprint(self._fp_key, feature))
+            self._canary_ids.append(number)
+            self._canary_strong.append(strong)
+
+    def finish(self) -> TraceData:
+        def merged(parts: list[U64]) -> U64:
+            return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
+
+        return TraceData(
+            merged(self._tokens), merged(self._masked), np.array(self._canary_fps, dtype=np.uint64),
+            np.array(self._canary_ids, dtype=np.uint32), np.array(self._canary_strong, dtype=np.bool_),
+        )
+
+    def layers(self, data: TraceData) -> tuple[str, ...]:
+        placed = []
+        if self.scoped_columns:
+            placed.append("tokens")
+        if self.marked_cells:
+            placed.append("marks")
+        if self.canaries:
+            placed.append("canaries")
+        if len(data.tokens) or len(data.masked):
+            placed.append("membership")
+        return tuple(placed)
+
+
+def _token_of(value: Value) -> str | None:
+    text = cell_text(value)
+    return token_feature(text) if text else None
+
+
+def _mark_of(value: Value) -> str | None:
+    return mark_feature(value) if isinstance(value, str) else None

@@ -1,0 +1,93 @@
+"""Cell features and their keyed fingerprints: what trace can recompute from a leaked cell alone.
+
+Three kinds of feature, each a short string turned into a 64-bit keyed fingerprint:
+
+* ``t|...`` the exact text of an identifier cell that is not masked (a pseudonym, a ciphertext, a
+  hash, or an identifier left in clear), normalised so that CSV, retyping, NFKC and zero-width
+  characters do not change it. Recipient-scoped tokens make these differ per recipient.
+* ``m|...`` the identity of a masked cell (:mod:`masking.watermark.marks`): the same in every export.
+* ``v|...`` a number rounded to cents (only canary rows register these).
+
+Fingerprints are keyed (BLAKE2b with a key derived from the watermark sub-key), so the stored sets
+say nothing about the values to someone without the keys, and are truncated to 8 bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from masking.crypto import hmac_sha256
+from masking.io.model import Value
+from masking.watermark.marks import SEPARATORS, read_mark, strip_invisible
+
+U64 = npt.NDArray[np.uint64]
+MIN_TOKEN_CHARS = 2
+
+
+def fingerprint_key(watermark_key: bytes) -> bytes:
+    return hmac_sha256(watermark_key, b"exportguard/trace/fingerprint/v1")
+
+
+def fingerprint(key: bytes, feature: str) -> int:
+    return int.from_bytes(hashlib.blake2b(feature.encode(), key=key, digest_size=8).digest(), "big")
+
+
+def fingerprints(key: bytes, features: Iterable[str]) -> U64:
+    return np.fromiter((fingerprint(key, f) for f in features), dtype=np.uint64)
+
+
+def cell_text(value: Value) -> str | None:
+    """How a cell reads as text after any spreadsheet round trip (None for dates and blanks)."""
+    if value is None or isinstance(value, bool | dt.date | dt.time):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    text = value.strip()
+    return text or None
+
+
+def token_feature(text: str) -> str | None:
+    """``t|<normalised text>`` for an unmasked cell; digit strings keep only digits (and an X)."""
+    compact = strip_invisible(text)
+    if "*" in compact:
+        return None
+    digits = SEPARATORS.sub("", compact).upper()
+    if digits.isascii() and digits.isalnum() and sum(ch.isdigit() for ch in digits) >= 6:
+        return "t|" + digits
+    folded = compact.casefold()
+    return "t|" + folded if len(folded) >= MIN_TOKEN_CHARS else None
+
+
+def token_space(feature: str) -> float:
+    """A conservative count of the values a token of this shape could take (for collision odds)."""
+    body = feature[2:]
+    digits = sum(ch.isdigit() for ch in body)
+    if digits >= 6:  # a mobile's 11 digits: ~50 valid 3-digit prefixes, so over 10**9 values
+        return float(10.0 ** min(11, digits - 2))
+    return float(10.0 ** min(12.0, 1.5 * len(body)))
+
+
+def value_feature(text: str) -> str | None:
+    """``v|<number to cents>`` for a plain number (canary measurements), else None."""
+    try:
+        number = float(strip_invisible(text).replace(",", ""))
+    except ValueError:
+        return None
+    if not math.isfinite(number) or abs(number) >= 1e9 or number.is_integer():
+        return None
+    return f"v|{number:.2f}"
+
+
+def mark_feature(text: str) -> str | None:
+    observation = read_mark(text)
+    return None if observation is None else f"m|{observation.scheme}|{observation.identity}"

@@ -1,0 +1,513 @@
+"""Trace a leaked fragment back to the export it came from.
+
+``trace_file(path_or_text, home, ring)`` reads the fragment (xlsx, csv, or text pasted from a
+spreadsheet; with or without headers, columns in any order), turns every cell into the features of
+:mod:`masking.watermark.membership`, and scores every export in the ledger:
+
+1. *membership*: exports that carried none (or too few) of the fragment's identifiers drop out;
+2. *tokens*: identifiers carried by exactly one export (recipient-scoped pseudonyms and ciphertexts,
+   canaries) point at it; the chance that an export that did not carry a token holds an equal one is
+   at most (tokens it carried) / (values of that shape);
+3. *marks*: the masking patterns of masked cells are compared with the patterns the export's key
+   picks; under any other export each distinct identity matches by chance (1/k, or m/k when m
+   patterns were seen for it), so the number of matches has an exact Poisson-binomial tail;
+4. *canaries*: a fictitious row of one export found in the fragment names it from that row alone.
+
+The layers' p-values are combined (Fisher's product, exact form) and multiplied by the number of
+exports in the ledger (a union bound). A candidate is *named* only when that bound is at most
+:data:`ALPHA`; otherwise trace says how many more rows would likely be needed.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from masking.errors import InputError
+from masking.io.reader import open_workbook
+from masking.keys import KeyRing
+from masking.watermark.marks import (
+    SCHEME_VARIANTS,
+    MarkObservation,
+    expected_variants,
+    export_mark_key,
+    identity_hash,
+    identity_key,
+    read_mark,
+)
+from masking.watermark.membership import (
+    U64,
+    cell_text,
+    fingerprint,
+    fingerprint_key,
+    mark_feature,
+    token_feature,
+    token_space,
+    value_feature,
+)
+from masking.watermark.stats import chernoff_log_tail, log_combine, log_tail
+from masking.watermark.store import StoredTrace, TraceStore
+from masking.watermark.visible import PROPERTY_PREFIX, mark_is_authentic
+from masking.workspace import Workspace
+
+ALPHA = 1e-6  # the largest false-attribution probability (after the union bound) at which trace names
+MIN_COVERAGE = 0.2  # share of the fragment's rows an export must have carried to be scored
+# Conservative chance that a real row shows one given masked identity or reading by coincidence
+# (a mobile's visible 6 digits, a meter's unit code and 3 digits, ...), for canary rows without tokens.
+WEAK_CANARY_P = {"m|phone": 1e-3, "m|meter": 1e-3, "m|account": 1e-2, "m|id": 0.05, "m|name": 0.1, "v|": 1e-3}
+MIN_WEAK_CANARY = 3
+MAX_LISTED = 10
+EXACT_TAILS = 50  # candidates whose mark p-value is exact; the rest get a Chernoff bound
+_EXPORT_ID = re.compile(r"EX-\d{8}-[0-9A-F]{8}")
+_CUSTOM_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True)
+class Evidence:
+    layer: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    export_id: str
+    recipient: str
+    time: str
+    score: float  # -log10 of the combined p-value before the union bound
+    p_value: float | None  # false-attribution probability after the union bound
+    named: bool
+    evidence: tuple[Evidence, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"export_id": self.export_id, "recipient": self.recipient, "time": self.time,
+                "score": round(self.score, 2), "p_value": self.p_value, "named": self.named,
+                "evidence": [{"layer": e.layer, "detail": e.detail} for e in self.evidence]}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    export_id: str
+    recipient: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class TraceReport:
+    rows: int  # fragment rows that carry anything trace can read
+    exports_tested: int
+    verdict: Verdict | None
+    candidates: tuple[Candidate, ...]
+    rows_needed: int | None = None  # when no one is named: about how many more rows would be needed
+    notes: tuple[str, ...] = ()
+
+    @property
+    def named(self) -> tuple[Candidate, ...]:
+        return tuple(c for c in self.candidates if c.named)
+
+    def as_dict(self) -> dict[str, Any]:
+        verdict = None if self.verdict is None else {
+            "export_id": self.verdict.export_id, "recipient": self.verdict.recipient,
+            "confidence": self.verdict.confidence}
+        return {"verdict": verdict, "candidates": [c.as_dict() for c in self.candidates], "rows": self.rows,
+                "exports_tested": self.exports_tested, "rows_needed": self.rows_needed, "notes": list(self.notes)}
+
+
+# --- reading the fragment ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fragment:
+    rows: tuple[tuple[str, ...], ...]
+    properties: dict[str, str] = field(default_factory=dict)
+
+
+def read_fragment(source: Path | str) -> Fragment:
+    """A leaked file (xlsx, csv, txt) or pasted text, as rows of cell texts."""
+    if isinstance(source, str) and ("\n" in source or "\t" in source or not Path(source).exists()):
+        return Fragment(tuple(_parse_text(source)))
+    path = Path(source)
+    if path.suffix.lower() in (".txt", ".tsv"):
+        try:
+            return Fragment(tuple(_parse_text(path.read_text(encoding="utf-8-sig"))))
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"{path}: cannot read ({error})") from None
+    rows: list[tuple[str, ...]] = []
+    with open_workbook(path) as workbook:
+        for sheet in workbook.sheets:
+            for _, values in workbook.rows(sheet.name):
+                rows.append(tuple(t for t in (cell_text(v) for v in values) if t is not None))
+    return Fragment(tuple(rows), _custom_properties(path))
+
+
+def _parse_text(text: str) -> Iterable[tuple[str, ...]]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return []
+    if any("\t" in line for line in lines):
+        return [tuple(cell.strip() for cell in line.split("\t")) for line in lines]
+    try:
+        dialect: Any = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;|")
+    except csv.Error:
+        dialect = csv.excel
+    return [tuple(cell.strip() for cell in row) for row in csv.reader(lines, dialect)]
+
+
+def _custom_properties(path: Path) -> dict[str, str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("docProps/custom.xml")
+            if info.file_size > _CUSTOM_LIMIT:
+                return {}
+            xml = archive.read(info).decode("utf-8", errors="replace")
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}
+    found = re.findall(r'name="([^"]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', xml)
+    return {name: value for name, value in found if name.startswith(PROPERTY_PREFIX)}
+
+
+# --- the ledger's exports and their trace data --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Export:
+    export_id: str
+    recipient: str
+    time: str
+    key_id: str
+    data: StoredTrace
+
+
+class _Index:
+    """Sorted fingerprints of every export (one key), with the export each came from."""
+
+    def __init__(self, parts: Sequence[tuple[int, U64]]) -> None:
+        fps = [p for _, p in parts]
+        owners = [np.full(len(p), owner, dtype=np.int32) for owner, p in parts]
+        all_fps = np.concatenate(fps) if fps else np.zeros(0, np.uint64)
+        all_owners = np.concatenate(owners) if owners else np.zeros(0, np.int32)
+        order = np.argsort(all_fps)
+        self.fps, self.owners = all_fps[order], all_owners[order]
+
+    def owners_of(self, fp: int) -> np.ndarray:
+        value = np.uint64(fp)
+        lo = int(np.searchsorted(self.fps, value, "left"))
+        hi = int(np.searchsorted(self.fps, value, "right"))
+        return self.owners[lo:hi]
+
+
+@dataclass
+class _KeyIndex:
+    """Everything trace needs about the exports made under one master key."""
+
+    watermark_key: bytes
+    members: list[int]
+    tokens: _Index
+    masked: _Index
+    canary_fps: U64
+    canary_owner: np.ndarray
+    canary_id: np.ndarray
+    canary_strong: np.ndarray
+    mark_keys: np.ndarray  # per export (indexed like ``exports``), 0 for other keys
+    token_counts: np.ndarray  # tokens each export carried (indexed like ``exports``)
+
+
+class TraceIndex:
+    """The ledger's exports and their trace data, loaded and indexed once (reuse it across traces)."""
+
+    def __init__(self, home: Path, ring: KeyRing) -> None:
+        self.ring = ring
+        self.exports, self.notes = _load_exports(home, ring)
+        self.by_id = {e.export_id: i for i, e in enumerate(self.exports)}
+        self.keys: dict[str, _KeyIndex] = {}
+        for key_id in sorted({e.key_id for e in self.exports}):
+            watermark_key = ring.by_id(key_id).subkey("watermark")
+            members = [i for i, e in enumerate(self.exports) if e.key_id == key_id]
+            datas = [(i, self.exports[i].data.data) for i in members]
+            mark_keys = np.zeros(len(self.exports), dtype=np.uint64)
+            for i in members:
+                mark_keys[i] = export_mark_key(watermark_key, self.exports[i].export_id)
+            self.keys[key_id] = _KeyIndex(
+                watermark_key, members, _Index([(i, d.tokens) for i, d in datas]),
+                _Index([(i, d.masked) for i, d in datas]),
+                np.concatenate([d.canary_fps for _, d in datas]),
+                np.concatenate([np.full(len(d.canary_fps), i, np.int32) for i, d in datas]),
+                np.concatenate([d.canary_ids for _, d in datas]),
+                np.concatenate([d.canary_strong for _, d in datas]), mark_keys,
+                np.array([len(e.data.data.tokens) for e in self.exports], dtype=np.int64))
+
+
+def _load_exports(home: Path, ring: KeyRing) -> tuple[list[_Export], list[str]]:
+    notes: list[str] = []
+    ledger = Workspace(home).ledger(ring)
+    records = {e.body.get("export_id"): e for e in ledger.entries("export")}
+    known = {key.key_id for key in ring.keys}
+    exports: list[_Export] = []
+    for stored in TraceStore(home).load_all():
+        entry = records.get(stored.export_id)
+        if entry is None:
+            notes.append(f"trace data of {stored.export_id} has no ledger record; ignored")
+            continue
+        trace = entry.body.get("trace") or {}
+        if trace.get("sha256") != stored.sha256:
+            notes.append(f"trace data of {stored.export_id} does not match its ledger record; ignored")
+            continue
+        if stored.key_id not in known:
+            notes.append(f"export {stored.export_id} was made with key {stored.key_id}, not in this keystore")
+            continue
+        exports.append(_Export(stored.export_id, str(entry.body.get("recipient", "")), entry.time, stored.key_id,
+                               stored))
+    return exports, notes
+
+
+# --- scoring ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    tokens: dict[int, str] = field(default_factory=dict)  # fingerprint -> feature (for its value space)
+    masked: set[int] = field(default_factory=set)
+    weak: dict[int, str] = field(default_factory=dict)  # masked identities and readings (canary matching)
+    marks: list[tuple[int, MarkObservation]] = field(default_factory=list)
+
+
+def _features(rows: Sequence[Sequence[str]], fp_key: bytes) -> list[_Row]:
+    out: list[_Row] = []
+    for cells in rows:
+        row = _Row()
+        for text in cells:
+            token = token_feature(text)
+            if token:
+                row.tokens[fingerprint(fp_key, token)] = token
+            mark = mark_feature(text)
+            if mark:
+                fp = fingerprint(fp_key, mark)
+                row.masked.add(fp)
+                row.weak[fp] = mark
+                observation = read_mark(text)
+                if observation is not None:
+                    row.marks.append((fp, observation))
+            value = value_feature(text)
+            if value:
+                row.weak[fingerprint(fp_key, value)] = value
+        out.append(row)
+    return out
+
+
+@dataclass
+class _Score:
+    log_ps: dict[str, float] = field(default_factory=dict)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def trace_file(source: Path | str, home: Path, ring: KeyRing, *, index: TraceIndex | None = None) -> TraceReport:
+    """Score every export in ``home``'s ledger against a leaked file or pasted text."""
+    return trace_fragment(read_fragment(source), index or TraceIndex(home, ring))
+
+
+def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
+    exports = index.exports
+    total = max(1, len(exports))
+    scores: dict[int, _Score] = defaultdict(_Score)
+    rows_used = 0
+    for key in index.keys.values():
+        rows = _features(fragment.rows, fingerprint_key(key.watermark_key))
+        used = [r for r in rows if r.tokens or r.masked]
+        rows_used = max(rows_used, len(used))
+        coverage = np.zeros(len(exports), dtype=np.int64)
+        for row in used:
+            owners = [key.tokens.owners_of(fp) for fp in row.tokens] + [key.masked.owners_of(fp) for fp in row.masked]
+            if owners:
+                coverage[np.unique(np.concatenate(owners))] += 1
+        need = max(1, math.ceil(MIN_COVERAGE * len(used)))
+        candidates = [i for i in key.members if coverage[i] >= need]
+        _score_tokens(used, key, candidates, coverage, scores)
+        canary_hits = _canary_hits(rows, key)
+        for owner, hits in canary_hits.items():
+            if owner not in candidates:
+                candidates.append(owner)
+            score = scores[owner]
+            score.log_ps["canaries"] = sum(lp for _, _, lp in hits)
+            for row_number, number, _ in hits[:5]:
+                score.evidence.append(Evidence("canaries", f"fragment row {row_number + 1} is canary row "
+                                                           f"#{number + 1} of this export (a fictitious customer)"))
+        _score_marks(used, key, candidates, scores, identity_key(key.watermark_key))
+    _score_labels(fragment, index, scores)
+    return _report(exports, scores, total, rows_used, list(index.notes))
+
+
+def _score_tokens(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int], coverage: np.ndarray,
+                  scores: dict[int, _Score]) -> None:
+    token_text: dict[int, str] = {}
+    for row in used:
+        token_text.update(row.tokens)
+    unique: dict[int, list[int]] = defaultdict(list)
+    shared: dict[int, int] = defaultdict(int)
+    for fp in token_text:
+        owners = np.unique(key.tokens.owners_of(fp))
+        if len(owners) == 1:
+            unique[int(owners[0])].append(fp)
+        else:
+            for owner in owners:
+                shared[int(owner)] += 1
+    for i in candidates:
+        score = scores[i]
+        score.evidence.insert(0, Evidence("membership", f"{int(coverage[i])} of {len(used)} fragment rows "
+                                                        "carry identifiers this export contained"))
+        if unique.get(i):
+            carried = max(1, int(key.token_counts[i]))
+            score.log_ps["tokens"] = sum(min(0.0, math.log(carried / token_space(token_text[fp]))) for fp in unique[i])
+            score.evidence.append(Evidence("tokens", f"{len(unique[i])} identifier(s) or token(s) in the fragment "
+                                                     "were carried by this export and by no other"))
+        elif shared.get(i):
+            score.evidence.append(Evidence("tokens", f"{shared[i]} token(s) were carried by this export and by "
+                                                     "other exports too (the same recipient): not decisive"))
+
+
+def _score_marks(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int], scores: dict[int, _Score],
+                 id_key: bytes) -> None:
+    """Compare every candidate's expected patterns with the ones seen, all candidates at once."""
+    groups: dict[tuple[str, str], tuple[int, set[int]]] = {}
+    for row in used:
+        for fp, observation in row.marks:
+            groups.setdefault((observation.scheme, observation.identity), (fp, set()))[1].add(observation.variant)
+    if not groups or not candidates:
+        return
+    cands = np.array(candidates, dtype=np.int64)
+    position = {int(c): n for n, c in enumerate(cands)}
+    ks = np.array([SCHEME_VARIANTS[scheme] for scheme, _ in groups], dtype=np.int64)
+    seen_count = np.array([len(seen) for _, seen in groups.values()], dtype=np.int64)
+    seen_table = np.zeros((len(groups), 4), dtype=np.bool_)
+    carried = np.zeros((len(cands), len(groups)), dtype=np.bool_)
+    for g, (fp, seen) in enumerate(groups.values()):
+        seen_table[g, list(seen)] = True
+        for owner in np.unique(key.masked.owners_of(fp)):
+            at = position.get(int(owner))
+            if at is not None:
+                carried[at, g] = True
+    carried &= (seen_count < ks)[None, :]
+    hashes = np.array([identity_hash(id_key, scheme, identity) for scheme, identity in groups], dtype=np.uint64)
+    expected = expected_variants(key.mark_keys[cands], hashes, ks)
+    success = seen_table[np.arange(len(groups))[None, :], expected] & carried
+    p_group = seen_count / ks
+    successes = success.sum(axis=1)
+    means = (carried * p_group[None, :]).sum(axis=1)
+    distinct_p = sorted(set(p_group.tolist()))
+    trials = np.stack([(carried & (p_group == p)[None, :]).sum(axis=1) for p in distinct_p], axis=1)
+    tested = carried.sum(axis=1)
+    # exact tails for the strongest candidates, a Chernoff bound (conservative) for the rest
+    excess = np.where(tested > 0, (successes - means) / np.sqrt(np.maximum(tested, 1)), -np.inf)
+    exact = set(np.argsort(-excess)[:EXACT_TAILS].tolist())
+    for n, i in enumerate(candidates):
+        if not tested[n]:
+            continue
+        by_p = {p: int(trials[n, j]) for j, p in enumerate(distinct_p)}
+        if successes[n] <= means[n]:
+            log_p = 0.0
+        elif n in exact:
+            log_p = log_tail(int(successes[n]), by_p)
+        else:
+            log_p = chernoff_log_tail(int(successes[n]), by_p)
+        score = scores[i]
+        score.log_ps["marks"] = log_p
+        score.evidence.append(Evidence("marks", f"{int(successes[n])} of {int(tested[n])} masking patterns match "
+                                                f"this export's key ({means[n]:.1f} expected by chance; "
+                                                f"p = {math.exp(log_p):.3g})"))
+
+
+def _score_labels(fragment: Fragment, index: TraceIndex, scores: dict[int, _Score]) -> None:
+    """The visible and metadata layers name an export outright; they can be copied or typed, so they are
+    reported but do not enter the p-value."""
+    mentioned = {eid for row in fragment.rows for text in row for eid in _EXPORT_ID.findall(text)}
+    for export_id in mentioned:
+        if export_id in index.by_id:
+            scores[index.by_id[export_id]].evidence.append(
+                Evidence("visible", "the fragment's text names this export"))
+    prop_id = fragment.properties.get(PROPERTY_PREFIX + "ExportId")
+    if prop_id is not None and prop_id in index.by_id:
+        i = index.by_id[prop_id]
+        key = index.ring.by_id(index.exports[i].key_id).subkey("watermark")
+        genuine = mark_is_authentic(key, prop_id, fragment.properties.get(PROPERTY_PREFIX + "Mark", ""))
+        scores[i].evidence.append(Evidence("metadata", "the document properties name this export" +
+                                           (" (authenticated by its MAC)" if genuine else " (MAC does NOT verify)")))
+
+
+def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[int, int, float]]]:
+    """Per export: (fragment row, canary number, ln p) of each fragment row that is one of its canaries."""
+    fps, owners, ids, strong, tokens = key.canary_fps, key.canary_owner, key.canary_id, key.canary_strong, key.tokens
+    hits: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
+    if not len(fps):
+        return hits
+    weak_total: dict[tuple[int, int], int] = defaultdict(int)
+    for owner, number, is_strong in zip(owners, ids, strong, strict=True):
+        if not is_strong:
+            weak_total[(int(owner), int(number))] += 1
+    order = np.argsort(fps)
+    sorted_fps = fps[order]
+    for row_number, row in enumerate(rows):
+        strong_hits: dict[tuple[int, int], float] = {}
+        weak_hits: dict[tuple[int, int], list[float]] = defaultdict(list)
+        for fp in (*row.tokens, *row.weak):
+            value = np.uint64(fp)
+            lo = int(np.searchsorted(sorted_fps, value, "left"))
+            hi = int(np.searchsorted(sorted_fps, value, "right"))
+            matches = {(int(owners[order[j]]), int(ids[order[j]]), bool(strong[order[j]])) for j in range(lo, hi)}
+            strong_owners = {o for o, _, s in matches if s} | {int(o) for o in tokens.owners_of(fp)}
+            for owner, number, is_strong in matches:
+                if is_strong and fp in row.tokens and len(strong_owners) == 1:
+                    space = token_space(row.tokens[fp])
+                    log_p = math.log(min(1.0, len(fps) / space))
+                    strong_hits[(owner, number)] = strong_hits.get((owner, number), 0.0) + log_p
+                elif not is_strong and fp in row.weak:
+                    weak_hits[(owner, number)].append(_weak_log_p(row.weak[fp]))
+        for (owner, number), log_p in strong_hits.items():
+            hits[owner].append((row_number, number, log_p))
+        for (owner, number), log_ps in weak_hits.items():
+            count = len(log_ps)
+            if (owner, number) not in strong_hits and count >= MIN_WEAK_CANARY and count == weak_total[(owner, number)]:
+                hits[owner].append((row_number, number, sum(log_ps)))
+    return hits
+
+
+def _weak_log_p(feature: str) -> float:
+    for prefix, p in WEAK_CANARY_P.items():
+        if feature.startswith(prefix):
+            return math.log(p)
+    return 0.0
+
+
+def _report(exports: Sequence[_Export], scores: dict[int, _Score], total: int, rows_used: int,
+            notes: list[str]) -> TraceReport:
+    log_alpha = math.log(ALPHA)
+    listed: list[tuple[float, Candidate]] = []
+    for i, score in scores.items():
+        export = exports[i]
+        log_p = log_combine(list(score.log_ps.values()))
+        bounded = min(0.0, log_p + math.log(total))
+        p_value = math.exp(bounded) if score.log_ps else None
+        listed.append((bounded, Candidate(export.export_id, export.recipient, export.time, -log_p / math.log(10),
+                                          p_value, bounded <= log_alpha, tuple(score.evidence))))
+    listed.sort(key=lambda item: (item[0], -item[1].score))
+    named = [c for _, c in listed if c.named]
+    shown = tuple(named + [c for _, c in listed if not c.named][: max(0, MAX_LISTED - len(named))])
+    verdict = None
+    rows_needed = None
+    if named:
+        best = named[0]
+        verdict = Verdict(best.export_id, best.recipient, 1.0 - (best.p_value or 0.0))
+    elif listed and rows_used:
+        best_log_p = -listed[0][1].score * math.log(10)
+        target = math.log(total) - log_alpha
+        if best_log_p < 0:
+            rows_needed = max(1, math.ceil(rows_used * target / -best_log_p) - rows_used)
+    if not rows_used:
+        notes = [*notes, "nothing in the fragment looks like a token, an identifier or a masked value"]
+    return TraceReport(rows_used, len(exports), verdict, shown, rows_needed, tuple(notes))
