@@ -56,13 +56,20 @@ def cell_text(value: Value) -> str | None:
     return text or None
 
 
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _digit_count(ascii_text: str) -> int:
+    return len(ascii_text) if ascii_text.isdigit() else len(ascii_text) - len(ascii_text.translate(_NO_DIGITS))
+
+
 def token_feature(text: str) -> str | None:
     """``t|<normalised text>`` for an unmasked cell; digit strings keep only digits (and an X)."""
     compact = strip_invisible(text)
     if "*" in compact:
         return None
     digits = SEPARATORS.sub("", compact).upper()
-    if digits.isascii() and digits.isalnum() and sum(ch.isdigit() for ch in digits) >= 6:
+    if digits.isascii() and digits.isalnum() and _digit_count(digits) >= 6:
         return "t|" + digits
     folded = compact.casefold()
     return "t|" + folded if len(folded) >= MIN_TOKEN_CHARS else None
