@@ -21,7 +21,7 @@ from masking.kinds import Action, Kind
 from masking.ledger import Ledger
 from masking.operators import OperatorError, get_operator
 from masking.operators.base import KeyMaterial, OperatorContext
-from masking.pipeline import ExportRequest, OutputFormat, _scope, default_output, file_sha256
+from masking.pipeline import ExportRequest, OutputFormat, default_output, file_sha256, token_scope
 from masking.plan import Plan, build_plan
 from masking.policy import Policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
@@ -200,7 +200,7 @@ class Session(QObject):
 
     def scope(self) -> str:
         """The token scope the export will use (the pipeline's own rule), so previews match the file."""
-        return _scope(self.policy, self.recipient)
+        return token_scope(self.policy, self.recipient)
 
     def preview_after(self, kind: Kind | None, action: Action, values: Sequence[Value]) -> list[Value] | None:
         """``values`` as the export will write them, by the export's own operator; None without keys."""

@@ -285,7 +285,8 @@ def _new_export_id(now: dt.datetime) -> str:
     return f"EX-{now:%Y%m%d}-{os.urandom(4).hex().upper()}"
 
 
-def _scope(policy: Policy, recipient: str) -> str:
+def token_scope(policy: Policy, recipient: str) -> str:
+    """The scope tokens are made for: the recipient, or the organisation when the policy says so."""
     return "org" if policy.pseudonym_scope == "organisation" else f"recipient:{recipient.strip()}"
 
 
@@ -304,7 +305,7 @@ def run_export(
     operators = _operators(plan)
     now = clock()
     export_id = _new_export_id(now)
-    ctx = OperatorContext(_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
+    ctx = OperatorContext(token_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
     mark = visible_mark(export_id, request.recipient, request.purpose, now, ring.active.subkey("watermark"))
     input_sha256 = file_sha256(request.input)
     marker = _marker(prepared, operators, ring, export_id)
