@@ -141,6 +141,21 @@ def default_output(source: Path, fmt: OutputFormat, recipient: str) -> Path:
     return source.with_name(f"{source.stem}_外发_{safe}.{fmt}")
 
 
+def output_format(request: ExportRequest, input_format: str) -> OutputFormat:
+    """``--format``, else the ``--out`` file's extension, else the input's format."""
+    if request.format is not None:
+        if request.output is not None and request.output.suffix.lower() in (".csv", ".xlsx") \
+                and request.output.suffix.lower() != f".{request.format}":
+            raise UsageError(f"--out {request.output.name} does not match --format {request.format}")
+        return request.format
+    suffix = request.output.suffix.lower() if request.output is not None else ""
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".xlsx":
+        return "xlsx"
+    return "csv" if input_format == "csv" else "xlsx"
+
+
 def prepare_export(request: ExportRequest, home: Path) -> PreparedExport:
     """Scan, plan and judge; nothing is written. Raises ``UsageError``/``InputError`` for bad input."""
     policy = load_policy(request.policy_file, home)
@@ -149,7 +164,7 @@ def prepare_export(request: ExportRequest, home: Path) -> PreparedExport:
                                actions={kind: rule.default for kind, rule in policy.kinds.items()})
     plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
                       include_hidden=request.include_hidden)
-    fmt: OutputFormat = request.format or ("csv" if report.format == "csv" else "xlsx")
+    fmt = output_format(request, report.format)
     output = request.output or default_output(request.input, fmt, request.recipient)
     if request.password and fmt != "xlsx":
         raise UsageError(f"a {fmt} file cannot be password-protected: export as xlsx (--format xlsx) "

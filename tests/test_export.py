@@ -204,3 +204,15 @@ def test_multi_sheet_csv_export_records_every_file(tmp_path: Path) -> None:
     assert len(result.outputs) >= 2 and sorted(result.outputs) == sorted(out_dir.iterdir())
     [entry] = workspace.ledger(ring).entries("export")
     assert {o["name"]: o["sha256"] for o in entry.body["outputs"]} == {p.name: file_sha256(p) for p in result.outputs}
+
+
+def test_the_output_extension_chooses_the_format_and_must_agree_with_format(tmp_path: Path) -> None:
+    from masking.errors import UsageError
+
+    sample = SAMPLES / "customers_zh.xlsx"
+    prepared = prepare_export(ExportRequest(input=sample, recipient="r", purpose="p", output=tmp_path / "o.csv"),
+                              tmp_path / "home")
+    assert prepared.format == "csv"
+    with pytest.raises(UsageError, match="does not match --format"):
+        prepare_export(ExportRequest(input=sample, recipient="r", purpose="p", output=tmp_path / "o.csv",
+                                     format="xlsx"), tmp_path / "home")
