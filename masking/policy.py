@@ -40,7 +40,7 @@ class Policy:
     require_purpose: bool = True
     approval_threshold: int | None = None  # rows above which an approval code is needed
     require_password: bool = False
-    mandatory_layers: frozenset[str] = frozenset({"visible", "metadata"})
+    mandatory_layers: frozenset[str] = frozenset()  # as in the built-in default policy
     pseudonym_scope: Scope = "recipient"
     approval_keys: tuple[str, ...] = ()  # hex Ed25519 public keys of the security office
     canary_rate: float = 0.015  # share of fictitious canary rows per export (at least 2); 0 turns them off
@@ -105,7 +105,7 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
     threshold = export.get("approval_threshold")
     if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0):
         raise _fail(where, "'approval_threshold' must be a row count")
-    layers = export.get("mandatory_layers", ["visible", "metadata"])
+    layers = export.get("mandatory_layers", [])
     if not isinstance(layers, list) or not set(layers) <= WATERMARK_LAYERS:
         raise _fail(where, f"'mandatory_layers' must be a list drawn from {', '.join(sorted(WATERMARK_LAYERS))}")
     scope = export.get("pseudonym_scope", "recipient")
