@@ -4,8 +4,8 @@ Excel, WPS and LibreOffice open such a file after asking for the password. The p
 here, shown once by the caller, and never stored or logged anywhere by ExportGuard.
 
 Where the plaintext goes. Office encryption wraps a complete xlsx package, so the plain package must
-exist somewhere before it is encrypted. Our xlsx writer streams to a file (xlsxwriter in
-constant-memory mode, whose scratch files already hold plaintext cells while any export runs), so
+exist somewhere before it is encrypted. Our xlsx writer streams to a file (each sheet's rows
+wait in a scratch file, which already holds plaintext cells while any export runs), so
 keeping the plain package in memory would still leave those scratch files on disk and would cost
 the whole package in RAM on top. Instead the plain workbook, its own atomic temp file and the
 writer's scratch files all live inside ONE private folder (mode 0o700, created beside the target
