@@ -376,3 +376,15 @@ def test_void_qt_calls_do_not_leak_references_to_none() -> None:
     for _ in range(2_000):
         probe.setObjectName("probe")
     assert sys.getrefcount(None) >= before - 100
+
+
+def test_preview_fills_when_the_first_rows_arrive_after_the_scan(
+    qtbot: QtBot, window: MainWindow, dialogs: Dialogs
+) -> None:
+    open_and_scan(qtbot, window, SAMPLES / "customers_zh.xlsx")
+    heads = window.session.heads
+    assert heads is not None and window.session.report is not None
+    window.review_page.preview_model.clear()  # as if the scan had finished first
+    window.session.set_heads(heads)
+    assert window.review_page.preview_model.rowCount() == 50
+    assert _column(window.review_page.preview_model, 5) != []

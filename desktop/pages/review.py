@@ -216,8 +216,9 @@ class ReviewPage(Page):
 
     @Slot()
     def _on_session_heads_changed(self) -> None:
-        if self._session.report is None:
-            self._show_sheets()
+        # The first rows and the scan come from two workers, in either order: the preview must be
+        # filled whichever arrives last.
+        self._show_sheets()
         self._show_preview_hint()
 
     @Slot()
