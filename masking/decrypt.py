@@ -31,17 +31,14 @@ from __future__ import annotations
 import getpass
 import json
 import socket
-import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from defusedxml import ElementTree as SafeET
-
 from masking.errors import InputError
-from masking.io.limits import DEFAULT_LIMITS, GuardedStream, Limits, check_zip_directory, corrupt
 from masking.io.model import Value
+from masking.io.properties import read_custom_properties
 from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import open_writer
 from masking.io.xlsx_writer import sheet_name
@@ -52,12 +49,11 @@ from masking.operators import Counts, EncryptionRecord, EncryptOperator, KeyMate
 from masking.operators.base import OperatorError
 from masking.pipeline import ENCRYPTED_PROPERTY, SCOPE_PROPERTY, file_sha256
 
-__all__ = ["DecryptResult", "DecryptedColumn", "decrypt_file", "read_custom_properties"]
+__all__ = ["DecryptResult", "DecryptedColumn", "decrypt_file"]
 
 Progress = Callable[[int, int], None]
 ManifestSource = Literal["properties", "ledger"]
 BATCH_ROWS = 4096
-_CUSTOM_PART = "docProps/custom.xml"
 _EXPORT_ID_PROPERTY = "ExportGuard.ExportId"
 _BOM = b"\xef\xbb\xbf"
 
@@ -121,38 +117,6 @@ class _Found:
 
     body: Mapping[str, Any]
     file_index: int
-
-
-def read_custom_properties(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, str]:
-    """The custom document properties of an xlsx file as text (empty when it has none).
-
-    Parsed with defusedxml under the reader's limits (zip bombs, oversized parts, entities refused).
-    """
-    label = path.name
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{label}: not a readable xlsx file ({type(exc).__name__})") from None
-    with archive:
-        check_zip_directory(archive, limits, label)
-        try:
-            info = archive.getinfo(_CUSTOM_PART)
-        except KeyError:
-            return {}
-        stream = GuardedStream(archive, info, limits.max_xml_part_bytes, label)
-        try:
-            data = b"".join(iter(lambda: stream.read(1 << 20), b""))
-        finally:
-            stream.close()
-    try:
-        root = SafeET.fromstring(data)
-    except Exception as exc:  # defusedxml raises its own errors as well as ParseError
-        raise corrupt(label, _CUSTOM_PART, exc) from None
-    properties: dict[str, str] = {}
-    for prop in root.iter():
-        if prop.tag.rsplit("}", 1)[-1] == "property" and prop.get("name"):
-            properties[str(prop.get("name"))] = "".join(child.text or "" for child in prop)
-    return properties
 
 
 def _specs_from_properties(properties: Mapping[str, str], label: str) -> list[_Spec]:

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO
 
 from masking.errors import InputError
@@ -77,6 +78,22 @@ def human_limit(count: int) -> str:
         if count >= size and count % size == 0:
             return f"{count // size} {unit}"
     return human_bytes(count)
+
+
+def open_checked_zip(path: Path, limits: Limits, label: str) -> zipfile.ZipFile:
+    """Open an xlsx package and refuse a bomb declared in its central directory (InputError, one line)."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, EOFError, ValueError):
+        raise InputError(f"{label}: corrupt or truncated workbook (not a readable zip archive)") from None
+    except OSError as exc:
+        raise InputError(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
+    try:
+        check_zip_directory(archive, limits, label)
+    except BaseException:
+        archive.close()
+        raise
+    return archive
 
 
 def check_zip_directory(archive: zipfile.ZipFile, limits: Limits, label: str) -> None:

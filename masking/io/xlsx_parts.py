@@ -32,8 +32,8 @@ from masking.io.limits import (
     GuardedStream,
     Limits,
     check_member_size,
-    check_zip_directory,
     corrupt,
+    open_checked_zip,
 )
 
 
@@ -391,12 +391,7 @@ def read_outside_parts(
     """
     path = Path(path)
     label = path.name
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{label}: not a readable xlsx file ({type(exc).__name__})") from None
-    with archive:
-        check_zip_directory(archive, limits, label)
+    with open_checked_zip(path, limits, label) as archive:
         package = _Package(archive, label, limits)
         workbook_part = _workbook_part(package)
         root = package.xml(workbook_part)

@@ -30,7 +30,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from masking.errors import InputError
-from masking.io.limits import DEFAULT_LIMITS, GuardedStream, Limits, check_zip_directory
+from masking.io.limits import DEFAULT_LIMITS, GuardedStream, Limits, open_checked_zip
 from masking.io.model import SheetInfo, Value, Visibility
 from masking.io.xlsx_values import (
     MalformedXml,
@@ -291,14 +291,8 @@ class XlsxBook:
     def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
         self.label = path.name
         self.limits = limits
+        self._zip = open_checked_zip(path, limits, self.label)
         try:
-            self._zip = zipfile.ZipFile(path)
-        except (zipfile.BadZipFile, EOFError, ValueError):
-            raise InputError(f"{self.label}: corrupt or truncated workbook (not a readable zip archive)") from None
-        except OSError as exc:
-            raise InputError(f"{self.label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
-        try:
-            check_zip_directory(self._zip, limits, self.label)
             self._names = {info.filename.replace("\\", "/").lower(): info for info in self._zip.infolist()}
             workbook_part = self._find_workbook_part()
             self._sheets, rels, self._date1904 = self._read_workbook(workbook_part)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import csv
 import math
 import re
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from masking.errors import InputError
+from masking.io.properties import read_custom_properties
 from masking.io.reader import open_workbook
 from masking.keys import KeyRing
 from masking.watermark.marks import (
@@ -68,7 +68,6 @@ MIN_WEAK_CANARY = 3
 MAX_LISTED = 10
 EXACT_TAILS = 50  # candidates whose mark p-value is exact; the rest get a Chernoff bound
 _EXPORT_ID = re.compile(r"EX-\d{8}-[0-9A-F]{8}")
-_CUSTOM_LIMIT = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -162,16 +161,12 @@ def _parse_text(text: str) -> Iterable[tuple[str, ...]]:
 
 
 def _custom_properties(path: Path) -> dict[str, str]:
+    """ExportGuard's own document properties of a leaked file; none when it has none or they are unreadable."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            info = archive.getinfo("docProps/custom.xml")
-            if info.file_size > _CUSTOM_LIMIT:
-                return {}
-            xml = archive.read(info).decode("utf-8", errors="replace")
-    except (KeyError, OSError, zipfile.BadZipFile):
+        properties = read_custom_properties(path)
+    except InputError:
         return {}
-    found = re.findall(r'name="([^"]+)"[^>]*>\s*<vt:lpwstr>([^<]*)</vt:lpwstr>', xml)
-    return {name: value for name, value in found if name.startswith(PROPERTY_PREFIX)}
+    return {name: value for name, value in properties.items() if name.startswith(PROPERTY_PREFIX)}
 
 
 # --- the ledger's exports and their trace data --------------------------------------------------
