@@ -155,6 +155,20 @@ class MaskOperator(Operator):
                 tally.transformed += 1
         return BatchResult(out, tally.freeze())
 
+    def remask(self, values: Sequence[Value], variants: Sequence[int]) -> list[Value | None]:
+        """The renderings ``variants`` pick of values this operator has already masked once.
+
+        For the watermark's second rendering: the values are known to be of the kind (their default
+        rendering succeeded), so the digit kinds skip validating them again.
+        """
+        if len(variants) != len(values):
+            raise OperatorError("mask variants must give one variant per value")
+        kind, params = self.kind, self._params
+        if kind in _DIGIT_KINDS:
+            return [_mask_digits(kind, value, params, variant, validated=True)
+                    for value, variant in zip(values, variants, strict=True)]
+        return [self.mask_one(kind, value, params, variant) for value, variant in zip(values, variants, strict=True)]
+
     def _free_text(self, text: str) -> str | None:
         spans = find_pii_spans(text)
         if not spans:
@@ -215,10 +229,15 @@ def _variant_keep(kind: Kind, first: int, variant: int, params: MaskParams) -> t
     return table[variant % len(table)] if table else None
 
 
-def _mask_digits(kind: Kind, value: Value, params: MaskParams, variant: int = 0) -> Value | None:
+_DIGIT_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.BANK_CARD, Kind.METER_ID, Kind.ACCOUNT_NO})
+
+
+def _mask_digits(
+    kind: Kind, value: Value, params: MaskParams, variant: int = 0, *, validated: bool = False
+) -> Value | None:
     canonical = canonical_digits(kind, value)
     text = cell_text(value)
-    if canonical is None or text is None or not valid_digits(kind, canonical):
+    if canonical is None or text is None or (not validated and not valid_digits(kind, canonical)):
         return None
     if kind is Kind.PHONE:
         first = 4 if canonical[0] == "0" and not _AREA_3.match(canonical) else 3  # 0571-, else 010-/139/400

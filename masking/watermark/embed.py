@@ -30,8 +30,16 @@ from masking.watermark.canary import (
     canary_rng,
     make_canary,
 )
-from masking.watermark.marks import expected_variant, export_mark_key, identity_hash, identity_key, read_mark
+from masking.watermark.marks import (
+    MarkObservation,
+    expected_variant,
+    export_mark_key,
+    identity_hash,
+    identity_key,
+    read_mark,
+)
 from masking.watermark.membership import (
+    MIN_TOKEN_CHARS,
     U64,
     cell_text,
     fingerprint,
@@ -100,16 +108,22 @@ def placeable_layers(plan: Plan, operators: dict[tuple[str, int], Operator], set
 
 def source_identifiers(path: Path, plan: Plan, fp_key: bytes) -> U64:
     """Fingerprints of every identifier in the source that a canary must not reuse (one read pass)."""
-    found: list[U64] = []
+    features: set[str] = set()
+    add = features.add
     with open_workbook(path) as workbook:
         for sheet in plan.included:
             columns = [c.index for c in sheet.columns if c.kind in UNIQUE_KINDS]
             if not columns:
                 continue
             for _, row in workbook.data_rows(sheet.name, workbook.table(sheet.name)):
-                features = [_source_feature(row[i]) for i in columns if i < len(row)]
-                found.append(fingerprints(fp_key, (f for f in features if f)))
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.uint64)
+                for i in columns:
+                    if i < len(row):
+                        value = row[i]
+                        if type(value) is str and value.isdigit() and value.isascii() and len(value) >= MIN_TOKEN_CHARS:
+                            add("t|" + value)  # the common case, as _source_feature reads it
+                        elif (feature := _source_feature(value)) is not None:
+                            add(feature)
+    return np.unique(fingerprints(fp_key, features))
 
 
 def _source_feature(value: Value) -> str | None:
@@ -133,6 +147,8 @@ class ExportMarker:
         self._settings = settings
         self._source_ids = source_ids
         self._variant_cache: dict[tuple[str, str], int] = {}
+        # the marks read back from the latest chunk of each markable column, for record() to reuse
+        self._marks: dict[tuple[str, int], tuple[list[Value], list[MarkObservation | None]]] = {}
         self._positions: dict[str, list[int]] = {}
         largest = max(plan.included, key=lambda s: s.data_rows, default=None)
         for sheet in plan.included:
@@ -215,31 +231,43 @@ class ExportMarker:
         if not _markable(column, operator):
             return result
         assert isinstance(operator, MaskOperator)  # noqa: S101 - checked by _markable
+        observations = [read_mark(out) if isinstance(out, str) else None for out in result.values]
+        rerender: list[int] = []
         wanted: list[int] = []
-        targets: list[tuple[int, int] | None] = []
-        for out in result.values:
-            observation = read_mark(out) if isinstance(out, str) else None
+        targets: list[int] = []
+        cache = self._variant_cache
+        for position, observation in enumerate(observations):
             if observation is None:
-                wanted.append(0)
-                targets.append(None)
                 continue
-            key = (observation.scheme, observation.identity)
-            target = self._variant_cache.get(key)
+            scheme = observation.scheme
+            key = (scheme, observation.identity)
+            target = cache.get(key)
             if target is None:
                 id_hash = identity_hash(self._id_key, *key)
-                target = self._variant_cache[key] = expected_variant(self._mark_key, id_hash, observation.scheme)
+                target = cache[key] = expected_variant(self._mark_key, id_hash, scheme)
+            targets.append(target)
             # the rendering that shows ``target``: names toggle the style, digits index the table
-            shift = observation.variant if observation.scheme == "name" else 0
-            wanted.append(target ^ shift if observation.scheme == "name" else target)
-            targets.append((target, shift))
-        self.markable_cells += sum(1 for t in targets if t is not None)
-        if any(wanted):
-            result = operator.apply_batch(values, ctx, variants=wanted)
-        for out, wanted_target in zip(result.values, targets, strict=True):
-            if wanted_target is not None and isinstance(out, str):
-                observation = read_mark(out)
-                if observation is not None and observation.variant == wanted_target[0]:
+            variant = target ^ observation.variant if scheme == "name" else target
+            if variant:
+                rerender.append(position)
+                wanted.append(variant)
+            elif observation.variant == target:
+                self.marked_cells += 1
+        self.markable_cells += len(targets)
+        if rerender:
+            # only the cells whose pattern changes are rendered again; the others (and the counts,
+            # which do not depend on the pattern) stay those of the default rendering
+            out = list(result.values)
+            again = operator.remask([values[p] for p in rerender], wanted)
+            target_of = dict(zip((p for p, o in enumerate(observations) if o is not None), targets, strict=True))
+            for position, masked in zip(rerender, again, strict=True):
+                out[position] = masked
+                observation = read_mark(masked) if isinstance(masked, str) else None
+                observations[position] = observation
+                if observation is not None and observation.variant == target_of[position]:
                     self.marked_cells += 1
+            result = BatchResult(out, result.counts)
+        self._marks[(column.sheet, column.index)] = (result.values, observations)
         return result
 
     # --- trace data -----------------------------------------------------------------------------
@@ -253,15 +281,23 @@ class ExportMarker:
         mask_features: list[str] = []
         for column, values in zip(kept, out_columns, strict=True):
             if _identifier(column) and column.action in TOKEN_ACTIONS:
-                cells = (_token_of(v) for i, v in enumerate(values) if i not in canary_set)
-                token_features.extend(f for f in cells if f)
+                _token_features(
+                    values if not canary_set else [v for i, v in enumerate(values) if i not in canary_set],
+                    token_features,
+                )
             elif column.action is Action.MASK and column.kind in MARKABLE_KINDS:
-                cells = (_mark_of(v) for i, v in enumerate(values) if i not in canary_set)
-                mask_features.extend(f for f in cells if f)
+                read = self._marks.get((column.sheet, column.index))
+                if read is not None and read[0] is values:  # read back by apply(): reuse
+                    mask_features.extend(f"m|{o.scheme}|{o.identity}" for i, o in enumerate(read[1])
+                                         if o is not None and i not in canary_set)
+                else:
+                    cells = (_mark_of(v) for i, v in enumerate(values) if i not in canary_set)
+                    mask_features.extend(f for f in cells if f)
         if token_features:
             self._tokens.append(fingerprints(self._fp_key, token_features))
         if mask_features:
             self._masked.append(fingerprints(self._fp_key, mask_features))
+        self._marks.clear()
         for place in canaries:
             number = self.canaries - len(canaries) + canaries.index(place)
             for column, values in zip(kept, out_columns, strict=True):
@@ -308,6 +344,17 @@ class ExportMarker:
         if len(data.tokens) or len(data.masked):
             placed.append("membership")
         return tuple(placed)
+
+
+def _token_features(values: Sequence[Value], into: list[str]) -> None:
+    """Append the token feature of each value that has one (plain digit strings, e.g. pseudonyms, first)."""
+    append = into.append
+    for value in values:
+        if type(value) is str and value.isdigit() and value.isascii():
+            if len(value) >= MIN_TOKEN_CHARS:  # what token_feature(cell_text(value)) gives
+                append("t|" + value)
+        elif (feature := _token_of(value)) is not None:
+            append(feature)
 
 
 def _token_of(value: Value) -> str | None:

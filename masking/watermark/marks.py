@@ -75,6 +75,14 @@ def read_mark(text: str) -> MarkObservation | None:
     return None
 
 
+# length -> (scheme name, {(keep_first, keep_last): variant}, identity's first, identity's last)
+_DIGIT_READERS: dict[int, tuple[str, dict[tuple[int, int], int], int, int]] = {
+    length: (name, {keep: index for index, keep in enumerate(variants)},
+             min(f for f, _ in variants), min(la for _, la in variants))
+    for length, (name, variants) in _DIGIT_SCHEMES.items()
+}
+
+
 def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
     length = len(digits)
     if length in _PHONE_LENGTHS:
@@ -87,15 +95,14 @@ def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
         if base not in (3, 4):
             return None
         return MarkObservation("phone", f"{length}:{digits[:base]}:{digits[-3:]}", variant)
-    scheme = _DIGIT_SCHEMES.get(length)
-    if scheme is None:
+    reader = _DIGIT_READERS.get(length)
+    if reader is None:
         return None
-    name, variants = scheme
-    if (first, last) not in variants:
+    name, variants, keep_first, keep_last = reader
+    index = variants.get((first, last))
+    if index is None:
         return None
-    keep_first = min(f for f, _ in variants)
-    keep_last = min(la for _, la in variants)
-    return MarkObservation(name, f"{digits[:keep_first]}:{digits[-keep_last:]}", variants.index((first, last)))
+    return MarkObservation(name, f"{digits[:keep_first]}:{digits[-keep_last:]}", index)
 
 
 def export_mark_key(watermark_key: bytes, export_id: str) -> int:

@@ -39,11 +39,21 @@ def fingerprint(key: bytes, feature: str) -> int:
 
 
 def fingerprints(key: bytes, features: Iterable[str]) -> U64:
-    return np.fromiter((fingerprint(key, f) for f in features), dtype=np.uint64)
+    """:func:`fingerprint` of each feature, in order (one keyed state copied per value, no int round trip)."""
+    copy = hashlib.blake2b(key=key, digest_size=8).copy
+    digests: list[bytes] = []
+    append = digests.append
+    for feature in features:
+        state = copy()
+        state.update(feature.encode())
+        append(state.digest())
+    return np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
 
 
 def cell_text(value: Value) -> str | None:
     """How a cell reads as text after any spreadsheet round trip (None for dates and blanks)."""
+    if type(value) is str:  # the common case first
+        return value.strip() or None
     if value is None or isinstance(value, bool | dt.date | dt.time):
         return None
     if isinstance(value, int):
@@ -65,6 +75,8 @@ def _digit_count(ascii_text: str) -> int:
 
 def token_feature(text: str) -> str | None:
     """``t|<normalised text>`` for an unmasked cell; digit strings keep only digits (and an X)."""
+    if text.isdigit() and text.isascii():  # a plain digit string (pseudonyms): nothing to normalise
+        return "t|" + text if len(text) >= MIN_TOKEN_CHARS else None
     compact = strip_invisible(text)
     if "*" in compact:
         return None
