@@ -53,17 +53,22 @@ def _print(report: TraceReport) -> None:
     if report.verdict:
         v = report.verdict
         print(f"Verdict: export {v.export_id} to {v.recipient} (false-attribution probability "
-              f"<= {1 - v.confidence:.2g})")
+              f"<= {_probability(1 - v.confidence)})")
     else:
         print("Verdict: no one is named; the evidence is too weak.")
         if report.rows_needed:
             print(f"  About {report.rows_needed} more row(s) from the same source would likely be needed.")
     for candidate in report.candidates:
         flag = "NAMED" if candidate.named else "     "
-        p = "-" if candidate.p_value is None else f"{candidate.p_value:.2g}"
+        p = "-" if candidate.p_value is None else _probability(candidate.p_value)
         print(f"{flag} {candidate.export_id}  {candidate.recipient}  {candidate.time}  "
               f"score {candidate.score:.1f}  p {p}")
         for evidence in candidate.evidence:
             print(f"        {evidence.layer}: {evidence.detail}")
     for note in report.notes:
         print(f"  note: {note}")
+
+
+def _probability(value: float) -> str:
+    """A bound as people read it: below what double precision can tell apart, say so."""
+    return "1e-12" if value < 1e-12 else f"{value:.2g}"
