@@ -16,11 +16,11 @@ import csv
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Final, Literal, TextIO
 
 from masking.errors import OutputError
 from masking.io.cells import csv_field
+from masking.io.closing import ClosingWriter
 from masking.io.model import Value
 
 CsvEncoding = Literal["utf-8-sig", "gb18030"]
@@ -62,7 +62,7 @@ class CsvSink:
         return count
 
 
-class CsvWriter:
+class CsvWriter(ClosingWriter):
     """One csv file at ``path``: a single sheet, written as rows arrive.
 
     Header/footer text, column widths and document properties have no place in csv: the keyword
@@ -85,17 +85,6 @@ class CsvWriter:
             raise OutputError("the output could not be opened for writing") from error
         self._csv = csv.writer(self._file, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         self._sink: CsvSink | None = None
-
-    def __enter__(self) -> CsvWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def add_sheet(
         self,

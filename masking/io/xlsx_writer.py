@@ -29,7 +29,6 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Final
 
 from masking.errors import OutputError
@@ -41,6 +40,7 @@ from masking.io.cells import (
     xlsx_cell,
     xlsx_text,
 )
+from masking.io.closing import ClosingWriter
 from masking.io.model import Value
 
 MAX_ROWS: Final = 1_048_576
@@ -417,7 +417,7 @@ class SheetSink:
 # --- the workbook --------------------------------------------------------------------------------------
 
 
-class XlsxWriter:
+class XlsxWriter(ClosingWriter):
     """Builds one new xlsx file at ``path``; use as a context manager, or call close()/abort().
 
     ``path`` is written only by ``close()`` (normally the temporary path from ``atomic_output``;
@@ -437,17 +437,6 @@ class XlsxWriter:
         self._custom: dict[str, tuple[str, str]] = {}  # name -> (vt type, XML text)
         self._core: dict[str, str] = {}
         self._created = _utc_naive(created or dt.datetime.now(dt.UTC))
-
-    def __enter__(self) -> XlsxWriter:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if exc_type is None:
-            self.close()
-        else:
-            self.abort()
 
     def add_sheet(
         self,
