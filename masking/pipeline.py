@@ -27,7 +27,7 @@ from masking.detect import ScanReport, scan_workbook
 from masking.errors import PolicyError, UsageError
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
-from masking.io.reader import open_workbook
+from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import BookWriter, open_writer
 from masking.keys import KeyRing
 from masking.kinds import Action
@@ -40,7 +40,6 @@ from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.watermark.canary import CanaryPools
 from masking.watermark.embed import ExportMarker, MarkSettings, clear_columns, placeable_layers, source_identifiers
-from masking.watermark.membership import fingerprint_key
 from masking.watermark.store import TraceStore
 from masking.watermark.visible import VisibleMark, visible_mark
 
@@ -323,24 +322,27 @@ def run_export(
     ctx = OperatorContext(token_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
     mark = visible_mark(export_id, request.recipient, request.purpose, now, ring.active.subkey("watermark"))
     input_sha256 = file_sha256(request.input)
-    marker = _marker(prepared, operators, ring, export_id)
-    job = _Job(operators, ctx, _Tracker(plan.rows, progress), mark, marker=marker)
     encrypted = encryption_manifest(plan, operators, ctx)
     if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
         raise PolicyError("the input file changed after its approval code was checked; export it again")
     password = generate_password() if request.password else None
-    with open_workbook(request.input) as workbook, _open_output(prepared, password) as book:
-        if book.keeps_properties:
-            notice = book.add_sheet(mark.notice_title, None)
-            notice.write_rows(mark.notice_rows)
-        for sheet in plan.included:
-            job.write_sheet(workbook, book, sheet)
-        if book.keeps_properties:
-            properties = dict(mark.properties)
-            properties.update(encryption_properties(encrypted, ctx.scope))
-            book.set_custom_properties(properties)
-            book.set_core_properties(title=mark.title, subject=request.purpose)
-        written = tuple(book.paths)
+    tracker = _Tracker(plan.rows, progress)
+    # one open workbook serves the canary check's pass and the export's, so shared strings are read once
+    with open_workbook(request.input) as workbook:
+        marker = _marker(prepared, operators, ring, export_id, workbook, tracker)
+        job = _Job(operators, ctx, tracker, mark, marker=marker)
+        with _open_output(prepared, password) as book:
+            if book.keeps_properties:
+                notice = book.add_sheet(mark.notice_title, None)
+                notice.write_rows(mark.notice_rows)
+            for sheet in plan.included:
+                job.write_sheet(workbook, book, sheet)
+            if book.keeps_properties:
+                properties = dict(mark.properties)
+                properties.update(encryption_properties(encrypted, ctx.scope))
+                book.set_custom_properties(properties)
+                book.set_core_properties(title=mark.title, subject=request.purpose)
+            written = tuple(book.paths)
     trace_data = marker.finish()
     layers: tuple[str, ...] = ("visible", "metadata") if prepared.format == "xlsx" else ()
     layers += marker.layers(trace_data)
@@ -392,8 +394,8 @@ def _open_output(prepared: PreparedExport, password: str | None) -> AbstractCont
                        csv_encoding=request.csv_encoding, csv_per_sheet=len(prepared.plan.included) > 1)
 
 
-def _marker(prepared: PreparedExport, operators: dict[tuple[str, int], Operator], ring: KeyRing,
-            export_id: str) -> ExportMarker:
+def _marker(prepared: PreparedExport, operators: dict[tuple[str, int], Operator], ring: KeyRing,  # noqa: PLR0917
+            export_id: str, workbook: Workbook, tracker: _Tracker) -> ExportMarker:
     """The export's watermark marker; refuses a clear-identifier export that no required mark can protect."""
     policy, plan = prepared.policy, prepared.plan
     settings = MarkSettings(policy.canary_rate, CanaryPools(policy.canary_phones, policy.canary_emails))
@@ -404,8 +406,8 @@ def _marker(prepared: PreparedExport, operators: dict[tuple[str, int], Operator]
             wanted = ", ".join(sorted(policy.clear_export_layers))
             raise PolicyError(f"columns {', '.join(clear)} leave in clear, and none of the watermark layers the "
                               f"policy requires for such an export ({wanted}) can be placed")
-    source_ids = (source_identifiers(prepared.request.input, plan, fingerprint_key(ring.active.subkey("watermark")))
-                  if settings.canary_rate > 0 else np.zeros(0, np.uint64))
+    source_ids = (source_identifiers(workbook, plan, lambda: tracker.advance(0))
+                  if settings.canary_rate > 0 else np.zeros(0, np.int64))
     return ExportMarker(export_id, ring.active, plan, operators, settings, source_ids)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import random
+
 import pytest
 
 from masking import crypto
-from masking.crypto import DecryptionFailed
+from masking.crypto import Cmac64, DecryptionFailed
 
 
 def h(text: str) -> bytes:
@@ -283,3 +286,27 @@ def test_ed25519_roundtrip_and_forgeries() -> None:
         crypto.ed25519_verify(public[:31], message, signature)
     with pytest.raises(ValueError, match="32 bytes"):
         crypto.ed25519_sign(private + b"\x00", message)
+
+
+# RFC 4493 section 4: AES-128 key, messages of 0, 16, 40 and 64 bytes; the first 8 bytes of each tag.
+_CMAC_KEY = bytes.fromhex("2b7e151628aed2a6abf7158809cf4f3c")
+_CMAC_TEXT = bytes.fromhex(
+    "6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51"
+    "30c81c46a35ce411e5fbc1191a0a52eff69f2445df4f9b17ad2b417be66c3710"
+)
+
+
+@pytest.mark.parametrize(("length", "tag"), [(0, "bb1d6929e9593728"), (16, "070a16b46b4d4144"),
+                                             (40, "dfa66747de9ae630"), (64, "51f0bebf7e3b9d92")])
+def test_cmac64_rfc4493_vectors(length: int, tag: str) -> None:
+    cmac = Cmac64(_CMAC_KEY)
+    assert f"{cmac.one(_CMAC_TEXT[:length]):016x}" == tag
+    assert f"{int(cmac.many([_CMAC_TEXT[:length]])[0]):016x}" == tag
+
+
+def test_cmac64_many_equals_one_for_every_length_and_order() -> None:
+    cmac = Cmac64(os.urandom(32))
+    rng = random.Random(7)
+    messages = [rng.randbytes(rng.randrange(70)) for _ in range(2000)]
+    assert [int(x) for x in cmac.many(messages)] == [cmac.one(m) for m in messages]
+    assert len(cmac.many([])) == 0

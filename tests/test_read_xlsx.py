@@ -380,3 +380,57 @@ def test_rows_can_be_read_twice_and_interleaved(xlsxwriter_book: Path) -> None:
         second = wb.rows("明细")
         assert next(first) == next(second)
         assert list(first) == list(second)
+
+
+# ------------------------------------------------------------------------- a few columns, whole sheet
+
+EVERY_SHAPE_WITH_REFERENCES = (
+    '<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s" s="0"><v>1</v></c><c r="C1" t="s"><v>2</v></c></row>'
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>inline &amp; text</t></is></c>'
+    '<c r="B2" t="inlineStr"><is><r><t>rich</t></r><r><rPr><i/></rPr><t xml:space="preserve"> run</t></r></is></c>'
+    '<c r="C2" t="n"><v>1.3912345678E10</v></c><c r="D2" s="0" cm="1" vm="2" t="b"><v>0</v></c></row>'
+    '<row r="3"><c r="A3" s="1"><v>43830.5</v></c><c r="B3"/><c r="C3" t="s"><v>3</v></c>'
+    '<c r="D3" t="e"><v>#N/A</v></c></row>'
+    '<row r="4"><c r="A4" t="d"><v>2024-02-29</v></c><c r="B4"><f>SUM(A1:A3)</f><v>6</v></c>'
+    '<c r="C4" t="str"><f>A1&amp;"x"</f><v>x&lt;y</v></c><c r="D4"><v>13912345678</v></c></row>'
+    '<row r="5"><c r="A5" s="2"><v>1234.5</v></c><c r="C5" t="s"><v>5</v></c><c r="D5"><v>-0.25</v></c></row>'
+)
+COLUMN_STYLES = (
+    f'<styleSheet xmlns="{MAIN_NS}"><numFmts count="1"><numFmt numFmtId="170" formatCode="yyyy/m/d"/></numFmts>'
+    '<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="170"/><xf numFmtId="4"/></cellXfs></styleSheet>'
+)
+
+
+def _column_values(path: Path, sheet: str, columns: list[int]) -> list[str]:
+    with open_workbook(path) as wb:
+        return sorted(repr(v) for chunk in wb.column_values(sheet, columns) for v in chunk)
+
+
+def _from_rows(path: Path, sheet: str, columns: list[int]) -> list[str]:
+    with open_workbook(path) as wb:
+        return sorted(repr(row[i]) for _, row in wb.rows(sheet) for i in columns if i < len(row) and row[i] is not None)
+
+
+@pytest.mark.parametrize("columns", [[0], [1, 3], [0, 1, 2, 3], [2, 7]])
+def test_column_values_type_cells_as_rows_does_without_reading_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: list[int]
+) -> None:
+    path = handmade_xlsx(tmp_path / "cols.xlsx", [("S", sheet_xml(EVERY_SHAPE_WITH_REFERENCES), "")],
+                         shared=SHARED, styles=COLUMN_STYLES)
+    expected = _from_rows(path, "S", columns)
+    assert expected  # the sheet has values in every column asked for but H
+    monkeypatch.setattr(xlsx_reader.XlsxBook, "rows", lambda *_: pytest.fail("read the whole rows"))
+    assert _column_values(path, "S", columns) == expected
+
+
+def test_column_values_fall_back_to_rows_for_cells_without_references(tmp_path: Path) -> None:
+    rows = ('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c><x:c><x:v>22</x:v></x:c></x:row>'
+            '<x:row><x:c><x:v>3</x:v></x:c><x:c t="s"><x:v>0</x:v></x:c></x:row>')
+    path = handmade_xlsx(tmp_path / "bare.xlsx", [("S", sheet_xml(rows, prefix="x"), "")], shared=SHARED)
+    assert _column_values(path, "S", [1]) == _from_rows(path, "S", [1]) == sorted([repr(22), repr("姓名")])
+
+
+def test_column_values_of_csv(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("户号,手机\n1001,13912345678\n1002,\n", encoding="utf-8")
+    assert _column_values(path, "c", [1]) == sorted(["'手机'", "'13912345678'"])

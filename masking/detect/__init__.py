@@ -10,8 +10,9 @@ hides outside the grid of a workbook.
 from masking.detect.columns import ColumnVerdict, classify_column
 from masking.detect.freetext import Span, find_pii_spans, inner_kinds
 from masking.detect.outside import Finding, judge_texts, referenced_columns
-from masking.detect.scan import ColumnScan, ScanReport, SheetScan, column_letter, scan_workbook
+from masking.detect.scan import ColumnScan, ScanReport, SheetScan, scan_workbook
 from masking.detect.vocabulary import HEADER_WORDS, HeaderClass, header_meaning
+from masking.io.model import column_letter
 
 __all__ = [
     "HEADER_WORDS",

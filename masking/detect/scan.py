@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from masking.detect.columns import ColumnVerdict, classify_column
 from masking.detect.outside import KIND_NOUNS, KIND_PHRASES, Finding, judge_texts
-from masking.io.model import SheetInfo, Table, Value
+from masking.io.model import SheetInfo, Table, Value, column_letter
 from masking.io.xlsx_parts import OutsideParts, read_outside_parts
 from masking.kinds import Action, Kind
 from masking.policy import load_policy
@@ -93,16 +93,6 @@ class ScanReport:
                 {"location": f.location, "kind": f.kind.value, "detail": f.detail} for f in self.findings
             ],
         }
-
-
-def column_letter(index: int) -> str:
-    """Excel column letters of a 0-based index: 0 -> A, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def sample_columns(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import BinaryIO
 
 from masking.errors import InputError
 from masking.io.limits import DEFAULT_LIMITS, Limits
-from masking.io.model import SheetInfo, Value
+from masking.io.model import SheetInfo, Value, values_in_columns
 
 CHUNK_BYTES = 1 << 20
 SAMPLE_BYTES = 1 << 20
@@ -209,6 +210,13 @@ class CsvBook:
                 record.pop()
             if record:
                 yield number, tuple(field or None for field in record)
+
+    def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]:
+        """The non-empty fields of ``columns`` (0-based) of every record, header included, in chunks."""
+        wanted = sorted(set(columns))
+        rows = self.rows(info)
+        while batch := list(itertools.islice(rows, 4096)):
+            yield list(values_in_columns(batch, wanted))
 
     def count_value_rows(self, info: SheetInfo) -> int:
         del info

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -58,3 +59,19 @@ class Table:
     @property
     def width(self) -> int:
         return len(self.headers)
+
+
+def column_letter(index: int) -> str:
+    """Excel column letters of a 0-based index: 0 -> A, 26 -> AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def values_in_columns(rows: Iterable[tuple[int, tuple[Value, ...]]], columns: Sequence[int]) -> Iterator[Value]:
+    """The non-empty values of ``columns`` (0-based) in ``(row number, values)`` rows."""
+    for _, row in rows:
+        yield from (row[i] for i in columns if i < len(row) and row[i] is not None)

@@ -20,7 +20,7 @@ import posixpath
 import re
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from defusedxml import DefusedXmlException
 
 from masking.errors import InputError
 from masking.io.limits import DEFAULT_LIMITS, GuardedStream, Limits, open_checked_zip
-from masking.io.model import SheetInfo, Value, Visibility
+from masking.io.model import SheetInfo, Value, Visibility, column_letter, values_in_columns
 from masking.io.xlsx_values import (
     MalformedXml,
     date_style_ids,
@@ -420,7 +420,7 @@ class XlsxBook:
         self._shared.close()
         self._zip.close()
 
-    def _segments(self, info: SheetInfo) -> Iterator[tuple[str, str]]:
+    def _segments(self, info: SheetInfo) -> Generator[tuple[str, str], None, None]:
         part = self._sheets[info.index].part
         stream = self._stream(part, self.limits.max_uncompressed_bytes)
         try:
@@ -457,7 +457,7 @@ class XlsxBook:
                 if values:
                     yield row_number, values
 
-    def _cells(  # noqa: PLR0912, PLR0915 - the per-cell hot loop is inlined on purpose (no call per cell)
+    def _cells(  # noqa: PLR0912 - the per-cell hot loop is inlined on purpose (no call per cell)
         self, piece: str, start: int, grammar: _Grammar, columns: dict[str, int]
     ) -> tuple[Value, ...]:
         """Typed values of one row's cells, placed by their ``r=`` column (or by order without one).
@@ -505,12 +505,8 @@ class XlsxBook:
             elif kind == "s":
                 index = int(raw)
                 value = shared[index] if 0 <= index < len(shared) else self._shared.get(index)
-            elif kind == "b":
-                value = raw.strip() in ("1", "true")
-            elif kind == "d":
-                value = typed_date(raw)
-            else:  # "str", "e", "inlineStr" carrying a <v>, or an unknown type: keep the text
-                value = (decode_text(raw) if ("&" in raw or "_x" in raw or "\r" in raw) else raw) or None
+            else:
+                value = _other_value(kind, raw)
             if position == len(values):
                 append(value)
             else:
@@ -518,6 +514,65 @@ class XlsxBook:
         while values and values[-1] is None:
             values.pop()
         return tuple(values)
+
+    def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]:
+        """The non-empty values of the cells in ``columns`` (0-based), in chunks, in no set order;
+        title and header rows included.
+
+        A pass several times cheaper than :meth:`rows` when a few columns of a wide sheet are wanted:
+        one regular expression per chunk picks out just those cells by their ``r=`` reference, and
+        they are typed as :meth:`rows` types them. A chunk where some ``<c`` tag does not start with
+        an ``r="`` reference (a rare producer, or rich text) sends the whole sheet through
+        :meth:`rows` instead, from the start.
+        """
+        wanted = sorted(set(columns))
+        if not wanted:
+            return
+        letters = "|".join(column_letter(i) for i in wanted)
+        segments = self._segments(info)
+        try:
+            for prefix, text in segments:
+                tag = f"<{prefix}c"
+                if text.count(tag) != text.count(f'{tag} r="'):
+                    break
+                yield self._typed(_column_cells(prefix, letters).findall(text), _grammar(prefix))
+            else:
+                return
+        finally:
+            segments.close()
+        yield list(values_in_columns(self.rows(info), wanted))
+
+    def _typed(self, cells: list[tuple[str, str, str]], grammar: _Grammar) -> list[Value]:
+        """The non-empty values of ``(attributes, <v> text, body)`` cells, typed by the rules of
+        :meth:`_cells`; the two common shapes (shared strings, plain numbers) a chunk at a time."""
+        shared = [int(raw) for attributes, raw, _ in cells if raw and attributes in _SHARED_STRING_ATTRIBUTES]
+        numbers = [raw for attributes, raw, _ in cells if raw and "=" not in attributes]
+        values: list[Value] = []
+        if shared:
+            self._shared.get(max(shared))  # reads the table that far (or refuses a corrupt index)
+            items = self._shared.items
+            values = [items[index] for index in shared]
+        values += [int(raw) if len(raw) < 16 and raw.isdigit() else number_value(raw) for raw in numbers]
+        for attributes, raw, body in cells:
+            if raw and (attributes in _SHARED_STRING_ATTRIBUTES or "=" not in attributes):
+                continue  # done above
+            kind = found.group(1) if (found := _KIND_ATTRIBUTE.search(attributes)) else ""
+            if not raw:
+                if kind == "inlineStr" and (inline := grammar.inline.search(body)):
+                    values.append(_rich_text(inline.group(1), grammar) or None)
+                    continue
+                found = grammar.value.search(body) if body else None
+                if found is None or not (raw := found.group(1)):
+                    continue
+            if not kind or kind == "n":
+                style = found.group(1) if (found := _STYLE_ATTRIBUTE.search(attributes)) else ""
+                values.append(serial_to_value(raw, self._date1904) if style in self._date_styles
+                              else int(raw) if len(raw) < 16 and raw.isdigit() else number_value(raw))
+            elif kind == "s":
+                values.append(self._shared.get(int(raw)))
+            else:
+                values.append(_other_value(kind, raw))
+        return [value for value in values if value is not None]
 
     def count_value_rows(self, info: SheetInfo) -> int:
         """Rows holding a ``<v>`` or an inline ``<t>``: a cheap pass that parses no cell."""
@@ -541,6 +596,35 @@ def _next_row_number(piece: str, start: int, grammar: _Grammar, previous: int) -
         numbered = _ROW_NUMBER.search(piece, last + len(grammar.row_open), piece.find(">", last))
         previous = int(numbered.group(1)) if numbered else previous + skipped
     return previous + 1
+
+
+def _other_value(kind: str, raw: str) -> Value:
+    """A cell that is neither a number nor a shared string: boolean, date, or kept as text."""
+    if kind == "b":
+        return raw.strip() in ("1", "true")
+    if kind == "d":
+        return typed_date(raw)
+    # "str", "e", "inlineStr" carrying a <v>, or an unknown type: keep the text
+    return (decode_text(raw) if ("&" in raw or "_x" in raw or "\r" in raw) else raw) or None
+
+
+_COLUMN_CELLS: dict[tuple[str, str], re.Pattern[str]] = {}
+_KIND_ATTRIBUTE = re.compile(r"""\st\s*=\s*["']([^"']*)["']""")
+_STYLE_ATTRIBUTE = re.compile(r"""\ss\s*=\s*["']([^"']*)["']""")
+_SHARED_STRING_ATTRIBUTES = frozenset({' t="s"'} | {f' s="{n}" t="s"' for n in range(64)})
+
+
+def _column_cells(prefix: str, letters: str) -> re.Pattern[str]:
+    """Cells whose start tag begins ``<c r="`` with one of ``letters`` (``A|C|AB``): the groups are
+    the rest of the start tag's attributes, a lone ``<v>``'s text, or else the whole content."""
+    key = (prefix, letters)
+    pattern = _COLUMN_CELLS.get(key)
+    if pattern is None:
+        p = re.escape(prefix)
+        pattern = _COLUMN_CELLS[key] = re.compile(
+            rf"<{p}c r=\"(?:{letters})[0-9]+\"([^>]*?)(?:/>|>(?:<{p}v>([^<]*)</{p}v>|(.*?))</{p}c>)", re.DOTALL
+        )
+    return pattern
 
 
 def _place(values: list[Value], position: int, value: Value) -> None:

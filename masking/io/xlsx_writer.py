@@ -41,7 +41,7 @@ from masking.io.cells import (
     xlsx_text,
 )
 from masking.io.closing import ClosingWriter
-from masking.io.model import Value
+from masking.io.model import Value, column_letter
 
 MAX_ROWS: Final = 1_048_576
 MAX_COLUMNS: Final = 16_384
@@ -61,16 +61,7 @@ _DEFAULT_COLUMN_PIXELS: Final = 64
 _CUSTOM_WIDTH: Final = ' customWidth="1"'
 
 
-def _column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
-
-
-_COLUMNS: Final = tuple(_column_letters(i) for i in range(MAX_COLUMNS))
+_COLUMNS: Final = tuple(column_letter(i) for i in range(MAX_COLUMNS))
 
 
 def sheet_name(wanted: str, taken: Iterable[str] = ()) -> str:

@@ -9,15 +9,15 @@ the :class:`~masking.watermark.store.TraceData` to store. Nothing here writes a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from masking.io.model import Value
-from masking.io.reader import open_workbook
 from masking.kinds import Action, Kind
 from masking.operators.base import BatchResult, Operator, OperatorContext
 from masking.operators.mask import MaskOperator, MaskParams
@@ -55,6 +55,7 @@ MARKABLE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCO
 TOKEN_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT, Action.HASH, Action.KEEP})
 SCOPED_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT})
 _CANARY_TRIES = 64
+SourceIds = npt.NDArray[np.int64]  # sorted hashes of the source's identifiers (see source_identifiers)
 
 
 class _MasterLike(Protocol):
@@ -106,24 +107,33 @@ def placeable_layers(plan: Plan, operators: dict[tuple[str, int], Operator], set
     return frozenset(layers)
 
 
-def source_identifiers(path: Path, plan: Plan, fp_key: bytes) -> U64:
-    """Fingerprints of every identifier in the source that a canary must not reuse (one read pass)."""
-    features: set[str] = set()
-    add = features.add
-    with open_workbook(path) as workbook:
-        for sheet in plan.included:
-            columns = [c.index for c in sheet.columns if c.kind in UNIQUE_KINDS]
-            if not columns:
-                continue
-            for _, row in workbook.data_rows(sheet.name, workbook.table(sheet.name)):
-                for i in columns:
-                    if i < len(row):
-                        value = row[i]
-                        if type(value) is str and value.isdigit() and value.isascii() and len(value) >= MIN_TOKEN_CHARS:
-                            add("t|" + value)  # the common case, as _source_feature reads it
-                        elif (feature := _source_feature(value)) is not None:
-                            add(feature)
-    return np.unique(fingerprints(fp_key, features))
+class _Columns(Protocol):
+    def column_values(self, name: str, columns: Iterable[int]) -> Iterator[list[Value]]: ...
+
+
+def source_identifiers(workbook: _Columns, plan: Plan, tick: Callable[[], None] = lambda: None) -> SourceIds:
+    """Every identifier in the source a canary must not reuse, as hashes of its token feature.
+
+    One pass over just the identifier columns (:meth:`~masking.io.reader.Workbook.column_values`).
+    The hashes are Python's own string hash, salted per process: they only answer "does this
+    canary value occur in the source?" within this export, live in memory only and are never
+    stored; a false match (odds about n / 2**64) only makes a canary be drawn again. ``tick`` is
+    called after each chunk (the pipeline's progress, so a cancel is seen during this pass too).
+    """
+    hashes = array("q")
+    for sheet in plan.included:
+        columns = [c.index for c in sheet.columns if c.kind in UNIQUE_KINDS]
+        if not columns:
+            continue
+        for chunk in workbook.column_values(sheet.name, columns):
+            plain = [v for v in chunk if type(v) is str and v.isdigit() and v.isascii()]
+            # plain digit strings are the common case: their feature is "t|" + the digits
+            hashes.extend([hash("t|" + v) for v in plain if len(v) >= MIN_TOKEN_CHARS])
+            if len(plain) < len(chunk):
+                others = (_source_feature(v) for v in chunk if not (type(v) is str and v.isdigit() and v.isascii()))
+                hashes.extend([hash(feature) for feature in others if feature is not None])
+            tick()
+    return np.unique(np.frombuffer(hashes, dtype=np.int64)) if hashes else np.zeros(0, np.int64)
 
 
 def _source_feature(value: Value) -> str | None:
@@ -136,7 +146,7 @@ class ExportMarker:
 
     def __init__(  # noqa: PLR0917 - the export's identity, keys, plan and policy settings
         self, export_id: str, master: _MasterLike, plan: Plan, operators: dict[tuple[str, int], Operator],
-        settings: MarkSettings, source_ids: U64,
+        settings: MarkSettings, source_ids: SourceIds,
     ) -> None:
         watermark_key = master.subkey("watermark")
         self._mark_key = export_mark_key(watermark_key, export_id)
@@ -215,9 +225,9 @@ class ExportMarker:
                 feature = _source_feature(value)
                 if feature is None:
                     continue
-                fp = np.uint64(fingerprint(self._fp_key, feature))
-                at = int(np.searchsorted(self._source_ids, fp))
-                if at < len(self._source_ids) and self._source_ids[at] == fp:
+                hashed = hash(feature)  # as source_identifiers hashed the source's features
+                at = int(np.searchsorted(self._source_ids, hashed))
+                if at < len(self._source_ids) and self._source_ids[at] == hashed:
                     return True
         return False
 

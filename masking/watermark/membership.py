@@ -8,21 +8,22 @@ Three kinds of feature, each a short string turned into a 64-bit keyed fingerpri
 * ``m|...`` the identity of a masked cell (:mod:`masking.watermark.marks`): the same in every export.
 * ``v|...`` a number rounded to cents (only canary rows register these).
 
-Fingerprints are keyed (BLAKE2b with a key derived from the watermark sub-key), so the stored sets
-say nothing about the values to someone without the keys, and are truncated to 8 bytes.
+Fingerprints are keyed (AES-CMAC under a key derived from the watermark sub-key, truncated to 8
+bytes), so the stored sets say nothing about the values to someone without the keys; a whole batch
+of cells is fingerprinted at once (:class:`masking.crypto.Cmac64`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import functools
 import math
 from collections.abc import Iterable
 
 import numpy as np
 import numpy.typing as npt
 
-from masking.crypto import hmac_sha256
+from masking.crypto import Cmac64, hmac_sha256
 from masking.io.model import Value
 from masking.watermark.marks import SEPARATORS, read_mark, strip_invisible
 
@@ -31,23 +32,21 @@ MIN_TOKEN_CHARS = 2
 
 
 def fingerprint_key(watermark_key: bytes) -> bytes:
-    return hmac_sha256(watermark_key, b"exportguard/trace/fingerprint/v1")
+    return hmac_sha256(watermark_key, b"exportguard/trace/fingerprint/v2")
+
+
+@functools.lru_cache(maxsize=8)
+def _cmac(key: bytes) -> Cmac64:
+    return Cmac64(key)
 
 
 def fingerprint(key: bytes, feature: str) -> int:
-    return int.from_bytes(hashlib.blake2b(feature.encode(), key=key, digest_size=8).digest(), "big")
+    return _cmac(key).one(feature.encode())
 
 
 def fingerprints(key: bytes, features: Iterable[str]) -> U64:
-    """:func:`fingerprint` of each feature, in order (one keyed state copied per value, no int round trip)."""
-    copy = hashlib.blake2b(key=key, digest_size=8).copy
-    digests: list[bytes] = []
-    append = digests.append
-    for feature in features:
-        state = copy()
-        state.update(feature.encode())
-        append(state.digest())
-    return np.frombuffer(b"".join(digests), dtype=">u8").astype(np.uint64)
+    """:func:`fingerprint` of each feature, in order, computed a batch at a time."""
+    return _cmac(key).many([feature.encode() for feature in features])
 
 
 def cell_text(value: Value) -> str | None:
