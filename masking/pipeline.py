@@ -243,13 +243,15 @@ class _Job:
 
     def _transform(
         self, rows: Iterator[tuple[int, tuple[Value, ...]]], kept: Sequence[ColumnPlan], sheet: str = ""
-    ) -> Iterator[list[Value]]:
+    ) -> Iterator[Sequence[Value]]:
         for source in _batches(rows, BATCH_ROWS):
             batch, canaries = self.marker.with_canaries(sheet, kept, source) if self.marker else (source, [])
-            out_columns: list[list[Value]] = []
+            out_columns: list[Sequence[Value]] = []
+            # data_rows gives every row the table's width (canaries copy a real row): transpose in C
+            by_column = list(zip(*batch, strict=True))
             for column in kept:
                 key = (column.sheet, column.index)
-                values = [row[column.index] if column.index < len(row) else None for row in batch]
+                values = by_column[column.index] if column.index < len(by_column) else (None,) * len(batch)
                 operator = self.operators[key]
                 result = (self.marker.apply(column, operator, values, self.ctx) if self.marker
                           else operator.apply_batch(values, self.ctx))
@@ -258,7 +260,7 @@ class _Job:
             if self.marker:
                 self.marker.record(kept, out_columns, canaries)
             if out_columns:
-                yield from (list(row) for row in zip(*out_columns, strict=True))
+                yield from zip(*out_columns, strict=True)
             else:
                 yield from ([] for _ in batch)
             self.tracker.advance(len(source))
