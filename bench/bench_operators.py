@@ -60,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         born = dt.date.fromordinal(first + rng.randrange(25000))
         first17 = f"{rng.choice(regions)}{born:%Y%m%d}{rng.randrange(1000):03d}"
         ids.append(first17 + id_check_char(first17))
+    accounts = [f"{rng.randrange(1, 10)}{rng.randrange(10**9):09d}" for _ in range(n)]
     surnames, given = "王李张刘陈杨赵黄周吴", "伟芳娜秀英敏静丽强磊军洋勇艳杰"
     names = [rng.choice(surnames) + "".join(rng.choices(given, k=2)) for _ in range(n)]
     dates = [dt.date.fromordinal(first + rng.randrange(30000)) for _ in range(n)]
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     _timed("encrypt person_name (AES-SIV)", names, op("encrypt", Kind.PERSON_NAME), repeat)
     _timed("pseudonymize person_name (HMAC)", names, op("pseudonymize", Kind.PERSON_NAME), repeat)
     _timed("mask phone (mobile)", mobiles, op("mask", Kind.PHONE), repeat)
+    _timed("mask id_number", ids, op("mask", Kind.ID_NUMBER), repeat)
+    _timed("pseudonymize account_no", accounts, op("pseudonymize", Kind.ACCOUNT_NO), repeat)
     _timed("generalize date (month)", dates, op("generalize", None), repeat)
     return 0
 

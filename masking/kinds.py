@@ -88,6 +88,8 @@ def compact(value: Value) -> str | None:
 
 def digits_only(value: Value) -> str | None:
     """The value's digits when it is nothing but digits and separators, else None."""
+    if type(value) is str and value.isascii() and value.isdigit():
+        return value  # the common case: NFKC, strip and dropping separators change nothing
     text = compact(value)
     if not text or not text.isascii() or not text.isdigit():
         return None
@@ -198,18 +200,30 @@ def _id_text(value: Value) -> str | None:
     return text.upper()
 
 
+def _valid_id_text(value: Value) -> str | None:
+    """The upper-case compact text of a structurally valid resident ID, else None."""
+    if type(value) is str and value.isascii() and value.isalnum():
+        # the common case, "11010519491231002X": NFKC, strip and dropping separators change nothing
+        text: str | None = value.upper()
+    else:
+        text = _id_text(value)
+    if text is None or len(text) not in (15, 18) or not id_number_valid(text):
+        return None
+    return text
+
+
 def id_number_strength(value: Value) -> float:
     """Resident ID: 18 characters (real birth date, MOD 11-2 check character, X allowed) or the
     legacy 15 digits. 1.0 with a real GB/T 2260 county code, 0.8 with only a valid province (codes
     of abolished counties still appear on old cards), 0.0 otherwise."""
-    text = _id_text(value)
-    if text is None or len(text) not in (15, 18) or not id_number_valid(text):
+    text = _valid_id_text(value)
+    if text is None:
         return 0.0
     return 1.0 if is_real_region(text[:6]) else 0.8
 
 
 def is_id_number(value: Value) -> bool:
-    return id_number_strength(value) > 0.0
+    return _valid_id_text(value) is not None
 
 
 _IIN_FIRST = frozenset("345689")

@@ -46,12 +46,22 @@ import re
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
-from masking.checksums import PROVINCE_CODES, gs1_check_digit, id_check_char, luhn_check_digit
+from masking.checksums import (
+    PROVINCE_CODES,
+    calendar_ordinals_many,
+    gs1_check_digit,
+    gs1_check_digits_many,
+    id_check_char,
+    id_check_chars_many,
+    luhn_check_digit,
+    luhn_check_digits_many,
+)
 from masking.crypto import HmacSha256, derive_key
 from masking.fpe import ALPHABET, FF1, MIN_DOMAIN
 from masking.io.model import Damaged, Value
@@ -76,6 +86,9 @@ __all__ = [
 ]
 
 U64 = npt.NDArray[np.uint64]
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+Mask = npt.NDArray[np.bool_]
 
 ACCOUNT_MIN_DIGITS = 6
 ACCOUNT_MAX_DIGITS = 40
@@ -175,10 +188,66 @@ def valid_digits(kind: Kind, canonical: str) -> bool:
 # Codecs: canonical value <-> (group, index < domain)
 
 
+_ZERO = ord("0")
+_TEN = np.uint64(10)
+
+
+def _number(digits: U8) -> U64:
+    """The integer each row of digit values (n x k, k <= 19) spells."""
+    acc = np.zeros(digits.shape[0], dtype=np.uint64)
+    for column in range(digits.shape[1]):
+        acc *= _TEN
+        acc += digits[:, column]
+    return acc
+
+
+def _digit_columns(values: U64 | I64, width: int) -> U8:
+    """Each value as ``width`` digit values (n x width), zero-padded; the inverse of :func:`_number`."""
+    out = np.empty((values.shape[0], width), dtype=np.uint8)
+    rest = values.astype(np.uint64)
+    for column in reversed(range(width)):
+        rest, digit = np.divmod(rest, _TEN)
+        out[:, column] = digit
+    return out
+
+
+def _texts(*parts: U8) -> list[str]:
+    """One ASCII string per row of the digit values ``parts`` side by side (X as 40, ord("X") - 48)."""
+    width = sum(part.shape[1] for part in parts)
+    out = np.empty((parts[0].shape[0], width + 1), dtype=np.uint8)
+    column = 0
+    for part in parts:
+        out[:, column : column + part.shape[1]] = part
+        column += part.shape[1]
+    out[:, :width] += np.uint8(_ZERO)
+    out[:, width] = ord("\n")
+    texts = out.tobytes().decode("ascii").split("\n")
+    texts.pop()
+    return texts
+
+
 class _Codec(ABC):
+    #: Lengths of canonical values :meth:`split_many` reads (all of them digits, but an ID's last X).
+    fast_lengths: frozenset[int] = frozenset()
+
     @abstractmethod
     def split(self, canonical: str) -> tuple[str, int] | None:
         """(group, index) of a canonical value, or None when it is not a value of the kind."""
+
+    def split_many(self, digits: U8) -> tuple[Mask, I64, U64]:
+        """:meth:`split` of a batch of canonical values of one of :attr:`fast_lengths`, as digit
+        values (n x length; an ID's X is 40): per row, whether it is handled here, an integer key
+        naming its group (see :meth:`group_name`) and its index. The rows not handled (not values
+        of the kind, or rare forms) go through :meth:`split` one by one."""
+        raise NotImplementedError
+
+    def group_name(self, key: int, length: int) -> str:
+        """The group :meth:`split` names for the rows of ``length`` that :meth:`split_many` keys ``key``."""
+        raise NotImplementedError
+
+    def join_many(self, keys: I64, indices: U64, length: int) -> list[str]:
+        """:meth:`join` of a batch: the canonical values at ``indices`` of the groups ``keys``."""
+        raise NotImplementedError
 
     @abstractmethod
     def domain(self, group: str) -> int:
@@ -208,7 +277,55 @@ _AREA_3 = re.compile(r"0(?:10|2\d)")
 _AREA_4 = re.compile(r"0[3-9]\d\d")
 
 
+@functools.cache
+def _mobile_tables() -> tuple[tuple[str, ...], I64, I64, I64] | None:
+    """:func:`_mobile_classes` as arrays for :meth:`_PhoneCodec.split_many`: the group names, then
+    per 3-digit prefix its group number and position (-1: none), and per group its prefixes.
+    None when a prefix is not three digits (the batch form then leaves mobiles to ``split``)."""
+    by_prefix, members = _mobile_classes()
+    if not all(len(p) == 3 and p.isascii() and p.isdigit() for p in by_prefix):
+        return None
+    names = tuple(members)
+    group_of = np.full(1000, -1, dtype=np.int64)
+    position_of = np.full(1000, -1, dtype=np.int64)
+    prefixes = np.zeros((len(names), max(len(m) for m in members.values())), dtype=np.int64)
+    for prefix, (group, position) in by_prefix.items():
+        group_of[int(prefix)] = names.index(group)
+        position_of[int(prefix)] = position
+        prefixes[names.index(group), position] = int(prefix)
+    return names, group_of, position_of, prefixes
+
+
+_SUBSCRIBERS = 100_000_000
+
+
 class _PhoneCodec(_Codec):
+    fast_lengths = frozenset({11})  # mobiles; landlines and the rest go through split
+
+    def split_many(self, digits: U8) -> tuple[Mask, I64, U64]:
+        tables = _mobile_tables()
+        count = digits.shape[0]
+        if tables is None:
+            return np.zeros(count, dtype=bool), np.zeros(count, dtype=np.int64), np.zeros(count, dtype=np.uint64)
+        _, group_of, position_of, _ = tables
+        prefix = digits[:, :3].astype(np.int64) @ np.array([100, 10, 1], dtype=np.int64)
+        keys = group_of[prefix]
+        handled = (digits[:, 0] == 1) & (keys >= 0)
+        positions = np.where(handled, position_of[prefix], 0).astype(np.uint64)
+        return handled, keys, positions * np.uint64(_SUBSCRIBERS) + _number(digits[:, 3:])
+
+    def group_name(self, key: int, length: int) -> str:
+        tables = _mobile_tables()
+        assert tables is not None  # noqa: S101 - split_many handles no row without them
+        return tables[0][key]
+
+    def join_many(self, keys: I64, indices: U64, length: int) -> list[str]:
+        tables = _mobile_tables()
+        assert tables is not None  # noqa: S101 - split_many handles no row without them
+        position, tail = np.divmod(indices, np.uint64(_SUBSCRIBERS))
+        prefix = tables[3][keys, position.astype(np.int64)]
+        return _texts(_digit_columns(prefix, 3), _digit_columns(tail, 8))
+
     def split(self, canonical: str) -> tuple[str, int] | None:
         if len(canonical) == 11 and canonical[0] == "1":
             found = _mobile_classes()[0].get(canonical[:3])
@@ -254,6 +371,26 @@ class _PhoneCodec(_Codec):
 
 
 class _MeterCodec(_Codec):
+    fast_lengths = frozenset({22})
+
+    def split_many(self, digits: U8) -> tuple[Mask, I64, U64]:
+        count = digits.shape[0]
+        present = np.zeros((count, 10), dtype=bool)
+        present[np.arange(count)[:, None], digits] = True
+        handled = (present.sum(axis=1) > 2) & digits[:, :5].any(axis=1)
+        offset = (digits[:, 21].astype(np.int64) - gs1_check_digits_many(digits[:, :21])) % 10
+        keys = _number(digits[:, :7]).astype(np.int64) * 10 + offset
+        return handled, keys, _number(digits[:, 7:21])
+
+    def group_name(self, key: int, length: int) -> str:
+        return f"{key // 10:07d}/{key % 10}"
+
+    def join_many(self, keys: I64, indices: U64, length: int) -> list[str]:
+        head, offset = np.divmod(keys, 10)
+        payload = np.concatenate([_digit_columns(head, 7), _digit_columns(indices, 14)], axis=1)
+        check = ((gs1_check_digits_many(payload) + offset) % 10).astype(np.uint8)
+        return _texts(payload, check[:, None])
+
     def split(self, canonical: str) -> tuple[str, int] | None:
         # The rules of kinds.meter_id_strength, inlined for speed (the tests hold them equal).
         if len(canonical) != 22 or not canonical.isdigit() or canonical[:5] == "00000" or len(set(canonical)) <= 2:
@@ -279,7 +416,46 @@ ID15_LAST_BIRTH = dt.date(1999, 12, 31)
 _FIRST_ORDINAL = ID_FIRST_BIRTH.toordinal()
 
 
+_PROVINCES = np.zeros(100, dtype=bool)
+_PROVINCES[[int(code) for code in PROVINCE_CODES]] = True
+_UNIX_DAY = dt.date(1970, 1, 1).toordinal()
+
+
 class _IdCodec(_Codec):
+    fast_lengths = frozenset({18})
+
+    def split_many(self, digits: U8) -> tuple[Mask, I64, U64]:
+        first = _FIRST_ORDINAL
+        born = calendar_ordinals_many(digits[:, 6:14])
+        handled = (
+            _PROVINCES[digits[:, 0].astype(np.int64) * 10 + digits[:, 1]]
+            & (id_check_chars_many(digits[:, :17]) == digits[:, 17] + np.uint8(_ZERO))
+            & (born >= first)
+            & (born <= ID_LAST_BIRTH.toordinal())
+        )
+        days = np.where(handled, born - first, 0).astype(np.uint64)
+        return handled, _number(digits[:, :6]).astype(np.int64), days * np.uint64(1000) + _number(digits[:, 14:17])
+
+    def group_name(self, key: int, length: int) -> str:
+        return f"{key:06d}/18"
+
+    def join_many(self, keys: I64, indices: U64, length: int) -> list[str]:
+        day, seq = np.divmod(indices, np.uint64(1000))
+        date = (day.astype(np.int64) + (_FIRST_ORDINAL - _UNIX_DAY)).astype("datetime64[D]")
+        year = date.astype("datetime64[Y]")
+        month = date.astype("datetime64[M]")
+        first17 = np.concatenate(
+            [
+                _digit_columns(keys, 6),
+                _digit_columns(year.astype(np.int64) + 1970, 4),
+                _digit_columns((month - year.astype("datetime64[M]")).astype(np.int64) + 1, 2),
+                _digit_columns((date - month.astype("datetime64[D]")).astype(np.int64) + 1, 2),
+                _digit_columns(seq, 3),
+            ],
+            axis=1,
+        )
+        return _texts(first17, (id_check_chars_many(first17) - np.uint8(_ZERO))[:, None])
+
     def split(self, canonical: str) -> tuple[str, int] | None:  # noqa: PLR0911 - one return per rule
         if len(canonical) == 18:
             born, seq, last = canonical[6:14], canonical[14:17], ID_LAST_BIRTH
@@ -315,7 +491,24 @@ class _IdCodec(_Codec):
         return first17 + id_check_char(first17)
 
 
+_IIN_FIRST = np.zeros(10, dtype=bool)
+_IIN_FIRST[[3, 4, 5, 6, 8, 9]] = True  # kinds.is_bank_card's issuer digits (the tests hold them equal)
+
+
 class _CardCodec(_Codec):
+    fast_lengths = frozenset(range(13, 20))
+
+    def split_many(self, digits: U8) -> tuple[Mask, I64, U64]:
+        handled = _IIN_FIRST[digits[:, 0]] & (luhn_check_digits_many(digits[:, :-1]) == digits[:, -1])
+        return handled, _number(digits[:, :6]).astype(np.int64), _number(digits[:, 6:-1])
+
+    def group_name(self, key: int, length: int) -> str:
+        return f"{key:06d}/{length}"
+
+    def join_many(self, keys: I64, indices: U64, length: int) -> list[str]:
+        payload = np.concatenate([_digit_columns(keys, 6), _digit_columns(indices, length - 7)], axis=1)
+        return _texts(payload, luhn_check_digits_many(payload)[:, None])
+
     def split(self, canonical: str) -> tuple[str, int] | None:
         if not is_bank_card(canonical):
             return None
@@ -331,6 +524,22 @@ class _CardCodec(_Codec):
 
 
 class _AccountCodec(_Codec):
+    fast_lengths = frozenset(range(ACCOUNT_MIN_DIGITS, 20))  # index below 10**18, inside FF1's 2**62
+
+    def split_many(self, digits: U8) -> tuple[Mask, I64, U64]:
+        handled = np.ones(digits.shape[0], dtype=bool)
+        if digits.shape[1] == ACCOUNT_MIN_DIGITS:
+            return handled, np.zeros(digits.shape[0], dtype=np.int64), _number(digits)
+        return handled, digits[:, 0].astype(np.int64), _number(digits[:, 1:])
+
+    def group_name(self, key: int, length: int) -> str:
+        return f"-/{length}" if length == ACCOUNT_MIN_DIGITS else f"{key}/{length}"
+
+    def join_many(self, keys: I64, indices: U64, length: int) -> list[str]:
+        if length == ACCOUNT_MIN_DIGITS:
+            return _texts(_digit_columns(indices, length))
+        return _texts(_digit_columns(keys, 1), _digit_columns(indices, length - 1))
+
     def split(self, canonical: str) -> tuple[str, int] | None:
         length = len(canonical)
         if not ACCOUNT_MIN_DIGITS <= length <= ACCOUNT_MAX_DIGITS or not canonical.isdigit():
@@ -476,6 +685,19 @@ class _Group:
     indices: list[int]
 
 
+@dataclass
+class _Bulk:
+    """The canonical values of one of the codec's ``fast_lengths``, split and joined in numpy: after
+    ``FormatCipher._split_bulk`` ``rows``, ``keys`` and ``indices`` hold the rows split_many handled."""
+
+    length: int
+    positions: list[int] = field(default_factory=list)
+    canonicals: list[str] = field(default_factory=list)
+    rows: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    keys: I64 = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    indices: U64 = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
+
+
 class FormatCipher:
     """The format-preserving transform of one digit kind under one FF1 key and one scope.
 
@@ -487,6 +709,11 @@ class FormatCipher:
     separates values: each group's indices are first shifted by a keyed offset (HMAC of the group,
     modulo the domain), a bijection within the group, so equal serial numbers under two unit
     codes get unrelated results.
+
+    Canonical values of the usual lengths (``fast_lengths``: mobiles, 18-character IDs, meters,
+    cards, accounts up to 19 digits) are split and joined in numpy, a column at a time
+    (``split_many``/``join_many``); the others, and the rare forms these leave, go one by one
+    through ``split`` and ``join``. Both give the same values (the tests hold them equal).
     """
 
     def __init__(self, kind: Kind, key: bytes, scope: str, *, purpose: str) -> None:
@@ -507,76 +734,212 @@ class FormatCipher:
         return int.from_bytes(digest, "big") % domain
 
     def apply(self, values: Sequence[Value], *, inverse: bool = False) -> list[Value]:
-        codec = self._codec
+        groups, shapes, bulks = self._split_all(values)
+        self._permute_all(groups, bulks, inverse=inverse)
+        return self._join_all(values, groups, shapes, bulks)
+
+    def _split_all(self, values: Sequence[Value]) -> tuple[dict[str, _Group], dict[int, tuple[str, str]], list[_Bulk]]:
+        """The values of the kind, split: groups of (position, index) from ``split``, the (cell text,
+        canonical form) of values that are not plain digit strings, and the bulks of
+        :meth:`_Codec.split_many` (the common case: a column of plain digit strings of one length)."""
         kind = self._kind
-        out: list[Value] = [None] * len(values)
+        fast = self._codec.fast_lengths
         groups: dict[str, _Group] = {}
         shapes: dict[int, tuple[str, str]] = {}
-        split = codec.split
-        for position, value in enumerate(values):
-            if type(value) is str and value.isdigit() and value.isascii():
-                parts = split(value)
+        bulks: dict[int, _Bulk] = {}
+        plain, texts, rest = _plain_digits(values, x_last=kind is Kind.ID_NUMBER)
+        for length, (positions, canonicals) in _by_length(plain, texts).items():
+            if length in fast:
+                bulks[length] = _Bulk(length, positions, canonicals)
             else:
-                if isinstance(value, Damaged):
-                    continue
-                text = cell_text(value)
-                canonical = canonical_digits(kind, value)
-                if canonical is None or text is None:
-                    continue
-                shapes[position] = (text, canonical)
-                parts = split(canonical)
-            if parts is None:
+                for position, canonical in zip(positions, canonicals, strict=True):
+                    self._split_one(groups, canonical, position)
+        for position in rest:
+            value = values[position]
+            if isinstance(value, Damaged):
                 continue
+            text = cell_text(value)
+            found = canonical_digits(kind, value)
+            if found is None or text is None:
+                continue
+            canonical = found
+            shapes[position] = (text, canonical)
+            if len(canonical) in fast:
+                bulk = bulks.get(len(canonical))
+                if bulk is None:
+                    bulk = bulks[len(canonical)] = _Bulk(len(canonical))
+                bulk.positions.append(position)
+                bulk.canonicals.append(canonical)
+            else:
+                self._split_one(groups, canonical, position)
+        for bulk in bulks.values():
+            self._split_bulk(bulk, groups)
+        return groups, shapes, list(bulks.values())
+
+    def _split_one(self, groups: dict[str, _Group], canonical: str, position: int) -> None:
+        parts = self._codec.split(canonical)
+        if parts is not None:
             entry = groups.get(parts[0])
             if entry is None:
                 entry = groups[parts[0]] = _Group([], [])
             entry.positions.append(position)
             entry.indices.append(parts[1])
-        by_domain: dict[int, list[str]] = {}
-        for group in groups:
-            by_domain.setdefault(codec.domain(group), []).append(group)
-        for domain, names in by_domain.items():
-            mapped = self._permute([groups[name] for name in names], names, domain, inverse=inverse)
-            join = codec.join
-            for name, results in zip(names, mapped, strict=True):
-                for position, index in zip(groups[name].positions, results, strict=True):
-                    new = join(name, index)
+
+    def _join_all(
+        self, values: Sequence[Value], groups: dict[str, _Group], shapes: dict[int, tuple[str, str]], bulks: list[_Bulk]
+    ) -> list[Value]:
+        """One output per value: the permuted ones joined and written in their value's format."""
+        codec = self._codec
+        out: list[Value] = [None] * len(values)
+        join = codec.join
+        for name, group in groups.items():
+            for position, index in zip(group.positions, group.indices, strict=True):
+                new = join(name, index)
+                shape = shapes.get(position)
+                out[position] = new if shape is None else with_format(values[position], shape[0], shape[1], new)
+        for bulk in bulks:
+            made = codec.join_many(bulk.keys, bulk.indices, bulk.length) if bulk.keys.size else []
+            if len(made) == len(out) and not shapes:
+                return cast("list[Value]", made)  # every value was a plain digit string of the kind
+            if shapes:
+                for position, new in zip(bulk.rows.tolist(), made, strict=True):
                     shape = shapes.get(position)
                     out[position] = new if shape is None else with_format(values[position], shape[0], shape[1], new)
+            else:
+                for position, new in zip(bulk.rows.tolist(), made, strict=True):
+                    out[position] = new
         return out
 
-    def _permute(self, members: list[_Group], names: list[str], domain: int, *, inverse: bool) -> list[list[int]]:
-        """Per group, the permuted indices: E(x + offset) forward, E^-1(y) - offset inverse."""
+    def _split_bulk(self, bulk: _Bulk, groups: dict[str, _Group]) -> None:
+        """Split a bulk with :meth:`_Codec.split_many`; the rows it leaves go to ``groups`` by ``split``."""
+        length = bulk.length
+        raw = np.frombuffer("".join(bulk.canonicals).encode("ascii"), dtype=np.uint8).reshape(-1, length)
+        handled, keys, indices = self._codec.split_many(raw - np.uint8(_ZERO))
+        rows = np.asarray(bulk.positions, dtype=np.int64)
+        if not handled.all():
+            for row in np.flatnonzero(~handled).tolist():
+                self._split_one(groups, bulk.canonicals[row], bulk.positions[row])
+            rows, keys, indices = rows[handled], keys[handled], indices[handled]
+        bulk.rows, bulk.keys, bulk.indices = rows, keys, indices
+
+    def _permute_all(self, groups: dict[str, _Group], bulks: list[_Bulk], *, inverse: bool) -> None:
+        """Replace every index by its image (its preimage with ``inverse``): one FF1 batch per domain
+        size, E(x + offset) forward and E^-1(y) - offset inverse, the offset keyed by the group."""
+        codec = self._codec
+        # per domain size: (indices, offsets, where the results go) of each group or bulk part
+        parts: dict[int, list[tuple[U64, U64, Callable[[U64], None]]]] = {}
+        big_groups: dict[int, list[str]] = {}
+        for name, group in groups.items():
+            domain = codec.domain(name)
+            if domain > 2**62:
+                big_groups.setdefault(domain, []).append(name)
+                continue
+            indices = np.asarray(group.indices, dtype=np.uint64)
+            offsets = np.full(indices.shape[0], self._offset(name, domain), dtype=np.uint64)
+            parts.setdefault(domain, []).append((indices, offsets, functools.partial(_store_group, group)))
+        for bulk in bulks:
+            if not bulk.keys.size:
+                continue
+            keys, group_of_row = np.unique(bulk.keys, return_inverse=True)
+            names = [codec.group_name(key, bulk.length) for key in keys.tolist()]
+            domains = np.asarray([codec.domain(name) for name in names], dtype=np.uint64)
+            offsets = np.asarray([self._offset(n, int(d)) for n, d in zip(names, domains, strict=True)], np.uint64)
+            row_domains = domains[group_of_row]
+            for domain in np.unique(domains).tolist():
+                rows = np.flatnonzero(row_domains == domain) if len(domains) > 1 else None
+                part = bulk.indices if rows is None else bulk.indices[rows]
+                shift = offsets[group_of_row] if rows is None else offsets[group_of_row[rows]]
+                parts.setdefault(domain, []).append((part, shift, functools.partial(_store_bulk, bulk, rows)))
+        for domain, members in parts.items():
+            big = np.uint64(domain)
+            indices = np.concatenate([member[0] for member in members])
+            shift = np.concatenate([member[1] for member in members])
+            if not inverse:
+                indices = (indices + shift) % big
+            result = self._permutation.apply_array(indices, domain, self._tweak(domain), inverse=inverse)
+            if inverse:
+                result = (result + (big - shift)) % big
+            start = 0
+            for member in members:
+                size = member[0].shape[0]
+                member[2](result[start : start + size])
+                start += size
+        for domain, names in big_groups.items():
+            mapped = self._permute_big([groups[name] for name in names], names, domain, inverse=inverse)
+            for name, results in zip(names, mapped, strict=True):
+                groups[name].indices = results
+
+    def _permute_big(self, members: list[_Group], names: list[str], domain: int, *, inverse: bool) -> list[list[int]]:
+        """:meth:`_permute_all` for domains over 2**62 (long account numbers), on Python ints."""
         offsets = [self._offset(name, domain) for name in names]
         sizes = [len(member.indices) for member in members]
-        tweak = self._tweak(domain)
-        if domain > 2**62:
-            flat: list[int] = []
-            for member, offset in zip(members, offsets, strict=True):
-                flat += member.indices if inverse else [(i + offset) % domain for i in member.indices]
-            mapped = self._permutation.apply(flat, domain, tweak, inverse=inverse)
-            out: list[list[int]] = []
-            start = 0
-            for size, offset in zip(sizes, offsets, strict=True):
-                part = mapped[start : start + size]
-                out.append([(i - offset) % domain for i in part] if inverse else part)
-                start += size
-            return out
-        big = np.uint64(domain)
-        indices = np.fromiter((i for member in members for i in member.indices), dtype=np.uint64, count=sum(sizes))
-        shift = np.repeat(np.asarray(offsets, dtype=np.uint64), sizes)
-        if not inverse:
-            indices = (indices + shift) % big
-        result = self._permutation.apply_array(indices, domain, tweak, inverse=inverse)
-        if inverse:
-            result = (result + (big - shift)) % big
-        flat_out: list[int] = result.tolist()
-        out = []
+        flat: list[int] = []
+        for member, offset in zip(members, offsets, strict=True):
+            flat += member.indices if inverse else [(i + offset) % domain for i in member.indices]
+        mapped = self._permutation.apply(flat, domain, self._tweak(domain), inverse=inverse)
+        out: list[list[int]] = []
         start = 0
-        for size in sizes:
-            out.append(flat_out[start : start + size])
+        for size, offset in zip(sizes, offsets, strict=True):
+            part = mapped[start : start + size]
+            out.append([(i - offset) % domain for i in part] if inverse else part)
             start += size
         return out
+
+
+def _plain_digits(values: Sequence[Value], *, x_last: bool = False) -> tuple[list[int], list[str], list[int]]:
+    """(positions, texts) of the values that are plain ASCII digit strings (with ``x_last``, also
+    digits and a final upper-case X, as in a resident ID), and the other positions. Such a value is
+    its own canonical form, and ``with_format`` hands its transform back unchanged."""
+    count = len(values)
+    if set(map(type, values)) == {str}:
+        texts = cast("list[str]", list(values))
+        joined = "".join(texts)
+        if joined.isascii() and "" not in texts:
+            raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+            if bool(((raw - np.uint8(_ZERO)) < 10).all()):  # isdigit, in numpy
+                return list(range(count)), texts, []
+    if x_last:
+        plain = [
+            i
+            for i, v in enumerate(values)
+            if type(v) is str and v.isascii() and (v.isdigit() or (v[-1:] == "X" and v[:-1].isdigit()))
+        ]
+    else:
+        plain = [i for i, v in enumerate(values) if type(v) is str and v.isdigit() and v.isascii()]
+    texts = cast("list[str]", [values[i] for i in plain])
+    if len(plain) == count:
+        return plain, texts, []
+    taken = set(plain)
+    return plain, texts, [i for i in range(count) if i not in taken]
+
+
+def _by_length(positions: list[int], texts: list[str]) -> dict[int, tuple[list[int], list[str]]]:
+    """``positions`` and ``texts`` by the length of the text."""
+    if not texts:
+        return {}
+    lengths = list(map(len, texts))
+    shortest, longest = min(lengths), max(lengths)
+    if shortest == longest:
+        return {shortest: (positions, texts)}
+    out: dict[int, tuple[list[int], list[str]]] = {}
+    for position, text, length in zip(positions, texts, lengths, strict=True):
+        entry = out.get(length)
+        if entry is None:
+            entry = out[length] = ([], [])
+        entry[0].append(position)
+        entry[1].append(text)
+    return out
+
+
+def _store_group(group: _Group, result: U64) -> None:
+    group.indices = result.tolist()
+
+
+def _store_bulk(bulk: _Bulk, rows: npt.NDArray[np.int64] | None, result: U64) -> None:
+    if rows is None:
+        bulk.indices = result
+    else:
+        bulk.indices[rows] = result
 
 
 # --------------------------------------------------------------------------------------------

@@ -347,8 +347,10 @@ class PseudonymizeOperator(Operator):
             out = engine.free_text(values, tally)
             return BatchResult(out, tally.freeze())
         made = engine.pseudonyms(kind, values)
-        out = list(values)
+        if kind in DIGIT_KINDS:
+            return self._digit_result(values, made, engine)
         failed: list[int] = []
+        out = list(values)
         for position, (value, new) in enumerate(zip(values, made, strict=True)):
             if is_blank(value):
                 tally.blank += 1
@@ -358,6 +360,28 @@ class PseudonymizeOperator(Operator):
             else:
                 out[position] = new
                 tally.transformed += 1
+        if failed:
+            for position, token in zip(failed, engine.fallback(kind, [values[i] for i in failed]), strict=True):
+                out[position] = token
+        return BatchResult(out, tally.freeze())
+
+    def _digit_result(self, values: Sequence[Value], made: list[Value], engine: _Pseudonymizer) -> BatchResult:
+        """:meth:`apply_batch` for the digit kinds. The format cipher gives None for every blank or
+        damaged value (and for the values not of the kind), so only those need looking at."""
+        kind = self.kind
+        assert kind is not None  # noqa: S101 - validate() refuses untyped columns
+        tally = Tally()
+        out = made
+        missing = [position for position, new in enumerate(made) if new is None] if None in made else []
+        tally.transformed = len(values) - len(missing)
+        failed: list[int] = []
+        for position in missing:
+            value = out[position] = values[position]
+            if is_blank(value):
+                tally.blank += 1
+            else:
+                failed.append(position)
+                tally.fallback(value)
         if failed:
             for position, token in zip(failed, engine.fallback(kind, [values[i] for i in failed]), strict=True):
                 out[position] = token
