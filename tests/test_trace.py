@@ -22,6 +22,8 @@ import trace_harness as h
 from masking.cli.main import run
 from masking.errors import PolicyError
 from masking.keys import KeyRing
+from masking.kinds import Kind
+from masking.operators.mask import MaskOperator, MaskParams
 from masking.synth import Customer, customers
 from masking.watermark.trace import ALPHA, Fragment, TraceIndex, TraceReport, read_fragment, trace_fragment
 from masking.workspace import Workspace
@@ -146,7 +148,7 @@ def test_one_surviving_marked_column_names_the_export(world: World) -> None:
             return h.keep_columns(rng.sample(world.rows["T"], size), [column])
         figures[label] = _rows_to_name(world, "T", make, (10, 20, 30, 50, 100, 150), seeds=2)
     print(f"\n[trace] one marked column only, rows needed: {figures}")
-    for label in ("户号", "手机号码", "电能表资产编号", "身份证号码"):
+    for label in ("户号", "手机号码", "电能表资产编号", "身份证号码", "户名"):
         needed = figures[label]
         assert needed is not None and needed <= 50, label
 
@@ -222,13 +224,17 @@ def test_no_innocent_export_is_named_at_any_fragment_size(world: World) -> None:
             innocent = [c.p_value for c in report.candidates
                         if c.export_id != world.ids[name] and c.p_value is not None]
             lowest = min([lowest, *innocent])
-    # rows of customers that were never exported, masked in random patterns: no one may be named
+    # rows of customers that were never exported, masked in random patterns (names also with 某): no one
+    # may be named
     people = list(customers(200, seed=4242))
     for size in (1, 20, 200):
         rows = []
         for c in people[:size]:
-            rows.append([f"{c.mobile[:3]}****{c.mobile[-4:]}", f"{c.id_number[:1]}{'*' * 15}{c.id_number[-2:]}",
-                         c.name[0] + "*" * (len(c.name) - 1)])
+            rows.append([str(MaskOperator.mask_one(kind, value, MaskParams(), rng.randrange(4)))
+                         for kind, value in ((Kind.PHONE, c.mobile), (Kind.ID_NUMBER, c.id_number),
+                                             (Kind.PERSON_NAME, c.name))])
+            # and as a naive masker would: the first character kept, the rest in a random pattern
+            rows.append([h.random_name_rendering(c.name[0], len(c.name) - 1, rng)])
         report = _trace(world, rows)
         fragments += 1
         assert _named(report) == set() and report.verdict is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import math
 import random
@@ -12,17 +13,28 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from masking.kinds import Kind
+from masking.kinds import Action, Kind
+from masking.operators import KeyMaterial, OperatorContext, get_operator
 from masking.operators.mask import MaskOperator, MaskParams
+from masking.plan import ColumnPlan, Plan, SheetPlan
+from masking.watermark.canary import CanaryPools, canary_rng, make_canary
+from masking.watermark.embed import ExportMarker, MarkSettings
 from masking.watermark.marks import (
     SCHEME_VARIANTS,
+    MarkObservation,
     expected_variant,
     expected_variants,
+    export_mark_key,
+    identity_hash,
+    identity_key,
     read_mark,
     strip_invisible,
 )
+from masking.watermark.membership import value_feature
 from masking.watermark.stats import chernoff_log_tail, log_combine, log_tail
 from masking.watermark.store import TraceData
+
+CTX = OperatorContext("recipient:test", KeyMaterial("KMARK01", b"p" * 32, b"e" * 32, b"h" * 32))
 
 
 @pytest.mark.parametrize(("kind", "value"), [
@@ -42,7 +54,93 @@ def test_marks_survive_nfkc_forms_zero_width_and_separators() -> None:
     assert read_mark("１３９１＊＊＊＊６７８") == plain
     assert read_mark("139\u200b1****678 ") == plain
     assert read_mark("139-1***-*678") == plain
-    assert read_mark("张*明") is not None and read_mark("王*") is None and read_mark("13912345678") is None
+    assert read_mark("张*明") is not None and read_mark("13912345678") is None
+    assert read_mark("王*") == MarkObservation("name1", "王2", 0)
+    assert read_mark("王某") == MarkObservation("name1", "王2", 1)
+    # 某 is a mask character only in a whole masked name, never a surname, the shown character, or mixed with stars
+    for text in ("某*", "某某", "张*某", "张某*", "某", "张某某来电", "某某小区", "王先生"):
+        assert read_mark(text) is None, text
+
+
+# --- names: four renderings (2 bits) for two or more hidden characters, two for one ----------------
+
+NAMES = {  # value -> (scheme, identity, renderings of variants 0..3 with the default name_style)
+    "张伟": ("name1", "张2", ("张*", "张某", "张*", "张某")),
+    "张小明": ("name", "张3", ("张**", "张*明", "张某某", "张某明")),
+    "张小明华": ("name", "张4", ("张***", "张**华", "张某某某", "张某某华")),
+    "欧阳明": ("name1", "欧3", ("欧阳*", "欧阳某", "欧阳*", "欧阳某")),
+    "欧阳小明": ("name", "欧4", ("欧阳**", "欧阳*明", "欧阳某某", "欧阳某明")),
+    "司马小明华": ("name", "司5", ("司马***", "司马**华", "司马某某某", "司马某某华")),
+}
+
+
+def _noisy(text: str) -> list[str]:
+    """What a leaker's copy may make of a cell: full-width stars, zero-width characters, spaces."""
+    full = text.replace("*", "\uff0a")
+    spread = "\u200b".join(text)
+    return [text, full, unicodedata.normalize("NFKC", full), spread, "\ufeff" + full + "\u200d", " ".join(text) + " "]
+
+
+@pytest.mark.parametrize("value", list(NAMES))
+@pytest.mark.parametrize("style", ["surname", "middle"])
+def test_every_name_rendering_reads_back_its_variant_and_identity(value: str, style: str) -> None:
+    scheme, identity, renderings = NAMES[value]
+    k = SCHEME_VARIANTS[scheme]
+    params = MaskParams(name_style=style)
+    for variant in range(4):
+        masked = MaskOperator.mask_one(Kind.PERSON_NAME, value, params, variant)
+        assert isinstance(masked, str)
+        if style == "surname":
+            assert masked == renderings[variant]
+        shown = variant ^ 1 if style == "middle" and scheme == "name" else variant
+        for text in _noisy(masked):
+            assert read_mark(text) == MarkObservation(scheme, identity, shown % k), (variant, text)
+
+
+@pytest.mark.parametrize("char", ["#", "\u25cf"])
+def test_other_mask_characters_keep_the_style_toggle_only(char: str) -> None:
+    params = MaskParams(char=char)
+    assert [MaskOperator.mask_one(Kind.PERSON_NAME, "张小明", params, v) for v in range(4)] == \
+        [f"张{char}{char}", f"张{char}明"] * 2
+    assert {MaskOperator.mask_one(Kind.PERSON_NAME, "张伟", params, v) for v in range(4)} == {f"张{char}"}
+
+
+class _Master:
+    key_id = "KMARK01"
+
+    def subkey(self, purpose: str, length: int = 32) -> bytes:
+        return hashlib.sha256(f"test/{purpose}".encode()).digest()[:length]
+
+
+@pytest.mark.parametrize("style", ["surname", "middle"])
+def test_the_embed_side_renders_the_pattern_the_read_side_expects(style: str) -> None:
+    """ExportMarker.apply picks each name's pattern from the scheme read_mark gives its default
+    rendering; every cell then shows the export's expected variant (k = 4 or 2), whatever the
+    NFKC and zero-width noise, and the identity stays that of the default rendering."""
+    column = ColumnPlan("S", 0, "A", "户名", Kind.PERSON_NAME, 1.0, Action.MASK, "policy")
+    plan = Plan((SheetPlan("S", False, True, len(NAMES), (column,)),))
+    operator = get_operator("mask", Kind.PERSON_NAME, MaskParams(name_style=style))
+    assert isinstance(operator, MaskOperator)
+    values = list(NAMES)
+    master = _Master()
+    watermark_key = master.subkey("watermark")
+    id_key = identity_key(watermark_key)
+    seen: dict[str, set[int]] = {scheme: set() for scheme in ("name", "name1")}
+    for n in range(40):
+        export_id = f"EX-20250101-{n:08X}"
+        marker = ExportMarker(export_id, master, plan, {("S", 0): operator}, MarkSettings(canary_rate=0.0),
+                              np.zeros(0, np.int64))
+        out = marker.apply(column, operator, values, CTX).values
+        assert marker.marked_cells == marker.markable_cells == len(values)
+        mark_key = export_mark_key(watermark_key, export_id)
+        for value, cell in zip(values, out, strict=True):
+            scheme, identity, _ = NAMES[value]
+            assert isinstance(cell, str)
+            want = expected_variant(mark_key, identity_hash(id_key, scheme, identity), scheme)
+            seen[scheme].add(want)
+            for text in _noisy(cell):
+                assert read_mark(text) == MarkObservation(scheme, identity, want), (export_id, value, text)
+    assert seen == {"name": {0, 1, 2, 3}, "name1": {0, 1}}
 
 
 def test_vectorised_choice_equals_the_scalar_one() -> None:
@@ -95,3 +193,22 @@ def test_strip_invisible_fast_paths_agree_with_the_definition(text: str) -> None
     folded = unicodedata.normalize("NFKC", text)
     expected = "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
     assert strip_invisible(text) == expected
+
+
+def test_canary_readings_are_drawn_anew_and_never_whole() -> None:
+    """A canary's plain decimals (numbers, or text from a CSV source, even "0.00") are redrawn as
+    non-whole readings with the template's decimals, so trace registers them; other kind-less cells
+    copy the template."""
+    template = ["0.00", "112.13", 57.25, "13.7", "1,234.56", "2024-11-17", 12, "已缴清"]
+    same = 0
+    for seed in range(200):
+        row = make_canary(canary_rng(seed.to_bytes(2, "big")), [None] * len(template), template, CanaryPools())
+        assert row[5:] == template[5:]
+        for before, after in zip(template[:5], row[:5], strict=True):
+            assert type(after) is type(before)
+            same += after == before
+            text = str(after)
+            assert value_feature(text) is not None, text
+            if isinstance(before, str):
+                assert len(text.rsplit(".", 1)[1]) == len(before.rsplit(".", 1)[1])  # the same decimals
+    assert same < 20  # of 1,000 redrawn readings

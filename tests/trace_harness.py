@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from masking.operators.mask import MaskOperator, MaskParams
 from masking.pipeline import ExportRequest, ExportResult, prepare_export, run_export
 from masking.policy import DEFAULT_POLICY
 from masking.watermark.marks import SCHEME_VARIANTS, read_mark
-from masking.watermark.membership import fingerprint_key, fingerprints, mark_feature
+from masking.watermark.membership import fingerprint_key, fingerprints, mark_feature, sorted_unique
 from masking.watermark.store import TraceData, TraceStore
 from masking.workspace import Workspace
 
@@ -83,7 +84,7 @@ def population_masked_fps(people: Sequence[synth.Customer], watermark_key: bytes
             feature = mark_feature(masked) if isinstance(masked, str) else None
             if feature:
                 features.append(feature)
-    return np.unique(fingerprints(fingerprint_key(watermark_key), features))
+    return sorted_unique(fingerprints(fingerprint_key(watermark_key), features))
 
 
 def seed_decoys(home: Path, ring: KeyRing, count: int, population: np.ndarray, seed: int = 7) -> list[str]:
@@ -94,8 +95,8 @@ def seed_decoys(home: Path, ring: KeyRing, count: int, population: np.ndarray, s
     key_id = ring.active.key_id
     for i in range(count):
         size = int(rng.integers(20, 400))
-        masked = np.unique(rng.choice(population, size=min(size, len(population)), replace=False))
-        tokens = np.unique(rng.integers(0, 2**63, size=size * 3, dtype=np.uint64))
+        masked = sorted_unique(rng.choice(population, size=min(size, len(population)), replace=False))
+        tokens = sorted_unique(rng.integers(0, 2**63, size=size * 3, dtype=np.uint64))
         canaries = int(rng.integers(2, 6))
         canary_fps = rng.integers(0, 2**63, size=canaries * 5, dtype=np.uint64)
         ids = np.repeat(np.arange(canaries, dtype=np.uint32), 5)
@@ -158,14 +159,32 @@ def keep_columns(rows: list[list[str]], columns: Sequence[int]) -> list[list[str
     return [[row[i] for i in columns] for row in rows]
 
 
+_MASKED_NAME = re.compile(r"(.+?)([*某]+)(.?)")
+_GIVEN_CHARS = "明华伟芳丽强军敏静磊"
+
+
 def randomise_marked(rows: list[list[str]], share: float, rng: random.Random) -> tuple[list[list[str]], int]:
-    """Replace ``share`` of the marked cells with another rendering of random digits / characters."""
+    """Replace ``share`` of the marked cells with another rendering of random digits / characters
+    (a masked name: the same surname and length, stars or 某 and the shown last character at random)."""
     marked = [(r, c) for r, row in enumerate(rows) for c, cell in enumerate(row) if read_mark(cell) is not None]
     chosen = rng.sample(marked, round(share * len(marked)))
     out = [list(row) for row in rows]
     for r, c in chosen:
+        shown = read_mark(out[r][c])
+        name = _MASKED_NAME.fullmatch(out[r][c])
+        if shown is not None and shown.scheme in ("name", "name1") and name is not None:
+            out[r][c] = random_name_rendering(name.group(1), len(name.group(2)) + len(name.group(3)), rng)
+            continue
         out[r][c] = "".join(str(rng.randrange(10)) if ch.isdigit() else ch for ch in out[r][c])
         observation = read_mark(out[r][c])
         if observation is not None and SCHEME_VARIANTS[observation.scheme] and rng.random() < 0.5:
-            out[r][c] = out[r][c][::-1] if observation.scheme != "name" else out[r][c]
+            out[r][c] = out[r][c][::-1]
     return out, len(chosen)
+
+
+def random_name_rendering(surname: str, hidden: int, rng: random.Random) -> str:
+    """A masked name in a random one of its patterns (张** / 张*明 / 张某某 / 张某明; 张* / 张某)."""
+    char = rng.choice("*某")
+    if hidden >= 2 and rng.random() < 0.5:
+        return surname + char * (hidden - 1) + rng.choice(_GIVEN_CHARS)
+    return surname + char * hidden

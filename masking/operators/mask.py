@@ -21,8 +21,11 @@ free_text     each PII span by kind   联系人王*电话139****5678, the rest k
 Watermark variants: ``apply_batch(values, ctx, variants=[...])`` renders each value in one of a few
 equally plausible forms (:data:`MASK_VARIANTS`; variant 0 is the default above): which of a mobile's
 middle digits are starred (139****5678 / 1391****678), how many leading and trailing characters of
-an ID, meter or account number stay (ID 1/2, 2/2, 1/3, 2/3), and for a given name of two or more
-characters 张** or 张*明. Variants apply only where ``keep_first``/``keep_last`` are not set.
+an ID, meter or account number stay (ID 1/2, 2/2, 1/3, 2/3), and for a Chinese name which characters
+are shown and whether the hidden ones are stars or 某, the anonymising character of court documents
+(:data:`NAME_VARIANTS`): 张** / 张*明 / 张某某 / 张某明 for two or more hidden characters, 张* / 张某 for
+one. Variants apply only where ``keep_first``/``keep_last`` are not set; 某 only with the star (``*`` or
+``＊``) as the mask character.
 
 Fallback: a value that is not of the kind (or that Excel damaged) becomes four mask characters
 (``****``) and counts ``unparsed`` (``damaged``). If keeping N and M would leave nothing hidden,
@@ -90,7 +93,14 @@ MASK_VARIANTS: dict[Kind, tuple[tuple[int, int], ...]] = {
     Kind.ACCOUNT_NO: ((2, 3), (3, 2), (2, 2), (3, 3)),
 }
 PHONE_VARIANTS = 2
-NAME_VARIANTS = 2  # 0: 张**, 1: 张*明 (only for given names of two or more characters)
+# A Chinese name's renderings. Two or more hidden characters (given name, or a title as in 王先生): bit 0
+# of the variant toggles ``name_style`` (张** <-> 张*明; given names of two or more characters only),
+# bit 1 writes 某 for the star (张某某, 张某明). One hidden character: 张* or 张某 (variant mod 2).
+# :func:`masking.watermark.marks.read_mark` reads the same numbering back ("name", k=4; "name1", k=2).
+NAME_VARIANTS = 4
+NAME1_VARIANTS = 2
+_SOME = "某"  # 张某, 张某某: how court documents anonymise a name; as plausible as 张*, 张**
+_STARS = ("*", "\uff0a")  # mask characters 某 may stand in for (read_mark reads both as a star)
 
 
 def _hide(text: str, first: int, last: int, char: str) -> str:
@@ -235,17 +245,32 @@ _DIGIT_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.BANK_CARD, Kind.METER
 def _mask_digits(
     kind: Kind, value: Value, params: MaskParams, variant: int = 0, *, validated: bool = False
 ) -> Value | None:
-    canonical = canonical_digits(kind, value)
-    text = cell_text(value)
-    if canonical is None or text is None or (not validated and not valid_digits(kind, canonical)):
+    if type(value) is str and value.isascii() and (
+        value.isdigit() or (kind is Kind.ID_NUMBER and value[-1:] == "X" and value[:-1].isdigit())
+    ):
+        # the common case: a plain digit string is its own cell text and canonical form, and
+        # with_format would hand the masked form back unchanged
+        plain = True
+        canonical = text = value
+    else:
+        plain = False
+        found, text_found = canonical_digits(kind, value), cell_text(value)
+        if found is None or text_found is None:
+            return None
+        canonical, text = found, text_found
+    if not validated and not valid_digits(kind, canonical):
         return None
     if kind is Kind.PHONE:
         first = 4 if canonical[0] == "0" and not _AREA_3.match(canonical) else 3  # 0571-, else 010-/139/400
-        first, last = _pick(params.keep_first, first), _pick(params.keep_last, 4)
+        last = 4
     else:
-        default_first, default_last = _DEFAULT_KEEP[kind]
-        first, last = _pick(params.keep_first, default_first), _pick(params.keep_last, default_last)
-    first, last = _variant_keep(kind, first, variant, params) or (first, last)
+        first, last = _DEFAULT_KEEP[kind]
+    if params.keep_first is not None:
+        first = params.keep_first
+    if params.keep_last is not None:
+        last = params.keep_last
+    if variant:
+        first, last = _variant_keep(kind, first, variant, params) or (first, last)
     char = params.char
     if kind is Kind.BANK_CARD:
         if first + last >= len(canonical):
@@ -253,7 +278,7 @@ def _mask_digits(
         kept = [canonical[:first], f"{char * 4} {char * 4}", canonical[len(canonical) - last :] if last else ""]
         return " ".join(part for part in kept if part)
     masked = _hide(canonical, first, last, char)
-    return with_format(value, text, canonical, masked)
+    return masked if plain else with_format(value, text, canonical, masked)
 
 
 def _mask_name(value: Value, params: MaskParams, variant: int = 0) -> str | None:
@@ -267,8 +292,13 @@ def _mask_name(value: Value, params: MaskParams, variant: int = 0) -> str | None
         surname, given, title = parts
         hidden = given + title
         middle = params.name_style == "middle"
-        if variant % NAME_VARIANTS == 1:
-            middle = not middle
+        if len(hidden) >= 2:
+            middle ^= bool(variant & 1)
+            some = bool(variant & 2)
+        else:
+            some = bool(variant % NAME1_VARIANTS)
+        if some and char in _STARS:
+            char = _SOME
         if middle and len(given) >= 2:
             return surname + char * (len(given) - 1) + given[-1]
         return surname + char * len(hidden)

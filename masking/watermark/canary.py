@@ -6,13 +6,18 @@ export id, so they differ per export; the policy may name monitored phone number
 addresses to use instead. A canary never carries an identifier (phone, ID, meter, account, card,
 e-mail) that occurs in the source: every source identifier is fingerprinted first and a canary that
 hits one is drawn again. Non-identifying columns copy the template row beside the canary, except
-that plain decimal numbers (a kWh reading) are drawn anew so the row is unique as a whole.
+that plain decimal numbers (a kWh reading), as numbers or as text with decimals (a CSV source's
+"112.13", "0.00"), are drawn anew so the row is unique as a whole. A redrawn number is never whole:
+trace registers only non-whole readings (:func:`masking.watermark.membership.value_feature`), and in
+an export without tokens a canary is recognised from its masked identities and readings alone, so a
+canary whose readings all copied a whole "0.00" could fall short of the naming threshold.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +32,8 @@ MIN_CANARIES = 2
 UNIQUE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCOUNT_NO, Kind.BANK_CARD, Kind.EMAIL})
 _ID_LENGTH = 18
 _METER_LENGTH = 22
+# A plain decimal written as text (CSV sources keep cells as text): "112.13", "0.00", "-3.5", "1,234.56".
+_DECIMAL_TEXT = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d{1,9})\.(\d{1,4})")
 
 
 @dataclass(frozen=True)
@@ -62,8 +69,22 @@ def _digits_like(rng: random.Random, template: str | None, length: int = 10) -> 
     return str(1 + rng.randrange(9)) + "".join(str(rng.randrange(10)) for _ in range(length - 1))
 
 
-def _number_like(rng: random.Random, value: float) -> float:
-    return round(abs(value) * rng.uniform(0.7, 1.3) + rng.uniform(0.01, 9.99), 2)
+def _number_like(rng: random.Random, value: float, places: int = 2) -> float:
+    """A reading near ``value`` with ``places`` decimals, never a whole number."""
+    number = round(abs(value) * rng.uniform(0.7, 1.3) + rng.uniform(0.01, 9.99), places)
+    if number.is_integer():
+        number = round(number + 10.0**-places, places)
+    return number
+
+
+def _decimal_text_like(rng: random.Random, text: str) -> str | None:
+    """A new reading in the form of the decimal text ``text`` (same decimals, separators), or None."""
+    decimal = _DECIMAL_TEXT.fullmatch(text)
+    if decimal is None:
+        return None
+    places = len(decimal.group(1))
+    number = _number_like(rng, float(text.replace(",", "")), places)
+    return f"{number:,.{places}f}" if "," in text else f"{number:.{places}f}"
 
 
 def make_canary(  # noqa: PLR0912 - one branch per kind reads best
@@ -78,6 +99,8 @@ def make_canary(  # noqa: PLR0912 - one branch per kind reads best
                 row.append(synth.fake_service_password(rng))
             elif isinstance(value, float) and not value.is_integer():
                 row.append(_number_like(rng, value))
+            elif isinstance(value, str) and (redrawn := _decimal_text_like(rng, value.strip())) is not None:
+                row.append(redrawn)
             else:
                 row.append(value)
         elif kind is Kind.PHONE:

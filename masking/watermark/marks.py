@@ -2,15 +2,22 @@
 
 A masked cell shows some characters of the value and stars the rest. Several patterns are equally
 plausible to a reader (``139****5678`` / ``1391****678``; an ID with 1/2, 2/2, 1/3 or 2/3 characters
-kept; ``张**`` / ``张*明``), see :data:`masking.operators.mask.MASK_VARIANTS`. The characters that every
-pattern of a scheme shows are the cell's *identity* (a mobile's first 3 and last 3 digits, an ID's
-first character and last two, a name's first character and length): it is the same in every export and
-can be read back from the leaked cell alone, whatever pattern it shows. Each export shows, for each
-identity, the pattern ``H(export mark key, scheme, identity) mod k``. Under the right export every
-readable cell matches; under any other export a cell matches with probability 1/k.
+kept; ``张**`` / ``张*明`` / ``张某某`` / ``张某明``), see :data:`masking.operators.mask.MASK_VARIANTS` and
+:data:`masking.operators.mask.NAME_VARIANTS`. The characters that every pattern of a scheme shows are
+the cell's *identity* (a mobile's first 3 and last 3 digits, an ID's first character and last two, a
+name's first character and length): it is the same in every export and can be read back from the
+leaked cell alone, whatever pattern it shows. Each export shows, for each identity, the pattern
+``H(export mark key, scheme, identity) mod k``. Under the right export every readable cell matches;
+under any other export a cell matches with probability 1/k.
+
+Schemes and their k: ``phone`` 2; ``id``, ``meter``, ``account`` 4; ``name`` 4 (two or more hidden
+characters: 张** 0, 张*明 1, 张某某 2, 张某明 3, i.e. bit 0 = last character shown, bit 1 = 某);
+``name1`` 2 (one hidden character: 张* 0, 张某 1). The scheme of a name follows from the cell alone
+(the number of 某 or stars plus the shown last character), so embedding and reading agree on k.
 
 Parsing is by shape only (no headers, no column kinds), after NFKC and with zero-width characters,
-spaces and the usual separators removed, so it survives CSV, retyping and copy-paste.
+spaces and the usual separators removed, so it survives CSV, retyping and copy-paste (某 is an
+ordinary CJK character: NFKC and zero-width stripping leave it alone).
 """
 
 from __future__ import annotations
@@ -30,11 +37,17 @@ _DIGIT_SCHEMES: dict[int, tuple[str, tuple[tuple[int, int], ...]]] = {
     22: ("meter", ((5, 4), (5, 3), (6, 4), (6, 3))),
     10: ("account", ((2, 3), (3, 2), (2, 2), (3, 3))),
 }
-SCHEME_VARIANTS = {"id": 4, "meter": 4, "account": 4, "phone": 2, "name": 2}
+SCHEME_VARIANTS = {"id": 4, "meter": 4, "account": 4, "phone": 2, "name": 4, "name1": 2}
 _PHONE_LENGTHS = (11, 12)
 SEPARATORS = re.compile(r"[\s\-()+.·/]")
 _DIGIT_SHAPE = re.compile(r"([0-9X]+)(\*+)([0-9X]+)")
-_NAME_SHAPE = re.compile(r"([\u3400-\u9fff]{1,2})(\*+)([\u3400-\u9fff]?)")
+# A masked Chinese name: a 1- or 2-character surname, the hidden characters (all stars or all 某), and
+# for ``name_style="middle"`` the given name's last character. 某 counts as a mask character here only:
+# it is the anonymising character of court documents (张某, 张某某) and real names do not use it as a
+# given-name character in practice, so neither the surname nor the shown character may be 某.
+_SOME = "\u67d0"  # 某
+_HAN_NOT_SOME = "[\u3400-\u67cf\u67d1-\u9fff]"
+_NAME_SHAPE = re.compile(rf"({_HAN_NOT_SOME}{{1,2}})(\*+|{_SOME}+)({_HAN_NOT_SOME}?)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,17 +75,26 @@ def strip_invisible(text: str) -> str:
 
 def read_mark(text: str) -> MarkObservation | None:
     """The mark a masked cell carries, or None when the cell is not a markable masked value."""
-    if "*" not in text and "\uff0a" not in text:  # NFKC folds the full-width star into "*"
+    # the hot path (once per cell in trace): cells with no star, full-width star (NFKC folds it into
+    # "*") or 某 leave here
+    if "*" not in text and "\uff0a" not in text and "\u67d0" not in text:
         return None
+    shape = _DIGIT_SHAPE.fullmatch(text)
+    if shape is not None:  # the common case, digits and stars only: nothing to normalise
+        return _read_digits(text, len(shape.group(1)), len(shape.group(3)))
     compact = strip_invisible(text)
     digits = SEPARATORS.sub("", compact).upper()
     shape = _DIGIT_SHAPE.fullmatch(digits)
     if shape is not None:
         return _read_digits(digits, len(shape.group(1)), len(shape.group(3)))
     name = _NAME_SHAPE.fullmatch(compact)
-    if name is not None and len(compact) >= 3:
-        return MarkObservation("name", f"{compact[0]}{len(compact)}", 1 if name.group(3) else 0)
-    return None
+    if name is None:
+        return None
+    identity = f"{compact[0]}{len(compact)}"
+    some = name.group(2)[0] == _SOME
+    if len(name.group(2)) + len(name.group(3)) >= 2:  # two or more hidden characters: 2 bits
+        return MarkObservation("name", identity, (2 if some else 0) | (1 if name.group(3) else 0))
+    return MarkObservation("name1", identity, 1 if some else 0)  # 张* / 张某, 欧阳* / 欧阳某
 
 
 # length -> (scheme name, {(keep_first, keep_last): variant}, identity's first, identity's last)

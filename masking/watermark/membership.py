@@ -19,6 +19,7 @@ import datetime as dt
 import functools
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +50,18 @@ def fingerprints(key: bytes, features: Iterable[str]) -> U64:
     return _cmac(key).many([feature.encode() for feature in features])
 
 
+def sorted_unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """The distinct values, sorted: ``np.unique`` by sorting, which for millions of 64-bit integers
+    is many times faster than numpy 2's default hash-based ``unique`` (0.04 s against 3.3 s for 3M)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=np.bool_)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def cell_text(value: Value) -> str | None:
     """How a cell reads as text after any spreadsheet round trip (None for dates and blanks)."""
     if type(value) is str:  # the common case first
@@ -77,11 +90,13 @@ def token_feature(text: str) -> str | None:
     if text.isdigit() and text.isascii():  # a plain digit string (pseudonyms): nothing to normalise
         return "t|" + text if len(text) >= MIN_TOKEN_CHARS else None
     compact = strip_invisible(text)
-    if "*" in compact:
+    if "*" in compact or ("\u67d0" in compact and read_mark(compact) is not None):  # masked (张*明, 张某明)
         return None
-    digits = SEPARATORS.sub("", compact).upper()
-    if digits.isascii() and digits.isalnum() and _digit_count(digits) >= 6:
-        return "t|" + digits
+    # only ASCII text (or text whose one non-ASCII character is the separator ·) can be a number
+    if compact.isascii() or "·" in compact:
+        digits = SEPARATORS.sub("", compact).upper()
+        if digits.isascii() and digits.isalnum() and _digit_count(digits) >= 6:
+            return "t|" + digits
     folded = compact.casefold()
     return "t|" + folded if len(folded) >= MIN_TOKEN_CHARS else None
 
