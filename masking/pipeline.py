@@ -27,21 +27,21 @@ from masking.detect import ScanReport, scan_workbook
 from masking.errors import PolicyError, UsageError
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
-from masking.io.reader import Workbook, open_workbook
+from masking.io.reader import open_workbook
 from masking.io.writer import BookWriter, open_writer
 from masking.keys import KeyRing
 from masking.kinds import Action
 from masking.ledger import Ledger
-from masking.operators import get_operator
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
 from masking.operators.encrypt import EncryptOperator
-from masking.plan import ColumnPlan, Plan, SheetPlan, build_plan
+from masking.plan import Plan, build_plan
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
+from masking.transform import TransformSpec, build_operators, kept_columns, open_transform
 from masking.watermark.canary import CanaryPools
-from masking.watermark.embed import ExportMarker, MarkSettings, clear_columns, placeable_layers, source_identifiers
+from masking.watermark.embed import MarkSettings, clear_columns, placeable_layers, source_identifiers
 from masking.watermark.store import TraceStore
-from masking.watermark.visible import VisibleMark, visible_mark
+from masking.watermark.visible import visible_mark
 
 OutputFormat = Literal["xlsx", "csv"]
 # Custom properties telling decrypt which columns are encrypted (Excel caps a text property at 255
@@ -186,20 +186,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _operators(plan: Plan) -> dict[tuple[str, int], Operator]:
-    """Build and validate every column's operator before any cell is touched."""
-    operators: dict[tuple[str, int], Operator] = {}
-    problems = []
-    for column in plan.columns():
-        try:
-            operators[(column.sheet, column.index)] = get_operator(column.action, column.kind)  # validated
-        except UsageError as error:
-            problems.append(f"column {column.label}: {error}")
-    if problems:
-        raise UsageError("; ".join(problems))
-    return operators
-
-
 class _Tracker:
     """Turns rows written into throttled ``progress(done, total)`` calls."""
 
@@ -221,49 +207,6 @@ def _batches(rows: Iterator[tuple[int, tuple[Value, ...]]], size: int) -> Iterat
             batch = []
     if batch:
         yield batch
-
-
-@dataclass
-class _Job:
-    """The state of one running export: operators, token context, counts, progress and marks."""
-
-    operators: dict[tuple[str, int], Operator]
-    ctx: OperatorContext
-    tracker: _Tracker
-    mark: VisibleMark
-    counts: dict[tuple[str, int], Counts] = field(default_factory=dict)
-    marker: ExportMarker | None = None
-
-    def write_sheet(self, workbook: Any, book: Any, sheet: SheetPlan) -> None:
-        table = workbook.table(sheet.name)
-        kept = [c for c in sheet.columns if c.action is not Action.DROP]
-        headers = [c.header for c in kept] if table.header_row is not None else None
-        sink = book.add_sheet(sheet.name, headers, header=self.mark.header, footer=self.mark.footer)
-        sink.write_rows(self._transform(workbook.data_rows(sheet.name, table), kept, sheet.name))
-
-    def _transform(
-        self, rows: Iterator[tuple[int, tuple[Value, ...]]], kept: Sequence[ColumnPlan], sheet: str = ""
-    ) -> Iterator[Sequence[Value]]:
-        for source in _batches(rows, BATCH_ROWS):
-            batch, canaries = self.marker.with_canaries(sheet, kept, source) if self.marker else (source, [])
-            out_columns: list[Sequence[Value]] = []
-            # data_rows gives every row the table's width (canaries copy a real row): transpose in C
-            by_column = list(zip(*batch, strict=True))
-            for column in kept:
-                key = (column.sheet, column.index)
-                values = by_column[column.index] if column.index < len(by_column) else (None,) * len(batch)
-                operator = self.operators[key]
-                result = (self.marker.apply(column, operator, values, self.ctx) if self.marker
-                          else operator.apply_batch(values, self.ctx))
-                self.counts[key] = self.counts.get(key, Counts()) + result.counts
-                out_columns.append(result.values)
-            if self.marker:
-                self.marker.record(kept, out_columns, canaries)
-            if out_columns:
-                yield from zip(*out_columns, strict=True)
-            else:
-                yield from ([] for _ in batch)
-            self.tracker.advance(len(source))
 
 
 def encryption_manifest(
@@ -313,12 +256,17 @@ def run_export(
     *,
     progress: Progress | None = None,
     clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+    parallel: bool | None = None,
 ) -> ExportResult:
-    """Write the protected, watermarked copy and record it; refuses if the policy says no."""
+    """Write the protected, watermarked copy and record it; refuses if the policy says no.
+
+    ``parallel`` runs the transform step in a worker process (:mod:`masking.transform`); by default
+    large exports do, on machines with two cores or more.
+    """
     if not prepared.verdict.ok:
         raise PolicyError(prepared.verdict.violations[0], prepared.verdict.violations)
     request, plan = prepared.request, prepared.plan
-    operators = _operators(plan)
+    operators = build_operators(plan)
     now = clock()
     export_id = _new_export_id(now)
     ctx = OperatorContext(token_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
@@ -327,31 +275,38 @@ def run_export(
     encrypted = encryption_manifest(plan, operators, ctx)
     if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
         raise PolicyError("the input file changed after its approval code was checked; export it again")
+    settings = _mark_settings(prepared, operators)
     password = generate_password() if request.password else None
     tracker = _Tracker(plan.rows, progress)
     # one open workbook serves the canary check's pass and the export's, so shared strings are read once
     with open_workbook(request.input) as workbook:
-        marker = _marker(prepared, operators, ring, export_id, workbook, tracker)
-        job = _Job(operators, ctx, tracker, mark, marker=marker)
-        with _open_output(prepared, password) as book:
+        source_ids = (source_identifiers(workbook, plan, lambda: tracker.advance(0))
+                      if settings.canary_rate > 0 else np.zeros(0, np.int64))
+        spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids)
+        with open_transform(spec, parallel=parallel) as transform, _open_output(prepared, password) as book:
             if book.keeps_properties:
                 notice = book.add_sheet(mark.notice_title, None)
                 notice.write_rows(mark.notice_rows)
             for sheet in plan.included:
-                job.write_sheet(workbook, book, sheet)
+                table = workbook.table(sheet.name)
+                headers = [c.header for c in kept_columns(plan, sheet.name)] if table.header_row is not None else None
+                sink = book.add_sheet(sheet.name, headers, header=mark.header, footer=mark.footer)
+                batches = _batches(workbook.data_rows(sheet.name, table), BATCH_ROWS)
+                sink.write_rows(transform.rows(sheet.name, batches, tracker.advance))
+            summary = transform.summary()
             if book.keeps_properties:
                 properties = dict(mark.properties)
                 properties.update(encryption_properties(encrypted, ctx.scope))
                 book.set_custom_properties(properties)
                 book.set_core_properties(title=mark.title, subject=request.purpose)
             written = tuple(book.paths)
-    trace_data = marker.finish()
+    trace_data = summary.trace
     layers: tuple[str, ...] = ("visible", "metadata") if prepared.format == "xlsx" else ()
-    layers += marker.layers(trace_data)
+    layers += summary.layers
     trace_sha256 = TraceStore(ledger.path.parent).save(export_id, ring.active.key_id, trace_data)
     outcomes = tuple(
         ColumnOutcome(c.sheet, c.header, c.kind.value if c.kind else None, c.action.value,
-                      job.counts.get((c.sheet, c.index), Counts()))
+                      summary.counts.get((c.sheet, c.index), Counts()))
         for c in plan.columns()
     )
     outputs = [{"name": path.name, "sha256": file_sha256(path)} for path in written]
@@ -368,22 +323,22 @@ def run_export(
         "output_sha256": output_sha256,
         "outputs": outputs,
         "format": prepared.format,
-        "rows": job.tracker.done,
+        "rows": tracker.done,
         "columns": [{"sheet": o.sheet, "header": o.header, "kind": o.kind, "action": o.action} for o in outcomes],
         "key_id": ring.active.key_id,
         "scope": ctx.scope,
         "encrypted": encrypted,
         "watermark_id": mark.watermark_id,
         "layers": list(layers),
-        "trace": {"sha256": trace_sha256, "canary_rows": marker.canaries, "marked_cells": marker.marked_cells,
-                  "markable_cells": marker.markable_cells, "tokens": len(trace_data.tokens),
+        "trace": {"sha256": trace_sha256, "canary_rows": summary.canaries, "marked_cells": summary.marked_cells,
+                  "markable_cells": summary.markable_cells, "tokens": len(trace_data.tokens),
                   "identities": len(trace_data.masked)},
         "policy_version": prepared.policy.version,
         "password_protected": password is not None,  # the password itself is never recorded
         "approval": prepared.approval.as_dict() if prepared.approval else None,
     })
     warnings = tuple(_count_warnings(outcomes))
-    return ExportResult(export_id, prepared.output, prepared.format, job.tracker.done, outcomes, prepared.verdict,
+    return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
                         layers, input_sha256, output_sha256, entry.seq, warnings, written, password)
 
 
@@ -396,9 +351,8 @@ def _open_output(prepared: PreparedExport, password: str | None) -> AbstractCont
                        csv_encoding=request.csv_encoding, csv_per_sheet=len(prepared.plan.included) > 1)
 
 
-def _marker(prepared: PreparedExport, operators: dict[tuple[str, int], Operator], ring: KeyRing,  # noqa: PLR0917
-            export_id: str, workbook: Workbook, tracker: _Tracker) -> ExportMarker:
-    """The export's watermark marker; refuses a clear-identifier export that no required mark can protect."""
+def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Operator]) -> MarkSettings:
+    """The policy's watermark settings; refuses a clear-identifier export that no required mark can protect."""
     policy, plan = prepared.policy, prepared.plan
     settings = MarkSettings(policy.canary_rate, CanaryPools(policy.canary_phones, policy.canary_emails))
     clear = clear_columns(plan)
@@ -408,9 +362,7 @@ def _marker(prepared: PreparedExport, operators: dict[tuple[str, int], Operator]
             wanted = ", ".join(sorted(policy.clear_export_layers))
             raise PolicyError(f"columns {', '.join(clear)} leave in clear, and none of the watermark layers the "
                               f"policy requires for such an export ({wanted}) can be placed")
-    source_ids = (source_identifiers(workbook, plan, lambda: tracker.advance(0))
-                  if settings.canary_rate > 0 else np.zeros(0, np.int64))
-    return ExportMarker(export_id, ring.active, plan, operators, settings, source_ids)
+    return settings
 
 
 def _count_warnings(outcomes: Sequence[ColumnOutcome]) -> Iterator[str]:

@@ -46,15 +46,11 @@ class RedactParams(OperatorParams):
 
 
 def _count(values: Sequence[Value]) -> Tally:
-    tally = Tally()
-    for value in values:
-        if is_blank(value):
-            tally.blank += 1
-        elif isinstance(value, Damaged):
-            tally.damaged += 1
-        else:
-            tally.transformed += 1
-    return tally
+    """Blank, damaged and other values of a chunk (``is_blank``'s rule; strings are the only maybe-blanks)."""
+    texts = [value for value in values if isinstance(value, str)]
+    blank = sum(1 for value in values if value is None) + sum(1 for text in texts if not text.strip())
+    damaged = sum(1 for text in texts if type(text) is Damaged and text.strip())
+    return Tally(transformed=len(values) - blank - damaged, blank=blank, damaged=damaged)
 
 
 class KeepOperator(Operator):

@@ -46,6 +46,7 @@ from masking.watermark.membership import (
     fingerprint_key,
     fingerprints,
     mark_feature,
+    sorted_unique,
     token_feature,
     value_feature,
 )
@@ -112,13 +113,15 @@ class _Columns(Protocol):
 
 
 def source_identifiers(workbook: _Columns, plan: Plan, tick: Callable[[], None] = lambda: None) -> SourceIds:
-    """Every identifier in the source a canary must not reuse, as hashes of its token feature.
+    """Every identifier in the source a canary must not reuse, as hashes of its token text.
 
     One pass over just the identifier columns (:meth:`~masking.io.reader.Workbook.column_values`).
-    The hashes are Python's own string hash, salted per process: they only answer "does this
-    canary value occur in the source?" within this export, live in memory only and are never
-    stored; a false match (odds about n / 2**64) only makes a canary be drawn again. ``tick`` is
-    called after each chunk (the pipeline's progress, so a cancel is seen during this pass too).
+    A value's token text is its :func:`token_feature` without the ``t|`` (plain digits stay as they
+    are, a number cell reads as its digits). The hashes are Python's own string hash, salted per
+    process: they only answer "does this canary value occur in the source?" within this export,
+    live in memory only and are never stored; a false match (odds about n / 2**64) only makes a
+    canary be drawn again. ``tick`` is called after each chunk (the pipeline's progress, so a
+    cancel is seen during this pass too).
     """
     hashes = array("q")
     for sheet in plan.included:
@@ -126,19 +129,17 @@ def source_identifiers(workbook: _Columns, plan: Plan, tick: Callable[[], None] 
         if not columns:
             continue
         for chunk in workbook.column_values(sheet.name, columns):
+            # the common shapes in bulk: plain digit strings, and whole numbers (read as their digits)
             plain = [v for v in chunk if type(v) is str and v.isdigit() and v.isascii()]
-            # plain digit strings are the common case: their feature is "t|" + the digits
-            hashes.extend([hash("t|" + v) for v in plain if len(v) >= MIN_TOKEN_CHARS])
-            if len(plain) < len(chunk):
-                others = (_source_feature(v) for v in chunk if not (type(v) is str and v.isdigit() and v.isascii()))
-                hashes.extend([hash(feature) for feature in others if feature is not None])
+            hashes.extend([hash(v) for v in plain if len(v) >= MIN_TOKEN_CHARS])
+            numbers = [v for v in chunk if type(v) is int and v >= 10]
+            hashes.extend([hash(str(v)) for v in numbers])
+            if len(plain) + len(numbers) < len(chunk):
+                rest = [v for v in chunk if not (type(v) is str and v.isdigit() and v.isascii())
+                        and not (type(v) is int and v >= 10)]
+                hashes.extend([hash(feature[2:]) for feature in map(_token_of, rest) if feature is not None])
             tick()
-    return np.unique(np.frombuffer(hashes, dtype=np.int64)) if hashes else np.zeros(0, np.int64)
-
-
-def _source_feature(value: Value) -> str | None:
-    text = cell_text(value)
-    return token_feature(text) if text else None
+    return sorted_unique(np.frombuffer(hashes, dtype=np.int64))
 
 
 class ExportMarker:
@@ -222,10 +223,10 @@ class ExportMarker:
     def _reuses_source(self, kinds: Sequence[Kind | None], values: Sequence[Value]) -> bool:
         for kind, value in zip(kinds, values, strict=True):
             if kind in UNIQUE_KINDS:
-                feature = _source_feature(value)
+                feature = _token_of(value)
                 if feature is None:
                     continue
-                hashed = hash(feature)  # as source_identifiers hashed the source's features
+                hashed = hash(feature[2:])  # the token text, as source_identifiers hashed the source's
                 at = int(np.searchsorted(self._source_ids, hashed))
                 if at < len(self._source_ids) and self._source_ids[at] == hashed:
                     return True
@@ -336,7 +337,7 @@ class ExportMarker:
 
     def finish(self) -> TraceData:
         def merged(parts: list[U64]) -> U64:
-            return np.unique(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
+            return sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
 
         return TraceData(
             merged(self._tokens), merged(self._masked), np.array(self._canary_fps, dtype=np.uint64),
@@ -363,6 +364,8 @@ def _token_features(values: Sequence[Value], into: list[str]) -> None:
         if type(value) is str and value.isdigit() and value.isascii():
             if len(value) >= MIN_TOKEN_CHARS:  # what token_feature(cell_text(value)) gives
                 append("t|" + value)
+        elif type(value) is int and value >= 10:  # a number cell (pseudonyms keep the type): its digits
+            append(f"t|{value}")
         elif (feature := _token_of(value)) is not None:
             append(feature)
 

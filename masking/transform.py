@@ -1,0 +1,277 @@
+"""The export's transform step: operators and watermark over batches of source rows, here or in a
+second process.
+
+:class:`BatchTransform` turns one batch of source rows into output rows: canary rows inserted,
+every kept column through its operator (masked cells in the pattern the export's mark key picks),
+and the keyed fingerprints trace needs recorded. It is built from a :class:`TransformSpec`, which
+holds only plain data, so the same step can run in a worker process: :class:`ParallelTransform`
+sends each batch there and yields the output rows back in order, a few batches ahead, so that the
+transforms run on a second core while this process reads the input and writes the output. Both give
+byte-identical rows and the same :class:`TransformSummary` (the tests hold them equal).
+
+The worker is a fresh interpreter (never a ``fork``: the desktop app has threads). It receives the
+export's master key over its standard input, a pipe only this process holds; it writes nothing
+anywhere but its answers, and it is ended as soon as the export ends, is cancelled or fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import IO, Any, Protocol
+
+from masking.errors import OutputError, UsageError
+from masking.io.model import Value
+from masking.keys import MasterKey
+from masking.kinds import Action
+from masking.operators import get_operator
+from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
+from masking.plan import ColumnPlan, Plan
+from masking.watermark.embed import ExportMarker, MarkSettings, SourceIds
+from masking.watermark.store import TraceData
+
+Batch = list[tuple[Value, ...]]
+OutRows = list[tuple[Value, ...]]
+Advance = Callable[[int], None]  # told how many source rows are through
+# Exports of fewer rows than this run in this process: a worker's start (~0.5 s) would cost more.
+PARALLEL_FROM_ROWS = 50_000
+_AHEAD = 3  # batches in flight to the worker
+
+
+def build_operators(plan: Plan) -> dict[tuple[str, int], Operator]:
+    """Build and validate every column's operator before any cell is touched."""
+    operators: dict[tuple[str, int], Operator] = {}
+    problems = []
+    for column in plan.columns():
+        try:
+            operators[(column.sheet, column.index)] = get_operator(column.action, column.kind)  # validated
+        except UsageError as error:
+            problems.append(f"column {column.label}: {error}")
+    if problems:
+        raise UsageError("; ".join(problems))
+    return operators
+
+
+def kept_columns(plan: Plan, sheet: str) -> list[ColumnPlan]:
+    """The columns of ``sheet`` that reach the output, in output order."""
+    return [c for s in plan.included if s.name == sheet for c in s.columns if c.action is not Action.DROP]
+
+
+@dataclass(frozen=True)
+class TransformSpec:
+    """Everything the transform step needs, as plain (picklable) data."""
+
+    plan: Plan
+    master: MasterKey = field(repr=False)
+    scope: str
+    export_id: str
+    settings: MarkSettings
+    source_ids: SourceIds = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TransformSummary:
+    """What the transform step reports once every batch is through."""
+
+    counts: dict[tuple[str, int], Counts]
+    trace: TraceData
+    layers: tuple[str, ...]
+    canaries: int
+    marked_cells: int
+    markable_cells: int
+
+
+class BatchTransform:
+    """The transform step of one export, in this process (one instance per export; not thread-safe)."""
+
+    def __init__(self, spec: TransformSpec) -> None:
+        self._plan = spec.plan
+        self._operators = build_operators(spec.plan)
+        self._ctx = OperatorContext(spec.scope, KeyMaterial.from_master(spec.master))
+        self._marker = ExportMarker(spec.export_id, spec.master, spec.plan, self._operators, spec.settings,
+                                    spec.source_ids)
+        self._kept: dict[str, list[ColumnPlan]] = {}
+        self._counts: dict[tuple[str, int], Counts] = {}
+
+    def batch(self, sheet: str, source: Batch) -> OutRows:
+        """The output rows of one batch of source rows (all of the table's width) of ``sheet``."""
+        kept = self._kept.get(sheet)
+        if kept is None:
+            kept = self._kept[sheet] = kept_columns(self._plan, sheet)
+        marker = self._marker
+        batch, canaries = marker.with_canaries(sheet, kept, source)
+        # every row has the table's width (canaries copy a real row): transpose in C
+        by_column = list(zip(*batch, strict=True))
+        out_columns: list[Sequence[Value]] = []
+        for column in kept:
+            key = (column.sheet, column.index)
+            values = by_column[column.index] if column.index < len(by_column) else (None,) * len(batch)
+            result = marker.apply(column, self._operators[key], values, self._ctx)
+            self._counts[key] = self._counts.get(key, Counts()) + result.counts
+            out_columns.append(result.values)
+        marker.record(kept, out_columns, canaries)
+        if out_columns:
+            return list(zip(*out_columns, strict=True))
+        return [() for _ in batch]
+
+    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...]]:
+        for source in batches:
+            yield from self.batch(sheet, source)
+            advance(len(source))
+
+    def summary(self) -> TransformSummary:
+        marker = self._marker
+        trace = marker.finish()
+        return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
+                                marker.marked_cells, marker.markable_cells)
+
+    def close(self) -> None:
+        """Nothing to release; present so both kinds of transform are used the same way."""
+
+
+class Transform(Protocol):
+    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...]]: ...
+    def summary(self) -> TransformSummary: ...
+    def close(self) -> None: ...
+
+
+def _write_frame(stream: IO[bytes], item: object) -> None:
+    data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(len(data).to_bytes(8, "little") + data)
+    stream.flush()
+
+
+def _read_frame(stream: IO[bytes]) -> Any:
+    """The next object on ``stream``, or :data:`_EOF` when the other side is gone."""
+    head = stream.read(8)
+    if len(head) < 8:
+        return _EOF
+    size = int.from_bytes(head, "little")
+    data = stream.read(size)
+    if len(data) < size:
+        return _EOF
+    return pickle.loads(data)  # noqa: S301 - frames come only from our own process over a private pipe
+
+
+_EOF = object()
+
+
+def serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
+    """The worker's loop (``python -m masking.transform_worker``): the spec, then batches in and output
+    rows out, ``None`` for the summary. Every failure goes back as an exception object."""
+    try:
+        transform = BatchTransform(_read_frame(inbox))
+        while (task := _read_frame(inbox)) is not None:
+            if task is _EOF:
+                return
+            _write_frame(outbox, ("rows", transform.batch(*task)))
+        _write_frame(outbox, ("summary", transform.summary()))
+    except Exception as error:
+        try:
+            pickle.dumps(error)
+        except Exception:
+            error = RuntimeError(f"{type(error).__name__}: {error}")
+        _write_frame(outbox, ("error", error))
+
+
+class ParallelTransform:
+    """:class:`BatchTransform` in a worker process, a few batches ahead of the writer.
+
+    The worker is a fresh interpreter (``python -m masking.transform_worker``) talking over its
+    standard input and output, so nothing of the calling program is imported again there (unlike
+    ``multiprocessing``'s spawn, which re-runs a script without a ``__main__`` guard). A sender
+    thread feeds it, so neither side can block the other on a full pipe. Its standard error is
+    discarded: a traceback could quote a cell.
+    """
+
+    def __init__(self, spec: TransformSpec) -> None:
+        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console window from the desktop app
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "masking.transform_worker"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, creationflags=flags,
+        )
+        self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._sender = threading.Thread(target=self._send, name="exportguard-transform-feed", daemon=True)
+        self._sender.start()
+        self._outbox.put(spec)
+
+    def _send(self) -> None:
+        stream = self._process.stdin
+        assert stream is not None  # noqa: S101 - opened with PIPE above
+        try:
+            while (item := self._outbox.get()) is not _EOF:
+                _write_frame(stream, item)
+        except OSError:
+            return  # the worker is gone; the reading side reports it
+        finally:
+            with contextlib.suppress(OSError):
+                stream.close()
+
+    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...]]:
+        sizes: deque[int] = deque()
+        for source in batches:
+            self._outbox.put((sheet, source))
+            sizes.append(len(source))
+            if len(sizes) >= _AHEAD:
+                yield from self._take("rows")
+                advance(sizes.popleft())
+        while sizes:
+            yield from self._take("rows")
+            advance(sizes.popleft())
+
+    def summary(self) -> TransformSummary:
+        self._outbox.put(None)
+        summary: TransformSummary = self._take("summary")
+        return summary
+
+    def _take(self, expected: str) -> Any:
+        assert self._process.stdout is not None  # noqa: S101 - opened with PIPE above
+        frame = _read_frame(self._process.stdout)
+        if frame is _EOF:
+            raise OutputError("the export's transform process stopped unexpectedly")
+        kind, payload = frame
+        if kind == "error":
+            raise payload
+        if kind != expected:  # pragma: no cover - the protocol is fixed above
+            raise OutputError(f"the transform process answered {kind!r} where {expected!r} was due")
+        return payload
+
+    def close(self) -> None:
+        self._outbox.put(_EOF)
+        if self._process.poll() is None:
+            self._process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=10)
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._sender.join(timeout=10)
+
+
+class _Opened(AbstractContextManager["Transform"]):
+    def __init__(self, transform: Transform) -> None:
+        self._transform = transform
+
+    def __enter__(self) -> Transform:
+        return self._transform
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._transform.close()
+
+
+def open_transform(spec: TransformSpec, *, parallel: bool | None = None) -> AbstractContextManager[Transform]:
+    """The export's transform step: in a worker process when ``parallel`` (by default: for exports of
+    :data:`PARALLEL_FROM_ROWS` rows or more on a machine with two cores or more), else here."""
+    if parallel is None:
+        parallel = spec.plan.rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
+    return _Opened(ParallelTransform(spec) if parallel else BatchTransform(spec))

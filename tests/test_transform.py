@@ -1,0 +1,115 @@
+"""The export's transform step: in a worker process it gives exactly what it gives in this one."""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from masking.errors import OutputError
+from masking.io.reader import open_workbook
+from masking.keys import MasterKey
+from masking.pipeline import ExportRequest, prepare_export, token_scope
+from masking.transform import BatchTransform, ParallelTransform, TransformSpec
+from masking.watermark.embed import MarkSettings, source_identifiers
+
+SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
+
+
+@pytest.fixture(scope="module")
+def spec_and_batches(tmp_path_factory: pytest.TempPathFactory) -> tuple[TransformSpec, list[tuple[str, list]]]:
+    home = tmp_path_factory.mktemp("home")
+    source = SAMPLES / "multi_sheet.xlsx"
+    prepared = prepare_export(ExportRequest(input=source, recipient="城东代收银行", purpose="催缴"), home)
+    plan = prepared.plan
+    with open_workbook(source) as workbook:
+        ids = source_identifiers(workbook, plan)
+        batches = []
+        for sheet in plan.included:
+            rows = (values for _, values in workbook.data_rows(sheet.name))
+            while batch := list(itertools.islice(rows, 37)):  # small batches: many round trips
+                batches.append((sheet.name, batch))
+    master = MasterKey("KTEST", "2026-11-29", os.urandom(32))
+    spec = TransformSpec(plan, master, token_scope(prepared.policy, "城东代收银行"), "EX-20261129-TEST",
+                         MarkSettings(canary_rate=0.05), ids)
+    return spec, batches
+
+
+def _run(transform: BatchTransform | ParallelTransform, batches: list[tuple[str, list]]) -> tuple[list, list]:
+    done: list[int] = []
+    rows = [row for sheet, batch in batches for row in transform.rows(sheet, iter([batch]), done.append)]
+    return rows, done
+
+
+def test_the_worker_gives_the_same_rows_and_summary(spec_and_batches: tuple[TransformSpec, list]) -> None:
+    spec, batches = spec_and_batches
+    here = BatchTransform(spec)
+    rows_here, done_here = _run(here, batches)
+    summary_here = here.summary()
+    there = ParallelTransform(spec)
+    try:
+        rows_there, done_there = _run(there, batches)
+        summary_there = there.summary()
+    finally:
+        there.close()
+    assert rows_there == rows_here and done_there == done_here
+    assert summary_here.canaries > 0 and summary_here.marked_cells > 0  # the comparison covers both layers
+    assert (summary_there.counts, summary_there.layers, summary_there.canaries, summary_there.marked_cells,
+            summary_there.markable_cells) == (summary_here.counts, summary_here.layers, summary_here.canaries,
+                                              summary_here.marked_cells, summary_here.markable_cells)
+    for name in ("tokens", "masked", "canary_fps", "canary_ids", "canary_strong"):
+        assert np.array_equal(getattr(summary_there.trace, name), getattr(summary_here.trace, name)), name
+
+
+def test_a_failure_in_the_worker_is_raised_here(spec_and_batches: tuple[TransformSpec, list]) -> None:
+    spec, batches = spec_and_batches
+    sheet, batch = batches[0]
+    ragged = [batch[0], batch[1][:-1]]  # rows of different widths cannot be transposed
+    with pytest.raises(ValueError):
+        list(BatchTransform(spec).rows(sheet, iter([ragged]), lambda _: None))
+    worker = ParallelTransform(spec)
+    try:
+        with pytest.raises(ValueError):
+            list(worker.rows(sheet, iter([ragged]), lambda _: None))
+    finally:
+        worker.close()
+
+
+def test_a_worker_that_dies_is_reported_and_close_ends_it(spec_and_batches: tuple[TransformSpec, list]) -> None:
+    spec, batches = spec_and_batches
+    worker = ParallelTransform(spec)
+    try:
+        worker._process.kill()
+        with pytest.raises(OutputError, match="stopped unexpectedly"):
+            list(worker.rows(batches[0][0], iter([batches[0][1]]), lambda _: None))
+    finally:
+        worker.close()
+    alive = ParallelTransform(spec)
+    alive.close()  # mid-export (a cancel): the process is ended, not left behind
+    assert alive._process.poll() is not None
+
+
+def test_an_export_through_the_worker_matches_one_without(tmp_path: Path) -> None:
+    from masking.pipeline import run_export
+    from masking.workspace import Workspace
+
+    workspace = Workspace(tmp_path / "home")
+    ring, _ = workspace.keystore.open_or_create()
+    results = {}
+    for parallel in (False, True):
+        request = ExportRequest(input=SAMPLES / "customers_zh.xlsx", recipient="城东代收银行", purpose="催缴",
+                                output=tmp_path / f"out_{parallel}.xlsx")
+        prepared = prepare_export(request, workspace.home)
+        results[parallel] = run_export(prepared, ring, workspace.ledger(ring), parallel=parallel)
+    serial, parallel_result = results[False], results[True]
+    assert parallel_result.rows == serial.rows > 0
+    assert parallel_result.layers == serial.layers and "canaries" in serial.layers
+    # the counts include canary rows, which differ per export; every cell is counted once either way
+    assert [sum(vars(c.counts).values()) for c in parallel_result.columns] == \
+        [sum(vars(c.counts).values()) for c in serial.columns]
+    with open_workbook(serial.output) as one, open_workbook(parallel_result.output) as other:
+        sheet = serial.columns[0].sheet
+        assert sum(1 for _ in one.rows(sheet)) == sum(1 for _ in other.rows(sheet))
