@@ -27,7 +27,7 @@ from masking.detect import ScanReport, scan_workbook
 from masking.errors import PolicyError, UsageError
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
-from masking.io.reader import open_workbook
+from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import BookWriter, open_writer
 from masking.keys import KeyRing
 from masking.kinds import Action
@@ -37,11 +37,19 @@ from masking.operators.encrypt import EncryptOperator
 from masking.plan import Plan, build_plan
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
-from masking.transform import TransformSpec, build_operators, kept_columns, open_transform
+from masking.transform import (
+    BatchTransform,
+    ParallelTransform,
+    Transform,
+    TransformSpec,
+    build_operators,
+    kept_columns,
+    use_worker,
+)
 from masking.watermark.canary import CanaryPools
 from masking.watermark.embed import MarkSettings, clear_columns, placeable_layers, source_identifiers
 from masking.watermark.store import TraceStore
-from masking.watermark.visible import visible_mark
+from masking.watermark.visible import VisibleMark, visible_mark
 
 OutputFormat = Literal["xlsx", "csv"]
 # Custom properties telling decrypt which columns are encrypted (Excel caps a text property at 255
@@ -267,39 +275,38 @@ def run_export(
         raise PolicyError(prepared.verdict.violations[0], prepared.verdict.violations)
     request, plan = prepared.request, prepared.plan
     operators = build_operators(plan)
-    now = clock()
-    export_id = _new_export_id(now)
-    ctx = OperatorContext(token_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
-    mark = visible_mark(export_id, request.recipient, request.purpose, now, ring.active.subkey("watermark"))
-    input_sha256 = file_sha256(request.input)
-    encrypted = encryption_manifest(plan, operators, ctx)
-    if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
-        raise PolicyError("the input file changed after its approval code was checked; export it again")
     settings = _mark_settings(prepared, operators)
-    password = generate_password() if request.password else None
-    tracker = _Tracker(plan.rows, progress)
-    # one open workbook serves the canary check's pass and the export's, so shared strings are read once
-    with open_workbook(request.input) as workbook:
-        source_ids = (source_identifiers(workbook, plan, lambda: tracker.advance(0))
-                      if settings.canary_rate > 0 else np.zeros(0, np.int64))
-        spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids)
-        with open_transform(spec, parallel=parallel) as transform, _open_output(prepared, password) as book:
-            if book.keeps_properties:
-                notice = book.add_sheet(mark.notice_title, None)
-                notice.write_rows(mark.notice_rows)
-            for sheet in plan.included:
-                table = workbook.table(sheet.name)
-                headers = [c.header for c in kept_columns(plan, sheet.name)] if table.header_row is not None else None
-                sink = book.add_sheet(sheet.name, headers, header=mark.header, footer=mark.footer)
-                batches = _batches(workbook.data_rows(sheet.name, table), BATCH_ROWS)
-                sink.write_rows(transform.rows(sheet.name, batches, tracker.advance))
-            summary = transform.summary()
-            if book.keeps_properties:
-                properties = dict(mark.properties)
-                properties.update(encryption_properties(encrypted, ctx.scope))
-                book.set_custom_properties(properties)
-                book.set_core_properties(title=mark.title, subject=request.purpose)
-            written = tuple(book.paths)
+    # the worker starts up on the other core while the input is hashed and checked for canaries
+    worker = ParallelTransform() if use_worker(plan.rows, parallel) else None
+    try:
+        now = clock()
+        export_id = _new_export_id(now)
+        ctx = OperatorContext(token_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
+        mark = visible_mark(export_id, request.recipient, request.purpose, now, ring.active.subkey("watermark"))
+        input_sha256 = file_sha256(request.input)
+        encrypted = encryption_manifest(plan, operators, ctx)
+        if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
+            raise PolicyError("the input file changed after its approval code was checked; export it again")
+        password = generate_password() if request.password else None
+        tracker = _Tracker(plan.rows, progress)
+        # one open workbook serves the canary check's pass and the export's, so shared strings are read once
+        with open_workbook(request.input) as workbook:
+            source_ids = (source_identifiers(workbook, plan, lambda: tracker.advance(0))
+                          if settings.canary_rate > 0 else np.zeros(0, np.int64))
+            spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids)
+            transform: Transform = worker.begin(spec) if worker is not None else BatchTransform(spec)
+            with _open_output(prepared, password) as book:
+                _write_sheets(book, workbook, plan, mark, transform, tracker)
+                summary = transform.summary()
+                if book.keeps_properties:
+                    properties = dict(mark.properties)
+                    properties.update(encryption_properties(encrypted, ctx.scope))
+                    book.set_custom_properties(properties)
+                    book.set_core_properties(title=mark.title, subject=request.purpose)
+                written = tuple(book.paths)
+    finally:
+        if worker is not None:
+            worker.close()
     trace_data = summary.trace
     layers: tuple[str, ...] = ("visible", "metadata") if prepared.format == "xlsx" else ()
     layers += summary.layers
@@ -340,6 +347,22 @@ def run_export(
     warnings = tuple(_count_warnings(outcomes))
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
                         layers, input_sha256, output_sha256, entry.seq, warnings, written, password)
+
+
+def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
+    book: BookWriter, workbook: Workbook, plan: Plan, mark: VisibleMark, transform: Transform, tracker: _Tracker
+) -> None:
+    """The notice sheet (where the format keeps one), then every included sheet through the transform."""
+    if book.keeps_properties:
+        notice = book.add_sheet(mark.notice_title, None)
+        notice.write_rows(mark.notice_rows)
+    for sheet in plan.included:
+        table = workbook.table(sheet.name)
+        kept = kept_columns(plan, sheet.name)
+        headers = [c.header for c in kept] if table.header_row is not None else None
+        sink = book.add_sheet(sheet.name, headers, header=mark.header, footer=mark.footer)
+        batches = _batches(workbook.data_rows(sheet.name, table), BATCH_ROWS)
+        sink.write_rows(transform.rows(sheet.name, batches, tracker.advance))
 
 
 def _open_output(prepared: PreparedExport, password: str | None) -> AbstractContextManager[BookWriter]:

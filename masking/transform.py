@@ -25,9 +25,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import IO, Any, Protocol
 
 from masking.errors import OutputError, UsageError
@@ -194,7 +192,8 @@ class ParallelTransform:
     discarded: a traceback could quote a cell.
     """
 
-    def __init__(self, spec: TransformSpec) -> None:
+    def __init__(self) -> None:
+        """Start the worker; it waits for :meth:`begin` (so it starts up while the export prepares)."""
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console window from the desktop app
         self._process = subprocess.Popen(
             [sys.executable, "-m", "masking.transform_worker"],
@@ -203,7 +202,10 @@ class ParallelTransform:
         self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._sender = threading.Thread(target=self._send, name="exportguard-transform-feed", daemon=True)
         self._sender.start()
+
+    def begin(self, spec: TransformSpec) -> ParallelTransform:
         self._outbox.put(spec)
+        return self
 
     def _send(self) -> None:
         stream = self._process.stdin
@@ -257,21 +259,9 @@ class ParallelTransform:
         self._sender.join(timeout=10)
 
 
-class _Opened(AbstractContextManager["Transform"]):
-    def __init__(self, transform: Transform) -> None:
-        self._transform = transform
-
-    def __enter__(self) -> Transform:
-        return self._transform
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self._transform.close()
-
-
-def open_transform(spec: TransformSpec, *, parallel: bool | None = None) -> AbstractContextManager[Transform]:
-    """The export's transform step: in a worker process when ``parallel`` (by default: for exports of
-    :data:`PARALLEL_FROM_ROWS` rows or more on a machine with two cores or more), else here."""
+def use_worker(rows: int, parallel: bool | None) -> bool:
+    """Whether an export of ``rows`` rows runs its transform step in a worker process: as asked, or
+    by default for :data:`PARALLEL_FROM_ROWS` rows or more on a machine with two cores or more."""
     if parallel is None:
-        parallel = spec.plan.rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
-    return _Opened(ParallelTransform(spec) if parallel else BatchTransform(spec))
+        return rows >= PARALLEL_FROM_ROWS and (os.cpu_count() or 1) > 1
+    return parallel

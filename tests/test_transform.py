@@ -49,7 +49,7 @@ def test_the_worker_gives_the_same_rows_and_summary(spec_and_batches: tuple[Tran
     here = BatchTransform(spec)
     rows_here, done_here = _run(here, batches)
     summary_here = here.summary()
-    there = ParallelTransform(spec)
+    there = ParallelTransform().begin(spec)
     try:
         rows_there, done_there = _run(there, batches)
         summary_there = there.summary()
@@ -70,7 +70,7 @@ def test_a_failure_in_the_worker_is_raised_here(spec_and_batches: tuple[Transfor
     ragged = [batch[0], batch[1][:-1]]  # rows of different widths cannot be transposed
     with pytest.raises(ValueError):
         list(BatchTransform(spec).rows(sheet, iter([ragged]), lambda _: None))
-    worker = ParallelTransform(spec)
+    worker = ParallelTransform().begin(spec)
     try:
         with pytest.raises(ValueError):
             list(worker.rows(sheet, iter([ragged]), lambda _: None))
@@ -80,14 +80,14 @@ def test_a_failure_in_the_worker_is_raised_here(spec_and_batches: tuple[Transfor
 
 def test_a_worker_that_dies_is_reported_and_close_ends_it(spec_and_batches: tuple[TransformSpec, list]) -> None:
     spec, batches = spec_and_batches
-    worker = ParallelTransform(spec)
+    worker = ParallelTransform().begin(spec)
     try:
         worker._process.kill()
         with pytest.raises(OutputError, match="stopped unexpectedly"):
             list(worker.rows(batches[0][0], iter([batches[0][1]]), lambda _: None))
     finally:
         worker.close()
-    alive = ParallelTransform(spec)
+    alive = ParallelTransform()
     alive.close()  # mid-export (a cancel): the process is ended, not left behind
     assert alive._process.poll() is not None
 

@@ -212,3 +212,13 @@ def test_canary_readings_are_drawn_anew_and_never_whole() -> None:
             if isinstance(before, str):
                 assert len(text.rsplit(".", 1)[1]) == len(before.rsplit(".", 1)[1])  # the same decimals
     assert same < 20  # of 1,000 redrawn readings
+
+
+def test_every_canary_position_has_a_source_row_to_go_before() -> None:
+    from masking.watermark.canary import canary_positions
+
+    assert canary_positions(b"seed", 0, 3) == []
+    for rows in (1, 2, 3, 7, 200):
+        for n in range(50):
+            positions = canary_positions(f"seed{n}".encode(), rows, 5)
+            assert len(positions) == 5 and all(0 <= p < rows for p in positions)

@@ -53,9 +53,12 @@ def canary_count(rows: int, rate: float, *, largest: bool) -> int:
 
 
 def canary_positions(seed: bytes, rows: int, count: int) -> list[int]:
-    """Keyed, sorted positions in ``[0, rows]``: a canary goes before the source row at that index."""
+    """Keyed, sorted positions in ``[0, rows)``: a canary goes before the source row at that index.
+
+    (Never ``rows`` itself: there is no source row there to go before, and such a canary was lost.)
+    """
     rng = random.Random(int.from_bytes(hashlib.sha256(seed).digest(), "big"))  # noqa: S311 - keyed positions, not secrets
-    return sorted(rng.randint(0, rows) for _ in range(count))
+    return sorted(rng.randrange(rows) for _ in range(count)) if rows > 0 else []
 
 
 def canary_rng(seed: bytes) -> random.Random:
