@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYLE, Page, wrapped_label
 from desktop.session import Session
-from desktop.wording import layer_label
+from desktop.wording import evidence_text, layer_label
 from desktop.workers import Progress, TaskRunner
 from masking.keys import KeyRing
 
@@ -66,7 +66,7 @@ class Candidate:
     date: str
     named: bool
     p_value: float | None
-    evidence: tuple[tuple[str, str], ...]  # (layer, what was found, in the engine's words)
+    evidence: tuple[tuple[str, str], ...]  # (layer, what was found, in the interface's language)
 
 
 def read_candidates(report: Any, employees: dict[str, str]) -> list[Candidate]:
@@ -79,7 +79,7 @@ def read_candidates(report: Any, employees: dict[str, str]) -> list[Candidate]:
             date=str(candidate.time)[:19].replace("T", " "),
             named=bool(candidate.named),
             p_value=candidate.p_value,
-            evidence=tuple((str(e.layer), str(e.detail)) for e in candidate.evidence),
+            evidence=tuple((str(e.layer), evidence_text(e.key, e.args, e.detail)) for e in candidate.evidence),
         )
         for candidate in getattr(report, "candidates", ())
     ]

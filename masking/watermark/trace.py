@@ -72,8 +72,36 @@ _EXPORT_ID = re.compile(r"EX-\d{8}-[0-9A-F]{8}")
 
 @dataclass(frozen=True)
 class Evidence:
+    """One finding for one candidate: its layer, a sentence key of :data:`EVIDENCE_TEXTS` and the
+    sentence's values, already formatted (so a translation shows the very same figures)."""
+
     layer: str
-    detail: str
+    key: str
+    args: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def detail(self) -> str:
+        """The finding in English (the CLI's words; the desktop app translates ``key`` instead)."""
+        return EVIDENCE_TEXTS[self.key].format(**dict(self.args))
+
+
+def _evidence(layer: str, key: str, **args: object) -> Evidence:
+    return Evidence(layer, key, tuple((name, str(value)) for name, value in args.items()))
+
+
+# The sentences trace reports evidence in (the desktop app has a translation of each, by key).
+EVIDENCE_TEXTS = {
+    "canary_row": "fragment row {row} is canary row #{canary} of this export (a fictitious customer)",
+    "membership": "{rows} of {total} fragment rows carry identifiers this export contained",
+    "tokens_unique": "{count} identifier(s) or token(s) in the fragment were carried by this export and by no other",
+    "tokens_shared": "{count} token(s) were carried by this export and by other exports too (the same recipient): "
+                     "not decisive",
+    "marks": "{matched} of {tested} masking patterns match this export's key ({expected} expected by chance; "
+             "p = {p})",
+    "visible": "the fragment's text names this export",
+    "metadata_authentic": "the document properties name this export (authenticated by its MAC)",
+    "metadata_forged": "the document properties name this export (MAC does NOT verify)",
+}
 
 
 @dataclass(frozen=True)
@@ -332,8 +360,7 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
             score = scores[owner]
             score.log_ps["canaries"] = sum(lp for _, _, lp in hits)
             for row_number, number, _ in hits[:5]:
-                score.evidence.append(Evidence("canaries", f"fragment row {row_number + 1} is canary row "
-                                                           f"#{number + 1} of this export (a fictitious customer)"))
+                score.evidence.append(_evidence("canaries", "canary_row", row=row_number + 1, canary=number + 1))
         _score_marks(used, key, candidates, scores, identity_key(key.watermark_key))
     _score_labels(fragment, index, scores)
     return _report(exports, scores, total, rows_used, list(index.notes))
@@ -355,16 +382,13 @@ def _score_tokens(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int
                 shared[int(owner)] += 1
     for i in candidates:
         score = scores[i]
-        score.evidence.insert(0, Evidence("membership", f"{int(coverage[i])} of {len(used)} fragment rows "
-                                                        "carry identifiers this export contained"))
+        score.evidence.insert(0, _evidence("membership", "membership", rows=int(coverage[i]), total=len(used)))
         if unique.get(i):
             carried = max(1, int(key.token_counts[i]))
             score.log_ps["tokens"] = sum(min(0.0, math.log(carried / token_space(token_text[fp]))) for fp in unique[i])
-            score.evidence.append(Evidence("tokens", f"{len(unique[i])} identifier(s) or token(s) in the fragment "
-                                                     "were carried by this export and by no other"))
+            score.evidence.append(_evidence("tokens", "tokens_unique", count=len(unique[i])))
         elif shared.get(i):
-            score.evidence.append(Evidence("tokens", f"{shared[i]} token(s) were carried by this export and by "
-                                                     "other exports too (the same recipient): not decisive"))
+            score.evidence.append(_evidence("tokens", "tokens_shared", count=shared[i]))
 
 
 def _score_marks(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int], scores: dict[int, _Score],
@@ -413,9 +437,8 @@ def _score_marks(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int]
             log_p = chernoff_log_tail(int(successes[n]), by_p)
         score = scores[i]
         score.log_ps["marks"] = log_p
-        score.evidence.append(Evidence("marks", f"{int(successes[n])} of {int(tested[n])} masking patterns match "
-                                                f"this export's key ({means[n]:.1f} expected by chance; "
-                                                f"p = {math.exp(log_p):.3g})"))
+        score.evidence.append(_evidence("marks", "marks", matched=int(successes[n]), tested=int(tested[n]),
+                                        expected=f"{means[n]:.1f}", p=f"{math.exp(log_p):.3g}"))
 
 
 def _score_labels(fragment: Fragment, index: TraceIndex, scores: dict[int, _Score]) -> None:
@@ -425,14 +448,13 @@ def _score_labels(fragment: Fragment, index: TraceIndex, scores: dict[int, _Scor
     for export_id in mentioned:
         if export_id in index.by_id:
             scores[index.by_id[export_id]].evidence.append(
-                Evidence("visible", "the fragment's text names this export"))
+                _evidence("visible", "visible"))
     prop_id = fragment.properties.get(PROPERTY_PREFIX + "ExportId")
     if prop_id is not None and prop_id in index.by_id:
         i = index.by_id[prop_id]
         key = index.ring.by_id(index.exports[i].key_id).subkey("watermark")
         genuine = mark_is_authentic(key, prop_id, fragment.properties.get(PROPERTY_PREFIX + "Mark", ""))
-        scores[i].evidence.append(Evidence("metadata", "the document properties name this export" +
-                                           (" (authenticated by its MAC)" if genuine else " (MAC does NOT verify)")))
+        scores[i].evidence.append(_evidence("metadata", "metadata_authentic" if genuine else "metadata_forged"))
 
 
 def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[int, int, float]]]:

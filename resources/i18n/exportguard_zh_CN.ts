@@ -926,6 +926,41 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
 </context>
 <context>
+    <name>evidence</name>
+    <message>
+        <source>Row {row} of the leaked data is fictitious customer no. {canary}, planted only in this export.</source>
+        <translation>泄露数据的第 {row} 行是第 {canary} 号虚构客户（诱饵），只放在这次导出中。</translation>
+    </message>
+    <message>
+        <source>{rows} of the {total} leaked rows hold identifiers that this export contained.</source>
+        <translation>泄露的 {total} 行中有 {rows} 行带有这次导出包含的标识。</translation>
+    </message>
+    <message>
+        <source>{count} pseudonym(s) or identifier(s) in the leaked data were issued to this export and to no other.</source>
+        <translation>泄露数据中有 {count} 个假名或标识只发给了这次导出，没有发给任何其他导出。</translation>
+    </message>
+    <message>
+        <source>{count} pseudonym(s) were also issued to other exports to the same recipient: not decisive on their own.</source>
+        <translation>有 {count} 个假名也发给了同一接收方的其他导出：单凭这一点不能定论。</translation>
+    </message>
+    <message>
+        <source>{matched} of {tested} masked values show the masking pattern keyed to this export (chance alone would give about {expected}; probability {p}).</source>
+        <translation>{tested} 个脱敏值中有 {matched} 个呈现这次导出专属的脱敏样式（纯属巧合约为 {expected} 个；概率 {p}）。</translation>
+    </message>
+    <message>
+        <source>The text of the leaked data names this export.</source>
+        <translation>泄露数据的文字中写明了这次导出。</translation>
+    </message>
+    <message>
+        <source>The file&apos;s document properties name this export, and their signature checks out.</source>
+        <translation>文件的文档属性写明了这次导出，且签名验证通过。</translation>
+    </message>
+    <message>
+        <source>The file&apos;s document properties name this export, but their signature does NOT check out (they may have been copied or forged).</source>
+        <translation>文件的文档属性写明了这次导出，但签名验证未通过（可能是抄来的或伪造的）。</translation>
+    </message>
+</context>
+<context>
     <name>findings</name>
     <message>
         <source>{place}: {kinds}. {outcome}</source>
