@@ -949,8 +949,9 @@ _PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区"
 
 
 @functools.cache
-def _region_names() -> tuple[tuple[dict[str, bool], ...], int]:
-    """Names per level mapped to whether they are a short form (江苏, 南京), and the longest name."""
+def _region_names() -> tuple[tuple[dict[str, bool], ...], tuple[dict[str, tuple[int, ...]], ...]]:
+    """Names per level mapped to whether they are a short form (江苏, 南京), and per level, for each
+    first character, the lengths (2 or more, ascending) of the names starting with it."""
     provinces: dict[str, bool] = {}
     cities: dict[str, bool] = {}
     districts: dict[str, bool] = {}
@@ -967,18 +968,29 @@ def _region_names() -> tuple[tuple[dict[str, bool], ...], int]:
                 cities.setdefault(region.city[:-1], True)
         if region.district:
             districts[region.district] = False
-    longest = max(len(name) for table in (provinces, cities, districts) for name in table)
-    return (provinces, cities, districts), longest
+    tables = (provinces, cities, districts)
+    starts = []
+    for table in tables:
+        lengths: dict[str, set[int]] = {}
+        for name in table:
+            if len(name) >= 2:
+                lengths.setdefault(name[0], set()).add(len(name))
+        starts.append({first: tuple(sorted(found)) for first, found in lengths.items()})
+    return tables, tuple(starts)
 
 
 def _prefix_end(text: str, position: int, level: int) -> int:
     """The furthest end of a valid prefix from ``position`` using levels ``level`` onwards."""
-    tables, longest = _region_names()
+    tables, starts = _region_names()
     if level == len(tables):
         return position
     best = _prefix_end(text, position, level + 1)  # this level not named
+    if position >= len(text):
+        return best
     names = tables[level]
-    for length in range(2, min(longest, len(text) - position) + 1):
+    for length in starts[level].get(text[position], ()):  # only the names that start here
+        if position + length > len(text):
+            break
         short = names.get(text[position : position + length])
         if short is None:
             continue
