@@ -348,3 +348,14 @@ def test_ff1_plan_is_tight_and_prefers_radix_10() -> None:
     assert 53 * 10**8 <= radix**length < 1.2 * 53 * 10**8
     with pytest.raises(ValueError, match="1,000,000"):
         ff1_plan(999_999)
+
+
+def test_free_text_masking_remembers_repeats_without_changing_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from masking.operators import mask as mask_module
+
+    texts = ["低保户减免", "联系人张先生13912345678", None, "低保户减免", "备用电话：025-41120347", "表计更换"] * 5
+    remembered = get_operator(Action.MASK, Kind.FREE_TEXT).apply_batch(texts, CTX)
+    monkeypatch.setattr(mask_module, "_FREE_TEXT_CACHE", 1)  # cleared before every new text
+    fresh = get_operator(Action.MASK, Kind.FREE_TEXT).apply_batch(texts, CTX)
+    assert remembered == fresh
+    assert remembered.values[1] == "联系人张**139****5678" and remembered.counts.transformed == 10

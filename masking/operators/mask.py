@@ -65,6 +65,7 @@ __all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams"]
 
 _NAME_STYLES = ("surname", "middle")
 _MAX_KEEP = 32
+_FREE_TEXT_CACHE = 4096  # distinct free texts remembered per operator
 _AREA_3 = re.compile(r"0(?:10|2\d)")
 
 
@@ -180,6 +181,20 @@ class MaskOperator(Operator):
         return [self.mask_one(kind, value, params, variant) for value, variant in zip(values, variants, strict=True)]
 
     def _free_text(self, text: str) -> str | None:
+        """The text with each PII span masked by its kind, or None when it holds none.
+
+        Remarks repeat a lot (低保户减免, 催费单已送达): the answers for the latest few thousand
+        distinct texts are kept on this operator (an export's lifetime, in memory only).
+        """
+        cache: dict[str, str | None] = self.__dict__.setdefault("_free_text_cache", {})
+        if text in cache:
+            return cache[text]
+        if len(cache) >= _FREE_TEXT_CACHE:
+            cache.clear()
+        cache[text] = masked = self._mask_spans(text)
+        return masked
+
+    def _mask_spans(self, text: str) -> str | None:
         spans = find_pii_spans(text)
         if not spans:
             return None
