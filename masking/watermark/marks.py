@@ -67,6 +67,8 @@ def strip_invisible(text: str) -> str:
     """NFKC, without format characters (zero-width spaces and joiners, BOM) and whitespace."""
     if text.isascii():  # the common case: NFKC changes nothing and ASCII has no format characters
         return "".join(text.split())
+    if text.isprintable() and " " not in text and unicodedata.is_normalized("NFKC", text):
+        return text  # clean already (a masked name, most text cells): nothing to take out
     text = unicodedata.normalize("NFKC", text)
     if text.isprintable():  # no format characters and no whitespace but the ASCII space
         return text.replace(" ", "")
@@ -83,10 +85,11 @@ def read_mark(text: str) -> MarkObservation | None:
     if shape is not None:  # the common case, digits and stars only: nothing to normalise
         return _read_digits(text, len(shape.group(1)), len(shape.group(3)))
     compact = strip_invisible(text)
-    digits = SEPARATORS.sub("", compact).upper()
-    shape = _DIGIT_SHAPE.fullmatch(digits)
-    if shape is not None:
-        return _read_digits(digits, len(shape.group(1)), len(shape.group(3)))
+    if compact[:1] < "\u3400":  # a masked name starts with its surname; anything else may be digits
+        digits = SEPARATORS.sub("", compact).upper()
+        shape = _DIGIT_SHAPE.fullmatch(digits)
+        if shape is not None:
+            return _read_digits(digits, len(shape.group(1)), len(shape.group(3)))
     name = _NAME_SHAPE.fullmatch(compact)
     if name is None:
         return None
