@@ -144,21 +144,18 @@ class Transform(Protocol):
 
 
 def _write_frame(stream: IO[bytes], item: object) -> None:
-    data = pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(len(data).to_bytes(8, "little") + data)
+    """One object onto the pipe: pickle delimits itself and writes in 64 KiB frames, so a large
+    object (the spec's source hashes, the trace data) is never held twice as one bytes object."""
+    pickle.dump(item, stream, protocol=pickle.HIGHEST_PROTOCOL)
     stream.flush()
 
 
 def _read_frame(stream: IO[bytes]) -> Any:
     """The next object on ``stream``, or :data:`_EOF` when the other side is gone."""
-    head = stream.read(8)
-    if len(head) < 8:
+    try:
+        return pickle.load(stream)  # noqa: S301 - only our own process writes this private pipe
+    except (EOFError, pickle.UnpicklingError, OSError):
         return _EOF
-    size = int.from_bytes(head, "little")
-    data = stream.read(size)
-    if len(data) < size:
-        return _EOF
-    return pickle.loads(data)  # noqa: S301 - frames come only from our own process over a private pipe
 
 
 _EOF = object()

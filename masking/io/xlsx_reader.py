@@ -227,6 +227,12 @@ class SharedStrings:
             raise self._fail(f"shared string {index} does not exist (corrupt workbook)")
         return items[index]
 
+    def load_all(self) -> None:
+        """Read the whole table now, in one tight pass (its strings then sit together in memory)."""
+        with self._lock:
+            while self._extend():
+                pass
+
     def _extend(self) -> bool:
         if self._batches is None:
             if self._open_part is None:
@@ -529,6 +535,9 @@ class XlsxBook:
         if not wanted:
             return
         letters = "|".join(column_letter(i) for i in wanted)
+        # a whole-sheet pass needs nearly every shared string: read the table first, in one go, rather
+        # than interleaved with this pass's short-lived lists (which would leave it spread thin in memory)
+        self._shared.load_all()
         segments = self._segments(info)
         try:
             for prefix, text in segments:

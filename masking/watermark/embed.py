@@ -139,7 +139,7 @@ def source_identifiers(workbook: _Columns, plan: Plan, tick: Callable[[], None] 
                         and not (type(v) is int and v >= 10)]
                 hashes.extend([hash(feature[2:]) for feature in map(_token_of, rest) if feature is not None])
             tick()
-    return sorted_unique(np.frombuffer(hashes, dtype=np.int64))
+    return sorted_unique(np.frombuffer(hashes, dtype=np.int64), in_place=True)  # a view of the array: no copy
 
 
 class ExportMarker:
@@ -337,7 +337,11 @@ class ExportMarker:
 
     def finish(self) -> TraceData:
         def merged(parts: list[U64]) -> U64:
-            return sorted_unique(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
+            if not parts:
+                return np.zeros(0, np.uint64)
+            joined = np.concatenate(parts)
+            parts.clear()  # the pieces go before the sort, so they are never held twice
+            return sorted_unique(joined, in_place=True)
 
         return TraceData(
             merged(self._tokens), merged(self._masked), np.array(self._canary_fps, dtype=np.uint64),

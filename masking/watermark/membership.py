@@ -50,10 +50,15 @@ def fingerprints(key: bytes, features: Iterable[str]) -> U64:
     return _cmac(key).many([feature.encode() for feature in features])
 
 
-def sorted_unique(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+def sorted_unique(values: npt.NDArray[Any], *, in_place: bool = False) -> npt.NDArray[Any]:
     """The distinct values, sorted: ``np.unique`` by sorting, which for millions of 64-bit integers
-    is many times faster than numpy 2's default hash-based ``unique`` (0.04 s against 3.3 s for 3M)."""
-    ordered = np.sort(values)
+    is many times faster than numpy 2's default hash-based ``unique`` (0.04 s against 3.3 s for 3M).
+    ``in_place`` sorts ``values`` itself instead of a copy (for large arrays nothing else needs)."""
+    if in_place:
+        values.sort()
+        ordered = values
+    else:
+        ordered = np.sort(values)
     if len(ordered) < 2:
         return ordered
     keep = np.empty(len(ordered), dtype=np.bool_)
