@@ -133,14 +133,10 @@ class BatchTransform:
         return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
                                 marker.marked_cells, marker.markable_cells)
 
-    def close(self) -> None:
-        """Nothing to release; present so both kinds of transform are used the same way."""
-
 
 class Transform(Protocol):
     def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...]]: ...
     def summary(self) -> TransformSummary: ...
-    def close(self) -> None: ...
 
 
 def _write_frame(stream: IO[bytes], item: object) -> None:

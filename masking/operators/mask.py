@@ -126,6 +126,10 @@ class MaskOperator(Operator):
         if params.name_style not in _NAME_STYLES:
             raise OperatorError("mask name_style must be 'surname' or 'middle'")
 
+    def __init__(self, kind: Kind | None, params: OperatorParams | None = None) -> None:
+        super().__init__(kind, params)
+        self._free_text_cache: dict[str, str | None] = {}  # see _free_text
+
     @property
     def _params(self) -> MaskParams:
         assert isinstance(self.params, MaskParams)  # noqa: S101 - checked by validate()
@@ -186,7 +190,7 @@ class MaskOperator(Operator):
         Remarks repeat a lot (低保户减免, 催费单已送达): the answers for the latest few thousand
         distinct texts are kept on this operator (an export's lifetime, in memory only).
         """
-        cache: dict[str, str | None] = self.__dict__.setdefault("_free_text_cache", {})
+        cache = self._free_text_cache
         if text in cache:
             return cache[text]
         if len(cache) >= _FREE_TEXT_CACHE:
