@@ -1,8 +1,11 @@
-"""Languages: English source strings, Chinese from ``resources/i18n/exportguard_zh_CN.ts``.
+"""Languages: English source strings, Chinese from ``desktop/translations/exportguard_zh_CN.ts``.
 
-The ``.qm`` files are built, not committed: :func:`compiled_catalog` runs Qt's ``lrelease`` (shipped
-with PySide6-Essentials) when the ``.qm`` in the cache folder is missing or older than its ``.ts``.
-``python -m desktop.i18n --out DIR`` builds them ahead of time (CI, installers).
+The catalogs ship inside the package and are found through ``importlib.resources``, so the app is
+translated wherever it is installed. The ``.qm`` files are built, not committed: a ``.qm`` beside the
+``.ts`` in the package (put there by ``python -m desktop.i18n --out desktop/translations`` when a frozen
+app or an installer is built, where ``lrelease`` is not shipped) is used as it is; otherwise
+:func:`compiled_catalog` runs Qt's ``lrelease`` (shipped with PySide6-Essentials) when the ``.qm`` in
+the cache folder is missing or older than its ``.ts``.
 
 :class:`Translations` owns the installed translators: Qt's own ``qtbase`` strings (dialog buttons,
 context menus) and the app's. Switching language removes and installs translators, and Qt then
@@ -17,13 +20,15 @@ import os
 import subprocess
 import sys
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QObject, QTranslator
 
 log = logging.getLogger(__name__)
 
-I18N_DIR = Path(__file__).resolve().parent.parent / "resources" / "i18n"
+# The package's own folder on disk (wheels, editable installs and PyInstaller bundles all unpack it).
+I18N_DIR = Path(str(resources.files("desktop").joinpath("translations")))
 CATALOG = "exportguard"
 ENGLISH = "en"
 CHINESE = "zh_CN"
@@ -56,6 +61,9 @@ def compiled_catalog(language: str, cache: Path, *, source_dir: Path = I18N_DIR)
     source = source_dir / f"{CATALOG}_{language}.ts"
     if not source.is_file():
         return None
+    shipped = source_dir / f"{CATALOG}_{language}.qm"
+    if shipped.is_file() and shipped.stat().st_mtime >= source.stat().st_mtime:
+        return shipped
     target = cache / f"{CATALOG}_{language}.qm"
     if target.is_file() and target.stat().st_mtime >= source.stat().st_mtime:
         return target

@@ -1,6 +1,7 @@
 """The organisation's export policy: what may leave, how, and with which safeguards.
 
-A policy is one TOML file (the built-in default is ``resources/policy/default.toml``; an
+A policy is one TOML file (the built-in default is ``masking/data/default_policy.toml``, read through
+``importlib.resources`` so it works wherever the package is installed; an
 organisation's policy sits in the home folder as ``policy.toml`` or is named with ``--policy``).
 It is read and validated once, whole, into a frozen :class:`Policy`; a bad policy file is a one-line
 ``UsageError`` that names the key at fault.
@@ -11,13 +12,15 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
 from masking.errors import UsageError
 from masking.kinds import Action, Kind
 
-DEFAULT_POLICY = Path(__file__).resolve().parent.parent / "resources" / "policy" / "default.toml"
+DEFAULT_POLICY: Traversable = resources.files("masking").joinpath("data", "default_policy.toml")
 POLICY_FILE = "policy.toml"
 WATERMARK_LAYERS = frozenset({"visible", "metadata", "tokens", "marks", "canaries", "membership"})
 
@@ -148,6 +151,7 @@ def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]
 
 def load_policy(explicit: Path | None = None, home: Path | None = None) -> Policy:
     """``explicit`` if given, else the organisation policy in ``home``, else the built-in default."""
+    path: Traversable
     if explicit is not None:
         path = explicit
     elif home is not None and (home / POLICY_FILE).is_file():

@@ -21,7 +21,7 @@ from masking.approval import generate_signing_key, issue_approval
 from masking.keys import KeyRing
 from masking.kinds import Action
 from masking.pipeline import ExportResult, file_sha256
-from masking.policy import load_policy
+from masking.policy import DEFAULT_POLICY, load_policy
 from masking.workspace import Workspace
 
 pytestmark = pytest.mark.gui
@@ -31,7 +31,7 @@ OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
 def _write_policy(home: Path, export_table: str) -> None:
     """The built-in policy with its [export] table replaced (the organisation's policy.toml)."""
-    default = (Path(__file__).resolve().parent.parent / "resources" / "policy" / "default.toml").read_text("utf-8")
+    default = DEFAULT_POLICY.read_text("utf-8")
     kinds = default.split("[export]")[0]
     home.mkdir(parents=True, exist_ok=True)
     (home / "policy.toml").write_text(kinds + "[export]\n" + export_table, encoding="utf-8")

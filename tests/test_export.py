@@ -14,6 +14,7 @@ import pytest
 from masking.errors import Cancelled, OutputError, PolicyError
 from masking.ledger import Ledger
 from masking.pipeline import ExportRequest, ExportResult, file_sha256, prepare_export, run_export
+from masking.policy import DEFAULT_POLICY
 from masking.workspace import Workspace
 
 SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
@@ -179,7 +180,7 @@ def test_an_action_the_kind_cannot_take_is_refused_before_writing(tmp_path: Path
     ring, _ = workspace.keystore.open_or_create()
     policy = tmp_path / "lenient.toml"
     policy.write_text(
-        (SAMPLES.parent / "policy" / "default.toml").read_text(encoding="utf-8").replace(
+        DEFAULT_POLICY.read_text(encoding="utf-8").replace(
             'allowed = ["pseudonymize", "mask", "encrypt", "hash", "redact", "drop"]',
             'allowed = ["pseudonymize", "mask", "encrypt", "hash", "redact", "drop", "generalize"]', 1),
         encoding="utf-8")
