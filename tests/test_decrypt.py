@@ -16,7 +16,7 @@ from masking.io.reader import open_workbook
 from masking.keys import KeyRing
 from masking.kinds import Kind
 from masking.ledger import Ledger
-from masking.operators.formats import DIGIT_KINDS, canonical_digits
+from masking.operators.canonical import DIGIT_KINDS, canonical_digits
 from masking.pipeline import ExportRequest, ExportResult, file_sha256, prepare_export, run_export
 from masking.workspace import Workspace
 

@@ -23,9 +23,9 @@ from masking.kinds import (
     is_mobile,
     is_person_name,
 )
+from masking.name_address import split_region_prefix
 from masking.numbering import area_codes, card_issuers, mobile_prefixes
 from masking.operators import EncryptOperator, KeyMaterial, OperatorContext, get_operator
-from masking.operators.formats import split_region_prefix
 from masking.regions import is_real_region, residence_regions
 
 KEYS = KeyMaterial("KPROP01", b"P" * 32, b"E" * 32, b"H" * 32)
@@ -226,7 +226,7 @@ def test_no_collisions_over_a_million_distinct_mobiles() -> None:
 )
 def test_meter_codec_accepts_what_the_kinds_module_accepts(number: str) -> None:
     from masking.kinds import meter_id_strength
-    from masking.operators.formats import _CODECS
+    from masking.operators.format_cipher import _CODECS
 
     assert (_CODECS[Kind.METER_ID].split(number) is not None) == (meter_id_strength(number) > 0)
 
@@ -318,7 +318,7 @@ _SPLIT_CASES = {
 @given(data=st.data())
 def test_batched_codecs_equal_split_and_join(kind: Kind, data: st.DataObject) -> None:
     """The numpy form of each codec (split_many, join_many) gives what split and join give."""
-    from masking.operators.formats import _CODECS
+    from masking.operators.format_cipher import _CODECS
 
     codec = _CODECS[kind]
     first = data.draw(_SPLIT_CASES[kind])

@@ -11,6 +11,7 @@ from masking.checksums import id_check_char, luhn_check_digit
 from masking.errors import KeyProblem, UsageError
 from masking.io.model import Damaged
 from masking.kinds import Action, Kind
+from masking.name_address import split_region_prefix
 from masking.operators import (
     OPERATORS,
     Counts,
@@ -26,7 +27,7 @@ from masking.operators import (
     get_operator,
     params_from_dict,
 )
-from masking.operators.formats import ff1_plan, split_region_prefix
+from masking.operators.format_cipher import ff1_plan
 from masking.operators.pseudonymize import FALLBACK_PREFIX
 
 KEYS = KeyMaterial("KTEST01", b"p" * 32, b"e" * 32, b"h" * 32)

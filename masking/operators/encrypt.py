@@ -1,7 +1,7 @@
 """encrypt: deterministic, reversible with the key, scoped.
 
 * Digit kinds: FF1 format-preserving encryption through
-  :class:`~masking.operators.formats.FormatCipher` under the *encrypt* sub-key; the ciphertext is a
+  :class:`~masking.operators.format_cipher.FormatCipher` under the *encrypt* sub-key; the ciphertext is a
   valid value of its kind (same rules as pseudonymize) and decrypts to the canonical value in the
   same formatting.
 * Text kinds (and untyped columns): AES-SIV tokens ``ENC1:`` + unpadded URL-safe base64. The
@@ -42,7 +42,8 @@ from masking.operators.base import (
     scope_label,
     text_for_crypto,
 )
-from masking.operators.formats import DIGIT_KINDS, FormatCipher, format_id
+from masking.operators.canonical import DIGIT_KINDS
+from masking.operators.format_cipher import FormatCipher, format_id
 
 __all__ = ["TOKEN_PREFIX", "EncryptOperator", "EncryptParams", "EncryptionRecord"]
 

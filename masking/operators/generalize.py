@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from masking.checksums import id_birth_date
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind, is_id_number
+from masking.name_address import split_region_prefix
 from masking.operators.base import (
     BatchResult,
     Operator,
@@ -30,7 +31,7 @@ from masking.operators.base import (
     Tally,
     is_blank,
 )
-from masking.operators.formats import canonical_digits, cell_text, split_region_prefix
+from masking.operators.canonical import canonical_digits, cell_text
 
 __all__ = ["FALLBACK_TEXT", "GeneralizeOperator", "GeneralizeParams"]
 

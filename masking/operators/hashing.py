@@ -26,7 +26,7 @@ from masking.operators.base import (
     scope_label,
     text_for_crypto,
 )
-from masking.operators.formats import DIGIT_KINDS, canonical_digits, valid_digits
+from masking.operators.canonical import DIGIT_KINDS, canonical_digits, valid_digits
 
 __all__ = ["HashOperator", "HashParams"]
 

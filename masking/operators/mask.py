@@ -42,6 +42,7 @@ from masking.detect.freetext import find_pii_spans
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind, is_email
 from masking.kinds import is_person_name as _is_person_name
+from masking.name_address import split_chinese_name, split_region_prefix
 from masking.operators.base import (
     BatchResult,
     Operator,
@@ -52,14 +53,7 @@ from masking.operators.base import (
     is_blank,
     text_for_crypto,
 )
-from masking.operators.formats import (
-    canonical_digits,
-    cell_text,
-    split_chinese_name,
-    split_region_prefix,
-    valid_digits,
-    with_format,
-)
+from masking.operators.canonical import canonical_digits, cell_text, valid_digits, with_format
 
 __all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams"]
 

@@ -1,7 +1,7 @@
 """pseudonymize: keyed, deterministic replacement by another valid value of the same kind.
 
 * Digit kinds (phone, meter_id, id_number, bank_card, account_no): FF1 through
-  :class:`~masking.operators.formats.FormatCipher` under the *pseudonymize* sub-key: a bijection,
+  :class:`~masking.operators.format_cipher.FormatCipher` under the *pseudonymize* sub-key: a bijection,
   so collision-free within a kind and scope, and the result is valid for its kind. There is no
   decrypt path for it (that is what ``encrypt`` is for) and the key differs from encrypt's.
 * Names, e-mail addresses and addresses: HMAC-SHA256 of the normalised text picks a plausible
@@ -32,6 +32,7 @@ from masking.crypto import HmacSha256
 from masking.detect.freetext import find_pii_spans
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind, is_email, is_person_name
+from masking.name_address import split_chinese_name, split_region_prefix
 from masking.namedata import given_name_chars, surnames
 from masking.operators.base import (
     BatchResult,
@@ -44,7 +45,8 @@ from masking.operators.base import (
     scope_label,
     text_for_crypto,
 )
-from masking.operators.formats import DIGIT_KINDS, FormatCipher, split_chinese_name, split_region_prefix
+from masking.operators.canonical import DIGIT_KINDS
+from masking.operators.format_cipher import FormatCipher
 
 __all__ = ["FALLBACK_PREFIX", "PseudonymizeOperator", "PseudonymizeParams"]
 

@@ -1,4 +1,4 @@
-"""Format-preserving helpers shared by ``pseudonymize`` and ``encrypt``.
+"""The format cipher shared by ``pseudonymize`` and ``encrypt``: digit codecs and FF1 over any domain.
 
 Digit kinds (phone, meter_id, id_number, bank_card, account_no) go through one engine,
 :class:`FormatCipher`: each kind's *codec* splits a canonical value into a kept part (the *group*,
@@ -43,7 +43,6 @@ import datetime as dt
 import functools
 import hashlib
 import re
-import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -65,124 +64,21 @@ from masking.checksums import (
 from masking.crypto import HmacSha256, derive_key
 from masking.fpe import ALPHABET, FF1, MIN_DOMAIN
 from masking.io.model import Damaged, Value
-from masking.kinds import Kind, is_bank_card, is_id_number, is_landline, is_meter_id, phone_digits
-from masking.namedata import compound_surnames, single_surnames
+from masking.kinds import Kind, is_bank_card
 from masking.numbering import mobile_prefixes
 from masking.operators.base import FORMAT_VERSION, scope_label
-from masking.regions import Region, all_regions
+from masking.operators.canonical import ACCOUNT_MAX_DIGITS, ACCOUNT_MIN_DIGITS, canonical_digits, cell_text, with_format
 
-__all__ = [
-    "DIGIT_KINDS",
-    "NAME_TITLES",
-    "FormatCipher",
-    "canonical_digits",
-    "cell_text",
-    "ff1_plan",
-    "format_id",
-    "split_chinese_name",
-    "split_region_prefix",
-    "valid_digits",
-    "with_format",
-]
+__all__ = ["FormatCipher", "ff1_plan", "format_id"]
 
 U64 = npt.NDArray[np.uint64]
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
 
-ACCOUNT_MIN_DIGITS = 6
-ACCOUNT_MAX_DIGITS = 40
-DIGIT_KINDS = frozenset({Kind.PHONE, Kind.METER_ID, Kind.ID_NUMBER, Kind.BANK_CARD, Kind.ACCOUNT_NO})
-
-# --------------------------------------------------------------------------------------------
-# Canonical digits and the template that keeps a value's formatting
-
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―.·()\[\]]")
 _ALPHABET_BYTES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
 _LOOKUP = np.full(256, 255, dtype=np.uint8)
 _LOOKUP[_ALPHABET_BYTES] = np.arange(len(ALPHABET), dtype=np.uint8)
-
-
-def cell_text(value: Value) -> str | None:
-    """NFKC text of a str cell, the digits of a non-negative whole number, else None."""
-    if isinstance(value, str):
-        if value.isascii():
-            return value.strip()
-        return unicodedata.normalize("NFKC", value).strip()
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value) if value >= 0 else None
-    if isinstance(value, float) and value.is_integer() and 0 <= value < 1e15:
-        return str(int(value))
-    return None
-
-
-def canonical_digits(kind: Kind, value: Value) -> str | None:
-    """The canonical form a digit kind is keyed on (digits; an ID's X upper-cased), or None.
-
-    Two spellings of one number ("139 1234 5678", "+86 13912345678") give the same canonical form,
-    so tokens join across files whatever the formatting.
-    """
-    if isinstance(value, Damaged):
-        return None
-    text = cell_text(value)
-    if not text:
-        return None
-    if text.isdigit() and text.isascii():
-        return text
-    if kind is Kind.PHONE:
-        return phone_digits(text)
-    compact = _SEPARATORS.sub("", text).upper()
-    if kind is Kind.ID_NUMBER:
-        ok = compact.isascii() and compact[:-1].isdigit() and compact[-1:] in tuple("0123456789X")
-    else:
-        ok = compact.isascii() and compact.isdigit()
-    return compact if ok else None
-
-
-def with_format(value: Value, text: str, canonical: str, new: str) -> Value:
-    """``new`` written the way ``value`` was written (same separators and prefix, same cell type)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return int(new) if new.isdigit() and new[0] != "0" else new
-    if text == canonical:
-        return new
-    positions = [i for i, char in enumerate(text) if char.isascii() and char.isalnum()]
-    if len(positions) < len(canonical):
-        return new
-    tail = positions[len(positions) - len(canonical) :]
-    if "".join(text[i] for i in tail).upper() != canonical:
-        return new
-    chars = list(text)
-    for i, char in zip(tail, new, strict=True):
-        chars[i] = char
-    return "".join(chars)
-
-
-# --------------------------------------------------------------------------------------------
-# Validity of canonical forms
-
-
-def _phone_valid(canonical: str) -> bool:
-    if len(canonical) == 11 and canonical[0] == "1":
-        return canonical[1] in "3456789" and canonical.isdigit()
-    return is_landline(canonical)
-
-
-_VALID_DIGITS: dict[Kind, Callable[[str], bool]] = {
-    Kind.PHONE: _phone_valid,
-    Kind.ID_NUMBER: is_id_number,
-    Kind.BANK_CARD: is_bank_card,
-    Kind.METER_ID: is_meter_id,
-    Kind.ACCOUNT_NO: lambda text: text.isdigit() and ACCOUNT_MIN_DIGITS <= len(text) <= ACCOUNT_MAX_DIGITS,
-}
-
-
-def valid_digits(kind: Kind, canonical: str) -> bool:
-    """Whether a canonical form is a value of the digit kind (the kinds module's validators; an
-    account number is 6 to 40 digits). Masking and hashing use it; FF1 codecs are stricter."""
-    return bool(_VALID_DIGITS[kind](canonical))
-
 
 # --------------------------------------------------------------------------------------------
 # Codecs: canonical value <-> (group, index < domain)
@@ -940,99 +836,3 @@ def _store_bulk(bulk: _Bulk, rows: npt.NDArray[np.int64] | None, result: U64) ->
         bulk.indices = result
     else:
         bulk.indices[rows] = result
-
-
-# --------------------------------------------------------------------------------------------
-# Addresses: the administrative prefix (province, city, district)
-
-_PROVINCE_SUFFIXES = ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "特别行政区", "省", "市")
-
-
-@functools.cache
-def _region_names() -> tuple[tuple[dict[str, bool], ...], tuple[dict[str, tuple[int, ...]], ...]]:
-    """Names per level mapped to whether they are a short form (江苏, 南京), and per level, for each
-    first character, the lengths (2 or more, ascending) of the names starting with it."""
-    provinces: dict[str, bool] = {}
-    cities: dict[str, bool] = {}
-    districts: dict[str, bool] = {}
-    region: Region
-    for region in all_regions():
-        provinces[region.province] = False
-        for suffix in _PROVINCE_SUFFIXES:
-            if region.province.endswith(suffix) and len(region.province) - len(suffix) >= 2:
-                provinces.setdefault(region.province[: -len(suffix)], True)
-                break
-        if region.city:
-            cities[region.city] = False
-            if region.city.endswith("市") and len(region.city) >= 3:
-                cities.setdefault(region.city[:-1], True)
-        if region.district:
-            districts[region.district] = False
-    tables = (provinces, cities, districts)
-    starts = []
-    for table in tables:
-        lengths: dict[str, set[int]] = {}
-        for name in table:
-            if len(name) >= 2:
-                lengths.setdefault(name[0], set()).add(len(name))
-        starts.append({first: tuple(sorted(found)) for first, found in lengths.items()})
-    return tables, tuple(starts)
-
-
-def _prefix_end(text: str, position: int, level: int) -> int:
-    """The furthest end of a valid prefix from ``position`` using levels ``level`` onwards."""
-    tables, starts = _region_names()
-    if level == len(tables):
-        return position
-    best = _prefix_end(text, position, level + 1)  # this level not named
-    if position >= len(text):
-        return best
-    names = tables[level]
-    for length in starts[level].get(text[position], ()):  # only the names that start here
-        if position + length > len(text):
-            break
-        short = names.get(text[position : position + length])
-        if short is None:
-            continue
-        end = _prefix_end(text, position + length, level + 1)
-        if short and end == position + length:
-            continue  # a short form counts only when another level follows it
-        best = max(best, end)
-    return best
-
-
-def split_region_prefix(text: str) -> tuple[str, str]:
-    """(administrative prefix, rest) of an address: "江苏省南京市玄武区中山路18号" ->
-    ("江苏省南京市玄武区", "中山路18号"). Province, city and district are each optional but in that
-    order; a short form (江苏, 南京) counts only when another level follows it, so "中山路" is not
-    read as 中山市. The prefix is empty when no division is named at the start."""
-    end = _prefix_end(text, 0, 0)
-    return text[:end], text[end:]
-
-
-# --------------------------------------------------------------------------------------------
-# Chinese names
-
-NAME_TITLES = ("先生", "女士", "小姐", "师傅", "老师", "阿姨", "大爷", "经理")
-_HAN_ONLY = re.compile(r"[\u4e00-\u9fff]+")
-
-
-def split_chinese_name(text: str) -> tuple[str, str, str] | None:
-    """(surname, given name, title) of "王小明", "欧阳明" or "王先生"; None for anything else."""
-    if not _HAN_ONLY.fullmatch(text):
-        return None
-    title = next((t for t in NAME_TITLES if text.endswith(t) and len(text) > len(t)), "")
-    body = text[: len(text) - len(title)]
-    compounds, singles = compound_surnames(), single_surnames()
-    if body[:2] in compounds and (len(body) >= 3 or title):
-        surname = body[:2]
-    elif body[:1] in singles:
-        surname = body[:1]
-    else:
-        return None
-    given = body[len(surname) :]
-    if title and given:
-        return None
-    if not title and not 1 <= len(given) <= 3:
-        return None
-    return surname, given, title

@@ -1,0 +1,114 @@
+"""The canonical digits of a cell and whether they are a value of a digit kind.
+
+Shared by the operators that key on digits (pseudonymize, encrypt, mask, hash, generalize):
+:func:`canonical_digits` gives the one form a number is keyed on whatever its spelling,
+:func:`with_format` writes a result back the way the input was written, and :func:`valid_digits`
+says whether a canonical form is a value of its kind.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from masking.io.model import Damaged, Value
+from masking.kinds import Kind, is_bank_card, is_id_number, is_landline, is_meter_id, phone_digits
+
+__all__ = [
+    "ACCOUNT_MAX_DIGITS",
+    "ACCOUNT_MIN_DIGITS",
+    "DIGIT_KINDS",
+    "canonical_digits",
+    "cell_text",
+    "valid_digits",
+    "with_format",
+]
+
+ACCOUNT_MIN_DIGITS = 6
+ACCOUNT_MAX_DIGITS = 40
+DIGIT_KINDS = frozenset({Kind.PHONE, Kind.METER_ID, Kind.ID_NUMBER, Kind.BANK_CARD, Kind.ACCOUNT_NO})
+
+
+_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―.·()\[\]]")
+
+
+def cell_text(value: Value) -> str | None:
+    """NFKC text of a str cell, the digits of a non-negative whole number, else None."""
+    if isinstance(value, str):
+        if value.isascii():
+            return value.strip()
+        return unicodedata.normalize("NFKC", value).strip()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value) if value >= 0 else None
+    if isinstance(value, float) and value.is_integer() and 0 <= value < 1e15:
+        return str(int(value))
+    return None
+
+
+def canonical_digits(kind: Kind, value: Value) -> str | None:
+    """The canonical form a digit kind is keyed on (digits; an ID's X upper-cased), or None.
+
+    Two spellings of one number ("139 1234 5678", "+86 13912345678") give the same canonical form,
+    so tokens join across files whatever the formatting.
+    """
+    if isinstance(value, Damaged):
+        return None
+    text = cell_text(value)
+    if not text:
+        return None
+    if text.isdigit() and text.isascii():
+        return text
+    if kind is Kind.PHONE:
+        return phone_digits(text)
+    compact = _SEPARATORS.sub("", text).upper()
+    if kind is Kind.ID_NUMBER:
+        ok = compact.isascii() and compact[:-1].isdigit() and compact[-1:] in tuple("0123456789X")
+    else:
+        ok = compact.isascii() and compact.isdigit()
+    return compact if ok else None
+
+
+def with_format(value: Value, text: str, canonical: str, new: str) -> Value:
+    """``new`` written the way ``value`` was written (same separators and prefix, same cell type)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(new) if new.isdigit() and new[0] != "0" else new
+    if text == canonical:
+        return new
+    positions = [i for i, char in enumerate(text) if char.isascii() and char.isalnum()]
+    if len(positions) < len(canonical):
+        return new
+    tail = positions[len(positions) - len(canonical) :]
+    if "".join(text[i] for i in tail).upper() != canonical:
+        return new
+    chars = list(text)
+    for i, char in zip(tail, new, strict=True):
+        chars[i] = char
+    return "".join(chars)
+
+
+# --------------------------------------------------------------------------------------------
+# Validity of canonical forms
+
+
+def _phone_valid(canonical: str) -> bool:
+    if len(canonical) == 11 and canonical[0] == "1":
+        return canonical[1] in "3456789" and canonical.isdigit()
+    return is_landline(canonical)
+
+
+_VALID_DIGITS: dict[Kind, Callable[[str], bool]] = {
+    Kind.PHONE: _phone_valid,
+    Kind.ID_NUMBER: is_id_number,
+    Kind.BANK_CARD: is_bank_card,
+    Kind.METER_ID: is_meter_id,
+    Kind.ACCOUNT_NO: lambda text: text.isdigit() and ACCOUNT_MIN_DIGITS <= len(text) <= ACCOUNT_MAX_DIGITS,
+}
+
+
+def valid_digits(kind: Kind, canonical: str) -> bool:
+    """Whether a canonical form is a value of the digit kind (the kinds module's validators; an
+    account number is 6 to 40 digits). Masking and hashing use it; FF1 codecs are stricter."""
+    return bool(_VALID_DIGITS[kind](canonical))
