@@ -24,11 +24,12 @@ import numpy as np
 
 from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
-from masking.errors import PolicyError, UsageError
+from masking.errors import OutputError, PolicyError, UsageError
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
 from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import BookWriter, open_writer
+from masking.io.xlsx_writer import MAX_ROWS as MAX_XLSX_ROWS
 from masking.keys import KeyRing
 from masking.kinds import Action
 from masking.ledger import Ledger
@@ -47,7 +48,13 @@ from masking.transform import (
     use_worker,
 )
 from masking.watermark.canary import CanaryPools
-from masking.watermark.embed import MarkSettings, clear_columns, placeable_layers, source_identifiers
+from masking.watermark.embed import (
+    MarkSettings,
+    clear_columns,
+    placeable_layers,
+    sheet_canaries,
+    source_identifiers,
+)
 from masking.watermark.store import TraceStore
 from masking.watermark.visible import VisibleMark, visible_mark
 
@@ -276,6 +283,7 @@ def run_export(
     request, plan = prepared.request, prepared.plan
     operators = build_operators(plan)
     settings = _mark_settings(prepared, operators)
+    _check_row_limit(prepared, settings)
     # the worker starts up on the other core while the input is hashed and checked for canaries
     worker = ParallelTransform() if use_worker(plan.rows, parallel) else None
     try:
@@ -386,6 +394,20 @@ def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Op
             raise PolicyError(f"columns {', '.join(clear)} leave in clear, and none of the watermark layers the "
                               f"policy requires for such an export ({wanted}) can be placed")
     return settings
+
+
+def _check_row_limit(prepared: PreparedExport, settings: MarkSettings) -> None:
+    """Refuses, before any work, an xlsx output that a sheet would fill past Excel's row limit once its
+    canaries and header row are added (the writer would otherwise fail near the end of a long export).
+    The sheet is named by its position: a sheet name may itself hold personal data."""
+    if prepared.format != "xlsx":
+        return
+    canaries = sheet_canaries(prepared.plan, settings)
+    for position, sheet in enumerate(prepared.plan.included, 1):
+        rows = sheet.data_rows + canaries.get(sheet.name, 0) + 1
+        if rows > MAX_XLSX_ROWS:
+            raise OutputError(f"sheet {position} would have {rows:,} rows with its header and canary rows, more "
+                              f"than Excel allows ({MAX_XLSX_ROWS:,}); export as csv (--format csv)")
 
 
 def _count_warnings(outcomes: Sequence[ColumnOutcome]) -> Iterator[str]:

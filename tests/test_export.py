@@ -217,3 +217,30 @@ def test_the_output_extension_chooses_the_format_and_must_agree_with_format(tmp_
     with pytest.raises(UsageError, match="does not match --format"):
         prepare_export(ExportRequest(input=sample, recipient="r", purpose="p", output=tmp_path / "o.csv",
                                      format="xlsx"), tmp_path / "home")
+
+
+def test_a_sheet_past_excels_row_limit_with_its_canaries_is_refused_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import masking.pipeline as pipeline
+
+    sample = SAMPLES / "customers_zh.xlsx"  # 200 data rows: 3 canaries and a header row make 204
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    workspace = Workspace(tmp_path / "home")
+    ring, _ = workspace.keystore.open_or_create()
+    progressed: list[int] = []
+    monkeypatch.setattr(pipeline, "MAX_XLSX_ROWS", 203)
+    prepared = prepare_export(ExportRequest(input=sample, recipient="r", purpose="p", output=out_dir / "o.xlsx"),
+                              tmp_path / "home")
+    with pytest.raises(OutputError, match=r"sheet 1 would have 204 rows .* export as csv") as refused:
+        run_export(prepared, ring, workspace.ledger(ring), progress=lambda done, total: progressed.append(done))
+    assert "明细" not in str(refused.value)  # a sheet is named by its position, never by its name
+    assert progressed == [] and list(out_dir.iterdir()) == []
+    assert workspace.ledger(ring).entries("export") == []
+    monkeypatch.setattr(pipeline, "MAX_XLSX_ROWS", 204)  # exactly at the limit: written
+    assert run_export(prepared, ring, workspace.ledger(ring)).rows == 200
+    csv_prepared = prepare_export(ExportRequest(input=sample, recipient="r", purpose="p", output=out_dir / "o.csv"),
+                                  tmp_path / "home")
+    monkeypatch.setattr(pipeline, "MAX_XLSX_ROWS", 10)  # csv has no row limit
+    assert run_export(csv_prepared, ring, workspace.ledger(ring)).rows == 200

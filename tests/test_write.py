@@ -21,13 +21,14 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from masking.errors import OutputError
 from masking.io import xlsx_writer
-from masking.io.cells import XlsxCell, csv_field, format_float, is_formula_like, xlsx_cell
+from masking.io.cells import XlsxCell, csv_field, format_float, is_formula_like, xlsx_cell, xlsx_text
 from masking.io.csv_writer import CsvWriter, csv_sheet_path
 from masking.io.model import Damaged, Value
 from masking.io.writer import open_writer
 from masking.io.xlsx_writer import XlsxWriter, header_footer_code, sheet_name
 
-FORMULA_LIKE = ['=HYPERLINK("http://x","y")', "+cmd", "-1+1", "@SUM(A1)", "\t=1", "\r=1", "=1+1"]
+FORMULA_LIKE = ['=HYPERLINK("http://x","y")', "+cmd", "-1+1", "@SUM(A1)", "\t=1", "\r=1", "=1+1",
+                "＝HYPERLINK(\"http://x\",\"y\")", "﹦1+1"]  # full-width equals signs, as an IME types them
 PLAIN_NUMBERS = ["-12.5", "+3", "-1e5", "12"]
 ALLOWED_PARTS = {
     "[Content_Types].xml",
@@ -402,3 +403,33 @@ def test_empty_csv_output_is_still_a_file(tmp_path: Path) -> None:
     with open_writer(tmp_path / "e.csv", "csv"):
         pass
     assert (tmp_path / "e.csv").read_bytes() == b""
+
+
+def _header_codes(code: str) -> tuple[list[str], str]:
+    """Excel's reading of a header/footer code: the control codes it holds, and the text it shows."""
+    codes, shown, i = [], [], 0
+    while i < len(code):
+        if code[i] == "&" and i + 1 < len(code):
+            if code[i + 1] == "&":
+                shown.append("&")
+            else:
+                codes.append(code[i + 1])
+            i += 2
+            continue
+        shown.append(code[i])
+        i += 1
+    return codes, "".join(shown)
+
+
+@given(st.text(max_size=300))
+def test_recipient_text_cannot_change_the_page_header(recipient: str) -> None:
+    import datetime as dt_
+
+    from masking.watermark.visible import visible_mark
+
+    mark = visible_mark("EX-20261206-0A1B2C3D", recipient, "p", dt_.datetime(2026, 12, 6, tzinfo=dt_.UTC), b"k" * 32)
+    for text in (mark.header, mark.footer):
+        codes, shown = _header_codes(header_footer_code(text))  # within Excel's 255 characters, whatever the name
+        assert codes == ["C"]  # centred, and nothing else: no font, colour, page field or section switch
+        assert shown == xlsx_text(text)
+    assert _header_codes(header_footer_code('A&P&"Arial,Bold"&20&K00FF00&R&&'))[0] == ["C"]

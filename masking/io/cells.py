@@ -4,7 +4,10 @@ Both writers (xlsx and csv) ask this module how a value goes out; none of them d
 
 Formula injection
     A text value whose first character is one of ``= + - @``, TAB or CR could be taken as a formula
-    by Excel, WPS or LibreOffice ("formula-like"). It is never written as a live formula:
+    by Excel, WPS or LibreOffice ("formula-like"), and so could the full-width equals signs ``＝``
+    (U+FF1D) and ``﹦`` (U+FE66), which a Chinese input method types in place of ``=`` and which
+    spreadsheet programs with East Asian input settings convert to ``=`` when a cell is edited.
+    It is never written as a live formula:
 
     * csv: the field gets a leading apostrophe (``'=HYPERLINK(...)``), the OWASP recipe; Excel
       shows the text and does not evaluate it.
@@ -53,7 +56,7 @@ from typing import Final
 
 from masking.io.model import Value
 
-FORMULA_TRIGGERS: Final = frozenset("=+-@\t\r")
+FORMULA_TRIGGERS: Final = frozenset("=+-@\t\r\uff1d\ufe66")
 MAX_EXACT_NUMBER: Final = 10**15
 MAX_CELL_CHARS: Final = 32_767
 

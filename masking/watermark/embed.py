@@ -108,6 +108,17 @@ def placeable_layers(plan: Plan, operators: dict[tuple[str, int], Operator], set
     return frozenset(layers)
 
 
+def sheet_canaries(plan: Plan, settings: MarkSettings) -> dict[str, int]:
+    """How many canary rows each included sheet gets (known before any row is read)."""
+    largest = max(plan.included, key=lambda s: s.data_rows, default=None)
+    counts = {}
+    for sheet in plan.included:
+        count = canary_count(sheet.data_rows, settings.canary_rate, largest=sheet is largest)
+        if count and any(c.kind is not None and c.action not in (Action.DROP, Action.REDACT) for c in sheet.columns):
+            counts[sheet.name] = count
+    return counts
+
+
 class _Columns(Protocol):
     def column_values(self, name: str, columns: Iterable[int]) -> Iterator[list[Value]]: ...
 
@@ -161,11 +172,10 @@ class ExportMarker:
         # the marks read back from the latest chunk of each markable column, for record() to reuse
         self._marks: dict[tuple[str, int], tuple[list[Value], list[MarkObservation | None]]] = {}
         self._positions: dict[str, list[int]] = {}
-        largest = max(plan.included, key=lambda s: s.data_rows, default=None)
+        canaries = sheet_canaries(plan, settings)
         for sheet in plan.included:
-            count = canary_count(sheet.data_rows, settings.canary_rate, largest=sheet is largest)
-            if count and any(c.kind is not None and c.action not in (Action.DROP, Action.REDACT)
-                             for c in sheet.columns):
+            count = canaries.get(sheet.name, 0)
+            if count:
                 self._positions[sheet.name] = canary_positions(self._canary_key + sheet.name.encode(),
                                                                sheet.data_rows, count)
         self._seen: dict[str, int] = {}
