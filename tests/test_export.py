@@ -222,7 +222,7 @@ def test_the_output_extension_chooses_the_format_and_must_agree_with_format(tmp_
 def test_a_sheet_past_excels_row_limit_with_its_canaries_is_refused_before_any_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import masking.pipeline as pipeline
+    from masking import pipeline
 
     sample = SAMPLES / "customers_zh.xlsx"  # 200 data rows: 3 canaries and a header row make 204
     out_dir = tmp_path / "out"
