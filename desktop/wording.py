@@ -9,7 +9,7 @@ every string. A core message this module does not recognise is shown as the core
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
@@ -18,6 +18,7 @@ from masking.detect import Finding
 from masking.errors import ExportGuardError, InputError, KeyProblem, OutputError, PolicyError, UsageError
 from masking.io.model import SheetInfo, Visibility
 from masking.kinds import Action, Kind
+from masking.violations import Violation
 
 translate = QCoreApplication.translate
 
@@ -208,65 +209,65 @@ def evidence_text(key: str, args: Iterable[tuple[str, str]], english: str) -> st
 
 # -- policy verdicts --------------------------------------------------------------------------
 
-_NOT_ALLOWED = re.compile(
-    r"^column (?P<label>.+), detected as (?P<kind>\w+): action '(?P<action>\w+)' is not allowed by policy "
-    r"(?P<version>\S+); allowed: (?P<allowed>.*)$"
-)
-_TOO_MANY_ROWS = re.compile(r"^(?P<rows>\d+) rows is more than the (?P<threshold>\d+) the policy allows")
-_APPROVAL_SHORT = re.compile(r"^the approval code covers (?P<approved>\d+) rows, but the export has (?P<rows>\d+)$")
-_LAYER = re.compile(r"^the policy requires the '(?P<layer>\w+)' watermark layer, which a (?P<format>\w+) file")
-_KEEPS_CLEAR = re.compile(r"^column (?P<label>.+) \((?P<kind>\w+)\) leaves in clear, as the policy allows$")
-_KEEPS_TEXT = re.compile(r"^column (?P<label>.+) keeps text that contains (?P<kinds>.+)$")
+def _allowed_words(v: Violation) -> str:
+    return translate("policy", ", ").join(action_label(a) for a in v.items("allowed"))
 
 
-def violation_text(violation: str) -> str:
-    """A policy violation from ``check_plan`` as a sentence that says what blocks and how to fix it."""
-    if violation.startswith("a recipient is required"):
-        return translate("policy", "Enter the recipient: say who receives this file.")
-    if violation.startswith("the recipient's name is longer than"):
-        return translate("policy", "The recipient's name is too long; shorten it.")
-    if violation.startswith("a purpose is required"):
-        return translate("policy", "Enter the purpose: say why the file is sent.")
-    if violation.startswith("nothing to export"):
-        return translate("policy", "Nothing to export: every sheet is hidden or excluded.")
-    if violation.startswith("the policy requires a password-protected output, which"):
-        return translate("policy", "The policy requires a password, which a CSV file cannot have: choose Excel "
-                         "(.xlsx) as the format and tick “Protect with a password”.")
-    if match := _LAYER.match(violation):
-        return translate("policy", "The policy requires the “{layer}” watermark, which a {format} file cannot "
-                         "carry: choose Excel (.xlsx) as the format.").format(layer=layer_label(match["layer"]),
-                                                                               format=match["format"].upper())
-    if violation.startswith("the policy requires a password-protected output"):
-        return translate("policy", "The policy requires a password: tick “Protect with a password”.")
-    if match := _NOT_ALLOWED.match(violation):
-        allowed = translate("policy", ", ").join(action_label(a.strip()) for a in match["allowed"].split(","))
-        return translate("policy", "Column {column} holds {kind}; “{action}” is not allowed. "
-                         "Choose one of: {allowed}.").format(
-            column=match["label"], kind=kind_label(match["kind"]), action=action_label(match["action"]),
-            allowed=allowed)
-    if match := _TOO_MANY_ROWS.match(violation):
-        return translate("policy", "{rows} rows is more than the {threshold} allowed without approval: "
-                         "ask the security office for an approval code, or export fewer rows.").format(
-            rows=match["rows"], threshold=match["threshold"])
-    if match := _APPROVAL_SHORT.match(violation):
-        return translate("policy", "The approval code covers {approved} rows, but the export has {rows}.").format(
-            approved=match["approved"], rows=match["rows"])
-    return violation
+def _layer_words(v: Violation) -> str:
+    return translate("policy", "The policy requires the “{layer}” watermark, which a {format} file cannot "
+                     "carry: choose Excel (.xlsx) as the format.").format(
+        layer=layer_label(v.arg("layer")), format=v.arg("format").upper())
 
 
-def warning_text(warning: str) -> str:
+# code -> the sentence that says what blocks and how to fix it (each reads translate() when called).
+_VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
+    "recipient_missing": lambda v: translate("policy", "Enter the recipient: say who receives this file."),
+    "recipient_too_long": lambda v: translate("policy", "The recipient's name is too long; shorten it."),
+    "purpose_missing": lambda v: translate("policy", "Enter the purpose: say why the file is sent."),
+    "nothing_to_export": lambda v: translate("policy", "Nothing to export: every sheet is hidden or excluded."),
+    "password_format": lambda v: translate(
+        "policy", "The policy requires a password, which a CSV file cannot have: choose Excel "
+                  "(.xlsx) as the format and tick “Protect with a password”."),
+    "layer_format": _layer_words,
+    "layer_unavailable": _layer_words,
+    "password_required": lambda v: translate(
+        "policy", "The policy requires a password: tick “Protect with a password”."),
+    "action_not_allowed": lambda v: translate(
+        "policy", "Column {column} holds {kind}; “{action}” is not allowed. Choose one of: {allowed}.").format(
+        column=v.arg("column"), kind=kind_label(v.arg("kind")), action=action_label(v.arg("action")),
+        allowed=_allowed_words(v)),
+    "approval_needed": lambda v: translate(
+        "policy", "{rows} rows is more than the {threshold} allowed without approval: "
+                  "ask the security office for an approval code, or export fewer rows.").format(
+        rows=v.arg("rows"), threshold=v.arg("threshold")),
+    "approval_too_few_rows": lambda v: translate(
+        "policy", "The approval code covers {approved} rows, but the export has {rows}.").format(
+        approved=v.arg("approved"), rows=v.arg("rows")),
+    "clear_unprotected": lambda v: translate(
+        "policy", "Columns {columns} would leave unchanged, and no watermark the policy requires "
+                  "for that can be placed: protect these columns.").format(
+        columns=translate("policy", ", ").join(v.items("columns"))),
+    "keeps_clear": lambda v: translate(
+        "policy", "Column {column} ({kind}) leaves unchanged, as the policy allows.").format(
+        column=v.arg("column"), kind=kind_label(v.arg("kind"))),
+    "keeps_text": lambda v: translate("policy", "Column {column} keeps text that contains {kinds}.").format(
+        column=v.arg("column"), kinds=translate("policy", ", ").join(kind_label(k) for k in v.items("kinds"))),
+}
+
+
+def violation_text(violation: Violation) -> str:
+    """A policy violation or warning from ``check_plan`` in words, chosen by its code (a code this
+    module does not know yet is shown in the core's English)."""
+    words = _VIOLATION_WORDS.get(violation.code)
+    return words(violation) if words is not None else violation.text
+
+
+def warning_text(warning: Violation) -> str:
     """A policy warning (allowed, but worth knowing) in words."""
-    if match := _KEEPS_CLEAR.match(warning):
-        return translate("policy", "Column {column} ({kind}) leaves unchanged, as the policy allows.").format(
-            column=match["label"], kind=kind_label(match["kind"]))
-    if match := _KEEPS_TEXT.match(warning):
-        kinds = translate("policy", ", ").join(kind_label(k.strip()) for k in match["kinds"].split(","))
-        return translate("policy", "Column {column} keeps text that contains {kinds}.").format(
-            column=match["label"], kinds=kinds)
-    return warning
+    return violation_text(warning)
 
 
-def violation_texts(violations: Sequence[str]) -> list[str]:
+def violation_texts(violations: Sequence[Violation]) -> list[str]:
     return [violation_text(v) for v in violations]
 
 

@@ -6,6 +6,8 @@ user-facing message. Messages never contain cell values or key material.
 
 from __future__ import annotations
 
+from masking.violations import Violation
+
 
 class ExportGuardError(Exception):
     """Base of every error the core raises on purpose."""
@@ -30,7 +32,7 @@ class PolicyError(ExportGuardError):
 
     exit_code = 4
 
-    def __init__(self, message: str, violations: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, violations: tuple[Violation, ...] = ()) -> None:
         super().__init__(message)
         self.violations = violations
 

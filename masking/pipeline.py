@@ -47,6 +47,7 @@ from masking.transform import (
     kept_columns,
     use_worker,
 )
+from masking.violations import violation
 from masking.watermark.canary import CanaryPools
 from masking.watermark.embed import (
     MarkSettings,
@@ -137,8 +138,9 @@ class ExportResult:
             "format": self.format,
             "rows": self.rows,
             "columns": [c.as_dict() for c in self.columns],
-            "policy": {"ok": self.verdict.ok, "violations": list(self.verdict.violations),
-                       "warnings": list(self.verdict.warnings)},
+            "policy": {"ok": self.verdict.ok, "violations": [v.text for v in self.verdict.violations],
+                       "warnings": [w.text for w in self.verdict.warnings],
+                       "warning_codes": [w.to_dict() for w in self.verdict.warnings]},
             "watermark": {"layers": list(self.layers)},
             "input_sha256": self.input_sha256,
             "output_sha256": self.output_sha256,
@@ -279,7 +281,7 @@ def run_export(
     large exports do, on machines with two cores or more.
     """
     if not prepared.verdict.ok:
-        raise PolicyError(prepared.verdict.violations[0], prepared.verdict.violations)
+        raise PolicyError(prepared.verdict.violations[0].text, prepared.verdict.violations)
     request, plan = prepared.request, prepared.plan
     operators = build_operators(plan)
     settings = _mark_settings(prepared, operators)
@@ -390,9 +392,8 @@ def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Op
     if clear and policy.clear_export_layers:
         placeable = placeable_layers(plan, operators, settings) & policy.clear_export_layers
         if not placeable:
-            wanted = ", ".join(sorted(policy.clear_export_layers))
-            raise PolicyError(f"columns {', '.join(clear)} leave in clear, and none of the watermark layers the "
-                              f"policy requires for such an export ({wanted}) can be placed")
+            refusal = violation("clear_unprotected", columns=tuple(clear), layers=policy.clear_export_layers)
+            raise PolicyError(refusal.text, (refusal,))
     return settings
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from masking.kinds import Action, Kind
 from masking.plan import Plan
 from masking.policy import Policy
+from masking.violations import Violation, violation
 
 MAX_RECIPIENT = 200  # the recipient is written into page headers and document properties
 
@@ -38,67 +39,57 @@ class ExportFacts:
 @dataclass(frozen=True)
 class PolicyVerdict:
     ok: bool
-    violations: tuple[str, ...]
-    warnings: tuple[str, ...]
+    violations: tuple[Violation, ...]
+    warnings: tuple[Violation, ...]
 
 
-def _allowed_text(actions: frozenset[Action]) -> str:
-    return ", ".join(sorted(a.value for a in actions))
-
-
-def _export_as(formats: frozenset[str]) -> str:
-    return "export as " + " or ".join(sorted(formats))
-
-
-def _output_problems(policy: Policy, facts: ExportFacts) -> list[str]:
+def _output_problems(policy: Policy, facts: ExportFacts) -> list[Violation]:
     """What the output format and protection break: the password rule, then each missing mandatory layer."""
     fmt = facts.format
     problems = []
     if policy.require_password and not facts.password:
         if fmt in PASSWORD_FORMATS:
-            problems.append("the policy requires a password-protected output (--password)")
+            problems.append(violation("password_required"))
         else:
-            problems.append(f"the policy requires a password-protected output, which a {fmt} file cannot be: "
-                            f"{_export_as(PASSWORD_FORMATS)} with --password")
+            problems.append(violation("password_format", format=fmt, formats=PASSWORD_FORMATS))
     carried = LAYERS_BY_FORMAT.get(fmt, frozenset())
     for layer in sorted(policy.mandatory_layers - carried):
         able = frozenset(f for f, layers in LAYERS_BY_FORMAT.items() if layer in layers)
-        remedy = _export_as(able) if able else "no output format carries it yet; ask the security office"
-        problems.append(f"the policy requires the '{layer}' watermark layer, which a {fmt} file cannot carry: {remedy}")
+        if able:
+            problems.append(violation("layer_format", layer=layer, format=fmt, formats=able))
+        else:
+            problems.append(violation("layer_unavailable", layer=layer, format=fmt))
     return problems
 
 
 def check_plan(plan: Plan, policy: Policy, facts: ExportFacts) -> PolicyVerdict:
     """Every rule the plan breaks, each naming the column, the rule and what would be allowed."""
-    violations: list[str] = []
-    warnings: list[str] = []
+    violations: list[Violation] = []
+    warnings: list[Violation] = []
     if policy.require_recipient and not facts.recipient.strip():
-        violations.append("a recipient is required: say who receives this file (--recipient)")
+        violations.append(violation("recipient_missing"))
     if len(facts.recipient) > MAX_RECIPIENT:
-        violations.append(f"the recipient's name is longer than {MAX_RECIPIENT} characters; shorten it")
+        violations.append(violation("recipient_too_long", limit=MAX_RECIPIENT))
     if policy.require_purpose and not facts.purpose.strip():
-        violations.append("a purpose is required: say why the file is sent (--purpose)")
+        violations.append(violation("purpose_missing"))
     if not plan.included:
-        violations.append("nothing to export: every sheet is hidden or excluded")
+        violations.append(violation("nothing_to_export"))
     for column in plan.columns():
         allowed = policy.allowed_actions(column.kind)
         if column.action not in allowed:
-            violations.append(
-                f"column {column.label}, detected as {column.kind}: action '{column.action}' is not allowed "
-                f"by policy {policy.version}; allowed: {_allowed_text(allowed)}"
-            )
+            violations.append(violation("action_not_allowed", column=column.label, kind=column.kind,
+                                        action=column.action, version=policy.version,
+                                        allowed=frozenset(a.value for a in allowed)))
         elif column.kind is not None and column.action is Action.KEEP:
-            warnings.append(f"column {column.label} ({column.kind}) leaves in clear, as the policy allows")
+            warnings.append(violation("keeps_clear", column=column.label, kind=column.kind))
         if column.kind is Kind.FREE_TEXT and column.action is Action.KEEP and column.inner_kinds:
-            warnings.append(f"column {column.label} keeps text that contains {', '.join(column.inner_kinds)}")
+            warnings.append(violation("keeps_text", column=column.label,
+                                      kinds=tuple(k.value for k in column.inner_kinds)))
     threshold = policy.approval_threshold
     if threshold is not None and plan.rows > threshold:
         if facts.approved_rows is None:
-            violations.append(
-                f"{plan.rows} rows is more than the {threshold} the policy allows without approval: "
-                "ask the security office for an approval code (--approval)"
-            )
+            violations.append(violation("approval_needed", rows=plan.rows, threshold=threshold))
         elif facts.approved_rows < plan.rows:
-            violations.append(f"the approval code covers {facts.approved_rows} rows, but the export has {plan.rows}")
+            violations.append(violation("approval_too_few_rows", approved=facts.approved_rows, rows=plan.rows))
     violations.extend(_output_problems(policy, facts))
     return PolicyVerdict(not violations, tuple(violations), tuple(warnings))

@@ -181,7 +181,7 @@ def test_signing_key_file_roundtrip_with_and_without_passphrase(tmp_path: Path) 
 def test_bulk_export_needs_a_code_and_runs_with_one(tmp_path: Path, office_key: SigningKey) -> None:
     policy = _policy(tmp_path, office_key.public_hex)
     refused = _prepare(tmp_path, policy, None)
-    assert not refused.verdict.ok and "200 rows is more than the 100" in refused.verdict.violations[0]
+    assert not refused.verdict.ok and "200 rows is more than the 100" in refused.verdict.violations[0].text
     prepared = _prepare(tmp_path, policy, _code(office_key, rows=250))
     assert prepared.verdict.ok and prepared.approval is not None and prepared.approval.rows == 250
     workspace = Workspace(tmp_path / "home")
@@ -199,7 +199,8 @@ def test_bulk_export_refuses_codes_that_do_not_fit(tmp_path: Path, office_key: S
     assert "expired" in _refusal(tmp_path, policy, _code(office_key, at=dt.datetime.now(dt.UTC) - dt.timedelta(days=8)))
     assert "does not trust" in _refusal(tmp_path, policy, _code(generate_signing_key()))
     few = _prepare(tmp_path, policy, _code(office_key, rows=150))
-    assert few.verdict.violations == ("the approval code covers 150 rows, but the export has 200",)
+    assert tuple(v.text for v in few.verdict.violations) == (
+        "the approval code covers 150 rows, but the export has 200",)
 
 
 def test_a_file_changed_after_the_check_is_refused(tmp_path: Path, office_key: SigningKey) -> None:

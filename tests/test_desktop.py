@@ -27,7 +27,7 @@ from desktop.main_window import MainWindow
 from desktop.models import ACTION_ROLE, ColumnsModel, PreviewModel, cell_text
 from desktop.session import Session
 from desktop.settings import AppSettings
-from desktop.wording import evidence_text
+from desktop.wording import evidence_text, violation_text
 from masking.detect import ScanReport
 from masking.errors import Cancelled
 from masking.keys import KeyRing
@@ -35,6 +35,7 @@ from masking.kinds import Action, Kind
 from masking.operators import get_operator
 from masking.operators.base import KeyMaterial, OperatorContext
 from masking.policy import load_policy
+from masking.violations import VIOLATION_TEXTS, Violation, violation
 from masking.watermark.trace import EVIDENCE_TEXTS
 from masking.workspace import Workspace
 
@@ -349,7 +350,7 @@ def test_switching_language_relabels_the_open_window(qtbot: QtBot, window: MainW
 def test_translations_are_complete_and_qt_strings_load(qapp: QApplication, qm_cache: Path) -> None:
     catalog = compiled_catalog(CHINESE, qm_cache)
     assert catalog is not None and catalog.stat().st_size > 0
-    text = (Path(__file__).resolve().parent.parent / "resources" / "i18n" / "exportguard_zh_CN.ts").read_text(
+    text = (Path(__file__).resolve().parent.parent / "desktop" / "translations" / "exportguard_zh_CN.ts").read_text(
         encoding="utf-8")
     assert 'type="unfinished"' not in text
     installed = Translations(qapp, qm_cache)
@@ -375,6 +376,36 @@ def test_every_trace_finding_reads_as_a_sentence_in_both_languages(qapp: QApplic
         for key in EVIDENCE_TEXTS:
             chinese = evidence_text(key, args.items(), "FALLBACK")
             assert chinese != english[key] and "导出" in chinese, key
+    finally:
+        installed.remove_all()
+
+
+_VIOLATION_ARGS = {"limit": 200, "column": "A '手机号码'", "kind": "phone", "action": "keep", "version": "2026.1",
+                   "allowed": ("mask", "pseudonymize"), "rows": 200, "threshold": 100, "approved": 150,
+                   "format": "csv", "formats": ("xlsx",), "layer": "visible", "columns": ("A", "B"),
+                   "layers": ("canaries", "marks"), "kinds": ("phone", "email")}
+
+
+def _every_violation() -> list[Violation]:
+    found = []
+    for code, english in VIOLATION_TEXTS.items():
+        names = [name for name in _VIOLATION_ARGS if "{" + name + "}" in english]
+        found.append(violation(code, **{name: _VIOLATION_ARGS[name] for name in names}))
+    return found
+
+
+def test_every_policy_violation_is_worded_by_its_code_in_both_languages(qapp: QApplication, qm_cache: Path) -> None:
+    """The export page words each violation by code; the core's English is only the fallback for a new code."""
+    english = {v.code: violation_text(v) for v in _every_violation()}
+    for v in _every_violation():
+        assert english[v.code] != v.text and "{" not in english[v.code], v.code
+    installed = Translations(qapp, qm_cache)
+    try:
+        assert installed.switch(CHINESE)
+        for v in _every_violation():
+            chinese = violation_text(v)
+            assert chinese != english[v.code] and "{" not in chinese, v.code
+            assert all("\u4e00" <= c <= "\u9fff" for c in chinese if c.isalpha() and not c.isascii()), v.code
     finally:
         installed.remove_all()
 

@@ -114,7 +114,7 @@ def test_policy_refusal_writes_nothing(tmp_path: Path) -> None:
                             choices=("手机号码=keep",))
     prepared = prepare_export(request, tmp_path / "home")
     assert not prepared.verdict.ok
-    assert any("手机号码" in v and "keep" in v for v in prepared.verdict.violations)
+    assert any("手机号码" in v.text and "keep" in v.text for v in prepared.verdict.violations)
     workspace = Workspace(tmp_path / "home")
     ring, _ = workspace.keystore.open_or_create()
     with pytest.raises(PolicyError):

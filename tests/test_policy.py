@@ -99,8 +99,8 @@ def test_verdict_names_column_rule_and_alternatives() -> None:
     plan = build_plan(_report(), policy, choices=("手机号码=keep",))
     verdict = check_plan(plan, policy, ExportFacts(recipient="", purpose="催费"))
     assert not verdict.ok
-    assert any("recipient" in v for v in verdict.violations)
-    [column_rule] = [v for v in verdict.violations if "手机号码" in v]
+    assert any("recipient" in v.text for v in verdict.violations)
+    [column_rule] = [v.text for v in verdict.violations if "手机号码" in v.text]
     assert "'keep' is not allowed" in column_rule and "pseudonymize" in column_rule and "phone" in column_rule
     ok = check_plan(build_plan(_report(), policy), policy, ExportFacts(recipient="银行", purpose="催费"))
     assert ok.ok and ok.violations == ()
@@ -112,6 +112,6 @@ def test_bulk_threshold_needs_approval(tmp_path: Path) -> None:
     policy = load_policy(tmp_path / "p.toml")
     plan = build_plan(_report(), policy)
     facts = ExportFacts(recipient="银行", purpose="催费")
-    assert any("approval" in v for v in check_plan(plan, policy, facts).violations)
+    assert any("approval" in v.text for v in check_plan(plan, policy, facts).violations)
     assert check_plan(plan, policy, ExportFacts("银行", "催费", approved_rows=200)).ok
     assert not check_plan(plan, policy, ExportFacts("银行", "催费", approved_rows=150)).ok

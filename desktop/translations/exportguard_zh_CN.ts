@@ -1156,6 +1156,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>审批码只允许 {approved} 行，本次导出有 {rows} 行。</translation>
     </message>
     <message>
+        <source>Columns {columns} would leave unchanged, and no watermark the policy requires for that can be placed: protect these columns.</source>
+        <translation>{columns} 列将原样导出，但策略为此要求的水印都无法放置：请对这些列加以保护。</translation>
+    </message>
+    <message>
         <source>Column {column} ({kind}) leaves unchanged, as the policy allows.</source>
         <translation>{column} 列（{kind}）按策略允许原样导出。</translation>
     </message>

@@ -58,7 +58,7 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
     if not prepared.verdict.ok:
         for violation in prepared.verdict.violations[1:]:
             print(f"exportguard: also: {violation}", file=sys.stderr)
-        raise PolicyError(f"refused by policy: {prepared.verdict.violations[0]}", prepared.verdict.violations)
+        raise PolicyError(f"refused by policy: {prepared.verdict.violations[0].text}", prepared.verdict.violations)
     store = workspace.keystore
     ring, created = store.open_or_create(keystore_passphrase(needed=store.exists()))
     if created and not args.quiet:

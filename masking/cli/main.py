@@ -76,7 +76,8 @@ def _fail(error: ExportGuardError | Exception, code: int, as_json: bool) -> int:
     if as_json:
         payload: dict[str, object] = {"exit_code": code, "message": message}
         if isinstance(error, PolicyError):
-            payload["violations"] = list(error.violations)
+            payload["violations"] = [v.text for v in error.violations]
+            payload["violation_codes"] = [v.to_dict() for v in error.violations]
         print(json.dumps({"error": payload}, ensure_ascii=False))
     return code
 

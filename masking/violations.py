@@ -1,0 +1,102 @@
+"""What the policy says about an export, as records: a code and the values its sentence names.
+
+A refusal (or a warning) crosses the layers as a :class:`Violation`, never as a sentence another layer
+parses: the CLI prints :attr:`Violation.text` (English, like the logs and the ledger), the desktop words
+each code in the user's language (``desktop/wording.py``), and the JSON carries both. To add a rule,
+add its code and English sentence to :data:`VIOLATION_TEXTS`, then its translation in the desktop;
+``tests/test_violations.py`` fails while a code has no desktop wording.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["VIOLATION_TEXTS", "Violation", "violation"]
+
+# code -> the English sentence, formatted with the violation's arguments (a tuple argument is
+# written as a comma-separated list).
+VIOLATION_TEXTS: Mapping[str, str] = {
+    # refusals
+    "recipient_missing": "a recipient is required: say who receives this file (--recipient)",
+    "recipient_too_long": "the recipient's name is longer than {limit} characters; shorten it",
+    "purpose_missing": "a purpose is required: say why the file is sent (--purpose)",
+    "nothing_to_export": "nothing to export: every sheet is hidden or excluded",
+    "action_not_allowed": "column {column}, detected as {kind}: action '{action}' is not allowed by policy "
+                          "{version}; allowed: {allowed}",
+    "approval_needed": "{rows} rows is more than the {threshold} the policy allows without approval: "
+                       "ask the security office for an approval code (--approval)",
+    "approval_too_few_rows": "the approval code covers {approved} rows, but the export has {rows}",
+    "password_required": "the policy requires a password-protected output (--password)",
+    "password_format": "the policy requires a password-protected output, which a {format} file cannot be: "
+                       "export as {formats} with --password",
+    "layer_format": "the policy requires the '{layer}' watermark layer, which a {format} file cannot carry: "
+                    "export as {formats}",
+    "layer_unavailable": "the policy requires the '{layer}' watermark layer, which a {format} file cannot carry: "
+                         "no output format carries it yet; ask the security office",
+    "clear_unprotected": "columns {columns} leave in clear, and none of the watermark layers the policy requires "
+                         "for such an export ({layers}) can be placed",
+    # warnings (allowed, worth knowing)
+    "keeps_clear": "column {column} ({kind}) leaves in clear, as the policy allows",
+    "keeps_text": "column {column} keeps text that contains {kinds}",
+}
+
+_LIST_JOINS = {"formats": " or "}  # how a list argument reads in English, when not ", "
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One rule an export breaks (or, among warnings, comes close to): a code of :data:`VIOLATION_TEXTS`
+    and its arguments, each a text or a tuple of texts (kinds, actions, formats: codes, not words)."""
+
+    code: str
+    args: tuple[tuple[str, str | tuple[str, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.code not in VIOLATION_TEXTS:
+            raise ValueError(f"unknown violation code {self.code!r}")
+
+    def arg(self, name: str) -> str:
+        """A text argument (a list argument comma-joined)."""
+        value = dict(self.args)[name]
+        return value if isinstance(value, str) else ", ".join(value)
+
+    def items(self, name: str) -> tuple[str, ...]:
+        """A list argument (a text argument as a one-item list)."""
+        value = dict(self.args)[name]
+        return (value,) if isinstance(value, str) else value
+
+    @property
+    def text(self) -> str:
+        """The violation in English (the CLI's and the ledger's words)."""
+        words = {name: value if isinstance(value, str) else _LIST_JOINS.get(name, ", ").join(value)
+                 for name, value in self.args}
+        return VIOLATION_TEXTS[self.code].format(**words)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "args": {name: value if isinstance(value, str) else list(value)
+                                            for name, value in self.args}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Violation:
+        args = data.get("args", {})
+        return cls(str(data["code"]), tuple((str(name), value if isinstance(value, str) else tuple(map(str, value)))
+                                            for name, value in args.items()))
+
+
+def violation(code: str, **args: object) -> Violation:
+    """A violation whose arguments are given by name: a tuple, list or set stays a list of texts
+    (a set sorted), anything else becomes its text."""
+    typed: list[tuple[str, str | tuple[str, ...]]] = []
+    for name, value in args.items():
+        if isinstance(value, (frozenset, set)):
+            typed.append((name, tuple(sorted(str(v) for v in value))))
+        elif isinstance(value, (tuple, list)):
+            typed.append((name, tuple(str(v) for v in value)))
+        else:
+            typed.append((name, str(value)))
+    return Violation(code, tuple(typed))
