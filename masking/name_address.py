@@ -49,12 +49,12 @@ def _region_names() -> tuple[tuple[dict[str, bool], ...], tuple[dict[str, tuple[
     return tables, tuple(starts)
 
 
-def _prefix_end(text: str, position: int, level: int) -> int:
-    """The furthest end of a valid prefix from ``position`` using levels ``level`` onwards."""
+def _prefix_end(text: str, position: int, level: int, levels: int = 3) -> int:
+    """The furthest end of a valid prefix from ``position`` using levels ``level`` up to ``levels``."""
     tables, starts = _region_names()
-    if level == len(tables):
+    if level == levels:
         return position
-    best = _prefix_end(text, position, level + 1)  # this level not named
+    best = _prefix_end(text, position, level + 1, levels)  # this level not named
     if position >= len(text):
         return best
     names = tables[level]
@@ -64,19 +64,22 @@ def _prefix_end(text: str, position: int, level: int) -> int:
         short = names.get(text[position : position + length])
         if short is None:
             continue
-        end = _prefix_end(text, position + length, level + 1)
-        if short and end == position + length:
-            continue  # a short form counts only when another level follows it
+        end = _prefix_end(text, position + length, level + 1, levels)
+        if short and end == position + length and (
+            levels == len(tables) or _prefix_end(text, end, level + 1) == end
+        ):
+            continue  # a short form counts only when another level follows it (in the full prefix)
         best = max(best, end)
     return best
 
 
-def split_region_prefix(text: str) -> tuple[str, str]:
+def split_region_prefix(text: str, levels: int = 3) -> tuple[str, str]:
     """(administrative prefix, rest) of an address: "江苏省南京市玄武区中山路18号" ->
     ("江苏省南京市玄武区", "中山路18号"). Province, city and district are each optional but in that
     order; a short form (江苏, 南京) counts only when another level follows it, so "中山路" is not
-    read as 中山市. The prefix is empty when no division is named at the start."""
-    end = _prefix_end(text, 0, 0)
+    read as 中山市. The prefix is empty when no division is named at the start. ``levels`` cuts the
+    prefix coarser: 2 stops after the city, 1 after the province."""
+    end = _prefix_end(text, 0, 0, levels)
     return text[:end], text[end:]
 
 

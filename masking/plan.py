@@ -16,7 +16,9 @@ from typing import Any, Literal
 from masking.detect import ScanReport, SheetScan
 from masking.errors import UsageError
 from masking.kinds import Action, Kind
+from masking.operators import OperatorError, params_from_dict
 from masking.policy import Policy
+from masking.risk.roles import Role
 
 Source = Literal["policy", "plan", "user"]
 
@@ -32,6 +34,8 @@ class ColumnPlan:
     action: Action
     source: Source
     inner_kinds: tuple[Kind, ...] = ()
+    role: Role | None = None  # set by the user or a plan file; None: inferred (masking.risk.roles)
+    params: tuple[tuple[str, Any], ...] = ()  # the action's parameters (generalize levels), sorted by name
 
     @property
     def label(self) -> str:
@@ -78,6 +82,9 @@ class Plan:
                     f"header = {_q(column.header or '')}",
                     f"kind = {_q(column.kind.value if column.kind else '')}",
                     f"action = {_q(column.action.value)}",
+                    *([f"role = {_q(column.role.value)}"] if column.role is not None else []),
+                    *([f"params = {{ {', '.join(f'{k} = {_toml_value(v)}' for k, v in column.params)} }}"]
+                      if column.params else []),
                     "",
                 ]
         return "\n".join(lines)
@@ -85,6 +92,12 @@ class Plan:
 
 def _q(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return _q(value) if isinstance(value, str) else repr(value)
 
 
 def _sheet_plan(sheet: SheetScan, policy: Policy, include_hidden: bool) -> SheetPlan:
@@ -113,6 +126,23 @@ def _parse_action(text: str, where: str) -> Action:
         raise UsageError(f"{where}: unknown action '{text}' (actions: {', '.join(a.value for a in Action)})") from None
 
 
+def _parse_role(text: str, where: str) -> Role:
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise UsageError(f"{where}: unknown role '{text}' (roles: {', '.join(r.value for r in Role)})") from None
+
+
+def _parse_params(action: Action, data: Any, where: str) -> tuple[tuple[str, Any], ...]:
+    if not isinstance(data, dict):
+        raise UsageError(f"{where}: 'params' must be a table")
+    try:
+        params_from_dict(action, data)
+    except OperatorError as error:
+        raise UsageError(f"{where}: {error}") from None
+    return tuple(sorted(data.items()))
+
+
 def _matches(column: ColumnPlan, ref: str) -> bool:
     sheet, _, col = ref.rpartition("!")
     if sheet and sheet != column.sheet:
@@ -120,7 +150,7 @@ def _matches(column: ColumnPlan, ref: str) -> bool:
     return col == column.letter or (column.header is not None and col.strip() == column.header.strip())
 
 
-def _apply(plan: Plan, ref: str, action: Action, source: Source, where: str) -> Plan:
+def _apply(plan: Plan, ref: str, change: Mapping[str, Any], where: str) -> Plan:
     hit = False
     sheets = []
     for sheet in plan.sheets:
@@ -128,7 +158,7 @@ def _apply(plan: Plan, ref: str, action: Action, source: Source, where: str) -> 
         for column in sheet.columns:
             if _matches(column, ref):
                 hit = True
-                columns.append(replace(column, action=action, source=source))
+                columns.append(replace(column, **change))
             else:
                 columns.append(column)
         sheets.append(replace(sheet, columns=tuple(columns)))
@@ -163,8 +193,11 @@ def _apply_plan_file(plan: Plan, path: Path) -> Plan:
             letter = col.get("letter", "")
             if letter not in columns:
                 raise UsageError(f"plan file {path}: sheet {name!r} has no column {letter!r}")
-            action = _parse_action(str(col.get("action", "")), f"plan file {path}, {name}!{letter}")
-            columns[letter] = replace(columns[letter], action=action, source="plan")
+            where = f"plan file {path}, {name}!{letter}"
+            action = _parse_action(str(col.get("action", "")), where)
+            role = _parse_role(str(col["role"]), where) if col.get("role") else None
+            params = _parse_params(action, col["params"], where) if "params" in col else ()
+            columns[letter] = replace(columns[letter], action=action, source="plan", role=role, params=params)
         sheets[name] = replace(sheet, columns=tuple(columns[c.letter] for c in sheet.columns))
     return Plan(tuple(sheets[s.name] for s in plan.sheets))
 
@@ -176,8 +209,9 @@ def build_plan(
     choices: Sequence[str] = (),
     plan_file: Path | None = None,
     include_hidden: bool = False,
+    roles: Sequence[str] = (),
 ) -> Plan:
-    """Resolve every column's action; raises ``UsageError`` for a reference that matches nothing."""
+    """Resolve every column's action (and role); ``UsageError`` for a reference that matches nothing."""
     plan = Plan(tuple(_sheet_plan(s, policy, include_hidden) for s in report.sheets))
     if plan_file is not None:
         plan = _apply_plan_file(plan, plan_file)
@@ -185,7 +219,13 @@ def build_plan(
         ref, sep, action_text = choice.rpartition("=")
         if not sep or not ref:
             raise UsageError(f"--action {choice!r}: expected COLUMN=ACTION")
-        plan = _apply(plan, ref, _parse_action(action_text, f"--action {choice!r}"), "user", f"--action {choice!r}")
+        action = _parse_action(action_text, f"--action {choice!r}")
+        plan = _apply(plan, ref, {"action": action, "source": "user", "params": ()}, f"--action {choice!r}")
+    for choice in roles:
+        ref, sep, role_text = choice.rpartition("=")
+        if not sep or not ref:
+            raise UsageError(f"--role {choice!r}: expected COLUMN=ROLE")
+        plan = _apply(plan, ref, {"role": _parse_role(role_text, f"--role {choice!r}")}, f"--role {choice!r}")
     return plan
 
 

@@ -32,7 +32,7 @@ from masking.errors import OutputError, UsageError
 from masking.io.model import Value
 from masking.keys import MasterKey
 from masking.kinds import Action
-from masking.operators import get_operator
+from masking.operators import get_operator, params_from_dict
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
 from masking.plan import ColumnPlan, Plan
 from masking.watermark.embed import ExportMarker, MarkSettings, SourceIds
@@ -52,7 +52,8 @@ def build_operators(plan: Plan) -> dict[tuple[str, int], Operator]:
     problems = []
     for column in plan.columns():
         try:
-            operators[(column.sheet, column.index)] = get_operator(column.action, column.kind)  # validated
+            params = params_from_dict(column.action, dict(column.params)) if column.params else None
+            operators[(column.sheet, column.index)] = get_operator(column.action, column.kind, params)  # validated
         except UsageError as error:
             problems.append(f"column {column.label}: {error}")
     if problems:

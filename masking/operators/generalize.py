@@ -1,10 +1,12 @@
 """generalize: replace a value by a coarser one.
 
-* address -> its administrative prefix (province, city, district as written): "江苏省南京市玄武区"
+* address -> its administrative prefix (province, city, district as written): "江苏省南京市玄武区";
+  ``address_level="city"`` stops after the city ("江苏省南京市"), ``"province"`` after the province
 * id_number -> a band of birth years: "1980-1989" (``year_band`` years wide)
-* untyped columns: dates and date-times -> "2024-11" (``date_level="month"``) or "2024"; date text
-  such as "2024/11/03" or "2024年11月3日" the same; numbers and numeric text -> a band
-  "100-200" of ``band_width`` (lower bound included, upper excluded)
+* untyped columns: dates and date-times -> "2024-11" (``date_level="month"``), "2024" (``"year"``) or
+  a band of years "1980-1984" (``"band"``, ``year_band`` wide); date text such as "2024/11/03" or
+  "2024年11月3日" the same; numbers and numeric text -> a band "100-200" of ``band_width`` (lower
+  bound included, upper excluded)
 
 Fallback: a value that cannot be generalized becomes "[无法归类]" and counts ``unparsed``
 (``damaged`` for values Excel cut). Other kinds are refused by ``validate()``.
@@ -42,9 +44,13 @@ _NUMBER_TEXT = re.compile(r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)\s*")
 
 @dataclass(frozen=True)
 class GeneralizeParams(OperatorParams):
-    date_level: str = "month"  # "month" or "year"
+    date_level: str = "month"  # "month", "year" or "band"
     band_width: float = 100.0
     year_band: int = 10
+    address_level: str = "district"  # "district", "city" or "province"
+
+
+_ADDRESS_LEVELS = {"province": 1, "city": 2, "district": 3}
 
 
 def _band(number: float, width: float) -> str:
@@ -69,8 +75,10 @@ class GeneralizeOperator(Operator):
 
     def _validate_params(self) -> None:
         params = self._params
-        if params.date_level not in ("month", "year"):
-            raise OperatorError("generalize date_level must be 'month' or 'year'")
+        if params.date_level not in ("month", "year", "band"):
+            raise OperatorError("generalize date_level must be 'month', 'year' or 'band'")
+        if params.address_level not in _ADDRESS_LEVELS:
+            raise OperatorError("generalize address_level must be 'district', 'city' or 'province'")
         width = params.band_width
         if isinstance(width, bool) or not isinstance(width, (int, float)) or not math.isfinite(width) or width <= 0:
             raise OperatorError("generalize band_width must be a positive number")
@@ -98,29 +106,38 @@ class GeneralizeOperator(Operator):
         params = self._params
         if self.kind is Kind.ADDRESS:
             text = cell_text(value)
-            prefix = split_region_prefix(text)[0] if text else ""
+            prefix = split_region_prefix(text, _ADDRESS_LEVELS[params.address_level])[0] if text else ""
             return prefix or None
         if self.kind is Kind.ID_NUMBER:
             canonical = canonical_digits(Kind.ID_NUMBER, value)
             born = id_birth_date(canonical) if canonical is not None and is_id_number(canonical) else None
             if born is None:
                 return None
-            start = born.year - born.year % params.year_band
-            return f"{start}-{start + params.year_band - 1}" if params.year_band > 1 else str(start)
+            return self._years(born.year)
         return self._untyped(value)
+
+    def _years(self, year: int) -> str:
+        band = self._params.year_band
+        start = year - year % band
+        return f"{start}-{start + band - 1}" if band > 1 else str(start)
+
+    def _date(self, year: int, month: int) -> str:
+        level = self._params.date_level
+        if level == "month":
+            return f"{year:04d}-{month:02d}"
+        return f"{year:04d}" if level == "year" else self._years(year)
 
     def _untyped(self, value: Value) -> str | None:
         params = self._params
         if isinstance(value, (dt.date, dt.datetime)):
-            return f"{value.year:04d}-{value.month:02d}" if params.date_level == "month" else f"{value.year:04d}"
+            return self._date(value.year, value.month)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return _band(float(value), float(params.band_width)) if math.isfinite(value) else None
         if not isinstance(value, str):
             return None  # booleans and times have no coarser form
         match = _DATE_TEXT.fullmatch(value)
         if match is not None and 1 <= int(match.group(2)) <= 12:
-            year, month = match.group(1), int(match.group(2))
-            return f"{year}-{month:02d}" if params.date_level == "month" else year
+            return self._date(int(match.group(1)), int(match.group(2)))
         if _NUMBER_TEXT.fullmatch(value):
             return _band(float(value), float(params.band_width))
         return None

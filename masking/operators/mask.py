@@ -55,7 +55,7 @@ from masking.operators.base import (
 )
 from masking.operators.canonical import canonical_digits, cell_text, valid_digits, with_format
 
-__all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams"]
+__all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams", "variant_count"]
 
 _NAME_STYLES = ("surname", "middle")
 _MAX_KEEP = 32
@@ -96,6 +96,16 @@ NAME_VARIANTS = 4
 NAME1_VARIANTS = 2
 _SOME = "某"  # 张某, 张某某: how court documents anonymise a name; as plausible as 张*, 张**
 _STARS = ("*", "\uff0a")  # mask characters 某 may stand in for (read_mark reads both as a star)
+
+
+def variant_count(kind: Kind | None) -> int:
+    """How many renderings the watermark may pick from for a value of ``kind`` (1: only the default)."""
+    if kind is Kind.PHONE:
+        return PHONE_VARIANTS
+    if kind is Kind.PERSON_NAME:
+        return NAME_VARIANTS
+    table = MASK_VARIANTS.get(kind) if kind is not None else None
+    return len(table) if table else 1
 
 
 def _hide(text: str, first: int, last: int, char: str) -> str:

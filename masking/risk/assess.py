@@ -1,0 +1,182 @@
+"""The re-identification risk of an export's output, measured on the full input before anything is
+written: one streaming pass per sheet over just the columns that count towards k.
+
+:func:`column_roles` says what each column is (:mod:`masking.risk.roles`); :func:`read_codes` reads
+the rows once and keeps, per counted column and per candidate action ("step"), one 64-bit code per
+row of what the output would show (:mod:`masking.risk.projection`); :func:`assess` turns the plan's
+own steps into k and the prosecutor risk per sheet (:mod:`masking.risk.classes`). Canary rows are
+not part of the input and are left out: they are fictitious people, nobody to re-identify.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from masking.io.model import Table, Value
+from masking.kinds import Action, Kind
+from masking.plan import ColumnPlan, Plan
+from masking.risk.classes import Codes, RiskFigures, class_sizes, combine, figures, value_codes
+from masking.risk.projection import Projection
+from masking.risk.roles import Role, counts_in_k, default_role
+
+__all__ = ["ColumnRole", "PlanRisk", "SheetCodes", "SheetRisk", "Step", "assess", "column_roles", "read_codes"]
+
+BATCH_ROWS = 8192
+Step = tuple[Action, tuple[tuple[str, Any], ...]]  # an action and its parameters, as in the plan
+Tick = Callable[[int], None]  # told how many rows were read
+
+
+class _Rows(Protocol):
+    def table(self, name: str) -> Table: ...
+    def data_rows(self, name: str, table: Table | None = None) -> Iterator[tuple[int, tuple[Value, ...]]]: ...
+
+
+@dataclass(frozen=True)
+class ColumnRole:
+    """A column's role in re-identification, and whether it is part of the quasi-identifier tuple."""
+
+    sheet: str
+    index: int
+    letter: str
+    header: str | None
+    kind: Kind | None
+    action: Action
+    role: Role
+    counted: bool
+    chosen: bool = False  # the role was set by the user or a plan file, not inferred
+
+    @property
+    def name(self) -> str:
+        """How the risk report names the column: its header, else its letter."""
+        return self.header or self.letter
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "letter": self.letter, "header": self.header,
+                "kind": self.kind.value if self.kind else None, "action": self.action.value,
+                "role": self.role.value, "counted": self.counted}
+
+
+def role_of(column: ColumnPlan) -> ColumnRole:
+    role = column.role or default_role(column.kind, column.header, column.action)
+    return ColumnRole(column.sheet, column.index, column.letter, column.header, column.kind, column.action, role,
+                      counts_in_k(role, column.action), column.role is not None)
+
+
+def column_roles(plan: Plan) -> dict[str, tuple[ColumnRole, ...]]:
+    """Every included sheet's columns with their roles."""
+    return {sheet.name: tuple(role_of(c) for c in sheet.columns) for sheet in plan.included}
+
+
+@dataclass(frozen=True)
+class SheetRisk:
+    """The risk of one output sheet."""
+
+    name: str
+    columns: tuple[ColumnRole, ...]
+    figures: RiskFigures
+    suppressed_rows: int = 0  # rows left out of the output so that every class reaches the threshold
+
+    @property
+    def quasi_identifiers(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.counted)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``"risk"`` object of ``scan``/``export --json`` (docs/cli.md)."""
+        return {**self.figures.as_dict(), "quasi_identifiers": list(self.quasi_identifiers),
+                "suppressed_rows": self.suppressed_rows}
+
+
+@dataclass(frozen=True)
+class PlanRisk:
+    """The risk of every included sheet, in plan order."""
+
+    sheets: tuple[SheetRisk, ...]
+
+    @property
+    def k(self) -> int:
+        """The smallest k over the sheets that have rows (0 when none has)."""
+        ks = [s.figures.k for s in self.sheets if s.figures.rows]
+        return min(ks) if ks else 0
+
+    def sheet(self, name: str) -> SheetRisk:
+        return next(s for s in self.sheets if s.name == name)
+
+
+@dataclass
+class SheetCodes:
+    """Per counted column, per step, one code per data row of the sheet (row order)."""
+
+    columns: tuple[ColumnRole, ...]
+    steps: dict[int, list[Step]]  # column index -> its candidate steps (step 0: the plan's own)
+    codes: dict[int, list[Codes]] = field(default_factory=dict)  # column index -> codes per step
+    rows: int = 0
+
+    def keys(self, choice: Mapping[int, int]) -> Codes:
+        """The class key of every row when each column takes the step ``choice`` names (default 0)."""
+        return combine([self.codes[i][choice.get(i, 0)] for i in sorted(self.codes)], self.rows)
+
+
+def _sheet_codes(workbook: _Rows, name: str, columns: tuple[ColumnRole, ...], steps: dict[int, list[Step]], *,
+                 known_rows: int, tick: Tick) -> SheetCodes:
+    projections = {i: [Projection(next(c.kind for c in columns if c.index == i), action, dict(params))
+                       for action, params in candidates] for i, candidates in steps.items()}
+    parts: dict[int, list[list[Codes]]] = {i: [[] for _ in candidates] for i, candidates in steps.items()}
+    rows = 0
+    if steps:
+        table = workbook.table(name)
+        wanted = sorted(steps)
+        batch: list[tuple[Value, ...]] = []
+
+        def flush() -> None:
+            by_column = list(zip(*batch, strict=True))
+            for i in wanted:
+                values: Sequence[Value] = by_column[i] if i < len(by_column) else (None,) * len(batch)
+                for step, projection in enumerate(projections[i]):
+                    parts[i][step].append(value_codes(projection.shown(values)))
+            tick(len(batch))
+
+        for _, values in workbook.data_rows(name, table):
+            batch.append(values)
+            if len(batch) == BATCH_ROWS:
+                flush()
+                rows += len(batch)
+                batch = []
+        if batch:
+            flush()
+            rows += len(batch)
+    else:
+        rows = known_rows  # nothing counts towards k: one class, and no pass over the rows
+    codes = {i: [np.concatenate(p) if p else np.zeros(0, dtype=np.uint64) for p in per_step]
+             for i, per_step in parts.items()}
+    return SheetCodes(columns, steps, codes, rows)
+
+
+def read_codes(workbook: _Rows, plan: Plan, ladders: Callable[[ColumnRole, ColumnPlan], list[Step]] | None = None,
+               tick: Tick = lambda _rows: None) -> dict[str, SheetCodes]:
+    """One pass per included sheet; ``ladders`` adds candidate steps per counted column (generalization)."""
+    result = {}
+    for sheet in plan.included:
+        columns = tuple(role_of(c) for c in sheet.columns)
+        steps: dict[int, list[Step]] = {}
+        for role, column in zip(columns, sheet.columns, strict=True):
+            if role.counted:
+                own: Step = (column.action, column.params)
+                extra = ladders(role, column) if ladders is not None else []
+                steps[column.index] = [own, *(s for s in extra if s != own)]
+        result[sheet.name] = _sheet_codes(workbook, sheet.name, columns, steps, known_rows=sheet.data_rows, tick=tick)
+    return result
+
+
+def sheet_risk(name: str, codes: SheetCodes, threshold: int, choice: Mapping[int, int] | None = None) -> SheetRisk:
+    sizes, _ = class_sizes(codes.keys(choice or {}))
+    return SheetRisk(name, codes.columns, figures(sizes, threshold))
+
+
+def assess(workbook: _Rows, plan: Plan, threshold: int, tick: Tick = lambda _rows: None) -> PlanRisk:
+    """k, rows below ``threshold`` and the prosecutor risk of every included sheet, as the plan stands."""
+    codes = read_codes(workbook, plan, tick=tick)
+    return PlanRisk(tuple(sheet_risk(name, c, threshold) for name, c in codes.items()))
