@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import random
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from masking.plan import Plan, build_plan
 from masking.policy import load_policy
 from masking.risk.assess import assess
 from masking.risk.classes import class_sizes, combine, figures, value_codes
+from masking.risk.generalize import generalize_to_k
 from masking.risk.projection import Projection
 from masking.risk.roles import Role, counts_in_k, default_role
 
@@ -154,3 +156,49 @@ def test_roles_set_by_the_user_change_the_quasi_identifiers(tmp_path: Path) -> N
     keep_address = _plan(source, tmp_path, choices=("地址=keep",), roles=("性别=other", "出生年份=other"))
     with open_workbook(source) as workbook:
         assert assess(workbook, keep_address, threshold=5).sheets[0].figures.k == 1  # street numbers differ
+
+
+def _write_people(path: Path, rows: int, seed: int = 3) -> list[tuple[str, int, str]]:
+    """Random people over two districts, 40 birth years and two sexes: most (district, year, sex)
+    classes are smaller than 5; in 5-year bands most are not."""
+    rng = random.Random(seed)
+    people = [(rng.choice(DISTRICTS[:2]), rng.randrange(1950, 1990), rng.choice("男女")) for _ in range(rows)]
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["地址", "出生年份", "性别"])
+        writer.writerows([f"{d}中山路{rng.randrange(1, 999)}号", y, s] for d, y, s in people)
+    return people
+
+
+def test_generalize_to_k_reaches_k_with_bands_and_few_suppressed_rows(tmp_path: Path) -> None:
+    source = tmp_path / "classes.csv"
+    people = _write_people(source, 600)
+    plan = _plan(source, tmp_path)
+    policy = load_policy(None, tmp_path)
+    with open_workbook(source) as workbook:
+        before = assess(workbook, plan, threshold=5)
+        chosen = generalize_to_k(workbook, plan, policy, 5, max_suppressed=0.05)
+    assert before.k < 5
+    assert chosen.reached
+    assert [(label, after) for label, _, after in chosen.changed] == [
+        ("classes!B (出生年份)", "generalize (band_width=5.0, date_level=band, year_band=5)")]
+    # the same figures, counted independently: (district, 5-year band, sex) without the suppressed rows
+    gone = set(chosen.suppressed["classes"].tolist())
+    classes = Counter((d, f"{y - y % 5}-{y - y % 5 + 5}", s) for n, (d, y, s) in enumerate(people) if n not in gone)
+    (sheet,) = chosen.risk.sheets
+    assert sheet.figures.k == min(classes.values()) >= 5
+    assert sheet.figures.classes == len(classes)
+    assert sheet.figures.rows == len(people) - len(gone)
+    assert sheet.suppressed_rows == len(gone) <= 30
+    rare = Counter((d, f"{y - y % 5}-{y - y % 5 + 5}", s) for d, y, s in people)
+    assert gone == {n for n, (d, y, s) in enumerate(people) if rare[(d, f"{y - y % 5}-{y - y % 5 + 5}", s)] < 5}
+
+
+def test_generalize_to_k_says_when_k_cannot_be_reached(tmp_path: Path) -> None:
+    source = tmp_path / "classes.csv"
+    _write_classes(source, sizes=(1, 1, 1, 1))
+    plan = _plan(source, tmp_path, roles=("电费=quasi",))  # every row has its own amount
+    with open_workbook(source) as workbook:
+        chosen = generalize_to_k(workbook, plan, load_policy(None, tmp_path), 5, max_suppressed=0.05)
+    assert not chosen.reached
+    assert chosen.suppressed["classes"].size == 0
