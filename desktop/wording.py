@@ -247,6 +247,11 @@ _VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
         "policy", "Columns {columns} would leave unchanged, and no watermark the policy requires "
                   "for that can be placed: protect these columns.").format(
         columns=translate("policy", ", ").join(v.items("columns"))),
+    "k_below_min": lambda v: translate(
+        "policy", "Sheet {sheet}: {rows} rows can be singled out by {columns} (smallest group {k}, the policy "
+                  "asks for at least {min_k}): accept the suggested generalization, or drop those columns.").format(
+        sheet=v.arg("sheet"), rows=v.arg("rows"), columns=translate("policy", ", ").join(v.items("columns")),
+        k=v.arg("k"), min_k=v.arg("min_k")),
     "keeps_clear": lambda v: translate(
         "policy", "Column {column} ({kind}) leaves unchanged, as the policy allows.").format(
         column=v.arg("column"), kind=kind_label(v.arg("kind"))),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from masking.errors import UsageError
+from masking.grading import DEFAULT_LEVELS, GradeRule, parse_count, parse_grading
 from masking.kinds import Action, Kind
 
 DEFAULT_POLICY: Traversable = resources.files("masking").joinpath("data", "default_policy.toml")
@@ -51,6 +52,10 @@ class Policy:
     canary_emails: tuple[str, ...] = ()  # monitored addresses canary rows may use
     # Layers an export that lets identifiers leave in clear must carry; refused if none can be placed.
     clear_export_layers: frozenset[str] = frozenset({"canaries", "marks"})
+    min_k: int | None = None  # the smallest equivalence class an output may have (masking.risk); None: any
+    max_suppressed: float = 0.05  # share of a sheet's rows --generalize-to-k may leave out
+    levels: Mapping[Kind, int] = field(default_factory=lambda: DEFAULT_LEVELS)  # masking.grading
+    grade_rules: Mapping[int, GradeRule] = field(default_factory=dict)
     source: str = field(default="built-in default", compare=False)
 
     def rule(self, kind: Kind) -> KindRule:
@@ -58,6 +63,17 @@ class Policy:
 
     def default_action(self, kind: Kind | None) -> Action:
         return Action.KEEP if kind is None else self.kinds[kind].default
+
+    def thresholds(self, grade: int) -> GradeRule:
+        """The strictest of ``[export]`` and the rule of ``grade``: the thresholds an export of that grade meets."""
+        rule = self.grade_rules.get(grade, GradeRule())
+
+        def least(a: int | None, b: int | None) -> int | None:
+            return b if a is None else a if b is None else min(a, b)
+
+        min_k = rule.min_k if self.min_k is None else self.min_k if rule.min_k is None else max(self.min_k, rule.min_k)
+        return GradeRule(least(self.approval_threshold, rule.approval_threshold),
+                         self.require_password or rule.require_password, min_k)
 
     def allowed_actions(self, kind: Kind | None) -> frozenset[Action]:
         """Unclassified columns may take any action: the policy only restricts personal data."""
@@ -105,9 +121,11 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
     export = data.get("export", {})
     if not isinstance(export, dict):
         raise _fail(where, "[export] must be a table")
-    threshold = export.get("approval_threshold")
-    if threshold is not None and (not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0):
-        raise _fail(where, "'approval_threshold' must be a row count")
+    threshold = parse_count(export, "approval_threshold", where)
+    suppressed = export.get("max_suppressed", 0.05)
+    if isinstance(suppressed, bool) or not isinstance(suppressed, int | float) or not 0 <= suppressed <= 0.5:
+        raise _fail(where, "'max_suppressed' must be a share from 0 to 0.5")
+    levels, grade_rules = parse_grading(data, where)
     layers = export.get("mandatory_layers", [])
     if not isinstance(layers, list) or not set(layers) <= WATERMARK_LAYERS:
         raise _fail(where, f"'mandatory_layers' must be a list drawn from {', '.join(sorted(WATERMARK_LAYERS))}")
@@ -128,6 +146,10 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
         mandatory_layers=frozenset(layers),
         pseudonym_scope=scope,
         approval_keys=tuple(keys),
+        min_k=parse_count(export, "min_k", where, least=2),
+        max_suppressed=float(suppressed),
+        levels=levels,
+        grade_rules=grade_rules,
         source=where,
         **watermark,
     )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from masking.grading import GradeRule, export_grade
 from masking.kinds import Action, Kind
 from masking.plan import Plan
 from masking.policy import Policy
+from masking.risk.assess import PlanRisk
 from masking.violations import Violation, violation
 
 MAX_RECIPIENT = 200  # the recipient is written into page headers and document properties
@@ -34,6 +36,7 @@ class ExportFacts:
     approved_rows: int | None = None  # rows covered by a valid approval code, if one was given
     password: bool = False
     format: str = "xlsx"  # the output format, which decides the watermark layers and the password
+    risk: PlanRisk | None = None  # the output's re-identification risk (masking.risk), when measured
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,11 @@ class PolicyVerdict:
     warnings: tuple[Violation, ...]
 
 
-def _output_problems(policy: Policy, facts: ExportFacts) -> list[Violation]:
+def _output_problems(policy: Policy, rule: GradeRule, facts: ExportFacts) -> list[Violation]:
     """What the output format and protection break: the password rule, then each missing mandatory layer."""
     fmt = facts.format
     problems = []
-    if policy.require_password and not facts.password:
+    if rule.require_password and not facts.password:
         if fmt in PASSWORD_FORMATS:
             problems.append(violation("password_required"))
         else:
@@ -85,11 +88,22 @@ def check_plan(plan: Plan, policy: Policy, facts: ExportFacts) -> PolicyVerdict:
         if column.kind is Kind.FREE_TEXT and column.action is Action.KEEP and column.inner_kinds:
             warnings.append(violation("keeps_text", column=column.label,
                                       kinds=tuple(k.value for k in column.inner_kinds)))
-    threshold = policy.approval_threshold
+    rule = policy.thresholds(export_grade(plan.columns(), policy.levels))
+    threshold = rule.approval_threshold
     if threshold is not None and plan.rows > threshold:
         if facts.approved_rows is None:
             violations.append(violation("approval_needed", rows=plan.rows, threshold=threshold))
         elif facts.approved_rows < plan.rows:
             violations.append(violation("approval_too_few_rows", approved=facts.approved_rows, rows=plan.rows))
-    violations.extend(_output_problems(policy, facts))
+    violations.extend(_output_problems(policy, rule, facts))
+    violations.extend(_risk_problems(rule, facts.risk))
     return PolicyVerdict(not violations, tuple(violations), tuple(warnings))
+
+
+def _risk_problems(rule: GradeRule, risk: PlanRisk | None) -> list[Violation]:
+    """A sheet whose output has classes smaller than the policy's minimum k (names its quasi-identifiers)."""
+    if rule.min_k is None or risk is None:
+        return []
+    return [violation("k_below_min", sheet=sheet.name, k=sheet.figures.k, min_k=rule.min_k,
+                      rows=sheet.figures.rows_below_k, columns=sheet.quasi_identifiers)
+            for sheet in risk.sheets if sheet.figures.rows and sheet.figures.k < rule.min_k]

@@ -37,6 +37,8 @@ VIOLATION_TEXTS: Mapping[str, str] = {
                          "no output format carries it yet; ask the security office",
     "clear_unprotected": "columns {columns} leave in clear, and none of the watermark layers the policy requires "
                          "for such an export ({layers}) can be placed",
+    "k_below_min": "sheet {sheet}: {rows} rows are in groups smaller than the policy's minimum k of {min_k} "
+                   "(k = {k}) on {columns}: generalize those columns (--generalize-to-k) or drop them",
     # warnings (allowed, worth knowing)
     "keeps_clear": "column {column} ({kind}) leaves in clear, as the policy allows",
     "keeps_text": "column {column} keeps text that contains {kinds}",

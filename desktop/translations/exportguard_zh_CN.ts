@@ -1152,6 +1152,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>{rows} 行超过了无需审批的上限 {threshold} 行：请向安全办公室申请审批码，或减少导出的行数。</translation>
     </message>
     <message>
+        <source>Sheet {sheet}: {rows} rows can be singled out by {columns} (smallest group {k}, the policy asks for at least {min_k}): accept the suggested generalization, or drop those columns.</source>
+        <translation>工作表 {sheet}：有 {rows} 行可凭 {columns} 识别到个人（最小分组 {k} 行，策略要求至少 {min_k} 行）：请接受建议的泛化，或删除这些列。</translation>
+    </message>
+    <message>
         <source>The approval code covers {approved} rows, but the export has {rows}.</source>
         <translation>审批码只允许 {approved} 行，本次导出有 {rows} 行。</translation>
     </message>
