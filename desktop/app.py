@@ -16,7 +16,7 @@ from desktop.i18n import Translations, resolve_language
 from desktop.main_window import MainWindow
 from desktop.session import Session
 from desktop.settings import AppSettings
-from desktop.workers import make_scan_function
+from desktop.workers import scan_file
 from masking.home import resolve_home
 from masking.policy import load_policy
 from masking.workspace import Workspace
@@ -76,13 +76,12 @@ def create_main_window(home: Path, translations: Translations | None = None) -> 
     policy = load_policy(None, home)
     session = Session(Workspace(home), policy)
     session.try_unlock_unprotected()
-    actions = {kind: rule.default for kind, rule in policy.kinds.items()}
 
     def switch_language(setting: str) -> None:
         if translations is not None:
             translations.switch(resolve_language(setting))
 
-    return MainWindow(session, settings, make_scan_function(actions), switch_language)
+    return MainWindow(session, settings, scan_file, switch_language)
 
 
 def _parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:

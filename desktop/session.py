@@ -25,6 +25,7 @@ from masking.pipeline import ExportRequest, OutputFormat, default_output, file_s
 from masking.plan import Plan, build_plan
 from masking.policy import Policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
+from masking.recipient import Recipient
 from masking.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ class Session(QObject):
             if self._input_sha256 is None or self._input_sha256[0] != self.path:
                 self._input_sha256 = (self.path, file_sha256(self.path))
             self.approval = verify_approval(self.approval_code, self.policy.approval_keys, self._input_sha256[1],
-                                            self.recipient)
+                                            Recipient.of(self.recipient))
         except (ExportGuardError, OSError) as error:
             self.approval_error = str(error)
 
@@ -200,7 +201,7 @@ class Session(QObject):
 
     def scope(self) -> str:
         """The token scope the export will use (the pipeline's own rule), so previews match the file."""
-        return token_scope(self.policy, self.recipient)
+        return token_scope(self.policy, Recipient.of(self.recipient))
 
     def preview_after(self, kind: Kind | None, action: Action, values: Sequence[Value]) -> list[Value] | None:
         """``values`` as the export will write them, by the export's own operator; None without keys."""
@@ -214,7 +215,7 @@ class Session(QObject):
     def default_output(self) -> Path | None:
         if self.path is None:
             return None
-        return default_output(self.path, self.format, self.recipient)
+        return default_output(self.path, self.format, Recipient.of(self.recipient))
 
     def export_request(self, output: Path, *, overwrite: bool = False) -> ExportRequest:
         if self.path is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,6 @@ from masking.errors import Cancelled, ExportGuardError
 from masking.io.model import Table, Value
 from masking.io.reader import open_workbook
 from masking.keys import KeyRing
-from masking.kinds import Action, Kind
 from masking.ledger import Ledger
 from masking.pipeline import ExportRequest, ExportResult, prepare_export, run_export
 
@@ -57,15 +56,10 @@ class PreviewResult:
     sheets: tuple[SheetHead, ...]
 
 
-def make_scan_function(actions: Mapping[Kind, Action]) -> ScanFunction:
-    """The scan the window runs: open the file, classify every sheet with the policy's defaults."""
-    chosen = dict(actions)
-
-    def scan(path: Path, progress: Progress) -> ScanReport:
-        with open_workbook(path) as workbook:
-            return scan_workbook(workbook, path=path, actions=chosen, progress=progress)
-
-    return scan
+def scan_file(path: Path, progress: Progress) -> ScanReport:
+    """The scan the window runs: open the file, classify every sheet (actions are the plan's)."""
+    with open_workbook(path) as workbook:
+        return scan_workbook(workbook, path=path, progress=progress)
 
 
 def read_heads(path: Path, rows: int = PREVIEW_ROWS) -> PreviewResult:

@@ -27,7 +27,6 @@ import datetime as dt
 import hashlib
 import json
 import struct
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,7 @@ from masking.io.atomic import atomic_output
 # The keystore's wrapping (scrypt + AES-GCM per key, the file's kind bound into the AAD) is reused
 # as is: the signing key file gets exactly the keystore's protection, and no second copy of it exists.
 from masking.keys import KeyRing, MasterKey, _unwrap_all, _wrap_all, key_id_for
+from masking.recipient import Recipient
 
 PREFIX = "EGA1-"
 SIGNING_KEY_FORMAT = "exportguard-approval-key"
@@ -94,11 +94,6 @@ def approver_id(public: bytes) -> str:
     return "AK-" + hashlib.sha256(public).digest()[:4].hex().upper()
 
 
-def normalise_recipient(recipient: str) -> str:
-    """The recipient as both sides compare it: NFC, outer spaces removed."""
-    return unicodedata.normalize("NFC", recipient.strip())
-
-
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -148,7 +143,7 @@ def _decode(code: str) -> bytes:
 def issue_approval(
     signing_key: SigningKey,
     input_sha256: str,
-    recipient: str,
+    recipient: Recipient,
     rows: int,
     *,
     valid_days: int = 7,
@@ -156,7 +151,7 @@ def issue_approval(
 ) -> str:
     """A code allowing one export of the file with ``input_sha256`` to ``recipient``, up to ``rows`` rows."""
     digest = _check_sha256(input_sha256)
-    name = normalise_recipient(recipient)
+    name = recipient.name
     if not name:
         raise UsageError("an approval names its recipient (--recipient)")
     if isinstance(rows, bool) or not 1 <= rows <= MAX_ROWS:
@@ -189,7 +184,7 @@ def verify_approval(
     code: str,
     public_keys: Iterable[str],
     input_sha256: str,
-    recipient: str,
+    recipient: Recipient,
     clock: Clock = _utc_now,
 ) -> Approval:
     """The approval ``code`` carries, if it fits this file and recipient; else ``PolicyError`` saying why."""
@@ -198,7 +193,7 @@ def verify_approval(
     signature = raw[_BODY.size:]
     approver = "AK-" + approver_raw.hex().upper()
     digest = _check_sha256(input_sha256)
-    name = normalise_recipient(recipient)
+    name = recipient.name
     trusted = _trusted(public_keys)
     if not trusted:
         raise PolicyError("approval code refused: the policy trusts no approval key ([export] approval_keys)")

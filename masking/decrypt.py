@@ -29,7 +29,6 @@ columns with their counts and key ids; never a value.
 from __future__ import annotations
 
 import getpass
-import json
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from masking.errors import InputError
+from masking.export_record import ExportRecord, export_records
 from masking.io.model import Value
 from masking.io.properties import read_custom_properties
 from masking.io.reader import Workbook, open_workbook
@@ -45,9 +45,9 @@ from masking.io.xlsx_writer import sheet_name
 from masking.keys import KeyRing
 from masking.kinds import Action
 from masking.ledger import Ledger
-from masking.operators import Counts, EncryptionRecord, EncryptOperator, KeyMaterial, OperatorContext, get_operator
-from masking.operators.base import OperatorError
-from masking.pipeline import ENCRYPTED_PROPERTY, SCOPE_PROPERTY, file_sha256
+from masking.manifest import EncryptedColumn, ManifestDamaged, manifest_from_properties
+from masking.operators import Counts, EncryptOperator, KeyMaterial, OperatorContext, get_operator
+from masking.pipeline import file_sha256
 
 __all__ = ["DecryptResult", "DecryptedColumn", "decrypt_file"]
 
@@ -102,84 +102,44 @@ class DecryptResult:
 
 
 @dataclass(frozen=True)
-class _Spec:
-    """One encrypted column as recorded: input sheet name, output column, header and record."""
-
-    sheet: str
-    position: int
-    header: str | None
-    record: EncryptionRecord
-
-
-@dataclass(frozen=True)
 class _Found:
-    """What the ledger knows about the file: the export record body and which of its files it is."""
+    """What the ledger knows about the file: the export record and which of its files it is."""
 
-    body: Mapping[str, Any]
+    record: ExportRecord
     file_index: int
 
 
-def _specs_from_properties(properties: Mapping[str, str], label: str) -> list[_Spec]:
-    numbered = [(name[len(ENCRYPTED_PROPERTY):], text) for name, text in properties.items()
-                if name.startswith(ENCRYPTED_PROPERTY)]
-    if not numbered:
-        return []
-    scope = properties.get(SCOPE_PROPERTY, "")
-    specs = []
+def _specs_from_properties(properties: Mapping[str, str], label: str) -> tuple[EncryptedColumn, ...]:
     try:
-        for _, text in sorted(numbered, key=lambda item: int(item[0])):
-            entry = json.loads(text)
-            record = EncryptionRecord.from_dict({**entry, "scope": scope})
-            position = entry["position"]
-            if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-                raise ValueError
-            specs.append(_Spec(str(entry["sheet"]), position, None, record))
-    except (ValueError, KeyError, TypeError, OperatorError):
+        return manifest_from_properties(properties)
+    except ManifestDamaged:
         raise InputError(f"{label}: the encryption record in the document properties is damaged") from None
-    return specs
 
 
-def _specs_from_ledger(found: _Found, label: str) -> list[_Spec]:
-    body = found.body
-    specs = []
+def _specs_from_ledger(found: _Found, label: str) -> tuple[EncryptedColumn, ...]:
+    record = found.record
     try:
-        for entry in body.get("encrypted") or ():
-            specs.append(_Spec(str(entry["sheet"]), int(entry["position"]), entry.get("header"),
-                               EncryptionRecord.from_dict(entry["record"])))
-    except (ValueError, KeyError, TypeError, OperatorError):
+        specs = record.manifest()
+    except ManifestDamaged:
         raise InputError(f"{label}: the encryption record in the audit ledger is damaged") from None
-    included = _included_sheets(body)
-    if body.get("format") == "csv" and len(included) > 1:  # one csv per sheet: keep this file's sheet
+    included = record.included_sheets()
+    if record.format == "csv" and len(included) > 1:  # one csv per sheet: keep this file's sheet
         sheet = included[found.file_index] if found.file_index < len(included) else None
-        specs = [spec for spec in specs if spec.sheet == sheet]
+        specs = tuple(spec for spec in specs if spec.sheet == sheet)
     return specs
-
-
-def _included_sheets(body: Mapping[str, Any]) -> list[str]:
-    """The exported sheets in output order (the export's columns list them in plan order)."""
-    sheets: list[str] = []
-    for column in body.get("columns") or ():
-        name = column.get("sheet") if isinstance(column, Mapping) else None
-        if isinstance(name, str) and name not in sheets:
-            sheets.append(name)
-    return sheets
 
 
 def _find_export(ledger: Ledger, sha256: str) -> _Found | None:
     """The newest export record that wrote a file with this SHA-256."""
     found = None
-    for entry in ledger.entries("export"):
-        body = entry.body
-        outputs = body.get("outputs") or ()
-        for index, output in enumerate(outputs):
-            if isinstance(output, Mapping) and output.get("sha256") == sha256:
-                found = _Found(body, index)
-        if not outputs and body.get("output_sha256") == sha256:
-            found = _Found(body, 0)
+    for _, record in export_records(ledger):
+        index = record.output_index(sha256)
+        if index is not None:
+            found = _Found(record, index)
     return found
 
 
-def _sheet_map(workbook: Workbook, specs: Sequence[_Spec], found: _Found | None) -> dict[str, str]:
+def _sheet_map(workbook: Workbook, specs: Sequence[EncryptedColumn], found: _Found | None) -> dict[str, str]:
     """Output sheet name for each input sheet named in ``specs``.
 
     With the export record the writer's naming is replayed exactly (notice sheet first, then every
@@ -190,7 +150,7 @@ def _sheet_map(workbook: Workbook, specs: Sequence[_Spec], found: _Found | None)
         return {spec.sheet: names[0] for spec in specs}
     wanted = list(dict.fromkeys(spec.sheet for spec in specs))
     mapping: dict[str, str] = {}
-    if found is not None and (included := _included_sheets(found.body)):
+    if found is not None and (included := found.record.included_sheets()):
         taken = names[:1]  # the notice sheet
         for sheet in included:
             taken.append(sheet_name(sheet, taken))
@@ -217,10 +177,9 @@ def _header_rows(workbook: Workbook, found: _Found | None, mapping: Mapping[str,
     result = {info.name: workbook.table(info.name).header_row == 1 for info in workbook.sheets}
     if found is not None:
         headed: dict[str, bool] = {}
-        for column in found.body.get("columns") or ():
-            if isinstance(column, Mapping) and column.get("action") != Action.DROP.value:
-                sheet = str(column.get("sheet"))
-                headed[sheet] = headed.get(sheet, False) or column.get("header") is not None
+        for column in found.record.columns:
+            if column.action != Action.DROP.value:
+                headed[column.sheet] = headed.get(column.sheet, False) or column.header is not None
         for sheet, has_header in headed.items():
             if sheet in mapping:
                 result[mapping[sheet]] = has_header
@@ -229,14 +188,14 @@ def _header_rows(workbook: Workbook, found: _Found | None, mapping: Mapping[str,
 
 @dataclass
 class _Column:
-    spec: _Spec
+    spec: EncryptedColumn
     operator: EncryptOperator
     ctx: OperatorContext
     counts: Counts
     header: str | None
 
 
-def _columns(specs: Sequence[_Spec], ring: KeyRing) -> list[_Column]:
+def _columns(specs: Sequence[EncryptedColumn], ring: KeyRing) -> list[_Column]:
     """Every column's key, operator and record checked before anything is written."""
     columns = []
     for spec in specs:
@@ -331,7 +290,7 @@ def decrypt_file(
                 )
             specs, manifest, export_id = _specs_from_ledger(found, label), "ledger", None
         if found is not None:
-            export_id = str(found.body.get("export_id") or "") or export_id
+            export_id = found.record.export_id or export_id
         if not specs:
             raise InputError(f"{label}: no encrypted columns recorded for this file")
         columns = _columns(specs, ring)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import hashlib
-import json
 import os
 import socket
 from collections.abc import Callable, Iterator, Sequence
@@ -25,19 +24,20 @@ import numpy as np
 from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
 from masking.errors import OutputError, PolicyError, UsageError
+from masking.export_record import EXPORT_EVENT, ColumnRecord, ExportRecord, OutputFile, TraceSummary
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
 from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import BookWriter, open_writer
 from masking.io.xlsx_writer import MAX_ROWS as MAX_XLSX_ROWS
 from masking.keys import KeyRing
-from masking.kinds import Action
 from masking.ledger import Ledger
+from masking.manifest import encryption_manifest, manifest_properties
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
-from masking.operators.encrypt import EncryptOperator
 from masking.plan import Plan, build_plan
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
+from masking.recipient import Recipient
 from masking.transform import (
     BatchTransform,
     ParallelTransform,
@@ -60,10 +60,6 @@ from masking.watermark.store import TraceStore
 from masking.watermark.visible import VisibleMark, visible_mark
 
 OutputFormat = Literal["xlsx", "csv"]
-# Custom properties telling decrypt which columns are encrypted (Excel caps a text property at 255
-# characters, so one property per column plus one for the scope they share).
-ENCRYPTED_PROPERTY = "ExportGuard.Encrypted."
-SCOPE_PROPERTY = "ExportGuard.Scope"
 Progress = Callable[[int, int], None]
 BATCH_ROWS = 4096
 
@@ -98,6 +94,7 @@ class PreparedExport:
     verdict: PolicyVerdict
     output: Path
     format: OutputFormat
+    recipient: Recipient  # the request's recipient, normalised once
     approval: Approval | None = None  # the verified approval code, if one was given
 
 
@@ -151,10 +148,9 @@ class ExportResult:
         }
 
 
-def default_output(source: Path, fmt: OutputFormat, recipient: str) -> Path:
+def default_output(source: Path, fmt: OutputFormat, recipient: Recipient) -> Path:
     """``客户明细.xlsx`` -> ``客户明细_外发_<recipient>.xlsx`` beside the input."""
-    safe = "".join(ch for ch in recipient if ch.isalnum() or ch in "-_")[:40] or "export"
-    return source.with_name(f"{source.stem}_外发_{safe}.{fmt}")
+    return source.with_name(f"{source.stem}_外发_{recipient.file_label}.{fmt}")
 
 
 def output_format(request: ExportRequest, input_format: str) -> OutputFormat:
@@ -176,23 +172,22 @@ def prepare_export(request: ExportRequest, home: Path) -> PreparedExport:
     """Scan, plan and judge; nothing is written. Raises ``UsageError``/``InputError`` for bad input."""
     policy = load_policy(request.policy_file, home)
     with open_workbook(request.input) as workbook:
-        report = scan_workbook(workbook, path=request.input,
-                               actions={kind: rule.default for kind, rule in policy.kinds.items()})
+        report = scan_workbook(workbook, path=request.input)
     plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
                       include_hidden=request.include_hidden)
     fmt = output_format(request, report.format)
-    output = request.output or default_output(request.input, fmt, request.recipient)
+    recipient = Recipient.of(request.recipient)
+    output = request.output or default_output(request.input, fmt, recipient)
     if request.password and fmt != "xlsx":
         raise UsageError(f"a {fmt} file cannot be password-protected: export as xlsx (--format xlsx) "
                          "or leave out --password")
     approval = None
     if request.approval is not None:
-        approval = verify_approval(request.approval, policy.approval_keys, file_sha256(request.input),
-                                   request.recipient)
-    facts = ExportFacts(request.recipient, request.purpose, approved_rows=approval.rows if approval else None,
+        approval = verify_approval(request.approval, policy.approval_keys, file_sha256(request.input), recipient)
+    facts = ExportFacts(recipient.name, request.purpose, approved_rows=approval.rows if approval else None,
                         password=request.password, format=fmt)
     verdict = check_plan(plan, policy, facts)
-    return PreparedExport(request, report, plan, policy, verdict, output, fmt, approval)
+    return PreparedExport(request, report, plan, policy, verdict, output, fmt, recipient, approval)
 
 
 def file_sha256(path: Path) -> str:
@@ -226,44 +221,13 @@ def _batches(rows: Iterator[tuple[int, tuple[Value, ...]]], size: int) -> Iterat
         yield batch
 
 
-def encryption_manifest(
-    plan: Plan, operators: dict[tuple[str, int], Operator], ctx: OperatorContext
-) -> list[dict[str, Any]]:
-    """Which output columns are encrypted, with key id, scope and token format, so decrypt needs no guessing.
-
-    ``position`` is the column's 0-based index in the OUTPUT sheet (dropped columns are gone there).
-    """
-    manifest = []
-    for sheet in plan.included:
-        kept = [c for c in sheet.columns if c.action is not Action.DROP]
-        for position, column in enumerate(kept):
-            operator = operators[(column.sheet, column.index)]
-            if isinstance(operator, EncryptOperator):
-                manifest.append({"sheet": column.sheet, "position": position, "header": column.header,
-                                 "record": operator.record(ctx).as_dict()})
-    return manifest
-
-
-def encryption_properties(manifest: Sequence[dict[str, Any]], scope: str) -> dict[str, str]:
-    """The manifest as custom document properties, each within Excel's 255 characters."""
-    if not manifest:
-        return {}
-    properties = {SCOPE_PROPERTY: scope}
-    for number, entry in enumerate(manifest, 1):
-        record = entry["record"]
-        compact = {"sheet": entry["sheet"], "position": entry["position"], "kind": record["kind"],
-                   "key_id": record["key_id"], "format": record["format"]}
-        properties[f"{ENCRYPTED_PROPERTY}{number}"] = json.dumps(compact, ensure_ascii=False, separators=(",", ":"))
-    return properties
-
-
 def _new_export_id(now: dt.datetime) -> str:
     return f"EX-{now:%Y%m%d}-{os.urandom(4).hex().upper()}"
 
 
-def token_scope(policy: Policy, recipient: str) -> str:
+def token_scope(policy: Policy, recipient: Recipient) -> str:
     """The scope tokens are made for: the recipient, or the organisation when the policy says so."""
-    return "org" if policy.pseudonym_scope == "organisation" else f"recipient:{recipient.strip()}"
+    return "org" if policy.pseudonym_scope == "organisation" else recipient.scope
 
 
 def run_export(
@@ -291,8 +255,8 @@ def run_export(
     try:
         now = clock()
         export_id = _new_export_id(now)
-        ctx = OperatorContext(token_scope(prepared.policy, request.recipient), KeyMaterial.from_master(ring.active))
-        mark = visible_mark(export_id, request.recipient, request.purpose, now, ring.active.subkey("watermark"))
+        ctx = OperatorContext(token_scope(prepared.policy, prepared.recipient), KeyMaterial.from_master(ring.active))
+        mark = visible_mark(export_id, prepared.recipient.name, request.purpose, now, ring.active.subkey("watermark"))
         input_sha256 = file_sha256(request.input)
         encrypted = encryption_manifest(plan, operators, ctx)
         if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
@@ -310,7 +274,7 @@ def run_export(
                 summary = transform.summary()
                 if book.keeps_properties:
                     properties = dict(mark.properties)
-                    properties.update(encryption_properties(encrypted, ctx.scope))
+                    properties.update(manifest_properties(encrypted, ctx.scope))
                     book.set_custom_properties(properties)
                     book.set_core_properties(title=mark.title, subject=request.purpose)
                 written = tuple(book.paths)
@@ -326,34 +290,34 @@ def run_export(
                       summary.counts.get((c.sheet, c.index), Counts()))
         for c in plan.columns()
     )
-    outputs = [{"name": path.name, "sha256": file_sha256(path)} for path in written]
-    output_sha256 = outputs[0]["sha256"] if len(outputs) == 1 else ""
-    entry = ledger.append("export", {
-        "export_id": export_id,
-        "user": getpass.getuser(),
-        "machine": socket.gethostname(),
-        "recipient": request.recipient,
-        "purpose": request.purpose,
-        "input_name": request.input.name,
-        "input_sha256": input_sha256,
-        "output_name": prepared.output.name,
-        "output_sha256": output_sha256,
-        "outputs": outputs,
-        "format": prepared.format,
-        "rows": tracker.done,
-        "columns": [{"sheet": o.sheet, "header": o.header, "kind": o.kind, "action": o.action} for o in outcomes],
-        "key_id": ring.active.key_id,
-        "scope": ctx.scope,
-        "encrypted": encrypted,
-        "watermark_id": mark.watermark_id,
-        "layers": list(layers),
-        "trace": {"sha256": trace_sha256, "canary_rows": summary.canaries, "marked_cells": summary.marked_cells,
-                  "markable_cells": summary.markable_cells, "tokens": len(trace_data.tokens),
-                  "identities": len(trace_data.masked)},
-        "policy_version": prepared.policy.version,
-        "password_protected": password is not None,  # the password itself is never recorded
-        "approval": prepared.approval.as_dict() if prepared.approval else None,
-    })
+    outputs = tuple(OutputFile(path.name, file_sha256(path)) for path in written)
+    output_sha256 = outputs[0].sha256 if len(outputs) == 1 else ""
+    record = ExportRecord(
+        export_id=export_id,
+        user=getpass.getuser(),
+        machine=socket.gethostname(),
+        recipient=prepared.recipient.name,
+        purpose=request.purpose,
+        input_name=request.input.name,
+        input_sha256=input_sha256,
+        output_name=prepared.output.name,
+        output_sha256=output_sha256,
+        outputs=outputs,
+        format=prepared.format,
+        rows=tracker.done,
+        columns=tuple(ColumnRecord(o.sheet, o.header, o.kind, o.action) for o in outcomes),
+        key_id=ring.active.key_id,
+        scope=ctx.scope,
+        encrypted=tuple(column.to_dict() for column in encrypted),
+        watermark_id=mark.watermark_id,
+        layers=layers,
+        trace=TraceSummary(trace_sha256, summary.canaries, summary.marked_cells, summary.markable_cells,
+                           len(trace_data.tokens), len(trace_data.masked)),
+        policy_version=prepared.policy.version,
+        password_protected=password is not None,  # the password itself is never recorded
+        approval=prepared.approval.as_dict() if prepared.approval else None,
+    )
+    entry = ledger.append(EXPORT_EVENT, record.to_dict())
     warnings = tuple(_count_warnings(outcomes))
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
                         layers, input_sha256, output_sha256, entry.seq, warnings, written, password)

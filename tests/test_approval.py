@@ -24,6 +24,7 @@ from masking.cli.main import run
 from masking.errors import KeyProblem, OutputError, PolicyError, UsageError
 from masking.pipeline import ExportRequest, file_sha256, prepare_export, run_export
 from masking.policy import DEFAULT_POLICY
+from masking.recipient import Recipient
 from masking.workspace import Workspace
 
 SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "customers_zh.xlsx"  # 200 rows
@@ -49,7 +50,7 @@ def _policy(folder: Path, *public_keys: str, threshold: int = 100) -> Path:
 
 def _code(key: SigningKey, *, source: Path = SAMPLE, recipient: str = RECIPIENT, rows: int = 200,
           days: int = 7, at: dt.datetime | None = None) -> str:
-    return issue_approval(key, file_sha256(source), recipient, rows, valid_days=days,
+    return issue_approval(key, file_sha256(source), Recipient.of(recipient), rows, valid_days=days,
                           clock=lambda: at or dt.datetime.now(dt.UTC))
 
 
@@ -72,17 +73,17 @@ def _refusal(tmp_path: Path, policy: Path, approval: str, **kwargs: object) -> s
 
 def test_a_code_verifies_and_says_what_it_allows(office_key: SigningKey) -> None:
     digest = file_sha256(SAMPLE)
-    code = issue_approval(office_key, digest, RECIPIENT, 5000, valid_days=3, clock=lambda: NOW)
+    code = issue_approval(office_key, digest, Recipient.of(RECIPIENT), 5000, valid_days=3, clock=lambda: NOW)
     assert code.startswith(PREFIX) and len(code) < 180
-    approval = verify_approval(code, [office_key.public_hex], digest, f" {RECIPIENT} ",
+    approval = verify_approval(code, [office_key.public_hex], digest, Recipient.of(f" {RECIPIENT} "),
                                clock=lambda: NOW + dt.timedelta(days=1))
     assert approval.rows == 5000
     assert approval.expires == NOW + dt.timedelta(days=3)
     assert approval.approver == office_key.approver and approval.approver.startswith("AK-")
     # read over the phone: case, spaces, dashes and 0/1 for O/I do not matter
     spoken = code.lower().replace("-", " ").replace("o", "0").replace("i", "1")
-    assert verify_approval(spoken.replace("ega1 ", "EGA1-", 1), [office_key.public_hex], digest, RECIPIENT,
-                           clock=lambda: NOW).rows == 5000
+    assert verify_approval(spoken.replace("ega1 ", "EGA1-", 1), [office_key.public_hex], digest,
+                           Recipient.of(RECIPIENT), clock=lambda: NOW).rows == 5000
 
 
 @pytest.mark.parametrize(("change", "reason"), [
@@ -95,7 +96,7 @@ def test_a_code_verifies_and_says_what_it_allows(office_key: SigningKey) -> None
 ])
 def test_a_code_that_does_not_fit_is_refused_with_its_reason(office_key: SigningKey, change: str, reason: str) -> None:
     digest = file_sha256(SAMPLE)
-    code = issue_approval(office_key, digest, RECIPIENT, 500, valid_days=7, clock=lambda: NOW)
+    code = issue_approval(office_key, digest, Recipient.of(RECIPIENT), 500, valid_days=7, clock=lambda: NOW)
     keys, check_digest, recipient, now = [office_key.public_hex], digest, RECIPIENT, NOW + dt.timedelta(hours=1)
     if change == "file":
         check_digest = file_sha256(OTHER)
@@ -110,26 +111,26 @@ def test_a_code_that_does_not_fit_is_refused_with_its_reason(office_key: Signing
     else:
         keys = []
     with pytest.raises(PolicyError, match=reason) as caught:
-        verify_approval(code, keys, check_digest, recipient, clock=lambda: now)
+        verify_approval(code, keys, check_digest, Recipient.of(recipient), clock=lambda: now)
     assert caught.value.exit_code == 4 and str(caught.value).startswith("approval code refused: ")
 
 
 def test_a_tampered_code_is_refused(office_key: SigningKey) -> None:
     digest = file_sha256(SAMPLE)
-    code = issue_approval(office_key, digest, RECIPIENT, 150, clock=lambda: NOW)
+    code = issue_approval(office_key, digest, Recipient.of(RECIPIENT), 150, clock=lambda: NOW)
     body = code[len(PREFIX):].replace("-", "")
     raw = bytearray(base64.b32decode(body + "=" * (-len(body) % 8)))
     raw[:4] = struct.pack(">I", 1_000_000)  # more rows than the office approved
     forged = PREFIX + base64.b32encode(bytes(raw)).decode().rstrip("=")
     with pytest.raises(PolicyError, match="altered or mistyped"):
-        verify_approval(forged, [office_key.public_hex], digest, RECIPIENT, clock=lambda: NOW)
+        verify_approval(forged, [office_key.public_hex], digest, Recipient.of(RECIPIENT), clock=lambda: NOW)
     # any one mistyped character (the last one carries a padding bit, so it is left out)
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
     positions = [i for i, ch in enumerate(code) if i >= len(PREFIX) and ch != "-"][:-1]
     for i in positions:
         other = alphabet[(alphabet.index(code[i]) + 7) % 32]
         with pytest.raises(PolicyError, match="approval code refused"):
-            verify_approval(code[:i] + other + code[i + 1:], [office_key.public_hex], digest, RECIPIENT,
+            verify_approval(code[:i] + other + code[i + 1:], [office_key.public_hex], digest, Recipient.of(RECIPIENT),
                             clock=lambda: NOW)
 
 
@@ -141,14 +142,14 @@ def test_a_tampered_code_is_refused(office_key: SigningKey) -> None:
 ])
 def test_malformed_codes_are_refused(office_key: SigningKey, code: str, reason: str) -> None:
     with pytest.raises(PolicyError, match=reason):
-        verify_approval(code, [office_key.public_hex], file_sha256(SAMPLE), RECIPIENT)
+        verify_approval(code, [office_key.public_hex], file_sha256(SAMPLE), Recipient.of(RECIPIENT))
 
 
 @pytest.mark.parametrize(("rows", "days", "recipient"), [(0, 7, RECIPIENT), (10, 0, RECIPIENT), (10, 91, RECIPIENT),
                                                          (10, 7, "  ")])
 def test_issue_refuses_nonsense(office_key: SigningKey, rows: int, days: int, recipient: str) -> None:
     with pytest.raises(UsageError):
-        issue_approval(office_key, file_sha256(SAMPLE), recipient, rows, valid_days=days)
+        issue_approval(office_key, file_sha256(SAMPLE), Recipient.of(recipient), rows, valid_days=days)
 
 
 # --- the signing key file ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from masking.keys import KeyRing
 from masking.kinds import Action
 from masking.pipeline import ExportResult, file_sha256
 from masking.policy import DEFAULT_POLICY, load_policy
+from masking.recipient import Recipient
 from masking.workspace import Workspace
 
 pytestmark = pytest.mark.gui
@@ -76,11 +77,11 @@ def test_approval_threshold_blocks_and_a_valid_code_unblocks(qtbot: QtBot, home:
     assert not page.can_export
     assert page.approval_state.text().startswith("✘ ")
 
-    too_few = issue_approval(office, file_sha256(sample), "城东代收银行", 150)
+    too_few = issue_approval(office, file_sha256(sample), Recipient.of("城东代收银行"), 150)
     page.approval.setText(too_few)
     assert "The approval code covers 150 rows, but the export has 200." in page.verdict.text()
 
-    code = issue_approval(office, file_sha256(sample), "城东代收银行", 500)
+    code = issue_approval(office, file_sha256(sample), Recipient.of("城东代收银行"), 500)
     page.approval.setText(code)
     assert page.can_export
     assert page.approval_state.text().startswith("✔ Approved by AK-")

@@ -24,6 +24,7 @@ from masking.detect import (
 )
 from masking.io.model import Damaged, SheetInfo, Table, Value
 from masking.kinds import Action, Kind
+from masking.policy import load_policy
 
 SAMPLES = Path(__file__).resolve().parents[1] / "resources" / "samples"
 
@@ -248,9 +249,10 @@ def test_scan_samples_rows_and_stops_early() -> None:
     sheet = report.sheets[0]
     assert sheet.data_rows == 50_000
     assert [c.kind for c in sheet.columns] == [Kind.ACCOUNT_NO, Kind.PHONE, None, Kind.PERSON_NAME]
-    assert [c.default_action for c in sheet.columns] == [
+    policy = load_policy()
+    assert [policy.default_action(c.kind) for c in sheet.columns] == [
         Action.PSEUDONYMIZE, Action.PSEUDONYMIZE, Action.KEEP, Action.MASK]
-    as_json = report.as_dict()
+    as_json = report.as_dict(policy)
     assert as_json["sheets"][0]["columns"][1] == {
         "index": 1, "letter": "B", "header": "手机", "kind": "phone",
         "confidence": sheet.columns[1].verdict.confidence, "default_action": "pseudonymize"}

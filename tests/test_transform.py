@@ -13,6 +13,7 @@ from masking.errors import OutputError
 from masking.io.reader import open_workbook
 from masking.keys import MasterKey
 from masking.pipeline import ExportRequest, prepare_export, token_scope
+from masking.recipient import Recipient
 from masking.transform import BatchTransform, ParallelTransform, TransformSpec
 from masking.watermark.embed import MarkSettings, source_identifiers
 
@@ -33,7 +34,7 @@ def spec_and_batches(tmp_path_factory: pytest.TempPathFactory) -> tuple[Transfor
             while batch := list(itertools.islice(rows, 37)):  # small batches: many round trips
                 batches.append((sheet.name, batch))
     master = MasterKey("KTEST", "2026-11-29", os.urandom(32))
-    spec = TransformSpec(plan, master, token_scope(prepared.policy, "城东代收银行"), "EX-20261129-TEST",
+    spec = TransformSpec(plan, master, token_scope(prepared.policy, Recipient.of("城东代收银行")), "EX-20261129-TEST",
                          MarkSettings(canary_rate=0.05), ids)
     return spec, batches
 

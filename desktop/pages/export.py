@@ -31,6 +31,7 @@ from desktop.settings import AppSettings
 from desktop.wording import action_label, violation_texts, warning_text
 from desktop.workers import TaskRunner, make_export_job
 from masking.errors import ExportGuardError
+from masking.export_record import export_records
 from masking.keys import KeyRing
 from masking.pipeline import ExportResult
 
@@ -254,13 +255,12 @@ class ExportPage(Page):
         ledger = self._session.ledger()
         if ledger is not None:
             try:
-                entries = ledger.entries("export")
+                records = [record for _, record in export_records(ledger)]
             except ExportGuardError:
-                entries = []
-            for entry in reversed(entries):
-                for key, names in (("recipient", recipients), ("purpose", purposes)):
-                    value = entry.body.get(key)
-                    if isinstance(value, str) and value.strip() and value not in names:
+                records = []
+            for record in reversed(records):
+                for value, names in ((record.recipient, recipients), (record.purpose, purposes)):
+                    if value.strip() and value not in names:
                         names.append(value)
         for combo, names in ((self.recipient, recipients), (self.purpose, purposes)):
             text = combo.currentText()

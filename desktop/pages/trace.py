@@ -38,6 +38,7 @@ from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYL
 from desktop.session import Session
 from desktop.wording import evidence_text, layer_label
 from desktop.workers import Progress, TaskRunner
+from masking.export_record import export_records
 from masking.keys import KeyRing
 
 log = logging.getLogger(__name__)
@@ -239,7 +240,7 @@ class TracePage(Page):
         ledger = self._session.ledger()
         if ledger is None:
             return {}
-        return {str(e.body.get("export_id")): str(e.body.get("user", "")) for e in ledger.entries("export")}
+        return {record.export_id: record.user for _, record in export_records(ledger)}
 
     def show_report(self, report: Any) -> None:
         self.report = report

@@ -29,6 +29,7 @@ from masking.cli.output import emit_json
 from masking.cli.secrets import keystore_passphrase, new_passphrase
 from masking.errors import InputError, KeyProblem, UsageError
 from masking.pipeline import file_sha256
+from masking.recipient import Recipient
 from masking.workspace import Workspace
 
 SIGNING_ENV = "EXPORTGUARD_SIGNING_PASSPHRASE"
@@ -101,8 +102,9 @@ def _issue(args: argparse.Namespace, context: Any) -> int:
         input_sha256 = file_sha256(source)
     except OSError:
         raise InputError(f"{source} cannot be read") from None
-    code = issue_approval(key, input_sha256, args.recipient, args.rows, valid_days=args.valid_days)
-    approval = verify_approval(code, [key.public_hex], input_sha256, args.recipient)  # what the workstation sees
+    recipient = Recipient.of(args.recipient)
+    code = issue_approval(key, input_sha256, recipient, args.rows, valid_days=args.valid_days)
+    approval = verify_approval(code, [key.public_hex], input_sha256, recipient)  # what the workstation sees
     workspace = Workspace(context.home)
     store = workspace.keystore
     ring, _ = store.open_or_create(keystore_passphrase(needed=store.exists()))

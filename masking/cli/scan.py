@@ -47,13 +47,12 @@ def run_scan(args: argparse.Namespace, context: Any) -> int:
     policy = load_policy(Path(args.policy) if args.policy else None, context.home)
     with open_workbook(path) as workbook:
         sheets = (workbook.sheet(args.sheet).name,) if args.sheet else None
-        report = scan_workbook(workbook, path=path, sheets=sheets,
-                               actions={kind: rule.default for kind, rule in policy.kinds.items()})
+        report = scan_workbook(workbook, path=path, sheets=sheets)
     if args.write_plan:
         plan = build_plan(report, policy)
         with atomic_output(Path(args.write_plan)) as temp:
             temp.write_text(plan.to_toml(), encoding="utf-8")
-    payload = {"input": str(path), **report.as_dict()}
+    payload = {"input": str(path), **report.as_dict(policy)}
     if context.json:
         emit_json(payload)
     else:

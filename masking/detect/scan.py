@@ -7,7 +7,7 @@ each sheet (streamed, stopped early); the row count comes from the reader's ``co
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -16,8 +16,8 @@ from masking.detect.columns import ColumnVerdict, classify_column
 from masking.detect.outside import KIND_NOUNS, KIND_PHRASES, Finding, judge_texts
 from masking.io.model import SheetInfo, Table, Value, column_letter
 from masking.io.xlsx_parts import OutsideParts, read_outside_parts
-from masking.kinds import Action, Kind
-from masking.policy import load_policy
+from masking.kinds import Kind
+from masking.policy import Policy
 
 
 class Workbook(Protocol):
@@ -42,7 +42,6 @@ class ColumnScan:
     letter: str
     header: str | None
     verdict: ColumnVerdict
-    default_action: Action
     hidden: bool = False
 
     @property
@@ -65,8 +64,9 @@ class ScanReport:
     sheets: tuple[SheetScan, ...]
     findings: tuple[Finding, ...]
 
-    def as_dict(self) -> dict[str, Any]:
-        """The CLI's ``scan --json`` object without ``input`` (shared/CLI.md)."""
+    def as_dict(self, policy: Policy) -> dict[str, Any]:
+        """The CLI's ``scan --json`` object without ``input`` (shared/CLI.md); ``default_action`` is
+        the ``policy``'s (the scan itself finds kinds; actions belong to the plan)."""
         return {
             "format": self.format,
             "sheets": [
@@ -82,7 +82,7 @@ class ScanReport:
                             "header": column.header,
                             "kind": column.kind.value if column.kind is not None else None,
                             "confidence": column.verdict.confidence,
-                            "default_action": column.default_action.value,
+                            "default_action": policy.default_action(column.kind).value,
                         }
                         for column in sheet.columns
                     ],
@@ -119,7 +119,6 @@ def scan_workbook(
     sample_rows: int = 1000,
     path: str | Path | None = None,
     sheets: tuple[str, ...] | None = None,
-    actions: Mapping[Kind, Action] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ScanReport:
     """Classify every column of every sheet (or of ``sheets``) from a sample of rows, and report
@@ -127,8 +126,6 @@ def scan_workbook(
 
     ``progress(done, total)`` is called after each sheet; raising from it cancels the scan.
     """
-    if actions is None:
-        actions = {kind: rule.default for kind, rule in load_policy().kinds.items()}
     chosen = [info for info in workbook.sheets if sheets is None or info.name in sheets]
     outside = OutsideParts()
     source = _workbook_path(workbook, path)
@@ -136,14 +133,14 @@ def scan_workbook(
         outside = read_outside_parts(source)
     results: list[SheetScan] = []
     for done, info in enumerate(chosen, start=1):
-        results.append(_scan_sheet(workbook, info, sample_rows, outside, actions))
+        results.append(_scan_sheet(workbook, info, sample_rows, outside))
         if progress is not None:
             progress(done, len(chosen))
     return ScanReport(workbook.format, tuple(results), tuple(_findings(results, outside)))
 
 
 def _scan_sheet(
-    workbook: Workbook, info: SheetInfo, sample_rows: int, outside: OutsideParts, actions: Mapping[Kind, Action]
+    workbook: Workbook, info: SheetInfo, sample_rows: int, outside: OutsideParts
 ) -> SheetScan:
     table = workbook.table(info.name)
     values = sample_columns(workbook, info.name, table, sample_rows)
@@ -151,8 +148,7 @@ def _scan_sheet(
     columns = []
     for index, header in enumerate(table.headers):
         verdict = classify_column(header, values[index])
-        action = actions.get(verdict.kind, Action.KEEP) if verdict.kind is not None else Action.KEEP
-        columns.append(ColumnScan(index, column_letter(index), header, verdict, action, index in hidden))
+        columns.append(ColumnScan(index, column_letter(index), header, verdict, index in hidden))
     return SheetScan(
         info, table, workbook.count_rows(info.name), tuple(columns), len(outside.hidden_rows.get(info.name, ()))
     )

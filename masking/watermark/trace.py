@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from masking.errors import InputError
+from masking.export_record import export_records
 from masking.io.properties import read_custom_properties
 from masking.io.reader import open_workbook
 from masking.keys import KeyRing
@@ -271,23 +272,22 @@ class TraceIndex:
 def _load_exports(home: Path, ring: KeyRing) -> tuple[list[_Export], list[str]]:
     notes: list[str] = []
     ledger = Workspace(home).ledger(ring)
-    records = {e.body.get("export_id"): e for e in ledger.entries("export")}
+    records = {record.export_id: (entry, record) for entry, record in export_records(ledger)}
     known = {key.key_id for key in ring.keys}
     exports: list[_Export] = []
     for stored in TraceStore(home).load_all():
-        entry = records.get(stored.export_id)
-        if entry is None:
+        found = records.get(stored.export_id)
+        if found is None:
             notes.append(f"trace data of {stored.export_id} has no ledger record; ignored")
             continue
-        trace = entry.body.get("trace") or {}
-        if trace.get("sha256") != stored.sha256:
+        entry, record = found
+        if record.trace.sha256 != stored.sha256:
             notes.append(f"trace data of {stored.export_id} does not match its ledger record; ignored")
             continue
         if stored.key_id not in known:
             notes.append(f"export {stored.export_id} was made with key {stored.key_id}, not in this keystore")
             continue
-        exports.append(_Export(stored.export_id, str(entry.body.get("recipient", "")), entry.time, stored.key_id,
-                               stored))
+        exports.append(_Export(stored.export_id, record.recipient, entry.time, stored.key_id, stored))
     return exports, notes
 
 

@@ -1,0 +1,204 @@
+"""The ledger's record of one export, as a type: written by the pipeline, read by decrypt, trace, the
+audit listing and the desktop through :meth:`ExportRecord.from_dict`, never by string keys.
+
+The stored form (:meth:`ExportRecord.to_dict`) is the JSON body of an ``export`` ledger entry; it is
+hashed and MAC'd as written, so its keys never change meaning. Old records read back with the fields
+they lack at their defaults; keys a newer version wrote and this one does not know are kept in
+:attr:`ExportRecord.extra` and written back unchanged. To add a field: give it a default, write it in
+``to_dict`` and read it in ``from_dict``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from masking.ledger import Ledger, LedgerEntry
+from masking.manifest import EncryptedColumn, manifest_from_ledger
+
+__all__ = ["ColumnRecord", "ExportRecord", "OutputFile", "TraceSummary", "export_records"]
+
+EXPORT_EVENT = "export"
+
+
+def _text(data: Mapping[str, Any], name: str) -> str:
+    value = data.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _count(data: Mapping[str, Any], name: str) -> int:
+    value = data.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    name: str
+    sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "sha256": self.sha256}
+
+
+@dataclass(frozen=True)
+class ColumnRecord:
+    """One column of the plan as exported: structure only, never a value."""
+
+    sheet: str
+    header: str | None
+    kind: str | None
+    action: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sheet": self.sheet, "header": self.header, "kind": self.kind, "action": self.action}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnRecord:
+        header, kind = data.get("header"), data.get("kind")
+        return cls(_text(data, "sheet"), header if isinstance(header, str) else None,
+                   kind if isinstance(kind, str) else None, _text(data, "action"))
+
+
+@dataclass(frozen=True)
+class TraceSummary:
+    """What the export left for ``trace``: the SHA-256 of its trace data and the counts of each layer."""
+
+    sha256: str = ""
+    canary_rows: int = 0
+    marked_cells: int = 0
+    markable_cells: int = 0
+    tokens: int = 0
+    identities: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"sha256": self.sha256, "canary_rows": self.canary_rows, "marked_cells": self.marked_cells,
+                "markable_cells": self.markable_cells, "tokens": self.tokens, "identities": self.identities}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TraceSummary:
+        return cls(_text(data, "sha256"), *(_count(data, name) for name in
+                                            ("canary_rows", "marked_cells", "markable_cells", "tokens", "identities")))
+
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """One export as the ledger holds it: who, to whom, why, which files (by SHA-256), which columns
+    and actions, under which key and scope, the watermark, and the policy. No cell value, no password."""
+
+    export_id: str
+    user: str
+    machine: str
+    recipient: str
+    purpose: str
+    input_name: str
+    input_sha256: str
+    output_name: str
+    output_sha256: str  # the one output's SHA-256; "" when the export wrote several files (csv per sheet)
+    format: str
+    rows: int
+    key_id: str
+    scope: str
+    outputs: tuple[OutputFile, ...] = ()
+    columns: tuple[ColumnRecord, ...] = ()
+    # stored as written; :meth:`manifest` reads it (a damaged entry must not hide the rest of the record)
+    encrypted: tuple[Mapping[str, Any], ...] = ()
+    watermark_id: str = ""
+    layers: tuple[str, ...] = ()
+    trace: TraceSummary = field(default_factory=TraceSummary)
+    policy_version: str = ""
+    password_protected: bool = False
+    approval: Mapping[str, Any] | None = None
+    extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.extra,
+            "export_id": self.export_id,
+            "user": self.user,
+            "machine": self.machine,
+            "recipient": self.recipient,
+            "purpose": self.purpose,
+            "input_name": self.input_name,
+            "input_sha256": self.input_sha256,
+            "output_name": self.output_name,
+            "output_sha256": self.output_sha256,
+            "outputs": [o.to_dict() for o in self.outputs],
+            "format": self.format,
+            "rows": self.rows,
+            "columns": [c.to_dict() for c in self.columns],
+            "key_id": self.key_id,
+            "scope": self.scope,
+            "encrypted": [dict(e) for e in self.encrypted],
+            "watermark_id": self.watermark_id,
+            "layers": list(self.layers),
+            "trace": self.trace.to_dict(),
+            "policy_version": self.policy_version,
+            "password_protected": self.password_protected,
+            "approval": dict(self.approval) if self.approval is not None else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExportRecord:
+        """The record a ledger body holds; tolerant of the older records' missing fields."""
+        outputs = tuple(OutputFile(_text(o, "name"), _text(o, "sha256"))
+                        for o in _mappings(data.get("outputs")))
+        approval = data.get("approval")
+        return cls(
+            export_id=_text(data, "export_id"),
+            user=_text(data, "user"),
+            machine=_text(data, "machine"),
+            recipient=_text(data, "recipient"),
+            purpose=_text(data, "purpose"),
+            input_name=_text(data, "input_name"),
+            input_sha256=_text(data, "input_sha256"),
+            output_name=_text(data, "output_name"),
+            output_sha256=_text(data, "output_sha256"),
+            format=_text(data, "format"),
+            rows=_count(data, "rows"),
+            key_id=_text(data, "key_id"),
+            scope=_text(data, "scope"),
+            outputs=outputs,
+            columns=tuple(ColumnRecord.from_dict(c) for c in _mappings(data.get("columns"))),
+            encrypted=tuple(_mappings(data.get("encrypted"))),
+            watermark_id=_text(data, "watermark_id"),
+            layers=tuple(layer for layer in data.get("layers") or () if isinstance(layer, str)),
+            trace=TraceSummary.from_dict(data.get("trace") or {}),
+            policy_version=_text(data, "policy_version"),
+            password_protected=data.get("password_protected") is True,
+            approval=MappingProxyType(dict(approval)) if isinstance(approval, Mapping) else None,
+            extra=MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN}),
+        )
+
+    def manifest(self) -> tuple[EncryptedColumn, ...]:
+        """The encrypted columns (``ManifestDamaged`` when the stored manifest cannot be read)."""
+        return manifest_from_ledger(self.encrypted)
+
+    def output_index(self, sha256: str) -> int | None:
+        """Which of this export's files has this SHA-256 (0 for the single output), or None."""
+        for index, output in enumerate(self.outputs):
+            if output.sha256 == sha256:
+                return index
+        if not self.outputs and self.output_sha256 == sha256:
+            return 0
+        return None
+
+    def included_sheets(self) -> list[str]:
+        """The exported sheets in output order (the columns list them in plan order)."""
+        return list(dict.fromkeys(c.sheet for c in self.columns if c.sheet))
+
+
+_KNOWN = frozenset(ExportRecord.__dataclass_fields__) - {"extra"}
+
+
+def _mappings(value: Any) -> Iterable[Mapping[str, Any]]:
+    return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list | tuple) else []
+
+
+def export_records(ledger: Ledger) -> list[tuple[LedgerEntry, ExportRecord]]:
+    """Every export record of the ledger, oldest first, with the entry that holds it."""
+    return [(entry, ExportRecord.from_dict(entry.body)) for entry in ledger.entries(EXPORT_EVENT)]
