@@ -16,6 +16,7 @@ from desktop.i18n import Translations, resolve_language
 from desktop.main_window import MainWindow
 from desktop.session import Session
 from desktop.settings import AppSettings
+from desktop.snapshot import ReadySnapshot
 from desktop.workers import scan_file
 from masking.home import resolve_home
 from masking.policy import load_policy
@@ -88,6 +89,8 @@ def _parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(prog="exportguard-gui", description="ExportGuard desktop app")
     parser.add_argument("file", nargs="?", type=Path, help="a spreadsheet to open at start")
     parser.add_argument("--home", help="the ExportGuard home folder (default: $EXPORTGUARD_HOME or the user data dir)")
+    parser.add_argument("--screenshot", type=Path, metavar="PNG",
+                        help="save a picture of the window once it is ready (and FILE scanned), then quit")
     return parser.parse_known_args(list(argv))  # the rest (-platform, -style, ...) is Qt's
 
 
@@ -106,7 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = create_main_window(home, translations)
         app.aboutToQuit.connect(window.shutdown)
         window.show()
-        window.start()
+        if args.screenshot is not None:
+            ReadySnapshot(window, args.screenshot, expect_file=args.file is not None)
+        else:
+            window.start()  # the first-run offer or the unlock prompt: never in a check that nobody watches
         if args.file is not None:
             window.open_path(args.file)
         return app.exec()

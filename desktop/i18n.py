@@ -3,7 +3,8 @@
 The catalogs ship inside the package and are found through ``importlib.resources``, so the app is
 translated wherever it is installed. The ``.qm`` files are built, not committed: a ``.qm`` beside the
 ``.ts`` in the package (put there by ``python -m desktop.i18n --out desktop/translations`` when a frozen
-app or an installer is built, where ``lrelease`` is not shipped) is used as it is; otherwise
+app or an installer is built, where ``lrelease`` is not shipped) is used as it is when it is not older
+than the ``.ts``, and whatever its date when there is no ``lrelease`` to build a newer one; otherwise
 :func:`compiled_catalog` runs Qt's ``lrelease`` (shipped with PySide6-Essentials) when the ``.qm`` in
 the cache folder is missing or older than its ``.ts``.
 
@@ -69,6 +70,8 @@ def compiled_catalog(language: str, cache: Path, *, source_dir: Path = I18N_DIR)
         return target
     program = lrelease_program()
     if program is None:
+        if shipped.is_file():  # a frozen app has no lrelease, and copying its files may reorder mtimes
+            return shipped
         log.warning("lrelease not found; %s stays untranslated", language)
         return None
     cache.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, Protocol
 
 from masking.errors import OutputError, UsageError
@@ -35,6 +36,7 @@ from masking.kinds import Action
 from masking.operators import get_operator, params_from_dict
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
 from masking.plan import ColumnPlan, Plan
+from masking.transform_worker import FROZEN_FLAG
 from masking.watermark.embed import ExportMarker, MarkSettings, SourceIds
 from masking.watermark.store import TraceData
 
@@ -176,6 +178,20 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
         _write_frame(outbox, ("error", error))
 
 
+def worker_command() -> list[str]:
+    """The command line that starts a transform worker.
+
+    In a frozen app (PyInstaller sets ``sys.frozen``) ``sys.executable`` is one of the app's own
+    programs, which has no ``-m``: the worker is the console program ``exportguard`` beside it, told by
+    :data:`FROZEN_FLAG` to serve (``masking.cli.main.main`` checks for it first). The console
+    program, not the windowed one: a windowed program on Windows may have no standard streams at all.
+    """
+    if getattr(sys, "frozen", False):
+        suffix = ".exe" if sys.platform == "win32" else ""
+        return [str(Path(sys.executable).with_name(f"exportguard{suffix}")), FROZEN_FLAG]
+    return [sys.executable, "-m", "masking.transform_worker"]
+
+
 class ParallelTransform:
     """:class:`BatchTransform` in a worker process, a few batches ahead of the writer.
 
@@ -189,8 +205,8 @@ class ParallelTransform:
     def __init__(self) -> None:
         """Start the worker; it waits for :meth:`begin` (so it starts up while the export prepares)."""
         flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console window from the desktop app
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "masking.transform_worker"],
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter or program, fixed arguments
+            worker_command(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, creationflags=flags,
         )
         self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()

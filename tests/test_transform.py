@@ -114,3 +114,45 @@ def test_an_export_through_the_worker_matches_one_without(tmp_path: Path) -> Non
     with open_workbook(serial.output) as one, open_workbook(parallel_result.output) as other:
         sheet = serial.columns[0].sheet
         assert sum(1 for _ in one.rows(sheet)) == sum(1 for _ in other.rows(sheet))
+
+
+def test_worker_command_in_a_frozen_app_names_the_console_program(monkeypatch: pytest.MonkeyPatch,
+                                                                  tmp_path: Path) -> None:
+    from masking.transform import worker_command
+    from masking.transform_worker import FROZEN_FLAG
+
+    assert worker_command()[1:] == ["-m", "masking.transform_worker"]  # an installed package: this interpreter
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    monkeypatch.setattr("sys.executable", str(tmp_path / "ExportGuard" / "exportguard-gui"))
+    monkeypatch.setattr("sys.platform", "linux")
+    assert worker_command() == [str(tmp_path / "ExportGuard" / "exportguard"), FROZEN_FLAG]
+    monkeypatch.setattr("sys.platform", "win32")
+    monkeypatch.setattr("sys.executable", str(tmp_path / "ExportGuard" / "exportguard-gui.exe"))
+    assert worker_command() == [str(tmp_path / "ExportGuard" / "exportguard.exe"), FROZEN_FLAG]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="the stand-in for the frozen program is a shell script")
+def test_a_frozen_app_runs_its_worker_through_its_console_program(
+        spec_and_batches: tuple[TransformSpec, list], monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The frozen app's own ``exportguard`` (here a script calling ``masking.cli.main``, as the bundle's entry
+    point does) serves as the worker when given the flag, with the same results as in this process."""
+    import sys
+
+    bundle = tmp_path / "捆绑 bundle"
+    bundle.mkdir()
+    console = bundle / "exportguard"
+    console.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c "from masking.cli import main; main()" "$@"\n',
+                       encoding="utf-8")
+    console.chmod(0o755)
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    monkeypatch.setattr("sys.executable", str(bundle / "exportguard-gui"))
+    spec, batches = spec_and_batches
+    here = BatchTransform(spec)
+    rows_here, _ = _run(here, batches)
+    there = ParallelTransform().begin(spec)
+    try:
+        rows_there, _ = _run(there, batches)
+        assert there.summary().canaries == here.summary().canaries
+    finally:
+        there.close()
+    assert rows_there == rows_here

@@ -14,6 +14,8 @@ from typing import NoReturn
 from masking import __version__
 from masking.errors import ExportGuardError, PolicyError, UsageError
 from masking.home import resolve_home
+from masking.transform_worker import FROZEN_FLAG
+from masking.transform_worker import main as worker_main
 
 
 @dataclass(frozen=True)
@@ -114,4 +116,7 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main() -> NoReturn:
+    if sys.argv[1:] == [FROZEN_FLAG]:  # a frozen app's export worker (masking.transform.worker_command)
+        worker_main()
+        sys.exit(0)
     sys.exit(run())
