@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
 
+from masking.cell_text import identifier_text
 from masking.checksums import PROVINCE_CODES, gs1_valid, id_birth_date, id_number_valid, luhn_valid
 from masking.io.model import Damaged, Value
 from masking.namedata import compound_surnames, single_surnames
@@ -59,28 +59,10 @@ _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―.·()\[\]]")
 _DIGITS = re.compile(r"\d+")
 
 
-def text_of(value: Value) -> str | None:
-    """The text a cell shows for validation: str as is (NFKC), whole numbers as their digits.
-
-    Floats that are whole numbers below 10**15 count as their digits (some readers give them);
-    other floats, booleans and dates have no identifier text and give None.
-    """
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, str):  # Damaged is a str too
-        return unicodedata.normalize("NFKC", value).strip()
-    if isinstance(value, int):
-        return str(value) if value >= 0 else None  # a negative number is an amount, never an identifier
-    if isinstance(value, float):
-        if value.is_integer() and 0 <= value < 1e15:
-            return str(int(value))
-        return None
-    return None  # dates and times
-
 
 def compact(value: Value) -> str | None:
-    """``text_of`` without separators: '０１０－８８８８ ６６６６' -> '01088886666'."""
-    text = text_of(value)
+    """``identifier_text`` without separators: '０１０－８８８８ ６６６６' -> '01088886666'."""
+    text = identifier_text(value)
     if text is None:
         return None
     return _SEPARATORS.sub("", text)
@@ -241,7 +223,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A
 
 
 def is_email(value: Value) -> bool:
-    text = text_of(value)
+    text = identifier_text(value)
     return text is not None and len(text) <= 254 and _EMAIL.fullmatch(text) is not None
 
 
@@ -261,7 +243,7 @@ _NOT_NAMES = frozenset(
 def person_name_strength(value: Value) -> float:
     """Chinese name of 2-4 characters led by a known surname (compound ones too): 1.0 for a common
     surname, 0.7 for a rarer one or a Latin "First Last"; 0.0 otherwise."""
-    text = text_of(value)
+    text = identifier_text(value)
     if text is None or not 2 <= len(text) <= 40:
         return 0.0
     text = text.replace("·", "").replace("•", "") if "·" in text or "•" in text else text
@@ -293,7 +275,7 @@ _EN_ADDRESS = re.compile(
 def address_strength(value: Value) -> float:
     """Postal address: administrative divisions, streets, building and room numbers. 1.0 with
     cues of at least two of (division, street, number); 0.5 with a street plus number only."""
-    text = text_of(value)
+    text = identifier_text(value)
     if text is None or not 5 <= len(text) <= 200:
         return 0.0
     if _EN_ADDRESS.search(text):

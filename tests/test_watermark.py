@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from masking.cell_text import trace_text
 from masking.kinds import Action, Kind
 from masking.operators import KeyMaterial, OperatorContext, get_operator
 from masking.operators.mask import MaskOperator, MaskParams
@@ -28,7 +29,6 @@ from masking.watermark.marks import (
     identity_hash,
     identity_key,
     read_mark,
-    strip_invisible,
 )
 from masking.watermark.membership import value_feature
 from masking.watermark.stats import chernoff_log_tail, log_combine, log_tail
@@ -192,7 +192,7 @@ def test_trace_data_round_trips_and_refuses_truncation() -> None:
 def test_strip_invisible_fast_paths_agree_with_the_definition(text: str) -> None:
     folded = unicodedata.normalize("NFKC", text)
     expected = "".join(ch for ch in folded if not ch.isspace() and unicodedata.category(ch) != "Cf")
-    assert strip_invisible(text) == expected
+    assert trace_text(text) == expected
 
 
 def test_canary_readings_are_drawn_anew_and_never_whole() -> None:

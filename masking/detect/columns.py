@@ -20,10 +20,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from masking.cell_text import identifier_text
 from masking.detect.freetext import find_pii_spans
 from masking.detect.vocabulary import HeaderClass, HeaderMeaning, header_meaning
 from masking.io.model import Damaged, Value
-from masking.kinds import Kind, damaged_kind, digits_only, kind_strength, text_of
+from masking.kinds import Kind, damaged_kind, digits_only, kind_strength
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +89,7 @@ def _is_measurement_value(value: Value) -> bool:
     if isinstance(value, int):
         return value < 0
     if isinstance(value, str) and not isinstance(value, Damaged):
-        text = text_of(value) or ""
+        text = identifier_text(value) or ""
         return bool(_AMOUNT_TEXT.fullmatch(text) and ("." in text or "," in text or "%" in text)) or bool(
             _DATE_TEXT.fullmatch(text)
         )
@@ -154,7 +155,7 @@ def _profile(values: Sequence[Value]) -> _Profile:
         elif _is_measurement_value(value):
             profile.measurement += 1
         else:
-            text = text_of(value)
+            text = identifier_text(value)
             if text is not None:
                 _add_text_value(profile, value, text)
     return profile

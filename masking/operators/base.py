@@ -21,7 +21,6 @@ counts as ``clean``, so the caller can report it.
 
 from __future__ import annotations
 
-import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -43,7 +42,6 @@ __all__ = [
     "Tally",
     "is_blank",
     "scope_label",
-    "text_for_crypto",
 ]
 
 FORMAT_VERSION = 1
@@ -185,24 +183,6 @@ class BatchResult:
 def is_blank(value: Value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
-
-def text_for_crypto(value: Value) -> str:
-    """The text a keyed transform reads from any non-blank cell value.
-
-    Text as given (NFKC, trimmed) so that equal-looking values get equal tokens; whole numbers as
-    their digits; dates and times in ISO form; other numbers by ``repr``.
-    """
-    if isinstance(value, str):
-        return unicodedata.normalize("NFKC", value).strip()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if value is None:
-        return ""
-    return value.isoformat()
 
 
 @dataclass(frozen=True)

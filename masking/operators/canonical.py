@@ -9,9 +9,9 @@ says whether a canonical form is a value of its kind.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 
+from masking.cell_text import identifier_text
 from masking.io.model import Damaged, Value
 from masking.kinds import Kind, is_bank_card, is_id_number, is_landline, is_meter_id, phone_digits
 
@@ -20,7 +20,6 @@ __all__ = [
     "ACCOUNT_MIN_DIGITS",
     "DIGIT_KINDS",
     "canonical_digits",
-    "cell_text",
     "valid_digits",
     "with_format",
 ]
@@ -33,20 +32,6 @@ DIGIT_KINDS = frozenset({Kind.PHONE, Kind.METER_ID, Kind.ID_NUMBER, Kind.BANK_CA
 _SEPARATORS = re.compile(r"[\s\-‐‑‒–—―.·()\[\]]")
 
 
-def cell_text(value: Value) -> str | None:
-    """NFKC text of a str cell, the digits of a non-negative whole number, else None."""
-    if isinstance(value, str):
-        if value.isascii():
-            return value.strip()
-        return unicodedata.normalize("NFKC", value).strip()
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value) if value >= 0 else None
-    if isinstance(value, float) and value.is_integer() and 0 <= value < 1e15:
-        return str(int(value))
-    return None
-
 
 def canonical_digits(kind: Kind, value: Value) -> str | None:
     """The canonical form a digit kind is keyed on (digits; an ID's X upper-cased), or None.
@@ -56,7 +41,7 @@ def canonical_digits(kind: Kind, value: Value) -> str | None:
     """
     if isinstance(value, Damaged):
         return None
-    text = cell_text(value)
+    text = identifier_text(value)
     if not text:
         return None
     if text.isdigit() and text.isascii():

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from masking.cell_text import crypto_text
 from masking.crypto import AesSiv, DecryptionFailed
 from masking.errors import KeyProblem
 from masking.io.model import Damaged, Value
@@ -40,7 +41,6 @@ from masking.operators.base import (
     Tally,
     is_blank,
     scope_label,
-    text_for_crypto,
 )
 from masking.operators.canonical import DIGIT_KINDS
 from masking.operators.format_cipher import FormatCipher, format_id
@@ -90,10 +90,10 @@ def _token_format(kind: Kind | None) -> str:
 
 def _plain(values: Sequence[Value]) -> list[bytes]:
     """The UTF-8 bytes each value is encrypted as: text as it is (so it decrypts to exactly the cell),
-    other values by :func:`text_for_crypto`."""
+    other values by :func:`crypto_text`."""
     if all(issubclass(t, str) for t in set(map(type, values))):
         return list(map(str.encode, values))  # type: ignore[arg-type]  # every value is a str here
-    return [v.encode("utf-8") if isinstance(v, str) else text_for_crypto(v).encode("utf-8") for v in values]
+    return [v.encode("utf-8") if isinstance(v, str) else crypto_text(v).encode("utf-8") for v in values]
 
 
 def _non_blank(values: Sequence[Value]) -> list[int]:

@@ -51,6 +51,7 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
+from masking.cell_text import identifier_text
 from masking.checksums import (
     PROVINCE_CODES,
     calendar_ordinals_many,
@@ -67,7 +68,7 @@ from masking.io.model import Damaged, Value
 from masking.kinds import Kind, is_bank_card
 from masking.numbering import mobile_prefixes
 from masking.operators.base import FORMAT_VERSION, scope_label
-from masking.operators.canonical import ACCOUNT_MAX_DIGITS, ACCOUNT_MIN_DIGITS, canonical_digits, cell_text, with_format
+from masking.operators.canonical import ACCOUNT_MAX_DIGITS, ACCOUNT_MIN_DIGITS, canonical_digits, with_format
 
 __all__ = ["FormatCipher", "ff1_plan", "format_id"]
 
@@ -654,7 +655,7 @@ class FormatCipher:
             value = values[position]
             if isinstance(value, Damaged):
                 continue
-            text = cell_text(value)
+            text = identifier_text(value)
             found = canonical_digits(kind, value)
             if found is None or text is None:
                 continue

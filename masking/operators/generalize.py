@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from masking.cell_text import identifier_text
 from masking.checksums import id_birth_date
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind, is_id_number
@@ -33,7 +34,7 @@ from masking.operators.base import (
     Tally,
     is_blank,
 )
-from masking.operators.canonical import canonical_digits, cell_text
+from masking.operators.canonical import canonical_digits
 
 __all__ = ["FALLBACK_TEXT", "GeneralizeOperator", "GeneralizeParams"]
 
@@ -105,7 +106,7 @@ class GeneralizeOperator(Operator):
     def _one(self, value: Value) -> str | None:
         params = self._params
         if self.kind is Kind.ADDRESS:
-            text = cell_text(value)
+            text = identifier_text(value)
             prefix = split_region_prefix(text, _ADDRESS_LEVELS[params.address_level])[0] if text else ""
             return prefix or None
         if self.kind is Kind.ID_NUMBER:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from masking.cell_text import crypto_text
 from masking.crypto import HmacSha256, derive_key
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind
@@ -24,7 +25,6 @@ from masking.operators.base import (
     Tally,
     is_blank,
     scope_label,
-    text_for_crypto,
 )
 from masking.operators.canonical import DIGIT_KINDS, canonical_digits, valid_digits
 
@@ -69,7 +69,7 @@ class HashOperator(Operator):
                     tally.fallback(value)
                 else:
                     tally.transformed += 1
-                texts.append(text_for_crypto(value).encode("utf-8"))
+                texts.append(crypto_text(value).encode("utf-8"))
             positions.append(position)
         out = list(values)
         for position, digest in zip(positions, mac.digest_many(texts), strict=True):

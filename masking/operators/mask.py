@@ -38,6 +38,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from masking.cell_text import crypto_text, identifier_text
 from masking.detect.freetext import find_pii_spans
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind, is_email
@@ -51,9 +52,8 @@ from masking.operators.base import (
     OperatorParams,
     Tally,
     is_blank,
-    text_for_crypto,
 )
-from masking.operators.canonical import canonical_digits, cell_text, valid_digits, with_format
+from masking.operators.canonical import canonical_digits, valid_digits, with_format
 
 __all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams", "variant_count"]
 
@@ -157,7 +157,7 @@ class MaskOperator(Operator):
                 tally.damaged += 1
                 continue
             if self.kind is Kind.FREE_TEXT:
-                masked_text = self._free_text(value if isinstance(value, str) else text_for_crypto(value))
+                masked_text = self._free_text(value if isinstance(value, str) else crypto_text(value))
                 if masked_text is None:
                     tally.clean += 1
                 else:
@@ -232,18 +232,18 @@ class MaskOperator(Operator):
         if kind is Kind.PERSON_NAME:
             return _mask_name(value, params, variant)
         if kind is Kind.EMAIL:
-            text = cell_text(value)
+            text = identifier_text(value)
             if text is None or not is_email(text):
                 return None
             local, domain = text.rsplit("@", 1)
             return f"{local[:1]}{char * 3}@{domain}"
         if kind is Kind.ADDRESS:
-            text = cell_text(value)
+            text = identifier_text(value)
             prefix = split_region_prefix(text)[0] if text else ""
             return prefix + char * 4 if prefix else None
         if kind is None or kind is Kind.FREE_TEXT:
             first, last = _DEFAULT_KEEP[None]
-            text = text_for_crypto(value)
+            text = crypto_text(value)
             return _hide(text, _pick(params.keep_first, first), _pick(params.keep_last, last), char)
         return _mask_digits(kind, value, params, variant)
 
@@ -277,7 +277,7 @@ def _mask_digits(
         canonical = text = value
     else:
         plain = False
-        found, text_found = canonical_digits(kind, value), cell_text(value)
+        found, text_found = canonical_digits(kind, value), identifier_text(value)
         if found is None or text_found is None:
             return None
         canonical, text = found, text_found
@@ -305,7 +305,7 @@ def _mask_digits(
 
 
 def _mask_name(value: Value, params: MaskParams, variant: int = 0) -> str | None:
-    text = cell_text(value)
+    text = identifier_text(value)
     if not text:
         return None
     char = params.char

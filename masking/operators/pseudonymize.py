@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from masking.cell_text import crypto_text
 from masking.crypto import HmacSha256
 from masking.detect.freetext import find_pii_spans
 from masking.io.model import Damaged, Value
@@ -43,7 +44,6 @@ from masking.operators.base import (
     Tally,
     is_blank,
     scope_label,
-    text_for_crypto,
 )
 from masking.operators.canonical import DIGIT_KINDS
 from masking.operators.format_cipher import FormatCipher
@@ -274,7 +274,7 @@ class _Pseudonymizer:
         return self._hmac.digest_many(label + text.encode("utf-8") for text in texts)
 
     def fallback(self, kind: Kind, values: Sequence[Value]) -> list[str]:
-        texts = [text_for_crypto(value) for value in values]
+        texts = [crypto_text(value) for value in values]
         return [FALLBACK_PREFIX + d[:5].hex().upper() for d in self._digests(kind, "fallback", texts)]
 
     def pseudonyms(self, kind: Kind, values: Sequence[Value]) -> list[Value]:
@@ -303,7 +303,7 @@ class _Pseudonymizer:
             if is_blank(value):
                 tally.blank += 1
                 continue
-            text = value if isinstance(value, str) else text_for_crypto(value)
+            text = value if isinstance(value, str) else crypto_text(value)
             found = find_pii_spans(text)
             if not found:
                 tally.clean += 1

@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from masking.cell_text import crypto_text, identifier_text
 from masking.io.model import Value
 from masking.kinds import Action, Kind
 from masking.name_address import split_region_prefix
 from masking.operators import OperatorContext, get_operator, params_from_dict
-from masking.operators.base import is_blank, text_for_crypto
-from masking.operators.canonical import canonical_digits, cell_text
+from masking.operators.base import is_blank
+from masking.operators.canonical import canonical_digits
 from masking.operators.mask import MaskOperator, variant_count
 
 __all__ = ["Projection"]
@@ -39,7 +40,7 @@ _TOKENS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT, Action.HASH})
 
 def _common(renderings: Sequence[Value | None], char: str) -> str:
     """The characters every rendering shows at each position; ``char`` where they differ."""
-    texts = [text_for_crypto(r) for r in renderings]
+    texts = [crypto_text(r) for r in renderings]
     first = texts[0]
     if any(len(t) != len(first) for t in texts):
         return char * len(first)
@@ -60,14 +61,14 @@ class Projection:
         if action in (Action.DROP, Action.REDACT):
             return [""] * len(values)
         if action is Action.KEEP:
-            return ["" if is_blank(v) else text_for_crypto(v) for v in values]
+            return ["" if is_blank(v) else crypto_text(v) for v in values]
         if action in _TOKENS:
             return [self._token_part(v) for v in values]
         operator = self._operator
         assert operator is not None  # noqa: S101 - built for mask and generalize in __init__
         if action is Action.GENERALIZE or self._variants == 1:
             out = operator.apply_batch(values, _CONTEXT).values
-            return ["" if is_blank(v) else text_for_crypto(v) for v in out]
+            return ["" if is_blank(v) else crypto_text(v) for v in out]
         assert isinstance(operator, MaskOperator)  # noqa: S101 - action is MASK
         char = operator.params.char if hasattr(operator.params, "char") else "*"
         renderings = [operator.apply_batch(values, _CONTEXT, variants=[variant] * len(values)).values
@@ -79,11 +80,11 @@ class Projection:
             return ""
         kind = self.kind
         if kind is None:
-            return text_for_crypto(value)  # a token per value: equality, and so frequencies, remain
+            return crypto_text(value)  # a token per value: equality, and so frequencies, remain
         if kind is Kind.ID_NUMBER and self.action is not Action.HASH:
             digits = canonical_digits(kind, value)
             return digits[:6] if digits is not None else ""
         if kind is Kind.ADDRESS and self.action is Action.PSEUDONYMIZE:
-            text = cell_text(value)
+            text = identifier_text(value)
             return split_region_prefix(text)[0] if text else ""
         return ""

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from masking import synth
+from masking.cell_text import round_trip_text
 from masking.io.model import Value
 from masking.kinds import Kind
-from masking.watermark.membership import cell_text
 
 DEFAULT_RATE = 0.015
 MIN_CANARIES = 2
@@ -96,7 +96,7 @@ def make_canary(  # noqa: PLR0912 - one branch per kind reads best
     """One fictitious row for columns of ``kinds``, shaped like the real row ``template``."""
     row: list[Value] = []
     for kind, value in zip(kinds, template, strict=True):
-        text = cell_text(value)
+        text = round_trip_text(value)
         if kind is None or kind is Kind.SECRET:
             if kind is Kind.SECRET:
                 row.append(synth.fake_service_password(rng))

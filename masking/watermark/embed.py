@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
+from masking.cell_text import round_trip_text
 from masking.io.model import Value
 from masking.kinds import Action, Kind
 from masking.operators.base import BatchResult, Operator, OperatorContext
@@ -41,7 +42,6 @@ from masking.watermark.marks import (
 from masking.watermark.membership import (
     MIN_TOKEN_CHARS,
     U64,
-    cell_text,
     fingerprint,
     fingerprint_key,
     fingerprints,
@@ -325,7 +325,7 @@ class ExportMarker:
                 self._record_canary_cell(number, column, values[place])
 
     def _record_canary_cell(self, number: int, column: ColumnPlan, value: Value) -> None:
-        text = cell_text(value)
+        text = round_trip_text(value)
         if text is None or column.action in (Action.DROP, Action.REDACT):
             return
         features: list[tuple[str, bool]] = []
@@ -376,7 +376,7 @@ def _token_features(values: Sequence[Value], into: list[str]) -> None:
     append = into.append
     for value in values:
         if type(value) is str and value.isdigit() and value.isascii():
-            if len(value) >= MIN_TOKEN_CHARS:  # what token_feature(cell_text(value)) gives
+            if len(value) >= MIN_TOKEN_CHARS:  # what token_feature(round_trip_text(value)) gives
                 append("t|" + value)
         elif type(value) is int and value >= 10:  # a number cell (pseudonyms keep the type): its digits
             append(f"t|{value}")
@@ -385,7 +385,7 @@ def _token_features(values: Sequence[Value], into: list[str]) -> None:
 
 
 def _token_of(value: Value) -> str | None:
-    text = cell_text(value)
+    text = round_trip_text(value)
     return token_feature(text) if text else None
 
 

@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
+from masking.cell_text import trace_text
 from masking.crypto import hmac_sha256
 
 # scheme name -> (length of the digit string, (keep_first, keep_last) per variant)
@@ -63,17 +63,6 @@ class MarkObservation:
         return SCHEME_VARIANTS[self.scheme]
 
 
-def strip_invisible(text: str) -> str:
-    """NFKC, without format characters (zero-width spaces and joiners, BOM) and whitespace."""
-    if text.isascii():  # the common case: NFKC changes nothing and ASCII has no format characters
-        return "".join(text.split())
-    if text.isprintable() and " " not in text and unicodedata.is_normalized("NFKC", text):
-        return text  # clean already (a masked name, most text cells): nothing to take out
-    text = unicodedata.normalize("NFKC", text)
-    if text.isprintable():  # no format characters and no whitespace but the ASCII space
-        return text.replace(" ", "")
-    return "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch) != "Cf")
-
 
 def read_mark(text: str) -> MarkObservation | None:
     """The mark a masked cell carries, or None when the cell is not a markable masked value."""
@@ -84,7 +73,7 @@ def read_mark(text: str) -> MarkObservation | None:
     shape = _DIGIT_SHAPE.fullmatch(text)
     if shape is not None:  # the common case, digits and stars only: nothing to normalise
         return _read_digits(text, len(shape.group(1)), len(shape.group(3)))
-    compact = strip_invisible(text)
+    compact = trace_text(text)
     if compact[:1] < "\u3400":  # a masked name starts with its surname; anything else may be digits
         digits = SEPARATORS.sub("", compact).upper()
         shape = _DIGIT_SHAPE.fullmatch(digits)

@@ -15,7 +15,6 @@ of cells is fingerprinted at once (:class:`masking.crypto.Cmac64`).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import math
 from collections.abc import Iterable
@@ -24,9 +23,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from masking.cell_text import trace_text
 from masking.crypto import Cmac64, hmac_sha256
-from masking.io.model import Value
-from masking.watermark.marks import SEPARATORS, read_mark, strip_invisible
+from masking.watermark.marks import SEPARATORS, read_mark
 
 U64 = npt.NDArray[np.uint64]
 MIN_TOKEN_CHARS = 2
@@ -67,21 +66,6 @@ def sorted_unique(values: npt.NDArray[Any], *, in_place: bool = False) -> npt.ND
     return ordered[keep]
 
 
-def cell_text(value: Value) -> str | None:
-    """How a cell reads as text after any spreadsheet round trip (None for dates and blanks)."""
-    if type(value) is str:  # the common case first
-        return value.strip() or None
-    if value is None or isinstance(value, bool | dt.date | dt.time):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
-    text = value.strip()
-    return text or None
-
 
 _NO_DIGITS = str.maketrans("", "", "0123456789")
 
@@ -94,7 +78,7 @@ def token_feature(text: str) -> str | None:
     """``t|<normalised text>`` for an unmasked cell; digit strings keep only digits (and an X)."""
     if text.isdigit() and text.isascii():  # a plain digit string (pseudonyms): nothing to normalise
         return "t|" + text if len(text) >= MIN_TOKEN_CHARS else None
-    compact = strip_invisible(text)
+    compact = trace_text(text)
     if "*" in compact or ("\u67d0" in compact and read_mark(compact) is not None):  # masked (张*明, 张某明)
         return None
     # only ASCII text (or text whose one non-ASCII character is the separator ·) can be a number
@@ -118,7 +102,7 @@ def token_space(feature: str) -> float:
 def value_feature(text: str) -> str | None:
     """``v|<number to cents>`` for a plain number (canary measurements), else None."""
     try:
-        number = float(strip_invisible(text).replace(",", ""))
+        number = float(trace_text(text).replace(",", ""))
     except ValueError:
         return None
     if not math.isfinite(number) or abs(number) >= 1e9 or number.is_integer():

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from masking.cell_text import round_trip_text
 from masking.errors import InputError
 from masking.export_record import export_records
 from masking.io.properties import read_custom_properties
@@ -47,7 +48,6 @@ from masking.watermark.marks import (
 )
 from masking.watermark.membership import (
     U64,
-    cell_text,
     fingerprint,
     fingerprint_key,
     mark_feature,
@@ -172,7 +172,7 @@ def read_fragment(source: Path | str) -> Fragment:
     with open_workbook(path) as workbook:
         for sheet in workbook.sheets:
             for _, values in workbook.rows(sheet.name):
-                rows.append(tuple(t for t in (cell_text(v) for v in values) if t is not None))
+                rows.append(tuple(t for t in (round_trip_text(v) for v in values) if t is not None))
     return Fragment(tuple(rows), _custom_properties(path))
 
 
