@@ -45,7 +45,7 @@ def _write_classes(path: Path, sizes: tuple[int, ...] = SIZES, seed: int = 7) ->
 def _plan(path: Path, home: Path, choices: tuple[str, ...] = (), roles: tuple[str, ...] = ()) -> Plan:
     policy = load_policy(None, home)
     with open_workbook(path) as workbook:
-        report = scan_workbook(workbook, path=path, actions={k: r.default for k, r in policy.kinds.items()})
+        report = scan_workbook(workbook, path=path)
     return build_plan(report, policy, choices=choices, roles=roles)
 
 
