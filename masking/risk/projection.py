@@ -30,7 +30,7 @@ from masking.name_address import split_region_prefix
 from masking.operators import OperatorContext, get_operator, params_from_dict
 from masking.operators.base import is_blank
 from masking.operators.canonical import canonical_digits
-from masking.operators.mask import MaskOperator, variant_count
+from masking.operators.mask import MASK_VARIANTS, MaskOperator, MaskParams, variant_count
 
 __all__ = ["Projection"]
 
@@ -42,6 +42,8 @@ def _common(renderings: Sequence[Value | None], char: str) -> str:
     """The characters every rendering shows at each position; ``char`` where they differ."""
     texts = [crypto_text(r) for r in renderings]
     first = texts[0]
+    if all(t == first for t in texts):
+        return first
     if any(len(t) != len(first) for t in texts):
         return char * len(first)
     return "".join(c if all(t[i] == c for t in texts) else char for i, c in enumerate(first))
@@ -53,8 +55,14 @@ class Projection:
     def __init__(self, kind: Kind | None, action: Action, params: Mapping[str, Any] | None = None) -> None:
         self.kind, self.action = kind, action
         typed = params_from_dict(action, params) if params else None
+        self._variants = variant_count(kind) if action is Action.MASK and typed is None else 1
+        table = MASK_VARIANTS.get(kind) if kind is not None else None
+        if self._variants > 1 and table:
+            # these variants only move where the kept head and tail end: what all of them show is
+            # the shortest head and the shortest tail, one rendering instead of one per variant
+            typed = MaskParams(keep_first=min(f for f, _ in table), keep_last=min(t for _, t in table))
+            self._variants = 1
         self._operator = get_operator(action, kind, typed) if action in (Action.MASK, Action.GENERALIZE) else None
-        self._variants = variant_count(kind) if action is Action.MASK else 1
 
     def shown(self, values: Sequence[Value]) -> list[str]:
         action = self.action
