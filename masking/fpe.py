@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from masking.crypto import AesPrf
+from masking.crypto import BlockFunction
 
 __all__ = ["ALPHABET", "FF1", "MAX_LEN", "MIN_DOMAIN"]
 
@@ -69,7 +69,7 @@ class FF1:
     def __init__(self, key: bytes, radix: int = 10) -> None:
         if not isinstance(radix, int) or isinstance(radix, bool) or not 2 <= radix <= len(ALPHABET):
             raise ValueError(f"radix must be an integer from 2 to {len(ALPHABET)}")
-        self._aes = AesPrf(key)
+        self._aes = BlockFunction(key)
         self._radix = radix
         self._alphabet = ALPHABET[:radix]
         self._alphabet_bytes = np.frombuffer(self._alphabet.encode("ascii"), dtype=np.uint8)

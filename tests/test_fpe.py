@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from masking.crypto import AesPrf
+from masking._hazmat.aes import AesPrf
 from masking.fpe import ALPHABET, FF1, MAX_LEN
 
 KEY_128 = bytes.fromhex("2B7E151628AED2A6ABF7158809CF4F3C")

@@ -21,7 +21,7 @@ from masking.operators.mask import MaskOperator, MaskParams
 from masking.pipeline import ExportRequest, ExportResult, prepare_export, run_export
 from masking.policy import DEFAULT_POLICY
 from masking.watermark.marks import SCHEME_VARIANTS, read_mark
-from masking.watermark.membership import fingerprint_key, fingerprints, mark_feature, sorted_unique
+from masking.watermark.membership import fingerprinter, fingerprints, mark_feature, sorted_unique
 from masking.watermark.store import TraceData, TraceStore
 from masking.workspace import Workspace
 
@@ -84,7 +84,7 @@ def population_masked_fps(people: Sequence[synth.Customer], watermark_key: bytes
             feature = mark_feature(masked) if isinstance(masked, str) else None
             if feature:
                 features.append(feature)
-    return sorted_unique(fingerprints(fingerprint_key(watermark_key), features))
+    return sorted_unique(fingerprints(fingerprinter(watermark_key), features))
 
 
 def seed_decoys(home: Path, ring: KeyRing, count: int, population: np.ndarray, seed: int = 7) -> list[str]:

@@ -1,9 +1,20 @@
-"""``exportguard gui [INPUT]``: start the desktop app (Qt is loaded only here, on demand)."""
+"""``exportguard gui [INPUT]``: start the desktop app.
+
+The core never imports the desktop package (tests/test_import_contracts.py): the app is found at run
+time through the installed ``exportguard-gui`` entry point, the same one the gui-script starts, and
+Qt is loaded only then.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any, cast
+
+from masking.errors import UsageError
+
+GUI_ENTRY_POINT = "exportguard-gui"
 
 
 def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
@@ -12,10 +23,20 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_run_gui)
 
 
-def _run_gui(args: argparse.Namespace, context: Any) -> int:
-    from desktop.app import main as gui_main
+def desktop_main() -> Callable[[list[str]], int]:
+    """The desktop app's ``main(argv)``, looked up through the installed entry point."""
+    found = entry_points(group="gui_scripts", name=GUI_ENTRY_POINT)
+    if not found:
+        raise UsageError("the desktop app is not installed (no 'exportguard-gui' entry point)")
+    try:
+        loaded = next(iter(found)).load()
+    except ImportError as error:
+        raise UsageError(f"the desktop app cannot start: {error}") from None
+    return cast(Callable[[list[str]], int], loaded)
 
+
+def _run_gui(args: argparse.Namespace, context: Any) -> int:
     argv = ["--home", str(context.home)]
     if args.input:
         argv.append(args.input)
-    return gui_main(argv)
+    return desktop_main()(argv)

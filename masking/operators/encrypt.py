@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from masking.cell_text import crypto_text
-from masking.crypto import AesSiv, DecryptionFailed
+from masking.crypto import DecryptionFailed, TextCipher
 from masking.errors import KeyProblem
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind
@@ -107,7 +107,7 @@ def _non_blank(values: Sequence[Value]) -> list[int]:
 class _Encryptor:
     def __init__(self, kind: Kind | None, keys: KeyMaterial, scope: str) -> None:
         self._kind = kind
-        self._siv = AesSiv(keys.working_key("encrypt", "siv", 64))
+        self._siv = TextCipher(keys.working_key("encrypt", "siv", 64))
         self._ad = scope_label(kind, scope, "encrypt", "siv")
         self._fpe = (
             FormatCipher(kind, keys.working_key("encrypt", "fpe"), scope, purpose="encrypt")

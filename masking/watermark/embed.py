@@ -43,7 +43,7 @@ from masking.watermark.membership import (
     MIN_TOKEN_CHARS,
     U64,
     fingerprint,
-    fingerprint_key,
+    fingerprinter,
     fingerprints,
     mark_feature,
     sorted_unique,
@@ -163,7 +163,7 @@ class ExportMarker:
         watermark_key = master.subkey("watermark")
         self._mark_key = export_mark_key(watermark_key, export_id)
         self._id_key = identity_key(watermark_key)
-        self._fp_key = fingerprint_key(watermark_key)
+        self._fp_key = fingerprinter(watermark_key)
         self._canary_key = master.subkey("canary") + export_id.encode()
         self._operators = operators
         self._settings = settings

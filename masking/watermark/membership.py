@@ -10,12 +10,11 @@ Three kinds of feature, each a short string turned into a 64-bit keyed fingerpri
 
 Fingerprints are keyed (AES-CMAC under a key derived from the watermark sub-key, truncated to 8
 bytes), so the stored sets say nothing about the values to someone without the keys; a whole batch
-of cells is fingerprinted at once (:class:`masking.crypto.Cmac64`).
+of cells is fingerprinted at once (:class:`masking.crypto.Fingerprinter`).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -24,7 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from masking.cell_text import trace_text
-from masking.crypto import Cmac64, hmac_sha256
+from masking.crypto import Fingerprinter, hmac_sha256
 from masking.watermark.marks import SEPARATORS, read_mark
 
 U64 = npt.NDArray[np.uint64]
@@ -35,18 +34,18 @@ def fingerprint_key(watermark_key: bytes) -> bytes:
     return hmac_sha256(watermark_key, b"exportguard/trace/fingerprint/v2")
 
 
-@functools.lru_cache(maxsize=8)
-def _cmac(key: bytes) -> Cmac64:
-    return Cmac64(key)
+def fingerprinter(watermark_key: bytes) -> Fingerprinter:
+    """The keyed fingerprint function of one export (or one trace): built once per job and passed on."""
+    return Fingerprinter(fingerprint_key(watermark_key))
 
 
-def fingerprint(key: bytes, feature: str) -> int:
-    return _cmac(key).one(feature.encode())
+def fingerprint(keyed: Fingerprinter, feature: str) -> int:
+    return keyed.one(feature.encode())
 
 
-def fingerprints(key: bytes, features: Iterable[str]) -> U64:
+def fingerprints(keyed: Fingerprinter, features: Iterable[str]) -> U64:
     """:func:`fingerprint` of each feature, in order, computed a batch at a time."""
-    return _cmac(key).many([feature.encode() for feature in features])
+    return keyed.many([feature.encode() for feature in features])
 
 
 def sorted_unique(values: npt.NDArray[Any], *, in_place: bool = False) -> npt.NDArray[Any]:

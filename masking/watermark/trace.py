@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from masking.cell_text import round_trip_text
+from masking.crypto import Fingerprinter
 from masking.errors import InputError
 from masking.export_record import export_records
 from masking.io.properties import read_custom_properties
@@ -49,7 +50,7 @@ from masking.watermark.marks import (
 from masking.watermark.membership import (
     U64,
     fingerprint,
-    fingerprint_key,
+    fingerprinter,
     mark_feature,
     token_feature,
     token_space,
@@ -302,7 +303,7 @@ class _Row:
     marks: list[tuple[int, MarkObservation]] = field(default_factory=list)
 
 
-def _features(rows: Sequence[Sequence[str]], fp_key: bytes) -> list[_Row]:
+def _features(rows: Sequence[Sequence[str]], fp_key: Fingerprinter) -> list[_Row]:
     out: list[_Row] = []
     for cells in rows:
         row = _Row()
@@ -342,7 +343,7 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
     scores: dict[int, _Score] = defaultdict(_Score)
     rows_used = 0
     for key in index.keys.values():
-        rows = _features(fragment.rows, fingerprint_key(key.watermark_key))
+        rows = _features(fragment.rows, fingerprinter(key.watermark_key))
         used = [r for r in rows if r.tokens or r.masked]
         rows_used = max(rows_used, len(used))
         coverage = np.zeros(len(exports), dtype=np.int64)
