@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication
 
 from masking.detect import Finding
 from masking.errors import ExportGuardError, InputError, KeyProblem, OutputError, PolicyError, UsageError
+from masking.events import Event
 from masking.io.model import SheetInfo, Visibility
 from masking.kinds import Action, Kind
 from masking.violations import Violation
@@ -299,11 +300,20 @@ def error_message(error: ExportGuardError) -> str:
 
 
 def event_label(event: str) -> str:
+    """The name of a ledger event kind (every member of ``masking.events.Event`` has one; a test checks)."""
     labels = {
-        "export": translate("events", "Export"),
-        "decrypt": translate("events", "Decrypt"),
-        "approval": translate("events", "Approval"),
-        "key": translate("events", "Key change"),
-        "import": translate("events", "Import"),
+        Event.EXPORT: translate("events", "Export"),
+        Event.BLOCKED: translate("events", "Export refused"),
+        Event.CANCELLED: translate("events", "Export cancelled"),
+        Event.DECRYPT: translate("events", "Decrypt"),
+        Event.APPROVAL: translate("events", "Approval"),
+        Event.KEY: translate("events", "Key change"),
+        Event.POLICY: translate("events", "Policy change"),
+        Event.IMPORT: translate("events", "Import"),
+        Event.TRACE: translate("events", "Trace"),
+        Event.REPORT: translate("events", "Trace report saved"),
     }
-    return labels.get(event, event)
+    try:
+        return labels[Event(event)]
+    except ValueError:
+        return event

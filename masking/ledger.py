@@ -1,4 +1,4 @@
-"""The audit ledger: one tamper-evident record per export, decrypt, approval and key event.
+"""The audit ledger: one tamper-evident record per operation (the kinds: :class:`masking.events.Event`).
 
 Records live in SQLite in the home folder. Each record carries the SHA-256 of the record before it
 (a hash chain per workstation) and an HMAC of its own hash under the ledger key, so editing,
@@ -28,9 +28,10 @@ from typing import Any
 
 from masking.crypto import hmac_sha256
 from masking.errors import InputError, OutputError
+from masking.events import Event
 
 GENESIS = "0" * 64
-EVENTS = frozenset({"export", "decrypt", "approval", "key", "import"})
+EVENTS = frozenset(Event)  # the one list of kinds: masking/events.py
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -23,7 +23,8 @@ import numpy as np
 
 from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
-from masking.errors import OutputError, PolicyError, UsageError
+from masking.errors import Cancelled, OutputError, PolicyError, UsageError
+from masking.events import BlockedExport, CancelledExport
 from masking.export_record import EXPORT_EVENT, ColumnRecord, ExportRecord, OutputFile, TraceSummary
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
@@ -242,8 +243,40 @@ def run_export(
     """Write the protected, watermarked copy and record it; refuses if the policy says no.
 
     ``parallel`` runs the transform step in a worker process (:mod:`masking.transform`); by default
-    large exports do, on machines with two cores or more.
+    large exports do, on machines with two cores or more. A refusal is recorded in the ledger as a
+    ``blocked`` event with the rules that refused it, a cancellation as ``cancelled``, before the
+    error goes on to the caller.
     """
+    written = [0]
+
+    def counting(done: int, total: int) -> None:
+        written[0] = done
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        return _run_export(prepared, ring, ledger, progress=counting, clock=clock, parallel=parallel)
+    except (PolicyError, Cancelled) as error:
+        request = prepared.request
+        facts: dict[str, Any] = {"input_name": request.input.name, "recipient": request.recipient,
+                                 "purpose": request.purpose, "format": prepared.format,
+                                 "rows": prepared.plan.rows}
+        if isinstance(error, PolicyError):
+            BlockedExport(**facts, violations=error.violations, message=str(error)).append_to(ledger)
+        else:
+            CancelledExport(**facts, rows_done=written[0]).append_to(ledger)
+        raise
+
+
+def _run_export(
+    prepared: PreparedExport,
+    ring: KeyRing,
+    ledger: Ledger,
+    *,
+    progress: Progress,
+    clock: Callable[[], dt.datetime],
+    parallel: bool | None,
+) -> ExportResult:
     if not prepared.verdict.ok:
         raise PolicyError(prepared.verdict.violations[0].text, prepared.verdict.violations)
     request, plan = prepared.request, prepared.plan

@@ -9,6 +9,7 @@ from typing import Any
 from masking.cli.output import emit_json, format_table
 from masking.cli.secrets import keystore_passphrase
 from masking.errors import KeyProblem
+from masking.events import Event
 from masking.ledger import Ledger, VerifyReport
 from masking.workspace import Workspace
 
@@ -17,7 +18,7 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     audit = commands.add_parser("audit", help="list, verify, export or import the audit ledger")
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", parents=[json_flag], help="every recorded export and event")
-    listing.add_argument("--event", choices=["export", "decrypt", "approval", "key"], help="only this kind")
+    listing.add_argument("--event", choices=[e.value for e in Event], help="only this kind")
     listing.set_defaults(handler=_list)
     actions.add_parser("verify", parents=[json_flag], help="check the hash chain and MAC of every record"
                        ).set_defaults(handler=_verify)

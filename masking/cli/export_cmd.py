@@ -55,10 +55,6 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
     )
     workspace = Workspace(context.home)
     prepared = prepare_export(request, context.home)
-    if not prepared.verdict.ok:
-        for violation in prepared.verdict.violations[1:]:
-            print(f"exportguard: also: {violation}", file=sys.stderr)
-        raise PolicyError(f"refused by policy: {prepared.verdict.violations[0].text}", prepared.verdict.violations)
     store = workspace.keystore
     ring, created = store.open_or_create(keystore_passphrase(needed=store.exists()))
     if created and not args.quiet:
@@ -66,7 +62,14 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
               "run 'exportguard keys passwd', or import the organisation's keys)", file=sys.stderr)
     progress = ProgressLine(enabled=None if not (args.quiet or context.json) else False)
     try:
-        result = run_export(prepared, ring, workspace.ledger(ring), progress=progress)
+        result = run_export(prepared, ring, workspace.ledger(ring), progress=progress)  # records a refusal too
+    except PolicyError:
+        if prepared.verdict.ok:
+            raise
+        for violation in prepared.verdict.violations[1:]:
+            print(f"exportguard: also: {violation}", file=sys.stderr)
+        raise PolicyError(f"refused by policy: {prepared.verdict.violations[0].text}",
+                          prepared.verdict.violations) from None
     finally:
         progress.close()
     if context.json:

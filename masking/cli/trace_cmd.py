@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import locale
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,10 @@ from typing import Any
 from masking.cli.output import emit_json
 from masking.cli.secrets import keystore_passphrase
 from masking.errors import InputError, KeyProblem
-from masking.watermark.trace import TraceReport, trace_file
+from masking.events import current_user
+from masking.investigation import file_report, investigate
+from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format
+from masking.watermark.trace import TraceReport
 from masking.workspace import Workspace
 
 
@@ -19,6 +24,12 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
                                  help="find the export a leaked file or pasted fragment came from")
     parser.add_argument("leaked", metavar="LEAKED",
                         help="an .xlsx, .csv or .txt file, or '-' for text pasted on stdin")
+    parser.add_argument("--report", metavar="FILE", help="also write a report to file: FILE.pdf (A4) or FILE.html")
+    parser.add_argument("--investigator", metavar="NAME", default=None,
+                        help="who investigates, named in the report (default: your login name)")
+    parser.add_argument("--language", choices=LANGUAGES, default=None,
+                        help="the report's language (default: Chinese when the system's locale is Chinese)")
+    parser.add_argument("--force", action="store_true", help="replace an existing report file")
     parser.set_defaults(handler=run_trace_command)
 
 
@@ -40,12 +51,39 @@ def run_trace_command(args: argparse.Namespace, context: Any) -> int:
         source = Path(args.leaked)
         if not source.exists():
             raise InputError(f"{source}: no such file")
-    report = trace_file(source, context.home, ring)
+    report_path = Path(args.report) if args.report else None
+    if report_path is not None:
+        report_format(report_path)  # a wrong suffix is a usage error before any work
+    investigation = investigate(source, context.home, ring)
+    report = investigation.report
+    saved = None
+    if report_path is not None:
+        investigator = args.investigator if args.investigator is not None else current_user()
+        saved = file_report(investigation, report_path, context.home, ring, investigator=investigator,
+                            language=args.language or system_language(), overwrite=args.force)
     if context.json:
-        emit_json(report.as_dict())
+        payload = report.as_dict()
+        payload["leaked_sha256"] = investigation.source.sha256
+        if saved is not None:
+            payload["report"] = {"path": str(report_path), "format": saved.format, "sha256": saved.report_sha256,
+                                 "investigator": saved.investigator}
+        emit_json(payload)
     else:
         _print(report)
+        if saved is not None:
+            print(f"Report written to {report_path} ({saved.format.upper()}, SHA-256 {saved.report_sha256})")
     return 0
+
+
+def system_language() -> Language:
+    """Chinese when the locale the user runs under is Chinese (LC_ALL, LC_MESSAGES, LANG; Windows' UI
+    language), else English."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return CHINESE if value.lower().startswith("zh") else ENGLISH
+    code = locale.getlocale()[0] or ""
+    return CHINESE if code.lower().startswith(("zh", "chinese")) else ENGLISH
 
 
 def _print(report: TraceReport) -> None:

@@ -1,0 +1,62 @@
+"""An investigator's work, as both front ends do it: trace a leak, then file a report; each step is
+recorded in the audit ledger (``trace`` and ``report`` events), like every other operation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from masking.errors import OutputError
+from masking.events import ReportSaved, TraceRun
+from masking.keys import KeyRing
+from masking.ledger import LedgerEntry
+from masking.report import Document, Language, LeakedSource, ReportFacts, build_report, export_records, write_report
+from masking.watermark.trace import TraceReport, trace_file
+from masking.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Investigation:
+    """A finished trace: what was traced, what trace found, and the export records it points at."""
+
+    source: LeakedSource
+    report: TraceReport
+    records: Mapping[str, LedgerEntry]
+
+    def facts(self, investigator: str, created: dt.datetime | None = None) -> ReportFacts:
+        return ReportFacts(self.source, investigator.strip(), created or dt.datetime.now().astimezone(),
+                           self.records)
+
+    def document(self, investigator: str, language: Language, created: dt.datetime | None = None) -> Document:
+        return build_report(self.report, self.facts(investigator, created), language)
+
+
+def investigate(source: Path | str, home: Path, ring: KeyRing) -> Investigation:
+    """Trace ``source`` (a file, or pasted text) against this home's ledger and record the trace."""
+    leaked = LeakedSource.of(source)
+    report = trace_file(source, home, ring)
+    ledger = Workspace(home).ledger(ring)
+    named = tuple(c.export_id for c in report.named)
+    TraceRun(leaked_name=leaked.name or "", leaked_sha256=leaked.sha256, rows=report.rows,
+             exports_tested=report.exports_tested, named=named,
+             p_value=report.named[0].p_value if named else None).append_to(ledger)
+    return Investigation(leaked, report, export_records(ledger.entries("export")))
+
+
+def file_report(investigation: Investigation, path: Path, home: Path, ring: KeyRing, *, investigator: str,
+                language: Language, overwrite: bool = False, created: dt.datetime | None = None) -> ReportSaved:
+    """Write the report (PDF or HTML by ``path``'s suffix) and record that it was saved, with its SHA-256."""
+    document = investigation.document(investigator, language, created)
+    fmt = write_report(document, path, overwrite=overwrite)
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise OutputError(f"{path.name}: written, but cannot be read back ({error.strerror})") from None
+    saved = ReportSaved(report_name=path.name, report_sha256=digest, format=fmt, investigator=investigator.strip(),
+                        leaked_sha256=investigation.source.sha256,
+                        named=tuple(c.export_id for c in investigation.report.named))
+    saved.append_to(Workspace(home).ledger(ring))
+    return saved

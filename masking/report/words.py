@@ -1,0 +1,157 @@
+"""The words of the trace report, in English and Chinese.
+
+The report is written by the core (the CLI and the desktop app file the same document), so its
+sentences live here and not in the desktop's Qt catalog. Each entry is a key and its text per
+language; :func:`say` fills in the values. The evidence sentences follow the keys of
+``masking.watermark.trace.EVIDENCE_TEXTS`` (a test checks that every key has words here).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal
+
+Language = Literal["en", "zh_CN"]
+ENGLISH: Language = "en"
+CHINESE: Language = "zh_CN"
+LANGUAGES: tuple[Language, ...] = (ENGLISH, CHINESE)
+
+# key -> (English, Chinese)
+_TEXTS: dict[str, tuple[str, str]] = {
+    "title": ("ExportGuard trace report", "数据外发卫士 溯源报告"),
+    "facts": ("About this report", "报告信息"),
+    "created": ("Date of the report", "报告时间"),
+    "investigator": ("Investigator", "调查人"),
+    "leaked": ("Leaked data", "泄露的数据"),
+    "leaked_sha256": ("SHA-256 of the leaked data", "泄露数据的 SHA-256"),
+    "pasted": ("rows pasted into the app ({rows} lines of text)", "粘贴进软件的数据（{rows} 行文字）"),
+    "rows_read": ("Rows compared", "比对的行数"),
+    "rows_read_value": ("{rows} row(s) of the leaked data carried something the watermark can read",
+                        "泄露数据中有 {rows} 行带有可识别水印的内容"),
+    "exports_tested": ("Exports compared", "比对的外发记录"),
+    "exports_tested_value": ("{count} export(s) in this workstation's audit ledger",
+                             "本机审计账本中的 {count} 次外发"),
+    "conclusion": ("Conclusion", "结论"),
+    "confidence": ("Confidence: {level} ({chance})", "可信度：{level}（{chance}）"),
+    "named": ("This data comes from export {export_id}, made on {time} by {user} for {recipient}"
+              " (purpose: {purpose}).",
+              "这份数据来自 {time} 由员工 {user} 发给「{recipient}」的外发（编号 {export_id}，用途：{purpose}）。"),
+    "named_short": ("This data comes from export {export_id} for {recipient}.",
+                    "这份数据来自发给「{recipient}」的外发（编号 {export_id}）。"),
+    "also_named": ("The evidence also names export {export_id} for {recipient}: the data may have passed through "
+                   "both.", "证据同时指向发给「{recipient}」的外发（编号 {export_id}）：这份数据可能经过了两者。"),
+    "not_named": ("No export can be named: the evidence is not strong enough.",
+                  "不能认定来源：现有证据不足。"),
+    "rows_needed": ("About {rows} more row(s) of the leaked data from the same source would likely be enough.",
+                    "如能再提供约 {rows} 行同一来源的泄露数据，很可能足以认定。"),
+    "no_match": ("No export in the ledger matches this data.", "账本中没有任何外发与这份数据相符。"),
+    "meaning": ("The chance of error is the probability that an export which did NOT produce this data would "
+                "still show this much evidence, allowing for every one of the {count} export(s) compared.",
+                "误判概率是指：一次并非泄露来源的外发，仍然碰巧呈现这么多证据的概率；"
+                "计算时已考虑比对过的全部 {count} 次外发。"),
+    "evidence_heading": ("Evidence for export {export_id} ({recipient})", "外发 {export_id}（{recipient}）的证据"),
+    "other_heading": ("Other exports compared", "其他比对过的外发"),
+    "other_line": ("Export {export_id} for {recipient}, {time}: {level}.",
+                   "{time} 发给「{recipient}」的外发 {export_id}：{level}。"),
+    "record_heading": ("The ledger record of export {export_id}", "外发 {export_id} 的账本记录"),
+    "record_missing": ("This workstation's ledger has no record of export {export_id}.",
+                       "本机账本中没有外发 {export_id} 的记录。"),
+    "record_position": ("Record", "记录"),
+    "record_position_value": ("no. {seq} of workstation {workstation}", "工作站 {workstation} 的第 {seq} 条"),
+    "record_time": ("Exported on", "外发时间"),
+    "record_user": ("Employee", "员工"),
+    "record_recipient": ("Recipient", "接收方"),
+    "record_purpose": ("Purpose", "用途"),
+    "record_rows": ("Rows", "行数"),
+    "record_input": ("SHA-256 of the source file", "源文件 SHA-256"),
+    "record_output": ("SHA-256 of the exported file", "外发文件 SHA-256"),
+    "record_hash": ("SHA-256 of the ledger record", "账本记录的 SHA-256"),
+    "record_chain": ("The record is chained to the one before it and authenticated with the ledger key; "
+                     "the command exportguard audit verify checks the whole chain.",
+                     "这条记录与前一条记录以哈希相连，并由账本密钥认证；命令 exportguard audit verify 可校验整条链。"),
+    "notes": ("Technical notes", "技术说明"),
+    "none": ("(none)", "（无）"),
+    "page": ("Page {page}", "第 {page} 页"),
+    # confidence levels
+    "level_extreme": ("extremely high", "极高"),
+    "level_very_high": ("very high", "很高"),
+    "level_high": ("high", "高"),
+    "level_weak": ("some evidence, not enough to name", "有迹象，不足以认定"),
+    "level_none": ("no evidence", "无有效证据"),
+    "chance_at_most": ("chance of error at most {chance}", "误判概率不超过{chance}"),
+    "chance_about": ("chance of error about {percent}%", "误判概率约 {percent}%"),
+    # watermark layers
+    "layer_membership": ("Identifiers carried", "携带的标识"),
+    "layer_tokens": ("Recipient-specific pseudonyms", "按接收方生成的假名"),
+    "layer_marks": ("Hidden row marks", "隐藏的行标记"),
+    "layer_canaries": ("Canary rows", "诱饵行"),
+    "layer_visible": ("Visible watermark", "可见水印"),
+    "layer_metadata": ("Document properties", "文档属性"),
+    # evidence, by the keys of masking.watermark.trace.EVIDENCE_TEXTS
+    "ev_canary_row": ("Row {row} of the leaked data is fictitious customer no. {canary}, planted only in this "
+                      "export.", "泄露数据的第 {row} 行是第 {canary} 号虚构客户（诱饵），只放在这次外发中。"),
+    "ev_membership": ("{rows} of the {total} leaked rows hold identifiers that this export contained.",
+                      "泄露的 {total} 行中有 {rows} 行带有这次外发包含的标识。"),
+    "ev_tokens_unique": ("{count} pseudonym(s) or identifier(s) in the leaked data were issued to this export and "
+                         "to no other.", "泄露数据中有 {count} 个假名或标识只发给了这次外发，没有发给任何其他外发。"),
+    "ev_tokens_shared": ("{count} pseudonym(s) were also issued to other exports to the same recipient: not "
+                         "decisive on their own.",
+                         "有 {count} 个假名也发给了同一接收方的其他外发：单凭这一点不能定论。"),
+    "ev_marks": ("{matched} of {tested} masked values show the masking pattern keyed to this export; chance alone "
+                 "would give about {expected}, and this many matches by chance has a probability of {p}.",
+                 "{tested} 个脱敏值中有 {matched} 个呈现这次外发专属的脱敏样式；纯属巧合约为 {expected} 个，"
+                 "巧合出现这么多吻合的概率{p}。"),
+    "ev_visible": ("The text of the leaked data names this export.", "泄露数据的文字中写明了这次外发。"),
+    "ev_metadata_authentic": ("The file's document properties name this export, and their signature checks out.",
+                              "文件的文档属性写明了这次外发，且签名验证通过。"),
+    "ev_metadata_forged": ("The file's document properties name this export, but their signature does NOT check "
+                           "out (they may have been copied or forged).",
+                           "文件的文档属性写明了这次外发，但签名验证未通过（可能是抄来的或伪造的）。"),
+    "p_at_most": ("at most {chance}", "不超过{chance}"),
+    "p_about": ("about {percent}%", "约为 {percent}%"),
+}
+
+_CHINESE_POWERS = ("", "十", "百", "千", "万", "十万", "百万", "千万", "亿", "十亿", "百亿", "千亿", "万亿")
+_ENGLISH_POWERS = ("one", "ten", "a hundred", "a thousand", "ten thousand", "a hundred thousand", "a million",
+                   "ten million", "a hundred million", "a billion", "ten billion", "a hundred billion",
+                   "a trillion")
+SMALLEST = 1e-12  # below this the report says "at most one in a trillion" (double precision ends near here)
+
+
+def has(key: str) -> bool:
+    return key in _TEXTS
+
+
+def say(language: Language, key: str, **values: object) -> str:
+    """The text of ``key`` in ``language`` with ``values`` filled in."""
+    english, chinese = _TEXTS[key]
+    text = chinese if language == CHINESE else english
+    return text.format(**values) if values else text
+
+
+def one_in(power: int, language: Language) -> str:
+    """"one in 10^power" in words: 一万亿分之一, one in a trillion."""
+    if language == CHINESE:
+        return f"一{_CHINESE_POWERS[power]}分之一"
+    return f"one in {_ENGLISH_POWERS[power]}"
+
+
+def chance_words(p: float, language: Language) -> str:
+    """A small probability as people read it: rounded UP to one in a power of ten (never overstated)."""
+    if p >= 0.1:
+        return say(language, "chance_about", percent=f"{min(p, 1.0) * 100:.0f}")
+    power = min(12, math.floor(-math.log10(max(p, SMALLEST)) + 1e-9))
+    return say(language, "chance_at_most", chance=one_in(power, language))
+
+
+def probability_words(p: float, language: Language) -> str:
+    """The same rounding, for a probability inside a sentence ("at most one in a million")."""
+    if p >= 0.1:
+        return say(language, "p_about", percent=f"{min(p, 1.0) * 100:.0f}")
+    power = min(12, math.floor(-math.log10(max(p, SMALLEST)) + 1e-9))
+    return say(language, "p_at_most", chance=one_in(power, language))
+
+
+def grouped(number: int) -> str:
+    """Digit grouping the way both languages print counts in documents: 12,345."""
+    return f"{number:,}"
