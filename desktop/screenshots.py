@@ -73,7 +73,7 @@ def _shoot(window: MainWindow, language: str, sample: Path, out: Path, temp: Pat
     trace = window.trace_page
     trace.set_source(temp / f"export_{language}.xlsx")
     if trace.trace():
-        _wait(lambda: trace.report is not None)
+        _wait(lambda: trace.investigation is not None)
     window.show_page(AUDIT)
     audit = window.audit_page
     if audit.verify():

@@ -180,34 +180,6 @@ def layer_label(layer: str) -> str:
     return labels.get(layer, layer)
 
 
-def evidence_text(key: str, args: Iterable[tuple[str, str]], english: str) -> str:
-    """One trace finding in words for a report (``english``, the engine's sentence, for a new key)."""
-    sentences = {
-        "canary_row": translate(
-            "evidence", "Row {row} of the leaked data is fictitious customer no. {canary}, planted only in "
-                        "this export."),
-        "membership": translate(
-            "evidence", "{rows} of the {total} leaked rows hold identifiers that this export contained."),
-        "tokens_unique": translate(
-            "evidence", "{count} pseudonym(s) or identifier(s) in the leaked data were issued to this export "
-                        "and to no other."),
-        "tokens_shared": translate(
-            "evidence", "{count} pseudonym(s) were also issued to other exports to the same recipient: "
-                        "not decisive on their own."),
-        "marks": translate(
-            "evidence", "{matched} of {tested} masked values show the masking pattern keyed to this export "
-                        "(chance alone would give about {expected}; probability {p})."),
-        "visible": translate("evidence", "The text of the leaked data names this export."),
-        "metadata_authentic": translate(
-            "evidence", "The file's document properties name this export, and their signature checks out."),
-        "metadata_forged": translate(
-            "evidence", "The file's document properties name this export, but their signature does NOT check "
-                        "out (they may have been copied or forged)."),
-    }
-    sentence = sentences.get(key)
-    return sentence.format(**dict(args)) if sentence is not None else english
-
-
 # -- policy verdicts --------------------------------------------------------------------------
 
 def _allowed_words(v: Violation) -> str:

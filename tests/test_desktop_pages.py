@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,12 +15,14 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from test_desktop_support import SAMPLES, TIMEOUT_MS, Dialogs, export_with_core
 
+from desktop.i18n import CHINESE, ENGLISH
 from desktop.main_window import MainWindow
 from desktop.models import LedgerModel
+from desktop.pages.trace import TracePage
+from masking.investigation import Investigation
 from masking.io.reader import open_workbook
 from masking.keys import KeyRing
 from masking.ledger import VerifyReport
-from masking.watermark.trace import TraceReport
 from masking.workspace import Workspace
 
 pytestmark = pytest.mark.gui
@@ -91,17 +94,30 @@ def test_tampered_ledger_is_named_record_by_record(qtbot: QtBot, home: Path, win
 # -- trace ------------------------------------------------------------------------------------------
 
 
+def _trace_and_wait(qtbot: QtBot, page: TracePage, start: Callable[[], object]) -> Investigation:
+    with qtbot.waitSignal(page.traced, timeout=30_000) as blocker:
+        start()
+    result = blocker.args[0]
+    assert isinstance(result, Investigation)
+    return result
+
+
+def _pasted(path: Path, rows: int) -> str:
+    with open_workbook(path) as book:
+        sheet = next(info.name for info in book.sheets if not info.hidden and book.table(info.name).width > 5)
+        values = [v for _, v in itertools.islice(book.data_rows(sheet), rows)]
+    return "\n".join("\t".join("" if v is None else str(v) for v in row) for row in values)
+
+
 def test_trace_a_leaked_file_names_the_export(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
                                               two_exports: tuple[Path, Path], tmp_path: Path) -> None:
     leaked, _ = two_exports
     page = window.trace_page
-    assert page.engine_available
-    page.set_source(leaked)
-    with qtbot.waitSignal(page.traced, timeout=30_000) as blocker:
-        page.trace_button.click()
+    dialogs.leaked_files.append(leaked)
+    investigation = _trace_and_wait(qtbot, page, page.choose_button.click)  # choosing the file starts the trace
 
-    report = blocker.args[0]
-    assert isinstance(report, TraceReport) and report.verdict is not None
+    report = investigation.report
+    assert report.verdict is not None
     ledger = window.session.ledger()
     assert ledger is not None
     [entry] = [e for e in ledger.entries("export") if e.body["recipient"] == "城东代收银行"]
@@ -109,38 +125,101 @@ def test_trace_a_leaked_file_names_the_export(qtbot: QtBot, window: MainWindow, 
     assert page.state.text() == f"Traced: this data comes from export {entry.body['export_id']} to 城东代收银行."
     assert page.table.item(0, 0).text() == "城东代收银行"
     assert page.table.item(0, 1).text() == entry.body["user"]
-    assert page.table.item(0, 3).text().startswith("Named · chance of error ≤ ")
+    assert page.table.item(0, 3).text() == "extremely high (chance of error at most one in a trillion)"
     evidence = page.evidence.toPlainText()
-    assert "Recipient-specific pseudonyms" in evidence
+    assert "Recipient-specific pseudonyms" in evidence and entry.hash in evidence  # and the ledger record
+    [trace] = ledger.entries("trace")
+    assert trace.body["leaked_name"] == leaked.name and trace.body["named"] == [entry.body["export_id"]]
 
+    page.investigator.setText("王调查")
     html_report = tmp_path / "report.html"
     pdf_report = tmp_path / "report.pdf"
     dialogs.report_paths.extend([html_report, pdf_report])
+    with qtbot.waitSignal(page.report_saved) as saved:
+        page.save_button.click()
     page.save_button.click()
-    page.save_button.click()
-    assert entry.body["export_id"] in html_report.read_text(encoding="utf-8")
+    html_text = html_report.read_text(encoding="utf-8")
+    assert '<meta charset="utf-8">' in html_text
+    for fact in (entry.body["export_id"], investigation.source.sha256, "王调查", entry.hash,
+                 "Confidence: extremely high (chance of error at most one in a trillion)"):
+        assert fact in html_text
     assert pdf_report.read_bytes()[:5] == b"%PDF-"
+    reports = ledger.entries("report")
+    assert [r.body["format"] for r in reports] == ["html", "pdf"]
+    assert reports[0].body["report_sha256"] == saved.args[0].report_sha256
+    assert reports[0].body["investigator"] == "王调查"
+    assert not dialogs.errors
 
 
-def test_trace_pasted_rows(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
-                           two_exports: tuple[Path, Path]) -> None:
-    _, leaked = two_exports
-    with open_workbook(leaked) as book:
-        sheet = next(info.name for info in book.sheets if not info.hidden and book.table(info.name).width > 5)
-        rows = [values for _, values in itertools.islice(book.data_rows(sheet), 60)]
+def test_the_evidence_pane_follows_each_new_trace(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
+                                                  two_exports: tuple[Path, Path]) -> None:
+    """The defect: after a second trace the pane kept the first trace's evidence (its first row was
+    selected already, so no selection change refreshed it) until another cell was clicked."""
+    to_bank, to_contractor = two_exports
     page = window.trace_page
-    page.paste.setPlainText("\n".join("\t".join("" if v is None else str(v) for v in row) for row in rows))
-    with qtbot.waitSignal(page.traced, timeout=30_000) as blocker:
-        assert page.trace()
-    report = blocker.args[0]
-    assert report.verdict is not None
-    assert report.verdict.recipient == "抄表外包公司"
+    page.set_source(to_bank)
+    _trace_and_wait(qtbot, page, page.trace)
+    first = page.evidence.toPlainText()
+    assert "Visible watermark" in first and "城东代收银行" in first
+    assert page.table.currentRow() == 0
+
+    page.paste.setPlainText(_pasted(to_contractor, 20))
+    second = _trace_and_wait(qtbot, page, page.trace)
+    assert second.report.verdict is not None and second.report.verdict.recipient == "抄表外包公司"
+    assert page.table.currentRow() == 0
+    shown = page.evidence.toPlainText()
+    assert "抄表外包公司" in shown and "Visible watermark" not in shown  # a CSV-like paste has no visible mark
+    assert second.report.candidates[0].export_id in shown
+    assert f"{second.report.rows} leaked rows" in shown or f"of the {second.report.rows}" in shown
+
+
+def test_pasted_rows_replace_a_chosen_file_which_can_be_cleared(qtbot: QtBot, window: MainWindow,
+                                                                 dialogs: Dialogs,
+                                                                 two_exports: tuple[Path, Path]) -> None:
+    to_bank, to_contractor = two_exports
+    page = window.trace_page
+    page.set_source(to_bank)
+    assert page.drop_label.text() == f"File: {to_bank.name}" and page.clear_button.isEnabled()
+    page.paste.setPlainText(_pasted(to_contractor, 60))  # pasted after the file was chosen: this is traced
+    assert page.drop_label.text() == "Drop the leaked file here (.xlsx or .csv)"
+    assert not page.clear_button.isEnabled()
+    investigation = _trace_and_wait(qtbot, page, page.trace_button.click)
+    assert investigation.source.name is None and investigation.source.lines == 60
+    assert investigation.report.verdict is not None
+    assert investigation.report.verdict.recipient == "抄表外包公司"
     assert "抄表外包公司" in page.state.text()
+
+    page.set_source(to_bank)  # a file chosen after pasting replaces the pasted rows
+    assert page.paste.toPlainText() == ""
+    page.clear_button.click()
+    assert page.drop_label.text() == "Drop the leaked file here (.xlsx or .csv)"
+    assert not page.trace()
+    assert page.state.text() == "Choose or drop a file, or paste rows, first."
 
 
 def test_trace_needs_something_to_trace(window: MainWindow, dialogs: Dialogs) -> None:
     assert not window.trace_page.trace()
     assert window.trace_page.state.text() == "Choose or drop a file, or paste rows, first."
+
+
+def test_trace_page_and_report_in_chinese(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
+                                          two_exports: tuple[Path, Path], tmp_path: Path) -> None:
+    to_bank, _ = two_exports
+    page = window.trace_page
+    page.set_source(to_bank)
+    _trace_and_wait(qtbot, page, page.trace)
+    window.settings_page.choose_language(CHINESE)
+    qtbot.waitUntil(lambda: page.trace_button.text() == "追溯", timeout=TIMEOUT_MS)
+    assert page.report_language() == CHINESE
+    assert page.state.text().startswith("已追溯：")  # the state line is re-worded, not left in English
+    assert page.table.item(0, 3).text() == "极高（误判概率不超过一万亿分之一）"
+    assert "按接收方生成的假名" in page.evidence.toPlainText()
+    target = tmp_path / "报告.html"
+    dialogs.report_paths.append(target)
+    page.save_button.click()
+    assert "可信度：极高（误判概率不超过一万亿分之一）" in target.read_text(encoding="utf-8")
+    window.settings_page.choose_language(ENGLISH)
+    qtbot.waitUntil(lambda: page.trace_button.text() == "Trace", timeout=TIMEOUT_MS)
 
 
 # -- keys -------------------------------------------------------------------------------------------

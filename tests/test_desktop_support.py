@@ -44,6 +44,7 @@ class Dialogs:
         self.first_run: list[str | None] = []
         self.overwrite: list[bool] = []
         self.report_paths: list[Path | None] = []
+        self.leaked_files: list[Path | None] = []
         self.errors: list[str] = []
         self.infos: list[str] = []
         self.opened_folders: list[Path] = []
@@ -65,7 +66,7 @@ class Dialogs:
                 "_open_folder": self._open_folder,
             },
             window.trace_page: {
-                "_ask_leaked_file": lambda: pytest.fail("unexpected open dialog"),
+                "_ask_leaked_file": self._next(self.leaked_files),
                 "_ask_report_path": self._next(self.report_paths),
                 "_show_error": self.errors.append,
             },

@@ -1,28 +1,26 @@
 """The trace page: a leaked file or pasted rows in; the exports it may come from, with the evidence
-per watermark layer, out, and a report a security officer can file (HTML or PDF).
+per watermark layer, out, and a report a security officer can file (PDF or HTML).
 
-The engine is ``masking.watermark.trace.trace_file(path_or_text, home, ring) -> TraceReport``. It is
-looked up when a trace starts, so the page shows a clear "not available" state when it is absent.
+The work is the core's (``masking.investigation``): ``investigate`` traces and records the trace,
+``file_report`` writes the report the CLI writes and records it. The evidence pane shows the same
+document the report holds, in the interface's language.
 """
 
 from __future__ import annotations
 
-import html
-import importlib
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QMarginsF, QSizeF, Qt, Signal, Slot
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -36,64 +34,28 @@ from PySide6.QtWidgets import (
 
 from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYLE, Page, wrapped_label
 from desktop.session import Session
-from desktop.wording import evidence_text, layer_label
+from desktop.wording import error_message
 from desktop.workers import Progress, TaskRunner
-from masking.export_record import export_records
+from masking.errors import ExportGuardError
+from masking.events import current_user
+from masking.investigation import Investigation, file_report, investigate
 from masking.keys import KeyRing
+from masking.report import CHINESE, ENGLISH, Language, confidence_summary, evidence_document, local_time, render_html
+from masking.watermark.trace import Candidate
 
 log = logging.getLogger(__name__)
-TRACE_MODULE = "masking.watermark.trace"
-TINY = 1e-12  # smaller false-attribution chances are shown as this bound (they underflow to 0)
-TraceFunction = Callable[[Any, Path, KeyRing], Any]
-
-
-def find_trace_engine() -> TraceFunction | None:
-    """The core's ``trace_file``, or None while it is not part of this build."""
-    try:
-        module = importlib.import_module(TRACE_MODULE)
-    except ImportError:
-        return None
-    engine = getattr(module, "trace_file", None)
-    return engine if callable(engine) else None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One export a fragment may come from, as the page shows it (employee from the ledger)."""
-
-    export_id: str
-    recipient: str
-    employee: str
-    date: str
-    named: bool
-    p_value: float | None
-    evidence: tuple[tuple[str, str], ...]  # (layer, what was found, in the interface's language)
-
-
-def read_candidates(report: Any, employees: dict[str, str]) -> list[Candidate]:
-    """The candidates of a ``TraceReport``, most likely first; ``employees`` maps export ids to users."""
-    return [
-        Candidate(
-            export_id=str(candidate.export_id),
-            recipient=str(candidate.recipient),
-            employee=employees.get(str(candidate.export_id), ""),
-            date=str(candidate.time)[:19].replace("T", " "),
-            named=bool(candidate.named),
-            p_value=candidate.p_value,
-            evidence=tuple((str(e.layer), evidence_text(e.key, e.args, e.detail)) for e in candidate.evidence),
-        )
-        for candidate in getattr(report, "candidates", ())
-    ]
 
 
 class TracePage(Page):
     """Signals:
-        traced(object): the engine's ``TraceReport``.
+        traced(object): the core's ``Investigation`` (its ``report`` is the ``TraceReport``).
         trace_failed(str): the message shown on the page.
+        report_saved(object): the ``ReportSaved`` record of a report just written.
     """
 
     traced = Signal(object)
     trace_failed = Signal(str)
+    report_saved = Signal(object)
 
     def __init__(self, session: Session, ensure_ring: Callable[[], KeyRing | None],
                  parent: QWidget | None = None) -> None:
@@ -105,7 +67,8 @@ class TracePage(Page):
         self._runner.failed.connect(self._on_runner_failed)
         self._source: Path | None = None
         self.candidates: list[Candidate] = []
-        self.report: Any = None
+        self.investigation: Investigation | None = None
+        self._state: tuple[Callable[[], str], str] | None = None  # the state line, re-worded on a language switch
         self.setAcceptDrops(True)
 
         self.intro = wrapped_label()
@@ -115,8 +78,13 @@ class TracePage(Page):
         self.drop_label.setStyleSheet("QLabel { border: 2px dashed #9aa7b8; color: #3d4a5c; padding: 8px; }")
         self.choose_button = QPushButton()
         self.choose_button.clicked.connect(self._on_choose_button_clicked)
+        self.clear_button = QPushButton()
+        self.clear_button.clicked.connect(self._on_clear_button_clicked)
         self.paste = QPlainTextEdit()
         self.paste.setMaximumHeight(90)
+        self.paste.textChanged.connect(self._on_paste_text_changed)
+        self.investigator_label = QLabel()
+        self.investigator = QLineEdit(current_user())
         self.trace_button = QPushButton()
         self.trace_button.clicked.connect(self._on_trace_button_clicked)
         self.state = wrapped_label()
@@ -138,12 +106,17 @@ class TracePage(Page):
         input_layout.addWidget(self.intro)
         drop_row = QHBoxLayout()
         drop_row.addWidget(self.drop_label, 1)
-        drop_row.addWidget(self.choose_button)
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.choose_button)
+        buttons.addWidget(self.clear_button)
+        drop_row.addLayout(buttons)
         input_layout.addLayout(drop_row)
         self.paste_label = QLabel()
         input_layout.addWidget(self.paste_label)
         input_layout.addWidget(self.paste)
         run_row = QHBoxLayout()
+        run_row.addWidget(self.investigator_label)
+        run_row.addWidget(self.investigator)
         run_row.addWidget(self.trace_button)
         run_row.addWidget(self.state, 1)
         input_layout.addLayout(run_row)
@@ -164,10 +137,6 @@ class TracePage(Page):
         layout.addWidget(self.result_box, 1)
         self.retranslate()
 
-    @property
-    def engine_available(self) -> bool:
-        return find_trace_engine() is not None
-
     def retranslate(self) -> None:
         self.input_box.setTitle(self.tr("The leaked data"))
         self.result_box.setTitle(self.tr("Where it came from"))
@@ -175,52 +144,65 @@ class TracePage(Page):
                                    "rows, to find the export it comes from."))
         self._show_source()
         self.choose_button.setText(self.tr("Choose file…"))
+        self.clear_button.setText(self.tr("Clear"))
         self.paste_label.setText(self.tr("…or paste rows here (copied from Excel, a web page or a chat):"))
+        self.investigator_label.setText(self.tr("Investigator:"))
         self.trace_button.setText(self.tr("Trace"))
         self.save_button.setText(self.tr("Save report…"))
         self.table.setHorizontalHeaderLabels([self.tr("Recipient"), self.tr("Employee"), self.tr("Date"),
                                               self.tr("Confidence")])
-        if not self.engine_available:
-            self._set_state(self.tr("The trace engine is not available in this version: the leaked data can be "
-                                    "entered, but not yet traced."), VERDICT_BAD_STYLE)
-        elif not self.candidates:
-            self._set_state("", VERDICT_IDLE_STYLE)
-        self._show_evidence(self.table.currentRow())
+        self._show_state()
+        self._fill_table()
+
+    def report_language(self) -> Language:
+        """The language of the interface's loaded catalog (its translation of this marker), so the
+        report and the evidence pane are written in the language the user reads."""
+        marker = self.tr("en", "the language code of this translation: the trace report is written in it")
+        return CHINESE if marker == CHINESE else ENGLISH
 
     def _show_source(self) -> None:
         if self._source is None:
             self.drop_label.setText(self.tr("Drop the leaked file here (.xlsx or .csv)"))
         else:
             self.drop_label.setText(self.tr("File: {name}").format(name=self._source.name))
+        self.clear_button.setEnabled(self._source is not None)
 
-    def _set_state(self, text: str, style: str) -> None:
+    def _set_state(self, words: Callable[[], str] | None, style: str = VERDICT_IDLE_STYLE) -> None:
+        """Show a state line; ``words`` is called again when the language changes."""
+        self._state = None if words is None else (words, style)
+        self._show_state()
+
+    def _show_state(self) -> None:
+        text, style = (self._state[0](), self._state[1]) if self._state is not None else ("", "")
         self.state.setText(text)
         self.state.setStyleSheet(style if text else "")
 
     def set_source(self, path: Path | None) -> None:
+        """Choose the leaked file (None clears it); the pasted rows give way to it."""
         self._source = path
+        if path is not None and self.paste.toPlainText():
+            self.paste.blockSignals(True)
+            self.paste.clear()
+            self.paste.blockSignals(False)
         self._show_source()
 
     def trace(self) -> bool:
         """Trace the chosen file, or else the pasted text, on a worker thread."""
-        engine = find_trace_engine()
-        if engine is None:
-            self.trace_failed.emit(self.state.text())
-            return False
         pasted = self.paste.toPlainText().strip()
         subject: Path | str | None = self._source if self._source is not None else (pasted or None)
         if subject is None:
-            self._set_state(self.tr("Choose or drop a file, or paste rows, first."), VERDICT_IDLE_STYLE)
+            self._set_state(lambda: self.tr("Choose or drop a file, or paste rows, first."))
             return False
         ring = self._ensure_ring()
         if ring is None:
             return False
         home = self._session.home
 
-        def job(_progress: Progress) -> Any:
-            return engine(subject, home, ring)
+        def job(_progress: Progress) -> Investigation:
+            return investigate(subject, home, ring)
 
-        self._set_state(self.tr("Tracing…"), VERDICT_IDLE_STYLE)
+        self.show_investigation(None)  # never show the last trace's findings beside a new one
+        self._set_state(lambda: self.tr("Tracing…"))
         self.trace_button.setEnabled(False)
         self._runner.start(job)
         return True
@@ -228,93 +210,75 @@ class TracePage(Page):
     def shutdown(self) -> None:
         self._runner.wait()
 
-    def confidence_text(self, candidate: Candidate) -> str:
-        if candidate.p_value is None:
-            return self.tr("No evidence")
-        if candidate.named:
-            bound = f"{candidate.p_value:.1e}" if candidate.p_value >= TINY else f"{TINY:.0e}"
-            return self.tr("Named · chance of error ≤ {p}").format(p=bound)
-        return self.tr("Not enough evidence · p = {p}").format(p=f"{candidate.p_value:.2g}")
-
     def _employees(self) -> dict[str, str]:
-        ledger = self._session.ledger()
-        if ledger is None:
+        if self.investigation is None:
             return {}
-        return {record.export_id: record.user for _, record in export_records(ledger)}
+        return {export_id: str(record.body.get("user", "")) for export_id, record in self.investigation.records.items()}
 
-    def show_report(self, report: Any) -> None:
-        self.report = report
-        self.candidates = read_candidates(report, self._employees())
+    def show_investigation(self, investigation: Investigation | None) -> None:
+        """Show a finished trace (None empties the results): table, verdict, and the first row's evidence."""
+        self.investigation = investigation
+        self.candidates = list(investigation.report.candidates) if investigation is not None else []
+        self._fill_table()
+        self.save_button.setEnabled(investigation is not None)
+        if investigation is None:
+            self._set_state(None)
+            return
+        report = investigation.report
+        verdict = report.verdict
+        if verdict is not None:
+            self._set_state(lambda: self.tr("Traced: this data comes from export {export_id} to {recipient}.").format(
+                export_id=verdict.export_id, recipient=verdict.recipient), VERDICT_OK_STYLE)
+        elif report.rows_needed:
+            rows = report.rows_needed
+            self._set_state(lambda: self.tr("No export can be named with confidence yet; about {rows} more rows of "
+                                            "the leaked data would be needed.").format(rows=f"{rows:,}"))
+        else:
+            self._set_state(lambda: self.tr("No export matches this data."))
+
+    def _fill_table(self) -> None:
+        """The candidates in the current language; the evidence pane follows the selected row (the first
+        after every new trace, whether or not the selection moved)."""
+        language = self.report_language()
+        employees = self._employees()
+        self.table.blockSignals(True)
         self.table.setRowCount(len(self.candidates))
         for row, candidate in enumerate(self.candidates):
-            texts = (candidate.recipient, candidate.employee, candidate.date, self.confidence_text(candidate))
+            texts = (candidate.recipient, employees.get(candidate.export_id, ""), local_time(candidate.time),
+                     confidence_summary(candidate, language))
             for column, text in enumerate(texts):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-        verdict = getattr(report, "verdict", None)
-        if verdict is not None:
-            self._set_state(self.tr("Traced: this data comes from export {export_id} to {recipient}.").format(
-                export_id=verdict.export_id, recipient=verdict.recipient), VERDICT_OK_STYLE)
-        elif getattr(report, "rows_needed", None):
-            self._set_state(self.tr("No export can be named with confidence yet; about {rows} more rows of the "
-                                    "leaked data would be needed.").format(rows=report.rows_needed),
-                            VERDICT_IDLE_STYLE)
-        else:
-            self._set_state(self.tr("No export matches this data."), VERDICT_IDLE_STYLE)
+        current = self.table.currentRow()
+        if self.candidates and not 0 <= current < len(self.candidates):
+            current = 0
         if self.candidates:
-            self.table.setCurrentCell(0, 0)
-        else:
-            self.evidence.clear()
-        self.save_button.setEnabled(report is not None)
+            self.table.setCurrentCell(current, 0)
+        self.table.blockSignals(False)
+        self._show_evidence(current if self.candidates else -1)
 
     def _show_evidence(self, row: int) -> None:
-        if not 0 <= row < len(self.candidates):
+        if self.investigation is None or not 0 <= row < len(self.candidates):
             self.evidence.clear()
             return
-        self.evidence.setHtml(self.report_html([self.candidates[row]], heading=False))
-
-    def report_html(self, candidates: Sequence[Candidate] | None = None, *, heading: bool = True) -> str:
-        """The findings as an HTML page a security officer can file."""
-        chosen = self.candidates if candidates is None else candidates
-        parts = []
-        if heading:
-            source = self._source.name if self._source is not None else self.tr("pasted rows")
-            parts.append("<h1>{}</h1><p>{}</p><p><b>{}</b></p>".format(
-                html.escape(self.tr("ExportGuard trace report")),
-                html.escape(self.tr("Traced data: {source}").format(source=source)),
-                html.escape(self.state.text())))
-            if self.report is not None:
-                parts.append("<p>{}</p>".format(html.escape(self.tr(
-                    "Rows read from the leaked data: {rows}. Exports in the ledger compared: {exports}.").format(
-                    rows=self.report.rows, exports=self.report.exports_tested))))
-                parts.extend(f"<p><i>{html.escape(note)}</i></p>" for note in self.report.notes)
-        for candidate in chosen:
-            confidence = self.confidence_text(candidate)
-            parts.append("<h2>{}</h2><p>{}</p><ul>{}</ul>".format(
-                html.escape(self.tr("Export {export_id}").format(export_id=candidate.export_id)),
-                html.escape(self.tr("Recipient: {recipient} · Employee: {employee} · Date: {date} · "
-                                    "Confidence: {confidence}").format(
-                    recipient=candidate.recipient, employee=candidate.employee, date=candidate.date,
-                    confidence=confidence)),
-                "".join(f"<li><b>{html.escape(layer_label(layer))}</b>: {html.escape(text)}</li>"
-                        for layer, text in candidate.evidence)))
-        return "<html><body>{}</body></html>".format("".join(parts))
+        document = evidence_document(self.candidates[row], self.investigation.records, self.report_language())
+        self.evidence.setHtml(render_html(document, fragment=True))
 
     def save_report(self, path: Path) -> bool:
-        """HTML, or PDF when ``path`` ends in .pdf."""
-        document = QTextDocument()
-        document.setHtml(self.report_html())
-        if path.suffix.lower() == ".pdf":
-            writer = QPdfWriter(str(path))
-            writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-            writer.setPageMargins(QMarginsF(15, 15, 15, 15), QPageLayout.Unit.Millimeter)
-            document.setPageSize(QSizeF(writer.width(), writer.height()))
-            document.print_(writer)
-            return path.is_file()
-        try:
-            path.write_text(self.report_html(), encoding="utf-8")
-        except OSError as error:
-            self._show_error(str(error))
+        """Write the report (PDF when ``path`` ends in .pdf, else HTML) through the core, and record it."""
+        ring = self._session.ring
+        if self.investigation is None or ring is None:
             return False
+        if path.suffix.lower() not in (".pdf", ".html", ".htm"):
+            path = path.with_name(path.name + ".html")
+        try:
+            saved = file_report(self.investigation, path, self._session.home, ring,
+                                investigator=self.investigator.text(), language=self.report_language(),
+                                overwrite=True)  # the save dialog has asked before replacing a file
+        except ExportGuardError as error:
+            self._show_error(error_message(error))
+            return False
+        self._session.ledger_changed.emit()
+        self.report_saved.emit(saved)
         return True
 
     # -- replaceable dialogs --------------------------------------------------------------------
@@ -326,7 +290,7 @@ class TracePage(Page):
 
     def _ask_report_path(self) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, self.tr("Save the trace report"), "",
-                                              self.tr("Web page (*.html);;PDF (*.pdf)"))
+                                              self.tr("PDF (*.pdf);;Web page (*.html)"))
         return Path(name) if name else None
 
     def _show_error(self, message: str) -> None:
@@ -348,12 +312,23 @@ class TracePage(Page):
             return
         event.acceptProposedAction()
         self.set_source(Path(urls[0].toLocalFile()))
+        self.trace()
 
     @Slot()
     def _on_choose_button_clicked(self) -> None:
         chosen = self._ask_leaked_file()
         if chosen is not None:
             self.set_source(chosen)
+            self.trace()  # choosing the leaked file is asking for its trace
+
+    @Slot()
+    def _on_clear_button_clicked(self) -> None:
+        self.set_source(None)
+
+    @Slot()
+    def _on_paste_text_changed(self) -> None:
+        if self._source is not None and self.paste.toPlainText().strip():
+            self.set_source(None)  # rows pasted after a file was chosen are what the user means to trace now
 
     @Slot()
     def _on_trace_button_clicked(self) -> None:
@@ -370,13 +345,15 @@ class TracePage(Page):
         self._show_evidence(row)
 
     @Slot(object)
-    def _on_runner_finished(self, report: object) -> None:
+    def _on_runner_finished(self, result: object) -> None:
         self.trace_button.setEnabled(True)
-        self.show_report(report)
-        self.traced.emit(report)
+        if isinstance(result, Investigation):
+            self.show_investigation(result)
+            self._session.ledger_changed.emit()  # the trace is in the ledger now
+        self.traced.emit(result)
 
     @Slot(str)
     def _on_runner_failed(self, message: str) -> None:
         self.trace_button.setEnabled(True)
-        self._set_state(message, VERDICT_BAD_STYLE)
+        self._set_state(lambda: message, VERDICT_BAD_STYLE)
         self.trace_failed.emit(message)

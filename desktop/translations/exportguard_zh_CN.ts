@@ -320,7 +320,7 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>未设置</translation>
     </message>
     <message>
-        <source>No keys on this workstation yet: create new keys, or import the organisation's keys from the security office.</source>
+        <source>No keys on this workstation yet: create new keys, or import the organisation&apos;s keys from the security office.</source>
         <translation>本机还没有密钥：请新建密钥，或从安全办公室导入单位密钥。</translation>
     </message>
     <message>
@@ -598,7 +598,7 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>{name}：正在读取文件并识别个人信息…</translation>
     </message>
     <message>
-        <source>{name}: {sheets} sheet(s), {rows} data rows. Check each column's action; the preview shows the result.</source>
+        <source>{name}: {sheets} sheet(s), {rows} data rows. Check each column&apos;s action; the preview shows the result.</source>
         <translation>{name}：{sheets} 个工作表，{rows} 行数据。请检查每列的处理方式，预览会显示处理结果。</translation>
     </message>
     <message>
@@ -618,7 +618,7 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>藏在表格之外的个人信息会列在这里。</translation>
     </message>
     <message>
-        <source>Found personal data in {count} place(s) outside the visible table (hidden sheets and columns, comments, document properties…). The exported file is rebuilt from the table's values only:</source>
+        <source>Found personal data in {count} place(s) outside the visible table (hidden sheets and columns, comments, document properties…). The exported file is rebuilt from the table&apos;s values only:</source>
         <translation>在可见表格之外发现 {count} 处个人信息（隐藏的工作表和列、批注、文档属性等）。导出文件只用表格中的值重新生成：</translation>
     </message>
     <message>
@@ -684,8 +684,16 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>选择文件…</translation>
     </message>
     <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+    <message>
         <source>…or paste rows here (copied from Excel, a web page or a chat):</source>
         <translation>…或把几行数据粘贴到这里（从 Excel、网页或聊天记录复制）：</translation>
+    </message>
+    <message>
+        <source>Investigator:</source>
+        <translation>调查人：</translation>
     </message>
     <message>
         <source>Trace</source>
@@ -712,8 +720,13 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>置信度</translation>
     </message>
     <message>
-        <source>The trace engine is not available in this version: the leaked data can be entered, but not yet traced.</source>
-        <translation>本版本尚未包含追溯引擎：可以录入泄露的数据，但暂时无法追溯。</translation>
+        <source>en</source>
+        <comment>the language code of this translation: the trace report is written in it</comment>
+        <translation>zh_CN</translation>
+    </message>
+    <message>
+        <source>PDF (*.pdf);;Web page (*.html)</source>
+        <translation>PDF 文件 (*.pdf);;网页 (*.html)</translation>
     </message>
     <message>
         <source>Drop the leaked file here (.xlsx or .csv)</source>
@@ -732,18 +745,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>正在追溯…</translation>
     </message>
     <message>
-        <source>No evidence</source>
-        <translation>无证据</translation>
-    </message>
-    <message>
-        <source>Named · chance of error ≤ {p}</source>
-        <translation>已认定 · 误判概率 ≤ {p}</translation>
-    </message>
-    <message>
-        <source>Not enough evidence · p = {p}</source>
-        <translation>证据不足 · p = {p}</translation>
-    </message>
-    <message>
         <source>Traced: this data comes from export {export_id} to {recipient}.</source>
         <translation>已追溯：这些数据来自导出 {export_id}（接收方：{recipient}）。</translation>
     </message>
@@ -756,30 +757,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>没有与这些数据相符的导出记录。</translation>
     </message>
     <message>
-        <source>pasted rows</source>
-        <translation>粘贴的数据</translation>
-    </message>
-    <message>
-        <source>ExportGuard trace report</source>
-        <translation>数据外发卫士 追溯报告</translation>
-    </message>
-    <message>
-        <source>Traced data: {source}</source>
-        <translation>追溯的数据：{source}</translation>
-    </message>
-    <message>
-        <source>Rows read from the leaked data: {rows}. Exports in the ledger compared: {exports}.</source>
-        <translation>从泄露数据中读取 {rows} 行；与账本中 {exports} 次导出做了比对。</translation>
-    </message>
-    <message>
-        <source>Export {export_id}</source>
-        <translation>导出 {export_id}</translation>
-    </message>
-    <message>
-        <source>Recipient: {recipient} · Employee: {employee} · Date: {date} · Confidence: {confidence}</source>
-        <translation>接收方：{recipient} · 员工：{employee} · 日期：{date} · 置信度：{confidence}</translation>
-    </message>
-    <message>
         <source>The leaked file</source>
         <translation>泄露的文件</translation>
     </message>
@@ -790,10 +767,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Save the trace report</source>
         <translation>保存追溯报告</translation>
-    </message>
-    <message>
-        <source>Web page (*.html);;PDF (*.pdf)</source>
-        <translation>网页 (*.html);;PDF (*.pdf)</translation>
     </message>
     <message>
         <source>ExportGuard</source>
@@ -909,6 +882,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>导出</translation>
     </message>
     <message>
+        <source>Export refused</source>
+        <translation>外发被拒绝</translation>
+    </message>
+    <message>
+        <source>Export cancelled</source>
+        <translation>外发已取消</translation>
+    </message>
+    <message>
         <source>Decrypt</source>
         <translation>解密</translation>
     </message>
@@ -921,43 +902,20 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>密钥变更</translation>
     </message>
     <message>
+        <source>Policy change</source>
+        <translation>策略变更</translation>
+    </message>
+    <message>
         <source>Import</source>
         <translation>导入</translation>
     </message>
-</context>
-<context>
-    <name>evidence</name>
     <message>
-        <source>Row {row} of the leaked data is fictitious customer no. {canary}, planted only in this export.</source>
-        <translation>泄露数据的第 {row} 行是第 {canary} 号虚构客户（诱饵），只放在这次导出中。</translation>
+        <source>Trace</source>
+        <translation>追溯</translation>
     </message>
     <message>
-        <source>{rows} of the {total} leaked rows hold identifiers that this export contained.</source>
-        <translation>泄露的 {total} 行中有 {rows} 行带有这次导出包含的标识。</translation>
-    </message>
-    <message>
-        <source>{count} pseudonym(s) or identifier(s) in the leaked data were issued to this export and to no other.</source>
-        <translation>泄露数据中有 {count} 个假名或标识只发给了这次导出，没有发给任何其他导出。</translation>
-    </message>
-    <message>
-        <source>{count} pseudonym(s) were also issued to other exports to the same recipient: not decisive on their own.</source>
-        <translation>有 {count} 个假名也发给了同一接收方的其他导出：单凭这一点不能定论。</translation>
-    </message>
-    <message>
-        <source>{matched} of {tested} masked values show the masking pattern keyed to this export (chance alone would give about {expected}; probability {p}).</source>
-        <translation>{tested} 个脱敏值中有 {matched} 个呈现这次导出专属的脱敏样式（纯属巧合约为 {expected} 个；概率 {p}）。</translation>
-    </message>
-    <message>
-        <source>The text of the leaked data names this export.</source>
-        <translation>泄露数据的文字中写明了这次导出。</translation>
-    </message>
-    <message>
-        <source>The file&apos;s document properties name this export, and their signature checks out.</source>
-        <translation>文件的文档属性写明了这次导出，且签名验证通过。</translation>
-    </message>
-    <message>
-        <source>The file&apos;s document properties name this export, but their signature does NOT check out (they may have been copied or forged).</source>
-        <translation>文件的文档属性写明了这次导出，但签名验证未通过（可能是抄来的或伪造的）。</translation>
+        <source>Trace report saved</source>
+        <translation>保存追溯报告</translation>
     </message>
 </context>
 <context>
@@ -999,7 +957,7 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>工作表“{sheet}”的 {count} 个隐藏行</translation>
     </message>
     <message>
-        <source>Exported like the other rows, protected by each column's action.</source>
+        <source>Exported like the other rows, protected by each column&apos;s action.</source>
         <translation>和其他行一样导出，按各列的方式处理。</translation>
     </message>
     <message>
@@ -1116,7 +1074,7 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>请填写接收方：说明这份文件发给谁。</translation>
     </message>
     <message>
-        <source>The recipient's name is too long; shorten it.</source>
+        <source>The recipient&apos;s name is too long; shorten it.</source>
         <translation>接收方名称太长，请缩短。</translation>
     </message>
     <message>

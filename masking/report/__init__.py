@@ -17,6 +17,7 @@ from masking.report.document import (
     ReportFacts,
     build_report,
     confidence_level,
+    confidence_summary,
     confidence_text,
     evidence_document,
     export_records,
@@ -51,5 +52,6 @@ def write_report(document: Document, path: Path, *, overwrite: bool = False,
 
 
 __all__ = ["CHINESE", "ENGLISH", "LANGUAGES", "REPORT_SUFFIXES", "Document", "Language", "LeakedSource",
-           "ReportFacts", "build_report", "confidence_level", "confidence_text", "evidence_document",
+           "ReportFacts", "build_report", "confidence_level", "confidence_summary", "confidence_text",
+           "evidence_document",
            "export_records", "local_time", "render_html", "report_format", "write_report"]

@@ -127,12 +127,17 @@ def confidence_level(candidate: Candidate, language: Language) -> str:
     return say(language, key)
 
 
-def confidence_text(candidate: Candidate, language: Language) -> str:
-    """The level with its figure beside it: 可信度：极高（误判概率不超过一万亿分之一）."""
+def confidence_summary(candidate: Candidate, language: Language) -> str:
+    """The level with its figure beside it, for a table cell: 极高（误判概率不超过一万亿分之一）."""
     level = confidence_level(candidate, language)
     if candidate.p_value is None:
         return level
-    return say(language, "confidence", level=level, chance=chance_words(candidate.p_value, language))
+    return say(language, "level_with_chance", level=level, chance=chance_words(candidate.p_value, language))
+
+
+def confidence_text(candidate: Candidate, language: Language) -> str:
+    """The same as a sentence: 可信度：极高（误判概率不超过一万亿分之一）."""
+    return say(language, "confidence", summary=confidence_summary(candidate, language))
 
 
 def evidence_sentence(evidence: Evidence, language: Language) -> str:
@@ -261,5 +266,6 @@ def evidence_document(candidate: Candidate, records: Mapping[str, LedgerEntry], 
 
 
 __all__ = ["Block", "Bullets", "Document", "Fact", "Facts", "Heading", "LeakedSource", "Paragraph",
-           "ReportFacts", "build_report", "confidence_level", "confidence_text", "evidence_document",
+           "ReportFacts", "build_report", "confidence_level", "confidence_summary", "confidence_text",
+           "evidence_document",
            "export_records", "local_time"]

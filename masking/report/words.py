@@ -32,7 +32,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "exports_tested_value": ("{count} export(s) in this workstation's audit ledger",
                              "本机审计账本中的 {count} 次外发"),
     "conclusion": ("Conclusion", "结论"),
-    "confidence": ("Confidence: {level} ({chance})", "可信度：{level}（{chance}）"),
+    "confidence": ("Confidence: {summary}", "可信度：{summary}"),
+    "level_with_chance": ("{level} ({chance})", "{level}（{chance}）"),
     "named": ("This data comes from export {export_id}, made on {time} by {user} for {recipient}"
               " (purpose: {purpose}).",
               "这份数据来自 {time} 由员工 {user} 发给「{recipient}」的外发（编号 {export_id}，用途：{purpose}）。"),
