@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from masking.events import Event
 from masking.ledger import Ledger, LedgerEntry
 from masking.manifest import EncryptedColumn, manifest_from_ledger
 
 __all__ = ["ColumnRecord", "ExportRecord", "OutputFile", "TraceSummary", "export_records"]
 
-EXPORT_EVENT = "export"
+EXPORT_EVENT = Event.EXPORT
 
 
 def _text(data: Mapping[str, Any], name: str) -> str:

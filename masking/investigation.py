@@ -11,9 +11,18 @@ from pathlib import Path
 
 from masking.errors import OutputError
 from masking.events import ReportSaved, TraceRun
+from masking.export_record import export_records
 from masking.keys import KeyRing
-from masking.ledger import LedgerEntry
-from masking.report import Document, Language, LeakedSource, ReportFacts, build_report, export_records, write_report
+from masking.report import (
+    Document,
+    Language,
+    LeakedSource,
+    RecordedExport,
+    ReportFacts,
+    build_report,
+    recorded_exports,
+    write_report,
+)
 from masking.watermark.trace import TraceReport, trace_file
 from masking.workspace import Workspace
 
@@ -24,7 +33,7 @@ class Investigation:
 
     source: LeakedSource
     report: TraceReport
-    records: Mapping[str, LedgerEntry]
+    records: Mapping[str, RecordedExport]
 
     def facts(self, investigator: str, created: dt.datetime | None = None) -> ReportFacts:
         return ReportFacts(self.source, investigator.strip(), created or dt.datetime.now().astimezone(),
@@ -43,7 +52,7 @@ def investigate(source: Path | str, home: Path, ring: KeyRing) -> Investigation:
     TraceRun(leaked_name=leaked.name or "", leaked_sha256=leaked.sha256, rows=report.rows,
              exports_tested=report.exports_tested, named=named,
              p_value=report.named[0].p_value if named else None).append_to(ledger)
-    return Investigation(leaked, report, export_records(ledger.entries("export")))
+    return Investigation(leaked, report, recorded_exports(export_records(ledger)))
 
 
 def file_report(investigation: Investigation, path: Path, home: Path, ring: KeyRing, *, investigator: str,

@@ -73,7 +73,7 @@ def test_html_report_reads_like_a_forensic_document(world: tuple[Path, KeyRing, 
                                                     traced: Investigation) -> None:
     _, _, leaked = world
     best = traced.report.named[0]
-    record = traced.records[best.export_id]
+    entry, record = traced.records[best.export_id]
     document = traced.document("王调查", CHINESE, CREATED)
     page = render_html(document)
     assert page.startswith('<!DOCTYPE html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">')
@@ -85,7 +85,7 @@ def test_html_report_reads_like_a_forensic_document(world: tuple[Path, KeyRing, 
     local = CREATED.astimezone()
     assert f"{local:%Y-%m-%d %H:%M}" in page
     assert f"发给「城东代收银行」的外发（编号 {best.export_id}，用途：欠费催缴）" in page
-    for value in (record.hash, record.body["input_sha256"], record.body["output_sha256"], record.workstation):
+    for value in (entry.hash, record.input_sha256, record.output_sha256, entry.workstation):
         assert value in page  # the ledger record the verdict rests on
     assert "按接收方生成的假名" in page and "诱饵行" in page  # evidence per layer, in sentences
 
@@ -111,7 +111,7 @@ def test_pdf_report_is_a4_and_set_at_a_readable_size(world: tuple[Path, KeyRing,
     flat = text.replace("\n", "").replace(" ", "")
     assert "可信度：极高（误判概率不超过一万亿分之一）" in flat
     assert traced.source.sha256 in flat and "王调查" in flat
-    assert traced.records[traced.report.named[0].export_id].hash in flat
+    assert traced.records[traced.report.named[0].export_id][0].hash in flat
 
 
 def test_saved_reports_and_traces_are_recorded(world: tuple[Path, KeyRing, Path], traced: Investigation,

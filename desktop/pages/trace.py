@@ -213,7 +213,7 @@ class TracePage(Page):
     def _employees(self) -> dict[str, str]:
         if self.investigation is None:
             return {}
-        return {export_id: str(record.body.get("user", "")) for export_id, record in self.investigation.records.items()}
+        return {export_id: record.user for export_id, (_, record) in self.investigation.records.items()}
 
     def show_investigation(self, investigation: Investigation | None) -> None:
         """Show a finished trace (None empties the results): table, verdict, and the first row's evidence."""

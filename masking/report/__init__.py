@@ -14,14 +14,15 @@ from masking.io.atomic import atomic_output
 from masking.report.document import (
     Document,
     LeakedSource,
+    RecordedExport,
     ReportFacts,
     build_report,
     confidence_level,
     confidence_summary,
     confidence_text,
     evidence_document,
-    export_records,
     local_time,
+    recorded_exports,
 )
 from masking.report.html import render_html
 from masking.report.words import CHINESE, ENGLISH, LANGUAGES, Language
@@ -51,7 +52,24 @@ def write_report(document: Document, path: Path, *, overwrite: bool = False,
     return fmt
 
 
-__all__ = ["CHINESE", "ENGLISH", "LANGUAGES", "REPORT_SUFFIXES", "Document", "Language", "LeakedSource",
-           "ReportFacts", "build_report", "confidence_level", "confidence_summary", "confidence_text",
-           "evidence_document",
-           "export_records", "local_time", "render_html", "report_format", "write_report"]
+__all__ = [
+    "CHINESE",
+    "ENGLISH",
+    "LANGUAGES",
+    "REPORT_SUFFIXES",
+    "Document",
+    "Language",
+    "LeakedSource",
+    "RecordedExport",
+    "ReportFacts",
+    "build_report",
+    "confidence_level",
+    "confidence_summary",
+    "confidence_text",
+    "evidence_document",
+    "local_time",
+    "recorded_exports",
+    "render_html",
+    "report_format",
+    "write_report",
+]

@@ -14,8 +14,8 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from masking.export_record import ExportRecord
 from masking.ledger import LedgerEntry
 from masking.report.words import Language, chance_words, grouped, has, probability_words, say
 from masking.watermark.trace import Candidate, Evidence, TraceReport
@@ -65,6 +65,14 @@ class Document:
     blocks: tuple[Block, ...]
 
 
+RecordedExport = tuple[LedgerEntry, ExportRecord]  # the ledger entry (its place in the chain) and its record
+
+
+def recorded_exports(pairs: Iterable[RecordedExport]) -> dict[str, RecordedExport]:
+    """``export_records(ledger)`` by export id: the records a report can rest on."""
+    return {record.export_id: (entry, record) for entry, record in pairs}
+
+
 @dataclass(frozen=True)
 class LeakedSource:
     """What was traced: a file (its name) or pasted text (its line count), and the SHA-256 of its bytes."""
@@ -93,12 +101,7 @@ class ReportFacts:
     source: LeakedSource
     investigator: str
     created: dt.datetime  # aware; shown in the local time zone
-    records: Mapping[str, LedgerEntry] = field(default_factory=dict)  # export id -> its ledger record
-
-
-def export_records(entries: Iterable[LedgerEntry]) -> dict[str, LedgerEntry]:
-    """The ledger's export records by export id (the records a report can rest on)."""
-    return {str(e.body.get("export_id")): e for e in entries if e.event == "export"}
+    records: Mapping[str, RecordedExport] = field(default_factory=dict)  # export id -> its ledger record
 
 
 def local_time(value: dt.datetime | str) -> str:
@@ -160,12 +163,7 @@ def layer_name(layer: str, language: Language) -> str:
     return say(language, key) if has(key) else layer
 
 
-def _field(record: LedgerEntry | None, name: str) -> str:
-    value: Any = record.body.get(name) if record is not None else None
-    return "" if value is None else str(value)
-
-
-def candidate_blocks(candidate: Candidate, records: Mapping[str, LedgerEntry], language: Language) -> list[Block]:
+def candidate_blocks(candidate: Candidate, records: Mapping[str, RecordedExport], language: Language) -> list[Block]:
     """One candidate's evidence, layer by layer, and its confidence (the desktop's evidence pane)."""
     return [
         Heading(say(language, "evidence_heading", export_id=candidate.export_id, recipient=candidate.recipient), 2),
@@ -174,38 +172,39 @@ def candidate_blocks(candidate: Candidate, records: Mapping[str, LedgerEntry], l
     ]
 
 
-def record_blocks(export_id: str, record: LedgerEntry | None, language: Language) -> list[Block]:
+def record_blocks(export_id: str, recorded: RecordedExport | None, language: Language) -> list[Block]:
     """The ledger record a verdict rests on."""
     heading = Heading(say(language, "record_heading", export_id=export_id), 2)
-    if record is None:
+    if recorded is None:
         return [heading, Paragraph(say(language, "record_missing", export_id=export_id))]
-    rows = _field(record, "rows")
+    entry, record = recorded
     facts = (
         Fact(say(language, "record_position"),
-             say(language, "record_position_value", seq=record.seq, workstation=record.workstation)),
-        Fact(say(language, "record_time"), local_time(record.time)),
-        Fact(say(language, "record_user"), _field(record, "user")),
-        Fact(say(language, "record_recipient"), _field(record, "recipient")),
-        Fact(say(language, "record_purpose"), _field(record, "purpose")),
-        Fact(say(language, "record_rows"), grouped(int(rows)) if rows.isdigit() else rows),
-        Fact(say(language, "record_input"), _field(record, "input_sha256"), code=True),
-        Fact(say(language, "record_output"), _field(record, "output_sha256") or say(language, "none"), code=True),
-        Fact(say(language, "record_hash"), record.hash, code=True),
+             say(language, "record_position_value", seq=entry.seq, workstation=entry.workstation)),
+        Fact(say(language, "record_time"), local_time(entry.time)),
+        Fact(say(language, "record_user"), record.user),
+        Fact(say(language, "record_recipient"), record.recipient),
+        Fact(say(language, "record_purpose"), record.purpose),
+        Fact(say(language, "record_rows"), grouped(record.rows)),
+        Fact(say(language, "record_input"), record.input_sha256, code=True),
+        Fact(say(language, "record_output"), record.output_sha256 or say(language, "none"), code=True),
+        Fact(say(language, "record_hash"), entry.hash, code=True),
     )
     return [heading, Facts(facts), Paragraph(say(language, "record_chain"), quiet=True)]
 
 
-def _verdict_blocks(report: TraceReport, records: Mapping[str, LedgerEntry], language: Language) -> list[Block]:
+def _verdict_blocks(report: TraceReport, records: Mapping[str, RecordedExport], language: Language) -> list[Block]:
     named = [c for c in report.candidates if c.named]
     blocks: list[Block] = [Heading(say(language, "conclusion"))]
     if named:
         best = named[0]
-        record = records.get(best.export_id)
+        recorded = records.get(best.export_id)
         blocks.append(Paragraph(confidence_text(best, language), strong=True))
-        if record is not None:
-            blocks.append(Paragraph(say(language, "named", export_id=best.export_id, time=local_time(record.time),
-                                        user=_field(record, "user"), recipient=best.recipient,
-                                        purpose=_field(record, "purpose")), strong=True))
+        if recorded is not None:
+            entry, record = recorded
+            blocks.append(Paragraph(say(language, "named", export_id=best.export_id, time=local_time(entry.time),
+                                        user=record.user, recipient=best.recipient, purpose=record.purpose),
+                                    strong=True))
         else:
             blocks.append(Paragraph(say(language, "named_short", export_id=best.export_id,
                                         recipient=best.recipient), strong=True))
@@ -257,7 +256,7 @@ def build_report(report: TraceReport, facts: ReportFacts, language: Language) ->
     return Document(say(language, "title"), language, facts.investigator, tuple(blocks))
 
 
-def evidence_document(candidate: Candidate, records: Mapping[str, LedgerEntry], language: Language) -> Document:
+def evidence_document(candidate: Candidate, records: Mapping[str, RecordedExport], language: Language) -> Document:
     """One candidate's evidence and ledger record, as the desktop shows it beside the table."""
     blocks = candidate_blocks(candidate, records, language)
     if candidate.named:
@@ -265,7 +264,22 @@ def evidence_document(candidate: Candidate, records: Mapping[str, LedgerEntry], 
     return Document(say(language, "title"), language, "", tuple(blocks))
 
 
-__all__ = ["Block", "Bullets", "Document", "Fact", "Facts", "Heading", "LeakedSource", "Paragraph",
-           "ReportFacts", "build_report", "confidence_level", "confidence_summary", "confidence_text",
-           "evidence_document",
-           "export_records", "local_time"]
+__all__ = [
+    "Block",
+    "Bullets",
+    "Document",
+    "Fact",
+    "Facts",
+    "Heading",
+    "LeakedSource",
+    "Paragraph",
+    "RecordedExport",
+    "ReportFacts",
+    "build_report",
+    "confidence_level",
+    "confidence_summary",
+    "confidence_text",
+    "evidence_document",
+    "local_time",
+    "recorded_exports",
+]
