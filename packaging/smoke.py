@@ -5,7 +5,7 @@
 Uses only the standard library (it may run beside a bundle that has no Python environment of its own).
 Everything happens in a fresh temporary folder whose name has Chinese characters and a space, outside
 any source tree: scan, an xlsx export and a csv export to two recipients, trace of a fragment of the
-csv export (it must name that export and no other), a 50,000-row export (which runs the export's
+csv export (it must name that export and no other) with its PDF report, a 50,000-row export (which runs the export's
 worker process, a separate program in a frozen app), audit verify, and the desktop app offscreen with a
 screenshot that must show something (not one flat colour). Each program runs with only the
 environment given by --env (default: the current one), so a bundle can be checked with a clean one.
@@ -182,11 +182,16 @@ def smoke(cli: list[str], gui: list[str], sample: Path, env: dict[str, str], wor
 
     leaked = work / "泄露 片段.csv"
     kept = fragment_of(out_csv, leaked)
-    trace, seconds = run_json([*base, "trace", str(leaked), "--json"], env, work)
+    report = work / "溯源 报告.pdf"
+    trace, seconds = run_json([*base, "trace", str(leaked), "--report", str(report), "--investigator", "王调查",
+                               "--language", "zh_CN", "--json"], env, work)
     verdict = trace.get("verdict")
     if not isinstance(verdict, dict) or verdict.get("export_id") != second["export_id"]:
         raise SmokeFailure(f"trace of a {kept}-row fragment named {verdict!r}, not export {second['export_id']}")
-    step("trace", seconds, f"{kept}-row fragment -> {verdict['export_id']} ({verdict['recipient']})")
+    if not report.is_file() or report.read_bytes()[:5] != b"%PDF-":
+        raise SmokeFailure("trace --report did not write a PDF (reportlab missing from the bundle?)")
+    step("trace", seconds, f"{kept}-row fragment -> {verdict['export_id']} ({verdict['recipient']}), "
+                           f"PDF report {report.stat().st_size:,} bytes")
 
     big, big_out = work / "大 文件.csv", work / "大 文件 外发.csv"
     enlarged(out_csv, big, BIG_ROWS)
