@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, QTimer, Slot
 from PySide6.QtWidgets import QApplication
 
 from desktop.i18n import Translations, resolve_language
@@ -24,6 +24,7 @@ from masking.workspace import Workspace
 
 log = logging.getLogger(__name__)
 CACHE_DIR = "cache"
+OUTBOX_NAME = "外发"
 
 
 class MainThreadGarbageCollector(QObject):
@@ -71,11 +72,20 @@ def install_translations(app: QCoreApplication, home: Path, settings: AppSetting
     return translations
 
 
-def create_main_window(home: Path, translations: Translations | None = None) -> MainWindow:
-    """The window wired to the policy, keys and ledger found in ``home``."""
+def user_outbox() -> Path:
+    """The per-user folder for exports (``Documents\\外发`` on Windows, ``~/Documents/外发`` elsewhere), one
+    place where a user finds everything prepared for sending."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return (Path(documents) if documents else Path.home() / "Documents") / OUTBOX_NAME
+
+
+def create_main_window(home: Path, translations: Translations | None = None, *,
+                       outbox: Path | None = None) -> MainWindow:
+    """The window wired to the policy, keys and ledger found in ``home``; exports go to ``outbox``
+    (default :func:`user_outbox`) unless the user picks another file."""
     settings = AppSettings(home)
     policy = load_policy(None, home)
-    session = Session(Workspace(home), policy)
+    session = Session(Workspace(home), policy, outbox=outbox if outbox is not None else user_outbox())
     session.try_unlock_unprotected()
 
     def switch_language(setting: str) -> None:

@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         translations = Translations(app, home / "cache" / "i18n")
         for language in (CHINESE, ENGLISH):
             translations.switch(language)
-            window = create_main_window(home, translations)
+            window = create_main_window(home, translations, outbox=Path(temp) / "外发")
             _quiet(window)
             window.resize(1180, 760)
             window.show()

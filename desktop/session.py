@@ -5,8 +5,9 @@ core's own functions (``build_plan``, ``check_plan``, ``get_operator``) and anno
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -14,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop.workers import PreviewResult, SheetHead
 from masking.approval import Approval, verify_approval
 from masking.detect import ColumnScan, ScanReport, SheetScan
-from masking.errors import ExportGuardError
+from masking.errors import ExportGuardError, OutputError
 from masking.io.model import Value
 from masking.keys import KeyRing
 from masking.kinds import Action, Kind
@@ -65,10 +66,15 @@ class Session(QObject):
     keys_changed = Signal()
     ledger_changed = Signal()
 
-    def __init__(self, workspace: Workspace, policy: Policy, parent: QObject | None = None) -> None:
+    def __init__(self, workspace: Workspace, policy: Policy, parent: QObject | None = None, *,
+                 outbox: Path | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
+        """``outbox``: the folder for exports whose output the user did not choose (named for the
+        recipient and the day); None puts them beside the input, as the CLI does."""
         super().__init__(parent)
         self.workspace = workspace
         self.policy = policy
+        self.outbox = outbox
+        self._today = today
         self.ring: KeyRing | None = None
         self.path: Path | None = None
         self.report: ScanReport | None = None
@@ -215,11 +221,20 @@ class Session(QObject):
     def default_output(self) -> Path | None:
         if self.path is None:
             return None
-        return default_output(self.path, self.format, Recipient.of(self.recipient))
+        recipient = Recipient.of(self.recipient)
+        if self.outbox is None:
+            return default_output(self.path, self.format, recipient)
+        return default_output(self.path, self.format, recipient, folder=self.outbox, day=self._today())
 
     def export_request(self, output: Path, *, overwrite: bool = False) -> ExportRequest:
+        """The request for an export to ``output``; creates the outbox first when ``output`` is in it."""
         if self.path is None:
             raise ValueError("no file is open")
+        if self.outbox is not None and output.parent == self.outbox:
+            try:
+                self.outbox.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                raise OutputError(f"cannot create the folder {str(self.outbox)!r}") from None
         return ExportRequest(
             input=self.path, recipient=self.recipient, purpose=self.purpose, output=output, format=self.format,
             choices=self.choices(), overwrite=overwrite, approval=self.approval_code or None,

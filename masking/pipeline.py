@@ -28,6 +28,7 @@ from masking.events import BlockedExport, CancelledExport
 from masking.export_record import EXPORT_EVENT, ColumnRecord, ExportRecord, OutputFile, TraceSummary
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
+from masking.io.paths import os_path
 from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import BookWriter, open_writer
 from masking.io.xlsx_writer import MAX_ROWS as MAX_XLSX_ROWS
@@ -149,9 +150,16 @@ class ExportResult:
         }
 
 
-def default_output(source: Path, fmt: OutputFormat, recipient: Recipient) -> Path:
-    """``客户明细.xlsx`` -> ``客户明细_外发_<recipient>.xlsx`` beside the input."""
-    return source.with_name(f"{source.stem}_外发_{recipient.file_label}.{fmt}")
+def default_output(source: Path, fmt: OutputFormat, recipient: Recipient, *, folder: Path | None = None,
+                   day: dt.date | None = None) -> Path:
+    """``客户明细.xlsx`` -> ``客户明细_外发_<recipient>.xlsx`` beside the input (the CLI's default).
+
+    The desktop app passes its per-user outbox as ``folder`` and today as ``day``:
+    ``<folder>/客户明细_外发_<recipient>_20261206.xlsx``.
+    """
+    dated = f"_{day:%Y%m%d}" if day is not None else ""
+    name = f"{source.stem}_外发_{recipient.file_label}{dated}.{fmt}"
+    return (folder if folder is not None else source.parent) / name
 
 
 def output_format(request: ExportRequest, input_format: str) -> OutputFormat:
@@ -193,7 +201,7 @@ def prepare_export(request: ExportRequest, home: Path) -> PreparedExport:
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    with path.open("rb") as stream:
+    with os_path(path).open("rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()

@@ -3,6 +3,7 @@ that leaves nothing behind, and the event loop kept responsive while the worker 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import time
 from pathlib import Path
@@ -56,7 +57,8 @@ def test_policy_blocks_until_recipient_and_purpose_are_given(qtbot: QtBot, windo
     assert page.verdict.text() == "✔ The policy allows this export."
     page.recipient.setEditText("   ")
     assert not page.can_export
-    assert page.output.text().endswith("customers_zh_外发_export.xlsx")  # the core's default name
+    today = dt.date.today().strftime("%Y%m%d")  # the per-user outbox, named for the recipient (none yet) and day
+    assert page.output.text() == str(window.session.outbox / f"customers_zh_外发_export_{today}.xlsx")
 
 
 def test_approval_threshold_blocks_and_a_valid_code_unblocks(qtbot: QtBot, home: Path, window: MainWindow,
@@ -85,6 +87,23 @@ def test_approval_threshold_blocks_and_a_valid_code_unblocks(qtbot: QtBot, home:
     page.approval.setText(code)
     assert page.can_export
     assert page.approval_state.text().startswith("✔ Approved by AK-")
+
+
+def test_an_export_without_a_chosen_file_goes_to_the_outbox_named_for_recipient_and_day(
+    qtbot: QtBot, window: MainWindow, dialogs: Dialogs
+) -> None:
+    outbox = window.session.outbox
+    assert outbox is not None and not outbox.exists()  # made on the first export that goes there
+    window.session._today = lambda: dt.date(2026, 12, 6)
+    open_and_scan(qtbot, window, SAMPLES / "customers_zh.xlsx")
+    page = window.export_page
+    page.recipient.setEditText("城东 代收银行")
+    page.purpose.setEditText("欠费催缴")
+    with qtbot.waitSignal(page.export_finished, timeout=TIMEOUT_MS) as blocker:
+        page.export_button.click()
+    assert blocker.args[0].output == outbox / "customers_zh_外发_城东代收银行_20261206.xlsx"
+    assert [p.name for p in outbox.iterdir()] == ["customers_zh_外发_城东代收银行_20261206.xlsx"]
+    assert not (SAMPLES / "customers_zh_外发_城东代收银行.xlsx").exists()  # not beside the input, as the CLI
 
 
 def test_password_policy_needs_the_box_ticked_and_an_excel_file(

@@ -143,7 +143,7 @@ def translations(qapp: QApplication, qm_cache: Path, main_thread_gc: None) -> It
 @pytest.fixture
 def window(qtbot: QtBot, home: Path, ring: KeyRing, translations: Translations) -> Iterator[MainWindow]:
     """The main window with keys ready; its worker threads are waited for at teardown."""
-    main_window = create_main_window(home, translations)
+    main_window = create_main_window(home, translations, outbox=home / "外发")
     qtbot.addWidget(main_window)
     yield main_window
     main_window.shutdown()
@@ -189,7 +189,7 @@ def fill_export_form(window: MainWindow, output: Path, recipient: str = "城东�
 @pytest.fixture
 def keyless_window(qtbot: QtBot, home: Path, translations: Translations) -> Iterator[MainWindow]:
     """The main window on a workstation without keys yet (first run)."""
-    main_window = create_main_window(home, translations)
+    main_window = create_main_window(home, translations, outbox=home / "外发")
     qtbot.addWidget(main_window)
     yield main_window
     main_window.shutdown()

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYLE, Page, wrapped_label
 from desktop.session import Session
 from desktop.settings import AppSettings
-from desktop.wording import action_label, violation_texts, warning_text
+from desktop.wording import action_label, error_message, violation_texts, warning_text
 from desktop.workers import TaskRunner, make_export_job
 from masking.errors import ExportGuardError
 from masking.export_record import export_records
@@ -292,7 +292,11 @@ class ExportPage(Page):
         ledger = session.ledger()
         if ring is None or ledger is None:
             return False
-        request = session.export_request(output, overwrite=overwrite)
+        try:
+            request = session.export_request(output, overwrite=overwrite)
+        except ExportGuardError as error:
+            self._show_error(error_message(error))
+            return False
         self._target = output
         self.last_result = None
         self.result_box.setVisible(False)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from masking import __version__
+from masking.cli.output import emit_json, tolerate_narrow_consoles
 from masking.errors import ExportGuardError, PolicyError, UsageError
 from masking.home import resolve_home
 from masking.transform_worker import FROZEN_FLAG
@@ -80,12 +80,13 @@ def _fail(error: ExportGuardError | Exception, code: int, as_json: bool) -> int:
         if isinstance(error, PolicyError):
             payload["violations"] = [v.text for v in error.violations]
             payload["violation_codes"] = [v.to_dict() for v in error.violations]
-        print(json.dumps({"error": payload}, ensure_ascii=False))
+        emit_json({"error": payload})
     return code
 
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (never raises for expected failures)."""
+    tolerate_narrow_consoles()
     args_list = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(args_list)
     debug = "--debug" in args_list

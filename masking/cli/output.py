@@ -9,9 +9,29 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 
+def tolerate_narrow_consoles() -> None:
+    """Let standard output and error replace what their encoding cannot show, instead of crashing.
+
+    A Windows console redirected to a file or pipe, or an old console, writes in the ANSI code page
+    (GBK, cp936, on Chinese Windows), which has no place for characters such as 𠮷, ㄅ or emoji that a
+    customer file may hold in a header or a sheet name: printing one would end the command with a
+    ``UnicodeEncodeError``. Text for people shows ``?`` there instead; JSON stays exact (:func:`emit_json`).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)  # absent for None (a windowed app) or a StringIO
+        if reconfigure is not None:
+            reconfigure(errors="replace")
+
+
 def emit_json(payload: dict[str, Any], stream: TextIO | None = None) -> None:
+    """One JSON object: readable Chinese where the stream's encoding has it, ``\\u`` escapes where not."""
     out = stream or sys.stdout
-    out.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    text = json.dumps(payload, ensure_ascii=False, indent=2, default=str)
+    try:
+        text.encode(getattr(out, "encoding", None) or "utf-8")
+    except (UnicodeEncodeError, LookupError):
+        text = json.dumps(payload, ensure_ascii=True, indent=2, default=str)
+    out.write(text)
     out.write("\n")
 
 

@@ -9,6 +9,9 @@ Without ``overwrite`` the final step cannot replace a file that appeared in the 
 hard link, or a rename on Windows, both of which refuse an existing name). The output keeps the
 temporary file's owner-only permissions (0o600): it holds customer data, even if protected.
 A process killed outright (SIGKILL, power loss) can still leave a ``.~exportguard-*.tmp`` file.
+
+On Windows a target that Excel or WPS holds open cannot be replaced: after a short retry the error
+says so in one line ("close the file in Excel and try again") and the temporary file is removed.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from masking.errors import OutputError
+from masking.io.held_open import close_it_message, held_open, retry_while_held_open
+from masking.io.paths import os_path
 
+WINDOWS = os.name == "nt"
 TEMP_PREFIX = ".~exportguard-"
 TEMP_SUFFIX = ".tmp"
 
@@ -76,7 +83,7 @@ def _flush_to_disk(path: Path) -> None:
 
 
 def _flush_folder(folder: Path) -> None:
-    if os.name == "nt":  # Windows cannot open a folder as a file; NTFS journals the rename itself
+    if WINDOWS:  # Windows cannot open a folder as a file; NTFS journals the rename itself
         return
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)
@@ -89,29 +96,42 @@ def _flush_folder(folder: Path) -> None:
 def _place_new(temp: Path, target: Path) -> None:
     """Give ``temp`` the name ``target`` unless that name exists by now."""
     try:
-        if os.name == "nt":
-            os.rename(temp, target)
+        if WINDOWS:
+            retry_while_held_open(lambda: os.rename(temp, target))
             return
         try:
             os.link(temp, target)
         except FileExistsError:
             raise
-        except OSError:  # a file system without hard links (FAT, some network shares)
+        except OSError:  # a file system without hard links (FAT, exFAT, some network shares)
             if os.path.lexists(target):
                 raise FileExistsError(target) from None
             os.replace(temp, target)
             return
-        os.unlink(temp)
+        remove_quietly(temp)
     except FileExistsError:
         raise OutputError(f"the output file {target.name!r} already exists; allow overwriting or rename") from None
     except OSError as error:
+        if held_open(error):
+            raise OutputError(close_it_message(target.name, error)) from None
         raise OutputError(f"cannot move the output into place as {target.name!r}") from error
 
 
 def remove_quietly(path: Path) -> None:
-    """Delete ``path`` if it exists; used on the way out of a failed write."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
+    """Delete ``path`` if it exists; used on the way out of a failed write. A file that a virus scanner
+    holds for a moment is tried again (:mod:`masking.io.held_open`); one still held after that stays."""
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        retry_while_held_open(lambda: os.unlink(path))
+
+
+def remove_tree_quietly(folder: Path) -> None:
+    """Delete a private scratch folder and everything in it, trying again while a file in it is held."""
+    def remove() -> None:
+        shutil.rmtree(folder)
+
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        retry_while_held_open(remove)
+    shutil.rmtree(folder, ignore_errors=True)  # whatever could not go: the most that is possible
 
 
 @contextlib.contextmanager
@@ -122,8 +142,8 @@ def atomic_output(target: Path, *, overwrite: bool = False, protect: Iterable[Pa
     when ``target`` is (or resolves to, through links or another spelling) any ``protect`` path,
     and when ``target`` exists and ``overwrite`` is false.
     """
-    target = Path(target)
-    protected = tuple(Path(p) for p in protect)
+    target = os_path(Path(target))
+    protected = tuple(os_path(Path(p)) for p in protect)
     _check_target(target, overwrite=overwrite, protect=protected)
     temp = _create_temp(target.parent)
     try:
@@ -137,8 +157,10 @@ def atomic_output(target: Path, *, overwrite: bool = False, protect: Iterable[Pa
         if overwrite:
             _check_target(target, overwrite=True, protect=protected)
             try:
-                os.replace(temp, target)
+                retry_while_held_open(lambda: os.replace(temp, target))
             except OSError as error:
+                if held_open(error):
+                    raise OutputError(close_it_message(target.name, error)) from None
                 raise OutputError(f"cannot replace the output file {target.name!r}") from error
         else:
             _place_new(temp, target)

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from masking.errors import OutputError
-from masking.io.atomic import TEMP_PREFIX, atomic_output
+from masking.io.atomic import TEMP_PREFIX, atomic_output, remove_tree_quietly
 from masking.io.writer import BookWriter, open_writer
 
 # 31 characters that cannot be misread for each other when read aloud or copied by hand (no 0/O,
@@ -107,4 +106,4 @@ def open_encrypted_xlsx(
                 yield book
             encrypt_package(plain, sealed, password)
         finally:
-            shutil.rmtree(private, ignore_errors=True)
+            remove_tree_quietly(private)

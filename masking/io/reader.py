@@ -17,8 +17,10 @@ from typing import Literal, Protocol
 from masking.errors import InputError, UsageError
 from masking.io.csv_reader import CsvBook
 from masking.io.header import SAMPLE_ROWS, detect_table
+from masking.io.held_open import close_it_message, held_open
 from masking.io.limits import DEFAULT_LIMITS, Limits, human_bytes, human_limit
 from masking.io.model import SheetInfo, Table, Value
+from masking.io.paths import os_path
 from masking.io.xlsx_reader import XlsxBook
 
 Row = tuple[int, tuple[Value, ...]]
@@ -136,7 +138,7 @@ def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Workbook
 
     Use as ``with open_workbook(path) as wb: ...``.
     """
-    path = Path(path)
+    path = os_path(Path(path))
     label = path.name or str(path)
     magic = _check_file(path, label, limits)
     if magic.startswith(_OLE_MAGIC):
@@ -180,6 +182,8 @@ def _check_file(path: Path, label: str, limits: Limits) -> bytes:
         with path.open("rb") as handle:
             return handle.read(8)
     except OSError as exc:
+        if held_open(exc):  # WPS, and Excel for some files, lock a workbook against reading while it is open
+            raise InputError(close_it_message(label, exc)) from None
         raise InputError(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
 
 

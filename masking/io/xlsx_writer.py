@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Final
 
 from masking.errors import OutputError
+from masking.io.atomic import remove_tree_quietly
 from masking.io.cells import (
     DATE_FORMAT,
     DATETIME_FORMAT,
@@ -513,14 +514,14 @@ class XlsxWriter(ClosingWriter):
         except OSError as error:
             raise OutputError("the output could not be written (disk full or access denied)") from error
         finally:
-            shutil.rmtree(self._scratch, ignore_errors=True)
+            remove_tree_quietly(self._scratch)
 
     def abort(self) -> None:
         """Give up: delete the scratch files; ``path`` is not written."""
         if self._closed:
             return
         self._closed = True
-        shutil.rmtree(self._scratch, ignore_errors=True)
+        remove_tree_quietly(self._scratch)
 
     def _check_open(self) -> None:
         if self._closed:
