@@ -7,15 +7,16 @@ The models only read frozen records; a user's choice goes to the :class:`~deskto
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.session import Session
-from desktop.wording import action_hint, action_label, event_label, kind_label
+from desktop.wording import action_hint, action_label, event_details, event_label, kind_label
 from masking.detect import ColumnScan, SheetScan
+from masking.events import Event
 from masking.io.model import Damaged, Value
 from masking.kinds import Action
 from masking.ledger import LedgerEntry, LedgerProblem
@@ -263,13 +264,17 @@ class PreviewModel(QAbstractTableModel):
         return None
 
 
+_FILE_KEYS: Mapping[str, str] = {Event.TRACE: "leaked_name", Event.REPORT: "report_name"}  # else input_name
+
+
 class LedgerModel(QAbstractTableModel):
     """The audit ledger, one row per record; records named by a failed verification are marked.
 
-    Sort with ``SORT_ROLE`` (times and numbers sort as values). Signals: only QAbstractTableModel's.
+    Times are shown in the local time zone (the records keep UTC). Sort with ``SORT_ROLE`` (times and
+    numbers sort as values). Signals: only QAbstractTableModel's.
     """
 
-    TIME, EVENT, EXPORT_ID, RECIPIENT, PURPOSE, ROWS, FILE, USER, RECORD = range(9)
+    TIME, EVENT, USER, EXPORT_ID, RECIPIENT, PURPOSE, ROWS, FILE, DETAILS, RECORD = range(10)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -290,20 +295,26 @@ class LedgerModel(QAbstractTableModel):
     def entry(self, row: int) -> LedgerEntry:
         return self._entries[row]
 
+    def employees(self) -> list[str]:
+        """Every employee named in the records, sorted."""
+        return sorted({self._body(entry, "user") for entry in self._entries} - {""})
+
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
+        if self._entries:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._entries) - 1, self.columnCount() - 1))
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._entries)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else 9
+        return 0 if parent.isValid() else 10
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation is not Qt.Orientation.Horizontal or role != _DISPLAY:
             return None
-        titles = (self.tr("Time (UTC)"), self.tr("Event"), self.tr("Export id"), self.tr("Recipient"),
-                  self.tr("Purpose"), self.tr("Rows"), self.tr("File"), self.tr("Employee"), self.tr("Record"))
+        titles = (self.tr("Time"), self.tr("Event"), self.tr("Employee"), self.tr("Export id"), self.tr("Recipient"),
+                  self.tr("Purpose"), self.tr("Rows"), self.tr("File"), self.tr("Details"), self.tr("Record"))
         return titles[section] if 0 <= section < len(titles) else None
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
@@ -315,6 +326,10 @@ class LedgerModel(QAbstractTableModel):
             return PROBLEM_BRUSH
         if role == Qt.ItemDataRole.ToolTipRole and problem is not None:
             return problem  # the core's words, in English like the records themselves
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.TIME:
+            return self.tr("{time} UTC").format(time=entry.time[:19].replace("T", " "))
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.DETAILS:
+            return self._display(entry, self.DETAILS)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.ROWS:
             return _RIGHT
         if role == SORT_ROLE:
@@ -330,9 +345,11 @@ class LedgerModel(QAbstractTableModel):
 
     def _display(self, entry: LedgerEntry, section: int) -> str:
         if section == self.TIME:
-            return entry.time.replace("T", " ").removesuffix("+00:00")
+            return local_minute(entry.time)
         if section == self.EVENT:
             return event_label(entry.event)
+        if section == self.USER:
+            return self._body(entry, "user")
         if section == self.EXPORT_ID:
             return self._body(entry, "export_id")
         if section == self.RECIPIENT:
@@ -340,17 +357,78 @@ class LedgerModel(QAbstractTableModel):
         if section == self.PURPOSE:
             return self._body(entry, "purpose")
         if section == self.ROWS:
-            return self._body(entry, "rows")
+            rows = entry.body.get("rows")
+            return f"{rows:,}" if isinstance(rows, int) and not isinstance(rows, bool) else ""
         if section == self.FILE:
-            return self._body(entry, "input_name")
-        if section == self.USER:
-            return self._body(entry, "user")
+            return self._body(entry, _FILE_KEYS.get(entry.event, "input_name"))
+        if section == self.DETAILS:
+            return event_details(entry.event, entry.body)
         return f"{entry.workstation} #{entry.seq}"
 
     def _sort_value(self, entry: LedgerEntry, section: int) -> Any:
+        if section == self.TIME:
+            return entry.time
         if section == self.ROWS:
             rows = entry.body.get("rows")
             return rows if isinstance(rows, int) else -1
         if section == self.RECORD:
             return f"{entry.workstation}#{entry.seq:012d}"
         return self._display(entry, section)
+
+
+def local_minute(utc: str) -> str:
+    """A ledger time (UTC, ISO) in the local time zone, to the second: 2026-12-06 17:30:05."""
+    try:
+        moment = dt.datetime.fromisoformat(utc)
+    except ValueError:
+        return utc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return f"{moment.astimezone():%Y-%m-%d %H:%M:%S}"
+
+
+class LedgerFilter(QSortFilterProxyModel):
+    """The ledger as the Audit page shows it: one event kind or all, one employee or all, and rows
+    holding the search text in any column. Signals: only QSortFilterProxyModel's."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._event: str | None = None
+        self._employee: str | None = None
+        self.setSortRole(SORT_ROLE)
+        self.setFilterKeyColumn(-1)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_event(self, event: str | None) -> None:
+        self._refilter(lambda: setattr(self, "_event", event or None))
+
+    def set_employee(self, employee: str | None) -> None:
+        self._refilter(lambda: setattr(self, "_employee", employee or None))
+
+    def _refilter(self, change: Callable[[], None]) -> None:
+        # Qt 6.10 deprecates invalidateFilter() for begin/endFilterChange(); older Qt has only the former
+        if hasattr(self, "endFilterChange"):
+            self.beginFilterChange()
+            change()
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            change()
+            self.invalidateFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: _Index) -> bool:
+        model = self.sourceModel()
+        if isinstance(model, LedgerModel) and (self._event is not None or self._employee is not None):
+            entry = model.entry(source_row)
+            if self._event is not None and entry.event != self._event:
+                return False
+            if self._employee is not None and entry.body.get("user") != self._employee:
+                return False
+        return super().filterAcceptsRow(source_row, source_parent)
+
+    def shown_rows(self) -> list[list[str]]:
+        """The rows as shown (filtered and sorted), every column's text."""
+        return [[str(self.data(self.index(row, column)) or "") for column in range(self.columnCount())]
+                for row in range(self.rowCount())]
+
+    def headers(self) -> list[str]:
+        return [str(self.headerData(c, Qt.Orientation.Horizontal)) for c in range(self.columnCount())]

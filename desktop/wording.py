@@ -9,14 +9,14 @@ every string. A core message this module does not recognise is shown as the core
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
 from masking.detect import Finding
 from masking.errors import ExportGuardError, InputError, KeyProblem, OutputError, PolicyError, UsageError
-from masking.events import Event
+from masking.events import BlockedExport, Event
 from masking.io.model import SheetInfo, Visibility
 from masking.kinds import Action, Kind
 from masking.violations import Violation
@@ -289,3 +289,53 @@ def event_label(event: str) -> str:
         return labels[Event(event)]
     except ValueError:
         return event
+
+
+def _count(body: Mapping[str, object], name: str) -> str:
+    value = body.get(name)
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else "?"
+
+
+def _text(body: Mapping[str, object], name: str) -> str:
+    value = body.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def event_details(event: str, body: Mapping[str, object]) -> str:
+    """What one ledger record says beyond its columns, in a sentence (a refusal names its rules)."""
+    if event == Event.BLOCKED:
+        record = BlockedExport.from_dict(body)
+        rules = "; ".join(violation_text(v) for v in record.violations) or record.message
+        return translate("events", "Refused: {rules}").format(rules=rules)
+    if event == Event.CANCELLED:
+        return translate("events", "Stopped after {done} of {rows} rows; the partial file was removed.").format(
+            done=_count(body, "rows_done"), rows=_count(body, "rows"))
+    if event == Event.EXPORT:
+        return translate("events", "Written to {name}").format(name=_text(body, "output_name"))
+    if event == Event.DECRYPT:
+        return translate("events", "{rows} rows restored into {name}").format(
+            rows=_count(body, "rows"), name=_text(body, "output_name"))
+    if event == Event.APPROVAL:
+        return translate("events", "Approval code for up to {rows} rows, valid until {expires}").format(
+            rows=_count(body, "rows"), expires=_text(body, "expires")[:10])
+    if event == Event.TRACE:
+        named = body.get("named")
+        if isinstance(named, list) and named:
+            return translate("events", "{rows} rows traced; named export {export_id}").format(
+                rows=_count(body, "rows"), export_id=str(named[0]))
+        return translate("events", "{rows} rows traced; no export named").format(rows=_count(body, "rows"))
+    if event == Event.REPORT:
+        return translate("events", "{format} report {name}, investigator {investigator}").format(
+            format=_text(body, "format").upper(), name=_text(body, "report_name"),
+            investigator=_text(body, "investigator"))
+    if event == Event.KEY:
+        actions = {
+            "init": translate("events", "Keys created"),
+            "rotate": translate("events", "New active key"),
+            "passwd": translate("events", "Passphrase changed"),
+            "export-bundle": translate("events", "Keys exported for another workstation"),
+            "import-bundle": translate("events", "The organisation's keys imported"),
+        }
+        action = _text(body, "action")
+        return actions.get(action, action)
+    return _text(body, "action")

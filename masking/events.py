@@ -128,6 +128,25 @@ class ReportSaved(EventRecord):
     named: tuple[str, ...] = ()
 
 
+class KeyAction(StrEnum):
+    INIT = "init"
+    ROTATE = "rotate"
+    NEW_PASSPHRASE = "passwd"  # noqa: S105 (the name of the command that does it, not a password)
+    EXPORT_BUNDLE = "export-bundle"
+    IMPORT_BUNDLE = "import-bundle"
+
+
+@dataclass(frozen=True)
+class KeyChange(EventRecord):
+    """Keys created, rotated, re-protected, exported or imported: ids and counts, never key material."""
+
+    EVENT: ClassVar[Event] = Event.KEY
+    action: str  # a KeyAction
+    key_id: str = ""  # the active key after the change
+    keys: int = 0  # keys in the keystore (or written to the bundle)
+    protected: bool | None = None  # whether a passphrase protects the keystore, when the change sets it
+
+
 RECORD_TYPES: Mapping[Event, type[EventRecord]] = {
-    record.EVENT: record for record in (BlockedExport, CancelledExport, TraceRun, ReportSaved)
+    record.EVENT: record for record in (BlockedExport, CancelledExport, TraceRun, ReportSaved, KeyChange)
 }

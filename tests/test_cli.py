@@ -86,9 +86,10 @@ def test_audit_verify_names_a_tampered_record(tmp_path: Path, capsys: pytest.Cap
     for _ in range(3):
         _run(capsys, "--home", str(home), "keys", "rotate")
     code, out, _ = _run(capsys, "--home", str(home), "audit", "verify", "--json")
-    assert code == 0 and json.loads(out) == {"ok": True, "entries": 3, "problems": []}
+    assert code == 0 and json.loads(out) == {"ok": True, "entries": 4, "problems": []}
     listing = json.loads(_run(capsys, "--home", str(home), "audit", "list", "--json")[1])
-    assert [e["event"] for e in listing["entries"]] == ["key", "key", "key"]
+    assert [e["event"] for e in listing["entries"]] == ["key", "key", "key", "key"]
+    assert [e["details"]["action"] for e in listing["entries"]] == ["init", "rotate", "rotate", "rotate"]
     db = sqlite3.connect(home / "ledger.sqlite")
     db.execute("DROP TRIGGER entries_no_update")
     db.execute("UPDATE entries SET body = '{\"action\":\"nothing\"}' WHERE seq = 2")

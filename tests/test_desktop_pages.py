@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 pytest.importorskip("PySide6")
@@ -19,10 +21,12 @@ from desktop.i18n import CHINESE, ENGLISH
 from desktop.main_window import MainWindow
 from desktop.models import LedgerModel
 from desktop.pages.trace import TracePage
+from masking.errors import PolicyError
 from masking.investigation import Investigation
 from masking.io.reader import open_workbook
 from masking.keys import KeyRing
 from masking.ledger import VerifyReport
+from masking.pipeline import ExportRequest, prepare_export, run_export
 from masking.workspace import Workspace
 
 pytestmark = pytest.mark.gui
@@ -70,6 +74,56 @@ def test_ledger_table_sorts_searches_and_verifies(qtbot: QtBot, window: MainWind
     assert isinstance(blocker.args[0], VerifyReport) and blocker.args[0].ok
     assert page.verdict.text() == "✔ Ledger intact: all 2 record(s) are authentic and none is missing."
     assert "#e6f4ea" in page.verdict.styleSheet()  # green
+
+
+def test_every_operation_is_in_the_trail_filtered_and_exported(  # noqa: PLR0917 (pytest fixtures)
+        qtbot: QtBot, window: MainWindow, dialogs: Dialogs, home: Path, ring: KeyRing,
+        two_exports: tuple[Path, Path], tmp_path: Path) -> None:
+    """Refusals (with the rule), cancellations, traces and saved reports appear beside the exports, in
+    local time; the page filters by event and employee and writes what it shows to a workbook."""
+    ledger = Workspace(home).ledger(ring)
+    refused = prepare_export(ExportRequest(input=SAMPLES / "customers_zh.xlsx", recipient="城东代收银行", purpose="",
+                                           output=tmp_path / "refused.xlsx"), home)
+    with pytest.raises(PolicyError):
+        run_export(refused, ring, ledger)
+    page = window.trace_page
+    page.set_source(two_exports[0])
+    with qtbot.waitSignal(page.traced, timeout=30_000):
+        page.trace()
+    dialogs.report_paths.append(tmp_path / "report.pdf")
+    page.save_button.click()
+
+    audit = window.audit_page
+    qtbot.waitUntil(lambda: audit.model.rowCount() == 5, timeout=TIMEOUT_MS)  # the pages announced their records
+    assert sorted(_shown(window, LedgerModel.EVENT)) == ["Export", "Export", "Export refused", "Trace",
+                                                         "Trace report saved"]
+    [first] = [e for e in ledger.entries() if e.seq == 1]
+    local = dt.datetime.fromisoformat(first.time).astimezone()
+    assert f"{local:%Y-%m-%d %H:%M:%S}" in _shown(window, LedgerModel.TIME)
+
+    audit.set_filters(event="blocked")
+    assert _shown(window, LedgerModel.DETAILS) == ["Refused: Enter the purpose: say why the file is sent."]
+    assert _shown(window, LedgerModel.RECIPIENT) == ["城东代收银行"]
+    audit.set_filters(event="report")
+    assert _shown(window, LedgerModel.FILE) == ["report.pdf"]
+    user = first.body["user"]
+    audit.set_filters(employee=user)
+    assert audit.proxy.rowCount() == 5
+    audit.set_filters(employee="someone-else")  # not in the list: all employees
+    assert audit.employee_filter.currentIndex() == 0
+
+    audit.set_filters(event="export")
+    trail = tmp_path / "trail.xlsx"
+    dialogs.trail_paths.append(trail)
+    with qtbot.waitSignal(audit.trail_exported):
+        audit.export_button.click()
+    book = openpyxl.load_workbook(trail, read_only=True)
+    rows = [[cell if cell is not None else "" for cell in row] for row in book.active.iter_rows(values_only=True)]
+    book.close()
+    assert rows[0][:3] == ["Time", "Event", "Employee"]
+    assert [row[1] for row in rows[1:]] == ["Export", "Export"]
+    assert sorted(row[4] for row in rows[1:]) == ["城东代收银行", "抄表外包公司"]
+    assert not dialogs.errors
 
 
 def test_tampered_ledger_is_named_record_by_record(qtbot: QtBot, home: Path, window: MainWindow,

@@ -45,6 +45,7 @@ class Dialogs:
         self.overwrite: list[bool] = []
         self.report_paths: list[Path | None] = []
         self.leaked_files: list[Path | None] = []
+        self.trail_paths: list[Path | None] = []
         self.errors: list[str] = []
         self.infos: list[str] = []
         self.opened_folders: list[Path] = []
@@ -64,6 +65,10 @@ class Dialogs:
                 "_ask_output_path": lambda _suggested: pytest.fail("unexpected save dialog"),
                 "_show_error": self.errors.append,
                 "_open_folder": self._open_folder,
+            },
+            window.audit_page: {
+                "_ask_trail_path": self._next(self.trail_paths),
+                "_show_error": self.errors.append,
             },
             window.trace_page: {
                 "_ask_leaked_file": self._next(self.leaked_files),

@@ -1,25 +1,43 @@
-"""The audit page: the ledger as a sortable, searchable table, and a verification with a clear verdict."""
+"""The audit page: the ledger as a sortable table filtered by event, employee and text, in local time; a
+verification with a clear verdict; and the trail as shown exported to an Excel workbook."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal, Slot
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget
+from pathlib import Path
 
-from desktop.models import SORT_ROLE, LedgerModel
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.models import LedgerFilter, LedgerModel
 from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYLE, Page, wrapped_label
 from desktop.session import Session
-from desktop.wording import error_message
+from desktop.wording import error_message, event_label
 from desktop.workers import Progress, TaskRunner
 from masking.errors import ExportGuardError
+from masking.events import Event
+from masking.io.writer import open_writer
 from masking.ledger import VerifyReport
 
 
 class AuditPage(Page):
     """Signals:
         verified(object): the core's ``VerifyReport`` after a verification.
+        trail_exported(object): the ``Path`` of the workbook the shown trail was written to.
     """
 
     verified = Signal(object)
+    trail_exported = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,11 +48,8 @@ class AuditPage(Page):
         self.last_report: VerifyReport | None = None
 
         self.model = LedgerModel(self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = LedgerFilter(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.view = QTableView()
         self.view.setModel(self.proxy)
         self.view.setSortingEnabled(True)
@@ -47,6 +62,12 @@ class AuditPage(Page):
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._on_search_text_changed)
+        self.event_filter = QComboBox()
+        self.event_filter.currentIndexChanged.connect(self._on_event_filter_current_index_changed)
+        self.employee_filter = QComboBox()
+        self.employee_filter.currentIndexChanged.connect(self._on_employee_filter_current_index_changed)
+        self.export_button = QPushButton()
+        self.export_button.clicked.connect(self._on_export_button_clicked)
         self.refresh_button = QPushButton()
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
         self.verify_button = QPushButton()
@@ -55,8 +76,11 @@ class AuditPage(Page):
         self.verdict.setObjectName("ledger_verdict")
 
         bar = QHBoxLayout()
+        bar.addWidget(self.event_filter)
+        bar.addWidget(self.employee_filter)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.refresh_button)
+        bar.addWidget(self.export_button)
         bar.addWidget(self.verify_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -70,6 +94,8 @@ class AuditPage(Page):
     def retranslate(self) -> None:
         self.search.setPlaceholderText(self.tr("Search: recipient, export id, file, employee…"))
         self.refresh_button.setText(self.tr("Refresh"))
+        self.export_button.setText(self.tr("Export to Excel…"))
+        self._fill_filters()
         self.verify_button.setText(self.tr("Verify the ledger"))
         self.model.retranslate()
         self._show_verdict()
@@ -87,7 +113,54 @@ class AuditPage(Page):
                 self.verdict.setText(error_message(error))
                 self.verdict.setStyleSheet(VERDICT_BAD_STYLE)
                 return
+        self._fill_filters()
         self._show_verdict()
+
+    def _fill_filters(self) -> None:
+        """Every event kind, and every employee the records name, each after "all"; the choice is kept."""
+        event, employee = self.event_filter.currentData(), self.employee_filter.currentData()
+        for combo in (self.event_filter, self.employee_filter):
+            combo.blockSignals(True)
+            combo.clear()
+        self.event_filter.addItem(self.tr("All events"), None)
+        for kind in Event:
+            self.event_filter.addItem(event_label(kind), kind.value)
+        self.employee_filter.addItem(self.tr("All employees"), None)
+        for name in self.model.employees():
+            self.employee_filter.addItem(name, name)
+        self.event_filter.setCurrentIndex(max(0, self.event_filter.findData(event)))
+        self.employee_filter.setCurrentIndex(max(0, self.employee_filter.findData(employee)))
+        for combo in (self.event_filter, self.employee_filter):
+            combo.blockSignals(False)
+        self.proxy.set_event(self.event_filter.currentData())
+        self.proxy.set_employee(self.employee_filter.currentData())
+
+    def set_filters(self, *, event: str | None = None, employee: str | None = None) -> None:
+        """Show one event kind and/or one employee (None: all)."""
+        self.event_filter.setCurrentIndex(max(0, self.event_filter.findData(event)))
+        self.employee_filter.setCurrentIndex(max(0, self.employee_filter.findData(employee)))
+
+    def export_trail(self, path: Path) -> bool:
+        """Write the trail as shown (filters and order applied) to an xlsx workbook, headers in the
+        interface's language; the file appears complete or not at all."""
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_name(path.name + ".xlsx")
+        try:
+            with open_writer(path, "xlsx", overwrite=True) as book:  # the save dialog asked before replacing
+                book.add_sheet(self.tr("Audit trail"), self.proxy.headers()).write_rows(self.proxy.shown_rows())
+        except ExportGuardError as error:
+            self._show_error(error_message(error))
+            return False
+        self.trail_exported.emit(path)
+        return True
+
+    def _ask_trail_path(self) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Export the audit trail"), "",
+                                              self.tr("Excel workbook (*.xlsx)"))
+        return Path(name) if name else None
+
+    def _show_error(self, message: str) -> None:
+        QMessageBox.warning(self, self.tr("ExportGuard"), message)
 
     def verify(self) -> bool:
         """Verify on a worker thread; ``verified`` follows. False if no keys are unlocked."""
@@ -133,6 +206,20 @@ class AuditPage(Page):
     @Slot(str)
     def _on_search_text_changed(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)
+
+    @Slot(int)
+    def _on_event_filter_current_index_changed(self, _index: int) -> None:
+        self.proxy.set_event(self.event_filter.currentData())
+
+    @Slot(int)
+    def _on_employee_filter_current_index_changed(self, _index: int) -> None:
+        self.proxy.set_employee(self.employee_filter.currentData())
+
+    @Slot()
+    def _on_export_button_clicked(self) -> None:
+        path = self._ask_trail_path()
+        if path is not None:
+            self.export_trail(path)
 
     @Slot()
     def _on_refresh_button_clicked(self) -> None:

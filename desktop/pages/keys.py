@@ -25,6 +25,7 @@ from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYL
 from desktop.session import Session
 from desktop.wording import error_message
 from masking.errors import ExportGuardError
+from masking.events import KeyAction, KeyChange
 from masking.keys import KeyRing
 
 FIRST_RUN_CREATE = "create"
@@ -162,11 +163,17 @@ class KeysPage(Page):
         organisation, passphrase = answer
         try:
             ring = self._session.workspace.keystore.create(passphrase, organisation)
+            self._record(KeyChange(action=KeyAction.INIT, key_id=ring.active.key_id, keys=len(ring.keys),
+                                   protected=bool(passphrase)), ring)
         except ExportGuardError as error:
             self._show_error(error_message(error))
             return False
         self._session.set_ring(ring)
         return True
+
+    def _record(self, change: KeyChange, ring: KeyRing) -> None:
+        change.append_to(self._session.workspace.ledger(ring))
+        self._session.ledger_changed.emit()
 
     def import_keys(self) -> bool:
         answer = self._ask_bundle()
@@ -182,6 +189,8 @@ class KeysPage(Page):
                     return False
                 passphrase = asked
             ring = store.import_bundle(bundle, bundle_passphrase, passphrase)
+            self._record(KeyChange(action=KeyAction.IMPORT_BUNDLE, key_id=ring.active.key_id, keys=len(ring.keys)),
+                         ring)
         except ExportGuardError as error:
             self._show_error(error_message(error))
             return False
@@ -198,6 +207,8 @@ class KeysPage(Page):
         try:
             store.change_passphrase(old, new)
             ring = store.unlock(new)
+            self._record(KeyChange(action=KeyAction.NEW_PASSPHRASE, key_id=ring.active.key_id, keys=len(ring.keys),
+                                   protected=bool(new)), ring)
         except ExportGuardError as error:
             self._show_error(error_message(error))
             return False

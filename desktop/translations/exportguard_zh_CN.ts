@@ -12,8 +12,36 @@
         <translation>刷新</translation>
     </message>
     <message>
+        <source>Export to Excel…</source>
+        <translation>导出到 Excel…</translation>
+    </message>
+    <message>
         <source>Verify the ledger</source>
         <translation>校验账本</translation>
+    </message>
+    <message>
+        <source>All events</source>
+        <translation>全部事件</translation>
+    </message>
+    <message>
+        <source>All employees</source>
+        <translation>全部员工</translation>
+    </message>
+    <message>
+        <source>Audit trail</source>
+        <translation>审计记录</translation>
+    </message>
+    <message>
+        <source>Export the audit trail</source>
+        <translation>导出审计记录</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>ExportGuard</source>
+        <translation>数据外发卫士</translation>
     </message>
     <message>
         <source>Verifying…</source>
@@ -399,10 +427,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
 <context>
     <name>LedgerModel</name>
     <message>
-        <source>Time (UTC)</source>
-        <translation>时间（UTC）</translation>
-    </message>
-    <message>
         <source>Event</source>
         <translation>事件</translation>
     </message>
@@ -415,6 +439,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>接收方</translation>
     </message>
     <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
@@ -425,6 +453,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>File</source>
         <translation>文件</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <source>{time} UTC</source>
+        <translation>{time}（UTC 时间）</translation>
     </message>
     <message>
         <source>Employee</source>
@@ -916,6 +952,58 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Trace report saved</source>
         <translation>保存追溯报告</translation>
+    </message>
+    <message>
+        <source>Refused: {rules}</source>
+        <translation>被拒绝：{rules}</translation>
+    </message>
+    <message>
+        <source>Stopped after {done} of {rows} rows; the partial file was removed.</source>
+        <translation>在 {rows} 行中写到第 {done} 行时停止；未完成的文件已删除。</translation>
+    </message>
+    <message>
+        <source>Written to {name}</source>
+        <translation>已写入 {name}</translation>
+    </message>
+    <message>
+        <source>{rows} rows restored into {name}</source>
+        <translation>已还原 {rows} 行到 {name}</translation>
+    </message>
+    <message>
+        <source>Approval code for up to {rows} rows, valid until {expires}</source>
+        <translation>最多 {rows} 行的审批码，有效期至 {expires}</translation>
+    </message>
+    <message>
+        <source>{rows} rows traced; named export {export_id}</source>
+        <translation>追溯了 {rows} 行；认定来源为外发 {export_id}</translation>
+    </message>
+    <message>
+        <source>{rows} rows traced; no export named</source>
+        <translation>追溯了 {rows} 行；未能认定来源</translation>
+    </message>
+    <message>
+        <source>{format} report {name}, investigator {investigator}</source>
+        <translation>{format} 报告 {name}，调查人 {investigator}</translation>
+    </message>
+    <message>
+        <source>Keys created</source>
+        <translation>已创建密钥</translation>
+    </message>
+    <message>
+        <source>New active key</source>
+        <translation>启用新密钥</translation>
+    </message>
+    <message>
+        <source>Passphrase changed</source>
+        <translation>已修改口令</translation>
+    </message>
+    <message>
+        <source>Keys exported for another workstation</source>
+        <translation>已导出密钥供其他工作站使用</translation>
+    </message>
+    <message>
+        <source>The organisation&apos;s keys imported</source>
+        <translation>已导入单位密钥</translation>
     </message>
 </context>
 <context>

@@ -10,6 +10,7 @@ from typing import Any
 from masking.cli.output import emit_json
 from masking.cli.secrets import keystore_passphrase, new_passphrase
 from masking.errors import KeyProblem
+from masking.events import KeyAction, KeyChange
 from masking.keys import KeyRing
 from masking.workspace import Workspace
 
@@ -54,6 +55,8 @@ def _init(args: argparse.Namespace, context: Any) -> int:
     store = Workspace(context.home).keystore
     passphrase = "" if args.no_passphrase else new_passphrase("keystore passphrase", NEW_ENV)
     ring = store.create(passphrase, args.organisation)
+    KeyChange(action=KeyAction.INIT, key_id=ring.active.key_id, keys=len(ring.keys),
+              protected=bool(passphrase)).append_to(Workspace(context.home).ledger(ring))
     state = "protected by a passphrase" if passphrase else "NOT protected by a passphrase"
     return _say(context, {"keystore": str(store.path), "protected": bool(passphrase), **_ring_summary(ring)},
                 f"Created the keystore at {store.path} ({state}); active key {ring.active.key_id}.")
@@ -77,7 +80,8 @@ def _status(args: argparse.Namespace, context: Any) -> int:
 def _rotate(args: argparse.Namespace, context: Any) -> int:
     workspace = Workspace(context.home)
     ring = workspace.keystore.rotate(keystore_passphrase())
-    workspace.ledger(ring).append("key", {"action": "rotate", "key_id": ring.active.key_id})
+    KeyChange(action=KeyAction.ROTATE, key_id=ring.active.key_id, keys=len(ring.keys)).append_to(
+        workspace.ledger(ring))
     return _say(context, _ring_summary(ring), f"New active key {ring.active.key_id}; {len(ring.keys) - 1} kept.")
 
 
@@ -86,6 +90,9 @@ def _passwd(args: argparse.Namespace, context: Any) -> int:
     old = keystore_passphrase("Current passphrase: ") if store.protected else ""
     new = new_passphrase("keystore passphrase", NEW_ENV)
     store.change_passphrase(old, new)
+    ring = store.unlock(new)
+    KeyChange(action=KeyAction.NEW_PASSPHRASE, key_id=ring.active.key_id, keys=len(ring.keys),
+              protected=bool(new)).append_to(Workspace(context.home).ledger(ring))
     return _say(context, {"keystore": str(store.path), "protected": bool(new)},
                 "Passphrase changed." if new else "Passphrase removed: the keystore is NOT protected.")
 
@@ -96,7 +103,7 @@ def _export_bundle(args: argparse.Namespace, context: Any) -> int:
     bundle_pass = new_passphrase("bundle passphrase", BUNDLE_ENV)
     count = workspace.keystore.export_bundle(passphrase, bundle_pass, Path(args.out))
     ring = workspace.keystore.unlock(passphrase)
-    workspace.ledger(ring).append("key", {"action": "export-bundle", "keys": count})
+    KeyChange(action=KeyAction.EXPORT_BUNDLE, key_id=ring.active.key_id, keys=count).append_to(workspace.ledger(ring))
     return _say(context, {"bundle": args.out, "keys": count}, f"Wrote {count} key(s) to {args.out}.")
 
 
@@ -108,6 +115,7 @@ def _import_bundle(args: argparse.Namespace, context: Any) -> int:
     if not bundle_pass:
         raise KeyProblem(f"a bundle passphrase is needed: set {BUNDLE_ENV} or run on a terminal")
     ring = store.import_bundle(Path(args.bundle), bundle_pass, passphrase)
-    workspace.ledger(ring).append("key", {"action": "import-bundle", "key_id": ring.active.key_id})
+    KeyChange(action=KeyAction.IMPORT_BUNDLE, key_id=ring.active.key_id, keys=len(ring.keys)).append_to(
+        workspace.ledger(ring))
     return _say(context, _ring_summary(ring),
                 f"Imported the keys of {ring.organisation or 'the organisation'}; active key {ring.active.key_id}.")
