@@ -14,7 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.session import Session
-from desktop.wording import action_hint, action_label, event_details, event_label, kind_label
+from desktop.wording import action_hint, action_label, confidence_label, event_details, event_label, kind_label
 from masking.detect import ColumnScan, SheetScan
 from masking.events import Event
 from masking.io.model import Damaged, Value
@@ -137,7 +137,7 @@ class ColumnsModel(QAbstractTableModel):
         if section == self.KIND:
             return kind_label(column.kind)
         if section == self.CONFIDENCE:
-            return f"{column.verdict.confidence:.0%}"
+            return confidence_label(column.verdict.confidence)
         if section == self.ACTION:
             return action_label(action)
         return None
@@ -234,8 +234,10 @@ class PreviewModel(QAbstractTableModel):
         column = self._columns[index]
         if after:
             return self.tr("{header} ⟶\n{action}").format(header=header, action=action_label(self._actions[index]))
-        return self.tr("{header}\n{kind} {confidence}").format(
-            header=header, kind=kind_label(column.kind), confidence=f"{column.verdict.confidence:.0%}")
+        if column.kind is None:
+            return self.tr("{header}\n{kind}").format(header=header, kind=kind_label(None))
+        return self.tr("{header}\n{kind}, {confidence}").format(
+            header=header, kind=kind_label(column.kind), confidence=confidence_label(column.verdict.confidence))
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

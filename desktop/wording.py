@@ -82,6 +82,48 @@ def action_hint(action: Action) -> str:
     return hints[action]
 
 
+def action_summary(action: Action) -> str:
+    """What the action does, in a few plain words, for the chooser (``action_hint`` is the long form)."""
+    summaries = {
+        Action.KEEP: translate("actions", "left as it is"),
+        Action.DROP: translate("actions", "the column is not sent"),
+        Action.REDACT: translate("actions", "every value becomes the same placeholder"),
+        Action.MASK: translate("actions", "part of each value is hidden with *"),
+        Action.PSEUDONYMIZE: translate("actions", "a different value of the same format, the same for this "
+                                                  "recipient; cannot be reversed"),
+        Action.ENCRYPT: translate("actions", "a coded value; only the security office can restore it"),
+        Action.HASH: translate("actions", "a fingerprint that cannot be reversed"),
+        Action.GENERALIZE: translate("actions", "made coarser: an address to its district, a date to its month"),
+    }
+    return summaries[action]
+
+
+def action_choice(action: Action, example: tuple[str, str] | None) -> str:
+    """One line of the action chooser: the action, what it does, and (when the column has a value to
+    show) that value before and after: 假名化：换成同格式的另一个号码… · 13912345678 → 15867201934."""
+    line = translate("actions", "{action}: {summary}").format(action=action_label(action),
+                                                             summary=action_summary(action))
+    if example is None:
+        return line
+    before, after = example
+    if action is Action.DROP:
+        after = translate("actions", "(not sent)")
+    return translate("actions", "{line} · {before} → {after}").format(line=line, before=before, after=after)
+
+
+def confidence_label(confidence: float) -> str:
+    """How sure the detection is, in words with the figure beside it: 确定 (100%)."""
+    if confidence >= 0.9:
+        words = translate("confidence", "certain")
+    elif confidence >= 0.6:
+        words = translate("confidence", "likely")
+    elif confidence > 0:
+        words = translate("confidence", "possible")
+    else:
+        words = translate("confidence", "not detected")
+    return translate("confidence", "{words} ({percent})").format(words=words, percent=f"{confidence:.0%}")
+
+
 def sheet_label(info: SheetInfo, *, two_lines: bool = False) -> str:
     """A sheet's name, marked when Excel hides it from the user (the mark on a line of its own)."""
     if info.visibility is Visibility.VERY_HIDDEN:

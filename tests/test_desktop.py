@@ -85,11 +85,11 @@ def test_open_button_shows_kinds_actions_and_preview(qtbot: QtBot, window: MainW
 
     page = window.review_page
     rows = _rows(page.columns_model)
-    assert rows["手机号码"] == ["C", "手机号码", "Phone number", "100%", "Pseudonymize"]
-    assert rows["户号"][2:] == ["Account number", "100%", "Pseudonymize"]
+    assert rows["手机号码"] == ["C", "手机号码", "Phone number", "certain (100%)", "Pseudonymize"]
+    assert rows["户号"][2:] == ["Account number", "certain (100%)", "Pseudonymize"]
     assert rows["身份证号码"][2] == "Resident ID number"
     assert rows["备注"][2] == "Text with personal data"
-    assert rows["抄表日期"][2:] == ["Not sensitive", "100%", "Keep"]
+    assert rows["抄表日期"][2:] == ["Not sensitive", "certain (100%)", "Keep"]
     assert page.sheet_list.count() == 1
     assert page.sheet_list.item(0).text() == "明细"
     assert page.findings_texts == []
@@ -98,7 +98,7 @@ def test_open_button_shows_kinds_actions_and_preview(qtbot: QtBot, window: MainW
     preview = page.preview_model
     assert preview.rowCount() == 50
     assert preview.columnCount() == 2 * len(rows)
-    assert preview.headerData(4, Qt.Orientation.Horizontal) == "手机号码\nPhone number 100%"
+    assert preview.headerData(4, Qt.Orientation.Horizontal) == "手机号码\nPhone number, certain (100%)"
     assert preview.headerData(5, Qt.Orientation.Horizontal) == "手机号码 ⟶\nPseudonymize"
     assert dialogs.errors == []
 
@@ -176,7 +176,7 @@ def test_hidden_sheets_marked_and_findings_in_plain_words(qtbot: QtBot, window: 
     assert _rows(page.columns_model)["身份证号码"][0] == "E (hidden)"
 
     page.sheet_list.setCurrentRow(2)
-    assert _rows(page.columns_model)["服务密码"][2:] == ["Password", "95%", "Remove column"]
+    assert _rows(page.columns_model)["服务密码"][2:] == ["Password", "certain (95%)", "Remove column"]
 
 
 def test_first_rows_appear_before_the_scan_ends(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
@@ -320,6 +320,42 @@ def test_main_opens_the_file_given_and_returns_the_exit_code(
 # -- language ---------------------------------------------------------------------------------------
 
 
+def _chooser(window: MainWindow, header: str) -> QComboBox:
+    page = window.review_page
+    row = next(r for r in range(page.columns_model.rowCount()) if page.columns_model.column_scan(r).header == header)
+    editor = page.columns_view.indexWidget(page.columns_model.index(row, ColumnsModel.ACTION))
+    assert isinstance(editor, QComboBox)
+    return editor
+
+
+def test_action_chooser_explains_each_action_with_the_columns_own_value(qtbot: QtBot, window: MainWindow,
+                                                                        dialogs: Dialogs) -> None:
+    """Plain words for staff: each choice says what it does and shows a value of this very column
+    before and after, computed by the export's own operator for the recipient entered."""
+    open_and_scan(qtbot, window, SAMPLES / "customers_zh.xlsx")
+    session = window.session
+    head = session.sheet_head("明细")
+    assert head is not None
+    phone = next(str(row[2]) for row in head.rows if row[2])
+    combo = _chooser(window, "手机号码")
+    items = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+    assert items["mask"].startswith("Mask: part of each value is hidden with * · " + phone + " → ")
+    assert "*" in items["mask"].split(" → ")[1]
+    before_recipient = items["pseudonymize"]
+    assert before_recipient.startswith("Pseudonymize: a different value of the same format, the same for this "
+                                       f"recipient; cannot be reversed · {phone} → ")
+    assert window.review_page.preview_hint.text().startswith("Stand-in values depend on the recipient")
+
+    session.set_facts(recipient="城东代收银行", purpose="欠费催缴", use_password=False)
+    combo = _chooser(window, "手机号码")
+    items = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+    expected = session.preview_after(Kind.PHONE, Action.PSEUDONYMIZE, [phone])
+    assert expected is not None
+    assert items["pseudonymize"].endswith(f"{phone} → {expected[0]}")
+    assert items["pseudonymize"] != before_recipient  # the stand-in is the recipient's own
+    assert window.review_page.preview_hint.text() == "The preview shows what 城东代收银行 will receive."
+
+
 def test_switching_language_relabels_the_open_window(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
                                                      home: Path) -> None:
     open_and_scan(qtbot, window, SAMPLES / "customers_zh.xlsx")
@@ -333,7 +369,7 @@ def test_switching_language_relabels_the_open_window(qtbot: QtBot, window: MainW
     assert window.windowTitle() == "数据外发卫士 ExportGuard"
     assert window.open_action.text() == "打开文件…"
     assert page.columns_model.headerData(2, Qt.Orientation.Horizontal) == "识别类型"
-    assert _rows(page.columns_model)["手机号码"][2:] == ["电话号码", "100%", "假名化"]
+    assert _rows(page.columns_model)["手机号码"][2:] == ["电话号码", "确定（100%）", "假名化"]
     assert page.sheets_box.title() == "工作表"
     assert window.export_page.export_button.text() == "导出"
     assert "请填写接收方" in window.export_page.verdict.text()
@@ -342,7 +378,7 @@ def test_switching_language_relabels_the_open_window(qtbot: QtBot, window: MainW
     qtbot.waitUntil(lambda: window.navigation.item(0).text() != "审阅", timeout=TIMEOUT_MS)
 
     assert window.navigation.item(0).text() == "Review"
-    assert _rows(page.columns_model)["手机号码"][2:] == ["Phone number", "100%", "Pseudonymize"]
+    assert _rows(page.columns_model)["手机号码"][2:] == ["Phone number", "certain (100%)", "Pseudonymize"]
     assert "Enter the recipient" in window.export_page.verdict.text()
 
 

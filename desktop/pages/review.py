@@ -25,12 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models import ACTION_ROLE, ColumnsModel, PreviewModel
+from desktop.models import ACTION_ROLE, ColumnsModel, PreviewModel, cell_text
 from desktop.pages import Page, wrapped_label
 from desktop.session import Session, usable_actions
-from desktop.wording import action_hint, action_label, group_findings, sheet_label
+from desktop.wording import action_choice, action_hint, group_findings, sheet_label
+from masking.detect import ColumnScan
 from masking.errors import ExportGuardError
-from masking.io.model import SheetInfo
+from masking.io.model import SheetInfo, Value
 from masking.kinds import Action
 
 log = logging.getLogger(__name__)
@@ -53,12 +54,38 @@ class ActionDelegate(QStyledItemDelegate):
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
         combo = QComboBox(parent)
-        kind = self._model.column_scan(index.row()).kind
-        for action in usable_actions(self._session.policy, kind):
-            combo.addItem(action_label(action), action.value)  # Qt keeps a StrEnum as its plain str
+        column = self._model.column_scan(index.row())
+        sample = self._sample(column)
+        for action in usable_actions(self._session.policy, column.kind):
+            example = self._example(column, action, sample)
+            combo.addItem(action_choice(action, example), action.value)  # Qt keeps a StrEnum as its plain str
             combo.setItemData(combo.count() - 1, action_hint(action), Qt.ItemDataRole.ToolTipRole)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)  # the list shows whole lines
         combo.currentIndexChanged.connect(self._on_combo_current_index_changed)
         return combo
+
+    def _sample(self, column: ColumnScan) -> Value | None:
+        """The column's first non-empty value in the file's first rows (the user's own data, on screen)."""
+        sheet = self._model.sheet
+        head = self._session.sheet_head(sheet.info.name) if sheet is not None else None
+        for row in head.rows if head is not None else ():
+            value = row[column.index] if column.index < len(row) else None
+            if value is not None and str(value).strip():
+                return value
+        return None
+
+    def _example(self, column: ColumnScan, action: Action, sample: Value | None) -> tuple[str, str] | None:
+        """``sample`` before and after ``action``, by the export's own operator; None without keys."""
+        if sample is None:
+            return None
+        try:
+            after = self._session.preview_after(column.kind, action, [sample])
+        except ExportGuardError:
+            return None
+        if after is None:
+            return None
+        return cell_text(sample), cell_text(after[0])
 
     def setEditorData(self, editor: QWidget, index: _Index) -> None:
         if isinstance(editor, QComboBox):
@@ -86,6 +113,7 @@ class ReviewPage(Page):
         super().__init__(parent)
         self._session = session
         self._sheet_name: str | None = None
+        self._examples_for: tuple[bool, str] = (False, "")
 
         self.summary = wrapped_label()
         self.summary.setObjectName("review_summary")
@@ -200,6 +228,12 @@ class ReviewPage(Page):
             self.preview_hint.setText(self.tr("Detecting kinds…"))
         elif self._session.report is not None and self._session.ring is None:
             self.preview_hint.setText(self.tr("Unlock the keys (Keys page) to preview the exported values."))
+        elif self._session.report is not None and not self._session.recipient.strip():
+            self.preview_hint.setText(self.tr("Stand-in values depend on the recipient: enter the recipient on the "
+                                              "Export page to see exactly what will be sent."))
+        elif self._session.report is not None:
+            self.preview_hint.setText(self.tr("The preview shows what {recipient} will receive.").format(
+                recipient=self._session.recipient.strip()))
         else:
             self.preview_hint.setText("")
 
@@ -231,6 +265,8 @@ class ReviewPage(Page):
 
     @Slot()
     def _on_session_plan_changed(self) -> None:
+        if self._examples_for != (self._session.ring is not None, self._session.scope()):
+            self._open_choosers()
         self.columns_model.refresh_actions()
         self._show_after()
         self._show_preview_hint()
@@ -277,8 +313,7 @@ class ReviewPage(Page):
         self._sheet_name = name
         scan = self._session.sheet_scan(name) if name is not None else None
         self.columns_model.set_sheet(scan)
-        for position in range(self.columns_model.rowCount()):
-            self.columns_view.openPersistentEditor(self.columns_model.index(position, ColumnsModel.ACTION))
+        self._open_choosers()
         head = self._session.sheet_head(name) if name is not None else None
         if head is not None:
             self.preview_model.set_rows(head.table.headers, head.rows)
@@ -288,6 +323,15 @@ class ReviewPage(Page):
         else:
             self.preview_model.clear()
         self._show_after()
+
+    def _open_choosers(self) -> None:
+        """(Re)build the action choosers: their examples depend on the keys and the recipient."""
+        self._examples_for = (self._session.ring is not None, self._session.scope())
+        for position in range(self.columns_model.rowCount()):
+            index = self.columns_model.index(position, ColumnsModel.ACTION)
+            if self.columns_view.isPersistentEditorOpen(index):
+                self.columns_view.closePersistentEditor(index)
+            self.columns_view.openPersistentEditor(index)
 
     def _show_after(self) -> None:
         name = self._sheet_name

@@ -574,9 +574,15 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
     <message>
         <source>{header}
-{kind} {confidence}</source>
+{kind}</source>
         <translation>{header}
-{kind} {confidence}</translation>
+{kind}</translation>
+    </message>
+    <message>
+        <source>{header}
+{kind}, {confidence}</source>
+        <translation>{header}
+{kind}，{confidence}</translation>
     </message>
     <message>
         <source>Excel already cut this number to 15 digits.</source>
@@ -644,6 +650,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Unlock the keys (Keys page) to preview the exported values.</source>
         <translation>请在“密钥”页解锁密钥，才能预览导出后的值。</translation>
+    </message>
+    <message>
+        <source>Stand-in values depend on the recipient: enter the recipient on the Export page to see exactly what will be sent.</source>
+        <translation>替换值取决于接收方：在“导出”页填写接收方后，这里显示的就是实际发出的内容。</translation>
+    </message>
+    <message>
+        <source>The preview shows what {recipient} will receive.</source>
+        <translation>预览显示的就是{recipient}将收到的内容。</translation>
     </message>
     <message>
         <source>Hidden sheets are not exported.</source>
@@ -874,6 +888,73 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Values are made coarser: an address becomes its district, a date its month.</source>
         <translation>把值变粗略：地址只保留到区县，日期只保留到月份。</translation>
+    </message>
+    <message>
+        <source>left as it is</source>
+        <translation>原样保留，不做处理</translation>
+    </message>
+    <message>
+        <source>the column is not sent</source>
+        <translation>这一列不发出</translation>
+    </message>
+    <message>
+        <source>every value becomes the same placeholder</source>
+        <translation>每个值都换成同一个占位符</translation>
+    </message>
+    <message>
+        <source>part of each value is hidden with *</source>
+        <translation>用 * 遮住每个值的一部分</translation>
+    </message>
+    <message>
+        <source>a different value of the same format, the same for this recipient; cannot be reversed</source>
+        <translation>换成同格式的另一个值，对同一接收方始终一致，无法还原</translation>
+    </message>
+    <message>
+        <source>a coded value; only the security office can restore it</source>
+        <translation>换成密文，只有安全部门能还原</translation>
+    </message>
+    <message>
+        <source>a fingerprint that cannot be reversed</source>
+        <translation>换成无法还原的指纹</translation>
+    </message>
+    <message>
+        <source>made coarser: an address to its district, a date to its month</source>
+        <translation>变粗略：地址只到区县，日期只到月份</translation>
+    </message>
+    <message>
+        <source>{action}: {summary}</source>
+        <translation>{action}：{summary}</translation>
+    </message>
+    <message>
+        <source>(not sent)</source>
+        <translation>（不发出）</translation>
+    </message>
+    <message>
+        <source>{line} · {before} → {after}</source>
+        <translation>{line} · {before} → {after}</translation>
+    </message>
+</context>
+<context>
+    <name>confidence</name>
+    <message>
+        <source>certain</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>likely</source>
+        <translation>很可能</translation>
+    </message>
+    <message>
+        <source>possible</source>
+        <translation>可能</translation>
+    </message>
+    <message>
+        <source>not detected</source>
+        <translation>未识别</translation>
+    </message>
+    <message>
+        <source>{words} ({percent})</source>
+        <translation>{words}（{percent}）</translation>
     </message>
 </context>
 <context>
