@@ -93,6 +93,27 @@ def compiled_catalog(language: str, cache: Path, *, source_dir: Path = I18N_DIR)
     return target
 
 
+QT_CATALOGS = ("qtbase", "qt")  # qt_<lang>.qm is the meta catalog PySide6 ships beside qtbase_<lang>.qm
+
+
+def qt_translation_folders() -> list[str]:
+    """Where Qt's own catalogs may be: Qt's configured folder, then the PySide6 package's own (a frozen
+    app or a relocated install can leave the first without them)."""
+    import PySide6
+
+    package = Path(PySide6.__file__).resolve().parent
+    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+               str(package / "Qt" / "translations"), str(package / "translations")]
+    return list(dict.fromkeys(folder for folder in folders if folder))
+
+
+def load_qt_catalog(translator: QTranslator, language: str, folders: Sequence[str]) -> bool:
+    """Load Qt's own strings (dialog buttons, the file chooser, message boxes) for ``language``:
+    ``qtbase_<lang>.qm``, else ``qt_<lang>.qm``, from the first folder that has one."""
+    locale = QLocale(language)
+    return any(translator.load(locale, name, "_", folder) for folder in folders for name in QT_CATALOGS)
+
+
 class Translations(QObject):
     """The translators installed in the application; :meth:`switch` changes the language live.
 
@@ -116,11 +137,10 @@ class Translations(QObject):
             return True  # the source strings are English
         complete = True
         qt_translator = QTranslator(self)
-        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-        if qt_translator.load(QLocale(self.language), "qtbase", "_", folder):
+        if load_qt_catalog(qt_translator, self.language, qt_translation_folders()):
             self._install(qt_translator)
         else:
-            log.warning("Qt translation qtbase_%s not found in %s", self.language, folder)
+            log.warning("Qt's own translation for %s not found in %s", self.language, qt_translation_folders())
             complete = False
         catalog = compiled_catalog(self.language, self._cache)
         app_translator = QTranslator(self)

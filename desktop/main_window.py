@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._heads_runner.finished.connect(self._on_heads_runner_finished)
         self._heads_runner.failed.connect(self._on_heads_runner_failed)
 
+        self._status: Callable[[], str] | None = None  # the status line, re-worded on a language switch
         self.setAcceptDrops(True)
         self.resize(1180, 760)
 
@@ -136,8 +137,14 @@ class MainWindow(QMainWindow):
         self.open_action.setToolTip(self.tr("Open the Excel or CSV file to be sent out"))
         self.recent_button.setText(self.tr("Recent files"))
         self.toolbar.setWindowTitle(self.tr("Toolbar"))
-        if self.session.path is None:
-            self.statusBar().showMessage(self.tr("Open a file, or drop it here."))
+        if self._status is None:
+            self._status = lambda: self.tr("Open a file, or drop it here.")
+        self.statusBar().showMessage(self._status())  # the message shown is re-worded in the new language
+
+    def say(self, words: Callable[[], str]) -> None:
+        """Show a status message; ``words`` is called again when the language changes."""
+        self._status = words
+        self.statusBar().showMessage(words())
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -167,7 +174,7 @@ class MainWindow(QMainWindow):
         """Show the first rows at once, and scan on a worker thread; a scan already running is dropped."""
         log.info("opening %s", path.name)
         self.session.begin_file(path)
-        self.statusBar().showMessage(self.tr("Reading {name}…").format(name=path.name))
+        self.say(lambda: self.tr("Reading {name}…").format(name=path.name))
         self._heads_runner.start(lambda _progress: read_heads(path))
         scan = self._scan
         self._scan_runner.start(lambda progress: ScanResult(path, scan(path, progress)))
@@ -232,8 +239,7 @@ class MainWindow(QMainWindow):
     @Slot(int, int)
     def _on_scan_runner_progressed(self, done: int, total: int) -> None:
         name = self.session.path.name if self.session.path is not None else ""
-        self.statusBar().showMessage(self.tr("Scanning {name}: sheet {done} of {total}").format(
-            name=name, done=done, total=total))
+        self.say(lambda: self.tr("Scanning {name}: sheet {done} of {total}").format(name=name, done=done, total=total))
 
     @Slot(object)
     def _on_scan_runner_finished(self, result: object) -> None:
@@ -242,13 +248,12 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_file(result.path)
         self.session.set_report(result.path, result.report)
         rows = sum(sheet.data_rows for sheet in result.report.sheets)
-        self.statusBar().showMessage(self.tr("{name}: {rows} data rows scanned.").format(
-            name=result.path.name, rows=f"{rows:,}"))
+        self.say(lambda: self.tr("{name}: {rows} data rows scanned.").format(name=result.path.name, rows=f"{rows:,}"))
         self.scan_finished.emit(result)
 
     @Slot(str)
     def _on_scan_runner_failed(self, message: str) -> None:
-        self.statusBar().showMessage(self.tr("The file could not be opened."))
+        self.say(lambda: self.tr("The file could not be opened."))
         self._show_error(message)
         self.scan_failed.emit(message)
 

@@ -15,14 +15,22 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QLocale, QMimeData, QObject, QPointF, Qt, QUrl
+from PySide6.QtCore import QLocale, QMimeData, QObject, QPointF, Qt, QTranslator, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QComboBox
 from pytestqt.qtbot import QtBot
 from test_desktop_support import BIG_ROWS, SAMPLES, TIMEOUT_MS, Dialogs, open_and_scan
 
 from desktop.app import main
-from desktop.i18n import CHINESE, ENGLISH, Translations, compiled_catalog, resolve_language
+from desktop.i18n import (
+    CHINESE,
+    ENGLISH,
+    Translations,
+    compiled_catalog,
+    load_qt_catalog,
+    qt_translation_folders,
+    resolve_language,
+)
 from desktop.main_window import MainWindow
 from desktop.models import ACTION_ROLE, ColumnsModel, PreviewModel, cell_text
 from desktop.session import Session
@@ -373,6 +381,7 @@ def test_switching_language_relabels_the_open_window(qtbot: QtBot, window: MainW
     assert page.sheets_box.title() == "工作表"
     assert window.export_page.export_button.text() == "导出"
     assert "请填写接收方" in window.export_page.verdict.text()
+    assert window.statusBar().currentMessage() == "customers_zh.xlsx：已扫描 200 行数据。"  # shown before the switch
 
     window.settings_page.choose_language(ENGLISH)
     qtbot.waitUntil(lambda: window.navigation.item(0).text() != "审阅", timeout=TIMEOUT_MS)
@@ -426,6 +435,19 @@ def test_every_policy_violation_is_worded_by_its_code_in_both_languages(qapp: QA
             assert all("\u4e00" <= c <= "\u9fff" for c in chinese if c.isalpha() and not c.isascii()), v.code
     finally:
         installed.remove_all()
+
+
+def test_qt_dialog_strings_come_from_the_first_folder_that_has_them(qapp: QApplication, tmp_path: Path) -> None:
+    """Qt's file chooser and message boxes in Chinese even when Qt's configured folder lacks the catalog."""
+    translator = QTranslator()
+    assert not load_qt_catalog(translator, CHINESE, [str(tmp_path)])
+    assert load_qt_catalog(translator, CHINESE, [str(tmp_path), *qt_translation_folders()])
+    assert qapp.installTranslator(translator)
+    try:
+        assert QApplication.translate("QPlatformTheme", "Cancel") == "取消"
+        assert QApplication.translate("QFileDialog", "File &name:") != "File &name:"
+    finally:
+        qapp.removeTranslator(translator)
 
 
 def test_language_follows_the_system_unless_chosen() -> None:
