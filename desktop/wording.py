@@ -267,6 +267,13 @@ _VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
                   "asks for at least {min_k}): accept the suggested generalization, or drop those columns.").format(
         sheet=v.arg("sheet"), rows=v.arg("rows"), columns=translate("policy", ", ").join(v.items("columns")),
         k=v.arg("k"), min_k=v.arg("min_k")),
+    "unsynced_exports": lambda v: translate(
+        "policy", "{count} exports have not reached the security office yet (the policy allows {limit}): "
+                  "connect to the office network and synchronise first.").format(
+        count=v.arg("count"), limit=v.arg("limit")),
+    "unsynced_hours": lambda v: translate(
+        "policy", "An export has waited more than {hours} hours to reach the security office: "
+                  "connect to the office network and synchronise first.").format(hours=v.arg("hours")),
     "keeps_clear": lambda v: translate(
         "policy", "Column {column} ({kind}) leaves unchanged, as the policy allows.").format(
         column=v.arg("column"), kind=kind_label(v.arg("kind"))),

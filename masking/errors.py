@@ -49,6 +49,18 @@ class OutputError(ExportGuardError):
     exit_code = 6
 
 
+class ServiceUnreachable(ExportGuardError):
+    """The security office's evidence service could not be reached (network, TLS, or the service is down)."""
+
+    exit_code = 7
+
+
+class IntegrityProblem(ExportGuardError):
+    """An integrity check found a problem: a tampered ledger, a broken or restarted chain, a refused record."""
+
+    exit_code = 8
+
+
 class Cancelled(ExportGuardError):
     """Raised from a progress callback to stop long work; nothing is left behind."""
 

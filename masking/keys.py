@@ -32,7 +32,7 @@ KEYSTORE_FILE = "keystore.json"
 KEYSTORE_FORMAT = "exportguard-keystore"
 BUNDLE_FORMAT = "exportguard-key-bundle"
 MASTER_BYTES = 32
-PURPOSES = frozenset({"pseudonymize", "encrypt", "hash", "watermark", "ledger", "canary"})
+PURPOSES = frozenset({"pseudonymize", "encrypt", "hash", "watermark", "ledger", "canary", "identity"})
 _SCRYPT_N = 2**15
 _SALT_BYTES = 16
 
@@ -241,13 +241,7 @@ class Keystore:
         Keys already here that the bundle lacks are kept (retired), so nothing this workstation
         encrypted becomes undecryptable.
         """
-        try:
-            data = json.loads(bundle.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            raise InputError(f"{bundle}: not a readable key bundle") from None
-        if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
-            raise InputError(f"{bundle}: not an ExportGuard key bundle")
-        incoming = _unwrap_all(data, bundle_passphrase, kind=BUNDLE_FORMAT, where=f"the bundle {bundle.name}")
+        incoming = read_bundle(bundle, bundle_passphrase)
         if self.exists():
             current = self.unlock(passphrase)
             known = {k.key_id for k in incoming.keys}
@@ -258,3 +252,14 @@ class Keystore:
         ring = KeyRing(incoming.organisation, keys)
         self._write(ring, keep_passphrase)
         return ring
+
+
+def read_bundle(bundle: Path, bundle_passphrase: str) -> KeyRing:
+    """The keys of an organisation bundle (``keys export-bundle``), unwrapped."""
+    try:
+        data = json.loads(bundle.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise InputError(f"{bundle}: not a readable key bundle") from None
+    if not isinstance(data, dict) or data.get("format") != BUNDLE_FORMAT:
+        raise InputError(f"{bundle}: not an ExportGuard key bundle")
+    return _unwrap_all(data, bundle_passphrase, kind=BUNDLE_FORMAT, where=f"the bundle {bundle.name}")

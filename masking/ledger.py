@@ -83,6 +83,23 @@ class LedgerEntry:
             "mac": self.mac,
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LedgerEntry:
+        """The record :meth:`to_json` wrote; ``ValueError`` when it is not one (nothing is verified here)."""
+        try:
+            body = data["body"]
+            if not isinstance(body, dict):
+                raise TypeError
+            return cls(str(data["workstation"]), int(data["seq"]), str(data["event"]), str(data["time"]),
+                       dict(body), str(data["prev_hash"]), str(data["hash"]), str(data["key_id"]), str(data["mac"]))
+        except (KeyError, TypeError) as error:
+            raise ValueError("not a ledger record") from error
+
+    @property
+    def intact(self) -> bool:
+        """Whether the record's hash covers its contents (its MAC and chain are checked elsewhere)."""
+        return record_hash(self.workstation, self.seq, self.event, self.time, self.body, self.prev_hash) == self.hash
+
 
 @dataclass(frozen=True)
 class LedgerProblem:
@@ -377,16 +394,10 @@ class Ledger:
             if not line.strip():
                 continue
             try:
-                data = json.loads(line)
-                entry = LedgerEntry(
-                    str(data["workstation"]), int(data["seq"]), str(data["event"]), str(data["time"]),
-                    dict(data["body"]), str(data["prev_hash"]), str(data["hash"]), str(data["key_id"]),
-                    str(data["mac"]),
-                )
-            except (ValueError, KeyError, TypeError):
+                entry = LedgerEntry.from_json(json.loads(line))
+            except ValueError:
                 raise InputError(f"{source}: line {number} is not a ledger record") from None
-            digest = record_hash(entry.workstation, entry.seq, entry.event, entry.time, entry.body, entry.prev_hash)
-            if digest != entry.hash or not self._mac_ok(entry.key_id, digest, entry.mac):
+            if not entry.intact or not self._mac_ok(entry.key_id, entry.hash, entry.mac):
                 raise InputError(f"{source}: record {entry.workstation}#{entry.seq} fails its hash or MAC")
             incoming.append(entry)
         incoming.sort(key=lambda e: (e.workstation, e.seq))

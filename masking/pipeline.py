@@ -25,6 +25,7 @@ from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
 from masking.errors import Cancelled, OutputError, PolicyError, UsageError
 from masking.events import BlockedExport, CancelledExport
+from masking.evidence.sync import report_after_export, require_within_limit
 from masking.export_record import EXPORT_EVENT, ColumnRecord, ExportRecord, OutputFile, TraceSummary
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
@@ -128,6 +129,7 @@ class ExportResult:
     warnings: tuple[str, ...] = field(default=())
     outputs: tuple[Path, ...] = field(default=())  # every file written (one csv per sheet for csv)
     password: str | None = field(default=None, repr=False)  # shown to the user once; never stored
+    reporting: str = "standalone"  # sent | queued | refused (to the office's service) | standalone
 
     def as_dict(self) -> dict[str, Any]:
         """The ``export --json`` object of the CLI contract."""
@@ -146,6 +148,7 @@ class ExportResult:
             "outputs": [str(p) for p in self.outputs],
             "warnings": list(self.warnings),
             "password_protected": self.password is not None,
+            "reporting": self.reporting,
             **({"password": self.password} if self.password is not None else {}),
         }
 
@@ -287,6 +290,8 @@ def _run_export(
 ) -> ExportResult:
     if not prepared.verdict.ok:
         raise PolicyError(prepared.verdict.violations[0].text, prepared.verdict.violations)
+    home = ledger.path.parent
+    require_within_limit(home, prepared.policy, ledger)
     request, plan = prepared.request, prepared.plan
     operators = build_operators(plan)
     settings = _mark_settings(prepared, operators)
@@ -325,7 +330,7 @@ def _run_export(
     trace_data = summary.trace
     layers: tuple[str, ...] = ("visible", "metadata") if prepared.format == "xlsx" else ()
     layers += summary.layers
-    trace_sha256 = TraceStore(ledger.path.parent).save(export_id, ring.active.key_id, trace_data)
+    trace_sha256 = TraceStore(home).save(export_id, ring.active.key_id, trace_data)
     outcomes = tuple(
         ColumnOutcome(c.sheet, c.header, c.kind.value if c.kind else None, c.action.value,
                       summary.counts.get((c.sheet, c.index), Counts()))
@@ -360,8 +365,9 @@ def _run_export(
     )
     entry = ledger.append(EXPORT_EVENT, record.to_dict())
     warnings = tuple(_count_warnings(outcomes))
+    reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
-                        layers, input_sha256, output_sha256, entry.seq, warnings, written, password)
+                        layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting)
 
 
 def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here

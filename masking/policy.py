@@ -56,6 +56,9 @@ class Policy:
     max_suppressed: float = 0.05  # share of a sheet's rows --generalize-to-k may leave out
     levels: Mapping[Kind, int] = field(default_factory=lambda: DEFAULT_LEVELS)  # masking.grading
     grade_rules: Mapping[int, GradeRule] = field(default_factory=dict)
+    # [reporting]: how much an enrolled workstation may keep from the office's service before exports stop
+    max_unsynced_exports: int | None = None
+    max_unsynced_hours: float | None = None
     source: str = field(default="built-in default", compare=False)
 
     def rule(self, kind: Kind) -> KindRule:
@@ -152,7 +155,20 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
         grade_rules=grade_rules,
         source=where,
         **watermark,
+        **_reporting_limits(data, where),
     )
+
+
+def _reporting_limits(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    table = data.get("reporting", {})
+    if not isinstance(table, dict):
+        raise _fail(where, "[reporting] must be a table")
+    exports, hours = table.get("max_unsynced_exports"), table.get("max_unsynced_hours")
+    if exports is not None and (isinstance(exports, bool) or not isinstance(exports, int) or exports < 1):
+        raise _fail(where, "'max_unsynced_exports' must be a count of at least 1")
+    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0):
+        raise _fail(where, "'max_unsynced_hours' must be a positive number of hours")
+    return {"max_unsynced_exports": exports, "max_unsynced_hours": None if hours is None else float(hours)}
 
 
 def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]:

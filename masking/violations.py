@@ -39,6 +39,10 @@ VIOLATION_TEXTS: Mapping[str, str] = {
                          "for such an export ({layers}) can be placed",
     "k_below_min": "sheet {sheet}: {rows} rows are in groups smaller than the policy's minimum k of {min_k} "
                    "(k = {k}) on {columns}: generalize those columns (--generalize-to-k) or drop them",
+    "unsynced_exports": "{count} export(s) have not reached the security office (the policy allows {limit}); "
+                        "connect to the office network and run 'exportguard sync'",
+    "unsynced_hours": "an export has waited more than {hours} hour(s) to reach the security office; "
+                      "connect to the office network and run 'exportguard sync'",
     # warnings (allowed, worth knowing)
     "keeps_clear": "column {column} ({kind}) leaves in clear, as the policy allows",
     "keeps_text": "column {column} keeps text that contains {kinds}",

@@ -96,7 +96,7 @@ def test_audit_verify_names_a_tampered_record(tmp_path: Path, capsys: pytest.Cap
     db.commit()
     db.close()
     code, out, _ = _run(capsys, "--home", str(home), "audit", "verify")
-    assert code == 1 and "record 2" in out and "TAMPERED" in out
+    assert code == 8 and "record 2" in out and "TAMPERED" in out
 
 
 def test_audit_export_import_to_central(

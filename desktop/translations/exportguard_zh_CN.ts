@@ -1283,6 +1283,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>工作表 {sheet}：有 {rows} 行可凭 {columns} 识别到个人（最小分组 {k} 行，策略要求至少 {min_k} 行）：请接受建议的泛化，或删除这些列。</translation>
     </message>
     <message>
+        <source>{count} exports have not reached the security office yet (the policy allows {limit}): connect to the office network and synchronise first.</source>
+        <translation>已有 {count} 次导出尚未送达安全办公室（策略最多允许 {limit} 次）：请先连接单位网络并同步。</translation>
+    </message>
+    <message>
+        <source>An export has waited more than {hours} hours to reach the security office: connect to the office network and synchronise first.</source>
+        <translation>有一次导出超过 {hours} 小时仍未送达安全办公室：请先连接单位网络并同步。</translation>
+    </message>
+    <message>
         <source>The approval code covers {approved} rows, but the export has {rows}.</source>
         <translation>审批码只允许 {approved} 行，本次导出有 {rows} 行。</translation>
     </message>

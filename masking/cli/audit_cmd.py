@@ -8,7 +8,7 @@ from typing import Any
 
 from masking.cli.output import emit_json, format_table
 from masking.cli.secrets import keystore_passphrase
-from masking.errors import KeyProblem
+from masking.errors import IntegrityProblem, KeyProblem
 from masking.events import Event
 from masking.ledger import Ledger, VerifyReport
 from masking.workspace import Workspace
@@ -78,7 +78,7 @@ def _verify(args: argparse.Namespace, context: Any) -> int:
         print(f"TAMPERED: {len(problems)} problem(s) in {report.entries} record(s):")
         for p in problems:
             print(f"  record {p['seq']} ({p['workstation']}): {p['problem']}")
-    return 0 if report.ok else 1
+    return 0 if report.ok else IntegrityProblem.exit_code
 
 
 def _export(args: argparse.Namespace, context: Any) -> int:

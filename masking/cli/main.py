@@ -44,7 +44,18 @@ def _json_flag() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from masking.cli import approve_cmd, audit_cmd, decrypt_cmd, export_cmd, gui_cmd, keys_cmd, scan, trace_cmd
+    from masking.cli import (
+        approve_cmd,
+        audit_cmd,
+        decrypt_cmd,
+        export_cmd,
+        gui_cmd,
+        keys_cmd,
+        scan,
+        server_cmd,
+        service_cmd,
+        trace_cmd,
+    )
 
     parser = _Parser(
         prog="exportguard",
@@ -65,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd.register(commands, json_flag)
     gui_cmd.register(commands, json_flag)
     trace_cmd.register(commands, json_flag)
+    service_cmd.register(commands, json_flag)
+    server_cmd.register(commands, json_flag)
     return parser
 
 

@@ -11,11 +11,11 @@ from typing import Any
 
 from masking.cli.output import emit_json
 from masking.cli.secrets import keystore_passphrase
-from masking.errors import InputError, KeyProblem
+from masking.errors import InputError, KeyProblem, UsageError
 from masking.events import current_user
+from masking.evidence.remote_trace import TOKEN_ENV, trace_at_server
 from masking.investigation import file_report, investigate
 from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format
-from masking.watermark.trace import TraceReport
 from masking.workspace import Workspace
 
 
@@ -30,27 +30,20 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", choices=LANGUAGES, default=None,
                         help="the report's language (default: Chinese when the system's locale is Chinese)")
     parser.add_argument("--force", action="store_true", help="replace an existing report file")
+    parser.add_argument("--server", metavar="URL", help="trace across the organisation at the office's service")
+    parser.add_argument("--token", metavar="T", help=f"an investigator's token (default ${TOKEN_ENV})")
+    parser.add_argument("--ca-file", metavar="FILE", help="the CA certificate of the office's service (https)")
     parser.set_defaults(handler=run_trace_command)
 
 
 def run_trace_command(args: argparse.Namespace, context: Any) -> int:
+    if args.server:
+        return _trace_at_server(args, context)
     workspace = Workspace(context.home)
     if not workspace.keystore.exists():
         raise KeyProblem(f"no keystore in {context.home}: trace needs the keys the exports were made with")
     ring, _ = workspace.keystore.open_or_create(keystore_passphrase(needed=True))
-    source: Path | str
-    if args.leaked == "-":
-        raw = sys.stdin.buffer.read()
-        try:
-            source = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            source = raw.decode("gb18030", errors="replace")
-        if not source.strip():
-            raise InputError("nothing was pasted on stdin")
-    else:
-        source = Path(args.leaked)
-        if not source.exists():
-            raise InputError(f"{source}: no such file")
+    source = _source(args.leaked)
     report_path = Path(args.report) if args.report else None
     if report_path is not None:
         report_format(report_path)  # a wrong suffix is a usage error before any work
@@ -69,7 +62,7 @@ def run_trace_command(args: argparse.Namespace, context: Any) -> int:
                                  "investigator": saved.investigator}
         emit_json(payload)
     else:
-        _print(report)
+        _print(report.as_dict())
         if saved is not None:
             print(f"Report written to {report_path} ({saved.format.upper()}, SHA-256 {saved.report_sha256})")
     return 0
@@ -86,27 +79,62 @@ def system_language() -> Language:
     return CHINESE if code.lower().startswith(("zh", "chinese")) else ENGLISH
 
 
-def _print(report: TraceReport) -> None:
-    print(f"{report.rows} fragment row(s) read; {report.exports_tested} export(s) in the ledger tested")
-    if report.verdict:
-        v = report.verdict
-        print(f"Verdict: export {v.export_id} to {v.recipient} (false-attribution probability "
-              f"<= {_probability(1 - v.confidence)})")
+def _print(report: dict[str, Any]) -> None:
+    """The ``--json`` object as people read it: the same for a local trace and one at the service."""
+    print(f"{report['rows']} fragment row(s) read; {report['exports_tested']} export(s) tested")
+    verdict = report["verdict"]
+    if verdict:
+        print(f"Verdict: export {verdict['export_id']} to {verdict['recipient']} (false-attribution probability "
+              f"<= {_probability(1 - verdict['confidence'])})")
     else:
         print("Verdict: no one is named; the evidence is too weak.")
-        if report.rows_needed:
-            print(f"  About {report.rows_needed} more row(s) from the same source would likely be needed.")
-    for candidate in report.candidates:
-        flag = "NAMED" if candidate.named else "     "
-        p = "-" if candidate.p_value is None else _probability(candidate.p_value)
-        print(f"{flag} {candidate.export_id}  {candidate.recipient}  {candidate.time}  "
-              f"score {candidate.score:.1f}  p {p}")
-        for evidence in candidate.evidence:
-            print(f"        {evidence.layer}: {evidence.detail}")
-    for note in report.notes:
+        if report.get("rows_needed"):
+            print(f"  About {report['rows_needed']} more row(s) from the same source would likely be needed.")
+    for candidate in report["candidates"]:
+        flag = "NAMED" if candidate["named"] else "     "
+        p = "-" if candidate["p_value"] is None else _probability(candidate["p_value"])
+        where = f"  {candidate['workstation']} ({candidate['user']})" if candidate.get("workstation") else ""
+        print(f"{flag} {candidate['export_id']}  {candidate['recipient']}{where}  {candidate['time']}  "
+              f"score {candidate['score']:.1f}  p {p}")
+        for evidence in candidate["evidence"]:
+            print(f"        {evidence['layer']}: {evidence['detail']}")
+    for note in report.get("notes", []):
         print(f"  note: {note}")
 
 
 def _probability(value: float) -> str:
     """A bound as people read it: below what double precision can tell apart, say so."""
     return "1e-12" if value < 1e-12 else f"{value:.2g}"
+
+
+def _source(leaked: str) -> Path | str:
+    """LEAKED as given: a file that exists, or the text pasted on stdin for '-'."""
+    source: Path | str
+    if leaked == "-":
+        raw = sys.stdin.buffer.read()
+        try:
+            source = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            source = raw.decode("gb18030", errors="replace")
+        if not source.strip():
+            raise InputError("nothing was pasted on stdin")
+    else:
+        source = Path(leaked)
+        if not source.exists():
+            raise InputError(f"{source}: no such file")
+    return source
+
+
+def _trace_at_server(args: argparse.Namespace, context: Any) -> int:
+    """The fragment is read here and traced at the office's service, across every workstation."""
+    if args.report:
+        raise UsageError("--report is written from a local trace; trace at the service with --json and keep that")
+    token = args.token or os.environ.get(TOKEN_ENV, "")
+    if not token:
+        raise KeyProblem(f"tracing at the service needs an investigator's token: --token or ${TOKEN_ENV}")
+    report = trace_at_server(_source(args.leaked), args.server, token, ca_file=args.ca_file)
+    if context.json:
+        emit_json(report)
+    else:
+        _print(report)
+    return 0

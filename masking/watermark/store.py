@@ -122,6 +122,14 @@ class TraceStore:
             db.executemany("INSERT INTO trace (export_id, key_id, sha256, data) VALUES (?, ?, ?, ?)", rows)
         return [row[2] for row in rows]
 
+    def blob(self, export_id: str) -> bytes | None:
+        """One export's stored trace data as bytes (what its ledger record's SHA-256 covers), if present."""
+        if not self.path.exists():
+            return None
+        with self._connect() as db:
+            row = db.execute("SELECT data FROM trace WHERE export_id = ?", (export_id,)).fetchone()
+        return None if row is None else bytes(row[0])
+
     def load_all(self) -> Iterator[StoredTrace]:
         """Every stored export; a blob whose bytes do not hash to its recorded SHA-256 is skipped."""
         if not self.path.exists():

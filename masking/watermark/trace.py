@@ -24,7 +24,7 @@ import csv
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ from masking.watermark.membership import (
     value_feature,
 )
 from masking.watermark.stats import chernoff_log_tail, log_combine, log_tail
-from masking.watermark.store import StoredTrace, TraceStore
+from masking.watermark.store import TraceData, TraceStore
 from masking.watermark.visible import PROPERTY_PREFIX, mark_is_authentic
 from masking.workspace import Workspace
 
@@ -115,11 +115,14 @@ class Candidate:
     p_value: float | None  # false-attribution probability after the union bound
     named: bool
     evidence: tuple[Evidence, ...]
+    workstation: str | None = None  # known when traced at the office's service
+    user: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        located = {} if self.workstation is None else {"workstation": self.workstation, "user": self.user}
         return {"export_id": self.export_id, "recipient": self.recipient, "time": self.time,
                 "score": round(self.score, 2), "p_value": self.p_value, "named": self.named,
-                "evidence": [{"layer": e.layer, "detail": e.detail} for e in self.evidence]}
+                "evidence": [{"layer": e.layer, "detail": e.detail} for e in self.evidence], **located}
 
 
 @dataclass(frozen=True)
@@ -203,12 +206,16 @@ def _custom_properties(path: Path) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class _Export:
+class TracedExport:
+    """One export as trace sees it; ``workstation`` and ``user`` are known at the office's service."""
+
     export_id: str
     recipient: str
     time: str
     key_id: str
-    data: StoredTrace
+    data: TraceData
+    workstation: str | None = None
+    user: str | None = None
 
 
 class _Index:
@@ -243,23 +250,43 @@ class _KeyIndex:
     canary_strong: np.ndarray
     mark_keys: np.ndarray  # per export (indexed like ``exports``), 0 for other keys
     token_counts: np.ndarray  # tokens each export carried (indexed like ``exports``)
+    canaries_held: int  # canary fingerprints of every export held under this key, loaded or not
 
 
 class TraceIndex:
-    """The ledger's exports and their trace data, loaded and indexed once (reuse it across traces)."""
+    """The ledger's exports and their trace data, loaded and indexed once (reuse it across traces).
+
+    ``held`` is how many exports the union bound counts: every export in the ledger here; at the
+    office's service, every export it holds, though only those that can score are loaded (:meth:`of`);
+    ``canaries_held`` likewise counts the canary fingerprints of every export held, per key."""
 
     def __init__(self, home: Path, ring: KeyRing) -> None:
-        self.ring = ring
-        self.exports, self.notes = _load_exports(home, ring)
+        exports, notes = _load_exports(home, ring)
+        keys = {key_id: ring.by_id(key_id).subkey("watermark") for key_id in {e.key_id for e in exports}}
+        self._build(exports, keys, notes, len(exports), {})
+
+    @classmethod
+    def of(cls, exports: Sequence[TracedExport], watermark_keys: Mapping[str, bytes], *, held: int,
+           canaries_held: Mapping[str, int] | None = None, notes: Sequence[str] = ()) -> TraceIndex:
+        index = cls.__new__(cls)
+        index._build(list(exports), dict(watermark_keys), list(notes), max(held, len(exports)),
+                     dict(canaries_held or {}))
+        return index
+
+    def _build(self, exports: list[TracedExport], watermark_keys: dict[str, bytes], notes: list[str],
+               held: int, canaries_held: dict[str, int]) -> None:
+        self.exports, self.notes, self.held = exports, notes, held
+        self.watermark_keys = watermark_keys
         self.by_id = {e.export_id: i for i, e in enumerate(self.exports)}
         self.keys: dict[str, _KeyIndex] = {}
         for key_id in sorted({e.key_id for e in self.exports}):
-            watermark_key = ring.by_id(key_id).subkey("watermark")
+            watermark_key = watermark_keys[key_id]
             members = [i for i, e in enumerate(self.exports) if e.key_id == key_id]
-            datas = [(i, self.exports[i].data.data) for i in members]
+            datas = [(i, self.exports[i].data) for i in members]
             mark_keys = np.zeros(len(self.exports), dtype=np.uint64)
             for i in members:
                 mark_keys[i] = export_mark_key(watermark_key, self.exports[i].export_id)
+            canaries = sum(len(d.canary_fps) for _, d in datas)
             self.keys[key_id] = _KeyIndex(
                 watermark_key, members, _Index([(i, d.tokens) for i, d in datas]),
                 _Index([(i, d.masked) for i, d in datas]),
@@ -267,15 +294,16 @@ class TraceIndex:
                 np.concatenate([np.full(len(d.canary_fps), i, np.int32) for i, d in datas]),
                 np.concatenate([d.canary_ids for _, d in datas]),
                 np.concatenate([d.canary_strong for _, d in datas]), mark_keys,
-                np.array([len(e.data.data.tokens) for e in self.exports], dtype=np.int64))
+                np.array([len(e.data.tokens) for e in self.exports], dtype=np.int64),
+                max(canaries, canaries_held.get(key_id, 0)))
 
 
-def _load_exports(home: Path, ring: KeyRing) -> tuple[list[_Export], list[str]]:
+def _load_exports(home: Path, ring: KeyRing) -> tuple[list[TracedExport], list[str]]:
     notes: list[str] = []
     ledger = Workspace(home).ledger(ring)
     records = {record.export_id: (entry, record) for entry, record in export_records(ledger)}
     known = {key.key_id for key in ring.keys}
-    exports: list[_Export] = []
+    exports: list[TracedExport] = []
     for stored in TraceStore(home).load_all():
         found = records.get(stored.export_id)
         if found is None:
@@ -288,7 +316,7 @@ def _load_exports(home: Path, ring: KeyRing) -> tuple[list[_Export], list[str]]:
         if stored.key_id not in known:
             notes.append(f"export {stored.export_id} was made with key {stored.key_id}, not in this keystore")
             continue
-        exports.append(_Export(stored.export_id, record.recipient, entry.time, stored.key_id, stored))
+        exports.append(TracedExport(stored.export_id, record.recipient, entry.time, stored.key_id, stored.data))
     return exports, notes
 
 
@@ -326,6 +354,46 @@ def _features(rows: Sequence[Sequence[str]], fp_key: Fingerprinter) -> list[_Row
     return out
 
 
+@dataclass(frozen=True)
+class FragmentLookup:
+    """What an index must find for a fragment under one key, so that scoring only the exports it returns
+    gives the very same report as scoring them all (:func:`trace_fragment`):
+
+    * every export holding one of the ``tokens`` (token uniqueness counts every holder);
+    * every export holding a token or masked identity of at least ``need`` of the fragment's rows
+      (the coverage below which :func:`trace_fragment` does not score an export);
+    * every export whose canary rows hold ``MIN_WEAK_CANARY`` or more of one row's ``weak`` features.
+
+    ``rows`` maps each (fingerprint, kind) entry to its fragment row; ``cover`` marks the token and
+    masked entries that count towards coverage."""
+
+    fps: tuple[int, ...]
+    rows: tuple[int, ...]
+    token: tuple[bool, ...]
+    cover: tuple[bool, ...]
+    weak: tuple[bool, ...]
+    need: int
+    min_weak: int = MIN_WEAK_CANARY
+
+
+def fragment_lookup(fragment: Fragment, watermark_key: bytes) -> FragmentLookup:
+    entries: list[tuple[int, int, bool, bool, bool]] = []
+    rows = _features(fragment.rows, fingerprinter(watermark_key))
+    used = 0
+    for number, row in enumerate(rows):
+        used += bool(row.tokens or row.masked)
+        entries.extend((fp, number, True, True, False) for fp in row.tokens)
+        entries.extend((fp, number, False, True, fp in row.weak) for fp in row.masked)
+        entries.extend((fp, number, False, False, True) for fp in row.weak if fp not in row.masked)
+    columns = list(zip(*entries, strict=True)) if entries else [(), (), (), (), ()]
+    return FragmentLookup(tuple(columns[0]), tuple(columns[1]), tuple(columns[2]), tuple(columns[3]),
+                          tuple(columns[4]), _coverage_need(used))
+
+
+def _coverage_need(used_rows: int) -> int:
+    return max(1, math.ceil(MIN_COVERAGE * used_rows))
+
+
 @dataclass
 class _Score:
     log_ps: dict[str, float] = field(default_factory=dict)
@@ -339,7 +407,6 @@ def trace_file(source: Path | str, home: Path, ring: KeyRing, *, index: TraceInd
 
 def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
     exports = index.exports
-    total = max(1, len(exports))
     scores: dict[int, _Score] = defaultdict(_Score)
     rows_used = 0
     for key in index.keys.values():
@@ -351,7 +418,7 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
             owners = [key.tokens.owners_of(fp) for fp in row.tokens] + [key.masked.owners_of(fp) for fp in row.masked]
             if owners:
                 coverage[np.unique(np.concatenate(owners))] += 1
-        need = max(1, math.ceil(MIN_COVERAGE * len(used)))
+        need = _coverage_need(len(used))
         candidates = [i for i in key.members if coverage[i] >= need]
         _score_tokens(used, key, candidates, coverage, scores)
         canary_hits = _canary_hits(rows, key)
@@ -364,7 +431,7 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
                 score.evidence.append(_evidence("canaries", "canary_row", row=row_number + 1, canary=number + 1))
         _score_marks(used, key, candidates, scores, identity_key(key.watermark_key))
     _score_labels(fragment, index, scores)
-    return _report(exports, scores, total, rows_used, list(index.notes))
+    return _report(exports, scores, index.held, rows_used, list(index.notes))
 
 
 def _score_tokens(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int], coverage: np.ndarray,
@@ -453,7 +520,7 @@ def _score_labels(fragment: Fragment, index: TraceIndex, scores: dict[int, _Scor
     prop_id = fragment.properties.get(PROPERTY_PREFIX + "ExportId")
     if prop_id is not None and prop_id in index.by_id:
         i = index.by_id[prop_id]
-        key = index.ring.by_id(index.exports[i].key_id).subkey("watermark")
+        key = index.watermark_keys[index.exports[i].key_id]
         genuine = mark_is_authentic(key, prop_id, fragment.properties.get(PROPERTY_PREFIX + "Mark", ""))
         scores[i].evidence.append(_evidence("metadata", "metadata_authentic" if genuine else "metadata_forged"))
 
@@ -482,7 +549,7 @@ def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[i
             for owner, number, is_strong in matches:
                 if is_strong and fp in row.tokens and len(strong_owners) == 1:
                     space = token_space(row.tokens[fp])
-                    log_p = math.log(min(1.0, len(fps) / space))
+                    log_p = math.log(min(1.0, key.canaries_held / space))
                     strong_hits[(owner, number)] = strong_hits.get((owner, number), 0.0) + log_p
                 elif not is_strong and fp in row.weak:
                     weak_hits[(owner, number)].append(_weak_log_p(row.weak[fp]))
@@ -502,8 +569,9 @@ def _weak_log_p(feature: str) -> float:
     return 0.0
 
 
-def _report(exports: Sequence[_Export], scores: dict[int, _Score], total: int, rows_used: int,
+def _report(exports: Sequence[TracedExport], scores: dict[int, _Score], held: int, rows_used: int,
             notes: list[str]) -> TraceReport:
+    total = max(1, held)  # the union bound counts every export held, loaded or not
     log_alpha = math.log(ALPHA)
     listed: list[tuple[float, Candidate]] = []
     for i, score in scores.items():
@@ -512,7 +580,8 @@ def _report(exports: Sequence[_Export], scores: dict[int, _Score], total: int, r
         bounded = min(0.0, log_p + math.log(total))
         p_value = math.exp(bounded) if score.log_ps else None
         listed.append((bounded, Candidate(export.export_id, export.recipient, export.time, -log_p / math.log(10),
-                                          p_value, bounded <= log_alpha, tuple(score.evidence))))
+                                          p_value, bounded <= log_alpha, tuple(score.evidence), export.workstation,
+                                          export.user)))
     listed.sort(key=lambda item: (item[0], -item[1].score))
     named = [c for _, c in listed if c.named]
     shown = tuple(named + [c for _, c in listed if not c.named][: max(0, MAX_LISTED - len(named))])
@@ -528,4 +597,4 @@ def _report(exports: Sequence[_Export], scores: dict[int, _Score], total: int, r
             rows_needed = max(1, math.ceil(rows_used * target / -best_log_p) - rows_used)
     if not rows_used:
         notes = [*notes, "nothing in the fragment looks like a token, an identifier or a masked value"]
-    return TraceReport(rows_used, len(exports), verdict, shown, rows_needed, tuple(notes))
+    return TraceReport(rows_used, held, verdict, shown, rows_needed, tuple(notes))

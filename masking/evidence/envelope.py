@@ -1,0 +1,156 @@
+"""The signed messages a workstation sends to the evidence service; both sides use this one module.
+
+A message is canonical JSON (sorted keys, UTF-8); its Ed25519 signature by the workstation's identity
+key travels beside it (the ``X-ExportGuard-Signature`` header), so the service checks the exact bytes
+it received. ``enroll`` is signed by the new key (proof that the sender holds it) and carries the
+office's one-time code; ``records`` carries ledger records, each with the export's trace data when it
+has any, and is refused unless signed by an enrolled, unrevoked workstation's key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from masking.crypto import ed25519_verify
+from masking.evidence.identity import Identity
+from masking.export_record import EXPORT_EVENT, ExportRecord
+from masking.ledger import LedgerEntry, canonical
+
+PROTOCOL = "exportguard-evidence/1"
+SIGNATURE_HEADER = "X-ExportGuard-Signature"
+WORKSTATION_HEADER = "X-ExportGuard-Workstation"
+
+
+class EnvelopeError(ValueError):
+    """A message that is malformed or whose signature does not verify (the reason, no values)."""
+
+
+@dataclass(frozen=True)
+class ReportedRecord:
+    entry: LedgerEntry
+    trace: bytes | None  # the export's trace data (masking.watermark.store.TraceData bytes)
+
+    @property
+    def export(self) -> ExportRecord | None:
+        return ExportRecord.from_dict(self.entry.body) if self.entry.event == EXPORT_EVENT else None
+
+    def trace_ok(self) -> bool:
+        """Trace data, when present, must be what the record's hash chain names."""
+        if self.trace is None:
+            return True
+        export = self.export
+        return export is not None and hashlib.sha256(self.trace).hexdigest() == export.trace.sha256
+
+
+@dataclass(frozen=True)
+class RecordReport:
+    workstation_id: int
+    sent_at: str
+    nonce: str
+    records: tuple[ReportedRecord, ...]
+
+
+@dataclass(frozen=True)
+class EnrollRequest:
+    code: str
+    public_key: bytes
+    ledger: str  # the ledger's own workstation name (the chain's name)
+    host: str
+    user: str
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _signed(message: Mapping[str, Any], identity: Identity) -> tuple[bytes, str]:
+    body = canonical(message)
+    return body, base64.b64encode(identity.sign(body)).decode("ascii")
+
+
+def encode_records(workstation_id: int, records: Sequence[ReportedRecord], identity: Identity) -> tuple[bytes, str]:
+    """The body and its signature for a batch of ledger records."""
+    return _signed({
+        "protocol": PROTOCOL, "kind": "records", "workstation_id": workstation_id, "sent_at": _now(),
+        "nonce": os.urandom(16).hex(),
+        "records": [{"entry": r.entry.to_json(),
+                     "trace": None if r.trace is None else base64.b64encode(r.trace).decode("ascii")}
+                    for r in records],
+    }, identity)
+
+
+def encode_enroll(request: EnrollRequest, identity: Identity) -> tuple[bytes, str]:
+    return _signed({"protocol": PROTOCOL, "kind": "enroll", "code": request.code,
+                    "public_key": request.public_key.hex(),
+                    "ledger": request.ledger, "host": request.host, "user": request.user, "sent_at": _now()},
+                   identity)
+
+
+def _load(body: bytes, kind: str) -> dict[str, Any]:
+    try:
+        message = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise EnvelopeError("the message is not JSON") from None
+    if not isinstance(message, dict) or message.get("protocol") != PROTOCOL or message.get("kind") != kind:
+        raise EnvelopeError(f"not an {PROTOCOL} {kind} message")
+    return message
+
+
+def verify_signature(body: bytes, signature: str, public_key: bytes) -> None:
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        raise EnvelopeError("the signature is malformed") from None
+    if not ed25519_verify(public_key, body, raw):
+        raise EnvelopeError("the signature does not verify (altered in transit, or another key)")
+
+
+def claimed_workstation(body: bytes) -> int:
+    """The workstation a records message claims to come from (before its signature is checked)."""
+    value = _load(body, "records").get("workstation_id")
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise EnvelopeError("the message names no workstation")
+    return value
+
+
+def decode_records(body: bytes, signature: str, public_key: bytes) -> RecordReport:
+    """The batch, once its signature by ``public_key`` verifies; each record's hash is checked too."""
+    verify_signature(body, signature, public_key)
+    message = _load(body, "records")
+    records = []
+    try:
+        for item in message["records"]:
+            entry = LedgerEntry.from_json(item["entry"])
+            trace = item.get("trace")
+            records.append(ReportedRecord(entry, None if trace is None else base64.b64decode(trace, validate=True)))
+        report = RecordReport(int(message["workstation_id"]), str(message["sent_at"]), str(message["nonce"]),
+                              tuple(records))
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        raise EnvelopeError("the records message is malformed") from None
+    for record in report.records:
+        if not record.entry.intact:
+            raise EnvelopeError(f"record {record.entry.seq}: its contents do not match its hash")
+        if not record.trace_ok():
+            raise EnvelopeError(f"record {record.entry.seq}: its trace data do not match the record")
+    return report
+
+
+def decode_enroll(body: bytes, signature: str) -> EnrollRequest:
+    message = _load(body, "enroll")
+    try:
+        request = EnrollRequest(str(message["code"]), bytes.fromhex(message["public_key"]), str(message["ledger"]),
+                                str(message["host"]), str(message["user"]))
+    except (KeyError, TypeError, ValueError):
+        raise EnvelopeError("the enrollment message is malformed") from None
+    if len(request.public_key) != 32:
+        raise EnvelopeError("the enrollment message carries no Ed25519 public key")
+    verify_signature(body, signature, request.public_key)
+    return request

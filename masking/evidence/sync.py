@@ -1,0 +1,139 @@
+"""Reporting this workstation's ledger to the office's evidence service, and the unsynced limit.
+
+The queue is the ledger itself: every own record above the sequence number the service acknowledged
+(``service.json``) is still to be sent, with its trace data, signed by the workstation's identity.
+A home put back from an older copy also puts back an older acknowledgement, so its new records reuse
+sequence numbers the service already holds: the service stores them flagged (a fork) and says so,
+and the workstation carries on; an admin clears it (``server resolve``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from masking.errors import ExportGuardError, PolicyError, ServiceUnreachable
+from masking.evidence.client import DEFAULT_TIMEOUT, Refused, ServiceClient, normalise_url
+from masking.evidence.envelope import (
+    SIGNATURE_HEADER,
+    EnrollRequest,
+    ReportedRecord,
+    encode_enroll,
+    encode_records,
+)
+from masking.evidence.identity import load_identity, load_or_create_identity
+from masking.evidence.link import ServiceLink, load_link, save_link
+from masking.export_record import EXPORT_EVENT, ExportRecord
+from masking.keys import KeyRing
+from masking.ledger import Ledger, LedgerEntry
+from masking.policy import Policy
+from masking.violations import Violation, violation
+from masking.watermark.store import TraceStore
+
+BATCH_RECORDS = 200
+AFTER_EXPORT_TIMEOUT = 5.0  # an export waits at most this long for the service before queueing
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    url: str
+    sent: int
+    pending: int
+    flagged: tuple[dict[str, Any], ...]  # the service's notes on records it stored flagged
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"server": self.url, "sent": self.sent, "pending": self.pending, "flagged": list(self.flagged)}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def unsynced(ledger: Ledger, link: ServiceLink) -> list[LedgerEntry]:
+    """This workstation's own records the service has not acknowledged, oldest first."""
+    own = [e for e in ledger.entries() if e.workstation == ledger.workstation and e.seq > link.acked_seq]
+    return sorted(own, key=lambda e: e.seq)
+
+
+def sync(home: Path, ring: KeyRing, ledger: Ledger, *, timeout: float = DEFAULT_TIMEOUT) -> SyncResult | None:
+    """Send every unacknowledged record; None when this home is not enrolled."""
+    link = load_link(home)
+    if link is None:
+        return None
+    identity = load_identity(home, ring)
+    client = ServiceClient(link.url, ca_file=link.ca_file, timeout=timeout)
+    entries = unsynced(ledger, link)
+    store = TraceStore(home)
+    sent = 0
+    flagged: list[dict[str, Any]] = []
+    for start in range(0, len(entries), BATCH_RECORDS):
+        batch = entries[start:start + BATCH_RECORDS]
+        records = [ReportedRecord(e, store.blob(ExportRecord.from_dict(e.body).export_id)
+                                  if e.event == EXPORT_EVENT else None) for e in batch]
+        body, signature = encode_records(link.workstation_id, records, identity)
+        try:
+            answer = client.request("POST", "/v1/records", body, {SIGNATURE_HEADER: signature})
+        except Refused as refusal:
+            if not refusal.answer.get("replayed"):  # a lost reply: the service already holds every one
+                raise
+            answer = refusal.answer
+        flagged.extend(item for item in answer.get("flagged", []) if isinstance(item, dict))
+        sent += len(batch)
+        link = link.acknowledged(batch[-1].seq, _now().isoformat(timespec="seconds"))
+        save_link(home, link)
+    return SyncResult(link.url, sent, 0, tuple(flagged))
+
+
+def enroll(home: Path, ring: KeyRing, ledger: Ledger, url: str, code: str, *,
+           ca_file: str | None = None) -> tuple[ServiceLink, SyncResult]:
+    """Join the office's service with its one-time code, then upload the existing ledger."""
+    client = ServiceClient(normalise_url(url), ca_file=ca_file)
+    identity = load_or_create_identity(home, ring)
+    body, signature = encode_enroll(EnrollRequest(code.strip(), identity.public, ledger.workstation,
+                                                  socket.gethostname(), getpass.getuser()), identity)
+    answer = client.request("POST", "/v1/enroll", body, {SIGNATURE_HEADER: signature})
+    link = ServiceLink(client.url, int(answer["workstation_id"]), str(answer["name"]),
+                       _now().isoformat(timespec="seconds"), ca_file=ca_file)
+    save_link(home, link)
+    result = sync(home, ring, ledger)
+    assert result is not None  # noqa: S101 (the link was saved just above)
+    return load_link(home) or link, result
+
+
+def require_within_limit(home: Path, policy: Policy, ledger: Ledger, *,
+                         clock: Callable[[], dt.datetime] = _now) -> None:
+    """Refuse a further export when an enrolled workstation has kept too much from the service."""
+    link = load_link(home)
+    if link is None:
+        return
+    exports = [e for e in unsynced(ledger, link) if e.event == EXPORT_EVENT]
+    if not exports:
+        return
+    found: Violation | None = None
+    limit = policy.max_unsynced_exports
+    if limit is not None and len(exports) >= limit:
+        found = violation("unsynced_exports", count=str(len(exports)), limit=str(limit))
+    hours = policy.max_unsynced_hours
+    if found is None and hours is not None:
+        oldest = dt.datetime.fromisoformat(exports[0].time)
+        if clock() - oldest > dt.timedelta(hours=hours):
+            found = violation("unsynced_hours", hours=f"{hours:g}")
+    if found is not None:
+        raise PolicyError(f"refused by policy: {found.text}", (found,))
+
+
+def report_after_export(home: Path, ring: KeyRing, ledger: Ledger) -> str:
+    """Send what is queued right after an export: ``sent``, ``queued`` (unreachable), ``refused`` (the
+    service would not take it; it stays queued and ``sync`` says why) or ``standalone``."""
+    try:
+        result = sync(home, ring, ledger, timeout=AFTER_EXPORT_TIMEOUT)
+    except ServiceUnreachable:
+        return "queued"
+    except ExportGuardError:
+        return "refused"
+    return "standalone" if result is None else "sent"

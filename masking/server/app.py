@@ -1,0 +1,157 @@
+"""The evidence service's HTTP interface (Starlette; run by uvicorn, see :mod:`masking.server.serve`).
+
+``POST /v1/enroll``   a workstation joins with a one-time code (signed by its new identity key)
+``POST /v1/records``  signed ledger records and trace data (refused: altered, unknown key, replayed)
+``POST /v1/trace``    a fragment's rows, traced across every workstation (investigator or admin token)
+``GET  /v1/records``  the records held, read-only (auditor, investigator or admin token)
+``GET  /v1/health``   the schema version
+
+Database work runs in Starlette's thread pool over a psycopg connection pool. Every token-bearing
+query is itself recorded in ``queries`` (what was asked, never the fragment's cells).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from masking.errors import ExportGuardError, KeyProblem
+from masking.evidence.envelope import SIGNATURE_HEADER, EnvelopeError
+from masking.server.admin import Caller, authorise, record_query
+from masking.server.ingest import Replayed, enroll, ingest_records
+from masking.server.search import trace_at_service
+from masking.watermark.trace import Fragment
+
+MAX_BODY = 256 * 1024 * 1024  # a batch of 200 records with trace data of 5,000-row exports fits easily
+MAX_FRAGMENT_ROWS = 100_000
+READERS = ("auditor", "investigator", "admin")
+
+
+def _error(status: int, message: str, **extra: Any) -> JSONResponse:
+    return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR0915 (the routes share the pool)
+    pool = ConnectionPool(db_url, min_size=1, max_size=pool_size, kwargs={"autocommit": True}, open=False)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pool.open(wait=True, timeout=30)
+        try:
+            yield
+        finally:
+            pool.close()
+
+    def with_conn(work: Callable[..., Any], *args: Any) -> Any:
+        with pool.connection() as conn:
+            return work(conn, *args)
+
+    async def body_of(request: Request) -> bytes:
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            raise EnvelopeError("the message is too large")
+        return body
+
+    async def guarded(work: Callable[[], Any]) -> JSONResponse:
+        try:
+            return JSONResponse(await work())
+        except Replayed as error:
+            return _error(409, str(error), replayed=True)
+        except EnvelopeError as error:
+            return _error(400, str(error))
+        except KeyProblem as error:
+            return _error(403, str(error))
+        except ExportGuardError as error:
+            return _error(400, str(error).splitlines()[0])
+
+    def token_of(request: Request) -> str:
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            raise KeyProblem("a token is needed (Authorization: Bearer ...)")
+        return header[7:].strip()
+
+    async def health(request: Request) -> JSONResponse:
+        def work(conn: Any) -> dict[str, Any]:
+            row = conn.execute("SELECT value FROM eg_meta WHERE name = 'schema_version'").fetchone()
+            return {"ok": True, "schema_version": int(row[0]) if row else 0}
+        return await guarded(lambda: run_in_threadpool(with_conn, work))
+
+    async def enroll_route(request: Request) -> JSONResponse:
+        async def work() -> dict[str, Any]:
+            body = await body_of(request)
+            done = await run_in_threadpool(with_conn, enroll, body, request.headers.get(SIGNATURE_HEADER, ""))
+            return {"workstation_id": done.workstation_id, "name": done.name}
+        return await guarded(work)
+
+    async def records_route(request: Request) -> JSONResponse:
+        async def work() -> dict[str, Any]:
+            body = await body_of(request)
+            result = await run_in_threadpool(with_conn, ingest_records, body,
+                                             request.headers.get(SIGNATURE_HEADER, ""))
+            return result.as_dict()  # type: ignore[no-any-return]
+        return await guarded(work)
+
+    async def trace_route(request: Request) -> JSONResponse:
+        async def work() -> dict[str, Any]:
+            token = token_of(request)
+            body = await body_of(request)
+            fragment = _fragment(body)
+
+            def traced(conn: Any) -> dict[str, Any]:
+                caller = authorise(conn, token, ("investigator", "admin"))
+                report = trace_at_service(conn, fragment)
+                verdict = report.verdict.export_id if report.verdict else None
+                record_query(conn, caller, "trace", json.dumps(
+                    {"rows": len(fragment.rows), "verdict": verdict,
+                     "candidates": [c.export_id for c in report.candidates]}))
+                return report.as_dict()
+            return await run_in_threadpool(with_conn, traced)
+        return await guarded(work)
+
+    async def list_records(request: Request) -> JSONResponse:
+        async def work() -> dict[str, Any]:
+            token = token_of(request)
+            workstation = request.query_params.get("workstation")
+
+            def listed(conn: Any) -> dict[str, Any]:
+                caller: Caller = authorise(conn, token, READERS)
+                record_query(conn, caller, "list records", json.dumps({"workstation": workstation}))
+                rows = conn.execute(
+                    "SELECT w.name, r.seq, r.event, r.time, r.received, r.body, r.hash, r.flag, r.resolved"
+                    " FROM records r JOIN workstations w ON w.id = r.workstation_id"
+                    " WHERE %s::text IS NULL OR w.name = %s ORDER BY r.id LIMIT 10000",
+                    (workstation, workstation)).fetchall()
+                return {"entries": [{"workstation": r[0], "seq": r[1], "event": r[2], "time": r[3],
+                                     "received": r[4].isoformat(timespec="seconds"), "body": json.loads(r[5]),
+                                     "hash": r[6], "flag": r[7], "resolved": r[8] is not None} for r in rows]}
+            return await run_in_threadpool(with_conn, listed)
+        return await guarded(work)
+
+    return Starlette(routes=[
+        Route("/v1/health", health, methods=["GET"]),
+        Route("/v1/enroll", enroll_route, methods=["POST"]),
+        Route("/v1/records", records_route, methods=["POST"]),
+        Route("/v1/records", list_records, methods=["GET"]),
+        Route("/v1/trace", trace_route, methods=["POST"]),
+    ], lifespan=lifespan)
+
+
+def _fragment(body: bytes) -> Fragment:
+    try:
+        message = json.loads(body)
+        rows = tuple(tuple(str(cell) for cell in row) for row in message["rows"])
+        properties = {str(k): str(v) for k, v in dict(message.get("properties") or {}).items()}
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise EnvelopeError("a trace request carries {\"rows\": [[cell, ...], ...]}") from None
+    if len(rows) > MAX_FRAGMENT_ROWS:
+        raise EnvelopeError(f"a fragment has at most {MAX_FRAGMENT_ROWS} rows")
+    return Fragment(rows, properties)

@@ -1,0 +1,156 @@
+"""Enrollment and the records workstations report, with the continuity rules applied on arrival.
+
+A record continues its workstation's chain when its sequence number follows the head the service
+holds and its ``prev_hash`` is that head's hash. Anything else is still stored, flagged with the
+reason, so the evidence is kept and the employee is not locked out: a sequence number seen before
+with another record (an older copy of the home put back), a gap, a record that does not follow its
+predecessor (a fork), or a new ledger under the same identity (the ledger was deleted). A flagged
+record becomes the new head, so what follows it is judged against it. A record already held, byte
+for byte, is a replay: not stored again, and a batch of nothing but replays is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from masking.errors import KeyProblem
+from masking.evidence.envelope import (
+    EnvelopeError,
+    ReportedRecord,
+    claimed_workstation,
+    decode_enroll,
+    decode_records,
+)
+from masking.ledger import canonical
+from masking.server.admin import secret_hash
+from masking.watermark.store import TraceData
+
+
+class Replayed(EnvelopeError):
+    """Every record of the message is already held: a replay, refused."""
+
+
+@dataclass(frozen=True)
+class Enrolled:
+    workstation_id: int
+    name: str
+
+
+def enroll(conn: psycopg.Connection[Any], body: bytes, signature: str) -> Enrolled:
+    request = decode_enroll(body, signature)
+    with conn.transaction():
+        row = conn.execute("SELECT workstation FROM enroll_codes WHERE code_hash = %s AND used IS NULL"
+                           " AND expires > now() FOR UPDATE", (secret_hash(request.code),)).fetchone()
+        if row is None:
+            raise KeyProblem("the enrollment code is unknown, used or expired")
+        if conn.execute("SELECT 1 FROM workstations WHERE public_key = %s", (request.public_key,)).fetchone():
+            raise KeyProblem("this identity key is already enrolled")
+        name = str(row[0])
+        new = conn.execute("INSERT INTO workstations (name, public_key, ledger, host, user_name, last_seen)"
+                           " VALUES (%s, %s, %s, %s, %s, now()) RETURNING id",
+                           (name, request.public_key, request.ledger, request.host, request.user)).fetchone()
+        assert new is not None  # noqa: S101 (INSERT ... RETURNING returns the row)
+        conn.execute("UPDATE enroll_codes SET used = now(), used_by = %s WHERE code_hash = %s",
+                     (new[0], secret_hash(request.code)))
+    return Enrolled(int(new[0]), name)
+
+
+@dataclass
+class Ingested:
+    accepted: int = 0
+    replayed: int = 0
+    flagged: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "replayed": self.replayed, "flagged": self.flagged}
+
+
+def ingest_records(conn: psycopg.Connection[Any], body: bytes, signature: str) -> Ingested:
+    """Check the batch's signature against its workstation's enrolled key, then store each record."""
+    workstation_id = claimed_workstation(body)
+    with conn.transaction():
+        row = conn.execute("SELECT public_key, revoked, ledger, head_seq, head_hash FROM workstations WHERE id = %s"
+                           " FOR UPDATE", (workstation_id,)).fetchone()
+        if row is None:
+            raise KeyProblem("the message is signed by a workstation the service does not know")
+        if row[1] is not None:
+            raise KeyProblem("this workstation was decommissioned; its identity is revoked")
+        report = decode_records(body, signature, bytes(row[0]))
+        ledger, head_seq, head_hash = str(row[2]), int(row[3]), str(row[4])
+        result = Ingested()
+        for record in report.records:
+            entry = record.entry
+            held = {str(r[0]) for r in conn.execute(
+                "SELECT hash FROM records WHERE workstation_id = %s AND seq = %s", (workstation_id, entry.seq))}
+            if entry.hash in held:
+                result.replayed += 1
+                continue
+            flag = _continuity(entry.workstation != ledger, bool(held), entry.seq, entry.prev_hash, head_seq,
+                               head_hash)
+            _store(conn, workstation_id, record, flag)
+            if flag:
+                result.flagged.append({"seq": entry.seq, "problem": flag})
+            else:
+                result.accepted += 1
+            head_seq, head_hash = entry.seq, entry.hash
+        conn.execute("UPDATE workstations SET head_seq = %s, head_hash = %s, last_seen = now() WHERE id = %s",
+                     (head_seq, head_hash, workstation_id))
+    if report.records and result.replayed == len(report.records):
+        raise Replayed("every record in this message is already held (a replay)")
+    return result
+
+
+def _continuity(new_ledger: bool, seen: bool, seq: int, prev: str, head_seq: int,  # noqa: PLR0917 (the facts judged)
+                head_hash: str) -> str | None:
+    if new_ledger:
+        return "a new ledger under this identity: the chain started again (the ledger was deleted or replaced)"
+    if seen:
+        return (f"sequence {seq} was seen before with another record: an older copy of the ledger was put back "
+                "(a rollback)")
+    if seq > head_seq + 1:
+        missing = f"{head_seq + 1}" if seq == head_seq + 2 else f"{head_seq + 1}-{seq - 1}"
+        return f"record(s) {missing} never arrived (a gap)"
+    if seq <= head_seq or prev != head_hash:
+        return "the record does not follow the one before it (a fork)"
+    return None
+
+
+def _store(conn: psycopg.Connection[Any], workstation_id: int, record: ReportedRecord, flag: str | None) -> None:
+    entry = record.entry
+    row = conn.execute(
+        "INSERT INTO records (workstation_id, seq, event, time, body, prev_hash, hash, key_id, mac, flag)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (workstation_id, entry.seq, entry.event, entry.time, canonical(entry.body).decode(), entry.prev_hash,
+         entry.hash, entry.key_id, entry.mac, flag)).fetchone()
+    assert row is not None  # noqa: S101 (INSERT ... RETURNING returns the row)
+    export_record = record.export
+    if export_record is None or record.trace is None:
+        return
+    try:
+        data = TraceData.from_bytes(record.trace)
+    except ValueError as error:
+        raise EnvelopeError(f"record {entry.seq}: unreadable trace data") from error
+    fps = all_fingerprints(data)
+    export = conn.execute(
+        "INSERT INTO exports (export_id, record_id, workstation_id, recipient, user_name, time, key_id, fingerprints,"
+        " canaries, trace) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (export_record.export_id, row[0], workstation_id, export_record.recipient, export_record.user, entry.time,
+         export_record.key_id or entry.key_id, len(fps), len(data.canary_fps), record.trace)).fetchone()
+    assert export is not None  # noqa: S101 (as above)
+    with conn.cursor().copy("COPY postings (fp, export) FROM STDIN") as copy:
+        for fp in fps.tolist():
+            copy.write_row((fp, export[0]))
+    if len(data.canary_fps):
+        with conn.cursor().copy("COPY canary_postings (fp, export) FROM STDIN") as copy:
+            for fp in np.unique(data.canary_fps).view(np.int64).tolist():
+                copy.write_row((fp, export[0]))
+
+
+def all_fingerprints(data: TraceData) -> np.ndarray:
+    """The distinct fingerprints an export is found by, as signed 64-bit integers (PostgreSQL bigint)."""
+    joined = np.concatenate([data.tokens, data.masked, data.canary_fps]).astype(np.uint64)
+    return np.unique(joined).view(np.int64)

@@ -1,0 +1,126 @@
+"""The evidence database's schema, created and upgraded by the program (``server init``).
+
+Each step of :data:`MIGRATIONS` runs once, in order, in its own transaction; ``eg_meta`` remembers
+the version reached. Ledger records are stored as the canonical JSON text their hash covers, so
+they verify again years later; the service stamps ``received`` with its own clock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE eg_meta (name text PRIMARY KEY, value text NOT NULL);
+    CREATE TABLE workstations (
+        id serial PRIMARY KEY,
+        name text NOT NULL,
+        public_key bytea NOT NULL UNIQUE,
+        ledger text NOT NULL,
+        host text NOT NULL,
+        user_name text NOT NULL,
+        enrolled timestamptz NOT NULL DEFAULT now(),
+        revoked timestamptz,
+        last_seen timestamptz,
+        head_seq bigint NOT NULL DEFAULT 0,
+        head_hash text NOT NULL DEFAULT repeat('0', 64),
+        restart_resolved timestamptz
+    );
+    CREATE INDEX workstations_name ON workstations (name);
+    CREATE TABLE enroll_codes (
+        code_hash bytea PRIMARY KEY,
+        workstation text NOT NULL,
+        created timestamptz NOT NULL DEFAULT now(),
+        expires timestamptz NOT NULL,
+        used timestamptz,
+        used_by int REFERENCES workstations
+    );
+    CREATE TABLE tokens (
+        id serial PRIMARY KEY,
+        token_hash bytea NOT NULL UNIQUE,
+        role text NOT NULL CHECK (role IN ('admin', 'investigator', 'auditor')),
+        label text NOT NULL DEFAULT '',
+        created timestamptz NOT NULL DEFAULT now(),
+        expires timestamptz NOT NULL,
+        revoked timestamptz
+    );
+    CREATE TABLE records (
+        id bigserial PRIMARY KEY,
+        workstation_id int NOT NULL REFERENCES workstations,
+        seq bigint NOT NULL,
+        event text NOT NULL,
+        time text NOT NULL,
+        body text NOT NULL,
+        prev_hash text NOT NULL,
+        hash text NOT NULL,
+        key_id text NOT NULL,
+        mac text NOT NULL,
+        received timestamptz NOT NULL DEFAULT now(),
+        flag text,
+        resolved timestamptz,
+        UNIQUE (workstation_id, seq, hash)
+    );
+    CREATE INDEX records_flagged ON records (workstation_id) WHERE flag IS NOT NULL AND resolved IS NULL;
+    CREATE TABLE exports (
+        id serial PRIMARY KEY,
+        export_id text NOT NULL,
+        record_id bigint NOT NULL REFERENCES records,
+        workstation_id int NOT NULL REFERENCES workstations,
+        recipient text NOT NULL,
+        user_name text NOT NULL,
+        time text NOT NULL,
+        key_id text NOT NULL,
+        fingerprints int NOT NULL,
+        canaries int NOT NULL DEFAULT 0,
+        trace bytea NOT NULL
+    );
+    CREATE INDEX exports_export_id ON exports (export_id);
+    CREATE TABLE postings (fp bigint NOT NULL, export int NOT NULL);
+    CREATE INDEX postings_fp ON postings (fp, export);
+    CREATE TABLE canary_postings (fp bigint NOT NULL, export int NOT NULL);
+    CREATE INDEX canary_postings_fp ON canary_postings (fp, export);
+    CREATE TABLE trace_keys (key_id text PRIMARY KEY, watermark_key bytea NOT NULL,
+                             added timestamptz NOT NULL DEFAULT now());
+    CREATE TABLE queries (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        token_id int REFERENCES tokens,
+        role text NOT NULL,
+        action text NOT NULL,
+        detail text NOT NULL
+    );
+    """,
+)
+
+SETTINGS = {"silent_hours": "168", "retention_days": "3650"}
+
+
+def migrate(conn: psycopg.Connection[Any]) -> tuple[int, int]:
+    """Bring the schema to the newest version; return (version before, version after)."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(7311)")  # two `server init` at once run one after the other
+        exists = conn.execute("SELECT to_regclass('eg_meta') IS NOT NULL").fetchone()
+        before = 0
+        if exists and exists[0]:
+            row = conn.execute("SELECT value FROM eg_meta WHERE name = 'schema_version'").fetchone()
+            before = int(row[0]) if row else 0
+        for version, step in enumerate(MIGRATIONS[before:], before + 1):
+            conn.execute(step.encode())
+            conn.execute("INSERT INTO eg_meta (name, value) VALUES ('schema_version', %s)"
+                         " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (str(version),))
+        for name, value in SETTINGS.items():
+            conn.execute("INSERT INTO eg_meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
+                         (name, value))
+    return before, len(MIGRATIONS)
+
+
+def setting(conn: psycopg.Connection[Any], name: str) -> str:
+    row = conn.execute("SELECT value FROM eg_meta WHERE name = %s", (name,)).fetchone()
+    return str(row[0]) if row else SETTINGS[name]
+
+
+def set_setting(conn: psycopg.Connection[Any], name: str, value: str) -> None:
+    conn.execute("INSERT INTO eg_meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = %s",
+                 (name, value, value))

@@ -1,0 +1,153 @@
+"""What the evidence service refuses: records or trace data altered in transit, an unknown key, a replay,
+a decommissioned workstation; and what it flags on arrival (gaps, forks, a restarted chain)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from evidence_service import Service
+
+from masking.errors import IntegrityProblem, KeyProblem
+from masking.evidence.client import Refused, ServiceClient
+from masking.evidence.envelope import SIGNATURE_HEADER, ReportedRecord, encode_records
+from masking.evidence.identity import Identity, load_identity
+from masking.evidence.link import load_link
+from masking.evidence.sync import enroll
+from masking.keys import Keystore
+from masking.ledger import LedgerEntry
+from masking.server.admin import decommission, issue_enroll_code
+from masking.server.check import check
+from masking.watermark.store import TraceData
+from masking.workspace import Workspace
+
+
+def _trace_blob(seed: int) -> bytes:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    tokens = np.unique(rng.integers(0, 2**63, 50, dtype=np.uint64))
+    empty = np.zeros(0, np.uint64)
+    return TraceData(tokens, empty, empty, np.zeros(0, np.uint32), np.zeros(0, np.bool_)).to_bytes()
+
+
+class Station:
+    """An enrolled workstation whose ledger the test writes directly."""
+
+    def __init__(self, home: Path, service: Service, db: psycopg.Connection[Any], name: str) -> None:
+        self.home = home
+        self.ring = Keystore(home).create()
+        self.ledger = Workspace(home).ledger(self.ring)
+        code = issue_enroll_code(db, name).secret
+        link, _ = enroll(home, self.ring, self.ledger, service.url, code)
+        self.workstation_id = link.workstation_id
+        self.identity = load_identity(home, self.ring)
+        self.client = ServiceClient(service.url)
+        self.blobs: dict[int, bytes] = {}
+
+    def export(self, n: int) -> LedgerEntry:
+        import hashlib
+
+        blob = _trace_blob(n)
+        entry = self.ledger.append("export", {"export_id": f"EX-20261206-{n:08X}", "recipient": "r", "user": "u",
+                                              "trace": {"sha256": hashlib.sha256(blob).hexdigest()}})
+        self.blobs[entry.seq] = blob
+        return entry
+
+    def send(self, *entries: LedgerEntry, identity: Identity | None = None, body_edit: Any = None,
+             trace: bytes | None = None) -> dict[str, Any]:
+        records = [ReportedRecord(e, trace if trace is not None else self.blobs.get(e.seq)) for e in entries]
+        body, signature = encode_records(self.workstation_id, records, identity or self.identity)
+        if body_edit is not None:
+            body = body_edit(body)
+        return self.client.request("POST", "/v1/records", body, {SIGNATURE_HEADER: signature})
+
+
+def test_altered_unknown_and_replayed_messages_are_refused(
+    tmp_path: Path, service: Service, db: psycopg.Connection[Any]
+) -> None:
+    station = Station(tmp_path / "ws", service, db, "branch-x")
+    first = station.export(1)
+    # altered in transit: a record's recipient, or a byte of its trace data, under the original signature
+    with pytest.raises(Refused, match="signature does not verify") as refused:
+        station.send(first, body_edit=lambda b: b.replace(b'"recipient":"r"', b'"recipient":"s"'))
+    assert refused.value.status == 400
+
+    def flip_trace(body: bytes) -> bytes:
+        message = json.loads(body)
+        blob = bytearray(base64.b64decode(message["records"][0]["trace"]))
+        blob[-1] ^= 1
+        message["records"][0]["trace"] = base64.b64encode(bytes(blob)).decode()
+        return json.dumps(message, sort_keys=True, separators=(",", ":")).encode()
+
+    with pytest.raises(Refused, match="signature does not verify"):
+        station.send(first, body_edit=flip_trace)
+    # trace data swapped by someone holding the key still fails the record's own hash
+    with pytest.raises(Refused, match="trace data do not match"):
+        station.send(first, trace=_trace_blob(99))
+    # signed by a key the service does not know
+    stranger = Identity(*_keypair())
+    with pytest.raises(Refused, match="signature does not verify"):
+        station.send(first, identity=stranger)
+    with pytest.raises(KeyProblem, match="does not know"):
+        body, signature = encode_records(424242, [ReportedRecord(first, station.blobs[first.seq])], stranger)
+        station.client.request("POST", "/v1/records", body, {SIGNATURE_HEADER: signature})
+    assert db.execute("SELECT count(*) FROM records WHERE event = 'export'").fetchone() == (0,)
+    # the genuine message is taken once; the same message again is a replay
+    assert station.send(first)["accepted"] == 1
+    with pytest.raises(Refused, match="replay") as replay:
+        station.send(first)
+    assert replay.value.status == 409 and replay.value.answer["replayed"] is True
+    assert db.execute("SELECT count(*) FROM records WHERE event = 'export'").fetchone() == (1,)
+    # a decommissioned workstation's signatures are refused
+    assert decommission(db, "branch-x") == 1
+    with pytest.raises(KeyProblem, match="decommissioned"):
+        station.send(station.export(2))
+
+
+def _keypair() -> tuple[bytes, bytes]:
+    from masking.crypto import ed25519_generate
+
+    private, public = ed25519_generate()
+    return public, private
+
+
+def test_gaps_forks_and_restarts_are_flagged_not_refused(
+    tmp_path: Path, service: Service, db: psycopg.Connection[Any]
+) -> None:
+    station = Station(tmp_path / "ws", service, db, "branch-y")
+    one, two, three = station.export(1), station.export(2), station.export(3)
+    assert station.send(one)["accepted"] == 1
+    answer = station.send(three)  # two never arrives
+    assert answer["accepted"] == 0 and answer["flagged"][0]["problem"] == "record(s) 2 never arrived (a gap)"
+    late = station.send(two)
+    assert "seen before" not in late["flagged"][0]["problem"] and "fork" in late["flagged"][0]["problem"]
+    problems = check(db)
+    assert {p.workstation for p in problems} == {"branch-y"} and len(problems) == 2
+    # the home is wiped and the workstation enrolled again: a restarted chain
+    import shutil
+
+    shutil.rmtree(station.home)
+    Station(tmp_path / "ws", service, db, "branch-y")
+    assert any("enrolled again" in p.problem for p in check(db))
+    assert load_link(tmp_path / "ws") is not None
+
+
+def test_silent_workstations_are_reported(tmp_path: Path, service: Service, db: psycopg.Connection[Any]) -> None:
+    Station(tmp_path / "ws", service, db, "branch-z")
+    db.execute("UPDATE workstations SET last_seen = now() - interval '200 hours'")
+    problems = check(db)
+    assert [(p.workstation, p.problem) for p in problems] == [
+        ("branch-z", "silent for 200 hour(s) (the policy allows 168)")]
+
+
+def test_unreachable_service_is_exit_7_and_refusal_is_integrity(tmp_path: Path) -> None:
+    from masking.errors import ServiceUnreachable
+
+    with pytest.raises(ServiceUnreachable):
+        ServiceClient("http://127.0.0.1:9", timeout=2).request("GET", "/v1/health")
+    assert ServiceUnreachable.exit_code == 7 and IntegrityProblem.exit_code == 8

@@ -1,0 +1,154 @@
+"""The security office's evidence service, end to end on a real PostgreSQL, from the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from evidence_service import Service
+
+from masking.cli.main import run
+from masking.policy import DEFAULT_POLICY
+from masking.watermark.store import TraceData
+from masking.watermark.trace import TracedExport, TraceIndex, read_fragment, trace_fragment
+
+SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "customers_zh.xlsx"
+BUNDLE_PASS = "bundle passphrase"
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    code = run(list(argv))
+    out, err = capsys.readouterr()
+    try:
+        return code, json.loads(out), err
+    except ValueError:
+        return code, out, err
+
+
+@pytest.fixture
+def office(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+           service: Service) -> dict[str, str]:
+    """The office's keys, given to the service (watermark sub-keys) and in a bundle for workstations."""
+    monkeypatch.setenv("EXPORTGUARD_BUNDLE_PASSPHRASE", BUNDLE_PASS)
+    home, bundle = str(tmp_path / "office"), str(tmp_path / "org.egkeys")
+    assert _run(capsys, "--home", home, "keys", "init", "--no-passphrase")[0] == 0
+    assert _run(capsys, "--home", home, "keys", "export-bundle", "--out", bundle)[0] == 0
+    assert _run(capsys, "server", "keys", "--db", service.db_url, "--bundle", bundle, "--json")[0] == 0
+    return {"bundle": bundle, "db": service.db_url, "url": service.url}
+
+
+def _workstation(capsys: pytest.CaptureFixture[str], office: dict[str, str], home: Path, name: str) -> None:
+    assert _run(capsys, "--home", str(home), "keys", "import-bundle", office["bundle"])[0] == 0
+    code, answer, _ = _run(capsys, "server", "enroll-code", "--db", office["db"], "--workstation", name, "--json")
+    assert code == 0
+    code, joined, err = _run(capsys, "--home", str(home), "enroll", office["url"], answer["code"], "--json")
+    assert code == 0, err
+    assert joined["workstation"] == name and joined["uploaded"] == 1  # the key import was already recorded
+    code, _, err = _run(capsys, "--home", str(home), "enroll", office["url"], answer["code"])
+    assert code == 5 and "unknown, used or expired" in err  # a code works once
+
+
+def _export(capsys: pytest.CaptureFixture[str], home: Path, recipient: str, out: Path,
+            *extra: str) -> tuple[int, Any, str]:
+    return _run(capsys, "--home", str(home), "export", str(SAMPLE), "--recipient", recipient, "--purpose", "催缴",
+                "--out", str(out), "--format", "csv", "--force", "--json", *extra)
+
+
+def test_organisation_trace_rollback_and_unsynced_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], office: dict[str, str], service: Service,
+    db: psycopg.Connection[Any],
+) -> None:
+    a, b = tmp_path / "ws-a", tmp_path / "ws-b"
+    _workstation(capsys, office, a, "branch-a")
+    _workstation(capsys, office, b, "branch-b")
+    code, export_a, _ = _export(capsys, a, "城东代收银行", tmp_path / "a.csv")
+    assert code == 0 and export_a["reporting"] == "sent"
+    code, export_b, _ = _export(capsys, b, "城西代收银行", tmp_path / "b.csv")
+    assert code == 0 and export_b["reporting"] == "sent"
+
+    # workstation A's home is deleted; a 20-row fragment of its export is traced at the office
+    shutil.rmtree(a)
+    with (tmp_path / "a.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    fragment = tmp_path / "leak.csv"
+    with fragment.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows[:1] + rows[40:60])
+    code, _, err = _run(capsys, "trace", str(fragment), "--server", office["url"], "--json")
+    assert code == 5 and "token" in err
+    token = _run(capsys, "server", "token", "--db", office["db"], "--role", "investigator", "--json")[1]["token"]
+    auditor = _run(capsys, "server", "token", "--db", office["db"], "--role", "auditor", "--json")[1]["token"]
+    code, _, err = _run(capsys, "trace", str(fragment), "--server", office["url"], "--token", auditor, "--json")
+    assert code == 5 and "auditor token may not" in err
+    code, report, err = _run(capsys, "trace", str(fragment), "--server", office["url"], "--token", token, "--json")
+    assert code == 0, err
+    assert report["verdict"]["export_id"] == export_a["export_id"]
+    assert report["verdict"]["recipient"] == "城东代收银行"
+    named = [c for c in report["candidates"] if c["named"]]
+    assert [(c["workstation"], c["export_id"]) for c in named] == [("branch-a", export_a["export_id"])]
+    assert report["exports_tested"] == 2 and named[0]["p_value"] <= 1e-6
+    # the service's trace scores as the exporting workstation's own trace does (only the union bound differs)
+    with (tmp_path / "b.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows_b = list(csv.reader(handle))
+    fragment_b = tmp_path / "leak_b.csv"
+    with fragment_b.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows_b[:1] + rows_b[100:120])
+    local = _run(capsys, "--home", str(b), "trace", str(fragment_b), "--json")[1]
+    remote = _run(capsys, "trace", str(fragment_b), "--server", office["url"], "--token", token, "--json")[1]
+    assert local["verdict"]["export_id"] == remote["verdict"]["export_id"] == export_b["export_id"]
+    assert remote["candidates"][0]["workstation"] == "branch-b" and "workstation" not in local["candidates"][0]
+    assert export_a["export_id"] in {c["export_id"] for c in remote["candidates"]}  # A's export: the same people
+    # the index loads only the exports that can score, and the report is the one scoring every export gives
+    held = db.execute("SELECT e.export_id, e.recipient, e.time, e.key_id, e.trace, w.name, e.user_name FROM exports e"
+                      " JOIN workstations w ON w.id = e.workstation_id ORDER BY e.id").fetchall()
+    everything = TraceIndex.of([TracedExport(*row[:4], TraceData.from_bytes(bytes(row[4])), *row[5:]) for row in held],
+                               {k: bytes(v) for k, v in db.execute("SELECT key_id, watermark_key FROM trace_keys")},
+                               held=0)
+    assert trace_fragment(read_fragment(fragment_b), everything).as_dict() == remote
+    logged = db.execute("SELECT role, action FROM queries").fetchall()
+    assert ("investigator", "trace") in logged  # the investigator's query is itself recorded
+
+    # an older copy of B's home is put back, and B exports again
+    code, check, _ = _run(capsys, "server", "check", "--db", office["db"], "--json")
+    assert code == 0 and check == {"ok": True, "problems": []}
+    shutil.copytree(b, tmp_path / "b-old")
+    assert _export(capsys, b, "城西代收银行", tmp_path / "b2.csv")[0] == 0
+    shutil.rmtree(b)
+    shutil.copytree(tmp_path / "b-old", b)
+    code, again, _ = _export(capsys, b, "城西代收银行", tmp_path / "b3.csv")
+    assert code == 0 and again["reporting"] == "sent"  # the employee is not locked out
+    code, check, _ = _run(capsys, "server", "check", "--db", office["db"], "--json")
+    assert code == 8 and not check["ok"]
+    assert [p["workstation"] for p in check["problems"]] == ["branch-b"]
+    assert "older copy" in check["problems"][0]["problem"]
+    code, cleared, _ = _run(capsys, "server", "resolve", "--db", office["db"], "--workstation", "branch-b", "--json")
+    assert code == 0 and cleared["cleared"] == 1
+    assert _run(capsys, "server", "check", "--db", office["db"])[0] == 0
+
+    # past its unsynced limit a workstation is refused, and exports again once sync succeeds
+    policy = tmp_path / "policy.toml"
+    policy.write_text(DEFAULT_POLICY.read_text(encoding="utf-8").replace(
+        "max_unsynced_exports = 20", "max_unsynced_exports = 2"), encoding="utf-8")
+    service.stop()
+    for n in (1, 2):
+        code, queued, _ = _export(capsys, b, "城西代收银行", tmp_path / f"q{n}.csv", "--policy", str(policy))
+        assert code == 0 and queued["reporting"] == "queued"
+    code, _, err = _run(capsys, "--home", str(b), "sync")
+    assert code == 7 and "could not be reached" in err
+    code, _, err = _export(capsys, b, "城西代收银行", tmp_path / "q3.csv", "--policy", str(policy))
+    assert code == 4 and "2 export(s) have not reached the security office" in err
+    assert not (tmp_path / "q3.csv").exists()
+    service.start()
+    code, synced, _ = _run(capsys, "--home", str(b), "sync", "--json")
+    assert code == 0 and synced["sent"] == 3  # the two exports, and the refused attempt ("blocked")
+    events = db.execute("SELECT r.event FROM records r JOIN workstations w ON w.id = r.workstation_id"
+                        " WHERE w.name = 'branch-b' ORDER BY r.id DESC LIMIT 3").fetchall()
+    assert [e[0] for e in events] == ["blocked", "export", "export"]
+    code, done, _ = _export(capsys, b, "城西代收银行", tmp_path / "q3.csv", "--policy", str(policy))
+    assert code == 0 and done["reporting"] == "sent"
+    count = db.execute("SELECT count(*) FROM exports").fetchone()
+    assert count is not None and count[0] == 7
