@@ -188,7 +188,8 @@ class Session(QObject):
             return
         try:
             if self._input_sha256 is None or self._input_sha256[0] != self.path:
-                self._input_sha256 = (self.path, file_sha256(self.path))
+                scanned = self.report.sha256 if self.report is not None else ""
+                self._input_sha256 = (self.path, scanned or file_sha256(self.path))
             self.approval = verify_approval(self.approval_code, self.policy.approval_keys, self._input_sha256[1],
                                             Recipient.of(self.recipient))
         except (ExportGuardError, OSError) as error:

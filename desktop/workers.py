@@ -58,7 +58,7 @@ class PreviewResult:
 
 def scan_file(path: Path, progress: Progress) -> ScanReport:
     """The scan the window runs: open the file, classify every sheet (actions are the plan's)."""
-    with open_workbook(path) as workbook:
+    with open_workbook(path, hashed=True) as workbook:  # the export checks it reads the file scanned
         return scan_workbook(workbook, path=path, progress=progress)
 
 
@@ -234,11 +234,13 @@ class TaskRunner(QObject):
             thread.deleteLater()
 
 
-def make_export_job(request: ExportRequest, home: Path, ring: KeyRing, ledger: Ledger) -> Job:
-    """The export as the CLI runs it: ``prepare_export`` then ``run_export``, with the worker's progress."""
+def make_export_job(request: ExportRequest, home: Path, ring: KeyRing, ledger: Ledger,
+                    report: ScanReport | None = None) -> Job:
+    """The export as the CLI runs it: ``prepare_export`` (on the Review page's ``report``: the file is
+    not scanned again) then ``run_export``, with the worker's progress."""
 
     def job(progress: Progress) -> ExportResult:
-        prepared = prepare_export(request, home)
+        prepared = prepare_export(request, home, report)
         return run_export(prepared, ring, ledger, progress=progress)
 
     return job

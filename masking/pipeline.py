@@ -23,7 +23,7 @@ import numpy as np
 
 from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
-from masking.errors import Cancelled, OutputError, PolicyError, UsageError
+from masking.errors import Cancelled, InputError, OutputError, PolicyError, UsageError
 from masking.events import BlockedExport, CancelledExport
 from masking.evidence.sync import report_after_export, require_within_limit
 from masking.export_record import EXPORT_EVENT, ColumnRecord, ExportRecord, OutputFile, TraceSummary
@@ -51,7 +51,7 @@ from masking.transform import (
     use_worker,
 )
 from masking.violations import violation
-from masking.watermark.canary import CanaryPools
+from masking.watermark.canary import UNIQUE_KINDS, CanaryPools
 from masking.watermark.embed import (
     MarkSettings,
     clear_columns,
@@ -59,6 +59,7 @@ from masking.watermark.embed import (
     sheet_canaries,
     source_identifiers,
 )
+from masking.watermark.source_ids import SourceIds, merge_source_ids
 from masking.watermark.store import TraceStore
 from masking.watermark.visible import VisibleMark, visible_mark
 
@@ -180,11 +181,17 @@ def output_format(request: ExportRequest, input_format: str) -> OutputFormat:
     return "csv" if input_format == "csv" else "xlsx"
 
 
-def prepare_export(request: ExportRequest, home: Path) -> PreparedExport:
-    """Scan, plan and judge; nothing is written. Raises ``UsageError``/``InputError`` for bad input."""
+def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None = None) -> PreparedExport:
+    """Scan, plan and judge; nothing is written. Raises ``UsageError``/``InputError`` for bad input.
+
+    ``report`` is the caller's scan of ``request.input`` when it has one (the desktop's Review page):
+    the file is then not scanned again. A scan made here hashes the file as it reads it; the export
+    refuses to commit an output if the file it reads then is not the file that was scanned.
+    """
     policy = load_policy(request.policy_file, home)
-    with open_workbook(request.input) as workbook:
-        report = scan_workbook(workbook, path=request.input)
+    if report is None:
+        with open_workbook(request.input, hashed=True) as workbook:
+            report = scan_workbook(workbook, path=request.input)
     plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
                       include_hidden=request.include_hidden)
     fmt = output_format(request, report.format)
@@ -195,7 +202,8 @@ def prepare_export(request: ExportRequest, home: Path) -> PreparedExport:
                          "or leave out --password")
     approval = None
     if request.approval is not None:
-        approval = verify_approval(request.approval, policy.approval_keys, file_sha256(request.input), recipient)
+        scanned = report.sha256 or file_sha256(request.input)
+        approval = verify_approval(request.approval, policy.approval_keys, scanned, recipient)
     facts = ExportFacts(recipient.name, request.purpose, approved_rows=approval.rows if approval else None,
                         password=request.password, format=fmt)
     verdict = check_plan(plan, policy, facts)
@@ -296,28 +304,27 @@ def _run_export(
     operators = build_operators(plan)
     settings = _mark_settings(prepared, operators)
     _check_row_limit(prepared, settings)
-    # the worker starts up on the other core while the input is hashed and checked for canaries
+    # the worker starts up on the other core while the rest is set up
     worker = ParallelTransform() if use_worker(plan.rows, parallel) else None
     try:
         now = clock()
         export_id = _new_export_id(now)
         ctx = OperatorContext(token_scope(prepared.policy, prepared.recipient), KeyMaterial.from_master(ring.active))
         mark = visible_mark(export_id, prepared.recipient.name, request.purpose, now, ring.active.subkey("watermark"))
-        input_sha256 = file_sha256(request.input)
         encrypted = encryption_manifest(plan, operators, ctx)
-        if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
-            raise PolicyError("the input file changed after its approval code was checked; export it again")
         password = generate_password() if request.password else None
         tracker = _Tracker(plan.rows, progress)
-        # one open workbook serves the canary check's pass and the export's, so shared strings are read once
-        with open_workbook(request.input) as workbook:
-            source_ids = (source_identifiers(workbook, plan, lambda: tracker.advance(0))
-                          if settings.canary_rate > 0 else np.zeros(0, np.int64))
+        # the one read of the input: the data pass, hashed as it goes
+        with open_workbook(request.input, hashed=True) as workbook:
+            source_ids = (_source_ids(prepared, workbook, tracker) if settings.canary_rate > 0
+                          else np.zeros(0, np.int64))
             spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids)
-            transform: Transform = worker.begin(spec) if worker is not None else BatchTransform(spec)
+            transform: Transform = (worker.begin(spec) if worker is not None
+                                    else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
                 _write_sheets(book, workbook, plan, mark, transform, tracker)
                 summary = transform.summary()
+                input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
                 if book.keeps_properties:
                     properties = dict(mark.properties)
                     properties.update(manifest_properties(encrypted, ctx.scope))
@@ -368,6 +375,28 @@ def _run_export(
     reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
                         layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting)
+
+
+def _source_ids(prepared: PreparedExport, workbook: Workbook, tracker: _Tracker) -> SourceIds:
+    """The source's identifiers for canary rows to avoid: those the scan collected, plus (only when
+    the plan makes a column an identifier the scan did not see as one) a pass over such columns."""
+    scanned = {sheet.info.name: sheet for sheet in prepared.report.sheets}
+    collected = {name: sheet.source_columns for name, sheet in scanned.items()}
+    parts = [scanned[s.name].source_ids for s in prepared.plan.included if s.name in scanned]
+    missing = any(c.kind in UNIQUE_KINDS and c.index not in collected.get(s.name, frozenset())
+                  for s in prepared.plan.included for c in s.columns)
+    if missing:
+        parts.append(source_identifiers(workbook, prepared.plan, lambda: tracker.advance(0), skip=collected))
+    return merge_source_ids(parts)
+
+
+def _check_input(prepared: PreparedExport, input_sha256: str) -> str:
+    """The input's SHA-256 as the export read it, checked against the scan and the approval code."""
+    if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
+        raise PolicyError("the input file changed after its approval code was checked; export it again")
+    if prepared.report.sha256 and prepared.report.sha256 != input_sha256:
+        raise InputError(f"{prepared.request.input.name}: the file changed after it was scanned; open it again")
+    return input_sha256
 
 
 def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here

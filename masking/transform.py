@@ -37,7 +37,8 @@ from masking.operators import get_operator, params_from_dict
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
 from masking.plan import ColumnPlan, Plan
 from masking.transform_worker import FROZEN_FLAG
-from masking.watermark.embed import ExportMarker, MarkSettings, SourceIds
+from masking.watermark.embed import ExportMarker, MarkSettings
+from masking.watermark.source_ids import SourceIds
 from masking.watermark.store import TraceData
 
 Batch = list[tuple[Value, ...]]
@@ -95,9 +96,10 @@ class TransformSummary:
 class BatchTransform:
     """The transform step of one export, in this process (one instance per export; not thread-safe)."""
 
-    def __init__(self, spec: TransformSpec) -> None:
+    def __init__(self, spec: TransformSpec, *, operators: dict[tuple[str, int], Operator] | None = None) -> None:
+        """``operators`` are the export's own when it has built them (in this process); a worker builds its own."""
         self._plan = spec.plan
-        self._operators = build_operators(spec.plan)
+        self._operators = operators if operators is not None else build_operators(spec.plan)
         self._ctx = OperatorContext(spec.scope, KeyMaterial.from_master(spec.master))
         self._marker = ExportMarker(spec.export_id, spec.master, spec.plan, self._operators, spec.settings,
                                     spec.source_ids)

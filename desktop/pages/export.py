@@ -303,7 +303,7 @@ class ExportPage(Page):
         self.progress.setValue(0)
         self.rate.setText(self.tr("Preparing…"))
         self._started = time.monotonic()
-        self._runner.start(make_export_job(request, session.home, ring, ledger))
+        self._runner.start(make_export_job(request, session.home, ring, ledger, session.report))
         self._set_running(True)
         return True
 

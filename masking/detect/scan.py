@@ -7,8 +7,8 @@ each sheet (streamed, stopped early); the row count comes from the reader's ``co
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,6 +18,9 @@ from masking.io.model import SheetInfo, Table, Value, column_letter
 from masking.io.xlsx_parts import OutsideParts, read_outside_parts
 from masking.kinds import Kind
 from masking.policy import Policy
+from masking.watermark.canary import UNIQUE_KINDS
+from masking.watermark.source_ids import EMPTY as EMPTY_IDS
+from masking.watermark.source_ids import SourceIdCollector, SourceIds
 
 
 class Workbook(Protocol):
@@ -33,7 +36,9 @@ class Workbook(Protocol):
 
     def data_rows(self, name: str, table: Table | None = None) -> Iterator[tuple[int, tuple[Value, ...]]]: ...
 
-    def count_rows(self, name: str) -> int: ...
+    def count_rows(
+        self, name: str, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
+    ) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +61,10 @@ class SheetScan:
     data_rows: int
     columns: tuple[ColumnScan, ...]
     hidden_rows: int = 0
+    # the identifiers of the columns the scan found identifier kinds in (``source_columns``), hashed,
+    # for canary rows to avoid (collected by the pass that counts the rows)
+    source_ids: SourceIds = field(default_factory=lambda: EMPTY_IDS, repr=False, compare=False)
+    source_columns: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,7 @@ class ScanReport:
     format: str
     sheets: tuple[SheetScan, ...]
     findings: tuple[Finding, ...]
+    sha256: str = ""  # of the file as the scan read it, when the workbook was opened hashed=True
 
     def as_dict(self, policy: Policy) -> dict[str, Any]:
         """The CLI's ``scan --json`` object without ``input`` (shared/CLI.md); ``default_action`` is
@@ -136,7 +146,9 @@ def scan_workbook(
         results.append(_scan_sheet(workbook, info, sample_rows, outside))
         if progress is not None:
             progress(done, len(chosen))
-    return ScanReport(workbook.format, tuple(results), tuple(_findings(results, outside)))
+    finish = getattr(workbook, "sha256", None) if getattr(workbook, "hashed", False) else None
+    sha256 = finish() if finish is not None else ""
+    return ScanReport(workbook.format, tuple(results), tuple(_findings(results, outside)), sha256)
 
 
 def _scan_sheet(
@@ -149,9 +161,12 @@ def _scan_sheet(
     for index, header in enumerate(table.headers):
         verdict = classify_column(header, values[index])
         columns.append(ColumnScan(index, column_letter(index), header, verdict, index in hidden))
-    return SheetScan(
-        info, table, workbook.count_rows(info.name), tuple(columns), len(outside.hidden_rows.get(info.name, ()))
-    )
+    identifiers = frozenset(c.index for c in columns if c.kind in UNIQUE_KINDS)
+    collector = SourceIdCollector()
+    rows = (workbook.count_rows(info.name, identifiers, collector.add) if identifiers
+            else workbook.count_rows(info.name))
+    return SheetScan(info, table, rows, tuple(columns), len(outside.hidden_rows.get(info.name, ())),
+                     collector.result(), identifiers)
 
 
 def _column_label(sheet: SheetScan, column: ColumnScan) -> str:

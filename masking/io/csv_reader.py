@@ -14,12 +14,13 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from masking.errors import InputError
+from masking.io.digest import FileDigest
 from masking.io.limits import DEFAULT_LIMITS, Limits
 from masking.io.model import SheetInfo, Value, values_in_columns
 
@@ -141,8 +142,9 @@ def sniff_delimiter(lines: Iterable[str]) -> str:
 class CsvBook:
     """A CSV file seen as a workbook with one sheet named after the file stem."""
 
-    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS, digest: FileDigest | None = None) -> None:
         self.path = path
+        self._digest = digest
         self.label = path.name
         self.limits = limits
         self.sheets: tuple[SheetInfo, ...] = (SheetInfo(path.stem, 0),)
@@ -170,6 +172,8 @@ class CsvBook:
 
     def _open(self) -> BinaryIO:
         try:
+            if self._digest is not None:
+                return cast(BinaryIO, self._digest.open())
             return self.path.open("rb")
         except OSError as exc:
             raise InputError(f"{self.label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
@@ -218,6 +222,23 @@ class CsvBook:
         while batch := list(itertools.islice(rows, 4096)):
             yield list(values_in_columns(batch, wanted))
 
-    def count_value_rows(self, info: SheetInfo) -> int:
+    def count_value_rows(
+        self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
+    ) -> int:
+        """Records with a non-empty field; the non-empty fields of ``columns`` go to ``sink`` in chunks."""
         del info
-        return sum(1 for _, record in self._records() if any(record))
+        wanted = sorted(set(columns)) if sink is not None else []
+        if not wanted or sink is None:
+            return sum(1 for _, record in self._records() if any(record))
+        count = 0
+        chunk: list[Value] = []
+        for _, record in self._records():
+            if any(record):
+                count += 1
+                chunk.extend(record[i] for i in wanted if i < len(record) and record[i])
+                if len(chunk) >= 16_384:
+                    sink(chunk)
+                    chunk = []
+        if chunk:
+            sink(chunk)
+        return count

@@ -34,7 +34,7 @@ from __future__ import annotations
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, BinaryIO
 
 from masking.errors import InputError
 
@@ -80,8 +80,9 @@ def human_limit(count: int) -> str:
     return human_bytes(count)
 
 
-def open_checked_zip(path: Path, limits: Limits, label: str) -> zipfile.ZipFile:
-    """Open an xlsx package and refuse a bomb declared in its central directory (InputError, one line)."""
+def open_checked_zip(path: Path | BinaryIO, limits: Limits, label: str) -> zipfile.ZipFile:
+    """Open an xlsx package (a path, or a file already open) and refuse a bomb declared in its central
+    directory (InputError, one line)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, ValueError):

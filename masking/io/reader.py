@@ -9,13 +9,14 @@ is read as CSV when the name says .csv/.tsv/.txt. Every problem with the input i
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol
 
 from masking.errors import InputError, UsageError
 from masking.io.csv_reader import CsvBook
+from masking.io.digest import FileDigest
 from masking.io.header import SAMPLE_ROWS, detect_table
 from masking.io.held_open import close_it_message, held_open
 from masking.io.limits import DEFAULT_LIMITS, Limits, human_bytes, human_limit
@@ -36,7 +37,9 @@ class _Backend(Protocol):
     def sheets(self) -> tuple[SheetInfo, ...]: ...
 
     def rows(self, info: SheetInfo) -> Iterator[Row]: ...
-    def count_value_rows(self, info: SheetInfo) -> int: ...
+    def count_value_rows(
+        self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
+    ) -> int: ...
     def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]: ...
     def close(self) -> None: ...
 
@@ -48,12 +51,17 @@ class Workbook:
     call is a fresh pass over the file, so passes may overlap (a preview while counting).
     """
 
-    def __init__(self, path: Path, file_format: Literal["xlsx", "csv"], backend: _Backend) -> None:
+    def __init__(self, path: Path, file_format: Literal["xlsx", "csv"], backend: _Backend,
+                 digest: FileDigest | None = None) -> None:
         self.path = path
         self.format = file_format
         self._backend = backend
+        self._digest = digest
         self.sheets: tuple[SheetInfo, ...] = backend.sheets
         self._heads: dict[str, tuple[Table, tuple[Row, ...]]] = {}
+        # the pass that read a sheet's first rows, paused after them: the next pass over that sheet
+        # continues it instead of reading the start of the sheet again
+        self._paused: dict[str, Iterator[Row]] = {}
 
     def __enter__(self) -> Workbook:
         return self
@@ -64,7 +72,28 @@ class Workbook:
         self.close()
 
     def close(self) -> None:
+        paused, self._paused = self._paused, {}
+        for rows in paused.values():
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
         self._backend.close()
+
+    def sha256(self) -> str:
+        """The SHA-256 of the file as this workbook read it (opened with ``hashed=True``): the
+        bytes no pass has read yet are read now, once. Call it after the passes."""
+        if self._digest is None:
+            raise ValueError("open the workbook with hashed=True to hash it while reading")
+        return self._digest.finish()
+
+    @property
+    def hashed(self) -> bool:
+        return self._digest is not None
+
+    @property
+    def bytes_read(self) -> int:
+        """Bytes read from the file so far (opened with ``hashed=True``; 0 otherwise)."""
+        return self._digest.bytes_read if self._digest is not None else 0
 
     def sheet(self, name: str) -> SheetInfo:
         """The sheet called ``name`` (exact, else ignoring case as Excel does); ``UsageError`` if none."""
@@ -79,7 +108,21 @@ class Workbook:
 
     def rows(self, name: str) -> Iterator[Row]:
         """``(row number, values)`` for every row holding a value, trailing empty cells trimmed."""
-        return self._backend.rows(self.sheet(name))
+        info = self.sheet(name)
+        paused = self._paused.pop(info.name, None)
+        if paused is None:
+            return self._backend.rows(info)
+        return self._resumed(self._heads[info.name][1], paused)
+
+    @staticmethod
+    def _resumed(head: tuple[Row, ...], rest: Iterator[Row]) -> Iterator[Row]:
+        try:
+            yield from head
+            yield from rest
+        finally:
+            close = getattr(rest, "close", None)
+            if close is not None:
+                close()
 
     def _head(self, name: str) -> tuple[Table, tuple[Row, ...]]:
         info = self.sheet(name)
@@ -92,10 +135,12 @@ class Workbook:
                     head.append(row)
                     if len(head) >= SAMPLE_ROWS:
                         break
-            finally:
+            except BaseException:
                 close = getattr(rows, "close", None)
                 if close is not None:
                     close()
+                raise
+            self._paused[info.name] = rows  # the next pass over the sheet goes on from here
             cached = self._heads[info.name] = (detect_table(info, head), tuple(head))
         return cached
 
@@ -126,17 +171,22 @@ class Workbook:
         """
         return self._backend.column_values(self.sheet(name), columns)
 
-    def count_rows(self, name: str) -> int:
-        """How many rows ``data_rows`` yields, from a cheap pass that does not type any cell."""
+    def count_rows(
+        self, name: str, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
+    ) -> int:
+        """How many rows ``data_rows`` yields, from a cheap pass that does not type any cell; with
+        ``sink``, the same pass hands it the non-empty values of ``columns`` (0-based), in chunks and
+        in no set order, title and header rows included (what :meth:`column_values` gives)."""
         table, head = self._head(name)
         before = sum(1 for number, _ in head if number < table.first_data_row)
-        return max(0, self._backend.count_value_rows(self.sheet(name)) - before)
+        return max(0, self._backend.count_value_rows(self.sheet(name), columns, sink) - before)
 
 
-def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Workbook:
+def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: bool = False) -> Workbook:
     """Open an xlsx/xlsm/csv file for streaming; ``InputError`` (one line) if it cannot be read.
 
-    Use as ``with open_workbook(path) as wb: ...``.
+    Use as ``with open_workbook(path) as wb: ...``. With ``hashed``, every read also feeds the
+    file's SHA-256 (:meth:`Workbook.sha256`), so a pass over the file needs no second read to hash it.
     """
     path = os_path(Path(path))
     label = path.name or str(path)
@@ -150,13 +200,15 @@ def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Workbook
     if magic.startswith(_ZIP_MAGICS):
         if suffix == ".xlsb":
             raise InputError(f"{label}: binary workbooks (.xlsb) are not supported: save as .xlsx in Excel/WPS first")
-        return Workbook(path, "xlsx", XlsxBook(path, limits))
+        digest = FileDigest(path) if hashed else None
+        return Workbook(path, "xlsx", XlsxBook(path, limits, digest), digest)
     if suffix in (".xlsx", ".xlsm", ".xltx", ".xltm") and magic.startswith(b"PK"):
         raise InputError(f"{label}: corrupt or truncated workbook (not a readable zip archive)")
     if suffix == ".ods":
         raise InputError(f"{label}: OpenDocument spreadsheets (.ods) are not supported: save as .xlsx first")
     if suffix in _TEXT_SUFFIXES and not magic.startswith(_BINARY_MAGICS):
-        return Workbook(path, "csv", CsvBook(path, limits))
+        digest = FileDigest(path) if hashed else None
+        return Workbook(path, "csv", CsvBook(path, limits, digest), digest)
     raise InputError(f"{label}: not a spreadsheet (expected .xlsx, .xlsm or .csv)")
 
 

@@ -23,13 +23,14 @@ import zipfile
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, cast
 from urllib.parse import unquote
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from masking.errors import InputError
+from masking.io.digest import FileDigest
 from masking.io.limits import DEFAULT_LIMITS, GuardedStream, Limits, open_checked_zip
 from masking.io.model import SheetInfo, Value, Visibility, column_letter, values_in_columns
 from masking.io.xlsx_values import (
@@ -294,10 +295,17 @@ class _SheetPart:
 class XlsxBook:
     """An open xlsx/xlsm package: its worksheets, styles and shared strings, read on demand."""
 
-    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS, digest: FileDigest | None = None) -> None:
         self.label = path.name
         self.limits = limits
-        self._zip = open_checked_zip(path, limits, self.label)
+        # a file object passed to ZipFile is not closed by it: this class closes it
+        self._source = cast(BinaryIO, digest.open()) if digest is not None else None
+        try:
+            self._zip = open_checked_zip(self._source or path, limits, self.label)
+        except BaseException:
+            if self._source is not None:
+                self._source.close()
+            raise
         try:
             self._names = {info.filename.replace("\\", "/").lower(): info for info in self._zip.infolist()}
             workbook_part = self._find_workbook_part()
@@ -309,7 +317,7 @@ class XlsxBook:
             self._date_cache: dict[str, Value] = {}  # a date column repeats few distinct serials
             self._shared = SharedStrings(opener, self._error, limits.max_row_chars)
         except BaseException:
-            self._zip.close()
+            self.close()
             raise
 
     # -- structure ------------------------------------------------------------------------------
@@ -423,8 +431,12 @@ class XlsxBook:
         return tuple(sheet.info for sheet in self._sheets)
 
     def close(self) -> None:
-        self._shared.close()
+        shared = getattr(self, "_shared", None)
+        if shared is not None:
+            shared.close()
         self._zip.close()
+        if self._source is not None:
+            self._source.close()
 
     def _segments(self, info: SheetInfo) -> Generator[tuple[str, str], None, None]:
         part = self._sheets[info.index].part
@@ -583,17 +595,33 @@ class XlsxBook:
                 values.append(_other_value(kind, raw))
         return [value for value in values if value is not None]
 
-    def count_value_rows(self, info: SheetInfo) -> int:
-        """Rows holding a ``<v>`` or an inline ``<t>``: a cheap pass that parses no cell."""
+    def count_value_rows(
+        self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
+    ) -> int:
+        """Rows holding a ``<v>`` or an inline ``<t>``: a cheap pass that parses no cell, or only the
+        cells of ``columns``, whose non-empty values go to ``sink`` a chunk at a time (as
+        :meth:`column_values` gives them, and by it when a chunk has cells without ``r=``)."""
         count = 0
+        wanted = sorted(set(columns)) if sink is not None else []
+        letters = "|".join(column_letter(i) for i in wanted)
+        fallback = False
         for prefix, text in self._segments(info):
             grammar = _grammar(prefix)
+            if wanted and not fallback and sink is not None:
+                tag = f"<{prefix}c"
+                if text.count(tag) == text.count(f'{tag} r="'):
+                    sink(self._typed(_column_cells(prefix, letters).findall(text), grammar))
+                else:
+                    fallback = True
             for piece in text.split(grammar.row_close):
                 start = piece.rfind(grammar.row_open)
                 if start >= 0 and (
                     piece.find(grammar.value_close, start) >= 0 or piece.find(grammar.text_close, start) >= 0
                 ):
                     count += 1
+        if fallback and sink is not None:  # a rare producer: the values from a pass of their own
+            for chunk in self.column_values(info, wanted):
+                sink(chunk)
         return count
 
 

@@ -9,13 +9,11 @@ the :class:`~masking.watermark.store.TraceData` to store. Nothing here writes a 
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import numpy.typing as npt
 
 from masking.cell_text import round_trip_text
 from masking.io.model import Value
@@ -50,13 +48,13 @@ from masking.watermark.membership import (
     token_feature,
     value_feature,
 )
+from masking.watermark.source_ids import SourceIds, collect_source_ids, source_has
 from masking.watermark.store import TraceData
 
 MARKABLE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCOUNT_NO, Kind.PERSON_NAME})
 TOKEN_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT, Action.HASH, Action.KEEP})
 SCOPED_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT})
 _CANARY_TRIES = 64
-SourceIds = npt.NDArray[np.int64]  # sorted hashes of the source's identifiers (see source_identifiers)
 
 
 class _MasterLike(Protocol):
@@ -123,34 +121,27 @@ class _Columns(Protocol):
     def column_values(self, name: str, columns: Iterable[int]) -> Iterator[list[Value]]: ...
 
 
-def source_identifiers(workbook: _Columns, plan: Plan, tick: Callable[[], None] = lambda: None) -> SourceIds:
-    """Every identifier in the source a canary must not reuse, as hashes of its token text.
+def source_identifiers(workbook: _Columns, plan: Plan, tick: Callable[[], None] = lambda: None,
+                       *, skip: Mapping[str, frozenset[int]] | None = None) -> SourceIds:
+    """Every identifier in the source a canary must not reuse (:mod:`masking.watermark.source_ids`), from
+    one pass over just the identifier columns (:meth:`~masking.io.reader.Workbook.column_values`).
 
-    One pass over just the identifier columns (:meth:`~masking.io.reader.Workbook.column_values`).
-    A value's token text is its :func:`token_feature` without the ``t|`` (plain digits stay as they
-    are, a number cell reads as its digits). The hashes are Python's own string hash, salted per
-    process: they only answer "does this canary value occur in the source?" within this export,
-    live in memory only and are never stored; a false match (odds about n / 2**64) only makes a
-    canary be drawn again. ``tick`` is called after each chunk (the pipeline's progress, so a
-    cancel is seen during this pass too).
+    The scan collects these as it counts rows, so an export calls this only for the identifier columns
+    the scan did not collect (``skip`` names those it did, per sheet): a plan that makes a column an
+    identifier the scan did not see as one. ``tick`` is called after each chunk (the pipeline's
+    progress, so a cancel is seen during this pass too).
     """
-    hashes = array("q")
-    for sheet in plan.included:
-        columns = [c.index for c in sheet.columns if c.kind in UNIQUE_KINDS]
-        if not columns:
-            continue
-        for chunk in workbook.column_values(sheet.name, columns):
-            # the common shapes in bulk: plain digit strings, and whole numbers (read as their digits)
-            plain = [v for v in chunk if type(v) is str and v.isdigit() and v.isascii()]
-            hashes.extend([hash(v) for v in plain if len(v) >= MIN_TOKEN_CHARS])
-            numbers = [v for v in chunk if type(v) is int and v >= 10]
-            hashes.extend([hash(str(v)) for v in numbers])
-            if len(plain) + len(numbers) < len(chunk):
-                rest = [v for v in chunk if not (type(v) is str and v.isdigit() and v.isascii())
-                        and not (type(v) is int and v >= 10)]
-                hashes.extend([hash(feature[2:]) for feature in map(_token_of, rest) if feature is not None])
-            tick()
-    return sorted_unique(np.frombuffer(hashes, dtype=np.int64), in_place=True)  # a view of the array: no copy
+    def chunks() -> Iterator[list[Value]]:
+        for sheet in plan.included:
+            done = skip.get(sheet.name, frozenset()) if skip is not None else frozenset()
+            columns = [c.index for c in sheet.columns if c.kind in UNIQUE_KINDS and c.index not in done]
+            if not columns:
+                continue
+            for chunk in workbook.column_values(sheet.name, columns):
+                yield chunk
+                tick()
+
+    return collect_source_ids(chunks())
 
 
 class ExportMarker:
@@ -236,9 +227,7 @@ class ExportMarker:
                 feature = _token_of(value)
                 if feature is None:
                     continue
-                hashed = hash(feature[2:])  # the token text, as source_identifiers hashed the source's
-                at = int(np.searchsorted(self._source_ids, hashed))
-                if at < len(self._source_ids) and self._source_ids[at] == hashed:
+                if source_has(self._source_ids, feature[2:]):
                     return True
         return False
 

@@ -1,0 +1,122 @@
+"""An export reads its input once: counted at the file-system boundary (every open of the input and
+every byte read through it), not by asking the code under test."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import io
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from masking.errors import InputError
+from masking.keys import KeyRing
+from masking.pipeline import ExportRequest, prepare_export, run_export
+from masking.workspace import Workspace
+
+SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
+ROWS = 20_000
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sys.path.insert(0, str(SAMPLES))
+    try:
+        import bigxlsx
+    finally:
+        sys.path.remove(str(SAMPLES))
+    path = tmp_path_factory.mktemp("read-once") / "customers.xlsx"
+    bigxlsx.write_customers_xlsx(path, ROWS, seed=11)
+    return path
+
+
+class _Counter:
+    """Wraps ``open`` so every open of one file and every byte read from it is counted."""
+
+    def __init__(self, target: Path) -> None:
+        self.target = target.resolve()
+        self.opens = 0
+        self.bytes = 0
+
+    def wrap(self, real: Any) -> Any:
+        def counting_open(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+            handle = real(file, mode, *args, **kwargs)
+            if isinstance(file, str | Path) and Path(file).resolve() == self.target and "r" in mode:
+                self.opens += 1
+                return _CountingFile(handle, self)
+            return handle
+        return counting_open
+
+
+class _CountingFile:
+    def __init__(self, handle: Any, counter: _Counter) -> None:
+        self._handle, self._counter = handle, counter
+
+    def read(self, *args: Any) -> Any:
+        data = self._handle.read(*args)
+        self._counter.bytes += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count: int = self._handle.readinto(buffer)
+        self._counter.bytes += count
+        return count
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+    def __enter__(self) -> _CountingFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._handle)
+
+
+def _request(workbook: Path, tmp_path: Path) -> ExportRequest:
+    return ExportRequest(input=workbook, recipient="城东代收银行", purpose="欠费催缴", output=tmp_path / "out.xlsx")
+
+
+def _ring(home: Path) -> KeyRing:
+    ring, _ = Workspace(home).keystore.open_or_create()
+    return ring
+
+
+def test_the_export_reads_its_input_once(workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    ring = _ring(home)
+    prepared = prepare_export(_request(workbook, tmp_path), home)  # the scan (the desktop has it already)
+    assert prepared.report.sha256 == hashlib.sha256(workbook.read_bytes()).hexdigest()
+    assert len(prepared.report.sheets[0].source_ids) > ROWS  # identifiers collected while counting rows
+    counter = _Counter(workbook)
+    monkeypatch.setattr(io, "open", counter.wrap(io.open))
+    monkeypatch.setattr(builtins, "open", counter.wrap(builtins.open))
+    again = prepare_export(_request(workbook, tmp_path), home, prepared.report)
+    assert (counter.opens, counter.bytes) == (0, 0)  # the caller's scan is used, not made again
+    result = run_export(again, ring, Workspace(home).ledger(ring), parallel=False)
+    size = workbook.stat().st_size
+    assert result.rows == ROWS and result.input_sha256 == prepared.report.sha256
+    assert counter.opens <= 3  # the format check (8 bytes), the zip, the digest's look at what no pass read
+    assert size <= counter.bytes <= size * 1.02 + 70_000  # + zip's look at its end (64 KiB at most)
+
+
+def test_a_file_changed_after_its_scan_is_refused_and_nothing_is_written(workbook: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    ring = _ring(home)
+    copy = tmp_path / "customers.xlsx"
+    copy.write_bytes(workbook.read_bytes())
+    request = ExportRequest(input=copy, recipient="城东代收银行", purpose="欠费催缴", output=tmp_path / "out.xlsx")
+    prepared = prepare_export(request, home)
+    with copy.open("r+b") as handle:  # one byte of the zip's comment area: still a valid workbook
+        handle.seek(0, io.SEEK_END)
+        handle.write(b"\x00")
+    with pytest.raises(InputError, match="changed after it was scanned"):
+        run_export(prepared, ring, Workspace(home).ledger(ring), parallel=False)
+    assert not (tmp_path / "out.xlsx").exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out")] == []
