@@ -20,7 +20,7 @@ from masking.evidence.link import load_link
 from masking.evidence.sync import enroll
 from masking.keys import Keystore
 from masking.ledger import LedgerEntry
-from masking.server.admin import decommission, issue_enroll_code
+from masking.server.admin import decommission, issue_enroll_code, prune
 from masking.server.check import check
 from masking.watermark.store import TraceData
 from masking.workspace import Workspace
@@ -151,3 +151,16 @@ def test_unreachable_service_is_exit_7_and_refusal_is_integrity(tmp_path: Path) 
     with pytest.raises(ServiceUnreachable):
         ServiceClient("http://127.0.0.1:9", timeout=2).request("GET", "/v1/health")
     assert ServiceUnreachable.exit_code == 7 and IntegrityProblem.exit_code == 8
+
+
+def test_prune_drops_old_trace_data_and_keeps_records(
+    tmp_path: Path, service: Service, db: psycopg.Connection[Any]
+) -> None:
+    station = Station(tmp_path / "ws", service, db, "branch-p")
+    old, new = station.export(1), station.export(2)
+    station.send(old, new)
+    db.execute("UPDATE records SET received = now() - interval '40 days' WHERE seq = %s", (old.seq,))
+    assert prune(db, 30) == 1
+    assert db.execute("SELECT export_id FROM exports").fetchall() == [("EX-20261206-00000002",)]
+    assert db.execute("SELECT count(DISTINCT export) FROM postings").fetchone() == (1,)
+    assert db.execute("SELECT count(*) FROM records WHERE event = 'export'").fetchone() == (2,)

@@ -24,6 +24,8 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     init = actions.add_parser("init", parents=[json_flag, db], help="create or upgrade the schema")
     init.add_argument("--silent-hours", type=float, metavar="H",
                       help="report a workstation silent for longer than this (default 168)")
+    init.add_argument("--retention-days", type=int, metavar="N",
+                      help="how long 'server prune' keeps exports' trace data (default 3650)")
     init.set_defaults(handler=_init)
     serve = actions.add_parser("serve", parents=[db], help="run the service")
     serve.add_argument("--host", default="127.0.0.1")
@@ -57,6 +59,9 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
                                  help="clear a workstation's flagged records and restarts (admin)")
     resolve.add_argument("--workstation", required=True, metavar="NAME")
     resolve.set_defaults(handler=_resolve)
+    prune = actions.add_parser("prune", parents=[json_flag, db],
+                               help="drop trace data older than the retention setting (records stay)")
+    prune.set_defaults(handler=_prune)
 
 
 def _server_modules() -> Any:
@@ -83,6 +88,10 @@ def _init(args: argparse.Namespace, context: Any) -> int:
             if args.silent_hours <= 0:
                 raise UsageError("--silent-hours must be positive")
             schema.set_setting(conn, "silent_hours", f"{args.silent_hours:g}")
+        if args.retention_days is not None:
+            if args.retention_days < 1:
+                raise UsageError("--retention-days must be at least 1")
+            schema.set_setting(conn, "retention_days", str(args.retention_days))
     text = f"Schema at version {after}" + (" (created)." if before == 0 else f" (was {before}).")
     return _say(context, {"schema_version": after, "previous_version": before}, text)
 
@@ -170,3 +179,12 @@ def _resolve(args: argparse.Namespace, context: Any) -> int:
         cleared = check.resolve(conn, args.workstation.strip())
     return _say(context, {"workstation": args.workstation.strip(), "cleared": cleared},
                 f"Cleared {cleared} problem(s) of {args.workstation.strip()}.")
+
+
+def _prune(args: argparse.Namespace, context: Any) -> int:
+    admin, _, db, schema = _server_modules()
+    with db.connect(args.db) as conn:
+        days = int(schema.setting(conn, "retention_days"))
+        pruned = admin.prune(conn, days)
+    return _say(context, {"pruned": pruned, "retention_days": days},
+                f"Dropped the trace data of {pruned} export(s) received more than {days} day(s) ago.")

@@ -105,3 +105,19 @@ def record_query(conn: psycopg.Connection[Any], caller: Caller, action: str, det
     """Every investigator's and auditor's query is itself recorded (never the fragment's cells)."""
     conn.execute("INSERT INTO queries (token_id, role, action, detail) VALUES (%s, %s, %s, %s)",
                  (caller.token_id, caller.role, action, detail))
+
+
+def prune(conn: psycopg.Connection[Any], retention_days: int) -> int:
+    """Drop the trace data (and index entries) of exports received more than ``retention_days`` ago.
+
+    The ledger records stay, so every chain still verifies and ``check`` still sees it; only what
+    trace needs goes. Returns how many exports were pruned."""
+    with conn.transaction():
+        doomed = [int(r[0]) for r in conn.execute(
+            "SELECT e.id FROM exports e JOIN records r ON r.id = e.record_id"
+            " WHERE r.received < now() - make_interval(days => %s)", (retention_days,))]
+        if doomed:
+            conn.execute("DELETE FROM postings WHERE export = ANY(%s)", (doomed,))
+            conn.execute("DELETE FROM canary_postings WHERE export = ANY(%s)", (doomed,))
+            conn.execute("DELETE FROM exports WHERE id = ANY(%s)", (doomed,))
+    return len(doomed)
