@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from masking.cli.output import emit_json
+from masking.cli.output import emit_json, say
 from masking.cli.secrets import keystore_passphrase, new_passphrase
 from masking.errors import KeyProblem
 from masking.events import KeyAction, KeyChange
@@ -39,14 +39,6 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     imp.set_defaults(handler=_import_bundle)
 
 
-def _say(context: Any, payload: dict[str, Any], text: str) -> int:
-    if context.json:
-        emit_json(payload)
-    else:
-        print(text)
-    return 0
-
-
 def _ring_summary(ring: KeyRing) -> dict[str, Any]:
     return {"organisation": ring.organisation, "active_key": ring.active.key_id, "keys": len(ring.keys)}
 
@@ -58,7 +50,7 @@ def _init(args: argparse.Namespace, context: Any) -> int:
     KeyChange(action=KeyAction.INIT, key_id=ring.active.key_id, keys=len(ring.keys),
               protected=bool(passphrase)).append_to(Workspace(context.home).ledger(ring))
     state = "protected by a passphrase" if passphrase else "NOT protected by a passphrase"
-    return _say(context, {"keystore": str(store.path), "protected": bool(passphrase), **_ring_summary(ring)},
+    return say(context, {"keystore": str(store.path), "protected": bool(passphrase), **_ring_summary(ring)},
                 f"Created the keystore at {store.path} ({state}); active key {ring.active.key_id}.")
 
 
@@ -82,7 +74,7 @@ def _rotate(args: argparse.Namespace, context: Any) -> int:
     ring = workspace.keystore.rotate(keystore_passphrase())
     KeyChange(action=KeyAction.ROTATE, key_id=ring.active.key_id, keys=len(ring.keys)).append_to(
         workspace.ledger(ring))
-    return _say(context, _ring_summary(ring), f"New active key {ring.active.key_id}; {len(ring.keys) - 1} kept.")
+    return say(context, _ring_summary(ring), f"New active key {ring.active.key_id}; {len(ring.keys) - 1} kept.")
 
 
 def _passwd(args: argparse.Namespace, context: Any) -> int:
@@ -93,7 +85,7 @@ def _passwd(args: argparse.Namespace, context: Any) -> int:
     ring = store.unlock(new)
     KeyChange(action=KeyAction.NEW_PASSPHRASE, key_id=ring.active.key_id, keys=len(ring.keys),
               protected=bool(new)).append_to(Workspace(context.home).ledger(ring))
-    return _say(context, {"keystore": str(store.path), "protected": bool(new)},
+    return say(context, {"keystore": str(store.path), "protected": bool(new)},
                 "Passphrase changed." if new else "Passphrase removed: the keystore is NOT protected.")
 
 
@@ -104,7 +96,7 @@ def _export_bundle(args: argparse.Namespace, context: Any) -> int:
     count = workspace.keystore.export_bundle(passphrase, bundle_pass, Path(args.out))
     ring = workspace.keystore.unlock(passphrase)
     KeyChange(action=KeyAction.EXPORT_BUNDLE, key_id=ring.active.key_id, keys=count).append_to(workspace.ledger(ring))
-    return _say(context, {"bundle": args.out, "keys": count}, f"Wrote {count} key(s) to {args.out}.")
+    return say(context, {"bundle": args.out, "keys": count}, f"Wrote {count} key(s) to {args.out}.")
 
 
 def _import_bundle(args: argparse.Namespace, context: Any) -> int:
@@ -117,5 +109,5 @@ def _import_bundle(args: argparse.Namespace, context: Any) -> int:
     ring = store.import_bundle(Path(args.bundle), bundle_pass, passphrase)
     KeyChange(action=KeyAction.IMPORT_BUNDLE, key_id=ring.active.key_id, keys=len(ring.keys)).append_to(
         workspace.ledger(ring))
-    return _say(context, _ring_summary(ring),
+    return say(context, _ring_summary(ring),
                 f"Imported the keys of {ring.organisation or 'the organisation'}; active key {ring.active.key_id}.")

@@ -35,6 +35,15 @@ def emit_json(payload: dict[str, Any], stream: TextIO | None = None) -> None:
     out.write("\n")
 
 
+def say(context: Any, payload: dict[str, Any], text: str) -> int:
+    """A command's result: ``payload`` as the one JSON object with ``--json``, else ``text``; exit 0."""
+    if context.json:
+        emit_json(payload)
+    else:
+        print(text)
+    return 0
+
+
 def display_width(text: str) -> int:
     """Terminal columns taken by ``text``: CJK and full-width characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

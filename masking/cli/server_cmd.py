@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from masking.cli.keys_cmd import BUNDLE_ENV
-from masking.cli.output import emit_json, format_table
+from masking.cli.output import emit_json, format_table, say
 from masking.cli.secrets import keystore_passphrase
 from masking.errors import IntegrityProblem, KeyProblem, UsageError
 
@@ -72,14 +72,6 @@ def _server_modules() -> Any:
     return admin, check, db, schema
 
 
-def _say(context: Any, payload: dict[str, Any], text: str) -> int:
-    if context.json:
-        emit_json(payload)
-    else:
-        print(text)
-    return 0
-
-
 def _init(args: argparse.Namespace, context: Any) -> int:
     _, _, db, schema = _server_modules()
     with db.connect(args.db) as conn:
@@ -93,7 +85,7 @@ def _init(args: argparse.Namespace, context: Any) -> int:
                 raise UsageError("--retention-days must be at least 1")
             schema.set_setting(conn, "retention_days", str(args.retention_days))
     text = f"Schema at version {after}" + (" (created)." if before == 0 else f" (was {before}).")
-    return _say(context, {"schema_version": after, "previous_version": before}, text)
+    return say(context, {"schema_version": after, "previous_version": before}, text)
 
 
 def _serve(args: argparse.Namespace, context: Any) -> int:
@@ -113,7 +105,7 @@ def _enroll_code(args: argparse.Namespace, context: Any) -> int:
         raise UsageError("--valid-days must be 1-90")
     with db.connect(args.db) as conn:
         issued = admin.issue_enroll_code(conn, args.workstation, args.valid_days)
-    return _say(context, {**issued.as_dict("code"), "workstation": args.workstation.strip()},
+    return say(context, {**issued.as_dict("code"), "workstation": args.workstation.strip()},
                 f"{issued.secret}\n(one use, for {args.workstation.strip()}, "
                 f"until {issued.expires:%Y-%m-%d %H:%M} UTC)")
 
@@ -122,7 +114,7 @@ def _token(args: argparse.Namespace, context: Any) -> int:
     admin, _, db, _ = _server_modules()
     with db.connect(args.db) as conn:
         issued = admin.issue_token(conn, args.role, args.valid_days, args.label)
-    return _say(context, {**issued.as_dict("token"), "role": args.role},
+    return say(context, {**issued.as_dict("token"), "role": args.role},
                 f"{issued.secret}\n({args.role}, until {issued.expires:%Y-%m-%d %H:%M} UTC; shown once)")
 
 
@@ -131,7 +123,7 @@ def _revoke_token(args: argparse.Namespace, context: Any) -> int:
     with db.connect(args.db) as conn:
         if not admin.revoke_token(conn, args.token):
             raise KeyProblem("no such live token")
-    return _say(context, {"revoked": True}, "Revoked.")
+    return say(context, {"revoked": True}, "Revoked.")
 
 
 def _decommission(args: argparse.Namespace, context: Any) -> int:
@@ -140,7 +132,7 @@ def _decommission(args: argparse.Namespace, context: Any) -> int:
         count = admin.decommission(conn, args.workstation)
     if not count:
         raise UsageError(f"no enrolled workstation named {args.workstation!r}")
-    return _say(context, {"workstation": args.workstation, "identities_revoked": count},
+    return say(context, {"workstation": args.workstation, "identities_revoked": count},
                 f"Revoked {count} identity(ies) of {args.workstation}.")
 
 
@@ -154,7 +146,7 @@ def _keys(args: argparse.Namespace, context: Any) -> int:
     ring = read_bundle(Path(args.bundle), passphrase)
     with db.connect(args.db) as conn:
         added = admin.add_trace_keys(conn, ring)
-    return _say(context, {"added": added, "keys": [k.key_id for k in ring.keys]},
+    return say(context, {"added": added, "keys": [k.key_id for k in ring.keys]},
                 f"The service can now trace exports made with {', '.join(k.key_id for k in ring.keys)} "
                 f"({len(added)} new).")
 
@@ -177,7 +169,7 @@ def _resolve(args: argparse.Namespace, context: Any) -> int:
     _, check, db, _ = _server_modules()
     with db.connect(args.db) as conn:
         cleared = check.resolve(conn, args.workstation.strip())
-    return _say(context, {"workstation": args.workstation.strip(), "cleared": cleared},
+    return say(context, {"workstation": args.workstation.strip(), "cleared": cleared},
                 f"Cleared {cleared} problem(s) of {args.workstation.strip()}.")
 
 
@@ -186,5 +178,5 @@ def _prune(args: argparse.Namespace, context: Any) -> int:
     with db.connect(args.db) as conn:
         days = int(schema.setting(conn, "retention_days"))
         pruned = admin.prune(conn, days)
-    return _say(context, {"pruned": pruned, "retention_days": days},
+    return say(context, {"pruned": pruned, "retention_days": days},
                 f"Dropped the trace data of {pruned} export(s) received more than {days} day(s) ago.")
