@@ -1,5 +1,7 @@
-"""Render every page of the main window offscreen to PNG files, in Chinese and in English, for docs and
-for reviewing the layout: ``python -m desktop.screenshots --out DIR``. Needs a CJK font (Debian:
+"""Render every page of the main window to PNG files, in Chinese and in English, with Qt's own file
+chooser and message box and the trace report (PDF) of each run, for docs and for reviewing the layout:
+``python -m desktop.screenshots --out DIR``. Offscreen by default; under X11 (``QT_QPA_PLATFORM=xcb``,
+e.g. ``xvfb-run``) the windows are real and the shots are what the X server shows. Needs a CJK font (Debian:
 fonts-noto-cjk). Works in a fresh temporary home folder (keys, ledger), never the user's."""
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from desktop.main_window import MainWindow
 
 SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
@@ -74,6 +78,8 @@ def _shoot(window: MainWindow, language: str, sample: Path, out: Path, temp: Pat
     trace.set_source(temp / f"export_{language}.xlsx")
     if trace.trace():
         _wait(lambda: trace.investigation is not None)
+    if not trace.save_report(out / f"trace_report_{language}.pdf"):  # the report an officer files, beside the shots
+        failures += 1
     window.show_page(AUDIT)
     audit = window.audit_page
     if audit.verify():
@@ -81,12 +87,66 @@ def _shoot(window: MainWindow, language: str, sample: Path, out: Path, temp: Pat
     for index, page in enumerate(PAGES):
         window.show_page(index)
         failures += not _grab(window, out / f"{page}_{language}.png")
+    return failures + _shoot_chooser(window, language, out) + _shoot_qt_dialogs(window, language, out)
+
+
+def _shoot_chooser(window: MainWindow, language: str, out: Path) -> int:
+    """The action chooser of the first column open, over the Review page (a popup is a window of its
+    own: only a real X screen shows it, so this shot is taken under X11 only)."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QComboBox
+
+    from desktop.main_window import REVIEW
+    from desktop.models import ColumnsModel
+
+    screen = QGuiApplication.primaryScreen()
+    if QGuiApplication.platformName() != "xcb" or screen is None:
+        return 0
+    window.show_page(REVIEW)
+    page = window.review_page
+    combo = page.columns_view.indexWidget(page.columns_model.index(0, ColumnsModel.ACTION))
+    if not isinstance(combo, QComboBox):
+        return 1
+    combo.showPopup()
+    _wait(lambda: False, 0.4)
+    frame = window.frameGeometry()
+    shot = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+    combo.hidePopup()
+    target = out / f"review_chooser_{language}.png"
+    if shot.save(str(target)):
+        print(target)
+        return 0
+    return 1
+
+
+def _shoot_qt_dialogs(window: MainWindow, language: str, out: Path) -> int:
+    """Qt's own file chooser and message box (their buttons and labels come from Qt's catalogs)."""
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    chooser = QFileDialog(window, window.tr("ExportGuard"))
+    chooser.setOption(QFileDialog.Option.DontUseNativeDialog)  # the one Qt draws, as on Linux desktops
+    box = QMessageBox(QMessageBox.Icon.Question, window.tr("ExportGuard"), window.tr("ExportGuard"),
+                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                      | QMessageBox.StandardButton.Cancel, window)
+    failures = 0
+    for dialog, name in ((chooser, "qt_file_dialog"), (box, "qt_message_box")):
+        dialog.show()
+        failures += not _grab(dialog, out / f"{name}_{language}.png")
+        dialog.close()
+        dialog.deleteLater()
     return failures
 
 
-def _grab(window: MainWindow, target: Path) -> bool:
-    _wait(lambda: False, 0.2)  # let layouts settle and repaint
-    if window.grab().save(str(target)):
+def _grab(widget: QWidget, target: Path) -> bool:
+    """The widget as it is on the screen (a real window under X11: what the X server shows), else as
+    Qt paints it offscreen."""
+    from PySide6.QtGui import QGuiApplication
+
+    _wait(lambda: False, 0.3)  # let layouts settle and repaint
+    screen = QGuiApplication.primaryScreen()
+    on_screen = QGuiApplication.platformName() == "xcb" and screen is not None
+    image = screen.grabWindow(widget.winId()) if on_screen and screen is not None else widget.grab()
+    if image.save(str(target)):
         print(target)
         return True
     print(f"could not render {target}", file=sys.stderr)

@@ -41,7 +41,8 @@ def test_a_refused_export_is_recorded_with_its_rules(tmp_path: Path, capsys: pyt
     assert code == 4 and "a purpose is required" in capsys.readouterr().err
     assert not (tmp_path / "out.xlsx").exists()
     ring, _ = Workspace(home).keystore.open_or_create("")
-    [entry] = Workspace(home).ledger(ring).entries()
+    keys, entry = Workspace(home).ledger(ring).entries()
+    assert keys.event == Event.KEY and keys.body["action"] == "init"  # the first export made the keys
     assert entry.event == Event.BLOCKED
     record = BlockedExport.from_dict(entry.body)
     assert record.recipient == "城东代收银行" and record.input_name == SAMPLE.name and record.rows > 0

@@ -237,7 +237,7 @@ def test_a_home_under_a_chinese_user_name_holds_keys_ledger_and_trace_data(tmp_p
     result = json.loads(done.stdout)
     assert Path(result["output"]).parent == profile  # the CLI's default: beside the input
     verified = _cli(["audit", "verify", "--json"], env, profile)
-    assert json.loads(verified.stdout) == {"ok": True, "entries": 1, "problems": []}
+    assert json.loads(verified.stdout) == {"ok": True, "entries": 2, "problems": []}  # the keys made, the export
     homes = [p.parent for p in profile.rglob("keystore.json")]
     assert len(homes) == 1 and "张 三" in str(homes[0])
     assert {"keystore.json"} <= {p.name for p in homes[0].iterdir()}

@@ -128,7 +128,7 @@ class KeysPage(Page):
         store = session.workspace.keystore
         try:
             if not store.exists():
-                ring, _ = store.open_or_create("")
+                ring, _ = session.workspace.open_keys("")  # recorded as a key event
             elif store.protected:
                 passphrase = self._ask_passphrase()
                 if passphrase is None:
@@ -164,7 +164,7 @@ class KeysPage(Page):
         try:
             ring = self._session.workspace.keystore.create(passphrase, organisation)
             self._record(KeyChange(action=KeyAction.INIT, key_id=ring.active.key_id, keys=len(ring.keys),
-                                   protected=bool(passphrase)), ring)
+                                   protected=bool(passphrase)), ring)  # create(): named, so not open_keys()
         except ExportGuardError as error:
             self._show_error(error_message(error))
             return False

@@ -8,6 +8,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
+from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -17,8 +18,11 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QSplitter,
+    QStyle,
     QStyledItemDelegate,
+    QStyleOptionComboBox,
     QStyleOptionViewItem,
+    QStylePainter,
     QTableView,
     QTextBrowser,
     QVBoxLayout,
@@ -28,7 +32,7 @@ from PySide6.QtWidgets import (
 from desktop.models import ACTION_ROLE, ColumnsModel, PreviewModel, cell_text
 from desktop.pages import Page, wrapped_label
 from desktop.session import Session, usable_actions
-from desktop.wording import action_choice, action_hint, group_findings, sheet_label
+from desktop.wording import action_choice, action_hint, action_label, group_findings, sheet_label
 from masking.detect import ColumnScan
 from masking.errors import ExportGuardError
 from masking.io.model import SheetInfo, Value
@@ -39,6 +43,24 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 MAX_PREVIEW_COLUMN = 260
+
+
+SHORT_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class ActionCombo(QComboBox):
+    """A chooser whose list shows whole lines (what each action does, with an example) while the closed
+    box shows only the chosen action's name, which fits a table cell. Signals: only QComboBox's."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        short = self.currentData(SHORT_TEXT_ROLE)
+        if isinstance(short, str):
+            option.currentText = short
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 class ActionDelegate(QStyledItemDelegate):
@@ -53,13 +75,14 @@ class ActionDelegate(QStyledItemDelegate):
         self._model = model
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
-        combo = QComboBox(parent)
+        combo = ActionCombo(parent)
         column = self._model.column_scan(index.row())
         sample = self._sample(column)
         for action in usable_actions(self._session.policy, column.kind):
             example = self._example(column, action, sample)
             combo.addItem(action_choice(action, example), action.value)  # Qt keeps a StrEnum as its plain str
             combo.setItemData(combo.count() - 1, action_hint(action), Qt.ItemDataRole.ToolTipRole)
+            combo.setItemData(combo.count() - 1, action_label(action), SHORT_TEXT_ROLE)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)  # the list shows whole lines
         combo.currentIndexChanged.connect(self._on_combo_current_index_changed)

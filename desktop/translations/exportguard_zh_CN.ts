@@ -767,7 +767,7 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
     <message>
         <source>Confidence</source>
-        <translation>置信度</translation>
+        <translation>可信度</translation>
     </message>
     <message>
         <source>en</source>
@@ -1316,6 +1316,13 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>(hidden)</source>
         <translation>（隐藏）</translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <source>ExportGuard</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 </TS>

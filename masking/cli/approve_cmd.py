@@ -107,7 +107,7 @@ def _issue(args: argparse.Namespace, context: Any) -> int:
     approval = verify_approval(code, [key.public_hex], input_sha256, recipient)  # what the workstation sees
     workspace = Workspace(context.home)
     store = workspace.keystore
-    ring, _ = store.open_or_create(keystore_passphrase(needed=store.exists()))
+    ring, _ = workspace.open_keys(keystore_passphrase(needed=store.exists()))
     workspace.ledger(ring).append("approval", {
         "action": "issue",
         "approver": approval.approver,

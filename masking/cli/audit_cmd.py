@@ -33,7 +33,7 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
 def _open_ledger(context: Any) -> Ledger:
     """The ledger, unlocked with the keystore (created first if this home has none)."""
     workspace = Workspace(context.home)
-    ring, _ = workspace.keystore.open_or_create(keystore_passphrase(needed=workspace.keystore.exists()))
+    ring, _ = workspace.open_keys(keystore_passphrase(needed=workspace.keystore.exists()))
     return workspace.ledger(ring)
 
 

@@ -56,7 +56,7 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
     workspace = Workspace(context.home)
     prepared = prepare_export(request, context.home)
     store = workspace.keystore
-    ring, created = store.open_or_create(keystore_passphrase(needed=store.exists()))
+    ring, created = workspace.open_keys(keystore_passphrase(needed=store.exists()))
     if created and not args.quiet:
         print(f"exportguard: created a new keystore at {store.path} (not passphrase-protected; "
               "run 'exportguard keys passwd', or import the organisation's keys)", file=sys.stderr)

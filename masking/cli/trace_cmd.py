@@ -42,7 +42,7 @@ def run_trace_command(args: argparse.Namespace, context: Any) -> int:
     workspace = Workspace(context.home)
     if not workspace.keystore.exists():
         raise KeyProblem(f"no keystore in {context.home}: trace needs the keys the exports were made with")
-    ring, _ = workspace.keystore.open_or_create(keystore_passphrase(needed=True))
+    ring, _ = workspace.open_keys(keystore_passphrase(needed=True))
     source = _source(args.leaked)
     report_path = Path(args.report) if args.report else None
     if report_path is not None:
