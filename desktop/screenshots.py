@@ -123,9 +123,9 @@ def _shoot_qt_dialogs(window: MainWindow, language: str, out: Path) -> int:
     """Qt's own file chooser and message box (their buttons and labels come from Qt's catalogs)."""
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-    chooser = QFileDialog(window, window.tr("ExportGuard"))
+    chooser = QFileDialog(window, window.windowTitle())
     chooser.setOption(QFileDialog.Option.DontUseNativeDialog)  # the one Qt draws, as on Linux desktops
-    box = QMessageBox(QMessageBox.Icon.Question, window.tr("ExportGuard"), window.tr("ExportGuard"),
+    box = QMessageBox(QMessageBox.Icon.Question, window.windowTitle(), window.windowTitle(),
                       QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
                       | QMessageBox.StandardButton.Cancel, window)
     failures = 0

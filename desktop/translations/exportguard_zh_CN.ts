@@ -1318,11 +1318,4 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>（隐藏）</translation>
     </message>
 </context>
-<context>
-    <name>window</name>
-    <message>
-        <source>ExportGuard</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
 </TS>
