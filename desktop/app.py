@@ -18,8 +18,9 @@ from desktop.session import Session
 from desktop.settings import AppSettings
 from desktop.snapshot import ReadySnapshot
 from desktop.workers import scan_file
+from masking.errors import PolicyError
 from masking.home import resolve_home
-from masking.policy import load_policy
+from masking.policy import builtin_policy, load_policy
 from masking.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,13 @@ def create_main_window(home: Path, translations: Translations | None = None, *,
     """The window wired to the policy, keys and ledger found in ``home``; exports go to ``outbox``
     (default :func:`user_outbox`) unless the user picks another file."""
     settings = AppSettings(home)
-    policy = load_policy(None, home)
+    try:
+        policy = load_policy(None, home)
+    except PolicyError as error:
+        # A managed home whose policy is unsigned or was edited: the pages show the built-in rules, and
+        # every export is refused with this same coded reason (prepare_export loads the policy again).
+        log.warning("policy refused: %s", error)
+        policy = builtin_policy()
     session = Session(Workspace(home), policy, outbox=outbox if outbox is not None else user_outbox())
     session.try_unlock_unprotected()
 

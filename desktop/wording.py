@@ -274,6 +274,22 @@ _VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
     "unsynced_hours": lambda v: translate(
         "policy", "An export has waited more than {hours} hours to reach the security office: "
                   "connect to the office network and synchronise first.").format(hours=v.arg("hours")),
+    "policy_unsigned": lambda v: translate(
+        "policy", "{name} is not signed by the security office. This computer is managed by the office and uses "
+                  "only policies it signed.").format(name=v.arg("name")),
+    "policy_home_unsigned": lambda v: translate(
+        "policy", "{path} is not signed by the security office. This computer uses only policies the office "
+                  "signed: remove that file, or install the office's signed policy.").format(path=v.arg("path")),
+    "policy_altered": lambda v: translate(
+        "policy", "{name} was changed after the security office signed it. Install the policy exactly as the "
+                  "office sent it.").format(name=v.arg("name")),
+    "policy_foreign": lambda v: translate(
+        "policy", "{name} is signed by {signer}, not by the security office that manages this computer "
+                  "({office}).").format(name=v.arg("name"), signer=v.arg("signer"), office=v.arg("office")),
+    "approval_used": lambda v: translate(
+        "policy", "This approval code was already used on {time}, by export {export_id}. An approval code "
+                  "allows one export: ask the security office for a new one.").format(
+        time=v.arg("time"), export_id=v.arg("export_id")),
     "keeps_clear": lambda v: translate(
         "policy", "Column {column} ({kind}) leaves unchanged, as the policy allows.").format(
         column=v.arg("column"), kind=kind_label(v.arg("kind"))),

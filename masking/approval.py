@@ -33,12 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from masking.crypto import ed25519_generate, ed25519_public, ed25519_sign, ed25519_verify
-from masking.errors import InputError, KeyProblem, OutputError, PolicyError, UsageError
-from masking.io.atomic import atomic_output
+from masking.errors import KeyProblem, PolicyError, UsageError
 
-# The keystore's wrapping (scrypt + AES-GCM per key, the file's kind bound into the AAD) is reused
-# as is: the signing key file gets exactly the keystore's protection, and no second copy of it exists.
-from masking.keys import KeyRing, MasterKey, _unwrap_all, _wrap_all, key_id_for
+# The signing key file is wrapped exactly as the keystore (masking/keyfile.py).
+from masking.keyfile import read_key_file, read_key_info, write_key_file
 from masking.recipient import Recipient
 
 PREFIX = "EGA1-"
@@ -68,10 +66,11 @@ class Approval:
     issued: dt.datetime
     input_sha256: str
     recipient: str
+    code_id: str = ""  # SHA-256 of the signed facts: names the code however it was typed, never the code itself
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows": self.rows, "expires": _iso(self.expires), "issued": _iso(self.issued),
-                "approver": self.approver}
+                "approver": self.approver, "code_id": self.code_id}
 
 
 @dataclass(frozen=True)
@@ -213,7 +212,7 @@ def verify_approval(
         raise PolicyError("approval code refused: it was issued in the future; check this computer's clock")
     if now >= expires_at:
         raise PolicyError(f"approval code refused: it expired on {_iso(expires_at)}; ask for a new one")
-    return Approval(rows, expires_at, approver, issued_at, digest, name)
+    return Approval(rows, expires_at, approver, issued_at, digest, name, hashlib.sha256(message).hexdigest())
 
 
 # --- the signing key file --------------------------------------------------------------------------
@@ -228,42 +227,17 @@ def write_signing_key(
     key: SigningKey, path: Path, passphrase: str = "", *, clock: Clock = _utc_now
 ) -> None:
     """Write ``key`` to a new file (never replacing one), wrapped under ``passphrase`` (may be empty)."""
-    created = clock().astimezone(dt.UTC).isoformat(timespec="seconds")
-    ring = KeyRing("", (MasterKey(key_id_for(key.private), created, key.private),))
-    data = _wrap_all(ring, passphrase, kind=SIGNING_KEY_FORMAT)
-    data["public_key"] = key.public_hex
-    data["approver"] = key.approver
-    text = json.dumps(data, indent=2, ensure_ascii=False)
-    try:
-        with atomic_output(path) as temp:
-            temp.write_text(text + "\n", encoding="utf-8")
-    except OSError as error:
-        raise OutputError(f"cannot write the signing key to {path.name}") from error
-
-
-def _read_key_file(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"signing key {path} not found") from None
-    except (OSError, UnicodeDecodeError, ValueError):
-        raise KeyProblem(f"{path.name} is damaged or not an ExportGuard signing key") from None
-    if not isinstance(data, dict) or data.get("format") != SIGNING_KEY_FORMAT:
-        raise KeyProblem(f"{path.name} is not an ExportGuard signing key")
-    return data
+    write_key_file(path, SIGNING_KEY_FORMAT, [key.private], passphrase,
+                   {"public_key": key.public_hex, "approver": key.approver}, clock=clock)
 
 
 def signing_key_protected(path: Path) -> bool:
-    return bool(_read_key_file(path).get("protected"))
+    return bool(read_key_info(path, SIGNING_KEY_FORMAT, "signing key").get("protected"))
 
 
 def read_signing_key(path: Path, passphrase: str = "") -> SigningKey:
     """Unwrap the signing key file; a wrong passphrase is ``KeyProblem`` (exit 5)."""
-    data = _read_key_file(path)
-    if data.get("protected") and not passphrase:
-        raise KeyProblem(f"the signing key {path.name} is protected: give its passphrase")
-    ring = _unwrap_all(data, passphrase if data.get("protected") else "", kind=SIGNING_KEY_FORMAT,
-                       where=f"the signing key {path.name}")
-    if len(ring.keys) != 1 or len(ring.active.secret) != 32:
+    secrets = read_key_file(path, SIGNING_KEY_FORMAT, passphrase, "signing key")
+    if len(secrets[0]) != 32:
         raise KeyProblem(f"{path.name} is damaged or not an ExportGuard signing key")
-    return SigningKey(ring.active.secret)
+    return SigningKey(secrets[0])

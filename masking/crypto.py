@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 import numpy.typing as npt
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, hpke
 from cryptography.hazmat.primitives import hmac as _hmac
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -46,8 +47,12 @@ __all__ = [
     "hkdf_sha256",
     "hmac_sha256",
     "scrypt_kdf",
+    "seal_open",
+    "seal_to",
     "siv_decrypt",
     "siv_encrypt",
+    "x25519_generate",
+    "x25519_public",
 ]
 
 BLOCK = 16
@@ -202,6 +207,53 @@ def _ed25519_private(private: object) -> Ed25519PrivateKey:
     if len(private) != ED25519_KEY:
         raise ValueError(f"Ed25519 private key must be {ED25519_KEY} bytes")
     return Ed25519PrivateKey.from_private_bytes(private)
+
+
+# Sealing to a public key: HPKE (RFC 9180) base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256,
+# AES-256-GCM, from ``cryptography`` itself (no hand-made ECIES).
+_HPKE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
+X25519_KEY = 32
+
+
+def x25519_generate() -> tuple[bytes, bytes]:
+    """A fresh sealing key pair as raw 32-byte ``(private, public)``."""
+    private = X25519PrivateKey.generate()
+    return private.private_bytes_raw(), private.public_key().public_bytes_raw()
+
+
+def x25519_public(private: bytes) -> bytes:
+    """The public half of a raw X25519 private key."""
+    return _x25519_private(private).public_key().public_bytes_raw()
+
+
+def seal_to(public: bytes, plaintext: bytes, info: bytes) -> bytes:
+    """Encrypt ``plaintext`` so that only the holder of ``public``'s private key can read it.
+
+    ``info`` binds the blob to its purpose (and, by the caller's choice, to an export): opening it
+    under another ``info`` fails. Each call uses a fresh ephemeral key, so equal plaintexts give
+    unrelated blobs.
+    """
+    public = require_bytes(public, "public key")
+    if len(public) != X25519_KEY:
+        raise ValueError(f"X25519 public key must be {X25519_KEY} bytes")
+    return _HPKE.encrypt(require_bytes(plaintext, "plaintext"), X25519PublicKey.from_public_bytes(public),
+                         info=require_bytes(info, "info"))
+
+
+def seal_open(private: bytes, blob: bytes, info: bytes) -> bytes:
+    """Inverse of :func:`seal_to`; a wrong key, wrong ``info`` or any change raises :class:`DecryptionFailed`."""
+    key = _x25519_private(private)
+    try:
+        return _HPKE.decrypt(require_bytes(blob, "blob"), key, info=require_bytes(info, "info"))
+    except Exception:  # the suite raises InvalidTag or ValueError; either says nothing useful
+        raise DecryptionFailed from None
+
+
+def _x25519_private(private: object) -> X25519PrivateKey:
+    private = require_bytes(private, "private key")
+    if len(private) != X25519_KEY:
+        raise ValueError(f"X25519 private key must be {X25519_KEY} bytes")
+    return X25519PrivateKey.from_private_bytes(private)
 
 
 # --- lower layer: raw primitives (FF1 and known-answer tests only) ------------------------------

@@ -28,6 +28,7 @@ columns with their counts and key ids; never a value.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from masking.errors import InputError
+from masking.errors import InputError, KeyProblem
 from masking.export_record import ExportRecord, export_records
 from masking.io.model import Value
 from masking.io.properties import read_custom_properties
@@ -45,9 +46,11 @@ from masking.io.xlsx_writer import sheet_name
 from masking.keys import KeyRing
 from masking.kinds import Action
 from masking.ledger import Ledger
-from masking.manifest import EncryptedColumn, ManifestDamaged, manifest_from_properties
+from masking.manifest import SEALED_PROPERTY, EncryptedColumn, ManifestDamaged, manifest_from_properties
 from masking.operators import Counts, EncryptOperator, KeyMaterial, OperatorContext, get_operator
+from masking.operators.base import BatchResult, is_blank
 from masking.pipeline import file_sha256
+from masking.sealed import SealedStore, cell_key, open_columns
 
 __all__ = ["DecryptResult", "DecryptedColumn", "decrypt_file"]
 
@@ -186,11 +189,13 @@ def _header_rows(workbook: Workbook, found: _Found | None, mapping: Mapping[str,
     return result
 
 
+Restore = Callable[[Sequence[Value]], BatchResult]
+
+
 @dataclass
 class _Column:
     spec: EncryptedColumn
-    operator: EncryptOperator
-    ctx: OperatorContext
+    restore: Restore  # the column's cells -> the originals
     counts: Counts
     header: str | None
 
@@ -206,8 +211,62 @@ def _columns(specs: Sequence[EncryptedColumn], ring: KeyRing) -> list[_Column]:
             raise TypeError("encrypt is not an EncryptOperator")
         ctx = OperatorContext(record.scope, KeyMaterial.from_master(master))
         operator.decrypt_batch([], ctx, record)  # checks kind, scope and token format
-        columns.append(_Column(spec, operator, ctx, Counts(), spec.header))
+        restore = functools.partial(operator.decrypt_batch, ctx=ctx, record=record)
+        columns.append(_Column(spec, restore, Counts(), spec.header))
     return columns
+
+
+def _lookup(originals: Mapping[str, Value], values: Sequence[Value]) -> BatchResult:
+    """Each token back to its sealed original; a cell that is not a token of the column stays as it is."""
+    out = list(values)
+    transformed = blank = unparsed = 0
+    for position, value in enumerate(values):
+        if is_blank(value):
+            blank += 1
+        elif (original := originals.get(cell_key(value))) is not None:
+            out[position] = original
+            transformed += 1
+        else:
+            unparsed += 1
+    return BatchResult(out, Counts(transformed=transformed, blank=blank, unparsed=unparsed))
+
+
+def _sealed_columns(specs: Sequence[EncryptedColumn], found: _Found | None, home: Path,
+                    office_keys: Mapping[str, bytes], label: str) -> list[_Column]:
+    """The columns restored from the originals sealed to the office (``decrypt --office``)."""
+    if found is None:
+        raise InputError(f"{label}: its export is not in this home's audit ledger, which holds the sealed values; "
+                         "decrypt with the home (or a copy of it) where the export was made")
+    record = found.record
+    if record.sealed is None or not isinstance(record.sealed.get("sha256"), str):
+        raise InputError(f"{label}: its values were not sealed to the security office (exported on an unmanaged "
+                         "workstation); decrypt it without --office where it was exported")
+    blob = SealedStore(home).load(record.export_id, str(record.sealed["sha256"]))
+    by_place = {(c.sheet, c.position): c.originals for c in open_columns(record.export_id, blob, office_keys)}
+    columns = []
+    for spec in specs:
+        originals = by_place.get((spec.sheet, spec.position))
+        if originals is None:
+            raise InputError(f"{label}: the sealed values lack column {spec.position + 1} of {spec.sheet}")
+        columns.append(_Column(spec, functools.partial(_lookup, originals), Counts(), spec.header))
+    return columns
+
+
+def _office_only(what: str) -> KeyProblem:
+    return KeyProblem(f"only the security office can restore encrypted values: {what}; send the file to the "
+                      "office, which restores it with 'decrypt --office'")
+
+
+def _restorers(  # noqa: PLR0917 - what decides how the columns come back
+    specs: Sequence[EncryptedColumn], found: _Found | None, sealed_to: str | None, ring: KeyRing, home: Path,
+    office_keys: Mapping[str, bytes] | None, label: str,
+) -> list[_Column]:
+    """Sealed originals with the office's keys; refused for a sealed export without them; else the export keys."""
+    if office_keys is not None:
+        return _sealed_columns(specs, found, home, office_keys, label)
+    if sealed_to:
+        raise _office_only(f"this export's values are sealed to the office's key {sealed_to}")
+    return _columns(specs, ring)
 
 
 def _padded_rows(workbook: Workbook, name: str, width: int, skip_header: bool) -> Iterator[list[Value]]:
@@ -262,6 +321,8 @@ def decrypt_file(
     *,
     overwrite: bool = False,
     progress: Progress | None = None,
+    office_keys: Mapping[str, bytes] | None = None,
+    managed: bool = False,
 ) -> DecryptResult:
     """Write ``out``: ``source`` with its encrypted columns restored, and record it in the ledger.
 
@@ -269,8 +330,15 @@ def decrypt_file(
     export), ``KeyProblem`` when a column's key is not in ``ring``, ``OutputError`` when ``out``
     exists (without ``overwrite``) or is ``source``. ``progress(done, total)`` may raise
     ``Cancelled``; nothing is left behind then.
+
+    ``office_keys`` (the security office's decryption keys by id) restore the originals an export on
+    a managed workstation sealed to the office; without them such a file, and any file on a
+    ``managed`` workstation, is refused with ``KeyProblem`` (exit 5): only the office restores values.
     """
     source, out = Path(source), Path(out)
+    if managed and office_keys is None:
+        raise _office_only("this workstation is managed and holds no key that restores them")
+    sealed_to: str | None = None
     label = source.name
     with open_workbook(source) as workbook:
         input_sha256 = file_sha256(source)
@@ -280,6 +348,7 @@ def decrypt_file(
             properties = read_custom_properties(source)
             specs, manifest = _specs_from_properties(properties, label), "properties"
             export_id = properties.get(_EXPORT_ID_PROPERTY) or None
+            sealed_to = properties.get(SEALED_PROPERTY) or None
             if not specs and found is not None:
                 specs, manifest = _specs_from_ledger(found, label), "ledger"
         else:
@@ -293,7 +362,9 @@ def decrypt_file(
             export_id = found.record.export_id or export_id
         if not specs:
             raise InputError(f"{label}: no encrypted columns recorded for this file")
-        columns = _columns(specs, ring)
+        if found is not None and found.record.sealed is not None:
+            sealed_to = str(found.record.sealed.get("decryption_id") or "") or sealed_to
+        columns = _restorers(specs, found, sealed_to, ring, ledger.path.parent, office_keys, label)
         mapping = _sheet_map(workbook, specs, found)
         headed = _header_rows(workbook, found, mapping)
         rows = _write(workbook, out, columns, mapping, headed, overwrite=overwrite, progress=progress)
@@ -316,6 +387,7 @@ def decrypt_file(
         "rows": rows,
         "columns": [c.as_dict() for c in restored],
         "key_ids": sorted({c.key_id for c in restored}),
+        "office": sealed_to if office_keys is not None else None,  # restored from values sealed to this office key
     })
     return DecryptResult(out, workbook.format, export_id, manifest, rows, restored, input_sha256, output_sha256,
                          entry.seq)
@@ -352,7 +424,7 @@ def _write(
                 for column in mine:
                     position = column.spec.position
                     values = [row[position] if position < len(row) else None for row in batch]
-                    result = column.operator.decrypt_batch(values, column.ctx, column.spec.record)
+                    result = column.restore(values)
                     column.counts = column.counts + result.counts
                     for row, value in zip(batch, result.values, strict=True):
                         if position < len(row):

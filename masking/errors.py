@@ -36,6 +36,11 @@ class PolicyError(ExportGuardError):
         super().__init__(message)
         self.violations = violations
 
+    @classmethod
+    def of(cls, violation: Violation) -> PolicyError:
+        """The refusal of one coded violation, its English sentence as the message."""
+        return cls(violation.text, (violation,))
+
 
 class KeyProblem(ExportGuardError):
     """The keystore is locked, the passphrase is wrong, or a key is missing."""

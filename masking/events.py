@@ -145,8 +145,22 @@ class KeyChange(EventRecord):
     key_id: str = ""  # the active key after the change
     keys: int = 0  # keys in the keystore (or written to the bundle)
     protected: bool | None = None  # whether a passphrase protects the keystore, when the change sets it
+    office_id: str | None = None  # the security office whose public keys a bundle carried (managed homes)
+
+
+@dataclass(frozen=True)
+class PolicyInstalled(EventRecord):
+    """A signed policy installed on a managed workstation (``policy install``): what it is and who signed it."""
+
+    EVENT: ClassVar[Event] = Event.POLICY
+    version: str
+    origin: str  # "signed"
+    sha256: str
+    signer: str | None
+    office_id: str  # the office the workstation is managed by after the install (a roll moves it)
 
 
 RECORD_TYPES: Mapping[Event, type[EventRecord]] = {
-    record.EVENT: record for record in (BlockedExport, CancelledExport, TraceRun, ReportSaved, KeyChange)
+    record.EVENT: record for record in (BlockedExport, CancelledExport, TraceRun, ReportSaved, KeyChange,
+                                        PolicyInstalled)
 }

@@ -114,6 +114,11 @@ class ExportRecord:
     policy_version: str = ""
     password_protected: bool = False
     approval: Mapping[str, Any] | None = None
+    # the policy's provenance (Policy.provenance: version, origin signed/local/built-in, SHA-256, signer)
+    policy: Mapping[str, Any] | None = None
+    office_id: str | None = None  # the security office a managed workstation pins; None when unmanaged
+    # the originals sealed to the office (masking/sealed.py): sha256, decryption_id, office_id, values
+    sealed: Mapping[str, Any] | None = None
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -141,6 +146,9 @@ class ExportRecord:
             "policy_version": self.policy_version,
             "password_protected": self.password_protected,
             "approval": dict(self.approval) if self.approval is not None else None,
+            "policy": dict(self.policy) if self.policy is not None else None,
+            "office_id": self.office_id,
+            "sealed": dict(self.sealed) if self.sealed is not None else None,
         }
 
     @classmethod
@@ -148,7 +156,7 @@ class ExportRecord:
         """The record a ledger body holds; tolerant of the older records' missing fields."""
         outputs = tuple(OutputFile(_text(o, "name"), _text(o, "sha256"))
                         for o in _mappings(data.get("outputs")))
-        approval = data.get("approval")
+        approval, policy, sealed = data.get("approval"), data.get("policy"), data.get("sealed")
         return cls(
             export_id=_text(data, "export_id"),
             user=_text(data, "user"),
@@ -172,6 +180,9 @@ class ExportRecord:
             policy_version=_text(data, "policy_version"),
             password_protected=data.get("password_protected") is True,
             approval=MappingProxyType(dict(approval)) if isinstance(approval, Mapping) else None,
+            policy=MappingProxyType(dict(policy)) if isinstance(policy, Mapping) else None,
+            office_id=_text(data, "office_id") or None,
+            sealed=MappingProxyType(dict(sealed)) if isinstance(sealed, Mapping) else None,
             extra=MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN}),
         )
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import platformdirs
 
 HOME_ENV = "EXPORTGUARD_HOME"
+# In a managed home: the security office's public keys, pinned from the organisation's bundle.
+OFFICE_PIN_FILE = "office.json"
 
 
 def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -27,3 +29,8 @@ def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) readable only by the current user; return it."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def is_managed(home: Path) -> bool:
+    """Whether ``home`` pinned a security office's keys (see masking/office.py)."""
+    return (home / OFFICE_PIN_FILE).is_file()

@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from masking.crypto import hmac_sha256
-from masking.errors import InputError, OutputError
+from masking.errors import InputError, OutputError, PolicyError
 from masking.events import Event
+from masking.violations import violation
 
 GENESIS = "0" * 64
 EVENTS = frozenset(Event)  # the one list of kinds: masking/events.py
@@ -136,6 +137,41 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@dataclass(frozen=True)
+class ApprovalUse:
+    """The export that consumed an approval code: approvals are single-use."""
+
+    code_id: str
+    export_id: str
+    time: str
+    workstation: str
+
+    def refusal(self) -> PolicyError:
+        return PolicyError.of(violation("approval_used", time=self.time, export_id=self.export_id))
+
+
+_USE_QUERY = (
+    "SELECT time, json_extract(body, '$.export_id'), workstation FROM entries"
+    " WHERE event = 'export' AND json_extract(body, '$.approval.code_id') = ? ORDER BY time LIMIT 1"
+)
+
+
+def approval_use(path: Path, code_id: str) -> ApprovalUse | None:
+    """The export in the ledger at ``path`` that consumed approval ``code_id``, if any.
+
+    A read for the early refusal (before any work); :meth:`Ledger.append` checks again, in the same
+    transaction that records the export, so two exports racing with one code cannot both commit.
+    """
+    if not path.is_file() or not code_id:
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            row = db.execute(_USE_QUERY, (code_id,)).fetchone()
+    except sqlite3.DatabaseError as error:
+        raise InputError(f"{path}: not a readable audit ledger ({error})") from None
+    return None if row is None else ApprovalUse(code_id, str(row[1]), str(row[0]), str(row[2]))
+
+
 class Ledger:
     """An append-only, hash-chained, MAC'd SQLite ledger.
 
@@ -202,14 +238,22 @@ class Ledger:
             return None
         return hmac_sha256(key, canonical({"head": workstation, "seq": seq, "hash": digest})).hex()
 
-    def append(self, event: str, body: Mapping[str, Any]) -> LedgerEntry:
-        """Append one record for this workstation and return it."""
+    def append(self, event: str, body: Mapping[str, Any], *, consumes: str | None = None) -> LedgerEntry:
+        """Append one record for this workstation and return it.
+
+        ``consumes`` names an approval code (its ``code_id``) the record uses up: if an earlier
+        export record already consumed it, nothing is appended and the refusal (``PolicyError``,
+        saying when and by which export) is raised, all in one transaction. (The evidence service,
+        when configured, is asked to consume the code too, before the output is committed: issue 11.)
+        """
         if event not in EVENTS:
             raise ValueError(f"unknown ledger event {event!r}")
         body = json.loads(canonical(body))  # a plain, JSON-safe copy: what is stored is what is hashed
         time = self._clock().astimezone(dt.UTC).isoformat(timespec="seconds")
         try:
             with self._connect() as db:
+                if consumes is not None and (used := db.execute(_USE_QUERY, (consumes,)).fetchone()) is not None:
+                    raise ApprovalUse(consumes, str(used[1]), str(used[0]), str(used[2])).refusal()
                 last = db.execute(
                     "SELECT seq, hash FROM entries WHERE workstation = ? ORDER BY seq DESC LIMIT 1",
                     (self.workstation,),

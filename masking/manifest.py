@@ -24,6 +24,7 @@ from masking.plan import Plan
 __all__ = [
     "ENCRYPTED_PROPERTY",
     "SCOPE_PROPERTY",
+    "SEALED_PROPERTY",
     "EncryptedColumn",
     "ManifestDamaged",
     "encryption_manifest",
@@ -34,6 +35,8 @@ __all__ = [
 
 ENCRYPTED_PROPERTY = "ExportGuard.Encrypted."
 SCOPE_PROPERTY = "ExportGuard.Scope"
+# On a managed workstation: the office decryption key the originals are sealed to (masking/sealed.py).
+SEALED_PROPERTY = "ExportGuard.Sealed"
 
 
 class ManifestDamaged(ValueError):
@@ -82,12 +85,17 @@ def encryption_manifest(
     return tuple(manifest)
 
 
-def manifest_properties(manifest: Iterable[EncryptedColumn], scope: str) -> dict[str, str]:
-    """The manifest as custom document properties, each within Excel's 255 characters."""
+def manifest_properties(
+    manifest: Iterable[EncryptedColumn], scope: str, sealed_to: str | None = None
+) -> dict[str, str]:
+    """The manifest as custom document properties, each within Excel's 255 characters; ``sealed_to``
+    names the office decryption key the originals are sealed to (managed workstations)."""
     columns = tuple(manifest)
     if not columns:
         return {}
     properties = {SCOPE_PROPERTY: scope}
+    if sealed_to:
+        properties[SEALED_PROPERTY] = sealed_to
     for number, column in enumerate(columns, 1):
         record = column.record
         compact = {"sheet": column.sheet, "position": column.position,

@@ -34,13 +34,15 @@ from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import BookWriter, open_writer
 from masking.io.xlsx_writer import MAX_ROWS as MAX_XLSX_ROWS
 from masking.keys import KeyRing
-from masking.ledger import Ledger
+from masking.ledger import Ledger, LedgerEntry, approval_use
 from masking.manifest import encryption_manifest, manifest_properties
+from masking.office import OfficeKeys, read_pin
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
 from masking.plan import Plan, build_plan
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.recipient import Recipient
+from masking.sealed import SealedColumn, SealedStore, seal_columns
 from masking.transform import (
     BatchTransform,
     ParallelTransform,
@@ -62,6 +64,7 @@ from masking.watermark.embed import (
 from masking.watermark.source_ids import SourceIds, merge_source_ids
 from masking.watermark.store import TraceStore
 from masking.watermark.visible import VisibleMark, visible_mark
+from masking.workspace import LEDGER_FILE
 
 OutputFormat = Literal["xlsx", "csv"]
 Progress = Callable[[int, int], None]
@@ -100,6 +103,7 @@ class PreparedExport:
     format: OutputFormat
     recipient: Recipient  # the request's recipient, normalised once
     approval: Approval | None = None  # the verified approval code, if one was given
+    office: OfficeKeys | None = None  # the security office a managed home pins (encrypted values are sealed to it)
 
 
 @dataclass(frozen=True)
@@ -204,10 +208,13 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
     if request.approval is not None:
         scanned = report.sha256 or file_sha256(request.input)
         approval = verify_approval(request.approval, policy.approval_keys, scanned, recipient)
+        used = approval_use(home / LEDGER_FILE, approval.code_id)
+        if used is not None:
+            raise used.refusal()
     facts = ExportFacts(recipient.name, request.purpose, approved_rows=approval.rows if approval else None,
                         password=request.password, format=fmt)
     verdict = check_plan(plan, policy, facts)
-    return PreparedExport(request, report, plan, policy, verdict, output, fmt, recipient, approval)
+    return PreparedExport(request, report, plan, policy, verdict, output, fmt, recipient, approval, read_pin(home))
 
 
 def file_sha256(path: Path) -> str:
@@ -318,16 +325,19 @@ def _run_export(
         with open_workbook(request.input, hashed=True) as workbook:
             source_ids = (_source_ids(prepared, workbook, tracker) if settings.canary_rate > 0
                           else np.zeros(0, np.int64))
-            spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids)
+            office = prepared.office if encrypted else None
+            spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids, seal=office is not None)
             transform: Transform = (worker.begin(spec) if worker is not None
                                     else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
                 _write_sheets(book, workbook, plan, mark, transform, tracker)
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
+                sealed = _seal(home, export_id, plan, summary.originals, office)
                 if book.keeps_properties:
                     properties = dict(mark.properties)
-                    properties.update(manifest_properties(encrypted, ctx.scope))
+                    sealed_to = office.decryption_id if office is not None else None
+                    properties.update(manifest_properties(encrypted, ctx.scope, sealed_to))
                     book.set_custom_properties(properties)
                     book.set_core_properties(title=mark.title, subject=request.purpose)
                 written = tuple(book.paths)
@@ -335,8 +345,7 @@ def _run_export(
         if worker is not None:
             worker.close()
     trace_data = summary.trace
-    layers: tuple[str, ...] = ("visible", "metadata") if prepared.format == "xlsx" else ()
-    layers += summary.layers
+    layers = (*(("visible", "metadata") if prepared.format == "xlsx" else ()), *summary.layers)
     trace_sha256 = TraceStore(home).save(export_id, ring.active.key_id, trace_data)
     outcomes = tuple(
         ColumnOutcome(c.sheet, c.header, c.kind.value if c.kind else None, c.action.value,
@@ -369,8 +378,11 @@ def _run_export(
         policy_version=prepared.policy.version,
         password_protected=password is not None,  # the password itself is never recorded
         approval=prepared.approval.as_dict() if prepared.approval else None,
+        policy=prepared.policy.provenance(),  # origin (signed, local, built-in), SHA-256 and signer
+        office_id=prepared.office.office_id if prepared.office else None,
+        sealed=sealed,
     )
-    entry = ledger.append(EXPORT_EVENT, record.to_dict())
+    entry = _record_export(ledger, record, prepared.approval, written)
     warnings = tuple(_count_warnings(outcomes))
     reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
@@ -397,6 +409,40 @@ def _check_input(prepared: PreparedExport, input_sha256: str) -> str:
     if prepared.report.sha256 and prepared.report.sha256 != input_sha256:
         raise InputError(f"{prepared.request.input.name}: the file changed after it was scanned; open it again")
     return input_sha256
+
+
+def _record_export(
+    ledger: Ledger, record: ExportRecord, approval: Approval | None, written: Sequence[Path]
+) -> LedgerEntry:
+    """The export's ledger record, consuming its approval code in the same transaction.
+
+    The code was found unused when the export was prepared; if another export consumed it since
+    (two exports racing with one code), this export's files are removed again and the refusal raised.
+    """
+    try:
+        return ledger.append(EXPORT_EVENT, record.to_dict(), consumes=approval.code_id if approval else None)
+    except PolicyError:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _seal(
+    home: Path, export_id: str, plan: Plan, originals: dict[tuple[str, int], dict[str, Value]],
+    office: OfficeKeys | None,
+) -> dict[str, Any] | None:
+    """Seal each encrypted column's originals to the office (managed homes); the record's ``sealed`` field."""
+    if office is None:
+        return None
+    columns = []
+    for sheet in plan.included:
+        for position, column in enumerate(kept_columns(plan, sheet.name)):
+            if (column.sheet, column.index) in originals:
+                columns.append(SealedColumn(column.sheet, position, originals[(column.sheet, column.index)]))
+    blob = seal_columns(export_id, columns, office.decryption, office.decryption_id)
+    sha256 = SealedStore(home).save(export_id, blob)
+    return {"sha256": sha256, "decryption_id": office.decryption_id, "office_id": office.office_id,
+            "values": sum(len(c.originals) for c in columns)}
 
 
 def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here

@@ -5,27 +5,37 @@ A policy is one TOML file (the built-in default is ``masking/data/default_policy
 organisation's policy sits in the home folder as ``policy.toml`` or is named with ``--policy``).
 It is read and validated once, whole, into a frozen :class:`Policy`; a bad policy file is a one-line
 ``UsageError`` that names the key at fault.
+
+Where the policy comes from depends on the home folder (:func:`load_policy`). An unmanaged home (no
+office keys pinned) runs ``--policy``, else its ``policy.toml``, else the built-in default, and every
+record says the policy was local and unsigned. A managed home runs only a policy the security office
+signed (``--policy SIGNED`` or the one installed with ``policy install``), else the built-in default;
+a plain or edited policy is refused (exit 4) before anything is read or written.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Literal
 
-from masking.errors import UsageError
+from masking.errors import PolicyError, UsageError
 from masking.grading import DEFAULT_LEVELS, GradeRule, parse_count, parse_grading
 from masking.kinds import Action, Kind
+from masking.office import OfficeKeys, read_pin
+from masking.policy_signing import INSTALLED_FILE, policy_sha256, read_signed, verify_signed
+from masking.violations import violation
 
 DEFAULT_POLICY: Traversable = resources.files("masking").joinpath("data", "default_policy.toml")
 POLICY_FILE = "policy.toml"
 WATERMARK_LAYERS = frozenset({"visible", "metadata", "tokens", "marks", "canaries", "membership"})
 
 Scope = Literal["recipient", "organisation"]
+Origin = Literal["built-in", "local", "signed"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,13 @@ class Policy:
     max_unsynced_exports: int | None = None
     max_unsynced_hours: float | None = None
     source: str = field(default="built-in default", compare=False)
+    origin: Origin = field(default="built-in", compare=False)  # signed by the office, a local file, or built in
+    sha256: str = field(default="", compare=False)  # of the policy's text as read
+    signer: str | None = field(default=None, compare=False)  # the office key id that signed it
+
+    def provenance(self) -> dict[str, str | None]:
+        """What every record says about the policy it was made under."""
+        return {"version": self.version, "origin": self.origin, "sha256": self.sha256, "signer": self.signer}
 
     def rule(self, kind: Kind) -> KindRule:
         return self.kinds[kind]
@@ -187,21 +204,63 @@ def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]
     return {"canary_rate": float(rate), "clear_export_layers": frozenset(clear), **pools}
 
 
-def load_policy(explicit: Path | None = None, home: Path | None = None) -> Policy:
-    """``explicit`` if given, else the organisation policy in ``home``, else the built-in default."""
-    path: Traversable
-    if explicit is not None:
-        path = explicit
-    elif home is not None and (home / POLICY_FILE).is_file():
-        path = home / POLICY_FILE
-    else:
-        path = DEFAULT_POLICY
-    where = "built-in default" if path == DEFAULT_POLICY else str(path)
+def _parse_text(text: str, where: str) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise UsageError(f"policy {where}: not readable TOML ({error})") from None
+
+
+def _read_text(path: Traversable) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise UsageError(f"policy file {path} not found") from None
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise UsageError(f"policy {where}: not readable TOML ({error})") from None
-    return parse_policy(data, where)
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"policy {path}: not readable ({error})") from None
+
+
+def policy_from_text(text: str, where: str, origin: Origin, signer: str | None = None) -> Policy:
+    """Parse and validate one policy text, recording where it came from and its SHA-256."""
+    policy = parse_policy(_parse_text(text, where), where)
+    return replace(policy, origin=origin, sha256=policy_sha256(text), signer=signer)
+
+
+def builtin_policy() -> Policy:
+    return policy_from_text(_read_text(DEFAULT_POLICY), "built-in default", "built-in")
+
+
+def load_policy(explicit: Path | None = None, home: Path | None = None) -> Policy:
+    """The policy an export in ``home`` runs under (see the module's docstring for the rules)."""
+    office = read_pin(home) if home is not None else None
+    if home is not None and office is not None:
+        return _managed_policy(explicit, home, office)
+    path: Traversable | None = explicit
+    if path is None and home is not None and (home / POLICY_FILE).is_file():
+        path = home / POLICY_FILE
+    if path is None:
+        return builtin_policy()
+    if isinstance(path, Path) and (signed := read_signed(path)) is not None:
+        # a signed policy on an unmanaged home: it is what the office wrote, but nothing here pins the
+        # office's key, so it counts as local
+        return policy_from_text(signed.text, str(path), "local")
+    return policy_from_text(_read_text(path), str(path), "local")
+
+
+def _managed_policy(explicit: Path | None, home: Path, office: OfficeKeys) -> Policy:
+    """A managed home's policy: signed by the pinned office key, or the built-in default."""
+    if explicit is not None:
+        path, name = explicit, explicit.name
+    elif (home / POLICY_FILE).is_file():
+        raise PolicyError.of(violation("policy_home_unsigned", path=str(home / POLICY_FILE)))
+    elif (home / INSTALLED_FILE).is_file():
+        path, name = home / INSTALLED_FILE, "the installed policy"
+    else:
+        return replace(builtin_policy(), approval_keys=(office.signing,))
+    signed = read_signed(path)
+    if signed is None:
+        raise PolicyError.of(violation("policy_unsigned", name=name))
+    verify_signed(signed, office, name)
+    policy = policy_from_text(signed.text, str(path), "signed", signer=signed.office.office_id)
+    # approvals are trusted when the pinned office signed them, or a key its signed policy names
+    return replace(policy, approval_keys=tuple(dict.fromkeys((office.signing, *policy.approval_keys))))

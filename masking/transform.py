@@ -34,8 +34,10 @@ from masking.io.model import Value
 from masking.keys import MasterKey
 from masking.kinds import Action
 from masking.operators import get_operator, params_from_dict
-from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
+from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext, is_blank
+from masking.operators.encrypt import EncryptOperator
 from masking.plan import ColumnPlan, Plan
+from masking.sealed import cell_key
 from masking.transform_worker import FROZEN_FLAG
 from masking.watermark.embed import ExportMarker, MarkSettings
 from masking.watermark.source_ids import SourceIds
@@ -79,6 +81,7 @@ class TransformSpec:
     export_id: str
     settings: MarkSettings
     source_ids: SourceIds = field(repr=False)
+    seal: bool = False  # keep each encrypted cell's original by its token, to seal to the security office
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ class TransformSummary:
     canaries: int
     marked_cells: int
     markable_cells: int
+    # With ``TransformSpec.seal``: per encrypted column, its originals by token (masking/sealed.py).
+    originals: dict[tuple[str, int], dict[str, Value]] = field(default_factory=dict, repr=False)
 
 
 class BatchTransform:
@@ -105,6 +110,9 @@ class BatchTransform:
                                     spec.source_ids)
         self._kept: dict[str, list[ColumnPlan]] = {}
         self._counts: dict[tuple[str, int], Counts] = {}
+        self._originals: dict[tuple[str, int], dict[str, Value]] | None = (
+            {key: {} for key, op in self._operators.items() if isinstance(op, EncryptOperator)} if spec.seal else None
+        )
 
     def batch(self, sheet: str, source: Batch) -> OutRows:
         """The output rows of one batch of source rows (all of the table's width) of ``sheet``."""
@@ -121,6 +129,8 @@ class BatchTransform:
             values = by_column[column.index] if column.index < len(by_column) else (None,) * len(batch)
             result = marker.apply(column, self._operators[key], values, self._ctx)
             self._counts[key] = self._counts.get(key, Counts()) + result.counts
+            if self._originals is not None and key in self._originals:
+                _keep_originals(self._originals[key], values, result.values)
             out_columns.append(result.values)
         marker.record(kept, out_columns, canaries)
         if out_columns:
@@ -136,7 +146,14 @@ class BatchTransform:
         marker = self._marker
         trace = marker.finish()
         return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
-                                marker.marked_cells, marker.markable_cells)
+                                marker.marked_cells, marker.markable_cells, self._originals or {})
+
+
+def _keep_originals(originals: dict[str, Value], sources: Sequence[Value], outputs: Sequence[Value]) -> None:
+    """Each encrypted cell's original under its token (blank cells pass through and need nothing)."""
+    for source, token in zip(sources, outputs, strict=True):
+        if not is_blank(source):
+            originals[cell_key(token)] = source
 
 
 class Transform(Protocol):

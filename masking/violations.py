@@ -43,6 +43,17 @@ VIOLATION_TEXTS: Mapping[str, str] = {
                         "connect to the office network and run 'exportguard sync'",
     "unsynced_hours": "an export has waited more than {hours} hour(s) to reach the security office; "
                       "connect to the office network and run 'exportguard sync'",
+    # a managed workstation (masking/office.py): only what the security office signed, and codes used once
+    "policy_unsigned": "{name} is not signed: this workstation is managed by the security office and runs only "
+                       "policies it signed ('exportguard policy install SIGNED')",
+    "policy_home_unsigned": "{path} is not signed: this workstation is managed by the security office and runs "
+                            "only policies it signed; remove the file or install a signed policy",
+    "policy_altered": "{name} was changed after the security office signed it (the signature does not match); "
+                      "install the policy as the office sent it",
+    "policy_foreign": "{name} is signed by {signer}, not by the security office this workstation is managed by "
+                      "({office})",
+    "approval_used": "approval code refused: it was already used on {time} by export {export_id}; an approval "
+                     "allows one export",
     # warnings (allowed, worth knowing)
     "keeps_clear": "column {column} ({kind}) leaves in clear, as the policy allows",
     "keeps_text": "column {column} keeps text that contains {kinds}",

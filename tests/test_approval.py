@@ -271,7 +271,7 @@ def test_cli_keygen_approve_and_export(
 
 @pytest.mark.parametrize(("argv", "message"), [
     (["approve", "keygen"], "needs --out"),
-    (["approve", str(SAMPLE), "--rows", "5"], "needs --recipient, --signing-key"),
+    (["approve", str(SAMPLE), "--rows", "5"], "needs --recipient, --office"),
     (["approve", "keygen", "--out", "k", "--rows", "5"], "takes only --out"),
 ])
 def test_cli_approve_usage_errors(capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:

@@ -411,7 +411,9 @@ _VIOLATION_ARGS = {"limit": 200, "column": "A '手机号码'", "kind": "phone", 
                    "allowed": ("mask", "pseudonymize"), "rows": 200, "threshold": 100, "approved": 150,
                    "format": "csv", "formats": ("xlsx",), "layer": "visible", "columns": ("A", "B"),
                    "layers": ("canaries", "marks"), "kinds": ("phone", "email"), "sheet": "客户", "min_k": 5, "k": 2,
-                   "count": 3, "hours": 48}
+                   "count": 3, "hours": 48, "name": "policy.signed.json", "path": "home/policy.toml",
+                   "signer": "AK-0000AAAA", "office": "AK-1111BBBB", "time": "2026-12-06T09:00:00+00:00",
+                   "export_id": "EX-20261206-0A1B2C3D"}
 
 
 def _every_violation() -> list[Violation]:

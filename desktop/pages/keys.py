@@ -27,6 +27,7 @@ from desktop.wording import error_message
 from masking.errors import ExportGuardError
 from masking.events import KeyAction, KeyChange
 from masking.keys import KeyRing
+from masking.office import import_organisation_bundle
 
 FIRST_RUN_CREATE = "create"
 FIRST_RUN_IMPORT = "import"
@@ -188,7 +189,7 @@ class KeysPage(Page):
                 if asked is None:
                     return False
                 passphrase = asked
-            ring = store.import_bundle(bundle, bundle_passphrase, passphrase)
+            ring, _ = import_organisation_bundle(self._session.workspace.home, bundle, bundle_passphrase, passphrase)
             self._record(KeyChange(action=KeyAction.IMPORT_BUNDLE, key_id=ring.active.key_id, keys=len(ring.keys)),
                          ring)
         except ExportGuardError as error:

@@ -1295,6 +1295,26 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>审批码只允许 {approved} 行，本次导出有 {rows} 行。</translation>
     </message>
     <message>
+        <source>{name} is not signed by the security office. This computer is managed by the office and uses only policies it signed.</source>
+        <translation>{name} 没有安全办的签名。本机由安全办管理，只使用安全办签发的策略。</translation>
+    </message>
+    <message>
+        <source>{path} is not signed by the security office. This computer uses only policies the office signed: remove that file, or install the office&apos;s signed policy.</source>
+        <translation>{path} 没有安全办的签名。本机只使用安全办签发的策略：请删除该文件，或安装安全办签发的策略。</translation>
+    </message>
+    <message>
+        <source>{name} was changed after the security office signed it. Install the policy exactly as the office sent it.</source>
+        <translation>{name} 在安全办签名之后被改动过。请按安全办发来的原样安装策略。</translation>
+    </message>
+    <message>
+        <source>{name} is signed by {signer}, not by the security office that manages this computer ({office}).</source>
+        <translation>{name} 由 {signer} 签名，不是管理本机的安全办（{office}）。</translation>
+    </message>
+    <message>
+        <source>This approval code was already used on {time}, by export {export_id}. An approval code allows one export: ask the security office for a new one.</source>
+        <translation>该审批码已于 {time} 被导出 {export_id} 使用过。一个审批码只能用于一次导出：请向安全办申请新的审批码。</translation>
+    </message>
+    <message>
         <source>Columns {columns} would leave unchanged, and no watermark the policy requires for that can be placed: protect these columns.</source>
         <translation>{columns} 列将原样导出，但策略为此要求的水印都无法放置：请对这些列加以保护。</translation>
     </message>

@@ -1,7 +1,13 @@
 """``exportguard approve``: the security office's approval codes for bulk exports.
 
     exportguard approve keygen --out KEYFILE [--no-passphrase]
+    exportguard approve INPUT --recipient NAME --rows N --office DIR [--valid-days 7]
     exportguard approve INPUT --recipient NAME --rows N --signing-key KEYFILE [--valid-days 7]
+
+``--office DIR`` signs with the office's signing key (``office init``), which every managed workstation
+trusts; ``--signing-key`` with a key from ``keygen``, which only a policy listing it in
+``[export] approval_keys`` trusts (unmanaged workstations). A code allows ONE export: the first
+export that uses it consumes it.
 
 ``keygen`` makes the office's signing key and prints the public key that goes into the policy's
 ``[export] approval_keys``. Issuing a code records an "approval" event in the ledger of this home
@@ -28,6 +34,7 @@ from masking.approval import (
 from masking.cli.output import emit_json
 from masking.cli.secrets import keystore_passphrase, new_passphrase
 from masking.errors import InputError, KeyProblem, UsageError
+from masking.office import read_office_signing_key
 from masking.pipeline import file_sha256
 from masking.recipient import Recipient
 from masking.workspace import Workspace
@@ -45,7 +52,8 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="INPUT|keygen", help="the file to approve, or 'keygen'")
     parser.add_argument("--recipient", metavar="NAME", help="who may receive the export")
     parser.add_argument("--rows", type=int, metavar="N", help="the most rows the export may have")
-    parser.add_argument("--signing-key", metavar="KEYFILE", help="the office's signing key file")
+    parser.add_argument("--office", metavar="DIR", help="the office folder ('office init'): sign with its key")
+    parser.add_argument("--signing-key", metavar="KEYFILE", help="a signing key file from 'approve keygen'")
     parser.add_argument("--valid-days", type=int, default=7, metavar="DAYS",
                         help=f"how long the code is valid (1-{MAX_VALID_DAYS}, default 7)")
     parser.add_argument("--out", metavar="KEYFILE", help="keygen: where to write the new signing key")
@@ -63,7 +71,7 @@ def run_approve_command(args: argparse.Namespace, context: Any) -> int:
 def _keygen(args: argparse.Namespace, context: Any) -> int:
     if not args.out:
         raise UsageError("approve keygen needs --out KEYFILE")
-    if args.recipient or args.rows is not None or args.signing_key:
+    if args.recipient or args.rows is not None or args.signing_key or args.office:
         raise UsageError("approve keygen takes only --out and --no-passphrase")
     passphrase = "" if args.no_passphrase else new_passphrase("signing key passphrase", SIGNING_ENV)
     if passphrase and len(passphrase) < 8:
@@ -84,8 +92,11 @@ def _keygen(args: argparse.Namespace, context: Any) -> int:
 
 
 def _issue(args: argparse.Namespace, context: Any) -> int:
-    missing = [flag for flag, value in (("--recipient", args.recipient), ("--rows", args.rows),
-                                        ("--signing-key", args.signing_key)) if value is None]
+    missing = [flag for flag, value in (("--recipient", args.recipient), ("--rows", args.rows)) if value is None]
+    if args.signing_key is None and args.office is None:
+        missing.append("--office")
+    if args.signing_key is not None and args.office is not None:
+        raise UsageError("give --office or --signing-key, not both")
     if missing:
         raise UsageError(f"approve needs {', '.join(missing)} (see 'exportguard approve --help')")
     if args.out or args.no_passphrase:
@@ -93,11 +104,15 @@ def _issue(args: argparse.Namespace, context: Any) -> int:
     source = Path(args.input)
     if not source.is_file():
         raise InputError(f"{source} not found or not a file")
-    key_path = Path(args.signing_key)
-    passphrase = ""
-    if signing_key_protected(key_path):
+    if args.office is not None:
         passphrase = keystore_passphrase("Signing key passphrase: ", env=SIGNING_ENV)
-    key = read_signing_key(key_path, passphrase)
+        key = read_office_signing_key(Path(args.office), passphrase)
+    else:
+        key_path = Path(args.signing_key)
+        passphrase = ""
+        if signing_key_protected(key_path):
+            passphrase = keystore_passphrase("Signing key passphrase: ", env=SIGNING_ENV)
+        key = read_signing_key(key_path, passphrase)
     try:
         input_sha256 = file_sha256(source)
     except OSError:

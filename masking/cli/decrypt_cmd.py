@@ -1,4 +1,10 @@
-"""``exportguard decrypt INPUT --out PATH``: restore the columns an export encrypted."""
+"""``exportguard decrypt INPUT --out PATH [--office DIR]``: restore the columns an export encrypted.
+
+On a managed workstation only the security office restores values: ``--office DIR`` opens the
+originals the export sealed to the office, with the office's decryption key (its passphrase from
+``EXPORTGUARD_DECRYPTION_PASSPHRASE`` or a prompt). Without it, a managed home (or a sealed export)
+is exit 5.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from masking.cli.office_cmd import decryption_passphrase
 from masking.cli.output import emit_json
 from masking.cli.progress import ProgressLine
 from masking.cli.secrets import keystore_passphrase
 from masking.decrypt import decrypt_file
+from masking.errors import KeyProblem
+from masking.home import is_managed
+from masking.office import read_decryption_keys
 from masking.workspace import Workspace
 
 
@@ -19,16 +29,23 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("input", metavar="INPUT", help="an .xlsx or .csv file written by 'export'")
     parser.add_argument("--out", required=True, metavar="PATH", help="the decrypted copy (a new file)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
+    parser.add_argument("--office", metavar="DIR", help="the security office's folder: restore sealed values with "
+                        "its decryption key")
     parser.set_defaults(handler=run_decrypt_command)
 
 
 def run_decrypt_command(args: argparse.Namespace, context: Any) -> int:
     workspace = Workspace(context.home)
+    managed = is_managed(context.home)
+    if managed and args.office is None:  # before asking for any passphrase
+        raise KeyProblem("only the security office can restore encrypted values: this workstation is managed and "
+                         "holds no key that restores them; send the file to the office ('decrypt --office')")
+    office_keys = read_decryption_keys(Path(args.office), decryption_passphrase()) if args.office else None
     ring = workspace.keystore.unlock(keystore_passphrase())  # no keystore here: KeyProblem (exit 5)
     progress = ProgressLine(enabled=None if not context.json else False)
     try:
         result = decrypt_file(Path(args.input), Path(args.out), ring, workspace.ledger(ring),
-                              overwrite=args.force, progress=progress)
+                              overwrite=args.force, progress=progress, office_keys=office_keys, managed=managed)
     finally:
         progress.close()
     if context.json:

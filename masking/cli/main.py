@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         export_cmd,
         gui_cmd,
         keys_cmd,
+        office_cmd,
+        policy_cmd,
         scan,
         server_cmd,
         service_cmd,
@@ -78,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace_cmd.register(commands, json_flag)
     service_cmd.register(commands, json_flag)
     server_cmd.register(commands, json_flag)
+    office_cmd.register(commands, json_flag)
+    policy_cmd.register(commands, json_flag)
     return parser
 
 
