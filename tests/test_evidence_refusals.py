@@ -4,10 +4,12 @@ a decommissioned workstation; and what it flags on arrival (gaps, forks, a resta
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import psycopg
 import pytest
 from evidence_service import Service
@@ -22,13 +24,14 @@ from masking.keys import Keystore
 from masking.ledger import LedgerEntry
 from masking.server.admin import decommission, issue_enroll_code, prune
 from masking.server.check import check
+from masking.server.search import candidate_exports, trace_at_service
+from masking.watermark.membership import fingerprint, fingerprinter, mark_feature, token_feature, value_feature
 from masking.watermark.store import TraceData
+from masking.watermark.trace import Fragment, TracedExport, TraceIndex, fragment_lookup, trace_fragment
 from masking.workspace import Workspace
 
 
 def _trace_blob(seed: int) -> bytes:
-    import numpy as np
-
     rng = np.random.default_rng(seed)
     tokens = np.unique(rng.integers(0, 2**63, 50, dtype=np.uint64))
     empty = np.zeros(0, np.uint64)
@@ -50,8 +53,6 @@ class Station:
         self.blobs: dict[int, bytes] = {}
 
     def export(self, n: int) -> LedgerEntry:
-        import hashlib
-
         blob = _trace_blob(n)
         entry = self.ledger.append("export", {"export_id": f"EX-20261206-{n:08X}", "recipient": "r", "user": "u",
                                               "trace": {"sha256": hashlib.sha256(blob).hexdigest()}})
@@ -164,3 +165,61 @@ def test_prune_drops_old_trace_data_and_keeps_records(
     assert db.execute("SELECT export_id FROM exports").fetchall() == [("EX-20261206-00000002",)]
     assert db.execute("SELECT count(DISTINCT export) FROM postings").fetchone() == (1,)
     assert db.execute("SELECT count(*) FROM records WHERE event = 'export'").fetchone() == (2,)
+
+
+def test_service_trace_equals_scoring_every_export(
+    tmp_path: Path, service: Service, db: psycopg.Connection[Any]
+) -> None:
+    """The index loads only the exports that can score; the report is the one scoring all of them gives:
+    token fragments, masked-only fragments (which match many exports) and a weak canary row."""
+    station = Station(tmp_path / "ws", service, db, "branch-t")
+    watermark_key = station.ring.active.subkey("watermark")
+    db.execute("INSERT INTO trace_keys (key_id, watermark_key) VALUES (%s, %s)",
+               (station.ring.active.key_id, watermark_key))
+    keyed = fingerprinter(watermark_key)
+
+    def fps(features: list[str | None]) -> np.ndarray:
+        return np.unique(np.array([fingerprint(keyed, f) for f in features if f], dtype=np.uint64))
+
+    def token(customer: int, recipient: int) -> str:
+        return f"139{recipient:02d}{customer:06d}"
+
+    def masked(customer: int) -> str:
+        return f"138****{customer % 7:04d}"  # few identities: masked cells match many exports
+
+    rng = np.random.default_rng(5)
+    weak_canary = ["138****9999", "张*明", "12.34"]
+    exports: dict[int, tuple[int, np.ndarray]] = {}
+    for n in range(1, 25):
+        recipient, customers = n % 3, np.sort(rng.choice(60, 15, replace=False))
+        canary_fps = fps([mark_feature(weak_canary[0]), mark_feature(weak_canary[1]), value_feature(weak_canary[2])]
+                         ) if n == 7 else np.zeros(0, np.uint64)
+        data = TraceData(fps([token_feature(token(int(c), recipient)) for c in customers]),
+                         fps([mark_feature(masked(int(c))) for c in customers]), canary_fps,
+                         np.zeros(len(canary_fps), np.uint32), np.zeros(len(canary_fps), np.bool_))
+        blob = data.to_bytes()
+        entry = station.ledger.append("export", {
+            "export_id": f"EX-20261206-{n:08X}", "recipient": f"r{recipient}", "user": "u",
+            "key_id": station.ring.active.key_id, "trace": {"sha256": hashlib.sha256(blob).hexdigest()}})
+        station.blobs[entry.seq] = blob
+        station.send(entry)
+        exports[n] = (recipient, customers)
+    held = db.execute("SELECT e.export_id, e.recipient, e.time, e.key_id, e.trace, w.name, e.user_name FROM exports e"
+                      " JOIN workstations w ON w.id = e.workstation_id ORDER BY e.id").fetchall()
+    everything = TraceIndex.of([TracedExport(*r[:4], TraceData.from_bytes(bytes(r[4])), *r[5:]) for r in held],
+                               {station.ring.active.key_id: watermark_key}, held=0)
+    recipient, customers = exports[5]
+    fragments = {
+        "tokens": Fragment(tuple((token(int(c), recipient),) for c in customers[:8])),
+        "both": Fragment(tuple((token(int(c), recipient), masked(int(c))) for c in customers[:8])),
+        "masked": Fragment(tuple((masked(int(c)),) for c in customers)),
+        "canary": Fragment(((*weak_canary,), *((masked(int(c)),) for c in customers[:4]))),
+    }
+    loaded = {}
+    for name, fragment in fragments.items():
+        assert trace_at_service(db, fragment).as_dict() == trace_fragment(fragment, everything).as_dict(), name
+        loaded[name] = len(candidate_exports(db, fragment_lookup(fragment, watermark_key)))
+    assert loaded["tokens"] < len(held) // 2 <= loaded["masked"]  # only exports that can score are loaded
+    canary = trace_fragment(fragments["canary"], everything)
+    assert any(e.layer == "canaries" for c in canary.candidates for e in c.evidence
+               if c.export_id == "EX-20261206-00000007")
