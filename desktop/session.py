@@ -191,7 +191,7 @@ class Session(QObject):
                 scanned = self.report.sha256 if self.report is not None else ""
                 self._input_sha256 = (self.path, scanned or file_sha256(self.path))
             self.approval = verify_approval(self.approval_code, self.policy.approval_keys, self._input_sha256[1],
-                                            Recipient.of(self.recipient))
+                                            self.policy.recipient(Recipient.of(self.recipient)))
         except (ExportGuardError, OSError) as error:
             self.approval_error = str(error)
 

@@ -274,6 +274,19 @@ _VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
     "unsynced_hours": lambda v: translate(
         "policy", "An export has waited more than {hours} hours to reach the security office: "
                   "connect to the office network and synchronise first.").format(hours=v.arg("hours")),
+    "recipient_not_listed": lambda v: translate(
+        "policy", "The security office's policy does not list “{recipient}” as a recipient. Choose one of: "
+                  "{allowed}.").format(recipient=v.arg("recipient"),
+                                       allowed=translate("policy", ", ").join(v.items("allowed"))),
+    "recipient_needs_approval": lambda v: translate(
+        "policy", "“{recipient}” is not among the recipients the policy lists: ask the security office for an "
+                  "approval code.").format(recipient=v.arg("recipient")),
+    "purpose_not_listed": lambda v: translate(
+        "policy", "The policy does not list the purpose “{purpose}”. Choose one of: {allowed}.").format(
+        purpose=v.arg("purpose"), allowed=translate("policy", ", ").join(v.items("allowed"))),
+    "purpose_needs_approval": lambda v: translate(
+        "policy", "The purpose “{purpose}” is not among those the policy lists: ask the security office for an "
+                  "approval code.").format(purpose=v.arg("purpose")),
     "policy_unsigned": lambda v: translate(
         "policy", "{name} is not signed by the security office. This computer is managed by the office and uses "
                   "only policies it signed.").format(name=v.arg("name")),

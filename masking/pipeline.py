@@ -199,7 +199,7 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
     plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
                       include_hidden=request.include_hidden)
     fmt = output_format(request, report.format)
-    recipient = Recipient.of(request.recipient)
+    recipient = policy.recipient(Recipient.of(request.recipient))  # the canonical name the policy lists
     output = request.output or default_output(request.input, fmt, recipient)
     if request.password and fmt != "xlsx":
         raise UsageError(f"a {fmt} file cannot be password-protected: export as xlsx (--format xlsx) "
@@ -254,7 +254,7 @@ def _new_export_id(now: dt.datetime) -> str:
 
 def token_scope(policy: Policy, recipient: Recipient) -> str:
     """The scope tokens are made for: the recipient, or the organisation when the policy says so."""
-    return "org" if policy.pseudonym_scope == "organisation" else recipient.scope
+    return "org" if policy.pseudonym_scope == "organisation" else policy.recipient(recipient).scope
 
 
 def run_export(

@@ -16,6 +16,7 @@ a plain or edited policy is refused (exit 4) before anything is read or written.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -28,6 +29,7 @@ from masking.grading import DEFAULT_LEVELS, GradeRule, parse_count, parse_gradin
 from masking.kinds import Action, Kind
 from masking.office import OfficeKeys, read_pin
 from masking.policy_signing import INSTALLED_FILE, policy_sha256, read_signed, verify_signed
+from masking.recipient import Recipient
 from masking.violations import violation
 
 DEFAULT_POLICY: Traversable = resources.files("masking").joinpath("data", "default_policy.toml")
@@ -42,6 +44,25 @@ Origin = Literal["built-in", "local", "signed"]
 class KindRule:
     default: Action
     allowed: frozenset[Action]
+
+
+Unlisted = Literal["refuse", "approval"]
+
+
+def _fold(text: str) -> str:
+    """How a typed recipient or purpose is compared with the policy's list: NFKC, case and spaces folded."""
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+@dataclass(frozen=True)
+class RecipientRule:
+    """A recipient the office allows, by its canonical name, and the other names people type for it."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    def matches(self, folded: str) -> bool:
+        return folded == _fold(self.name) or any(folded == _fold(alias) for alias in self.aliases)
 
 
 @dataclass(frozen=True)
@@ -69,6 +90,11 @@ class Policy:
     # [reporting]: how much an enrolled workstation may keep from the office's service before exports stop
     max_unsynced_exports: int | None = None
     max_unsynced_hours: float | None = None
+    # [recipients] and [purposes]: who may receive exports and why; empty lists allow any
+    recipients: tuple[RecipientRule, ...] = ()
+    unlisted_recipient: Unlisted = "refuse"  # or "approval": an unlisted recipient needs an approval code
+    purposes: tuple[str, ...] = ()
+    unlisted_purpose: Unlisted = "refuse"
     source: str = field(default="built-in default", compare=False)
     origin: Origin = field(default="built-in", compare=False)  # signed by the office, a local file, or built in
     sha256: str = field(default="", compare=False)  # of the policy's text as read
@@ -77,6 +103,23 @@ class Policy:
     def provenance(self) -> dict[str, str | None]:
         """What every record says about the policy it was made under."""
         return {"version": self.version, "origin": self.origin, "sha256": self.sha256, "signer": self.signer}
+
+    def recipient(self, typed: Recipient) -> Recipient:
+        """The canonical recipient the policy lists for ``typed`` (by name or alias), else ``typed``:
+        one name per recipient, so a typo or an abbreviation does not split the pseudonym scope."""
+        folded = _fold(typed.name)
+        for rule in self.recipients:
+            if rule.matches(folded):
+                return Recipient.of(rule.name)
+        return typed
+
+    def lists_recipient(self, typed: Recipient) -> bool:
+        folded = _fold(typed.name)
+        return not self.recipients or any(rule.matches(folded) for rule in self.recipients)
+
+    def lists_purpose(self, purpose: str) -> bool:
+        folded = _fold(purpose)
+        return not self.purposes or any(folded == _fold(allowed) for allowed in self.purposes)
 
     def rule(self, kind: Kind) -> KindRule:
         return self.kinds[kind]
@@ -173,7 +216,35 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
         source=where,
         **watermark,
         **_reporting_limits(data, where),
+        **_addressees(data, where),
     )
+
+
+def _unlisted(table: Mapping[str, Any], where: str, name: str) -> Unlisted:
+    value = table.get("unlisted", "refuse")
+    if value not in ("refuse", "approval"):
+        raise _fail(where, f"[{name}] 'unlisted' must be \"refuse\" or \"approval\"")
+    return "approval" if value == "approval" else "refuse"
+
+
+def _addressees(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``[recipients] allowed = [{name, aliases}]`` and ``[purposes] allowed = [...]``, each with ``unlisted``."""
+    recipients, purposes = data.get("recipients", {}), data.get("purposes", {})
+    if not isinstance(recipients, dict) or not isinstance(purposes, dict):
+        raise _fail(where, "[recipients] and [purposes] must be tables")
+    rules = []
+    for entry in recipients.get("allowed", []):
+        name = entry.get("name") if isinstance(entry, dict) else None
+        aliases = entry.get("aliases", []) if isinstance(entry, dict) else None
+        if not isinstance(name, str) or not name.strip() or not isinstance(aliases, list) \
+                or not all(isinstance(a, str) and a.strip() for a in aliases):
+            raise _fail(where, "[recipients] 'allowed' must be a list of {name = \"...\", aliases = [...]}")
+        rules.append(RecipientRule(Recipient.of(name).name, tuple(a.strip() for a in aliases)))
+    allowed = purposes.get("allowed", [])
+    if not isinstance(allowed, list) or not all(isinstance(p, str) and p.strip() for p in allowed):
+        raise _fail(where, "[purposes] 'allowed' must be a list of texts")
+    return {"recipients": tuple(rules), "unlisted_recipient": _unlisted(recipients, where, "recipients"),
+            "purposes": tuple(p.strip() for p in allowed), "unlisted_purpose": _unlisted(purposes, where, "purposes")}
 
 
 def _reporting_limits(data: Mapping[str, Any], where: str) -> dict[str, Any]:

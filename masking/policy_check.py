@@ -9,6 +9,7 @@ from masking.grading import GradeRule, export_grade
 from masking.kinds import Action, Kind
 from masking.plan import Plan
 from masking.policy import Policy
+from masking.recipient import Recipient
 from masking.risk.assess import PlanRisk
 from masking.violations import Violation, violation
 
@@ -65,6 +66,25 @@ def _output_problems(policy: Policy, rule: GradeRule, facts: ExportFacts) -> lis
     return problems
 
 
+def _addressee_problems(policy: Policy, facts: ExportFacts) -> list[Violation]:
+    """The recipient and purpose against the lists the policy may hold: refused, or needing an approval."""
+    problems = []
+    recipient = Recipient.of(facts.recipient)
+    if recipient.name and not policy.lists_recipient(recipient):
+        if policy.unlisted_recipient == "refuse":
+            problems.append(violation("recipient_not_listed", recipient=recipient.name,
+                                      allowed=tuple(rule.name for rule in policy.recipients)))
+        elif facts.approved_rows is None:
+            problems.append(violation("recipient_needs_approval", recipient=recipient.name))
+    purpose = facts.purpose.strip()
+    if purpose and not policy.lists_purpose(purpose):
+        if policy.unlisted_purpose == "refuse":
+            problems.append(violation("purpose_not_listed", purpose=purpose, allowed=policy.purposes))
+        elif facts.approved_rows is None:
+            problems.append(violation("purpose_needs_approval", purpose=purpose))
+    return problems
+
+
 def check_plan(plan: Plan, policy: Policy, facts: ExportFacts) -> PolicyVerdict:
     """Every rule the plan breaks, each naming the column, the rule and what would be allowed."""
     violations: list[Violation] = []
@@ -75,6 +95,7 @@ def check_plan(plan: Plan, policy: Policy, facts: ExportFacts) -> PolicyVerdict:
         violations.append(violation("recipient_too_long", limit=MAX_RECIPIENT))
     if policy.require_purpose and not facts.purpose.strip():
         violations.append(violation("purpose_missing"))
+    violations.extend(_addressee_problems(policy, facts))
     if not plan.included:
         violations.append(violation("nothing_to_export"))
     for column in plan.columns():

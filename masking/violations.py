@@ -43,6 +43,13 @@ VIOLATION_TEXTS: Mapping[str, str] = {
                         "connect to the office network and run 'exportguard sync'",
     "unsynced_hours": "an export has waited more than {hours} hour(s) to reach the security office; "
                       "connect to the office network and run 'exportguard sync'",
+    "recipient_not_listed": "the policy does not list {recipient} as a recipient; the recipients it allows: "
+                            "{allowed}",
+    "recipient_needs_approval": "{recipient} is not among the recipients the policy lists: an export to them needs "
+                                "an approval code from the security office (--approval)",
+    "purpose_not_listed": "the policy does not list the purpose {purpose}; the purposes it allows: {allowed}",
+    "purpose_needs_approval": "the purpose {purpose} is not among those the policy lists: it needs an approval "
+                              "code from the security office (--approval)",
     # a managed workstation (masking/office.py): only what the security office signed, and codes used once
     "policy_unsigned": "{name} is not signed: this workstation is managed by the security office and runs only "
                        "policies it signed ('exportguard policy install SIGNED')",

@@ -499,3 +499,42 @@ def test_the_decryption_key_backup_needs_m_of_n_custodians(
     code, _, err = _cli(capsys, "office", "backup", "--office", str(org.office), "--threshold", "1",
                         "--shares", "3", "--out", str(tmp_path / "weak"))
     assert code == 2 and "one share alone" in err
+
+
+def test_the_office_lists_recipients_and_purposes(
+    org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _env(monkeypatch)
+    listed = tmp_path / "listed.toml"
+    listed.write_text(org.policy_toml.read_text("utf-8") + f"""
+[recipients]
+unlisted = "refuse"
+allowed = [{{ name = "{RECIPIENT}", aliases = ["城东银行", "Chengdong Bank"] }}]
+
+[purposes]
+allowed = ["欠费催缴"]
+unlisted = "approval"
+""", "utf-8")
+    signed = tmp_path / "listed.signed.json"
+    assert _cli(capsys, "policy", "sign", str(listed), "--office", str(org.office), "--out", str(signed))[0] == 0
+    home = org.workstation("ws-listed")
+    assert _cli(capsys, "--home", str(home), "policy", "install", str(signed))[0] == 0
+
+    def export(recipient: str, purpose: str, out: Path, *extra: str) -> tuple[int, str, str]:
+        return _cli(capsys, "--home", str(home), "export", str(SAMPLE), "--recipient", recipient, "--purpose",
+                    purpose, "--out", str(out), *extra)
+
+    code, _, err = export("城西银行", "欠费催缴", tmp_path / "a.xlsx")
+    assert code == 4 and "does not list 城西银行 as a recipient" in err and RECIPIENT in err
+    code, _, err = export(f" {RECIPIENT} ", "市场营销", tmp_path / "b.xlsx")
+    assert code == 4 and "the purpose 市场营销 is not among" in err
+
+    # an alias, typed loosely, is the listed recipient: one name, one pseudonym scope, and its approval fits
+    code, _, err = export("chengdong  BANK", "欠费催缴", tmp_path / "c.xlsx", "--approval", _approve(capsys, org),
+                            "--json")
+    assert code == 0, err
+    [record] = _exports(home)
+    assert record["recipient"] == RECIPIENT and record["scope"] == f"recipient:{RECIPIENT}"
+    # an unlisted purpose goes through with the office's approval, as the policy says
+    code, _, err = export(RECIPIENT, "市场营销", tmp_path / "d.xlsx", "--approval", _approve(capsys, org))
+    assert code == 0, err

@@ -1295,6 +1295,22 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>审批码只允许 {approved} 行，本次导出有 {rows} 行。</translation>
     </message>
     <message>
+        <source>The security office&apos;s policy does not list “{recipient}” as a recipient. Choose one of: {allowed}.</source>
+        <translation>安全办的策略没有列出接收方“{recipient}”。请从以下选择：{allowed}。</translation>
+    </message>
+    <message>
+        <source>“{recipient}” is not among the recipients the policy lists: ask the security office for an approval code.</source>
+        <translation>“{recipient}”不在策略列出的接收方之中：请向安全办申请审批码。</translation>
+    </message>
+    <message>
+        <source>The policy does not list the purpose “{purpose}”. Choose one of: {allowed}.</source>
+        <translation>策略没有列出用途“{purpose}”。请从以下选择：{allowed}。</translation>
+    </message>
+    <message>
+        <source>The purpose “{purpose}” is not among those the policy lists: ask the security office for an approval code.</source>
+        <translation>用途“{purpose}”不在策略列出的用途之中：请向安全办申请审批码。</translation>
+    </message>
+    <message>
         <source>{name} is not signed by the security office. This computer is managed by the office and uses only policies it signed.</source>
         <translation>{name} 没有安全办的签名。本机由安全办管理，只使用安全办签发的策略。</translation>
     </message>
