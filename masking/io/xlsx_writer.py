@@ -29,7 +29,9 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Final
+from typing import IO, Final
+
+from isal import isal_zlib
 
 from masking.errors import OutputError
 from masking.io.atomic import remove_tree_quietly
@@ -541,6 +543,7 @@ class XlsxWriter(ClosingWriter):
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.file_size = len(head) + part.scratch.stat().st_size + len(tail)  # zip64 only when needed
                 with archive.open(info, "w") as entry, open(part.scratch, "rb") as body:
+                    _deflate_fast(entry)
                     entry.write(head)
                     shutil.copyfileobj(body, entry, 1 << 20)
                     entry.write(tail)
@@ -665,3 +668,20 @@ def _utc_naive(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         return moment
     return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# ISA-L's deflate at its default level: ~10x faster than zlib's level 6 on sheet XML (2.5 s -> 0.2 s
+# per 100,000 rows here), for a part about 30% larger; bench/README.md has the figures.
+DEFLATE_LEVEL = 2
+
+
+def _deflate_fast(entry: IO[bytes]) -> None:
+    """Make a zip entry opened for writing deflate with ISA-L instead of zlib.
+
+    zipfile has no hook for its compressor: this replaces the one it made for the entry, before a
+    byte is written, with ISA-L's raw-deflate compressor of the same interface (``compress``/``flush``);
+    zipfile still writes the headers, sizes and CRC. An entry without that attribute (another
+    zipfile) keeps zlib, which writes the same format.
+    """
+    if getattr(entry, "_compressor", None) is not None:
+        entry._compressor = isal_zlib.compressobj(DEFLATE_LEVEL, isal_zlib.DEFLATED, -15)  # type: ignore[attr-defined]
