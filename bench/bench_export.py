@@ -5,7 +5,7 @@
     .venv/bin/python bench/bench_export.py --rows 200000 --only export --only copy
     .venv/bin/python bench/bench_export.py --repeat 3 --only export --only copy:exportguard   # medians
 
-Cases (each in its own subprocess, with its own peak resident memory):
+Cases (each in its own subprocess, with its own peak resident memory; rounds interleaved):
 - export: ``prepare_export`` + ``run_export`` as the CLI runs them (scan, plan, policy, transforms,
   visible/metadata marks, atomic xlsx, ledger) with 4 protected columns at their default actions:
   户号 and 手机号码 and 电能表资产编号 pseudonymized (FF1, recipient-scoped), 身份证号码 masked;
@@ -13,8 +13,14 @@ Cases (each in its own subprocess, with its own peak resident memory):
 - export:all-defaults: the same with every default action (7 protected columns), for reference.
 - copy:exportguard: our reader into our writer, no masking (the floor an export can reach).
 - copy:openpyxl: openpyxl read_only into openpyxl write_only (what a plain-Python tool would do).
+- floor: python-calamine read into rustpy-xlsxwriter write (Rust both ways): the I/O floor. Every
+  figure is also printed as a ratio to it, measured in the same run.
+- cli: ``exportguard export`` as a user runs it (a fresh process: start-up, keystore, scan, plan,
+  policy, export, ledger), timed from outside, with the same four protected columns.
+- floor:process: the floor in a fresh process timed from outside, the yardstick of ``cli``.
 
-Goals (issue 5): export / own copy <= 1.3, openpyxl copy / export >= 2.5, export peak < 1.2 GB.
+Goals (issue 17): export <= 2.0x the floor and <= 1.3x the own copy, cli <= 2.0x floor:process,
+export peak < 1.2 GB (issue 5: openpyxl copy / export >= 2.5).
 The input comes from bench_io.ensure_input (resources/samples/generate.py --big N, cached in
 bench/out/). See bench/README.md for the figures.
 """
@@ -38,8 +44,9 @@ from bench_io import OUT, ROOT, copy_exportguard, ensure_input, peak_mb  # noqa:
 
 RECIPIENT = "城东代收银行"
 KEEP_FOR_FOUR = ("户名=keep", "用电地址=keep", "备注=keep")
-CASES = ("export", "export:all-defaults", "copy:exportguard", "copy:openpyxl")
+CASES = ("export", "export:all-defaults", "copy:exportguard", "copy:openpyxl", "floor", "cli", "floor:process")
 GOAL_OWN_COPY = 1.3
+GOAL_FLOOR = 2.0
 GOAL_OPENPYXL = 2.5
 GOAL_PEAK_MB = 1200
 
@@ -81,6 +88,36 @@ def copy_openpyxl(source: Path, out: Path) -> int:
     return count
 
 
+def copy_floor(source: Path, out: Path) -> int:
+    """python-calamine reads the whole sheet (Rust), rustpy-xlsxwriter writes it (Rust)."""
+    import rustpy_xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(source))
+    name = book.sheet_names[0]
+    rows = book.get_sheet_by_name(name).to_python()
+    headers = [str(h) for h in rows[0]]
+    rustpy_xlsxwriter.write_worksheet((dict(zip(headers, row, strict=False)) for row in rows[1:]), str(out),
+                                      sheet_name=name)
+    return len(rows) - 1
+
+
+def run_process_case(name: str, source: Path, out: Path) -> tuple[int, str]:
+    """``exportguard export`` (or the floor) in a fresh process, as a user runs it; timed by the caller."""
+    if name == "floor:process":
+        command = [sys.executable, __file__, "--floor", "--input", str(source), "--out", str(out)]
+        subprocess.run(command, check=True, cwd=ROOT, capture_output=True)  # noqa: S603 - our own script
+        return 0, ""
+    with tempfile.TemporaryDirectory(prefix="bench-home-") as folder:
+        exe = Path(sys.executable).with_name("exportguard")
+        command = [str(exe), "--home", folder, "export", str(source), "--recipient", RECIPIENT,
+                   "--purpose", "bench", "--out", str(out), "--force", "--quiet", "--json",
+                   *(f"--action={choice}" for choice in KEEP_FOR_FOUR)]
+        done = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+        result = json.loads(done.stdout)
+        return int(result["rows"]), "exportguard export, fresh process"
+
+
 def run_case(name: str, source: Path) -> dict[str, object]:
     """Runs in the child process."""
     out = OUT / f"bench_export_{name.replace(':', '_')}.xlsx"
@@ -93,6 +130,10 @@ def run_case(name: str, source: Path) -> dict[str, object]:
         done, note = run_export_case(source, out, ())
     elif name == "copy:exportguard":
         done = copy_exportguard(source, out)
+    elif name == "floor":
+        done = copy_floor(source, out)
+    elif name in ("cli", "floor:process"):
+        done, note = run_process_case(name, source, out)
     else:
         done = copy_openpyxl(source, out)
     seconds = time.perf_counter() - started
@@ -124,7 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="rounds of every case, interleaved; the verdicts use each case's median")
     parser.add_argument("--case", help=argparse.SUPPRESS)  # internal: run one case in this process
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", action="store_true", help=argparse.SUPPRESS)  # internal: the floor copy only
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.floor:
+        copy_floor(args.input, args.out)
+        return 0
     if args.case:
         print(json.dumps(run_case(args.case, args.input)))
         return 0
@@ -168,7 +214,16 @@ def _verdicts(results: dict[str, dict[str, float]]) -> None:
     if export is None:
         return
     own, openpyxl = results.get("copy:exportguard"), results.get("copy:openpyxl")
+    floor, cli, floor_process = results.get("floor"), results.get("cli"), results.get("floor:process")
     print()
+    if floor:
+        for case, measured in results.items():
+            print(f"{case:22} {measured['seconds'] / floor['seconds']:5.2f}x the floor")
+        ratio = export["seconds"] / floor["seconds"]
+        print(f"export / floor         {ratio:5.2f}x  (goal <= {GOAL_FLOOR}: {_verdict(ratio <= GOAL_FLOOR)})")
+    if cli and floor_process:
+        ratio = cli["seconds"] / floor_process["seconds"]
+        print(f"cli / floor:process    {ratio:5.2f}x  (goal <= {GOAL_FLOOR}: {_verdict(ratio <= GOAL_FLOOR)})")
     if own:
         ratio = export["seconds"] / own["seconds"]
         print(f"export / own copy      {ratio:5.2f}x  (goal <= {GOAL_OWN_COPY}: {_verdict(ratio <= GOAL_OWN_COPY)})")

@@ -336,3 +336,19 @@ def test_doctype_split_across_chunks_is_still_found(tmp_path: Path, monkeypatch:
     for pad in range(7):
         path = write_zip(tmp_path / f"split{pad}.xlsx", workbook_parts(" " * pad + sheet))
         refused(path, "DOCTYPE or ENTITY")
+
+
+def test_broken_deflate_data_is_a_clear_input_error(tmp_path: Path) -> None:
+    """Damaged compressed bytes inside a part (the zip directory intact) are InputError, not a traceback."""
+    source = Path(__file__).resolve().parent.parent / "resources" / "samples" / "customers_zh.xlsx"
+    data = bytearray(source.read_bytes())
+    with zipfile.ZipFile(source) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    for i in range(start + 50, start + 150):
+        data[i] ^= 0x5A
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="corrupt or truncated workbook"), open_workbook(broken) as workbook:
+        for sheet in workbook.sheets:
+            list(workbook.rows(sheet.name))
