@@ -119,6 +119,8 @@ class ExportRecord:
     office_id: str | None = None  # the security office a managed workstation pins; None when unmanaged
     # the originals sealed to the office (masking/sealed.py): sha256, decryption_id, office_id, values
     sealed: Mapping[str, Any] | None = None
+    # per sheet, the non-blank rows above its header (titles) that the output left out
+    title_rows_dropped: tuple[tuple[str, int], ...] = ()
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,6 +151,7 @@ class ExportRecord:
             "policy": dict(self.policy) if self.policy is not None else None,
             "office_id": self.office_id,
             "sealed": dict(self.sealed) if self.sealed is not None else None,
+            "title_rows_dropped": dict(self.title_rows_dropped),
         }
 
     @classmethod
@@ -183,6 +186,7 @@ class ExportRecord:
             policy=MappingProxyType(dict(policy)) if isinstance(policy, Mapping) else None,
             office_id=_text(data, "office_id") or None,
             sealed=MappingProxyType(dict(sealed)) if isinstance(sealed, Mapping) else None,
+            title_rows_dropped=_sheet_counts(data.get("title_rows_dropped")),
             extra=MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN}),
         )
 
@@ -205,6 +209,13 @@ class ExportRecord:
 
 
 _KNOWN = frozenset(ExportRecord.__dataclass_fields__) - {"extra"}
+
+
+def _sheet_counts(value: Any) -> tuple[tuple[str, int], ...]:
+    if not isinstance(value, Mapping):
+        return ()
+    return tuple((str(sheet), count) for sheet, count in value.items()
+                 if isinstance(count, int) and not isinstance(count, bool))
 
 
 def _mappings(value: Any) -> Iterable[Mapping[str, Any]]:

@@ -43,10 +43,11 @@ class Investigation:
         return build_report(self.report, self.facts(investigator, created), language)
 
 
-def investigate(source: Path | str, home: Path, ring: KeyRing) -> Investigation:
-    """Trace ``source`` (a file, or pasted text) against this home's ledger and record the trace."""
+def investigate(source: Path | str, home: Path, ring: KeyRing, *, encoding: str | None = None) -> Investigation:
+    """Trace ``source`` (a file, or pasted text) against this home's ledger and record the trace;
+    ``encoding`` names a text file's codec (detected otherwise)."""
     leaked = LeakedSource.of(source)
-    report = trace_file(source, home, ring)
+    report = trace_file(source, home, ring, encoding=encoding)
     ledger = Workspace(home).ledger(ring)
     named = tuple(c.export_id for c in report.named)
     TraceRun(leaked_name=leaked.name or "", leaked_sha256=leaked.sha256, rows=report.rows,

@@ -88,6 +88,7 @@ class ExportRequest:
     include_hidden: bool = False
     approval: str | None = None  # an approval code from the security office, for bulk exports
     password: bool = False  # encrypt the xlsx output under a generated password, shown once
+    input_encoding: str | None = None  # a CSV input's codec when the user names it (detected otherwise)
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,8 @@ class ExportResult:
     outputs: tuple[Path, ...] = field(default=())  # every file written (one csv per sheet for csv)
     password: str | None = field(default=None, repr=False)  # shown to the user once; never stored
     reporting: str = "standalone"  # sent | queued | refused (to the office's service) | standalone
+    # non-blank rows above a sheet's header (titles, dates, unit lines) that were not exported, per sheet
+    title_rows: tuple[tuple[str, int], ...] = field(default=())
 
     def as_dict(self) -> dict[str, Any]:
         """The ``export --json`` object of the CLI contract."""
@@ -152,6 +155,7 @@ class ExportResult:
             "output_sha256": self.output_sha256,
             "outputs": [str(p) for p in self.outputs],
             "warnings": list(self.warnings),
+            "title_rows_dropped": dict(self.title_rows),
             "password_protected": self.password is not None,
             "reporting": self.reporting,
             **({"password": self.password} if self.password is not None else {}),
@@ -194,8 +198,9 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
     """
     policy = load_policy(request.policy_file, home)
     if report is None:
-        with open_workbook(request.input, hashed=True) as workbook:
+        with open_workbook(request.input, hashed=True, encoding=request.input_encoding) as workbook:
             report = scan_workbook(workbook, path=request.input)
+    _refuse_empty(request, report)
     plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
                       include_hidden=request.include_hidden)
     fmt = output_format(request, report.format)
@@ -215,6 +220,17 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
                         password=request.password, format=fmt)
     verdict = check_plan(plan, policy, facts)
     return PreparedExport(request, report, plan, policy, verdict, output, fmt, recipient, approval, read_pin(home))
+
+
+def _refuse_empty(request: ExportRequest, report: ScanReport) -> None:
+    """A workbook with no value in any sheet the export would consider is an input problem (exit 3),
+    not a refusal by policy: there is nothing for the policy to judge."""
+    considered = [sheet for sheet in report.sheets if request.include_hidden or not sheet.info.hidden]
+    if any(sheet.table.width for sheet in considered):
+        return
+    hidden = any(sheet.table.width for sheet in report.sheets)
+    advice = "; only hidden sheets hold data (--include-hidden exports them)" if hidden else ""
+    raise InputError(f"{request.input.name}: no data in any visible sheet{advice}")
 
 
 def file_sha256(path: Path) -> str:
@@ -322,7 +338,7 @@ def _run_export(
         password = generate_password() if request.password else None
         tracker = _Tracker(plan.rows, progress)
         # the one read of the input: the data pass, hashed as it goes
-        with open_workbook(request.input, hashed=True) as workbook:
+        with open_workbook(request.input, hashed=True, encoding=request.input_encoding) as workbook:
             source_ids = (_source_ids(prepared, workbook, tracker) if settings.canary_rate > 0
                           else np.zeros(0, np.int64))
             office = prepared.office if encrypted else None
@@ -352,6 +368,7 @@ def _run_export(
                       summary.counts.get((c.sheet, c.index), Counts()))
         for c in plan.columns()
     )
+    titles = dropped_titles(prepared)
     outputs = tuple(OutputFile(path.name, file_sha256(path)) for path in written)
     output_sha256 = outputs[0].sha256 if len(outputs) == 1 else ""
     record = ExportRecord(
@@ -381,12 +398,14 @@ def _run_export(
         policy=prepared.policy.provenance(),  # origin (signed, local, built-in), SHA-256 and signer
         office_id=prepared.office.office_id if prepared.office else None,
         sealed=sealed,
+        title_rows_dropped=titles,
     )
     entry = _record_export(ledger, record, prepared.approval, written)
-    warnings = tuple(_count_warnings(outcomes))
+    warnings = (*_count_warnings(outcomes),
+                *(f"{sheet}: {count} title row(s) above the header were not exported" for sheet, count in titles))
     reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
-                        layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting)
+                        layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting, titles)
 
 
 def _source_ids(prepared: PreparedExport, workbook: Workbook, tracker: _Tracker) -> SourceIds:
@@ -409,6 +428,12 @@ def _check_input(prepared: PreparedExport, input_sha256: str) -> str:
     if prepared.report.sha256 and prepared.report.sha256 != input_sha256:
         raise InputError(f"{prepared.request.input.name}: the file changed after it was scanned; open it again")
     return input_sha256
+
+
+def dropped_titles(prepared: PreparedExport) -> tuple[tuple[str, int], ...]:
+    """Per exported sheet, the rows above its header that the output leaves out (none is silent)."""
+    counts = {sheet.info.name: sheet.table.title_rows for sheet in prepared.report.sheets}
+    return tuple((sheet.name, counts[sheet.name]) for sheet in prepared.plan.included if counts.get(sheet.name))
 
 
 def _record_export(

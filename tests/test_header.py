@@ -45,7 +45,8 @@ CASES: list[tuple[str, list[tuple[int, tuple[Value, ...]]], int | None, int, tup
         HEADER,
     ),
     ("no header: data from row 1", numbered(*DATA), None, 1, (None,) * 5),
-    ("no header under a title", [(1, ("客户清单",)), *numbered(*DATA, start=2)], None, 2, (None,) * 5),
+    ("no header under a title: the title is kept as data", [(1, ("客户清单",)), *numbered(*DATA, start=2)], None, 1,
+     (None,) * 5),
     (
         "english header with spacing",
         numbered(("Customer  Name", " Mobile ", "Meter\nNo."), ("Wang Wei", "139-1234-5678", "0101234567890123456789")),
@@ -136,3 +137,18 @@ def test_detect_table(
 )
 def test_cell_shapes(value: Value, shape: Shape) -> None:
     assert cell_shape(value) is shape
+
+
+def test_title_rows_above_a_header_are_counted() -> None:
+    rows = [(1, ("XX供电公司2024年居民客户明细表",)), (2, ("制表日期：2024年3月",)),
+            (4, ("姓名", "手机", "户号")), (5, ("张三", "13912345678", "3100012345")),
+            (6, ("李四", "13812345678", "3100012346"))]
+    table = detect_table(SHEET, rows)
+    assert (table.header_row, table.first_data_row, table.title_rows) == (4, 5, 2)
+
+
+def test_headless_sheet_keeps_every_row_from_the_first() -> None:
+    """csvkit-style: a narrow first row over numbers is data too (``Foo`` over ``123`` lost nothing)."""
+    rows = [(1, ("Foo",)), (2, ("123",)), (3, ("456",))]
+    table = detect_table(SHEET, rows)
+    assert (table.header_row, table.first_data_row, table.title_rows) == (None, 1, 0)

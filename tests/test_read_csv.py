@@ -56,7 +56,7 @@ def test_encodings(tmp_path: Path, encoding: str, detected: str) -> None:
         data = b"\xfe\xff" + data
     path = tmp_path / "客户.csv"
     path.write_bytes(data)
-    assert detect_encoding(data, at_eof=True) == detected
+    assert detect_encoding(data, at_eof=True).codec == detected
     with open_workbook(path) as wb:
         assert wb.format == "csv"
         assert [s.name for s in wb.sheets] == ["客户"]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from masking.cli.output import emit_json
+from masking.cli.output import add_input_encoding, emit_json
 from masking.cli.progress import ProgressLine
 from masking.cli.secrets import keystore_passphrase
 from masking.errors import PolicyError
@@ -34,6 +34,7 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--approval", metavar="CODE", help="the security office's approval code for a bulk export")
     parser.add_argument("--password", action="store_true",
                         help="encrypt the xlsx output under a generated password, shown once and never stored")
+    add_input_encoding(parser)
     parser.set_defaults(handler=run_export_command)
 
 
@@ -52,6 +53,7 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
         include_hidden=args.include_hidden,
         approval=args.approval,
         password=args.password,
+        input_encoding=args.input_encoding,
     )
     workspace = Workspace(context.home)
     prepared = prepare_export(request, context.home)

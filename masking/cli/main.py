@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -101,9 +106,56 @@ def _fail(error: ExportGuardError | Exception, code: int, as_json: bool) -> int:
     return code
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived (``timeout``, a logout, a service manager): unwound like Ctrl-C, so
+    every ``finally`` and ``except BaseException`` removes temporary output on the way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+_ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+@contextlib.contextmanager
+def _ending_signals_unwind() -> Iterator[None]:
+    """While a command runs, SIGTERM and SIGHUP raise ``Terminated`` (main thread only: Python
+    delivers signals there); the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise_terminated) for signum in _ENDING_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _stdout_closed() -> int:
+    """The reader of stdout went away (``scan --json | head``): end quietly, as ``cat`` would.
+
+    Later writes (and the interpreter's final flush) go to the null device instead of raising."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return 128 + 13  # what a shell reports for a process ended by SIGPIPE
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (never raises for expected failures)."""
     tolerate_narrow_consoles()
+    with _ending_signals_unwind():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:  # noqa: PLR0911 - one return per way a command ends (the exit-code table)
     args_list = list(sys.argv[1:] if argv is None else argv)
     as_json = _wants_json(args_list)
     debug = "--debug" in args_list
@@ -115,11 +167,19 @@ def run(argv: Sequence[str] | None = None) -> int:
             return 2
         context = Context(home=resolve_home(args.home), debug=args.debug, json=getattr(args, "json", False))
         handler: Command = args.handler
-        return handler(args, context)
+        code = handler(args, context)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        return _stdout_closed()
     except ExportGuardError as error:
         if debug:
             traceback.print_exc()
         return _fail(error, error.exit_code, as_json)
+    except Terminated as ended:
+        name = signal.Signals(ended.signum).name
+        print(f"exportguard: stopped by {name}; nothing was written", file=sys.stderr)
+        return 128 + ended.signum
     except KeyboardInterrupt:
         print("exportguard: interrupted; nothing was written", file=sys.stderr)
         return 130
@@ -137,4 +197,9 @@ def main() -> NoReturn:
     if sys.argv[1:] == [FROZEN_FLAG]:  # a frozen app's export worker (masking.transform.worker_command)
         worker_main()
         sys.exit(0)
-    sys.exit(run())
+    code = run()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _stdout_closed()
+    sys.exit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import unicodedata
@@ -64,3 +65,10 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: 
     for row in rows:
         lines.append(indent + "  ".join(_pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
     return "\n".join(lines)
+
+
+def add_input_encoding(parser: argparse.ArgumentParser) -> None:
+    """``--input-encoding``, shared by the commands that read a CSV or text file."""
+    parser.add_argument("--input-encoding", metavar="CODEC",
+                        help="the input text file's encoding (e.g. gb18030, cp1252, utf-16); "
+                        "default: decided from the bytes, and reported by scan")

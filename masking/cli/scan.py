@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from masking.cli.output import emit_json, format_table
+from masking.cli.output import add_input_encoding, emit_json, format_table
 from masking.detect import scan_workbook
 from masking.io.atomic import atomic_output
 from masking.io.reader import open_workbook
@@ -22,14 +22,19 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheet", metavar="NAME", help="scan only this sheet")
     parser.add_argument("--policy", metavar="POLICY.toml", help="policy file (default: the organisation's)")
     parser.add_argument("--write-plan", metavar="PLAN.toml", help="also write an editable export plan")
+    add_input_encoding(parser)
     parser.set_defaults(handler=run_scan)
 
 
 def _print_text(report: dict[str, Any]) -> None:
-    print(f"{report['input']}  ({report['format']}, {len(report['sheets'])} sheet(s))")
+    encoding = report.get("encoding")
+    decoded = f", {encoding['name']} ({encoding['evidence']})" if encoding else ""
+    print(f"{report['input']}  ({report['format']}{decoded}, {len(report['sheets'])} sheet(s))")
     for sheet in report["sheets"]:
         state = "  [hidden]" if sheet["hidden"] else ""
         header = f"header row {sheet['header_row']}" if sheet["header_row"] else "no header row"
+        if sheet["title_rows"]:
+            header += f" under {sheet['title_rows']} title row(s), not exported"
         print(f"\nSheet {sheet['name']}{state}: {header}, {sheet['data_rows']} data rows")
         rows = [
             [c["letter"], c["header"] or "", c["kind"] or "-", f"{c['confidence']:.2f}", c["default_action"]]
@@ -45,7 +50,7 @@ def _print_text(report: dict[str, Any]) -> None:
 def run_scan(args: argparse.Namespace, context: Any) -> int:
     path = Path(args.input)
     policy = load_policy(Path(args.policy) if args.policy else None, context.home)
-    with open_workbook(path) as workbook:
+    with open_workbook(path, encoding=args.input_encoding) as workbook:
         sheets = (workbook.sheet(args.sheet).name,) if args.sheet else None
         report = scan_workbook(workbook, path=path, sheets=sheets)
     if args.write_plan:

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from masking.cli.output import emit_json
+from masking.cli.output import add_input_encoding, emit_json
 from masking.cli.secrets import keystore_passphrase
 from masking.errors import InputError, KeyProblem, UsageError
 from masking.events import current_user
 from masking.evidence.remote_trace import TOKEN_ENV, trace_at_server
+from masking.io.text_encoding import decode_whole
 from masking.investigation import file_report, investigate
 from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format
 from masking.workspace import Workspace
@@ -33,6 +34,7 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", metavar="URL", help="trace across the organisation at the office's service")
     parser.add_argument("--token", metavar="T", help=f"an investigator's token (default ${TOKEN_ENV})")
     parser.add_argument("--ca-file", metavar="FILE", help="the CA certificate of the office's service (https)")
+    add_input_encoding(parser)
     parser.set_defaults(handler=run_trace_command)
 
 
@@ -43,11 +45,11 @@ def run_trace_command(args: argparse.Namespace, context: Any) -> int:
     if not workspace.keystore.exists():
         raise KeyProblem(f"no keystore in {context.home}: trace needs the keys the exports were made with")
     ring, _ = workspace.open_keys(keystore_passphrase(needed=True))
-    source = _source(args.leaked)
+    source = _source(args.leaked, args.input_encoding)
     report_path = Path(args.report) if args.report else None
     if report_path is not None:
         report_format(report_path)  # a wrong suffix is a usage error before any work
-    investigation = investigate(source, context.home, ring)
+    investigation = investigate(source, context.home, ring, encoding=args.input_encoding)
     report = investigation.report
     saved = None
     if report_path is not None:
@@ -107,15 +109,12 @@ def _probability(value: float) -> str:
     return "1e-12" if value < 1e-12 else f"{value:.2g}"
 
 
-def _source(leaked: str) -> Path | str:
-    """LEAKED as given: a file that exists, or the text pasted on stdin for '-'."""
+def _source(leaked: str, encoding: str | None) -> Path | str:
+    """LEAKED as given: a file that exists, or the text pasted on stdin for '-' (in ``encoding``, or
+    the one its bytes show)."""
     source: Path | str
     if leaked == "-":
-        raw = sys.stdin.buffer.read()
-        try:
-            source = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            source = raw.decode("gb18030", errors="replace")
+        source = decode_whole(sys.stdin.buffer.read(), encoding, "stdin")
         if not source.strip():
             raise InputError("nothing was pasted on stdin")
     else:
@@ -132,7 +131,7 @@ def _trace_at_server(args: argparse.Namespace, context: Any) -> int:
     token = args.token or os.environ.get(TOKEN_ENV, "")
     if not token:
         raise KeyProblem(f"tracing at the service needs an investigator's token: --token or ${TOKEN_ENV}")
-    report = trace_at_server(_source(args.leaked), args.server, token, ca_file=args.ca_file)
+    report = trace_at_server(_source(args.leaked, args.input_encoding), args.server, token, ca_file=args.ca_file)
     if context.json:
         emit_json(report)
     else:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from masking.detect.columns import ColumnVerdict, classify_column
 from masking.detect.outside import KIND_NOUNS, KIND_PHRASES, Finding, judge_texts
 from masking.io.model import SheetInfo, Table, Value, column_letter
+from masking.io.text_encoding import EncodingChoice
 from masking.io.xlsx_parts import OutsideParts, read_outside_parts
 from masking.kinds import Kind
 from masking.policy import Policy
@@ -73,17 +74,22 @@ class ScanReport:
     sheets: tuple[SheetScan, ...]
     findings: tuple[Finding, ...]
     sha256: str = ""  # of the file as the scan read it, when the workbook was opened hashed=True
+    encoding: EncodingChoice | None = None  # how a text file was decoded, and on what evidence
 
     def as_dict(self, policy: Policy) -> dict[str, Any]:
         """The CLI's ``scan --json`` object without ``input`` (shared/CLI.md); ``default_action`` is
         the ``policy``'s (the scan itself finds kinds; actions belong to the plan)."""
+        encoding = self.encoding
         return {
             "format": self.format,
+            **({"encoding": {"name": encoding.name, "codec": encoding.codec, "evidence": encoding.evidence}}
+               if encoding is not None else {}),
             "sheets": [
                 {
                     "name": sheet.info.name,
                     "hidden": sheet.info.hidden,
                     "header_row": sheet.table.header_row,
+                    "title_rows": sheet.table.title_rows,
                     "data_rows": sheet.data_rows,
                     "columns": [
                         {
@@ -148,7 +154,9 @@ def scan_workbook(
             progress(done, len(chosen))
     finish = getattr(workbook, "sha256", None) if getattr(workbook, "hashed", False) else None
     sha256 = finish() if finish is not None else ""
-    return ScanReport(workbook.format, tuple(results), tuple(_findings(results, outside)), sha256)
+    encoding = getattr(workbook, "encoding", None)
+    return ScanReport(workbook.format, tuple(results), tuple(_findings(results, outside)), sha256,
+                      encoding if isinstance(encoding, EncodingChoice) else None)
 
 
 def _scan_sheet(

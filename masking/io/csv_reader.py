@@ -1,10 +1,11 @@
-"""Streaming CSV reader for the files branch offices really get (UTF-8, GB18030, UTF-16, any of , ; tab |).
+"""Streaming CSV reader for the files branch offices really get (UTF-8, GB18030, Windows-1252, UTF-16/32,
+any of , ; tab |, line ends LF, CRLF or CR alone).
 
-Encoding: a BOM decides (UTF-8, UTF-16 LE/BE); else a 1 MiB leading sample that is valid UTF-8
-means UTF-8, otherwise GB18030 (a superset of GBK and GB2312). The file is decoded as it streams,
-so a bad byte far into the file is only found when reached: it raises ``InputError`` naming the byte
-offset and line, never mojibake. One clean fallback exists: while every byte so far was ASCII
-(identical in UTF-8 and GB18030), a later non-UTF-8 byte switches the rest of the file to GB18030.
+Encoding: decided on evidence from a 1 MiB leading sample (``masking.io.text_encoding``), or named by
+the user. The file is decoded as it streams, so a bad byte far into the file is only found when
+reached: it raises ``InputError`` naming the byte offset and line, never mojibake. One clean fallback
+exists: while every byte so far was ASCII (identical in UTF-8 and the legacy code pages), a later
+non-UTF-8 byte has the same rules decide the codec for the rest of the file.
 
 Values are ``str`` with the exact text (CSV has no types), an empty field is ``None``.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,43 +25,34 @@ from masking.errors import InputError
 from masking.io.digest import FileDigest
 from masking.io.limits import DEFAULT_LIMITS, Limits
 from masking.io.model import SheetInfo, Value, values_in_columns
+from masking.io.text_encoding import EncodingChoice, detect_encoding, legacy_encoding
 
 CHUNK_BYTES = 1 << 20
 SAMPLE_BYTES = 1 << 20
 SNIFF_LINES = 50
 DELIMITERS = (",", "\t", ";", "|")
+_LINE_END = re.compile(r"(\r\n|\r|\n)")
 
 
 @dataclass(frozen=True, slots=True)
 class CsvDialect:
-    """What sniffing decided: the codec to decode with and the field delimiter."""
+    """What sniffing decided: the codec to decode with (and why), and the field delimiter."""
 
     encoding: str
     delimiter: str
-
-
-def detect_encoding(sample: bytes, at_eof: bool) -> str:
-    """The codec for a file starting with ``sample`` (see the module docstring for the rules)."""
-    if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(sample, final=at_eof)
-    except UnicodeDecodeError:
-        return "gb18030"
-    return "utf-8"
+    evidence: str = "given"
 
 
 class _Decoder:
     """Incremental decoding that reports the byte offset of a bad byte and can leave UTF-8 cleanly."""
 
-    def __init__(self, encoding: str, label: str) -> None:
+    def __init__(self, encoding: str, label: str, fallback: bool = True) -> None:
         self.encoding = encoding
         self._label = label
         self._decoder = codecs.getincrementaldecoder(encoding)("strict")
         self._consumed = 0  # bytes fully decoded so far
-        self._only_ascii = encoding == "utf-8"
+        self._only_ascii = fallback and encoding == "utf-8"
+        self.switched: EncodingChoice | None = None
         self.lines_done = 0
 
     def decode(self, data: bytes, final: bool = False) -> str:
@@ -82,29 +75,37 @@ class _Decoder:
         undecoded = bytes(exc.object)
         offset = self._consumed - pending + exc.start
         if self._only_ascii and undecoded[: exc.start].isascii():
-            self.encoding = "gb18030"
-            self._decoder = codecs.getincrementaldecoder("gb18030")("strict")
+            self.switched = legacy_encoding(undecoded[exc.start :], final)
+            self.encoding = self.switched.codec
+            self._decoder = codecs.getincrementaldecoder(self.encoding)("strict")
             self._only_ascii = False
             self._consumed -= pending  # those bytes are fed again
             return self.decode(undecoded, final)
         line = self.lines_done + 1 + undecoded[: exc.start].count(b"\n")
         raise InputError(
             f"{self._label}: not valid {self.encoding} text at byte {offset} (line {line}): "
-            "save the file again as UTF-8 or GB18030"
+            "save the file again as UTF-8, or name its encoding with --input-encoding"
         )
 
 
 def _lines(raw: BinaryIO, decoder: _Decoder, first: bytes, label: str, max_chars: int) -> Iterator[str]:
-    """Decoded lines, each keeping its line end, as the ``csv`` module wants them."""
+    """Decoded lines, each keeping its line end (LF, CRLF or a lone CR), as the ``csv`` module wants them."""
     carry = ""
     data = first
     while True:
         at_eof = not data
         text = carry + decoder.decode(data, final=at_eof)
-        pieces = text.split("\n")
-        carry = pieces.pop()
-        for piece in pieces:
-            yield piece + "\n"
+        if "\r" in text:
+            held = "\r" if text.endswith("\r") and not at_eof else ""  # its LF may start the next chunk
+            pieces = _LINE_END.split(text[: len(text) - len(held)])
+            carry = pieces.pop() + held
+            for at in range(0, len(pieces), 2):
+                yield pieces[at] + pieces[at + 1]
+        else:
+            pieces = text.split("\n")
+            carry = pieces.pop()
+            for piece in pieces:
+                yield piece + "\n"
         if len(carry) > max_chars:
             raise InputError(f"{label}: refused: a line longer than {max_chars} characters")
         if at_eof:
@@ -142,7 +143,8 @@ def sniff_delimiter(lines: Iterable[str]) -> str:
 class CsvBook:
     """A CSV file seen as a workbook with one sheet named after the file stem."""
 
-    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS, digest: FileDigest | None = None) -> None:
+    def __init__(self, path: Path, limits: Limits = DEFAULT_LIMITS, digest: FileDigest | None = None,
+                 encoding: str | None = None) -> None:
         self.path = path
         self._digest = digest
         self.label = path.name
@@ -151,24 +153,18 @@ class CsvBook:
         with self._open() as raw:
             sample = raw.read(SAMPLE_BYTES)
             at_eof = not raw.read(1)
-        if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        choice = EncodingChoice(encoding, "given") if encoding else detect_encoding(sample, at_eof)
+        if b"\x00" in sample and not choice.codec.startswith(("utf-16", "utf-32")):
             raise InputError(f"{self.label}: not a spreadsheet (binary data; expected .xlsx, .xlsm or .csv)")
-        encoding = detect_encoding(sample, at_eof)
-        if encoding == "gb18030":
-            try:
-                codecs.getincrementaldecoder("gb18030")("strict").decode(sample, final=at_eof)
-            except UnicodeDecodeError:
-                raise InputError(
-                    f"{self.label}: unknown text encoding (neither UTF-8 nor GB18030): save it again as UTF-8"
-                ) from None
+        self._fallback = encoding is None
         head = []
         with self._open() as raw:
-            decoder = _Decoder(encoding, self.label)
+            decoder = _Decoder(choice.codec, self.label, self._fallback)
             for line in _lines(raw, decoder, raw.read(CHUNK_BYTES), self.label, limits.max_row_chars):
                 head.append(line)
                 if len(head) >= SNIFF_LINES:
                     break
-        self.dialect = CsvDialect(encoding, sniff_delimiter(head))
+        self.dialect = CsvDialect(choice.codec, sniff_delimiter(head), choice.evidence)
 
     def _open(self) -> BinaryIO:
         try:
@@ -185,7 +181,7 @@ class CsvBook:
         with self._open() as raw:
             lines = _lines(
                 raw,
-                _Decoder(self.dialect.encoding, self.label),
+                _Decoder(self.dialect.encoding, self.label, self._fallback),
                 raw.read(CHUNK_BYTES),
                 self.label,
                 self.limits.max_row_chars,

@@ -8,8 +8,9 @@ The rules, applied to the first ``HEAD_ROWS`` non-empty rows:
   a single wide title cell is never a header;
 * the first *wide* row decides: it is the header when its filled cells are mostly short labels
   (not numbers, digit strings, dates or sentences) and its labels do not repeat in the rows
-  below (a data row of categories would); otherwise the sheet has no header and data starts there
-  (or at an earlier narrow row that held data, so no data row is lost).
+  below (a data row of categories would); the narrow rows above it are title rows, counted in
+  ``Table.title_rows``. Otherwise the sheet has no header and every row, from the first non-blank
+  one, is data: a row is never dropped because it looked like a title.
 
 Shared by the xlsx and csv readers; it sees only values, never the file.
 """
@@ -101,23 +102,19 @@ def detect_table(sheet: SheetInfo, rows: Sequence[Row]) -> Table:
     shapes = [[cell_shape(v) for v in values] for _, values in sample]
     widths = [len(_filled(row_shapes)) for row_shapes in shapes]
     typical = statistics.median([w for w in widths if w >= 2] or [1])
-    narrow_data_at: int | None = None
     for index in range(min(HEAD_ROWS, len(sample))):
         number, values = sample[index]
         row_shapes = shapes[index]
         if widths[index] < max(2, typical / 2):
-            if narrow_data_at is None and Shape.DATA in row_shapes:
-                narrow_data_at = index
             continue
         below = sample[index + 1 : index + 1 + FOLLOWERS]
         if _looks_like_header(values, row_shapes, below):
             width = max([len(values), *(len(row) for _, row in sample[index + 1 :])])
             headers = tuple(header_text(v) for v in values) + (None,) * (width - len(values))
-            return Table(sheet=sheet, header_row=number, first_data_row=number + 1, headers=headers)
-        start = index if narrow_data_at is None else narrow_data_at
-        return _headless(sheet, sample[start:])
-    start = 0 if narrow_data_at is None else narrow_data_at
-    return _headless(sheet, sample[start:])
+            return Table(sheet=sheet, header_row=number, first_data_row=number + 1, headers=headers,
+                         title_rows=index)
+        break
+    return _headless(sheet, sample)
 
 
 def _headless(sheet: SheetInfo, data: Sequence[Row]) -> Table:

@@ -97,7 +97,20 @@ def open_checked_zip(path: Path | BinaryIO, limits: Limits, label: str) -> zipfi
     except BaseException:
         archive.close()
         raise
+    _normalise_separators(archive)
     return archive
+
+
+def _normalise_separators(archive: zipfile.ZipFile) -> None:
+    """Name parts with ``/`` even when the writer used ``\\`` (some Windows tools do; Excel opens them).
+
+    ``zipfile`` checks a member's local header against ``orig_filename``, which stays as written.
+    """
+    if not any("\\" in info.filename for info in archive.filelist):
+        return
+    for info in archive.filelist:
+        info.filename = info.filename.replace("\\", "/")
+    archive.NameToInfo = {info.filename: info for info in archive.filelist}
 
 
 def check_zip_directory(archive: zipfile.ZipFile, limits: Limits, label: str) -> None:
@@ -157,7 +170,7 @@ class GuardedStream:
         self._produced = 0
         try:
             self._raw: IO[bytes] = archive.open(info)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, NotImplementedError) as exc:
             raise corrupt(label, info.filename, exc) from None
         if info.compress_type == zipfile.ZIP_DEFLATED and getattr(self._raw, "_decompressor", None) is not None:
             # ISA-L inflates ~1.5x faster than zlib; zipfile has no hook for it, so its decompressor for
@@ -167,7 +180,8 @@ class GuardedStream:
     def read(self, size: int) -> bytes:
         try:
             data = self._raw.read(size)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, _INFLATE_ERROR) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error, _INFLATE_ERROR,
+                NotImplementedError) as exc:
             raise corrupt(self._label, self._info.filename, exc) from None
         self._produced += len(data)
         if self._produced > self._cap:

@@ -48,13 +48,16 @@ class Table:
     """Where the data of a sheet sits: the header row (if any) and the columns under it.
 
     ``header_row`` is the 1-based row number in the sheet, or None when the sheet has no header
-    row; ``first_data_row`` is the 1-based row number of the first data row.
+    row; ``first_data_row`` is the 1-based row number of the first data row. ``title_rows`` counts
+    the non-blank rows above the header (titles, dates, unit lines): they are neither header nor
+    data, so whoever drops them says so. A sheet without a header has none: every row is data.
     """
 
     sheet: SheetInfo
     header_row: int | None
     first_data_row: int
     headers: tuple[str | None, ...]
+    title_rows: int = 0
 
     @property
     def width(self) -> int:

@@ -22,6 +22,7 @@ from masking.io.held_open import close_it_message, held_open
 from masking.io.limits import DEFAULT_LIMITS, Limits, human_bytes, human_limit
 from masking.io.model import SheetInfo, Table, Value
 from masking.io.paths import os_path
+from masking.io.text_encoding import EncodingChoice, user_codec
 from masking.io.xlsx_reader import XlsxBook
 
 Row = tuple[int, tuple[Value, ...]]
@@ -52,9 +53,10 @@ class Workbook:
     """
 
     def __init__(self, path: Path, file_format: Literal["xlsx", "csv"], backend: _Backend,
-                 digest: FileDigest | None = None) -> None:
+                 digest: FileDigest | None = None, encoding: EncodingChoice | None = None) -> None:
         self.path = path
         self.format = file_format
+        self.encoding = encoding  # how a text file was decoded, and why; None for a workbook
         self._backend = backend
         self._digest = digest
         self.sheets: tuple[SheetInfo, ...] = backend.sheets
@@ -182,13 +184,17 @@ class Workbook:
         return max(0, self._backend.count_value_rows(self.sheet(name), columns, sink) - before)
 
 
-def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: bool = False) -> Workbook:
+def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: bool = False,
+                  encoding: str | None = None) -> Workbook:
     """Open an xlsx/xlsm/csv file for streaming; ``InputError`` (one line) if it cannot be read.
 
     Use as ``with open_workbook(path) as wb: ...``. With ``hashed``, every read also feeds the
     file's SHA-256 (:meth:`Workbook.sha256`), so a pass over the file needs no second read to hash it.
+    ``encoding`` names a text file's codec instead of detecting it (``--input-encoding``); a
+    workbook ignores it.
     """
     path = os_path(Path(path))
+    codec = user_codec(encoding) if encoding else None
     label = path.name or str(path)
     magic = _check_file(path, label, limits)
     if magic.startswith(_OLE_MAGIC):
@@ -208,7 +214,9 @@ def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: 
         raise InputError(f"{label}: OpenDocument spreadsheets (.ods) are not supported: save as .xlsx first")
     if suffix in _TEXT_SUFFIXES and not magic.startswith(_BINARY_MAGICS):
         digest = FileDigest(path) if hashed else None
-        return Workbook(path, "csv", CsvBook(path, limits, digest), digest)
+        book = CsvBook(path, limits, digest, codec)
+        dialect = book.dialect
+        return Workbook(path, "csv", book, digest, EncodingChoice(dialect.encoding, dialect.evidence))
     raise InputError(f"{label}: not a spreadsheet (expected .xlsx, .xlsm or .csv)")
 
 

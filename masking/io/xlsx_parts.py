@@ -35,6 +35,7 @@ from masking.io.limits import (
     corrupt,
     open_checked_zip,
 )
+from masking.io.xml_encoding import xml_as_utf8
 
 
 class Where(StrEnum):
@@ -137,7 +138,7 @@ class _Package:
         finally:
             stream.close()
         try:
-            return SafeET.fromstring(data)
+            return SafeET.fromstring(xml_as_utf8(data))
         except Exception as exc:  # defusedxml raises its own errors and ParseError
             raise corrupt(self.label, part, exc) from None
 

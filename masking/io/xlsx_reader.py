@@ -41,12 +41,12 @@ from masking.io.xlsx_values import (
     serial_to_value,
     typed_date,
 )
+from masking.io.xml_encoding import xml_as_utf8, xml_encoding
 
 CHUNK_BYTES = 1 << 20
 
 _REL_OFFICE_DOCUMENT = "/officeDocument"
 _SHEET_KINDS_SKIPPED = ("/chartsheet", "/dialogsheet", "/macrosheet")
-_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _SHEETDATA_OPEN = re.compile(r"<([A-Za-z_][\w.\-]*:)?sheetData(?=[\s/>])[^>]*?(/?)>")
 _ROW_NUMBER = re.compile(r"""(?:^|\s)r\s*=\s*["'](\d+)["']""")
 _SST_OPEN = re.compile(r"<([A-Za-z_][\w.\-]*:)?sst(?=[\s/>])[^>]*?(/?)>")
@@ -68,19 +68,10 @@ def _refuse_markup_declarations(text: str) -> str:
 
 
 def _decoded_chunks(stream: GuardedStream) -> Iterator[str]:
-    """Inflate and decode a part in ~1 MiB pieces; UTF-8 unless a BOM or the declaration says otherwise."""
+    """Inflate and decode a part in ~1 MiB pieces, in the codec its bytes and declaration name."""
     first = stream.read(CHUNK_BYTES)
-    encoding = "utf-8-sig"
-    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        declared = _XML_DECL.match(first[:200])
-        if declared and declared.group(1).decode("ascii").lower().replace("_", "-") not in ("utf-8", "utf8"):
-            encoding = declared.group(1).decode("ascii")
-    try:
-        decoder = codecs.getincrementaldecoder(encoding)("strict")
-    except LookupError:
-        raise MalformedXml(f"it declares an unknown encoding {encoding[:20]!r}") from None
+    encoding = xml_encoding(first[:200])
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
     data = first
     while data:
         try:
@@ -338,10 +329,12 @@ class XlsxBook:
         finally:
             stream.close()
         try:
-            return SafeET.fromstring(b"".join(chunks), forbid_dtd=True)
+            return SafeET.fromstring(xml_as_utf8(b"".join(chunks)), forbid_dtd=True)
+        except MalformedXml as exc:
+            raise self._error(f"corrupt workbook: {info.filename}: {exc}") from None
         except DefusedXmlException:
             raise self._error(f"refused: {info.filename} declares a DOCTYPE or ENTITY (XML entity attack)") from None
-        except SafeET.ParseError:
+        except (SafeET.ParseError, ValueError):  # ValueError: expat's refusal of a codec it cannot read
             raise self._error(f"corrupt workbook: {info.filename} is not well-formed XML") from None
 
     def _stream(self, info: zipfile.ZipInfo, cap: int) -> GuardedStream:

@@ -25,7 +25,7 @@ class MalformedXml(ValueError):
 
 _PREDEFINED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _REFERENCE = re.compile(r"&(?:(#[0-9]{1,8}|#x[0-9A-Fa-f]{1,6}|[A-Za-z_][\w.\-]{0,31});)?")
-_XSTRING = re.compile(r"_x([0-9A-Fa-f]{4})_")
+_XSTRING = re.compile(r"_x([Dd][89ABab][0-9A-Fa-f]{2})__x([Dd][C-Fc-f][0-9A-Fa-f]{2})_|_x([0-9A-Fa-f]{4})_")
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 
 
@@ -70,8 +70,18 @@ def decode_text(raw: str) -> str:
     else:
         text = _unescape(raw)
     if "_x" in text:
-        text = _XSTRING.sub(lambda m: chr(int(m.group(1), 16)), text)
+        text = _XSTRING.sub(_xstring, text)
     return text
+
+
+def _xstring(match: re.Match[str]) -> str:
+    """Excel's ``_xHHHH_`` escape of one UTF-16 unit; a surrogate pair becomes its character, and
+    a lone surrogate (no character at all) stays as the escape text rather than an unencodable str."""
+    high, low, single = match.groups()
+    if single is None:
+        return chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + int(low, 16) - 0xDC00)
+    code = int(single, 16)
+    return match.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 # -------------------------------------------------------------------------------------- numbers

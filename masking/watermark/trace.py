@@ -37,6 +37,7 @@ from masking.errors import InputError
 from masking.export_record import export_records
 from masking.io.properties import read_custom_properties
 from masking.io.reader import open_workbook
+from masking.io.text_encoding import decode_whole
 from masking.keys import KeyRing
 from masking.watermark.marks import (
     SCHEME_VARIANTS,
@@ -162,18 +163,20 @@ class Fragment:
     properties: dict[str, str] = field(default_factory=dict)
 
 
-def read_fragment(source: Path | str) -> Fragment:
-    """A leaked file (xlsx, csv, txt) or pasted text, as rows of cell texts."""
+def read_fragment(source: Path | str, encoding: str | None = None) -> Fragment:
+    """A leaked file (xlsx, csv, txt) or pasted text, as rows of cell texts; ``encoding`` names a
+    text file's codec (detected otherwise)."""
     if isinstance(source, str) and ("\n" in source or "\t" in source or not Path(source).exists()):
         return Fragment(tuple(_parse_text(source)))
     path = Path(source)
     if path.suffix.lower() in (".txt", ".tsv"):
         try:
-            return Fragment(tuple(_parse_text(path.read_text(encoding="utf-8-sig"))))
-        except (OSError, UnicodeDecodeError) as error:
-            raise InputError(f"{path}: cannot read ({error})") from None
+            raw = path.read_bytes()
+        except OSError as error:
+            raise InputError(f"{path}: cannot read ({error.strerror or type(error).__name__})") from None
+        return Fragment(tuple(_parse_text(decode_whole(raw, encoding, path.name))))
     rows: list[tuple[str, ...]] = []
-    with open_workbook(path) as workbook:
+    with open_workbook(path, encoding=encoding) as workbook:
         for sheet in workbook.sheets:
             for _, values in workbook.rows(sheet.name):
                 rows.append(tuple(t for t in (round_trip_text(v) for v in values) if t is not None))
@@ -400,9 +403,10 @@ class _Score:
     evidence: list[Evidence] = field(default_factory=list)
 
 
-def trace_file(source: Path | str, home: Path, ring: KeyRing, *, index: TraceIndex | None = None) -> TraceReport:
+def trace_file(source: Path | str, home: Path, ring: KeyRing, *, index: TraceIndex | None = None,
+               encoding: str | None = None) -> TraceReport:
     """Score every export in ``home``'s ledger against a leaked file or pasted text."""
-    return trace_fragment(read_fragment(source), index or TraceIndex(home, ring))
+    return trace_fragment(read_fragment(source, encoding), index or TraceIndex(home, ring))
 
 
 def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
