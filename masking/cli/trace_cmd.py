@@ -14,8 +14,8 @@ from masking.cli.secrets import keystore_passphrase
 from masking.errors import InputError, KeyProblem, UsageError
 from masking.events import current_user
 from masking.evidence.remote_trace import TOKEN_ENV, trace_at_server
-from masking.io.text_encoding import decode_whole
 from masking.investigation import file_report, investigate
+from masking.io.text_encoding import decode_whole
 from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format
 from masking.workspace import Workspace
 
