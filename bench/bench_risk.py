@@ -47,7 +47,7 @@ def run_case(case: str, source: Path) -> dict[str, object]:
             rows = sum(1 for sheet in workbook.sheets for _ in workbook.data_rows(sheet.name))
             return {"case": case, "rows": rows, "seconds": time.perf_counter() - started,
                     "cpu_seconds": time.process_time() - cpu, "peak_mb": peak_mb()}
-        report = scan_workbook(workbook, path=source, actions={k: r.default for k, r in policy.kinds.items()})
+        report = scan_workbook(workbook, path=source)
         plan = build_plan(report, policy)
         started, cpu = time.perf_counter(), time.process_time()
         if case == "assess":
