@@ -18,8 +18,9 @@ from typing import Any
 from masking.events import Event
 from masking.ledger import Ledger, LedgerEntry
 from masking.manifest import EncryptedColumn, manifest_from_ledger
+from masking.risk.record import DeidentificationRecord
 
-__all__ = ["ColumnRecord", "ExportRecord", "OutputFile", "TraceSummary", "export_records"]
+__all__ = ["ColumnRecord", "DeidentificationRecord", "ExportRecord", "OutputFile", "TraceSummary", "export_records"]
 
 EXPORT_EVENT = Event.EXPORT
 
@@ -121,6 +122,7 @@ class ExportRecord:
     sealed: Mapping[str, Any] | None = None
     # per sheet, the non-blank rows above its header (titles) that the output left out
     title_rows_dropped: tuple[tuple[str, int], ...] = ()
+    deidentification: DeidentificationRecord | None = None  # roles, k and risk (masking.risk.record)
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -152,6 +154,7 @@ class ExportRecord:
             "office_id": self.office_id,
             "sealed": dict(self.sealed) if self.sealed is not None else None,
             "title_rows_dropped": dict(self.title_rows_dropped),
+            **({"deidentification": self.deidentification.to_dict()} if self.deidentification is not None else {}),
         }
 
     @classmethod
@@ -187,6 +190,8 @@ class ExportRecord:
             office_id=_text(data, "office_id") or None,
             sealed=MappingProxyType(dict(sealed)) if isinstance(sealed, Mapping) else None,
             title_rows_dropped=_sheet_counts(data.get("title_rows_dropped")),
+            deidentification=DeidentificationRecord.from_dict(deid) if isinstance(
+                deid := data.get("deidentification"), Mapping) else None,
             extra=MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN}),
         )
 

@@ -13,20 +13,29 @@ import getpass
 import hashlib
 import os
 import socket
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
 from masking.errors import Cancelled, InputError, OutputError, PolicyError, UsageError
 from masking.events import BlockedExport, CancelledExport
 from masking.evidence.sync import report_after_export, require_within_limit
-from masking.export_record import EXPORT_EVENT, ColumnRecord, ExportRecord, OutputFile, TraceSummary
+from masking.export_record import (
+    EXPORT_EVENT,
+    ColumnRecord,
+    DeidentificationRecord,
+    ExportRecord,
+    OutputFile,
+    TraceSummary,
+)
+from masking.grading import export_grade
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
 from masking.io.paths import os_path
@@ -42,6 +51,8 @@ from masking.plan import Plan, build_plan
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.recipient import Recipient
+from masking.risk.assess import PlanRisk, assess
+from masking.risk.generalize import generalize_to_k
 from masking.sealed import SealedColumn, SealedStore, seal_columns
 from masking.transform import (
     BatchTransform,
@@ -89,6 +100,13 @@ class ExportRequest:
     approval: str | None = None  # an approval code from the security office, for bulk exports
     password: bool = False  # encrypt the xlsx output under a generated password, shown once
     input_encoding: str | None = None  # a CSV input's codec when the user names it (detected otherwise)
+    roles: tuple[str, ...] = ()  # COLUMN=ROLE choices (direct, quasi, sensitive, other)
+    generalize_to_k: bool = False  # apply the generalization that reaches the policy's minimum k
+
+
+# The k that rows_below_k is reported against when the policy sets no minimum (the k most guidance
+# on de-identification starts from; it refuses nothing).
+REPORT_K = 5
 
 
 @dataclass(frozen=True)
@@ -105,6 +123,10 @@ class PreparedExport:
     recipient: Recipient  # the request's recipient, normalised once
     approval: Approval | None = None  # the verified approval code, if one was given
     office: OfficeKeys | None = None  # the security office a managed home pins (encrypted values are sealed to it)
+    risk: PlanRisk | None = None  # the output's re-identification risk, measured on the full input
+    grade: int = 1  # the export's grade (masking.grading)
+    suppressed: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # rows left out, per sheet
+    generalized: tuple[tuple[str, str, str], ...] = ()  # (column, before, after) --generalize-to-k changed
 
 
 @dataclass(frozen=True)
@@ -138,6 +160,7 @@ class ExportResult:
     reporting: str = "standalone"  # sent | queued | refused (to the office's service) | standalone
     # non-blank rows above a sheet's header (titles, dates, unit lines) that were not exported, per sheet
     title_rows: tuple[tuple[str, int], ...] = field(default=())
+    deidentification: DeidentificationRecord | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The ``export --json`` object of the CLI contract."""
@@ -159,6 +182,7 @@ class ExportResult:
             "password_protected": self.password is not None,
             "reporting": self.reporting,
             **({"password": self.password} if self.password is not None else {}),
+            **(self.deidentification.json_fields() if self.deidentification is not None else {}),
         }
 
 
@@ -197,12 +221,14 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
     refuses to commit an output if the file it reads then is not the file that was scanned.
     """
     policy = load_policy(request.policy_file, home)
-    if report is None:
-        with open_workbook(request.input, hashed=True, encoding=request.input_encoding) as workbook:
+    # one open workbook: the scan's pass (hashed, when this call scans) and the risk's
+    with open_workbook(request.input, hashed=report is None, encoding=request.input_encoding) as workbook:
+        if report is None:
             report = scan_workbook(workbook, path=request.input)
-    _refuse_empty(request, report)
-    plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
-                      include_hidden=request.include_hidden)
+        _refuse_empty(request, report)
+        plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
+                          include_hidden=request.include_hidden, roles=request.roles)
+        plan, risk, suppressed, generalized = _measure_risk(workbook, plan, policy, request.generalize_to_k)
     fmt = output_format(request, report.format)
     recipient = policy.recipient(Recipient.of(request.recipient))  # the canonical name the policy lists
     output = request.output or default_output(request.input, fmt, recipient)
@@ -217,9 +243,28 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
         if used is not None:
             raise used.refusal()
     facts = ExportFacts(recipient.name, request.purpose, approved_rows=approval.rows if approval else None,
-                        password=request.password, format=fmt)
+                        password=request.password, format=fmt, risk=risk)
     verdict = check_plan(plan, policy, facts)
-    return PreparedExport(request, report, plan, policy, verdict, output, fmt, recipient, approval, read_pin(home))
+    return PreparedExport(request, report, plan, policy, verdict, output, fmt, recipient, approval, read_pin(home),
+                          risk=risk, grade=export_grade(plan.columns(), policy.levels), suppressed=suppressed,
+                          generalized=generalized)
+
+
+def risk_threshold(plan: Plan, policy: Policy) -> int:
+    """The k an export of this plan is held to: the policy's minimum for its grade, else :data:`REPORT_K`."""
+    return policy.thresholds(export_grade(plan.columns(), policy.levels)).min_k or REPORT_K
+
+
+def _measure_risk(
+    workbook: Workbook, plan: Plan, policy: Policy, generalize: bool
+) -> tuple[Plan, PlanRisk, dict[str, npt.NDArray[np.int64]], tuple[tuple[str, str, str], ...]]:
+    """The output's risk over the full input; with ``generalize``, first the generalization that reaches k."""
+    threshold = risk_threshold(plan, policy)
+    if not generalize:
+        return plan, assess(workbook, plan, threshold), {}, ()
+    chosen = generalize_to_k(workbook, plan, policy, threshold, max_suppressed=policy.max_suppressed)
+    return chosen.plan, chosen.risk, {name: rows for name, rows in chosen.suppressed.items() if rows.size}, \
+        chosen.changed
 
 
 def _refuse_empty(request: ExportRequest, report: ScanReport) -> None:
@@ -253,9 +298,15 @@ class _Tracker:
             self._progress(self.done, self.total)
 
 
-def _batches(rows: Iterator[tuple[int, tuple[Value, ...]]], size: int) -> Iterator[list[tuple[Value, ...]]]:
+def _batches(
+    rows: Iterator[tuple[int, tuple[Value, ...]]], size: int, skip: npt.NDArray[np.int64] | None = None
+) -> Iterator[list[tuple[Value, ...]]]:
+    """Source rows in batches of ``size``, leaving out the data rows whose 0-based ordinals ``skip`` lists."""
     batch: list[tuple[Value, ...]] = []
-    for _, values in rows:
+    left_out = frozenset(skip.tolist()) if skip is not None else frozenset()
+    for ordinal, (_, values) in enumerate(rows):
+        if ordinal in left_out:
+            continue
         batch.append(values)
         if len(batch) == size:
             yield batch
@@ -346,7 +397,7 @@ def _run_export(
             transform: Transform = (worker.begin(spec) if worker is not None
                                     else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
-                _write_sheets(book, workbook, plan, mark, transform, tracker)
+                _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed)
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
                 sealed = _seal(home, export_id, plan, summary.originals, office)
@@ -399,13 +450,24 @@ def _run_export(
         office_id=prepared.office.office_id if prepared.office else None,
         sealed=sealed,
         title_rows_dropped=titles,
+        deidentification=deidentification_record(prepared),
     )
     entry = _record_export(ledger, record, prepared.approval, written)
     warnings = (*_count_warnings(outcomes),
                 *(f"{sheet}: {count} title row(s) above the header were not exported" for sheet, count in titles))
     reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
-                        layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting, titles)
+                        layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting, titles,
+                        record.deidentification)
+
+
+def deidentification_record(prepared: PreparedExport) -> DeidentificationRecord | None:
+    """The de-identification record of a prepared export (None when its risk was not measured)."""
+    if prepared.risk is None:
+        return None
+    return DeidentificationRecord.of(prepared.risk, grade=prepared.grade,
+                                     min_k=prepared.policy.thresholds(prepared.grade).min_k,
+                                     generalized=prepared.generalized)
 
 
 def _source_ids(prepared: PreparedExport, workbook: Workbook, tracker: _Tracker) -> SourceIds:
@@ -471,9 +533,11 @@ def _seal(
 
 
 def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
-    book: BookWriter, workbook: Workbook, plan: Plan, mark: VisibleMark, transform: Transform, tracker: _Tracker
+    book: BookWriter, workbook: Workbook, plan: Plan, mark: VisibleMark, transform: Transform, tracker: _Tracker,
+    *, skip: Mapping[str, npt.NDArray[np.int64]],
 ) -> None:
-    """The notice sheet (where the format keeps one), then every included sheet through the transform."""
+    """The notice sheet (where the format keeps one), then every included sheet through the transform,
+    leaving out the rows ``skip`` names (suppressed by ``--generalize-to-k``)."""
     if book.keeps_properties:
         notice = book.add_sheet(mark.notice_title, None)
         notice.write_rows(mark.notice_rows)
@@ -482,7 +546,7 @@ def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
         kept = kept_columns(plan, sheet.name)
         headers = [c.header for c in kept] if table.header_row is not None else None
         sink = book.add_sheet(sheet.name, headers, header=mark.header, footer=mark.footer)
-        batches = _batches(workbook.data_rows(sheet.name, table), BATCH_ROWS)
+        batches = _batches(workbook.data_rows(sheet.name, table), BATCH_ROWS, skip.get(sheet.name))
         sink.write_rows(transform.rows(sheet.name, batches, tracker.advance))
 
 

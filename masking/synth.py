@@ -228,16 +228,21 @@ _ESTATE_KINDS = ("小区", "花园", "家园", "公寓", "苑")
 
 def fake_address_in(rng: random.Random, region: Region) -> str:
     """A street address inside ``region``: 江苏省南京市玄武区中山路128号阳光小区5栋2单元301室."""
+    return region.full_name + fake_street(rng)
+
+
+def fake_street(rng: random.Random) -> str:
+    """The part of an address after its district: 中山路128号阳光小区5栋2单元301室."""
     road = _pick(rng, _ROAD_STEMS) + _pick(rng, _ROAD_KINDS)
     number = 1 + int(rng.random() * 399)
     if rng.random() < 0.2:
-        return f"{region.full_name}{road}{number}号"
+        return f"{road}{number}号"
     estate = _pick(rng, _ESTATES) + _pick(rng, _ESTATE_KINDS)
     building = 1 + int(rng.random() * 30)
     unit = 1 + int(rng.random() * 4)
     floor = 1 + int(rng.random() * 18)
     room = floor * 100 + 1 + int(rng.random() * 4)
-    return f"{region.full_name}{road}{number}号{estate}{building}栋{unit}单元{room}室"
+    return f"{road}{number}号{estate}{building}栋{unit}单元{room}室"
 
 
 def fake_address(rng: random.Random, city_prefix: str = "") -> tuple[str, str]:

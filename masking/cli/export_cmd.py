@@ -12,6 +12,7 @@ from masking.cli.progress import ProgressLine
 from masking.cli.secrets import keystore_passphrase
 from masking.errors import PolicyError
 from masking.pipeline import ExportRequest, prepare_export, run_export
+from masking.risk.record import DeidentificationRecord
 from masking.workspace import Workspace
 
 
@@ -32,6 +33,11 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
     parser.add_argument("--quiet", action="store_true", help="print nothing on success (but the --password)")
     parser.add_argument("--approval", metavar="CODE", help="the security office's approval code for a bulk export")
+    parser.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE",
+                        help="set a column's role for the risk: direct, quasi, sensitive or other")
+    parser.add_argument("--generalize-to-k", action="store_true",
+                        help="coarsen the quasi-identifiers (and leave out the rare rows) until the policy's "
+                             "minimum k is reached")
     parser.add_argument("--password", action="store_true",
                         help="encrypt the xlsx output under a generated password, shown once and never stored")
     add_input_encoding(parser)
@@ -54,6 +60,8 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
         approval=args.approval,
         password=args.password,
         input_encoding=args.input_encoding,
+        roles=tuple(args.role),
+        generalize_to_k=args.generalize_to_k,
     )
     workspace = Workspace(context.home)
     prepared = prepare_export(request, context.home)
@@ -85,6 +93,18 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
             print(f"  {column.sheet}!{column.header or '?'}: {kind} -> {column.action}")
         for warning in (*result.verdict.warnings, *result.warnings):
             print(f"  note: {warning}")
+        _print_risk(result.deidentification)
         if result.password is not None:
             print(f"Password (shown once, not stored anywhere; send it by another channel): {result.password}")
     return 0
+
+
+def _print_risk(record: DeidentificationRecord | None) -> None:
+    if record is None:
+        return
+    for column, before, after in record.generalized:
+        print(f"  generalized: {column}: {before} -> {after}")
+    for sheet in record.sheets:
+        print(f"  risk {sheet.name}: k = {sheet.k} on {', '.join(sheet.quasi_identifiers) or 'no quasi-identifier'}"
+              f" (grade {record.grade}); prosecutor risk {sheet.prosecutor_risk:.3g}"
+              + (f"; {sheet.suppressed_rows} rare rows left out" if sheet.suppressed_rows else ""))

@@ -8,10 +8,13 @@ from typing import Any
 
 from masking.cli.output import add_input_encoding, emit_json, format_table
 from masking.detect import scan_workbook
+from masking.grading import export_grade
 from masking.io.atomic import atomic_output
 from masking.io.reader import open_workbook
+from masking.pipeline import risk_threshold
 from masking.plan import build_plan
 from masking.policy import load_policy
+from masking.risk.assess import assess
 
 
 def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
@@ -23,6 +26,8 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--policy", metavar="POLICY.toml", help="policy file (default: the organisation's)")
     parser.add_argument("--write-plan", metavar="PLAN.toml", help="also write an editable export plan")
     add_input_encoding(parser)
+    parser.add_argument("--role", action="append", default=[], metavar="COLUMN=ROLE",
+                        help="set a column's role for the risk: direct, quasi, sensitive or other")
     parser.set_defaults(handler=run_scan)
 
 
@@ -41,6 +46,11 @@ def _print_text(report: dict[str, Any]) -> None:
             for c in sheet["columns"]
         ]
         print(format_table(["col", "header", "kind", "conf", "default action"], rows))
+        risk = sheet.get("risk")
+        if risk is not None:
+            print(f"Re-identification risk with the default actions: k = {risk['k']} on "
+                  f"{', '.join(risk['quasi_identifiers']) or 'no quasi-identifier'}; {risk['rows_below_k']} rows "
+                  f"in groups smaller than {risk['threshold']}; prosecutor risk {risk['prosecutor_risk']:.3g}")
     if report["findings"]:
         print("\nPersonal data outside the grid (never copied into an export):")
         for finding in report["findings"]:
@@ -53,11 +63,20 @@ def run_scan(args: argparse.Namespace, context: Any) -> int:
     with open_workbook(path, encoding=args.input_encoding) as workbook:
         sheets = (workbook.sheet(args.sheet).name,) if args.sheet else None
         report = scan_workbook(workbook, path=path, sheets=sheets)
+        # the risk of an export with the default actions, every scanned sheet included, over the full file
+        measured = build_plan(report, policy, include_hidden=True, roles=tuple(args.role))
+        risk = assess(workbook, measured, risk_threshold(measured, policy))
     if args.write_plan:
-        plan = build_plan(report, policy)
+        plan = build_plan(report, policy, roles=tuple(args.role))
         with atomic_output(Path(args.write_plan)) as temp:
             temp.write_text(plan.to_toml(), encoding="utf-8")
     payload = {"input": str(path), **report.as_dict(policy)}
+    by_name = {s.name: s for s in risk.sheets}
+    for sheet in payload["sheets"]:
+        found = by_name.get(sheet["name"])
+        sheet["risk"] = found.as_dict() if found is not None else None
+        sheet["roles"] = [c.as_dict() for c in found.columns] if found is not None else []
+    payload["grade"] = export_grade(measured.columns(), policy.levels)
     if context.json:
         emit_json(payload)
     else:

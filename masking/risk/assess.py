@@ -55,7 +55,7 @@ class ColumnRole:
         return self.header or self.letter
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "letter": self.letter, "header": self.header,
+        return {"name": self.name, "index": self.index, "letter": self.letter, "header": self.header,
                 "kind": self.kind.value if self.kind else None, "action": self.action.value,
                 "role": self.role.value, "counted": self.counted}
 

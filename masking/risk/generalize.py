@@ -73,8 +73,9 @@ def ladder_for(policy: Policy) -> Callable[[ColumnRole, ColumnPlan], list[Step]]
 
 @dataclass(frozen=True)
 class Generalization:
-    """What :func:`generalize_to_k` chose: the plan with coarser steps, the rows to leave out per sheet
-    (0-based data-row ordinals), and the risk of the output so made."""
+    """What :func:`generalize_to_k` chose: the plan with coarser steps (its sheets count the rows that
+    will be written), the rows to leave out per sheet (0-based data-row ordinals, ascending), and the
+    risk of the output so made."""
 
     plan: Plan
     suppressed: Mapping[str, npt.NDArray[np.int64]]
@@ -144,14 +145,16 @@ def generalize_to_k(workbook: Any, plan: Plan, policy: Policy, threshold: int, *
             kept_sizes = sizes[sizes >= threshold]
         suppressed[name] = rare
         risks.append(SheetRisk(name, sheet_codes.columns, figures(kept_sizes, threshold), int(rare.size)))
-    new_plan, changed = _apply(plan, changes)
+    new_plan, changed = _apply(plan, changes, {name: int(rows.size) for name, rows in suppressed.items()})
     # the roles follow the new actions (an ID that is hashed is no quasi-identifier any more)
 
     roles = column_roles(new_plan)
     risk = PlanRisk(tuple(replace(r, columns=roles[r.name]) for r in risks))
     return Generalization(new_plan, suppressed, risk, changed, reached)
 
-def _apply(plan: Plan, changes: Mapping[tuple[str, int], Step]) -> tuple[Plan, tuple[tuple[str, str, str], ...]]:
+def _apply(plan: Plan, changes: Mapping[tuple[str, int], Step],
+           suppressed: Mapping[str, int]) -> tuple[Plan, tuple[tuple[str, str, str], ...]]:
+    """The plan with the chosen steps, each sheet counting only the rows that will be written."""
     sheets = []
     changed = []
     for sheet in plan.sheets:
@@ -163,5 +166,5 @@ def _apply(plan: Plan, changes: Mapping[tuple[str, int], Step]) -> tuple[Plan, t
                 continue
             changed.append((column.label, _describe((column.action, column.params)), _describe(step)))
             columns.append(replace(column, action=step[0], params=step[1], source="user"))
-        sheets.append(replace(sheet, columns=tuple(columns)))
+        sheets.append(replace(sheet, columns=tuple(columns), data_rows=sheet.data_rows - suppressed.get(sheet.name, 0)))
     return Plan(tuple(sheets)), tuple(changed)

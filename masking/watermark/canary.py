@@ -25,6 +25,7 @@ from masking import synth
 from masking.cell_text import round_trip_text
 from masking.io.model import Value
 from masking.kinds import Kind
+from masking.name_address import split_region_prefix
 
 DEFAULT_RATE = 0.015
 MIN_CANARIES = 2
@@ -126,7 +127,10 @@ def make_canary(  # noqa: PLR0912 - one branch per kind reads best
         elif kind is Kind.BANK_CARD:
             row.append(synth.fake_bank_card(rng))
         elif kind is Kind.ADDRESS:
-            row.append(synth.fake_address(rng)[0])
+            # in the real row's district (as an ID keeps its city): a canary joins its template's group
+            # of quasi-identifiers, so it neither stands out nor lowers the output's k
+            district = split_region_prefix(text)[0] if text else ""
+            row.append(district + synth.fake_street(rng) if district else synth.fake_address(rng)[0])
         elif kind is Kind.EMAIL:
             row.append(pools.emails[rng.randrange(len(pools.emails))] if pools.emails else synth.fake_email(rng))
         else:  # free text
