@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         """Cancel the work in progress and wait for every worker thread; call before the application quits."""
         self._heads_runner.wait()
         self._scan_runner.wait()
+        self.review_page.shutdown()
         self.export_page.shutdown()
         self.audit_page.shutdown()
         self.trace_page.shutdown()

@@ -14,18 +14,29 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.session import Session
-from desktop.wording import action_hint, action_label, confidence_label, event_details, event_label, kind_label
+from desktop.wording import (
+    action_hint,
+    action_label,
+    confidence_label,
+    event_details,
+    event_label,
+    kind_label,
+    role_hint,
+    role_label,
+)
 from masking.detect import ColumnScan, SheetScan
 from masking.events import Event
 from masking.io.model import Damaged, Value
 from masking.kinds import Action
 from masking.ledger import LedgerEntry, LedgerProblem
+from masking.risk.roles import Role
 
 _Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 ACTION_ROLE = Qt.ItemDataRole.UserRole + 2
+RISK_ROLE = Qt.ItemDataRole.UserRole + 3  # the column's re-identification role (masking.risk.roles.Role)
 PROBLEM_BRUSH = QBrush(QColor("#fde2e1"))
 AFTER_BRUSH = QBrush(QColor("#eef6ee"))
 MUTED = QBrush(QColor("#8a8a8a"))
@@ -45,13 +56,14 @@ def cell_text(value: Value) -> str:
 
 
 class ColumnsModel(QAbstractTableModel):
-    """One row per column of the shown sheet: letter, header, kind, confidence and the chosen action
-    (editable through ``ACTION_ROLE``; the choice is stored in the session).
+    """One row per column of the shown sheet: letter, header, kind, confidence, the chosen action
+    (editable through ``ACTION_ROLE``) and the column's role for the re-identification risk (editable
+    through ``RISK_ROLE``); choices are stored in the session.
 
     Signals: only those of QAbstractTableModel.
     """
 
-    LETTER, HEADER, KIND, CONFIDENCE, ACTION = range(5)
+    LETTER, HEADER, KIND, CONFIDENCE, ACTION, ROLE = range(6)
 
     def __init__(self, session: Session, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +81,7 @@ class ColumnsModel(QAbstractTableModel):
 
     def refresh_actions(self) -> None:
         if self.rowCount():
-            self.dataChanged.emit(self.index(0, self.ACTION), self.index(self.rowCount() - 1, self.ACTION))
+            self.dataChanged.emit(self.index(0, self.ACTION), self.index(self.rowCount() - 1, self.ROLE))
 
     def retranslate(self) -> None:
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.columnCount() - 1)
@@ -87,18 +99,18 @@ class ColumnsModel(QAbstractTableModel):
         return len(self._sheet.columns)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else 5
+        return 0 if parent.isValid() else 6
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation is not Qt.Orientation.Horizontal or role != _DISPLAY:
             return None
         titles = (self.tr("Column"), self.tr("Header"), self.tr("Detected kind"), self.tr("Confidence"),
-                  self.tr("Action in the export"))
+                  self.tr("Action in the export"), self.tr("Role for the risk"))
         return titles[section] if 0 <= section < len(titles) else None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         flags = super().flags(index)
-        if index.isValid() and index.column() == self.ACTION:
+        if index.isValid() and index.column() in (self.ACTION, self.ROLE):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
@@ -111,7 +123,11 @@ class ColumnsModel(QAbstractTableModel):
             return self._display(column, index.column(), action)
         if role == ACTION_ROLE:
             return action.value
+        if role == RISK_ROLE:
+            return self._session.role_for(self._sheet.info.name, column).value
         if role == Qt.ItemDataRole.ToolTipRole:
+            if index.column() == self.ROLE:
+                return role_hint(self._session.role_for(self._sheet.info.name, column))
             return action_hint(action) if index.column() == self.ACTION else column.verdict.reason
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.CONFIDENCE:
             return _RIGHT
@@ -120,6 +136,11 @@ class ColumnsModel(QAbstractTableModel):
         return None
 
     def setData(self, index: _Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if index.isValid() and index.column() == self.ROLE and self._sheet is not None and role == RISK_ROLE:
+            column = self._sheet.columns[index.row()]
+            self._session.set_role(self._sheet.info.name, column.letter, Role(value))
+            self.dataChanged.emit(index, index)
+            return True
         if not index.isValid() or index.column() != self.ACTION or self._sheet is None:
             return False
         if role not in (Qt.ItemDataRole.EditRole, ACTION_ROLE) or not isinstance(value, Action | str):
@@ -140,6 +161,8 @@ class ColumnsModel(QAbstractTableModel):
             return confidence_label(column.verdict.confidence)
         if section == self.ACTION:
             return action_label(action)
+        if section == self.ROLE and self._sheet is not None:
+            return role_label(self._session.role_for(self._sheet.info.name, column))
         return None
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -27,9 +28,23 @@ from masking.plan import Plan, build_plan
 from masking.policy import Policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.recipient import Recipient
+from masking.risk.assess import PlanRisk
+from masking.risk.generalize import Generalization
+from masking.risk.roles import Role, default_role
 from masking.workspace import Workspace
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MeasuredRisk:
+    """The risk worker's answer for one plan (``key``: :meth:`Session.risk_key` when it started)."""
+
+    key: tuple[object, ...]
+    risk: PlanRisk
+    suggestion: Generalization | None  # what --generalize-to-k would do; None when nothing is needed
+    threshold: int
+    min_k: int | None
 
 
 
@@ -54,7 +69,8 @@ class Session(QObject):
         file_opened(object): the ``Path`` just opened (its heads and scan follow).
         heads_changed(): the first rows of the file arrived (before the scan ends).
         report_changed(): a scan report arrived (or was cleared).
-        plan_changed(): an action, the recipient, the purpose or the password changed.
+        plan_changed(): an action, a role, the recipient, the purpose or the password changed.
+        risk_changed(): a measured re-identification risk arrived, or a suggestion was accepted.
         keys_changed(): keys were created, imported, unlocked or re-protected.
         ledger_changed(): a record was added to the ledger.
     """
@@ -63,6 +79,7 @@ class Session(QObject):
     heads_changed = Signal()
     report_changed = Signal()
     plan_changed = Signal()
+    risk_changed = Signal()
     keys_changed = Signal()
     ledger_changed = Signal()
 
@@ -80,6 +97,9 @@ class Session(QObject):
         self.report: ScanReport | None = None
         self.heads: PreviewResult | None = None
         self._choices: dict[tuple[str, str], Action] = {}
+        self._roles: dict[tuple[str, str], Role] = {}
+        self.risk: MeasuredRisk | None = None
+        self.generalize = False  # the user accepted the suggested generalization (export --generalize-to-k)
         self.recipient = ""
         self.purpose = ""
         self.use_password = False
@@ -120,6 +140,8 @@ class Session(QObject):
         self.report = None
         self.heads = None
         self._choices.clear()
+        self._roles.clear()
+        self.risk, self.generalize = None, False
         self.approval_code, self.approval, self.approval_error = "", None, None
         self.format = "csv" if path.suffix.lower() in (".csv", ".tsv", ".txt") else "xlsx"
         self.file_opened.emit(path)
@@ -161,7 +183,48 @@ class Session(QObject):
         if self._choices.get((sheet, letter)) is action:
             return
         self._choices[(sheet, letter)] = action
+        self.generalize = False  # the suggestion was for the plan before this change
         self.plan_changed.emit()
+
+    def role_for(self, sheet: str, column: ColumnScan) -> Role:
+        """The column's role for the risk: the user's choice, else the one its kind, header and action give."""
+        chosen = self._roles.get((sheet, column.letter))
+        return chosen or default_role(column.kind, column.header, self.action_for(sheet, column))
+
+    def set_role(self, sheet: str, letter: str, role: Role) -> None:
+        if self._roles.get((sheet, letter)) is role:
+            return
+        self._roles[(sheet, letter)] = role
+        self.generalize = False
+        self.plan_changed.emit()
+
+    def roles(self) -> tuple[str, ...]:
+        """The user's roles in the CLI's ``--role`` form: ``Sheet!C=quasi``."""
+        return tuple(f"{sheet}!{letter}={role.value}" for (sheet, letter), role in self._roles.items())
+
+    def risk_key(self) -> tuple[object, ...]:
+        """What the risk depends on: the file, the actions and the roles (not the recipient or the format)."""
+        return (self.path, self.choices(), self.roles())
+
+    def set_risk(self, risk: MeasuredRisk) -> None:
+        """A measurement from the risk worker; ignored when the plan changed since it started."""
+        if risk.key == self.risk_key():
+            self.risk = risk
+            self.risk_changed.emit()
+
+    def accept_generalization(self) -> None:
+        """Take the suggested generalization: the export runs with ``generalize_to_k``."""
+        if self.risk is not None and self.risk.suggestion is not None and not self.generalize:
+            self.generalize = True
+            self.risk_changed.emit()
+
+    def output_risk(self) -> PlanRisk | None:
+        """The risk the output will have: the suggestion's once accepted, else the plan's own."""
+        if self.risk is None:
+            return None
+        if self.generalize and self.risk.suggestion is not None:
+            return self.risk.suggestion.risk
+        return self.risk.risk
 
     def choices(self) -> tuple[str, ...]:
         """The user's choices in the CLI's ``--action`` form: ``Sheet!C=mask``."""
@@ -196,11 +259,12 @@ class Session(QObject):
             self.approval_error = str(error)
 
     def plan(self) -> Plan | None:
-        return None if self.report is None else build_plan(self.report, self.policy, choices=self.choices())
+        return None if self.report is None else build_plan(self.report, self.policy, choices=self.choices(),
+                                                           roles=self.roles())
 
     def facts(self) -> ExportFacts:
         return ExportFacts(self.recipient, self.purpose, approved_rows=self.approval.rows if self.approval else None,
-                           password=self.use_password, format=self.format)
+                           password=self.use_password, format=self.format, risk=self.output_risk())
 
     def verdict(self) -> PolicyVerdict | None:
         plan = self.plan()
@@ -239,5 +303,5 @@ class Session(QObject):
         return ExportRequest(
             input=self.path, recipient=self.recipient, purpose=self.purpose, output=output, format=self.format,
             choices=self.choices(), overwrite=overwrite, approval=self.approval_code or None,
-            password=self.use_password,
+            password=self.use_password, roles=self.roles(), generalize_to_k=self.generalize,
         )

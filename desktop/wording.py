@@ -19,6 +19,9 @@ from masking.errors import ExportGuardError, InputError, KeyProblem, OutputError
 from masking.events import BlockedExport, Event
 from masking.io.model import SheetInfo, Visibility
 from masking.kinds import Action, Kind
+from masking.risk.assess import PlanRisk
+from masking.risk.generalize import Generalization
+from masking.risk.roles import Role
 from masking.violations import Violation
 
 translate = QCoreApplication.translate
@@ -62,6 +65,82 @@ def action_label(action: Action | str) -> str:
         return labels[Action(action)]
     except ValueError:
         return str(action)
+
+
+def role_label(role: Role | str) -> str:
+    """A column's role for the re-identification risk, in the user's words."""
+    labels = {
+        Role.DIRECT: translate("roles", "Direct identifier"),
+        Role.QUASI: translate("roles", "Quasi-identifier"),
+        Role.SENSITIVE: translate("roles", "Sensitive attribute"),
+        Role.OTHER: translate("roles", "Other"),
+    }
+    return labels[Role(role)]
+
+
+def role_hint(role: Role) -> str:
+    hints = {
+        Role.DIRECT: translate("roles", "Names a person by itself (name, phone, ID number). Counts towards the "
+                                        "risk only when it leaves unchanged."),
+        Role.QUASI: translate("roles", "Known about people from elsewhere (district, birth year, sex): "
+                                       "together such columns can single a person out. The risk is measured "
+                                       "on these."),
+        Role.SENSITIVE: translate("roles", "What must not be learnt about a person (bills, arrears, health)."),
+        Role.OTHER: translate("roles", "Not about a person, or not usable to find one."),
+    }
+    return hints[role]
+
+
+def _step_words(action: Action, params: Sequence[tuple[str, object]]) -> str:
+    given = dict(params)
+    if action is Action.GENERALIZE and given.get("address_level") in ("city", "province"):
+        return translate("risk", "city only") if given["address_level"] == "city" else translate(
+            "risk", "province only")
+    if action is Action.GENERALIZE and "year_band" in given:
+        return translate("risk", "{years}-year bands").format(years=given["year_band"])
+    return action_label(action)
+
+
+def risk_texts(risk: PlanRisk, threshold: int, min_k: int | None, suggestion: Generalization | None,
+               accepted: Sequence[tuple[str, str, str]] = ()) -> list[str]:
+    """The re-identification risk of each sheet in words, then the suggestion (or what was accepted)."""
+    lines = []
+    for sheet in risk.sheets:
+        figures = sheet.figures
+        if not figures.rows:
+            continue
+        columns = translate("policy", ", ").join(sheet.quasi_identifiers)
+        if not columns:
+            lines.append(translate("risk", "{sheet}: no column is a quasi-identifier; nothing in the export singles "
+                                           "a row out.").format(sheet=sheet.name))
+        elif figures.k >= threshold:
+            lines.append(translate(
+                "risk", "{sheet}: k = {k} on {columns}: every row shares these with at least {others} other rows "
+                        "(re-identification risk at most {risk:.0%}).").format(
+                sheet=sheet.name, k=figures.k, columns=columns, others=figures.k - 1, risk=figures.prosecutor_risk))
+        else:
+            minimum = (translate("risk", "the policy's minimum is {k}").format(k=min_k) if min_k else
+                       translate("risk", "the policy sets no minimum; {k} is the usual one").format(k=threshold))
+            lines.append(translate(
+                "risk", "{sheet}: k = {k} on {columns}: {rows} rows are in groups smaller than {threshold} "
+                        "({minimum}); a recipient who knows these facts about a person can find their row "
+                        "(risk up to {risk:.0%}).").format(
+                sheet=sheet.name, k=figures.k, columns=columns, rows=f"{figures.rows_below_k:,}",
+                threshold=threshold, minimum=minimum, risk=figures.prosecutor_risk))
+        if sheet.suppressed_rows:
+            lines.append(translate("risk", "{rows} rare rows of {sheet} are left out of the export.").format(
+                rows=f"{sheet.suppressed_rows:,}", sheet=sheet.name))
+    if suggestion is not None:
+        changes = translate("policy", ", ").join(
+            translate("risk", "{column}: {step}").format(column=label, step=_step_words(*step))
+            for label, step in suggestion.steps)
+        left_out = sum(s.suppressed_rows for s in suggestion.risk.sheets)
+        lines.append(translate("risk", "Suggested: {changes}; leave out {rows} rare rows. Then k = {k}.").format(
+            changes=changes or translate("risk", "no column coarser"), rows=f"{left_out:,}", k=suggestion.risk.k))
+    if accepted:
+        lines.append(translate("risk", "Suggestion accepted: the export generalizes {columns}.").format(
+            columns=translate("policy", ", ").join(label for label, _, _ in accepted)) if accepted else "")
+    return lines
 
 
 def action_hint(action: Action) -> str:

@@ -20,11 +20,16 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from desktop.wording import error_message
 from masking.detect import ScanReport, scan_workbook
 from masking.errors import Cancelled, ExportGuardError
+from masking.grading import export_grade
 from masking.io.model import Table, Value
 from masking.io.reader import open_workbook
 from masking.keys import KeyRing
 from masking.ledger import Ledger
-from masking.pipeline import ExportRequest, ExportResult, prepare_export, run_export
+from masking.pipeline import ExportRequest, ExportResult, prepare_export, risk_threshold, run_export
+from masking.plan import Plan
+from masking.policy import Policy
+from masking.risk.assess import PlanRisk
+from masking.risk.generalize import Generalization, assess_and_suggest
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +82,26 @@ def read_heads(path: Path, rows: int = PREVIEW_ROWS) -> PreviewResult:
                     close()  # stop the reader's pass over the rest of the sheet
             heads.append(SheetHead(info.name, table, picked))
     return PreviewResult(path, tuple(heads))
+
+
+def measure_risk(path: Path, plan: Plan, policy: Policy, progress: Progress
+                 ) -> tuple[PlanRisk, Generalization | None, int, int | None]:
+    """The plan's re-identification risk over the whole file, and the generalization that would reach
+    the k it is held to (None when every sheet already does): one pass, as ``export`` measures it."""
+    threshold = risk_threshold(plan, policy)
+    min_k = policy.thresholds(export_grade(plan.columns(), policy.levels)).min_k
+    done = 0
+
+    def tick(rows: int) -> None:
+        nonlocal done
+        done += rows
+        progress(done, plan.rows)
+
+    with open_workbook(path) as workbook:
+        risk, suggestion = assess_and_suggest(workbook, plan, policy, threshold,
+                                              max_suppressed=policy.max_suppressed, tick=tick)
+    needed = any(sheet.figures.rows and sheet.figures.k < threshold for sheet in risk.sheets)
+    return risk, suggestion if needed and suggestion.reached else None, threshold, min_k
 
 
 class Worker(QObject):

@@ -152,6 +152,7 @@ class ExportPage(Page):
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.open_folder_button.clicked.connect(self._on_open_folder_button_clicked)
         session.plan_changed.connect(self._on_session_plan_changed)
+        session.risk_changed.connect(self._on_session_risk_changed)
         session.file_opened.connect(self._on_session_file_opened)
         session.keys_changed.connect(self._on_session_keys_changed)
         self.load_names()
@@ -437,6 +438,10 @@ class ExportPage(Page):
             self.output.setText(str(default) if default is not None else "")
         self._show_summary()
         self._show_verdict()
+
+    @Slot()
+    def _on_session_risk_changed(self) -> None:
+        self._show_verdict()  # a measured risk below the policy's minimum k blocks the export
 
     @Slot(int, int)
     def _on_runner_progressed(self, done: int, total: int) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Slot
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QSplitter,
     QStyle,
     QStyledItemDelegate,
@@ -29,20 +31,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models import ACTION_ROLE, ColumnsModel, PreviewModel, cell_text
+from desktop.models import ACTION_ROLE, RISK_ROLE, ColumnsModel, PreviewModel, cell_text
 from desktop.pages import Page, wrapped_label
-from desktop.session import Session, usable_actions
-from desktop.wording import action_choice, action_hint, action_label, group_findings, sheet_label
+from desktop.session import MeasuredRisk, Session, usable_actions
+from desktop.wording import (
+    action_choice,
+    action_hint,
+    action_label,
+    group_findings,
+    risk_texts,
+    role_hint,
+    role_label,
+    sheet_label,
+)
+from desktop.workers import TaskRunner, measure_risk
 from masking.detect import ColumnScan
 from masking.errors import ExportGuardError
 from masking.io.model import SheetInfo, Value
 from masking.kinds import Action
+from masking.risk.roles import Role
 
 log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
 
 
 MAX_PREVIEW_COLUMN = 260
+RISK_DELAY_MS = 400  # a burst of action changes starts one measurement, not one each
+RISK_OK_STYLE = "color: #1d5e20;"
+RISK_BAD_STYLE = "color: #9b1c1c;"
+RISK_IDLE_STYLE = "color: #555;"
 
 
 SHORT_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -129,6 +146,39 @@ class ActionDelegate(QStyledItemDelegate):
             self.commitData.emit(editor)
 
 
+class RoleDelegate(QStyledItemDelegate):
+    """A drop-down of the four roles a column can play in re-identification; a choice applies at once.
+
+    Signals: only QStyledItemDelegate's.
+    """
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
+        combo = QComboBox(parent)
+        for role in Role:
+            combo.addItem(role_label(role), role.value)
+            combo.setItemData(combo.count() - 1, role_hint(role), Qt.ItemDataRole.ToolTipRole)
+        combo.currentIndexChanged.connect(self._on_combo_current_index_changed)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        if isinstance(editor, QComboBox):
+            position = editor.findData(index.data(RISK_ROLE))
+            if position >= 0 and position != editor.currentIndex():
+                editor.blockSignals(True)
+                editor.setCurrentIndex(position)
+                editor.blockSignals(False)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
+        if isinstance(editor, QComboBox) and isinstance(editor.currentData(), str):
+            model.setData(index, editor.currentData(), RISK_ROLE)
+
+    @Slot(int)
+    def _on_combo_current_index_changed(self, _position: int) -> None:
+        editor = self.sender()
+        if isinstance(editor, QComboBox):
+            self.commitData.emit(editor)
+
+
 class ReviewPage(Page):
     """Signals: none (changes go to the session)."""
 
@@ -148,6 +198,7 @@ class ReviewPage(Page):
         self.columns_view.setModel(self.columns_model)
         self.columns_view.setItemDelegateForColumn(ColumnsModel.ACTION, ActionDelegate(session, self.columns_model,
                                                                                        self))
+        self.columns_view.setItemDelegateForColumn(ColumnsModel.ROLE, RoleDelegate(self))
         self.columns_view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.columns_view.verticalHeader().setVisible(False)
         header = self.columns_view.horizontalHeader()
@@ -172,7 +223,26 @@ class ReviewPage(Page):
         self.sheets_box = QGroupBox()
         QVBoxLayout(self.sheets_box).addWidget(self.sheet_list)
         self.columns_box = QGroupBox()
-        QVBoxLayout(self.columns_box).addWidget(self.columns_view)
+        columns_layout = QVBoxLayout(self.columns_box)
+        columns_layout.addWidget(self.columns_view)
+        self.risk_label = wrapped_label()
+        self.risk_label.setObjectName("risk_summary")
+        self.accept_button = QPushButton()
+        self.accept_button.setObjectName("accept_generalization")
+        self.accept_button.clicked.connect(self._on_accept_button_clicked)
+        risk_bar = QHBoxLayout()
+        risk_bar.addWidget(self.risk_label, 1)
+        risk_bar.addWidget(self.accept_button, 0, Qt.AlignmentFlag.AlignTop)
+        columns_layout.addLayout(risk_bar)
+        self.risk_texts: list[str] = []
+        self._risk_runner = TaskRunner("risk", self)
+        self._risk_runner.finished.connect(self._on_risk_runner_finished)
+        self._risk_runner.failed.connect(self._on_risk_runner_failed)
+        self._risk_timer = QTimer(self)
+        self._risk_timer.setSingleShot(True)
+        self._risk_timer.setInterval(RISK_DELAY_MS)
+        self._risk_timer.timeout.connect(self._on_risk_timer_timeout)
+        self._measured_key: tuple[object, ...] | None = None
         self.preview_box = QGroupBox()
         preview_layout = QVBoxLayout(self.preview_box)
         bar = QHBoxLayout()
@@ -207,6 +277,7 @@ class ReviewPage(Page):
         session.heads_changed.connect(self._on_session_heads_changed)
         session.report_changed.connect(self._on_session_report_changed)
         session.plan_changed.connect(self._on_session_plan_changed)
+        session.risk_changed.connect(self._on_session_risk_changed)
         self.retranslate()
 
     # -- texts ----------------------------------------------------------------------------------
@@ -231,6 +302,85 @@ class ReviewPage(Page):
         self._show_findings()
         self._show_sheets()
         self._show_preview_hint()
+        self._show_risk()
+
+    def shutdown(self) -> None:
+        """Stop a measurement in progress and wait for its thread (before the application quits)."""
+        self._risk_timer.stop()
+        self._risk_runner.wait()
+
+    def _show_risk(self) -> None:
+        session = self._session
+        measured = session.risk
+        self.accept_button.setText(self.tr("Accept the suggestion"))
+        current = measured is not None and measured.key == session.risk_key()
+        if session.report is None:
+            self.risk_texts = []
+            self.risk_label.setText("")
+            self.risk_label.setStyleSheet(RISK_IDLE_STYLE)
+        elif not current or measured is None:
+            rows = sum(sheet.data_rows for sheet in session.report.sheets)
+            self.risk_texts = [self.tr("Measuring the re-identification risk over all {rows} rows…").format(
+                rows=f"{rows:,}")]
+            self.risk_label.setStyleSheet(RISK_IDLE_STYLE)
+        else:
+            risk = session.output_risk()
+            assert risk is not None  # noqa: S101 - measured is current
+            accepted = session.generalize and measured.suggestion is not None
+            self.risk_texts = risk_texts(risk, measured.threshold, measured.min_k,
+                                         measured.suggestion if not accepted else None,
+                                         measured.suggestion.changed if accepted and measured.suggestion else ())
+            below = any(s.figures.rows and s.figures.k < measured.threshold for s in risk.sheets)
+            self.risk_label.setStyleSheet(RISK_BAD_STYLE if below and measured.min_k else
+                                          RISK_IDLE_STYLE if below else RISK_OK_STYLE)
+        if self.risk_texts:
+            self.risk_label.setText("\n".join(self.risk_texts))
+        can_accept = (current and measured is not None and measured.suggestion is not None
+                      and not session.generalize)
+        self.accept_button.setVisible(bool(can_accept))
+
+    def _schedule_risk(self) -> None:
+        session = self._session
+        if session.report is None or session.path is None:
+            return
+        key = session.risk_key()
+        if key == self._measured_key:
+            return
+        self._measured_key = key
+        self._risk_timer.start()
+
+    @Slot()
+    def _on_risk_timer_timeout(self) -> None:
+        session = self._session
+        plan, path = session.plan(), session.path
+        if plan is None or path is None:
+            return
+        key, policy = session.risk_key(), session.policy
+
+        def job(progress: Callable[[int, int], None]) -> MeasuredRisk:
+            risk, suggestion, threshold, min_k = measure_risk(path, plan, policy, progress)
+            return MeasuredRisk(key, risk, suggestion, threshold, min_k)
+
+        self._risk_runner.start(job)
+
+    @Slot(object)
+    def _on_risk_runner_finished(self, result: object) -> None:
+        if isinstance(result, MeasuredRisk):
+            self._session.set_risk(result)
+
+    @Slot(str)
+    def _on_risk_runner_failed(self, message: str) -> None:
+        log.info("risk measurement failed: %s", message)
+        self._measured_key = None
+        self.risk_label.setText(message)
+
+    @Slot()
+    def _on_session_risk_changed(self) -> None:
+        self._show_risk()
+
+    @Slot()
+    def _on_accept_button_clicked(self) -> None:
+        self._session.accept_generalization()
 
     def _show_summary(self) -> None:
         session = self._session
@@ -264,6 +414,8 @@ class ReviewPage(Page):
 
     @Slot(object)
     def _on_session_file_opened(self, _path: object) -> None:
+        self._risk_timer.stop()
+        self._measured_key = None
         self._sheet_name = None
         self.sheet_list.clear()
         self.columns_model.set_sheet(None)
@@ -285,6 +437,8 @@ class ReviewPage(Page):
         self._show_preview_hint()
         if self._session.report is not None:
             self._show_sheets()
+        self._schedule_risk()
+        self._show_risk()
 
     @Slot()
     def _on_session_plan_changed(self) -> None:
@@ -293,6 +447,8 @@ class ReviewPage(Page):
         self.columns_model.refresh_actions()
         self._show_after()
         self._show_preview_hint()
+        self._schedule_risk()
+        self._show_risk()
 
     # -- sheets, columns, preview ---------------------------------------------------------------
 
@@ -355,6 +511,9 @@ class ReviewPage(Page):
             if self.columns_view.isPersistentEditorOpen(index):
                 self.columns_view.closePersistentEditor(index)
             self.columns_view.openPersistentEditor(index)
+            role = self.columns_model.index(position, ColumnsModel.ROLE)
+            if not self.columns_view.isPersistentEditorOpen(role):
+                self.columns_view.openPersistentEditor(role)
 
     def _show_after(self) -> None:
         name = self._sheet_name

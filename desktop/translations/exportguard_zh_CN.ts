@@ -73,6 +73,10 @@
 <context>
     <name>ColumnsModel</name>
     <message>
+        <source>Role for the risk</source>
+        <translation>识别风险中的角色</translation>
+    </message>
+    <message>
         <source>Column</source>
         <translation>列</translation>
     </message>
@@ -599,6 +603,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
 </context>
 <context>
     <name>ReviewPage</name>
+    <message>
+        <source>Accept the suggestion</source>
+        <translation>接受建议</translation>
+    </message>
+    <message>
+        <source>Measuring the re-identification risk over all {rows} rows…</source>
+        <translation>正在全部 {rows} 行上测算重识别风险…</translation>
+    </message>
     <message>
         <source>Sheets</source>
         <translation>工作表</translation>
@@ -1352,6 +1364,96 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>(hidden)</source>
         <translation>（隐藏）</translation>
+    </message>
+</context>
+<context>
+    <name>roles</name>
+    <message>
+        <source>Direct identifier</source>
+        <translation>直接标识符</translation>
+    </message>
+    <message>
+        <source>Quasi-identifier</source>
+        <translation>准标识符</translation>
+    </message>
+    <message>
+        <source>Sensitive attribute</source>
+        <translation>敏感属性</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Names a person by itself (name, phone, ID number). Counts towards the risk only when it leaves unchanged.</source>
+        <translation>单凭它就能指向一个人（姓名、电话、身份证号）。只有原样导出时才计入风险。</translation>
+    </message>
+    <message>
+        <source>Known about people from elsewhere (district, birth year, sex): together such columns can single a person out. The risk is measured on these.</source>
+        <translation>别处也能知道的信息（区县、出生年份、性别）：几列合在一起就可能锁定一个人。风险按这些列测算。</translation>
+    </message>
+    <message>
+        <source>What must not be learnt about a person (bills, arrears, health).</source>
+        <translation>不应被他人得知的个人信息（电费、欠费、健康等）。</translation>
+    </message>
+    <message>
+        <source>Not about a person, or not usable to find one.</source>
+        <translation>与个人无关，或不能用来找到某个人。</translation>
+    </message>
+</context>
+<context>
+    <name>risk</name>
+    <message>
+        <source>city only</source>
+        <translation>只保留到市</translation>
+    </message>
+    <message>
+        <source>province only</source>
+        <translation>只保留到省</translation>
+    </message>
+    <message>
+        <source>{years}-year bands</source>
+        <translation>按 {years} 年分段</translation>
+    </message>
+    <message>
+        <source>{sheet}: no column is a quasi-identifier; nothing in the export singles a row out.</source>
+        <translation>{sheet}：没有准标识符列，导出内容不会单独指向某一行。</translation>
+    </message>
+    <message>
+        <source>{sheet}: k = {k} on {columns}: every row shares these with at least {others} other rows (re-identification risk at most {risk:.0%}).</source>
+        <translation>{sheet}：按 {columns} 分组，k = {k}：每一行都至少与另外 {others} 行相同（重识别风险至多 {risk:.0%}）。</translation>
+    </message>
+    <message>
+        <source>the policy's minimum is {k}</source>
+        <translation>策略要求至少 {k}</translation>
+    </message>
+    <message>
+        <source>the policy sets no minimum; {k} is the usual one</source>
+        <translation>策略未设下限，常用值为 {k}</translation>
+    </message>
+    <message>
+        <source>{sheet}: k = {k} on {columns}: {rows} rows are in groups smaller than {threshold} ({minimum}); a recipient who knows these facts about a person can find their row (risk up to {risk:.0%}).</source>
+        <translation>{sheet}：按 {columns} 分组，k = {k}：有 {rows} 行所在分组不足 {threshold} 行（{minimum}）；知道某人这些信息的接收方能找到他的那一行（风险最高 {risk:.0%}）。</translation>
+    </message>
+    <message>
+        <source>{rows} rare rows of {sheet} are left out of the export.</source>
+        <translation>{sheet} 中 {rows} 行稀有记录不导出。</translation>
+    </message>
+    <message>
+        <source>{column}: {step}</source>
+        <translation>{column}：{step}</translation>
+    </message>
+    <message>
+        <source>Suggested: {changes}; leave out {rows} rare rows. Then k = {k}.</source>
+        <translation>建议：{changes}；不导出 {rows} 行稀有记录。之后 k = {k}。</translation>
+    </message>
+    <message>
+        <source>no column coarser</source>
+        <translation>各列不变</translation>
+    </message>
+    <message>
+        <source>Suggestion accepted: the export generalizes {columns}.</source>
+        <translation>已接受建议：导出时泛化 {columns}。</translation>
     </message>
 </context>
 </TS>

@@ -31,11 +31,21 @@ import numpy.typing as npt
 from masking.kinds import Action, Kind
 from masking.plan import ColumnPlan, Plan
 from masking.policy import Policy
-from masking.risk.assess import ColumnRole, PlanRisk, SheetCodes, SheetRisk, Step, Tick, column_roles, read_codes
+from masking.risk.assess import (
+    ColumnRole,
+    PlanRisk,
+    SheetCodes,
+    SheetRisk,
+    Step,
+    Tick,
+    column_roles,
+    read_codes,
+    sheet_risk,
+)
 from masking.risk.classes import class_sizes, figures
 from masking.risk.roles import Role
 
-__all__ = ["EXHAUSTIVE_UP_TO", "Generalization", "generalize_to_k", "ladder_for"]
+__all__ = ["EXHAUSTIVE_UP_TO", "Generalization", "assess_and_suggest", "generalize_to_k", "ladder_for"]
 
 EXHAUSTIVE_UP_TO = 256  # combinations of steps measured one by one; above this, greedy
 _BANDS: tuple[Step, ...] = (
@@ -82,6 +92,7 @@ class Generalization:
     risk: PlanRisk
     changed: tuple[tuple[str, str, str], ...]  # (column label, action before, action after with parameters)
     reached: bool  # every sheet reaches k within the suppression limit
+    steps: tuple[tuple[str, Step], ...] = ()  # (column label, the step taken), for front ends to word
 
 def _below(codes: SheetCodes, choice: Mapping[int, int], threshold: int) -> int:
     sizes, _ = class_sizes(codes.keys(choice))
@@ -125,6 +136,18 @@ def generalize_to_k(workbook: Any, plan: Plan, policy: Policy, threshold: int, *
                     tick: Tick = lambda _rows: None) -> Generalization:
     """Choose and apply the generalization that reaches ``threshold`` (one pass over the input)."""
     codes = read_codes(workbook, plan, ladder_for(policy), tick)
+    return _choose(codes, plan, threshold, max_suppressed)
+
+
+def assess_and_suggest(workbook: Any, plan: Plan, policy: Policy, threshold: int, *, max_suppressed: float,
+                       tick: Tick = lambda _rows: None) -> tuple[PlanRisk, Generalization]:
+    """The plan's own risk and the generalization that would reach ``threshold``, from one pass."""
+    codes = read_codes(workbook, plan, ladder_for(policy), tick)
+    risk = PlanRisk(tuple(sheet_risk(name, sheet_codes, threshold) for name, sheet_codes in codes.items()))
+    return risk, _choose(codes, plan, threshold, max_suppressed)
+
+
+def _choose(codes: Mapping[str, SheetCodes], plan: Plan, threshold: int, max_suppressed: float) -> Generalization:
     suppressed: dict[str, npt.NDArray[np.int64]] = {}
     risks: list[SheetRisk] = []
     changes: dict[tuple[str, int], Step] = {}
@@ -146,11 +169,13 @@ def generalize_to_k(workbook: Any, plan: Plan, policy: Policy, threshold: int, *
         suppressed[name] = rare
         risks.append(SheetRisk(name, sheet_codes.columns, figures(kept_sizes, threshold), int(rare.size)))
     new_plan, changed = _apply(plan, changes, {name: int(rows.size) for name, rows in suppressed.items()})
+    labels = {(c.sheet, c.index): c.label for c in plan.columns()}
+    steps = tuple((labels[key], step) for key, step in changes.items())
     # the roles follow the new actions (an ID that is hashed is no quasi-identifier any more)
-
     roles = column_roles(new_plan)
     risk = PlanRisk(tuple(replace(r, columns=roles[r.name]) for r in risks))
-    return Generalization(new_plan, suppressed, risk, changed, reached)
+    return Generalization(new_plan, suppressed, risk, changed, reached, steps)
+
 
 def _apply(plan: Plan, changes: Mapping[tuple[str, int], Step],
            suppressed: Mapping[str, int]) -> tuple[Plan, tuple[tuple[str, str, str], ...]]:

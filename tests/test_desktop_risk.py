@@ -1,0 +1,87 @@
+"""The Review page's re-identification risk: measured over the whole file, roles editable, a policy's
+minimum k blocks the export, and accepting the suggestion unblocks it (the export then meets k)."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PySide6")
+
+from pytestqt.qtbot import QtBot
+from risk_world import write_min_k_policy, write_residents
+from test_desktop_support import TIMEOUT_MS, open_and_scan
+
+from desktop.main_window import MainWindow
+from desktop.models import RISK_ROLE, ColumnsModel
+from desktop.session import Session
+from masking.risk.roles import Role
+
+pytest_plugins = ("test_desktop_support",)  # the shared fixtures
+
+
+@pytest.fixture
+def residents(tmp_path: Path, home: Path) -> Path:  # before the window: its session reads the policy
+    home.mkdir(parents=True, exist_ok=True)
+    write_min_k_policy(home / "policy.toml")  # the organisation's policy: min_k = 5
+    source = tmp_path / "居民.csv"
+    write_residents(source)
+    return source
+
+
+def _measured(session: Session) -> bool:
+    return session.risk is not None and session.risk.key == session.risk_key()
+
+
+def test_risk_blocks_then_the_accepted_suggestion_passes(qtbot: QtBot, residents: Path, window: MainWindow,
+                                                         tmp_path: Path) -> None:
+    session = window.session
+    open_and_scan(qtbot, window, residents)
+    qtbot.waitUntil(lambda: _measured(session), timeout=TIMEOUT_MS)
+    page = window.review_page
+    assert session.risk is not None and session.risk.min_k == 5
+    assert "k = 1 on 地址, 出生年份, 性别" in page.risk_label.text()
+    assert not page.accept_button.isHidden()
+    export = window.export_page
+    export.recipient.setEditText("街道办")
+    export.purpose.setEditText("入户走访")
+    verdict = session.verdict()
+    assert verdict is not None and [v.code for v in verdict.violations] == ["k_below_min"]
+    assert not export.export_button.isEnabled()
+
+    page.accept_button.click()
+    assert session.generalize and page.accept_button.isHidden()
+    assert "Suggestion accepted" in page.risk_label.text() and "3 rare rows" in page.risk_label.text()
+    verdict = session.verdict()
+    assert verdict is not None and verdict.ok
+    assert export.export_button.isEnabled()
+
+    out = tmp_path / "out.csv"
+    export.output.setText(str(out))
+    export._output_edited = True
+    with qtbot.waitSignal(export.export_finished, timeout=TIMEOUT_MS):
+        assert export.start_export()
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        groups = Counter((r["地址"], r["出生年份"], r["性别"]) for r in csv.DictReader(handle))
+    assert min(groups.values()) >= 5
+
+
+def test_a_role_changed_on_the_page_is_measured_again(qtbot: QtBot, residents: Path, window: MainWindow) -> None:
+    session = window.session
+    open_and_scan(qtbot, window, residents)
+    qtbot.waitUntil(lambda: _measured(session), timeout=TIMEOUT_MS)
+    model = window.review_page.columns_model
+    sex = next(row for row in range(model.rowCount()) if model.column_scan(row).header == "性别")
+    birth = next(row for row in range(model.rowCount()) if model.column_scan(row).header == "出生年份")
+    assert model.index(sex, ColumnsModel.ROLE).data(RISK_ROLE) == Role.QUASI.value
+    assert model.setData(model.index(sex, ColumnsModel.ROLE), Role.OTHER.value, RISK_ROLE)
+    assert model.setData(model.index(birth, ColumnsModel.ROLE), Role.OTHER.value, RISK_ROLE)
+    assert session.roles() == ("居民!E=other", "居民!D=other")
+    qtbot.waitUntil(lambda: _measured(session), timeout=TIMEOUT_MS)
+    assert session.risk is not None
+    (sheet,) = session.risk.risk.sheets
+    assert sheet.quasi_identifiers == ("地址",) and sheet.figures.k >= 5  # two districts, ~300 rows each
+    assert "k = " in window.review_page.risk_label.text() and window.review_page.accept_button.isHidden()
