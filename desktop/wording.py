@@ -17,10 +17,12 @@ from PySide6.QtCore import QCoreApplication
 from masking.detect import Finding
 from masking.errors import ExportGuardError, InputError, KeyProblem, OutputError, PolicyError, UsageError
 from masking.events import BlockedExport, Event
+from masking.export_record import ExportRecord
 from masking.io.model import SheetInfo, Visibility
 from masking.kinds import Action, Kind
 from masking.risk.assess import PlanRisk
 from masking.risk.generalize import Generalization
+from masking.risk.record import DeidentificationRecord
 from masking.risk.roles import Role
 from masking.violations import Violation
 
@@ -458,6 +460,20 @@ def _text(body: Mapping[str, object], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def deidentification_text(record: DeidentificationRecord) -> str:
+    """An export's de-identification record in one sentence: grade, then per sheet k, its
+    quasi-identifiers and the rows left out."""
+    sheets = [translate("events", "{sheet}: k = {k} on {columns} (risk {risk:.0%})").format(
+        sheet=sheet.name, k=sheet.k, risk=sheet.prosecutor_risk,
+        columns=translate("policy", ", ").join(sheet.quasi_identifiers) or translate("events", "no quasi-identifier"))
+        + (translate("events", ", {rows} rare rows left out").format(rows=sheet.suppressed_rows)
+           if sheet.suppressed_rows else "")
+        for sheet in record.sheets]
+    generalized = translate("policy", ", ").join(column for column, _, _ in record.generalized)
+    text = translate("events", "grade {grade}; {sheets}").format(grade=record.grade, sheets="; ".join(sheets))
+    return text + (translate("events", "; generalized: {columns}").format(columns=generalized) if generalized else "")
+
+
 def event_details(event: str, body: Mapping[str, object]) -> str:
     """What one ledger record says beyond its columns, in a sentence (a refusal names its rules)."""
     if event == Event.BLOCKED:
@@ -468,7 +484,10 @@ def event_details(event: str, body: Mapping[str, object]) -> str:
         return translate("events", "Stopped after {done} of {rows} rows; the partial file was removed.").format(
             done=_count(body, "rows_done"), rows=_count(body, "rows"))
     if event == Event.EXPORT:
-        return translate("events", "Written to {name}").format(name=_text(body, "output_name"))
+        written = translate("events", "Written to {name}").format(name=_text(body, "output_name"))
+        deidentified = ExportRecord.from_dict(body).deidentification
+        return written if deidentified is None else translate("events", "{written}; {deidentification}").format(
+            written=written, deidentification=deidentification_text(deidentified))
     if event == Event.DECRYPT:
         return translate("events", "{rows} rows restored into {name}").format(
             rows=_count(body, "rows"), name=_text(body, "output_name"))

@@ -18,6 +18,7 @@ from test_desktop_support import TIMEOUT_MS, open_and_scan
 from desktop.main_window import MainWindow
 from desktop.models import RISK_ROLE, ColumnsModel
 from desktop.session import Session
+from desktop.wording import event_details
 from masking.risk.roles import Role
 
 pytest_plugins = ("test_desktop_support",)  # the shared fixtures
@@ -67,6 +68,12 @@ def test_risk_blocks_then_the_accepted_suggestion_passes(qtbot: QtBot, residents
     with out.open(encoding="utf-8-sig", newline="") as handle:
         groups = Counter((r["地址"], r["出生年份"], r["性别"]) for r in csv.DictReader(handle))
     assert min(groups.values()) >= 5
+    ledger = session.ledger()
+    assert ledger is not None
+    (entry,) = ledger.entries("export")
+    details = event_details(entry.event, entry.body)  # the Audit page's details column, also in its xlsx
+    assert "grade 3" in details and "k = 12 on 地址, 出生年份, 性别" in details
+    assert "3 rare rows left out" in details and "generalized: 居民!D (出生年份)" in details
 
 
 def test_a_role_changed_on_the_page_is_measured_again(qtbot: QtBot, residents: Path, window: MainWindow) -> None:

@@ -56,7 +56,8 @@ def test_min_k_refuses_and_generalize_to_k_passes(world: tuple[Path, Path, list]
     assert code == 4 and not out_path.exists()
     (refusal,) = [v for v in out["error"]["violations"]]
     assert "minimum k of 5" in refusal and "地址, 出生年份, 性别" in refusal
-    assert err.count("\n") == 1 and "--generalize-to-k" in err
+    errors = [line for line in err.splitlines() if "keystore" not in line]  # a first run creates the keys
+    assert len(errors) == 1 and "--generalize-to-k" in errors[0]
 
     code, out, err = _run(capsys, *base, "--generalize-to-k")
     assert code == 0, err

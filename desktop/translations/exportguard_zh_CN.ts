@@ -1007,6 +1007,30 @@ Write it down now and give it to the recipient by another channel (telephone, no
 <context>
     <name>events</name>
     <message>
+        <source>{written}; {deidentification}</source>
+        <translation>{written}；{deidentification}</translation>
+    </message>
+    <message>
+        <source>{sheet}: k = {k} on {columns} (risk {risk:.0%})</source>
+        <translation>{sheet}：按 {columns} 分组 k = {k}（风险 {risk:.0%}）</translation>
+    </message>
+    <message>
+        <source>no quasi-identifier</source>
+        <translation>无准标识符</translation>
+    </message>
+    <message>
+        <source>, {rows} rare rows left out</source>
+        <translation>，{rows} 行稀有记录未导出</translation>
+    </message>
+    <message>
+        <source>grade {grade}; {sheets}</source>
+        <translation>数据级别 {grade}；{sheets}</translation>
+    </message>
+    <message>
+        <source>; generalized: {columns}</source>
+        <translation>；已泛化：{columns}</translation>
+    </message>
+    <message>
         <source>Export</source>
         <translation>导出</translation>
     </message>
