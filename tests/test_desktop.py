@@ -93,11 +93,12 @@ def test_open_button_shows_kinds_actions_and_preview(qtbot: QtBot, window: MainW
 
     page = window.review_page
     rows = _rows(page.columns_model)
-    assert rows["手机号码"] == ["C", "手机号码", "Phone number", "certain (100%)", "Pseudonymize"]
-    assert rows["户号"][2:] == ["Account number", "certain (100%)", "Pseudonymize"]
+    assert rows["手机号码"] == ["C", "手机号码", "Phone number", "certain (100%)", "Pseudonymize", "Direct identifier"]
+    assert rows["户号"][2:] == ["Account number", "certain (100%)", "Pseudonymize", "Direct identifier"]
+    assert rows["身份证号码"][5] == "Quasi-identifier"  # a masked ID still shows its sex digit
     assert rows["身份证号码"][2] == "Resident ID number"
     assert rows["备注"][2] == "Text with personal data"
-    assert rows["抄表日期"][2:] == ["Not sensitive", "certain (100%)", "Keep"]
+    assert rows["抄表日期"][2:] == ["Not sensitive", "certain (100%)", "Keep", "Other"]
     assert page.sheet_list.count() == 1
     assert page.sheet_list.item(0).text() == "明细"
     assert page.findings_texts == []
@@ -184,7 +185,8 @@ def test_hidden_sheets_marked_and_findings_in_plain_words(qtbot: QtBot, window: 
     assert _rows(page.columns_model)["身份证号码"][0] == "E (hidden)"
 
     page.sheet_list.setCurrentRow(2)
-    assert _rows(page.columns_model)["服务密码"][2:] == ["Password", "certain (95%)", "Remove column"]
+    assert _rows(page.columns_model)["服务密码"][2:] == [
+        "Password", "certain (95%)", "Remove column", "Sensitive attribute"]
 
 
 def test_first_rows_appear_before_the_scan_ends(qtbot: QtBot, window: MainWindow, dialogs: Dialogs,
@@ -377,7 +379,7 @@ def test_switching_language_relabels_the_open_window(qtbot: QtBot, window: MainW
     assert window.windowTitle() == "数据外发卫士 ExportGuard"
     assert window.open_action.text() == "打开文件…"
     assert page.columns_model.headerData(2, Qt.Orientation.Horizontal) == "识别类型"
-    assert _rows(page.columns_model)["手机号码"][2:] == ["电话号码", "确定（100%）", "假名化"]
+    assert _rows(page.columns_model)["手机号码"][2:] == ["电话号码", "确定（100%）", "假名化", "直接标识符"]
     assert page.sheets_box.title() == "工作表"
     assert window.export_page.export_button.text() == "导出"
     assert "请填写接收方" in window.export_page.verdict.text()
@@ -387,7 +389,8 @@ def test_switching_language_relabels_the_open_window(qtbot: QtBot, window: MainW
     qtbot.waitUntil(lambda: window.navigation.item(0).text() != "审阅", timeout=TIMEOUT_MS)
 
     assert window.navigation.item(0).text() == "Review"
-    assert _rows(page.columns_model)["手机号码"][2:] == ["Phone number", "certain (100%)", "Pseudonymize"]
+    assert _rows(page.columns_model)["手机号码"][2:] == [
+        "Phone number", "certain (100%)", "Pseudonymize", "Direct identifier"]
     assert "Enter the recipient" in window.export_page.verdict.text()
 
 

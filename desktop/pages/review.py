@@ -80,8 +80,35 @@ class ActionCombo(QComboBox):
         painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
-class ActionDelegate(QStyledItemDelegate):
-    """A drop-down of the actions the policy allows for the row's kind; a choice applies at once.
+class ChoiceDelegate(QStyledItemDelegate):
+    """A drop-down whose item data is the value of the model's ``data_role``; a choice applies at once.
+
+    Signals: only QStyledItemDelegate's.
+    """
+
+    data_role: int = ACTION_ROLE
+
+    def setEditorData(self, editor: QWidget, index: _Index) -> None:
+        if isinstance(editor, QComboBox):
+            position = editor.findData(index.data(self.data_role))
+            if position >= 0 and position != editor.currentIndex():
+                editor.blockSignals(True)
+                editor.setCurrentIndex(position)
+                editor.blockSignals(False)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
+        if isinstance(editor, QComboBox) and isinstance(editor.currentData(), str):
+            model.setData(index, editor.currentData(), self.data_role)
+
+    @Slot(int)
+    def _on_combo_current_index_changed(self, _position: int) -> None:
+        editor = self.sender()
+        if isinstance(editor, QComboBox):
+            self.commitData.emit(editor)
+
+
+class ActionDelegate(ChoiceDelegate):
+    """A drop-down of the actions the policy allows for the row's kind (with an example of each).
 
     Signals: only QStyledItemDelegate's.
     """
@@ -127,30 +154,15 @@ class ActionDelegate(QStyledItemDelegate):
             return None
         return cell_text(sample), cell_text(after[0])
 
-    def setEditorData(self, editor: QWidget, index: _Index) -> None:
-        if isinstance(editor, QComboBox):
-            position = editor.findData(index.data(ACTION_ROLE))
-            if position >= 0 and position != editor.currentIndex():
-                editor.blockSignals(True)
-                editor.setCurrentIndex(position)
-                editor.blockSignals(False)
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
-        if isinstance(editor, QComboBox) and isinstance(editor.currentData(), str):
-            model.setData(index, Action(editor.currentData()), ACTION_ROLE)
-
-    @Slot(int)
-    def _on_combo_current_index_changed(self, _position: int) -> None:
-        editor = self.sender()
-        if isinstance(editor, QComboBox):
-            self.commitData.emit(editor)
 
 
-class RoleDelegate(QStyledItemDelegate):
-    """A drop-down of the four roles a column can play in re-identification; a choice applies at once.
+class RoleDelegate(ChoiceDelegate):
+    """A drop-down of the four roles a column can play in re-identification.
 
     Signals: only QStyledItemDelegate's.
     """
+
+    data_role = RISK_ROLE
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: _Index) -> QWidget:
         combo = QComboBox(parent)
@@ -159,24 +171,6 @@ class RoleDelegate(QStyledItemDelegate):
             combo.setItemData(combo.count() - 1, role_hint(role), Qt.ItemDataRole.ToolTipRole)
         combo.currentIndexChanged.connect(self._on_combo_current_index_changed)
         return combo
-
-    def setEditorData(self, editor: QWidget, index: _Index) -> None:
-        if isinstance(editor, QComboBox):
-            position = editor.findData(index.data(RISK_ROLE))
-            if position >= 0 and position != editor.currentIndex():
-                editor.blockSignals(True)
-                editor.setCurrentIndex(position)
-                editor.blockSignals(False)
-
-    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: _Index) -> None:
-        if isinstance(editor, QComboBox) and isinstance(editor.currentData(), str):
-            model.setData(index, editor.currentData(), RISK_ROLE)
-
-    @Slot(int)
-    def _on_combo_current_index_changed(self, _position: int) -> None:
-        editor = self.sender()
-        if isinstance(editor, QComboBox):
-            self.commitData.emit(editor)
 
 
 class ReviewPage(Page):
