@@ -26,7 +26,7 @@ from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
 from masking.errors import Cancelled, InputError, OutputError, PolicyError, UsageError
 from masking.events import BlockedExport, CancelledExport
-from masking.evidence.sync import report_after_export, require_within_limit
+from masking.evidence.sync import consume_at_service, report_after_export, require_within_limit
 from masking.export_record import (
     EXPORT_EVENT,
     ColumnRecord,
@@ -400,6 +400,8 @@ def _run_export(
                 _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed)
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
+                if prepared.approval is not None:  # the office's service consumes the code first, when reachable
+                    consume_at_service(home, ring, prepared.approval.code_id, export_id)
                 sealed = _seal(home, export_id, plan, summary.originals, office)
                 if book.keeps_properties:
                     properties = dict(mark.properties)

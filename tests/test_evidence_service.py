@@ -152,3 +152,56 @@ def test_organisation_trace_rollback_and_unsynced_limit(
     assert code == 0 and done["reporting"] == "sent"
     count = db.execute("SELECT count(*) FROM exports").fetchone()
     assert count is not None and count[0] == 7
+
+
+def test_an_approval_code_is_consumed_at_the_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], office: dict[str, str], db: psycopg.Connection[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 12: a code is consumed at the service before the output is committed, so a copied home
+    cannot reuse it while the service is reachable; reuse made offline is flagged when the records arrive."""
+    monkeypatch.setenv("EXPORTGUARD_SIGNING_PASSPHRASE", "office signing secret")
+    key = tmp_path / "office.key"
+    code, made, _ = _run(capsys, "approve", "keygen", "--out", str(key), "--json")
+    assert code == 0
+    policy = tmp_path / "policy.toml"
+    policy.write_text(DEFAULT_POLICY.read_text(encoding="utf-8").replace(
+        "# approval_threshold = 5000", "approval_threshold = 50").replace(
+        "mandatory_layers = []", f'mandatory_layers = []\napproval_keys = ["{made["public_key"]}"]'), "utf-8")
+    home = tmp_path / "ws"
+    _workstation(capsys, office, home, "branch-c")
+    shutil.copytree(home, tmp_path / "copy-online")
+    shutil.copytree(home, tmp_path / "copy-offline")
+    code, issued, _ = _run(capsys, "--home", str(tmp_path / "office-home"), "approve", str(SAMPLE), "--recipient",
+                           "城东代收银行", "--rows", "200", "--signing-key", str(key), "--json")
+    assert code == 0
+    approval = ["--policy", str(policy), "--approval", issued["code"]]
+
+    code, first, err = _export(capsys, home, "城东代收银行", tmp_path / "first.csv", *approval)
+    assert code == 0, err
+    [held] = db.execute("SELECT export_id FROM approvals_used").fetchall()
+    assert held[0] == first["export_id"]
+
+    # a copy of the home taken before that export: its own ledger never saw the code, the service did
+    out = tmp_path / "second.csv"
+    out.unlink(missing_ok=True)
+    code, refused, err = _run(capsys, "--home", str(tmp_path / "copy-online"), "export", str(SAMPLE), "--recipient",
+                              "城东代收银行", "--purpose", "催缴", "--out", str(out), "--format", "csv", "--json",
+                              *approval)
+    assert code == 4 and "already used on 20" in err and first["export_id"] in err
+    assert refused["error"]["exit_code"] == 4 and not out.exists()
+
+    # another copy, cut off from the service: the export goes through, and the service flags it on arrival
+    offline = tmp_path / "copy-offline"
+    link = json.loads((offline / "service.json").read_text("utf-8"))
+    link["url"], reachable = "http://127.0.0.1:9", link["url"]
+    (offline / "service.json").write_text(json.dumps(link), "utf-8")
+    code, third, err = _export(capsys, offline, "城东代收银行", tmp_path / "third.csv", *approval)
+    assert code == 0 and third["reporting"] == "queued", err
+    link["url"] = reachable
+    (offline / "service.json").write_text(json.dumps(link), "utf-8")
+    assert _run(capsys, "--home", str(offline), "sync")[0] == 0
+    flags = [row[0] for row in db.execute("SELECT flag FROM records WHERE flag LIKE '%%approval code reused%%'")]
+    assert len(flags) == 1 and first["export_id"] in flags[0]
+    code, check, _ = _run(capsys, "server", "check", "--db", office["db"], "--json")
+    assert code == 8 and any("approval code reused" in p["problem"] for p in check["problems"])

@@ -87,6 +87,22 @@ def encode_records(workstation_id: int, records: Sequence[ReportedRecord], ident
     }, identity)
 
 
+def encode_consume(workstation_id: int, code_id: str, export_id: str, identity: Identity) -> tuple[bytes, str]:
+    """The body and signature asking the service to consume an approval code for this export."""
+    return _signed({"protocol": PROTOCOL, "kind": "consume", "workstation_id": workstation_id, "code_id": code_id,
+                    "export_id": export_id, "sent_at": _now(), "nonce": os.urandom(16).hex()}, identity)
+
+
+def decode_consume(body: bytes, signature: str, public_key: bytes) -> tuple[str, str]:
+    """``(code_id, export_id)`` once the signature by ``public_key`` verifies."""
+    verify_signature(body, signature, public_key)
+    message = _load(body, "consume")
+    code_id, export_id = message.get("code_id"), message.get("export_id")
+    if not isinstance(code_id, str) or len(code_id) != 64 or not isinstance(export_id, str) or not export_id:
+        raise EnvelopeError("the consume message is malformed")
+    return code_id, export_id
+
+
 def encode_enroll(request: EnrollRequest, identity: Identity) -> tuple[bytes, str]:
     return _signed({"protocol": PROTOCOL, "kind": "enroll", "code": request.code,
                     "public_key": request.public_key.hex(),
@@ -113,9 +129,9 @@ def verify_signature(body: bytes, signature: str, public_key: bytes) -> None:
         raise EnvelopeError("the signature does not verify (altered in transit, or another key)")
 
 
-def claimed_workstation(body: bytes) -> int:
-    """The workstation a records message claims to come from (before its signature is checked)."""
-    value = _load(body, "records").get("workstation_id")
+def claimed_workstation(body: bytes, kind: str = "records") -> int:
+    """The workstation a message claims to come from (before its signature is checked)."""
+    value = _load(body, kind).get("workstation_id")
     if not isinstance(value, int) or isinstance(value, bool):
         raise EnvelopeError("the message names no workstation")
     return value

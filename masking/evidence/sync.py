@@ -23,6 +23,7 @@ from masking.evidence.envelope import (
     SIGNATURE_HEADER,
     EnrollRequest,
     ReportedRecord,
+    encode_consume,
     encode_enroll,
     encode_records,
 )
@@ -125,6 +126,32 @@ def require_within_limit(home: Path, policy: Policy, ledger: Ledger, *,
             found = violation("unsynced_hours", hours=f"{hours:g}")
     if found is not None:
         raise PolicyError(f"refused by policy: {found.text}", (found,))
+
+
+def consume_at_service(home: Path, ring: KeyRing, code_id: str, export_id: str) -> str:
+    """Consume an approval code at the office's service before the export's output is committed.
+
+    ``consumed``; ``standalone`` (not enrolled) or ``offline`` (unreachable): the code is consumed in
+    this home's ledger only, and the service sees a reuse from a copied home when the records arrive
+    (it flags the later export). A code another export already consumed is refused (``PolicyError``,
+    ``approval_used``), and the export leaves nothing behind.
+    """
+    link = load_link(home)
+    if link is None:
+        return "standalone"
+    body, signature = encode_consume(link.workstation_id, code_id, export_id, load_identity(home, ring))
+    try:
+        ServiceClient(link.url, ca_file=link.ca_file, timeout=AFTER_EXPORT_TIMEOUT).request(
+            "POST", "/v1/approvals/consume", body, {SIGNATURE_HEADER: signature})
+    except ServiceUnreachable:
+        return "offline"
+    except Refused as refusal:
+        used = refusal.answer.get("approval_used")
+        if isinstance(used, dict):
+            raise PolicyError.of(violation("approval_used", time=str(used.get("time")),
+                                           export_id=str(used.get("export_id")))) from None
+        raise
+    return "consumed"
 
 
 def report_after_export(home: Path, ring: KeyRing, ledger: Ledger) -> str:

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from masking.errors import ExportGuardError, KeyProblem
 from masking.evidence.envelope import SIGNATURE_HEADER, EnvelopeError
 from masking.server.admin import Caller, authorise, record_query
-from masking.server.ingest import Replayed, enroll, ingest_records
+from masking.server.ingest import ApprovalUsed, Replayed, consume_approval, enroll, ingest_records
 from masking.server.search import trace_at_service
 from masking.watermark.trace import Fragment
 
@@ -66,6 +66,8 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
             return JSONResponse(await work())
         except Replayed as error:
             return _error(409, str(error), replayed=True)
+        except ApprovalUsed as error:
+            return _error(409, str(error), approval_used=error.used)
         except EnvelopeError as error:
             return _error(400, str(error))
         except KeyProblem as error:
@@ -98,6 +100,13 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
             result = await run_in_threadpool(with_conn, ingest_records, body,
                                              request.headers.get(SIGNATURE_HEADER, ""))
             return result.as_dict()  # type: ignore[no-any-return]
+        return await guarded(work)
+
+    async def consume_route(request: Request) -> JSONResponse:
+        async def work() -> dict[str, Any]:
+            body = await body_of(request)
+            return await run_in_threadpool(
+                with_conn, consume_approval, body, request.headers.get(SIGNATURE_HEADER, ""))
         return await guarded(work)
 
     async def trace_route(request: Request) -> JSONResponse:
@@ -140,6 +149,7 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
         Route("/v1/health", health, methods=["GET"]),
         Route("/v1/enroll", enroll_route, methods=["POST"]),
         Route("/v1/records", records_route, methods=["POST"]),
+        Route("/v1/approvals/consume", consume_route, methods=["POST"]),
         Route("/v1/records", list_records, methods=["GET"]),
         Route("/v1/trace", trace_route, methods=["POST"]),
     ], lifespan=lifespan)

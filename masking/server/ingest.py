@@ -22,12 +22,21 @@ from masking.evidence.envelope import (
     EnvelopeError,
     ReportedRecord,
     claimed_workstation,
+    decode_consume,
     decode_enroll,
     decode_records,
 )
 from masking.ledger import canonical
 from masking.server.admin import secret_hash
 from masking.watermark.store import TraceData
+
+
+class ApprovalUsed(EnvelopeError):
+    """An approval code already consumed by another export; ``used`` says when and by which."""
+
+    def __init__(self, used: dict[str, str]) -> None:
+        super().__init__(f"approval code already used on {used['time']} by export {used['export_id']}")
+        self.used = used
 
 
 class Replayed(EnvelopeError):
@@ -91,6 +100,8 @@ def ingest_records(conn: psycopg.Connection[Any], body: bytes, signature: str) -
                 continue
             flag = _continuity(entry.workstation != ledger, bool(held), entry.seq, entry.prev_hash, head_seq,
                                head_hash)
+            reuse = _approval_reuse(conn, workstation_id, record)
+            flag = "; ".join(f for f in (flag, reuse) if f) or None
             _store(conn, workstation_id, record, flag)
             if flag:
                 result.flagged.append({"seq": entry.seq, "problem": flag})
@@ -102,6 +113,52 @@ def ingest_records(conn: psycopg.Connection[Any], body: bytes, signature: str) -
     if report.records and result.replayed == len(report.records):
         raise Replayed("every record in this message is already held (a replay)")
     return result
+
+
+def _signed_workstation(conn: psycopg.Connection[Any], body: bytes, kind: str) -> tuple[int, bytes]:
+    workstation_id = claimed_workstation(body, kind)
+    row = conn.execute("SELECT public_key, revoked FROM workstations WHERE id = %s", (workstation_id,)).fetchone()
+    if row is None:
+        raise KeyProblem("the message is signed by a workstation the service does not know")
+    if row[1] is not None:
+        raise KeyProblem("this workstation was decommissioned; its identity is revoked")
+    return workstation_id, bytes(row[0])
+
+
+def _use(conn: psycopg.Connection[Any], workstation_id: int, code_id: str, export_id: str) -> dict[str, str] | None:
+    """Record ``code_id`` as used by ``export_id``; the earlier use when another export already holds it."""
+    conn.execute("INSERT INTO approvals_used (code_id, workstation_id, export_id) VALUES (%s, %s, %s)"
+                 " ON CONFLICT (code_id) DO NOTHING", (code_id, workstation_id, export_id))
+    row = conn.execute("SELECT u.export_id, u.used, w.name FROM approvals_used u JOIN workstations w"
+                       " ON w.id = u.workstation_id WHERE u.code_id = %s", (code_id,)).fetchone()
+    assert row is not None  # noqa: S101 (inserted or already there, in this transaction)
+    if str(row[0]) == export_id:
+        return None
+    return {"export_id": str(row[0]), "time": row[1].isoformat(timespec="seconds"), "workstation": str(row[2])}
+
+
+def consume_approval(conn: psycopg.Connection[Any], body: bytes, signature: str) -> dict[str, Any]:
+    """Consume an approval code for an export about to be committed; ``ApprovalUsed`` if another export has."""
+    with conn.transaction():
+        workstation_id, public_key = _signed_workstation(conn, body, "consume")
+        code_id, export_id = decode_consume(body, signature, public_key)
+        used = _use(conn, workstation_id, code_id, export_id)
+    if used is not None:
+        raise ApprovalUsed(used)
+    return {"consumed": code_id, "export_id": export_id}
+
+
+def _approval_reuse(conn: psycopg.Connection[Any], workstation_id: int, record: ReportedRecord) -> str | None:
+    """A flag for an export record whose approval code another export used (offline, from a copied home)."""
+    export = record.export
+    code_id = export.approval.get("code_id") if export is not None and export.approval is not None else None
+    if not isinstance(code_id, str) or not code_id:
+        return None
+    used = _use(conn, workstation_id, code_id, export.export_id)  # type: ignore[union-attr]  # set with code_id
+    if used is None:
+        return None
+    return (f"approval code reused: export {used['export_id']} on {used['workstation']} used it first, "
+            f"on {used['time']}")
 
 
 def _continuity(new_ledger: bool, seen: bool, seq: int, prev: str, head_seq: int,  # noqa: PLR0917 (the facts judged)

@@ -92,6 +92,16 @@ MIGRATIONS: tuple[str, ...] = (
         detail text NOT NULL
     );
     """,
+    # single-use approval codes (issue 12): each code's first export, consumed before its output is
+    # committed when the workstation reaches the service, or recorded when the export's record arrives
+    """
+    CREATE TABLE approvals_used (
+        code_id text PRIMARY KEY,
+        workstation_id int NOT NULL REFERENCES workstations,
+        export_id text NOT NULL,
+        used timestamptz NOT NULL DEFAULT now()
+    );
+    """,
 )
 
 SETTINGS = {"silent_hours": "168", "retention_days": "3650"}
