@@ -59,6 +59,7 @@ from masking.transform import (
     ParallelTransform,
     Transform,
     TransformSpec,
+    TransformSummary,
     build_operators,
     kept_columns,
     use_worker,
@@ -400,9 +401,7 @@ def _run_export(
                 _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed)
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
-                if prepared.approval is not None:  # the office's service consumes the code first, when reachable
-                    consume_at_service(home, ring, prepared.approval.code_id, export_id)
-                sealed = _seal(home, export_id, plan, summary.originals, office)
+                sealed = _before_commit(prepared, ring, home, export_id, summary, office)
                 if book.keeps_properties:
                     properties = dict(mark.properties)
                     sealed_to = office.decryption_id if office is not None else None
@@ -514,6 +513,17 @@ def _record_export(
         for path in written:
             path.unlink(missing_ok=True)
         raise
+
+
+def _before_commit(  # noqa: PLR0917 - the export's parts, each needed here
+    prepared: PreparedExport, ring: KeyRing, home: Path, export_id: str, summary: TransformSummary,
+    office: OfficeKeys | None,
+) -> dict[str, Any] | None:
+    """The approval code consumed at the office's service (when it is reachable) and the originals sealed
+    to the office, both while the output is still uncommitted; returns the record's ``sealed`` field."""
+    if prepared.approval is not None:
+        consume_at_service(home, ring, prepared.approval.code_id, export_id)
+    return _seal(home, export_id, prepared.plan, summary.originals, office)
 
 
 def _seal(
