@@ -25,6 +25,13 @@ def resolve_home(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(platformdirs.user_data_dir("ExportGuard", appauthor=False))
 
 
+def organisation_folder() -> Path:
+    """Where an installer leaves the organisation's files for every user of the machine (the key bundle,
+    the signed policy, the service's address; packaging/exportguard.iss): ``%ProgramData%\\ExportGuard``
+    on Windows, the system's shared data folder elsewhere. Readable by users, written by administrators."""
+    return Path(platformdirs.site_data_dir("ExportGuard", appauthor=False))
+
+
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) readable only by the current user; return it."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)

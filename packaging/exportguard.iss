@@ -6,7 +6,7 @@
 ;   iscc /DAppVersion=0.1.0 /DSIGN "/Ssigntool=signtool.exe sign /fd sha256 /tr http://timestamp.example /td sha256 /a $f" packaging\exportguard.iss
 ; Silent install, pre-seeded (parameters may be left out):
 ;   ExportGuard-0.1.0-setup.exe /VERYSILENT /SUPPRESSMSGBOXES /NORESTART
-;       /BUNDLE="\\fileserver\exportguard\organisation.egbundle" /POLICY="\\fileserver\exportguard\policy.signed"
+;       /BUNDLE="\\fileserver\exportguard\organisation.bundle" /POLICY="\\fileserver\exportguard\policy.signed"
 ;       /SERVICE="https://exportguard.office.example:8443"
 
 #ifndef AppVersion
@@ -55,7 +55,7 @@ Name: "longpaths"; Description: "Allow paths longer than 260 characters (a Windo
 [Files]
 Source: "..\dist\ExportGuard\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
 ; The organisation's files, taken from where the deployment points (a share, the SCCM/Intune package).
-Source: "{param:BUNDLE}"; DestDir: "{commonappdata}\ExportGuard"; DestName: "organisation.egbundle"; \
+Source: "{param:BUNDLE}"; DestDir: "{commonappdata}\ExportGuard"; DestName: "organisation.bundle"; \
   Flags: external ignoreversion; Check: HasParam('BUNDLE')
 Source: "{param:POLICY}"; DestDir: "{commonappdata}\ExportGuard"; DestName: "policy.signed"; \
   Flags: external ignoreversion; Check: HasParam('POLICY')

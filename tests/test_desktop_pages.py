@@ -340,6 +340,17 @@ def test_import_the_organisation_bundle(tmp_path: Path, home: Path, keyless_wind
     assert Workspace(home).keystore.status().organisation == "国网某市供电公司"
 
 
+def test_the_bundle_dialog_opens_where_the_installer_left_the_bundle(
+        tmp_path: Path, keyless_window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The installer copies the organisation's bundle to %ProgramData%\\ExportGuard (organisation_folder)."""
+    page = keyless_window.keys_page
+    machine = tmp_path / "ProgramData" / "ExportGuard"
+    monkeypatch.setattr("desktop.pages.keys.organisation_folder", lambda: machine)
+    assert page.bundle_folder() == ""  # no installer ran: the dialog's own default
+    machine.mkdir(parents=True)
+    assert page.bundle_folder() == str(machine)
+
+
 def test_export_without_keys_creates_them_as_the_cli_does(qtbot: QtBot, keyless_window: MainWindow,
                                                           tmp_path: Path, home: Path) -> None:
     Dialogs(keyless_window)

@@ -26,6 +26,7 @@ from desktop.session import Session
 from desktop.wording import error_message
 from masking.errors import ExportGuardError
 from masking.events import KeyAction, KeyChange
+from masking.home import organisation_folder
 from masking.keys import KeyRing
 from masking.office import import_organisation_bundle
 
@@ -245,8 +246,13 @@ class KeysPage(Page):
         values = dialog.values()
         return values["organisation"], values["passphrase"]
 
+    def bundle_folder(self) -> str:
+        """Where the bundle dialog opens: the folder the installer put the organisation's bundle in, if any."""
+        folder = organisation_folder()
+        return str(folder) if folder.is_dir() else ""
+
     def _ask_bundle(self) -> tuple[Path, str] | None:
-        name, _ = QFileDialog.getOpenFileName(self, self.tr("Organisation key bundle"), "",
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("Organisation key bundle"), self.bundle_folder(),
                                               self.tr("Key bundles (*.json *.bundle);;All files (*)"))
         if not name:
             return None
