@@ -19,7 +19,7 @@ from enum import StrEnum
 from masking.cell_text import identifier_text
 from masking.checksums import PROVINCE_CODES, gs1_valid, id_birth_date, id_number_valid, luhn_valid
 from masking.io.model import Damaged, Value
-from masking.namedata import compound_surnames, single_surnames
+from masking.namedata import compound_surnames, unambiguous_single_surnames
 from masking.numbering import mobile_prefixes
 from masking.regions import is_real_region
 
@@ -115,7 +115,7 @@ def _mobile_prefixes() -> frozenset[str]:
 
 def _surnames() -> tuple[frozenset[str], frozenset[str]]:
     """(single-character surnames, compound surnames)."""
-    return single_surnames(), compound_surnames()
+    return unambiguous_single_surnames(), compound_surnames()
 
 
 # --------------------------------------------------------------------------------------------

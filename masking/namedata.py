@@ -16,6 +16,7 @@ from masking.datafiles import read_text, read_tsv
 class Surname:
     text: str
     per_10k: float  # approximate share of the population per 10,000 people
+    word: bool = False  # also an everyday word on its own (和, 国, 平): a name only where context says so
 
     @property
     def compound(self) -> bool:
@@ -25,12 +26,19 @@ class Surname:
 @cache
 def surnames() -> tuple[Surname, ...]:
     """Common surnames, most frequent first: single (王 李 张 ...) then compound (欧阳 司马 ...)."""
-    return tuple(Surname(text, float(weight)) for text, weight in read_tsv("surnames.tsv", columns=2))
+    return tuple(Surname(text, float(weight), flag == "word")
+                 for text, weight, flag in read_tsv("surnames.tsv", columns=3))
 
 
 @cache
 def single_surnames() -> frozenset[str]:
     return frozenset(s.text for s in surnames() if not s.compound)
+
+
+@cache
+def unambiguous_single_surnames() -> frozenset[str]:
+    """The single surnames that are not everyday words: enough on their own to read a text as a name."""
+    return frozenset(s.text for s in surnames() if not s.compound and not s.word)
 
 
 @cache

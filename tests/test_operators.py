@@ -55,8 +55,10 @@ def run(action: str, kind: Kind | None, values: list[object], params: object = N
         (Kind.ID_NUMBER, ID18, "5***************" + ID18[-2:]),
         (Kind.ID_NUMBER, "11010519491231002X", "1***************2X"),
         (Kind.ID_NUMBER, "11010519491231002x", "1***************2X"),
-        (Kind.BANK_CARD, CARD16, f"6225 **** **** {CARD16[-4:]}"),
-        (Kind.BANK_CARD, CARD19, f"6222 **** **** {CARD19[-4:]}"),
+        (Kind.BANK_CARD, CARD16, f"6225********{CARD16[-4:]}"),  # length kept: 16 and 19 digits
+        (Kind.BANK_CARD, CARD19, f"6222***********{CARD19[-4:]}"),
+        (Kind.BANK_CARD, "6222 0212 3456 7890 128", "6222 **** **** ***0 128"),  # grouping kept (CARD19)
+        (Kind.BANK_CARD, "6225-8812-3456-" + CARD16[-4:], "6225-****-****-" + CARD16[-4:]),
         (Kind.METER_ID, "3205001123456789012345", "32050*************2345"),
         (Kind.ACCOUNT_NO, "1234567890", "12*****890"),
         (Kind.PERSON_NAME, "王小明", "王**"),

@@ -7,7 +7,7 @@ columns):
 phone         mobile 3 / 4            139****5678, separators kept: 139-****-5678
               landline area code / 4  0571-****6666
 id_number     1 / 2                   5***************1X
-bank_card     4 / 4                   6222 **** **** 1234 (the same shape for every length)
+bank_card     4 / 4                   6222***********1234; 6222 **** **** ***0 123: length and grouping kept
 meter_id      5 / 4                   32050*************1234 (the unit code is not personal)
 account_no    2 / 3                   12*****789
 person_name   surname                 王**, 欧阳*; ``name_style="middle"``: 张*明; Latin: W*** X*******
@@ -295,11 +295,6 @@ def _mask_digits(
     if variant:
         first, last = _variant_keep(kind, first, variant, params) or (first, last)
     char = params.char
-    if kind is Kind.BANK_CARD:
-        if first + last >= len(canonical):
-            return char * len(canonical)
-        kept = [canonical[:first], f"{char * 4} {char * 4}", canonical[len(canonical) - last :] if last else ""]
-        return " ".join(part for part in kept if part)
     masked = _hide(canonical, first, last, char)
     return masked if plain else with_format(value, text, canonical, masked)
 
