@@ -22,8 +22,14 @@ class Carrier(StrEnum):
 
 class PrefixUse(StrEnum):
     VOICE = "voice"
-    DATA = "data"
-    SATELLITE = "satellite"
+    DATA = "data"          # data cards with 11-digit numbers
+    IOT = "iot"            # machine-to-machine: 13-digit numbers, no 11-digit number is allocated
+    SATELLITE = "satellite"  # only some blocks of 174 are allocated
+
+
+#: The classes whose every 11-digit number is a valid allocation: format-preserving transforms map a
+#: mobile inside its class, so only these can be pseudonymized or encrypted into valid numbers.
+FULL_BLOCK_USES = frozenset({PrefixUse.VOICE, PrefixUse.DATA})
 
 
 @dataclass(frozen=True, slots=True)

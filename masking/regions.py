@@ -90,3 +90,25 @@ def regions_under(prefix: str) -> tuple[Region, ...]:
     """Residence-level divisions whose code starts with ``prefix`` ("32" for 江苏省, "3201" for
     南京市); empty when there are none."""
     return tuple(region for region in residence_regions() if region.code.startswith(prefix))
+
+
+@cache
+def region_years() -> Mapping[str, tuple[tuple[int | None, int | None], ...]]:
+    """The periods (first year, last year; None: open) in which each region code that was not in
+    use throughout was in use (``data/region_years.tsv``); a code not listed was in use throughout."""
+    table = {}
+    for code, years in read_tsv("region_years.tsv", columns=2):
+        periods = []
+        for period in years.split(","):
+            first, last = period.split("-")
+            periods.append((int(first) if first else None, int(last) if last else None))
+        table[code] = tuple(periods)
+    return MappingProxyType(table)
+
+
+def code_in_use(code: str, year: int) -> bool:
+    """Whether the region code was in use in ``year`` (codes not listed were in use throughout)."""
+    periods = region_years().get(code)
+    if periods is None:
+        return True
+    return any((first is None or first <= year) and (last is None or year <= last) for first, last in periods)

@@ -104,7 +104,8 @@ def _cumulative(weights: Sequence[float]) -> tuple[float, ...]:
 
 @cache
 def _tables() -> _Tables:
-    single = [s for s in surnames() if not s.compound]
+    # surnames that are everyday words (和, 国) make names a reader would not take for names on their own
+    single = [s for s in surnames() if not s.compound and not s.word]
     compound = [s for s in surnames() if s.compound]
     return _Tables(
         single_surnames=tuple(s.text for s in single),

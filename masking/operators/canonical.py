@@ -56,21 +56,40 @@ def canonical_digits(kind: Kind, value: Value) -> str | None:
     return compact if ok else None
 
 
+def _ascii_alnum(char: str) -> str | None:
+    """The ASCII letter or digit ``char`` stands for (itself, or its NFKC form: "３" -> "3"), else None."""
+    if char.isascii():
+        return char if char.isalnum() else None
+    folded = unicodedata.normalize("NFKC", char)
+    return folded if len(folded) == 1 and folded.isascii() and folded.isalnum() else None
+
+
+def _like(original: str, char: str) -> str:
+    """``char`` in the width of ``original``: a full-width digit stays full-width."""
+    if "\uff01" <= original <= "\uff5e" and char.isascii() and char.isalnum():
+        return chr(ord(char) + 0xFEE0)
+    return char
+
+
 def with_format(value: Value, text: str, canonical: str, new: str) -> Value:
-    """``new`` written the way ``value`` was written (same separators and prefix, same cell type)."""
+    """``new`` written the way ``value`` was written: the same cell type, and in a text cell every
+    character that is not one of the canonical digits (separators, prefix, spaces, full-width
+    spaces and dashes) kept as it was, each new digit in the width of the one it replaces
+    (full-width "１３９" stays full-width). So decrypt gives back the original text exactly."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return int(new) if new.isdigit() and new[0] != "0" else new
-    if text == canonical:
+    source = value if isinstance(value, str) else text
+    if source == canonical:
         return new
-    positions = [i for i, char in enumerate(text) if char.isascii() and char.isalnum()]
+    positions = [(i, folded) for i, char in enumerate(source) if (folded := _ascii_alnum(char)) is not None]
     if len(positions) < len(canonical):
         return new
     tail = positions[len(positions) - len(canonical) :]
-    if "".join(text[i] for i in tail).upper() != canonical:
+    if "".join(folded for _, folded in tail).upper() != canonical:
         return new
-    chars = list(text)
-    for i, char in zip(tail, new, strict=True):
-        chars[i] = char
+    chars = list(source)
+    for (i, _), char in zip(tail, new, strict=True):
+        chars[i] = _like(source[i], char)
     return "".join(chars)
 
 

@@ -15,8 +15,10 @@ results that land outside the domain. In a batch only those are re-encrypted.
 What each codec keeps, and what it changes (format version 1):
 
 =========== ===================================================================================
-mobile       the prefix class (voice / data / satellite); the prefix is remapped among the real
-             network prefixes of that class and the 8-digit subscriber number changes with it
+mobile       the prefix class (voice / data); the prefix is remapped among the real network
+             prefixes of that class and the 8-digit subscriber number changes with it. IoT
+             (146/148/149: 13-digit numbers) and satellite (174) prefixes are not valid in every
+             11-digit number, so such a mobile gets the fallback
 landline     the area code and the local number's length; the local number (first digit 2-9)
              changes; 400/800 numbers keep 400/800
 meter_id     the 5-digit unit code and the 2-digit asset type; the 14-digit serial changes; the
@@ -66,9 +68,10 @@ from masking.crypto import HmacSha256, derive_key
 from masking.fpe import ALPHABET, FF1, MIN_DOMAIN
 from masking.io.model import Damaged, Value
 from masking.kinds import Kind, is_bank_card
-from masking.numbering import mobile_prefixes
+from masking.numbering import FULL_BLOCK_USES, mobile_prefixes
 from masking.operators.base import FORMAT_VERSION, scope_label
 from masking.operators.canonical import ACCOUNT_MAX_DIGITS, ACCOUNT_MIN_DIGITS, canonical_digits, with_format
+from masking.regions import region_years
 
 __all__ = ["FormatCipher", "ff1_plan", "format_id"]
 
@@ -163,6 +166,8 @@ def _mobile_classes() -> tuple[dict[str, tuple[str, int]], dict[str, tuple[str, 
     by_prefix: dict[str, tuple[str, int]] = {}
     members: dict[str, list[str]] = {}
     for entry in mobile_prefixes():
+        if entry.use not in FULL_BLOCK_USES:
+            continue  # an IoT or satellite mobile gets the fallback: no class of them is valid throughout
         group = "m" + entry.use.value
         members.setdefault(group, [])
         by_prefix[entry.prefix] = (group, len(members[group]))
@@ -318,7 +323,112 @@ _PROVINCES[[int(code) for code in PROVINCE_CODES]] = True
 _UNIX_DAY = dt.date(1970, 1, 1).toordinal()
 
 
+_SEQUENCES = 500  # sequence numbers of one parity (the last digit of the sequence is the sex digit)
+# FF1 wants a domain of at least 10**6: 2,000 days of 500 sequence numbers.
+_ID_MIN_DAYS = -(-MIN_DOMAIN // _SEQUENCES)
+_MAX_PIECES = 32  # pieces of a region's birth days (a key holds the piece number in 5 bits)
+_NO_START = np.iinfo(np.int64).max
+
+
+def _day_of_year(year: int, *, last: bool) -> int:
+    """The day offset of 1 January (or 31 December) of ``year``."""
+    return (dt.date(year, 12, 31) if last else dt.date(year, 1, 1)).toordinal() - _FIRST_ORDINAL
+
+
+def _pieces(periods: tuple[tuple[int | None, int | None], ...], last_day: int) -> list[list[int]]:
+    """Runs of birth days [start, end] that partition [0, last_day]: the periods a region code was in
+    use and the gaps between them, each at least FF1's minimum long (a short run takes the days it
+    lacks from its longer neighbour, or merges with it when that neighbour has none to spare)."""
+    runs: list[list[int]] = []
+    cursor = 0
+    for first, last in periods:
+        start = 0 if first is None else max(0, _day_of_year(first, last=False))
+        end = last_day if last is None else min(last_day, _day_of_year(last, last=True))
+        if start > end or start < cursor:
+            continue
+        if start > cursor:
+            runs.append([cursor, start - 1])
+        runs.append([start, end])
+        cursor = end + 1
+    if cursor <= last_day:
+        runs.append([cursor, last_day])
+    while len(runs) > 1:
+        short = [i for i, (a, b) in enumerate(runs) if b - a + 1 < _ID_MIN_DAYS]
+        if not short:
+            break
+        i = min(short, key=lambda k: runs[k][1] - runs[k][0])
+        j = max((k for k in (i - 1, i + 1) if 0 <= k < len(runs)), key=lambda k: runs[k][1] - runs[k][0])
+        deficit = _ID_MIN_DAYS - (runs[i][1] - runs[i][0] + 1)
+        if runs[j][1] - runs[j][0] + 1 - deficit >= _ID_MIN_DAYS:
+            if j < i:
+                runs[j][1] -= deficit
+                runs[i][0] -= deficit
+            else:
+                runs[j][0] += deficit
+                runs[i][1] += deficit
+        else:
+            runs[min(i, j)] = [min(runs[i][0], runs[j][0]), max(runs[i][1], runs[j][1])]
+            del runs[max(i, j)]
+    return runs
+
+
+@functools.cache
+def _piece_table(last_day: int) -> tuple[I64, I64]:
+    """The region codes with limited years (sorted) and, per code, the first day of each of its
+    pieces (:func:`_pieces`), padded with a start no day reaches."""
+    table = sorted(region_years().items())
+    codes = np.array([int(code) for code, _ in table], dtype=np.int64)
+    starts = np.full((len(table) + 1, _MAX_PIECES), _NO_START, dtype=np.int64)
+    for row, (_, periods) in enumerate(table):
+        pieces = _pieces(periods, last_day)
+        if len(pieces) > _MAX_PIECES:
+            raise ValueError(f"region_years.tsv: code {codes[row]} has more than {_MAX_PIECES} periods")
+        starts[row, : len(pieces)] = [a for a, _ in pieces]
+    starts[len(table), 0] = 0  # the last row serves every code in use throughout: one piece
+    return codes, starts
+
+
+def _starts(regions: I64, last_day: int) -> I64:
+    """The piece starts (n x _MAX_PIECES) of each region code."""
+    codes, starts = _piece_table(last_day)
+    at = np.minimum(np.searchsorted(codes, regions), len(codes) - 1)
+    return starts[np.where(codes[at] == regions, at, len(codes))]
+
+
+def _id_indices(regions: I64, days: I64, seqs: I64, last_day: int) -> tuple[I64, U64]:
+    """Group keys (region * 64 + parity * 32 + piece) and indices of IDs by region, birth day offset
+    and sequence number: an ID keeps its region, its sex digit's parity and its piece of birth days."""
+    starts = _starts(regions, last_day)
+    piece = (starts <= days[:, None]).sum(axis=1) - 1
+    first = starts[np.arange(len(regions)), piece]
+    keys = regions * 64 + (seqs % 2) * 32 + piece
+    return keys, ((days - first) * _SEQUENCES + seqs // 2).astype(np.uint64)
+
+
+def _id_parts(keys: I64, indices: U64, last_day: int) -> tuple[I64, I64, I64]:
+    """Inverse of :func:`_id_indices`: region, birth day offset and sequence number per row."""
+    regions, parity, piece = keys // 64, (keys // 32) % 2, keys % 32
+    first = _starts(regions, last_day)[np.arange(len(keys)), piece]
+    day_index, half = np.divmod(indices.astype(np.int64), _SEQUENCES)
+    return regions, first + day_index, half * 2 + parity
+
+
+def _id_domain(key: int, last_day: int) -> int:
+    starts = _starts(np.array([key // 64], dtype=np.int64), last_day)[0]
+    piece = key % 32
+    end = last_day if piece + 1 >= _MAX_PIECES or starts[piece + 1] == _NO_START else int(starts[piece + 1]) - 1
+    return (end - int(starts[piece]) + 1) * _SEQUENCES
+
+
+def _last_day(length: int) -> int:
+    return (ID_LAST_BIRTH if length == 18 else ID15_LAST_BIRTH).toordinal() - _FIRST_ORDINAL
+
+
 class _IdCodec(_Codec):
+    """Keeps the region code and the sex digit's parity; the birth date stays in the original's piece
+    of birth days (:func:`_pieces`: the periods the region code was in use, ``data/region_years.tsv``,
+    and the gaps between them), so an ID valid at its birth date stays valid."""
+
     fast_lengths = frozenset({18})
 
     def split_many(self, digits: U8) -> tuple[Mask, I64, U64]:
@@ -330,24 +440,26 @@ class _IdCodec(_Codec):
             & (born >= first)
             & (born <= ID_LAST_BIRTH.toordinal())
         )
-        days = np.where(handled, born - first, 0).astype(np.uint64)
-        return handled, _number(digits[:, :6]).astype(np.int64), days * np.uint64(1000) + _number(digits[:, 14:17])
+        days = np.where(handled, born - first, 0).astype(np.int64)
+        regions = _number(digits[:, :6]).astype(np.int64)
+        keys, indices = _id_indices(regions, days, _number(digits[:, 14:17]).astype(np.int64), _last_day(18))
+        return handled, keys, indices
 
     def group_name(self, key: int, length: int) -> str:
-        return f"{key:06d}/18"
+        return f"{key // 64:06d}/{length}/{(key // 32) % 2}/{key % 32}"
 
     def join_many(self, keys: I64, indices: U64, length: int) -> list[str]:
-        day, seq = np.divmod(indices, np.uint64(1000))
-        date = (day.astype(np.int64) + (_FIRST_ORDINAL - _UNIX_DAY)).astype("datetime64[D]")
+        regions, days, seqs = _id_parts(keys, indices, _last_day(18))
+        date = (days + (_FIRST_ORDINAL - _UNIX_DAY)).astype("datetime64[D]")
         year = date.astype("datetime64[Y]")
         month = date.astype("datetime64[M]")
         first17 = np.concatenate(
             [
-                _digit_columns(keys, 6),
+                _digit_columns(regions, 6),
                 _digit_columns(year.astype(np.int64) + 1970, 4),
                 _digit_columns((month - year.astype("datetime64[M]")).astype(np.int64) + 1, 2),
                 _digit_columns((date - month.astype("datetime64[D]")).astype(np.int64) + 1, 2),
-                _digit_columns(seq, 3),
+                _digit_columns(seqs, 3),
             ],
             axis=1,
         )
@@ -372,20 +484,34 @@ class _IdCodec(_Codec):
             return None
         if not ID_FIRST_BIRTH <= date <= last:
             return None
-        return f"{canonical[:6]}/{len(canonical)}", (date.toordinal() - _FIRST_ORDINAL) * 1000 + int(seq)
+        keys, indices = _id_indices(np.array([int(canonical[:6])], dtype=np.int64),
+                                    np.array([date.toordinal() - _FIRST_ORDINAL], dtype=np.int64),
+                                    np.array([int(seq)], dtype=np.int64), _last_day(len(canonical)))
+        return self.group_name(int(keys[0]), len(canonical)), int(indices[0])
+
+    @staticmethod
+    def _key(group: str) -> tuple[int, int]:
+        region, length, parity, piece = group.split("/")
+        return int(region) * 64 + int(parity) * 32 + int(piece), int(length)
 
     def domain(self, group: str) -> int:
-        last = ID_LAST_BIRTH if group.endswith("/18") else ID15_LAST_BIRTH
-        return (last.toordinal() - _FIRST_ORDINAL + 1) * 1000
+        key, length = self._key(group)
+        return _id_domain(key, _last_day(length))
 
     def join(self, group: str, index: int) -> str:
-        region = group[:6]
-        day, seq = divmod(index, 1000)
-        date = dt.date.fromordinal(_FIRST_ORDINAL + day)
-        if group.endswith("/15"):
-            return f"{region}{date.year % 100:02d}{date.month:02d}{date.day:02d}{seq:03d}"
-        first17 = f"{region}{date.year:04d}{date.month:02d}{date.day:02d}{seq:03d}"
+        key, length = self._key(group)
+        regions, days, seqs = _id_parts(np.array([key], dtype=np.int64), np.array([index], dtype=np.uint64),
+                                        _last_day(length))
+        date = dt.date.fromordinal(_FIRST_ORDINAL + int(days[0]))
+        region, seq = int(regions[0]), int(seqs[0])
+        if length == 15:
+            return f"{region:06d}{date.year % 100:02d}{date.month:02d}{date.day:02d}{seq:03d}"
+        first17 = f"{region:06d}{date.year:04d}{date.month:02d}{date.day:02d}{seq:03d}"
         return first17 + id_check_char(first17)
+
+    def fingerprint(self) -> str:
+        table = ";".join(f"{code}:{periods}" for code, periods in sorted(region_years().items()))
+        return hashlib.sha256(f"parity+years;{table}".encode("ascii")).hexdigest()[:12]
 
 
 _IIN_FIRST = np.zeros(10, dtype=bool)

@@ -197,7 +197,7 @@ _BUILDING_CUES = re.compile(r"栋|幢|单元|室|楼|座")
 
 @functools.cache
 def _surname_table() -> tuple[tuple[str, ...], tuple[float, ...]]:
-    names = surnames()
+    names = [s for s in surnames() if not s.word]  # a pseudonym must read as a name on its own
     cumulative = tuple(itertools.accumulate(s.per_10k for s in names))
     return tuple(s.text for s in names), cumulative
 
