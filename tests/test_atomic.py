@@ -169,3 +169,57 @@ def test_messages_are_one_line(tmp_path: Path) -> None:
         pytest.fail("the body must not run")
     assert "\n" not in str(caught.value)
     assert caught.value.exit_code == 6
+
+
+_KILLED_EXPORT = """
+import sys, time
+from pathlib import Path
+from masking.io.encrypted_xlsx import open_encrypted_xlsx
+with open_encrypted_xlsx(Path(sys.argv[1]), "K7M2Q-XW9PA-3HRTE-N8DZB") as book:
+    sheet = book.add_sheet("S", ["phone"])
+    sheet.write_rows([("13912345678",)] * 5000)
+    print("ready", flush=True)
+    time.sleep(120)
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGKILL")
+def test_scratch_files_of_a_killed_export_are_removed_at_the_next_start(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from masking.io.scratch import sweep
+
+    out = tmp_path / "out"
+    out.mkdir()
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_EXPORT, str(out / "a.xlsx")], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "ready"
+        live = sorted(p.name for p in out.iterdir())
+        assert any(n.endswith(".tmp") for n in live) and any(n.endswith(".d") for n in live)
+        assert sweep(out) == 0 and sorted(p.name for p in out.iterdir()) == live  # a running export's are held
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    leftovers = [p for p in out.rglob("*") if p.is_file()]
+    assert any(b"13912345678" in p.read_bytes() for p in leftovers)  # plaintext rows, left by the kill
+    (out / "keep.txt").write_text("not ours")
+    with open_writer(out / "b.csv", "csv") as book:  # the next export into the folder sweeps first
+        assert sorted(p.name for p in out.iterdir() if p.name.startswith(TEMP_PREFIX))[0].endswith(".tmp")
+        book.add_sheet("S", ["a"]).write_rows([("1",)])
+    assert sorted(p.name for p in out.iterdir()) == ["b.csv", "keep.txt"]
+
+
+def test_a_scratch_folder_without_its_lock_goes_only_after_the_grace_time(tmp_path: Path) -> None:
+    import time
+
+    from masking.io.scratch import UNHELD_GRACE, sweep
+
+    young = tmp_path / f"{TEMP_PREFIX}young.d"
+    young.mkdir()
+    assert sweep(tmp_path) == 0 and young.exists()
+    assert sweep(tmp_path, now=time.time() + UNHELD_GRACE + 1) == 1 and not young.exists()

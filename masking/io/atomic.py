@@ -8,7 +8,9 @@ is deleted and the target is left exactly as it was.
 Without ``overwrite`` the final step cannot replace a file that appeared in the meantime (it is a
 hard link, or a rename on Windows, both of which refuse an existing name). The output keeps the
 temporary file's owner-only permissions (0o600): it holds customer data, even if protected.
-A process killed outright (SIGKILL, power loss) can still leave a ``.~exportguard-*.tmp`` file.
+A process killed outright (SIGKILL, power loss) can still leave a ``.~exportguard-*.tmp`` file: the
+temporary file is held (:mod:`masking.io.scratch`) while its export runs, and the next export into
+the folder removes every such file that no export holds.
 
 On Windows a target that Excel or WPS holds open cannot be replaced: after a short retry the error
 says so in one line ("close the file in Excel and try again") and the temporary file is removed.
@@ -26,10 +28,11 @@ from pathlib import Path
 from masking.errors import OutputError
 from masking.io.held_open import close_it_message, held_open, retry_while_held_open
 from masking.io.paths import os_path
+from masking.io.scratch import TEMP_PREFIX, TEMP_SUFFIX, Hold, sweep
+
+__all__ = ["TEMP_PREFIX", "TEMP_SUFFIX", "atomic_output", "remove_quietly", "remove_tree_quietly"]
 
 WINDOWS = os.name == "nt"
-TEMP_PREFIX = ".~exportguard-"
-TEMP_SUFFIX = ".tmp"
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -59,8 +62,9 @@ def _check_target(target: Path, *, overwrite: bool, protect: tuple[Path, ...]) -
             raise OutputError(f"the output file {target.name!r} already exists; allow overwriting or rename")
 
 
-def _create_temp(folder: Path) -> Path:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
+def _create_temp(folder: Path) -> tuple[Path, Hold]:
+    """A new temporary file in ``folder``, held from the moment it exists."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
         candidate = folder / f"{TEMP_PREFIX}{secrets.token_hex(8)}{TEMP_SUFFIX}"
         try:
@@ -69,8 +73,11 @@ def _create_temp(folder: Path) -> Path:
             continue
         except OSError as error:
             raise OutputError("cannot create a temporary file in the output folder") from error
-        os.close(fd)
-        return candidate
+        try:
+            return candidate, Hold(fd)
+        except OSError as error:
+            remove_quietly(candidate)
+            raise OutputError("cannot create a temporary file in the output folder") from error
     raise OutputError("cannot create a temporary file in the output folder")
 
 
@@ -145,7 +152,8 @@ def atomic_output(target: Path, *, overwrite: bool = False, protect: Iterable[Pa
     target = os_path(Path(target))
     protected = tuple(os_path(Path(p)) for p in protect)
     _check_target(target, overwrite=overwrite, protect=protected)
-    temp = _create_temp(target.parent)
+    sweep(target.parent)  # what killed exports left here: plaintext that nobody will remove otherwise
+    temp, hold = _create_temp(target.parent)
     try:
         yield temp
         if not temp.is_file():
@@ -154,6 +162,8 @@ def atomic_output(target: Path, *, overwrite: bool = False, protect: Iterable[Pa
             _flush_to_disk(temp)
         except OSError as error:
             raise OutputError("the output could not be written to disk") from error
+        if WINDOWS:
+            hold.release()  # Windows renames no file that is open
         if overwrite:
             _check_target(target, overwrite=True, protect=protected)
             try:
@@ -166,5 +176,7 @@ def atomic_output(target: Path, *, overwrite: bool = False, protect: Iterable[Pa
             _place_new(temp, target)
         _flush_folder(target.parent)
     except BaseException:
+        hold.release()
         remove_quietly(temp)
         raise
+    hold.release()

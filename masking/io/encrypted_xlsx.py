@@ -13,7 +13,8 @@ like the writer's scratch folder, not in the shared system temp folder). The pla
 streamed through the encryption into the atomic output (0o600), and the private folder is removed
 in a ``finally`` block: after success, failure or cancel, no plaintext file remains. The window in
 which plaintext exists on disk is the same as for an unprotected export; a process killed outright
-can leave the folder behind (``.~exportguard-*.d``), as it can leave the writer's scratch files.
+leaves the folder behind (``.~exportguard-*.d``), held by nobody, and the next export into that
+folder removes it (:mod:`masking.io.scratch`).
 
 msoffcrypto-tool's encryption holds the encrypted package in memory (about three times the output
 size at the end); the plaintext is read from the file in 4 KiB segments.
@@ -23,12 +24,12 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from masking.errors import OutputError
-from masking.io.atomic import TEMP_PREFIX, atomic_output, remove_tree_quietly
+from masking.io.atomic import atomic_output, remove_tree_quietly
+from masking.io.scratch import make_folder
 from masking.io.writer import BookWriter, open_writer
 
 # 31 characters that cannot be misread for each other when read aloud or copied by hand (no 0/O,
@@ -96,7 +97,7 @@ def open_encrypted_xlsx(
     path = Path(path)
     with atomic_output(path, overwrite=overwrite, protect=protect) as sealed:
         try:
-            private = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, suffix=".d", dir=path.parent))
+            private, hold = make_folder(path.parent)
         except OSError as error:
             raise OutputError("cannot create a temporary folder in the output folder") from error
         try:
@@ -106,4 +107,5 @@ def open_encrypted_xlsx(
                 yield book
             encrypt_package(plain, sealed, password)
         finally:
+            hold.release()
             remove_tree_quietly(private)

@@ -25,7 +25,6 @@ import datetime as dt
 import os
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -45,6 +44,7 @@ from masking.io.cells import (
 )
 from masking.io.closing import ClosingWriter
 from masking.io.model import Value, column_letter
+from masking.io.scratch import make_folder
 
 MAX_ROWS: Final = 1_048_576
 MAX_COLUMNS: Final = 16_384
@@ -425,7 +425,7 @@ class XlsxWriter(ClosingWriter):
     def __init__(self, path: Path, *, created: dt.datetime | None = None) -> None:
         self.paths: list[Path] = []  # the final output files, set by open_writer (``path`` is its temp file)
         self._path = Path(path)
-        self._scratch = Path(tempfile.mkdtemp(prefix=".~exportguard-", suffix=".d", dir=self._path.parent))
+        self._scratch, self._hold = make_folder(self._path.parent)  # held: a later export sweeps it if we are killed
         self._closed = False
         self._sheets: list[_SheetPart] = []
         self._custom: dict[str, tuple[str, str]] = {}  # name -> (vt type, XML text)
@@ -516,6 +516,7 @@ class XlsxWriter(ClosingWriter):
         except OSError as error:
             raise OutputError("the output could not be written (disk full or access denied)") from error
         finally:
+            self._hold.release()
             remove_tree_quietly(self._scratch)
 
     def abort(self) -> None:
@@ -523,6 +524,7 @@ class XlsxWriter(ClosingWriter):
         if self._closed:
             return
         self._closed = True
+        self._hold.release()
         remove_tree_quietly(self._scratch)
 
     def _check_open(self) -> None:
