@@ -9,6 +9,7 @@ says whether a canonical form is a value of its kind.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 
 from masking.cell_text import identifier_text

@@ -1,31 +1,47 @@
-"""Canary rows: fictitious, format-valid customers unique to one export.
+"""Canary rows: fictitious, format-valid customers unique to one export, that blend in.
 
-About 1.5 % of the rows of an export (at least two) are canaries, inserted before keyed source rows.
-Their identifiers come from :mod:`masking.synth` with a generator seeded by a keyed hash of the
-export id, so they differ per export; the policy may name monitored phone numbers and e-mail
-addresses to use instead. A canary never carries an identifier (phone, ID, meter, account, card,
-e-mail) that occurs in the source: every source identifier is fingerprinted first and a canary that
-hits one is drawn again. Non-identifying columns copy the template row beside the canary, except
-that plain decimal numbers (a kWh reading), as numbers or as text with decimals (a CSV source's
-"112.13", "0.00"), are drawn anew so the row is unique as a whole. A redrawn number is never whole:
-trace registers only non-whole readings (:func:`masking.watermark.membership.value_feature`), and in
-an export without tokens a canary is recognised from its masked identities and readings alone, so a
-canary whose readings all copied a whole "0.00" could fall short of the naming threshold.
+About 1.5 % of the rows of an export (at least two) are canaries, inserted at keyed positions. A
+canary is made from the source's own rows: as rows stream past, a keyed reservoir sample of them is
+kept (:class:`Reservoir`), and each canary takes two of the rows seen before it (it is placed after
+the rows it is drawn from): a *primary* donor and a *secondary* one. The canary copies the primary's
+blank cells, dates, categories and region (the address's district and the ID's region agree as they
+did in that row), and every identifier is changed only in the parts that do not describe the
+customer's place or kind: a mobile keeps a real subscriber block (its first seven digits, from the
+secondary donor) and gets new last four digits; an ID keeps the primary's region code and takes the
+secondary's birth date and sex when the region code was in use then (a new sequence number of the
+same parity, check character recomputed); a name keeps the primary's surname and takes the
+secondary's given name; an address keeps the primary's district and street and takes new numbers;
+meter, account and card numbers keep their unit, branch and issuer digits. So the canaries follow the
+source's own distributions (regions, surnames, prefixes, readings, blanks), and no per-row rule tells
+them apart (``bench/bench_canaries.py`` measures it).
+
+The policy may name monitored phone numbers and e-mail addresses to use instead. A canary never
+carries an identifier (phone, ID, meter, account, card, e-mail) that occurs in the source: every
+source identifier is fingerprinted first and a canary that hits one is drawn again. Plain decimal
+numbers (a kWh reading), as numbers or as text with decimals (a CSV source's "112.13", "0.00"), are
+drawn anew so the row is unique as a whole. A redrawn number is never whole: trace registers only
+non-whole readings (:func:`masking.watermark.membership.value_feature`), and in an export without
+tokens a canary is recognised from its masked identities and readings alone.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from masking import synth
-from masking.cell_text import round_trip_text
+from masking.cell_text import identifier_text
+from masking.checksums import gs1_check_digit, id_check_char, luhn_check_digit
 from masking.io.model import Value
 from masking.kinds import Kind
-from masking.name_address import split_region_prefix
+from masking.name_address import split_chinese_name, split_region_prefix
+from masking.namedata import given_name_chars
+from masking.operators.canonical import canonical_digits, with_format
+from masking.regions import code_in_use
 
 DEFAULT_RATE = 0.015
 MIN_CANARIES = 2
@@ -33,6 +49,8 @@ MIN_CANARIES = 2
 UNIQUE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCOUNT_NO, Kind.BANK_CARD, Kind.EMAIL})
 _ID_LENGTH = 18
 _METER_LENGTH = 22
+_MOBILE_LENGTH = 11
+RESERVOIR_ROWS = 256  # the source rows a canary may be drawn from, sampled as they stream
 # A plain decimal written as text (CSV sources keep cells as text): "112.13", "0.00", "-3.5", "1,234.56".
 _DECIMAL_TEXT = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d{1,9})\.(\d{1,4})")
 
@@ -54,23 +72,20 @@ def canary_count(rows: int, rate: float, *, largest: bool) -> int:
 
 
 def canary_positions(seed: bytes, rows: int, count: int) -> list[int]:
-    """Keyed, sorted positions in ``[0, rows)``: a canary goes before the source row at that index.
+    """Keyed, sorted positions in ``[1, rows)`` (``[0, 1)`` for a single row): a canary goes before
+    the source row at that index, so after at least one row it can be drawn from.
 
     (Never ``rows`` itself: there is no source row there to go before, and such a canary was lost.)
     """
     rng = random.Random(int.from_bytes(hashlib.sha256(seed).digest(), "big"))  # noqa: S311 - keyed positions, not secrets
-    return sorted(rng.randrange(rows) for _ in range(count)) if rows > 0 else []
+    if rows <= 0:
+        return []
+    first = 1 if rows > 1 else 0
+    return sorted(first + rng.randrange(rows - first) for _ in range(count))
 
 
 def canary_rng(seed: bytes) -> random.Random:
     return random.Random(int.from_bytes(hashlib.sha256(seed).digest(), "big"))  # noqa: S311 - keyed fictitious data
-
-
-def _digits_like(rng: random.Random, template: str | None, length: int = 10) -> str:
-    if template and template.isdigit():
-        length = len(template)
-        return template[0] + "".join(str(rng.randrange(10)) for _ in range(length - 1))
-    return str(1 + rng.randrange(9)) + "".join(str(rng.randrange(10)) for _ in range(length - 1))
 
 
 def _number_like(rng: random.Random, value: float, places: int = 2) -> float:
@@ -91,48 +106,238 @@ def _decimal_text_like(rng: random.Random, text: str) -> str | None:
     return f"{number:,.{places}f}" if "," in text else f"{number:.{places}f}"
 
 
-def make_canary(  # noqa: PLR0912 - one branch per kind reads best
-    rng: random.Random, kinds: Sequence[Kind | None], template: Sequence[Value], pools: CanaryPools
+class Reservoir:
+    """A keyed uniform sample of the rows that streamed past (Li's algorithm L: a few random draws
+    per replacement, none per row skipped)."""
+
+    def __init__(self, rng: random.Random, size: int = RESERVOIR_ROWS) -> None:
+        self.rows: list[Sequence[Value]] = []
+        self._rng = rng
+        self._size = size
+        self._seen = 0
+        self._next = size
+        self._w = 1.0
+
+    def _advance(self) -> None:
+        self._w *= math.exp(math.log(1.0 - self._rng.random()) / self._size)
+        self._next = self._seen + int(math.log(1.0 - self._rng.random()) / math.log(1.0 - self._w))
+
+    def feed(self, rows: Sequence[Sequence[Value]]) -> None:
+        i = 0
+        while len(self.rows) < self._size and i < len(rows):
+            self.rows.append(rows[i])
+            i += 1
+            self._seen += 1
+            if len(self.rows) == self._size:
+                self._advance()
+        while len(self.rows) == self._size:
+            skip = self._next - self._seen
+            if skip >= len(rows) - i:
+                self._seen += len(rows) - i
+                return
+            i += skip
+            self._seen += skip
+            self.rows[self._rng.randrange(self._size)] = rows[i]
+            i += 1
+            self._seen += 1
+            self._advance()
+
+    def pick(self, rng: random.Random) -> Sequence[Value]:
+        return self.rows[rng.randrange(len(self.rows))]
+
+
+def _blank(value: Value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _fresh_digits(rng: random.Random, count: int) -> str:
+    return "".join(str(rng.randrange(10)) for _ in range(count))
+
+
+def _rewritten(kind: Kind, value: Value, new: str) -> Value:
+    """``new`` written the way ``value`` was (separators, width, number cell)."""
+    text = identifier_text(value) or ""
+    return with_format(value, text, canonical_digits(kind, value) or text, new)
+
+
+def _phone_like(rng: random.Random, value: Value, other: Value) -> Value | None:
+    canonical = canonical_digits(Kind.PHONE, value)
+    if canonical is None:
+        return None
+    if len(canonical) == _MOBILE_LENGTH and canonical[0] == "1":
+        donor = canonical_digits(Kind.PHONE, other)
+        block = donor[:7] if donor is not None and len(donor) == _MOBILE_LENGTH and donor[0] == "1" else canonical[:7]
+        return _rewritten(Kind.PHONE, value, block + _fresh_digits(rng, 4))
+    if len(canonical) <= 6:
+        return None
+    return _rewritten(Kind.PHONE, value, canonical[:-4] + _fresh_digits(rng, 4))
+
+
+def _id_like(rng: random.Random, value: Value, other: Value) -> Value | None:
+    canonical = canonical_digits(Kind.ID_NUMBER, value)
+    if canonical is None or len(canonical) not in (15, _ID_LENGTH) or not canonical[:-1].isdigit():
+        return None
+    if len(canonical) == 15:
+        seq = rng.randrange(500) * 2 + int(canonical[14]) % 2
+        return _rewritten(Kind.ID_NUMBER, value, f"{canonical[:12]}{seq:03d}")
+    donor = canonical_digits(Kind.ID_NUMBER, other)
+    birth, sex = canonical[6:14], int(canonical[16]) % 2
+    if donor is not None and len(donor) == _ID_LENGTH and donor[:-1].isdigit() \
+            and code_in_use(canonical[:6], int(donor[6:10])):
+        birth, sex = donor[6:14], int(donor[16]) % 2  # the given name comes from the same donor
+    first17 = f"{canonical[:6]}{birth}{rng.randrange(500) * 2 + sex:03d}"
+    return _rewritten(Kind.ID_NUMBER, value, first17 + id_check_char(first17))
+
+
+def _name_like(rng: random.Random, value: Value, other: Value) -> Value | None:
+    text = identifier_text(value)
+    parts = split_chinese_name(text) if text else None
+    if parts is None:
+        return None
+    surname, given, title = parts
+    if title:
+        return value
+    donor_text = identifier_text(other)
+    donor = split_chinese_name(donor_text) if donor_text else None
+    new_given = donor[1] if donor is not None and donor[1] and donor[1] != given else ""
+    if not new_given:
+        chars = given_name_chars()
+        new_given = "".join(chars[rng.randrange(len(chars))] for _ in given)
+    return surname + new_given
+
+
+_NUMBER_RUN = re.compile(r"\d+")
+
+
+def _address_like(rng: random.Random, value: Value, other: Value) -> Value | None:
+    text = value if isinstance(value, str) else None
+    if text is None or not _NUMBER_RUN.search(text):
+        return None
+    donor = _NUMBER_RUN.findall(other) if isinstance(other, str) else []
+    runs = _NUMBER_RUN.findall(text)
+    numbers = [donor[i] if i < len(donor) else run for i, run in enumerate(runs)]  # house, building, room
+    if numbers == runs:  # nothing new from the donor: the last number is drawn in its own length
+        last = runs[-1]
+        numbers[-1] = str(1 + rng.randrange(9)) + _fresh_digits(rng, len(last) - 1) if last[0] != "0" \
+            else _fresh_digits(rng, len(last))
+    replacements = iter(numbers)
+    return _NUMBER_RUN.sub(lambda _: next(replacements), text)
+
+
+def _meter_like(rng: random.Random, value: Value) -> Value | None:
+    canonical = canonical_digits(Kind.METER_ID, value)
+    if canonical is None or len(canonical) != _METER_LENGTH:
+        return None
+    payload = canonical[:7] + _fresh_digits(rng, 14)
+    return _rewritten(Kind.METER_ID, value, payload + gs1_check_digit(payload))
+
+
+def _account_like(rng: random.Random, value: Value) -> Value | None:
+    canonical = canonical_digits(Kind.ACCOUNT_NO, value)
+    if canonical is None or len(canonical) < 4:
+        return None
+    keep = len(canonical) // 2
+    return _rewritten(Kind.ACCOUNT_NO, value, canonical[:keep] + _fresh_digits(rng, len(canonical) - keep))
+
+
+def _card_like(rng: random.Random, value: Value) -> Value | None:
+    canonical = canonical_digits(Kind.BANK_CARD, value)
+    if canonical is None or len(canonical) < 13:
+        return None
+    payload = canonical[:6] + _fresh_digits(rng, len(canonical) - 7)
+    return _rewritten(Kind.BANK_CARD, value, payload + luhn_check_digit(payload))
+
+
+def _email_like(rng: random.Random, value: Value, other: Value) -> Value | None:
+    text = value.strip() if isinstance(value, str) else ""
+    local, at, domain = text.partition("@")
+    if not at or not local:
+        return None
+    donor = other.strip().partition("@")[0] if isinstance(other, str) and "@" in other else ""
+    base = local if _NUMBER_RUN.search(local) or not donor else donor
+    if not _NUMBER_RUN.search(base):
+        base += _fresh_digits(rng, 2 + rng.randrange(3))
+    return _NUMBER_RUN.sub(lambda m: _fresh_digits(rng, len(m.group())), base) + "@" + domain
+
+
+def _drawn(rng: random.Random, kind: Kind, primary: Value, secondary: Value) -> Value | None:  # noqa: PLR0911
+    """A canary value for ``kind`` made from the donors' values, or None when ``primary`` has no
+    form to follow (the caller then makes one up)."""
+    if kind is Kind.PHONE:
+        return _phone_like(rng, primary, secondary)
+    if kind is Kind.ID_NUMBER:
+        return _id_like(rng, primary, secondary)
+    if kind is Kind.PERSON_NAME:
+        return _name_like(rng, primary, secondary)
+    if kind is Kind.ADDRESS:
+        return _address_like(rng, primary, secondary)
+    if kind is Kind.METER_ID:
+        return _meter_like(rng, primary)
+    if kind is Kind.ACCOUNT_NO:
+        return _account_like(rng, primary)
+    if kind is Kind.BANK_CARD:
+        return _card_like(rng, primary)
+    if kind is Kind.EMAIL:
+        return _email_like(rng, primary, secondary)
+    if kind is Kind.FREE_TEXT:
+        return secondary if not _blank(secondary) else primary
+    return None
+
+
+def _made_up(rng: random.Random, kind: Kind, template: Value) -> Value:  # noqa: PLR0911
+    """A synthetic value of ``kind`` (for a template without a form to follow)."""
+    text = identifier_text(template)
+    if kind is Kind.PHONE:
+        if text and text.startswith("0") and "-" in text:
+            return synth.fake_landline(rng, text.split("-")[0])
+        return synth.fake_mobile(rng)
+    if kind is Kind.PERSON_NAME:
+        return synth.fake_name(rng)
+    if kind is Kind.ID_NUMBER:
+        return synth.fake_id_number(rng, text[:4] if text and len(text) == _ID_LENGTH and text[:4].isdigit() else "")
+    if kind is Kind.METER_ID:
+        return synth.fake_meter_id(rng)
+    if kind is Kind.ACCOUNT_NO:
+        return str(1 + rng.randrange(9)) + _fresh_digits(rng, 9)
+    if kind is Kind.BANK_CARD:
+        return synth.fake_bank_card(rng)
+    if kind is Kind.ADDRESS:
+        # in the real row's district: a canary joins its template's group of quasi-identifiers, so it
+        # neither stands out nor lowers the output's k
+        district = split_region_prefix(text)[0] if text else ""
+        return district + synth.fake_street(rng) if district else synth.fake_address(rng)[0]
+    if kind is Kind.EMAIL:
+        return synth.fake_email(rng)
+    return synth.fake_remark(rng)[0]
+
+
+def make_canary(
+    rng: random.Random, kinds: Sequence[Kind | None], template: Sequence[Value], pools: CanaryPools,
+    secondary: Sequence[Value] | None = None,
 ) -> list[Value]:
-    """One fictitious row for columns of ``kinds``, shaped like the real row ``template``."""
+    """One fictitious row for columns of ``kinds``, made from the real row ``template`` (the primary
+    donor) and ``secondary`` (another real row; the template itself when not given)."""
+    other = template if secondary is None else secondary
     row: list[Value] = []
-    for kind, value in zip(kinds, template, strict=True):
-        text = round_trip_text(value)
-        if kind is None or kind is Kind.SECRET:
-            if kind is Kind.SECRET:
-                row.append(synth.fake_service_password(rng))
-            elif isinstance(value, float) and not value.is_integer():
+    for kind, value, second in zip(kinds, template, other, strict=True):
+        if kind is None:
+            if isinstance(value, float) and not value.is_integer():
                 row.append(_number_like(rng, value))
             elif isinstance(value, str) and (redrawn := _decimal_text_like(rng, value.strip())) is not None:
                 row.append(redrawn)
             else:
                 row.append(value)
-        elif kind is Kind.PHONE:
-            if pools.phones:
-                row.append(pools.phones[rng.randrange(len(pools.phones))])
-            elif text and text.startswith("0") and "-" in text:
-                row.append(synth.fake_landline(rng, text.split("-")[0]))
-            else:
-                row.append(synth.fake_mobile(rng))
-        elif kind is Kind.PERSON_NAME:
-            row.append(synth.fake_name(rng))
-        elif kind is Kind.ID_NUMBER:
-            prefix = text[:4] if text and len(text) == _ID_LENGTH and text[:4].isdigit() else ""
-            row.append(synth.fake_id_number(rng, prefix))
-        elif kind is Kind.METER_ID:
-            unit = text[:5] if text and len(text) == _METER_LENGTH and text.isdigit() else None
-            row.append(synth.fake_meter_id(rng, unit))
-        elif kind is Kind.ACCOUNT_NO:
-            row.append(_digits_like(rng, text))
-        elif kind is Kind.BANK_CARD:
-            row.append(synth.fake_bank_card(rng))
-        elif kind is Kind.ADDRESS:
-            # in the real row's district (as an ID keeps its city): a canary joins its template's group
-            # of quasi-identifiers, so it neither stands out nor lowers the output's k
-            district = split_region_prefix(text)[0] if text else ""
-            row.append(district + synth.fake_street(rng) if district else synth.fake_address(rng)[0])
-        elif kind is Kind.EMAIL:
-            row.append(pools.emails[rng.randrange(len(pools.emails))] if pools.emails else synth.fake_email(rng))
-        else:  # free text
-            row.append(synth.fake_remark(rng)[0])
+        elif kind is Kind.SECRET:
+            text = identifier_text(value)
+            row.append(value if _blank(value) else _fresh_digits(rng, len(text)) if text and text.isdigit()
+                       else synth.fake_service_password(rng))
+        elif _blank(value):
+            row.append(value)  # the donor's blank pattern
+        elif kind is Kind.PHONE and pools.phones:
+            row.append(pools.phones[rng.randrange(len(pools.phones))])
+        elif kind is Kind.EMAIL and pools.emails:
+            row.append(pools.emails[rng.randrange(len(pools.emails))])
+        else:
+            drawn = _drawn(rng, kind, value, second)
+            row.append(drawn if drawn is not None else _made_up(rng, kind, value))
     return row

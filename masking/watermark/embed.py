@@ -24,6 +24,7 @@ from masking.plan import ColumnPlan, Plan
 from masking.watermark.canary import (
     UNIQUE_KINDS,
     CanaryPools,
+    Reservoir,
     canary_count,
     canary_positions,
     canary_rng,
@@ -170,6 +171,7 @@ class ExportMarker:
                 self._positions[sheet.name] = canary_positions(self._canary_key + sheet.name.encode(),
                                                                sheet.data_rows, count)
         self._seen: dict[str, int] = {}
+        self._reservoirs: dict[str, Reservoir] = {}
         self._tokens: list[U64] = []
         self._masked: list[U64] = []
         self._canary_fps: list[int] = []
@@ -188,29 +190,42 @@ class ExportMarker:
         """The batch with this export's canaries inserted, and the canaries' places in it."""
         start = self._seen.get(sheet, 0)
         self._seen[sheet] = start + len(batch)
-        positions = [p - start for p in self._positions.get(sheet, ()) if start <= p < start + len(batch)]
-        if not positions:
+        if sheet not in self._positions:
             return batch, []
+        reservoir = self._reservoirs.get(sheet)
+        if reservoir is None:
+            reservoir = Reservoir(canary_rng(self._canary_key + f"|reservoir|{sheet}".encode()))
+            self._reservoirs[sheet] = reservoir
+        positions = [p - start for p in self._positions[sheet] if start <= p < start + len(batch)]
         out: list[tuple[Value, ...]] = []
         places: list[int] = []
         cursor = 0
         for position in positions:
+            reservoir.feed(batch[cursor:position])  # the canary is drawn from rows before it
             out.extend(batch[cursor:position])
             cursor = position
             places.append(len(out))
-            out.append(self._canary_row(sheet, kept, batch[position]))
+            out.append(self._canary_row(sheet, kept, reservoir, batch[position]))
+        reservoir.feed(batch[cursor:])
         out.extend(batch[cursor:])
         return out, places
 
-    def _canary_row(self, sheet: str, kept: Sequence[ColumnPlan], template: tuple[Value, ...]) -> tuple[Value, ...]:
+    def _canary_row(
+        self, sheet: str, kept: Sequence[ColumnPlan], reservoir: Reservoir, following: tuple[Value, ...]
+    ) -> tuple[Value, ...]:
+        """A canary drawn from two rows of the reservoir (the row it goes before, for a sheet's first
+        row: there is nothing before it)."""
         number = self.canaries
         self.canaries += 1
         kinds = [c.kind for c in kept]
-        cells = [template[c.index] if c.index < len(template) else None for c in kept]
         pools = self._settings.pools
         for attempt in range(_CANARY_TRIES):
             rng = canary_rng(self._canary_key + f"|{sheet}|{number}|{attempt}".encode())
-            values = make_canary(rng, kinds, cells, pools if attempt < _CANARY_TRIES // 2 else CanaryPools())
+            template = reservoir.pick(rng) if reservoir.rows else following
+            second = reservoir.pick(rng) if reservoir.rows else following
+            cells = [template[c.index] if c.index < len(template) else None for c in kept]
+            other = [second[c.index] if c.index < len(second) else None for c in kept]
+            values = make_canary(rng, kinds, cells, pools if attempt < _CANARY_TRIES // 2 else CanaryPools(), other)
             if not self._reuses_source(kinds, values):
                 break
         else:  # pragma: no cover - 64 draws all hitting the source is not a real possibility
