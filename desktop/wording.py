@@ -384,6 +384,16 @@ _VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
         "policy", "This approval code was already used on {time}, by export {export_id}. An approval code "
                   "allows one export: ask the security office for a new one.").format(
         time=v.arg("time"), export_id=v.arg("export_id")),
+    "pii_found_in_kept": lambda v: translate(
+        "policy", "Sheet {sheet}, column {column}: {cells} cells hold {kinds}, but the column was to leave "
+                  "unchanged. Nothing was written: protect this column, or ask the security office to let "
+                  "found values be protected.").format(
+        sheet=v.arg("sheet"), column=v.arg("column"), cells=v.arg("cells"),
+        kinds=translate("policy", ", ").join(kind_label(k) for k in v.items("kinds"))),
+    "pii_found_protected": lambda v: translate(
+        "policy", "Sheet {sheet}, column {column}: {cells} cells held {kinds}; they were protected.").format(
+        sheet=v.arg("sheet"), column=v.arg("column"), cells=v.arg("cells"),
+        kinds=translate("policy", ", ").join(kind_label(k) for k in v.items("kinds"))),
     "keeps_clear": lambda v: translate(
         "policy", "Column {column} ({kind}) leaves unchanged, as the policy allows.").format(
         column=v.arg("column"), kind=kind_label(v.arg("kind"))),

@@ -52,15 +52,19 @@ class ColumnRecord:
     header: str | None
     kind: str | None
     action: str
+    # a kept column's check (masking.leak_check): cells verified, kinds found with their counts, cells protected
+    check: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "header": self.header, "kind": self.kind, "action": self.action}
+        data = {"sheet": self.sheet, "header": self.header, "kind": self.kind, "action": self.action}
+        return data if self.check is None else {**data, "check": dict(self.check)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ColumnRecord:
-        header, kind = data.get("header"), data.get("kind")
+        header, kind, check = data.get("header"), data.get("kind"), data.get("check")
         return cls(_text(data, "sheet"), header if isinstance(header, str) else None,
-                   kind if isinstance(kind, str) else None, _text(data, "action"))
+                   kind if isinstance(kind, str) else None, _text(data, "action"),
+                   dict(check) if isinstance(check, Mapping) else None)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import BookWriter, open_writer
 from masking.io.xlsx_writer import MAX_ROWS as MAX_XLSX_ROWS
 from masking.keys import KeyRing
+from masking.leak_check import ColumnCheck, leak_verdict
 from masking.ledger import Ledger, LedgerEntry, approval_use
 from masking.manifest import encryption_manifest, manifest_properties
 from masking.office import OfficeKeys, read_pin
@@ -137,10 +138,12 @@ class ColumnOutcome:
     kind: str | None
     action: str
     counts: Counts
+    check: ColumnCheck | None = None  # a kept column's every-cell check
 
     def as_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "header": self.header, "kind": self.kind, "action": self.action,
+        data = {"sheet": self.sheet, "header": self.header, "kind": self.kind, "action": self.action,
                 "counts": {k: v for k, v in vars(self.counts).items() if v}}
+        return data if self.check is None else {**data, "check": self.check.as_dict()}
 
 
 @dataclass(frozen=True)
@@ -394,13 +397,19 @@ def _run_export(
             source_ids = (_source_ids(prepared, workbook, tracker) if settings.canary_rate > 0
                           else np.zeros(0, np.int64))
             office = prepared.office if encrypted else None
-            spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids, seal=office is not None)
+            policy = prepared.policy
+            spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids, seal=office is not None,
+                                 found_pii=policy.found_pii,
+                                 defaults=tuple((kind, policy.default_action(kind)) for kind in policy.kinds))
             transform: Transform = (worker.begin(spec) if worker is not None
                                     else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
                 _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed)
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
+                refusals, found_notes = leak_verdict(plan, summary.checks, policy.found_pii)
+                if refusals:  # before the output is committed: the writer leaves nothing behind
+                    raise PolicyError(refusals[0].text, tuple(refusals))
                 sealed = _before_commit(prepared, ring, home, export_id, summary, office)
                 if book.keeps_properties:
                     properties = dict(mark.properties)
@@ -417,7 +426,7 @@ def _run_export(
     trace_sha256 = TraceStore(home).save(export_id, ring.active.key_id, trace_data)
     outcomes = tuple(
         ColumnOutcome(c.sheet, c.header, c.kind.value if c.kind else None, c.action.value,
-                      summary.counts.get((c.sheet, c.index), Counts()))
+                      summary.counts.get((c.sheet, c.index), Counts()), summary.checks.get((c.sheet, c.index)))
         for c in plan.columns()
     )
     titles = dropped_titles(prepared)
@@ -436,7 +445,8 @@ def _run_export(
         outputs=outputs,
         format=prepared.format,
         rows=tracker.done,
-        columns=tuple(ColumnRecord(o.sheet, o.header, o.kind, o.action) for o in outcomes),
+        columns=tuple(ColumnRecord(o.sheet, o.header, o.kind, o.action, o.check.as_dict() if o.check else None)
+                      for o in outcomes),
         key_id=ring.active.key_id,
         scope=ctx.scope,
         encrypted=tuple(column.to_dict() for column in encrypted),
@@ -455,7 +465,8 @@ def _run_export(
     )
     entry = _record_export(ledger, record, prepared.approval, written)
     warnings = (*_count_warnings(outcomes),
-                *(f"{sheet}: {count} title row(s) above the header were not exported" for sheet, count in titles))
+                *(f"{sheet}: {count} title row(s) above the header were not exported" for sheet, count in titles),
+                *(note.text for note in found_notes))
     reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
                         layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting, titles,

@@ -65,6 +65,10 @@ class RecipientRule:
         return folded == _fold(self.name) or any(folded == _fold(alias) for alias in self.aliases)
 
 
+FoundPii = Literal["stop", "protect"]
+FOUND_PII_MODES: tuple[FoundPii, ...] = ("stop", "protect")
+
+
 @dataclass(frozen=True)
 class Policy:
     """A validated export policy."""
@@ -84,6 +88,9 @@ class Policy:
     # Layers an export that lets identifiers leave in clear must carry; refused if none can be placed.
     clear_export_layers: frozenset[str] = frozenset({"canaries", "marks"})
     min_k: int | None = None  # the smallest equivalence class an output may have (masking.risk); None: any
+    # What the export does with personal data its own pass finds in a column it keeps (masking.leak_check):
+    # "stop" writes nothing (exit 4); "protect" protects the found cells by their kind's default and reports.
+    found_pii: FoundPii = "stop"
     max_suppressed: float = 0.05  # share of a sheet's rows --generalize-to-k may leave out
     levels: Mapping[Kind, int] = field(default_factory=lambda: DEFAULT_LEVELS)  # masking.grading
     grade_rules: Mapping[int, GradeRule] = field(default_factory=dict)
@@ -272,7 +279,10 @@ def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]
     clear = export.get("clear_export_layers", ["canaries", "marks"])
     if not isinstance(clear, list) or not set(clear) <= {"canaries", "marks", "tokens", "membership"}:
         raise _fail(where, "'clear_export_layers' must be a list drawn from canaries, marks, membership, tokens")
-    return {"canary_rate": float(rate), "clear_export_layers": frozenset(clear), **pools}
+    found = export.get("found_pii", "stop")
+    if found not in FOUND_PII_MODES:
+        raise _fail(where, "'found_pii' must be \"stop\" or \"protect\"")
+    return {"canary_rate": float(rate), "clear_export_layers": frozenset(clear), "found_pii": found, **pools}
 
 
 def _parse_text(text: str, where: str) -> dict[str, Any]:

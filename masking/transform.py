@@ -32,11 +32,13 @@ from typing import IO, Any, Protocol
 from masking.errors import OutputError, UsageError
 from masking.io.model import Value
 from masking.keys import MasterKey
-from masking.kinds import Action
+from masking.kinds import Action, Kind
+from masking.leak_check import ColumnCheck, LeakCheck, checked
 from masking.operators import get_operator, params_from_dict
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext, is_blank
 from masking.operators.encrypt import EncryptOperator
 from masking.plan import ColumnPlan, Plan
+from masking.policy import FoundPii
 from masking.sealed import cell_key
 from masking.transform_worker import FROZEN_FLAG
 from masking.watermark.embed import ExportMarker, MarkSettings
@@ -82,6 +84,9 @@ class TransformSpec:
     settings: MarkSettings
     source_ids: SourceIds = field(repr=False)
     seal: bool = False  # keep each encrypted cell's original by its token, to seal to the security office
+    # what to do with personal data found in a kept column, and each kind's default action to protect it
+    found_pii: FoundPii = "stop"
+    defaults: tuple[tuple[Kind, Action], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,7 @@ class TransformSummary:
     markable_cells: int
     # With ``TransformSpec.seal``: per encrypted column, its originals by token (masking/sealed.py).
     originals: dict[tuple[str, int], dict[str, Value]] = field(default_factory=dict, repr=False)
+    checks: dict[tuple[str, int], ColumnCheck] = field(default_factory=dict)  # kept columns, every cell read
 
 
 class BatchTransform:
@@ -113,6 +119,7 @@ class BatchTransform:
         self._originals: dict[tuple[str, int], dict[str, Value]] | None = (
             {key: {} for key, op in self._operators.items() if isinstance(op, EncryptOperator)} if spec.seal else None
         )
+        self._check = LeakCheck(spec.found_pii, dict(spec.defaults))
 
     def batch(self, sheet: str, source: Batch) -> OutRows:
         """The output rows of one batch of source rows (all of the table's width) of ``sheet``."""
@@ -126,7 +133,9 @@ class BatchTransform:
         out_columns: list[Sequence[Value]] = []
         for column in kept:
             key = (column.sheet, column.index)
-            values = by_column[column.index] if column.index < len(by_column) else (None,) * len(batch)
+            values: Sequence[Value] = by_column[column.index] if column.index < len(by_column) else (None,) * len(batch)
+            if checked(column):
+                values = self._check.check(column, values, self._ctx, skip=canaries)
             result = marker.apply(column, self._operators[key], values, self._ctx)
             self._counts[key] = self._counts.get(key, Counts()) + result.counts
             if self._originals is not None and key in self._originals:
@@ -146,7 +155,8 @@ class BatchTransform:
         marker = self._marker
         trace = marker.finish()
         return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
-                                marker.marked_cells, marker.markable_cells, self._originals or {})
+                                marker.marked_cells, marker.markable_cells, self._originals or {},
+                                dict(self._check.columns))
 
 
 def _keep_originals(originals: dict[str, Value], sources: Sequence[Value], outputs: Sequence[Value]) -> None:

@@ -61,7 +61,11 @@ VIOLATION_TEXTS: Mapping[str, str] = {
                       "({office})",
     "approval_used": "approval code refused: it was already used on {time} by export {export_id}; an approval "
                      "allows one export",
+    "pii_found_in_kept": "sheet {sheet}, column {column}: {cells} cell(s) hold {kinds}, and the plan keeps the column "
+                         "in clear: nothing was written. Protect the column (--action {column}=ACTION) or let the "
+                         "policy protect what is found ([export] found_pii = \"protect\")",
     # warnings (allowed, worth knowing)
+    "pii_found_protected": "sheet {sheet}, column {column}: {cells} cell(s) held {kinds} and were protected",
     "keeps_clear": "column {column} ({kind}) leaves in clear, as the policy allows",
     "keeps_text": "column {column} keeps text that contains {kinds}",
 }

@@ -3,7 +3,8 @@
 The rules, strongest first:
 1. A secret header (密码, PIN, password) makes a secret column whatever it holds.
 2. Measurement content (non-whole floats, amounts written as text, dates, booleans) is never PII,
-   whatever the header says and however many digits it has.
+   however many digits it has; but a header that names a kind (联系电话 with half its cells dates,
+   or a 2-row column with one date) is never overruled by it: the kind's rules below decide.
 3. Content that validates strongly (ID check character, Luhn with an issuer prefix, GS1 meter
    check digit, allocated mobile prefix, e-mail) outweighs the header; a measurement or non-PII
    identifier header only yields to it when nearly every value validates.
@@ -238,6 +239,8 @@ def _by_measurement(column: _Column) -> ColumnVerdict | None:
     profile = column.profile
     share = profile.measurement / profile.present
     if share >= 0.5:
+        if column.header_kind is not None:
+            return None  # a header that names a kind is never overruled by dates or amounts in its cells
         return column.verdict(None, 0.5 + share / 2, f" + {share:.0%} amounts/dates")
     if not isinstance(column.meaning, HeaderClass):
         return None

@@ -1,0 +1,196 @@
+"""Every cell that leaves is checked: the seven layouts of issue 13 (and a few more) leak nothing.
+
+Each workbook holds ordinary customer columns and one column whose personal data the scan's
+sample (first 1,000 rows) cannot see or reads as something else. A default export either stops
+(nothing written, exit 4, the column, kind and count named, never a value) or protects every planted
+value; with ``found_pii = "protect"`` the export protects the found cells and reports them. In no
+case does a planted value reach the output, stdout, stderr or the ledger.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from masking import synth
+from masking.checksums import id_check_char
+from masking.cli.main import run as cli_run
+from masking.errors import PolicyError
+from masking.pipeline import ExportRequest, prepare_export, run_export
+from masking.policy import DEFAULT_POLICY
+from masking.workspace import Workspace
+
+PlantFn = Callable[[int, random.Random], object]
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str
+    header: str | None
+    rows: int
+    plant: PlantFn  # the layout column's cell for row i (None: blank)
+
+
+def _mobile(rng: random.Random) -> str:
+    return synth.fake_mobile(rng)
+
+
+def _id(rng: random.Random) -> str:
+    first17 = f"3201021975{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}{rng.randrange(1000):03d}"
+    return first17 + id_check_char(first17)
+
+
+def _id_number_cell(rng: random.Random) -> int:
+    """An ID as Excel holds it when typed into a number cell (one without the X check character)."""
+    while not (number := _id(rng)).isdigit():
+        pass
+    return int(number)
+
+
+LAYOUTS = [
+    Layout("remark_pii_after_1000", "备注", 1600,
+           lambda i, r: "已缴清" if i < 1000 else f"租户{synth.fake_surname(r)}先生 {_mobile(r)}"),
+    Layout("other_ids_blank_until_1000", "其他证件", 1500, lambda i, r: None if i < 1000 else _id(r)),
+    Layout("unlabelled_pii_after_1000", None, 1500, lambda i, r: "正常" if i < 1000 else _mobile(r)),
+    Layout("result_2_5_percent", "处理结果", 1200,
+           lambda i, r: f"已联系，回电{_mobile(r)}" if i % 40 == 7 else "已处理"),
+    Layout("phone_half_dates", "联系电话", 400,
+           lambda i, r: dt.date(2024, 1, 1) + dt.timedelta(days=i) if i % 2 else _mobile(r)),
+    Layout("phones_under_amount", "金额(元)", 400, lambda i, r: _mobile(r)),
+    Layout("two_rows_date_and_phone", "联系电话", 2, lambda i, r: dt.date(2024, 5, 1) if i == 0 else _mobile(r)),
+    Layout("two_rows_bool_and_phone", "联系电话", 2, lambda i, r: True if i == 0 else _mobile(r)),
+    # more of our own
+    Layout("ids_as_number_cells_after_1000", "编号", 1300,
+           lambda i, r: 100000 + i if i < 1000 else _id_number_cell(r)),
+    Layout("emails_in_notes_after_1200", "说明", 1400, lambda i, r: "无" if i < 1200 else f"请发至 zhang{i}@163.com"),
+]
+
+
+def _write(path: Path, layout: Layout, seed: int = 13) -> list[str]:
+    """The workbook, and the planted values (as text) that must never leave in clear."""
+    rng = random.Random(seed)
+    people = list(synth.customers(layout.rows, seed))
+    planted: list[str] = []
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("明细")
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    for column, header in enumerate(("户号", "户名", "手机号码", layout.header or "")):
+        if header:
+            sheet.write_string(0, column, header)
+    for i, person in enumerate(people, 1):
+        sheet.write_string(i, 0, person.account_no)
+        sheet.write_string(i, 1, person.name)
+        sheet.write_string(i, 2, person.mobile)
+        value = layout.plant(i - 1, rng)
+        if isinstance(value, bool):
+            sheet.write_boolean(i, 3, value)
+        elif isinstance(value, dt.date):
+            sheet.write_datetime(i, 3, dt.datetime.combine(value, dt.time()), date_format)
+        elif isinstance(value, int):
+            sheet.write_number(i, 3, value)
+            planted += [str(value)[:15]]  # what Excel keeps of a long number: its first 15 digits
+        elif isinstance(value, str):
+            sheet.write_string(i, 3, value)
+            planted += [m for m in re.findall(r"\d{11,18}X?|[a-z]+\d+@163\.com", value)]
+    book.close()
+    assert planted, layout.name
+    return planted
+
+
+def _texts(path: Path) -> str:
+    if not path.exists():
+        return ""
+    with zipfile.ZipFile(path) as archive:
+        return "\n".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist())
+
+
+def _policy(tmp: Path, mode: str) -> Path:
+    text = DEFAULT_POLICY.read_text(encoding="utf-8").replace('found_pii = "stop"', f'found_pii = "{mode}"')
+    path = tmp / f"policy_{mode}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _ledger_text(home: Path) -> str:
+    workspace = Workspace(home)
+    ring = workspace.keystore.unlock("pw")
+    return json.dumps([e.body for e in workspace.ledger(ring).entries()], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=[layout.name for layout in LAYOUTS])
+def test_a_default_export_stops_or_protects_every_planted_value(
+    layout: Layout, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "in.xlsx"
+    planted = _write(source, layout)
+    home, out = tmp_path / "home", tmp_path / "out.xlsx"
+    monkeypatch.setenv("EXPORTGUARD_PASSPHRASE", "pw")
+    monkeypatch.setenv("EXPORTGUARD_NEW_PASSPHRASE", "pw")
+    code = cli_run(["--home", str(home), "export", str(source), "--recipient", "城东代收银行", "--purpose", "催缴",
+                    "--out", str(out)])
+    captured = capsys.readouterr()
+    if code == 4:
+        assert not out.exists() and not list(tmp_path.glob(".~exportguard-*"))
+        assert re.search(r"sheet 1, column D: \d+ cell\(s\) hold [a-z_, ]+", captured.err), captured.err
+    else:
+        assert code == 0, captured.err
+    seen = "\n".join((captured.out, captured.err, _texts(out), _ledger_text(home)))
+    plain = unicodedata.normalize("NFKC", seen)
+    leaked = [value for value in planted if value in plain]
+    assert leaked == [], f"{len(leaked)} planted value(s) left in clear ({layout.name})"
+
+
+def test_the_refusal_counts_cells_and_kinds_and_nothing_else(tmp_path: Path) -> None:
+    source = tmp_path / "in.xlsx"
+    _write(source, LAYOUTS[3])  # 处理结果, a phone in one row of 40
+    home = tmp_path / "home"
+    ring, _ = Workspace(home).keystore.open_or_create()
+    prepared = prepare_export(ExportRequest(input=source, recipient="r", purpose="p", output=tmp_path / "o.xlsx"),
+                              home)
+    assert next(c for c in prepared.plan.columns() if c.letter == "D").action.value == "keep"
+    with pytest.raises(PolicyError) as refused:
+        run_export(prepared, ring, Workspace(home).ledger(ring))
+    assert refused.value.violations[0].code == "pii_found_in_kept"
+    assert str(refused.value).startswith("sheet 1, column D: 30 cell(s) hold phone")  # 1,200 rows / 40
+    blocked = [e.body for e in Workspace(home).ledger(ring).entries() if e.event == "blocked"]
+    assert len(blocked) == 1 and blocked[0]["violations"][0]["code"] == "pii_found_in_kept"
+
+
+def test_the_policy_may_protect_found_cells_and_the_ledger_records_the_check(tmp_path: Path) -> None:
+    source = tmp_path / "in.xlsx"
+    planted = _write(source, LAYOUTS[0])  # 备注: tenants' names and mobiles after row 1,000
+    home, out = tmp_path / "home", tmp_path / "o.xlsx"
+    ring, _ = Workspace(home).keystore.open_or_create()
+    request = ExportRequest(input=source, recipient="r", purpose="p", output=out,
+                            policy_file=_policy(tmp_path, "protect"))
+    prepared = prepare_export(request, home)
+    result = run_export(prepared, ring, Workspace(home).ledger(ring))
+    assert any("column D" in w and "were protected" in w for w in result.warnings)
+    text = _texts(out)
+    assert not [v for v in planted if v in text]
+    assert "租户" in text and "已缴清" in text  # the rest of each cell stays
+    record = next(e.body for e in Workspace(home).ledger(ring).entries() if e.event == "export")
+    check = next(c["check"] for c in record["columns"] if c["header"] == "备注")
+    assert check["verified"] == 1600 and check["found"] == {"person_name": 600, "phone": 600}
+    assert check["protected"] == 600
+
+
+def test_a_kept_columns_own_kind_is_not_a_finding(tmp_path: Path) -> None:
+    source = tmp_path / "in.xlsx"
+    _write(source, Layout("meters", "电能表资产编号", 300, lambda i, r: synth.fake_meter_id(r)))
+    home, out = tmp_path / "home", tmp_path / "o.xlsx"
+    ring, _ = Workspace(home).keystore.open_or_create()
+    request = ExportRequest(input=source, recipient="r", purpose="p", output=out, choices=("电能表资产编号=keep",))
+    result = run_export(prepare_export(request, home), ring, Workspace(home).ledger(ring))
+    column = next(c for c in result.columns if c.header == "电能表资产编号")
+    assert column.check is not None and column.check.verified == 300 and column.check.found == {}
