@@ -1378,6 +1378,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <source>Column {column} keeps text that contains {kinds}.</source>
         <translation>{column} 列保留的文本中含有{kinds}。</translation>
     </message>
+    <message>
+        <source>Sheet {sheet}, column {column}: {cells} cells hold {kinds}, but the column was to leave unchanged. Nothing was written: protect this column, or ask the security office to let found values be protected.</source>
+        <translation>第 {sheet} 个工作表 {column} 列：有 {cells} 个单元格含有{kinds}，而该列原定原样导出。未写出任何文件：请保护这一列，或请安全管理部门允许对发现的内容自动保护。</translation>
+    </message>
+    <message>
+        <source>Sheet {sheet}, column {column}: {cells} cells held {kinds}; they were protected.</source>
+        <translation>第 {sheet} 个工作表 {column} 列：有 {cells} 个单元格含有{kinds}，已加以保护。</translation>
+    </message>
 </context>
 <context>
     <name>sheets</name>
