@@ -65,7 +65,7 @@ from masking.transform import (
     kept_columns,
     use_worker,
 )
-from masking.violations import violation
+from masking.violations import Violation, violation
 from masking.watermark.canary import UNIQUE_KINDS, CanaryPools
 from masking.watermark.embed import (
     MarkSettings,
@@ -407,9 +407,7 @@ def _run_export(
                 _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed)
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
-                refusals, found_notes = leak_verdict(plan, summary.checks, policy.found_pii)
-                if refusals:  # before the output is committed: the writer leaves nothing behind
-                    raise PolicyError(refusals[0].text, tuple(refusals))
+                found_notes = _judge_found(plan, summary.checks, policy)  # before the approval is used
                 sealed = _before_commit(prepared, ring, home, export_id, summary, office)
                 if book.keeps_properties:
                     properties = dict(mark.properties)
@@ -593,6 +591,15 @@ def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Op
             refusal = violation("clear_unprotected", columns=tuple(clear), layers=policy.clear_export_layers)
             raise PolicyError(refusal.text, (refusal,))
     return settings
+
+
+def _judge_found(plan: Plan, checks: Mapping[tuple[str, int], ColumnCheck], policy: Policy) -> list[Violation]:
+    """Refuses the export when the every-cell check found personal data in a kept column and the policy
+    says stop (raised inside the writer, so nothing is written); else the notes to report."""
+    refusals, notes = leak_verdict(plan, checks, policy.found_pii)
+    if refusals:
+        raise PolicyError(refusals[0].text, tuple(refusals))
+    return notes
 
 
 def _check_row_limit(prepared: PreparedExport, settings: MarkSettings) -> None:
