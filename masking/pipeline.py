@@ -43,6 +43,7 @@ from masking.io.reader import Workbook, open_workbook
 from masking.io.writer import BookWriter, open_writer
 from masking.io.xlsx_writer import MAX_ROWS as MAX_XLSX_ROWS
 from masking.keys import KeyRing
+from masking.kinds import Action, Kind
 from masking.leak_check import ColumnCheck, leak_verdict
 from masking.ledger import Ledger, LedgerEntry, approval_use
 from masking.manifest import encryption_manifest, manifest_properties
@@ -397,17 +398,15 @@ def _run_export(
             source_ids = (_source_ids(prepared, workbook, tracker) if settings.canary_rate > 0
                           else np.zeros(0, np.int64))
             office = prepared.office if encrypted else None
-            policy = prepared.policy
             spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids, seal=office is not None,
-                                 found_pii=policy.found_pii,
-                                 defaults=tuple((kind, policy.default_action(kind)) for kind in policy.kinds))
+                                 found_pii=prepared.policy.found_pii, defaults=_default_actions(prepared.policy))
             transform: Transform = (worker.begin(spec) if worker is not None
                                     else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
                 _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed)
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
-                found_notes = _judge_found(plan, summary.checks, policy)  # before the approval is used
+                found_notes = _judge_found(plan, summary.checks, prepared.policy)  # before the approval is used
                 sealed = _before_commit(prepared, ring, home, export_id, summary, office)
                 if book.keeps_properties:
                     properties = dict(mark.properties)
@@ -591,6 +590,11 @@ def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Op
             refusal = violation("clear_unprotected", columns=tuple(clear), layers=policy.clear_export_layers)
             raise PolicyError(refusal.text, (refusal,))
     return settings
+
+
+def _default_actions(policy: Policy) -> tuple[tuple[Kind, Action], ...]:
+    """Each kind's default action: how the every-cell check protects what it finds, when told to."""
+    return tuple((kind, policy.default_action(kind)) for kind in policy.kinds)
 
 
 def _judge_found(plan: Plan, checks: Mapping[tuple[str, int], ColumnCheck], policy: Policy) -> list[Violation]:
