@@ -17,6 +17,7 @@ from desktop.workers import PreviewResult, SheetHead
 from masking.approval import Approval, verify_approval
 from masking.detect import ColumnScan, ScanReport, SheetScan
 from masking.errors import ExportGuardError, OutputError
+from masking.home import is_managed
 from masking.io.model import Value
 from masking.keys import KeyRing
 from masking.kinds import Action, Kind
@@ -278,7 +279,8 @@ class Session(QObject):
         """``values`` as the export will write them, by the export's own operator; None without keys."""
         if self.ring is None:
             return None
-        context = OperatorContext(self.scope(), KeyMaterial.from_master(self.ring.active))
+        context = OperatorContext(self.scope(), KeyMaterial.from_master(self.ring.active),
+                                  sealed=is_managed(self.workspace.home))  # as the export will write them
         return list(get_operator(action, kind).apply_batch(list(values), context).values)
 
     # -- the export -----------------------------------------------------------------------------

@@ -388,7 +388,8 @@ def _run_export(
     try:
         now = clock()
         export_id = _new_export_id(now)
-        ctx = OperatorContext(token_scope(prepared.policy, prepared.recipient), KeyMaterial.from_master(ring.active))
+        ctx = OperatorContext(token_scope(prepared.policy, prepared.recipient), KeyMaterial.from_master(ring.active),
+                              sealed=prepared.office is not None)
         mark = visible_mark(export_id, prepared.recipient.name, request.purpose, now, ring.active.subkey("watermark"))
         encrypted = encryption_manifest(plan, operators, ctx)
         password = generate_password() if request.password else None

@@ -111,7 +111,7 @@ class BatchTransform:
         """``operators`` are the export's own when it has built them (in this process); a worker builds its own."""
         self._plan = spec.plan
         self._operators = operators if operators is not None else build_operators(spec.plan)
-        self._ctx = OperatorContext(spec.scope, KeyMaterial.from_master(spec.master))
+        self._ctx = OperatorContext(spec.scope, KeyMaterial.from_master(spec.master), sealed=spec.seal)
         self._marker = ExportMarker(spec.export_id, spec.master, spec.plan, self._operators, spec.settings,
                                     spec.source_ids)
         self._kept: dict[str, list[ColumnPlan]] = {}

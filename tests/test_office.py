@@ -258,6 +258,9 @@ def test_only_the_office_restores_encrypted_values(
     exported = _table(out)
     source = _table(SAMPLE)
     assert len(source) == 200 and len(exported) > 200  # canary rows added
+    # text kinds carry one-way tokens: the workstation's own export keys cannot turn them back
+    assert all(isinstance(row[1], str) and row[1].startswith("ENC2:") for row in exported)
+    assert all(isinstance(row[5], str) and row[5].startswith("ENC2:") for row in exported)
 
     code, _, err = _cli(capsys, "--home", str(home), "decrypt", str(out), "--out", str(back))
     assert code == 5 and "only the security office can restore" in err and not back.exists()

@@ -103,10 +103,15 @@ class OperatorContext:
     ``scope`` names who the tokens are for (``"recipient:中国银行城东支行"``, or ``"org"`` when the
     policy wants organisation-wide pseudonyms); it enters every FF1 tweak, HMAC input and AES-SIV
     associated data together with the kind, so scopes and kinds never share tokens.
+
+    ``sealed``: the export seals its encrypted originals to the security office (a managed
+    workstation, masking/sealed.py), so encrypt's text tokens need not be reversible here and are
+    made one-way (keyed HMAC): the workstation's keys cannot turn them back into the text.
     """
 
     scope: str
     keys: KeyMaterial | None = None
+    sealed: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.scope, str) or not self.scope.strip():

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from masking.cell_text import crypto_text
-from masking.crypto import DecryptionFailed, TextCipher
+from masking.crypto import DecryptionFailed, HmacSha256, TextCipher
 from masking.errors import KeyProblem
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind
@@ -48,6 +48,8 @@ from masking.operators.format_cipher import FormatCipher, format_id
 __all__ = ["TOKEN_PREFIX", "EncryptOperator", "EncryptParams", "EncryptionRecord"]
 
 TOKEN_PREFIX = "ENC1:"  # noqa: S105 - a token marker, not a password
+# A sealed export's text token: keyed HMAC, restored only from the originals sealed to the office.
+ONE_WAY_PREFIX = "ENC2:"
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,10 @@ class EncryptionRecord:
         return cls(kind, key_id, scope, token_format)
 
 
-def _token_format(kind: Kind | None) -> str:
-    return format_id(kind) if kind in DIGIT_KINDS and kind is not None else "siv1"
+def _token_format(kind: Kind | None, sealed: bool = False) -> str:
+    if kind in DIGIT_KINDS and kind is not None:
+        return format_id(kind)
+    return "hmac1" if sealed else "siv1"
 
 
 def _plain(values: Sequence[Value]) -> list[bytes]:
@@ -105,10 +109,13 @@ def _non_blank(values: Sequence[Value]) -> list[int]:
 
 
 class _Encryptor:
-    def __init__(self, kind: Kind | None, keys: KeyMaterial, scope: str) -> None:
+    def __init__(self, kind: Kind | None, keys: KeyMaterial, scope: str, *, one_way: bool = False) -> None:
         self._kind = kind
         self._siv = TextCipher(keys.working_key("encrypt", "siv", 64))
         self._ad = scope_label(kind, scope, "encrypt", "siv")
+        # sealed exports: the office holds the originals, so the text tokens are one-way
+        self._mac = HmacSha256(keys.working_key("encrypt", "hmac")) if one_way else None
+        self._mac_prefix = scope_label(kind, scope, "encrypt", "hmac") + b"\x00"
         self._fpe = (
             FormatCipher(kind, keys.working_key("encrypt", "fpe"), scope, purpose="encrypt")
             if kind in DIGIT_KINDS and kind is not None
@@ -116,6 +123,10 @@ class _Encryptor:
         )
 
     def tokens(self, values: Sequence[Value]) -> list[str]:
+        if self._mac is not None:
+            prefix = self._mac_prefix
+            digests = self._mac.digest_many([prefix + plain for plain in _plain(values)])
+            return [ONE_WAY_PREFIX + base64.urlsafe_b64encode(d[:16]).decode("ascii").rstrip("=") for d in digests]
         return self._siv.encrypt_many_text(_plain(values), self._ad, TOKEN_PREFIX)
 
     def untoken(self, token: str) -> str:
@@ -140,10 +151,10 @@ class EncryptOperator(Operator):
     def record(self, ctx: OperatorContext) -> EncryptionRecord:
         """The metadata the output file keeps for this column."""
         keys = ctx.require_keys(self.action)
-        return EncryptionRecord(self.kind, keys.key_id, ctx.scope, _token_format(self.kind))
+        return EncryptionRecord(self.kind, keys.key_id, ctx.scope, _token_format(self.kind, ctx.sealed))
 
     def apply_batch(self, values: Sequence[Value], ctx: OperatorContext) -> BatchResult:
-        engine = _Encryptor(self.kind, ctx.require_keys(self.action), ctx.scope)
+        engine = _Encryptor(self.kind, ctx.require_keys(self.action), ctx.scope, one_way=ctx.sealed)
         if self.kind not in DIGIT_KINDS:
             return self._apply_text(values, engine)
         tally = Tally()
