@@ -18,7 +18,7 @@ from masking.investigation import Investigation, file_report, investigate
 from masking.keys import KeyRing
 from masking.pipeline import ExportRequest, prepare_export, run_export
 from masking.report import CHINESE, ENGLISH, confidence_text, render_html, write_report
-from masking.report.document import evidence_sentence
+from masking.report.document import evidence_sentence, policy_words
 from masking.report.words import chance_words, probability_words
 from masking.watermark.trace import EVIDENCE_TEXTS, Candidate, Evidence
 from masking.workspace import Workspace
@@ -88,6 +88,8 @@ def test_html_report_reads_like_a_forensic_document(world: tuple[Path, KeyRing, 
     for value in (entry.hash, record.input_sha256, record.output_sha256, entry.workstation):
         assert value in page  # the ledger record the verdict rests on
     assert "按接收方生成的假名" in page and "诱饵行" in page  # evidence per layer, in sentences
+    # the policy the export ran under, said plainly: this unmanaged home's was built in, not the office's
+    assert "外发策略" in page and "内置默认策略（未经安全办签名）" in page
 
 
 def test_pdf_report_is_a4_and_set_at_a_readable_size(world: tuple[Path, KeyRing, Path], traced: Investigation,
@@ -172,3 +174,12 @@ def test_cli_writes_the_report_and_records_it(world: tuple[Path, KeyRing, Path],
     assert not (tmp_path / "r.doc").exists()
     code = run(["--home", str(copy), "trace", str(leaked), "--report", str(target)])
     assert code == 6 and "already exists" in capsys.readouterr().err
+
+
+def test_the_report_says_whose_policy_the_export_ran_under() -> None:
+    signed = {"version": "2026.12", "origin": "signed", "signer": "AK-0A1B2C3D", "sha256": "ab" * 32}
+    local = {"version": "own", "origin": "local", "signer": None, "sha256": "cd" * 32}
+    assert policy_words(signed, ENGLISH) == "2026.12, signed by the security office (AK-0A1B2C3D); SHA-256 " + "ab" * 8
+    assert "NOT signed by the security office" in policy_words(local, ENGLISH)
+    assert policy_words(local, CHINESE).startswith("own，本机策略，未经安全办签名")
+    assert "not recorded" in policy_words(None, ENGLISH)

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from masking.export_record import ExportRecord
 from masking.ledger import LedgerEntry
@@ -172,6 +173,16 @@ def candidate_blocks(candidate: Candidate, records: Mapping[str, RecordedExport]
     ]
 
 
+def policy_words(policy: Mapping[str, Any] | None, language: Language) -> str:
+    """Which policy the export ran under: signed by the office, or local and unsigned (said plainly)."""
+    if not policy:
+        return say(language, "policy_unknown")
+    origin = policy.get("origin")
+    key = {"signed": "policy_signed", "local": "policy_local"}.get(str(origin), "policy_builtin")
+    return say(language, key, version=policy.get("version", ""), signer=policy.get("signer") or "",
+               sha256=str(policy.get("sha256") or "")[:16])
+
+
 def record_blocks(export_id: str, recorded: RecordedExport | None, language: Language) -> list[Block]:
     """The ledger record a verdict rests on."""
     heading = Heading(say(language, "record_heading", export_id=export_id), 2)
@@ -188,6 +199,7 @@ def record_blocks(export_id: str, recorded: RecordedExport | None, language: Lan
         Fact(say(language, "record_rows"), grouped(record.rows)),
         Fact(say(language, "record_input"), record.input_sha256, code=True),
         Fact(say(language, "record_output"), record.output_sha256 or say(language, "none"), code=True),
+        Fact(say(language, "record_policy"), policy_words(record.policy, language)),
         Fact(say(language, "record_hash"), entry.hash, code=True),
     )
     return [heading, Facts(facts), Paragraph(say(language, "record_chain"), quiet=True)]
