@@ -133,6 +133,9 @@ class Translations(QObject):
             self._app.removeTranslator(translator)
         self._installed.clear()
         self.language = language if language in LANGUAGES else ENGLISH
+        # Qt's widgets format dates, sizes and file types by the default locale (the file chooser's columns)
+        QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China) if self.language == CHINESE
+                           else QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
         if self.language == ENGLISH:
             return True  # the source strings are English
         complete = True

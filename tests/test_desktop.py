@@ -17,7 +17,7 @@ pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QLocale, QMimeData, QObject, QPointF, Qt, QTranslator, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QApplication, QComboBox
+from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QLabel
 from pytestqt.qtbot import QtBot
 from test_desktop_support import BIG_ROWS, SAMPLES, TIMEOUT_MS, Dialogs, open_and_scan
 
@@ -33,6 +33,7 @@ from desktop.i18n import (
 )
 from desktop.main_window import MainWindow
 from desktop.models import ACTION_ROLE, ColumnsModel, PreviewModel, cell_text
+from desktop.qt_strings import completed_qt_strings
 from desktop.session import Session
 from desktop.settings import AppSettings
 from desktop.wording import violation_text
@@ -454,6 +455,22 @@ def test_qt_dialog_strings_come_from_the_first_folder_that_has_them(qapp: QAppli
         assert QApplication.translate("QFileDialog", "File &name:") != "File &name:"
     finally:
         qapp.removeTranslator(translator)
+
+
+def test_no_english_left_in_qts_own_file_chooser(qapp: QApplication, qm_cache: Path) -> None:
+    """Qt's catalog lacks a few of its own file-chooser strings in this Qt; the app's catalog completes them."""
+    installed = Translations(qapp, qm_cache)
+    try:
+        assert installed.switch(CHINESE)
+        words = completed_qt_strings()
+        assert all(text != source for source, text in words.items()), words
+        chooser = QFileDialog(None, "x")
+        chooser.setOption(QFileDialog.Option.DontUseNativeDialog)
+        labels = {label.objectName(): label.text() for label in chooser.findChildren(QLabel)}
+        assert labels["lookInLabel"] == "查找范围(&L)：" and labels["fileTypeLabel"] == "文件类型(&T)："
+        chooser.deleteLater()
+    finally:
+        installed.remove_all()
 
 
 def test_language_follows_the_system_unless_chosen() -> None:
