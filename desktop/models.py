@@ -299,7 +299,7 @@ class LedgerModel(QAbstractTableModel):
     numbers sort as values). Signals: only QAbstractTableModel's.
     """
 
-    TIME, EVENT, USER, EXPORT_ID, RECIPIENT, PURPOSE, ROWS, FILE, DETAILS, RECORD = range(10)
+    TIME, EVENT, USER, EXPORT_ID, RECIPIENT, PURPOSE, ROWS, FILE, RECORD, DETAILS = range(10)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -339,7 +339,7 @@ class LedgerModel(QAbstractTableModel):
         if orientation is not Qt.Orientation.Horizontal or role != _DISPLAY:
             return None
         titles = (self.tr("Time"), self.tr("Event"), self.tr("Employee"), self.tr("Export id"), self.tr("Recipient"),
-                  self.tr("Purpose"), self.tr("Rows"), self.tr("File"), self.tr("Details"), self.tr("Record"))
+                  self.tr("Purpose"), self.tr("Rows"), self.tr("File"), self.tr("Record"), self.tr("Details"))
         return titles[section] if 0 <= section < len(titles) else None
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
@@ -391,8 +391,8 @@ class LedgerModel(QAbstractTableModel):
         return f"{entry.workstation} #{entry.seq}"
 
     def _sort_value(self, entry: LedgerEntry, section: int) -> Any:
-        if section == self.TIME:
-            return entry.time
+        if section == self.TIME:  # records of one second keep their order in the chain
+            return f"{entry.time}#{entry.workstation}#{entry.seq:012d}"
         if section == self.ROWS:
             rows = entry.body.get("rows")
             return rows if isinstance(rows, int) else -1
