@@ -174,7 +174,11 @@ def test_export_runs_with_progress_and_is_recorded(qtbot: QtBot, tmp_path: Path,
     assert phone["action"] == "mask"
 
     page.open_folder_button.click()
-    assert dialogs.opened_folders == [tmp_path]
+    assert dialogs.opened_folders == [tmp_path] and not dialogs.errors
+    dialogs.folders_open = False
+    page.open_folder_button.click()  # "open folder" says when it cannot, and where the file is
+    assert dialogs.errors == [f"The folder could not be opened here. The exported file is in:\n{tmp_path}"]
+    dialogs.errors.clear()
     assert page.recipient.findText("城东代收银行") >= 0  # offered next time
     assert window.audit_page.model.rowCount() == 1
 

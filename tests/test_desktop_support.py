@@ -92,7 +92,9 @@ class Dialogs:
 
     def _open_folder(self, folder: Path) -> bool:
         self.opened_folders.append(folder)
-        return True
+        return self.folders_open
+
+    folders_open = True  # False: the desktop cannot open a folder (no file manager)
 
 
 @pytest.fixture

@@ -410,7 +410,10 @@ class ExportPage(Page):
     @Slot()
     def _on_open_folder_button_clicked(self) -> None:
         if self.last_result is not None:
-            self._open_folder(self.last_result.output.parent)
+            folder = self.last_result.output.parent
+            if not self._open_folder(folder):  # no file manager, or the desktop refused: say where it is
+                self._show_error(self.tr("The folder could not be opened here. The exported file is in:\n{folder}")
+                                 .format(folder=str(folder)))
 
     @Slot(object)
     def _on_session_file_opened(self, _path: object) -> None:

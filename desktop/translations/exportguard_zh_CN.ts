@@ -266,6 +266,12 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
     </message>
     <message>
+        <source>The folder could not be opened here. The exported file is in:
+{folder}</source>
+        <translation>无法在此打开文件夹。导出的文件位于：
+{folder}</translation>
+    </message>
+    <message>
         <source>{done} / {total} rows · {rate} rows/s</source>
         <translation>{done} / {total} 行 · 每秒 {rate} 行</translation>
     </message>
