@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.workers import PreviewResult, SheetHead
 from masking.approval import Approval, verify_approval
+from masking.approval_request import ApprovalRequest
 from masking.detect import ColumnScan, ScanReport, SheetScan
 from masking.errors import ExportGuardError, OutputError
 from masking.home import is_managed
@@ -245,16 +246,30 @@ class Session(QObject):
             self.format = fmt
             self.plan_changed.emit()
 
+    def input_sha256(self) -> str:
+        """The open file's SHA-256 (the scan's, else read once and kept)."""
+        if self.path is None:
+            raise ValueError("no file is open")
+        if self._input_sha256 is None or self._input_sha256[0] != self.path:
+            scanned = self.report.sha256 if self.report is not None else ""
+            self._input_sha256 = (self.path, scanned or file_sha256(self.path))
+        return self._input_sha256[1]
+
+    def approval_request(self) -> ApprovalRequest:
+        """What the security office needs to approve this export: the file's hash, recipient, purpose, rows."""
+        plan = self.plan()
+        if self.path is None or plan is None:
+            raise ValueError("no file is open and scanned")
+        return ApprovalRequest(self.path.name, self.input_sha256(), self.policy.recipient(Recipient.of(self.recipient)).name,
+                               self.purpose.strip(), plan.rows)
+
     def _check_approval(self) -> None:
         """Verify the approval code with the core, as ``prepare_export`` will (the file's hash is cached)."""
         self.approval, self.approval_error = None, None
         if not self.approval_code or self.path is None:
             return
         try:
-            if self._input_sha256 is None or self._input_sha256[0] != self.path:
-                scanned = self.report.sha256 if self.report is not None else ""
-                self._input_sha256 = (self.path, scanned or file_sha256(self.path))
-            self.approval = verify_approval(self.approval_code, self.policy.approval_keys, self._input_sha256[1],
+            self.approval = verify_approval(self.approval_code, self.policy.approval_keys, self.input_sha256(),
                                             self.policy.recipient(Recipient.of(self.recipient)))
         except (ExportGuardError, OSError) as error:
             self.approval_error = str(error)

@@ -501,6 +501,8 @@ def event_details(event: str, body: Mapping[str, object]) -> str:
     if event == Event.DECRYPT:
         return translate("events", "{rows} rows restored into {name}").format(
             rows=_count(body, "rows"), name=_text(body, "output_name"))
+    if event == Event.APPROVAL and _text(body, "action") == "request":
+        return translate("events", "Approval requested for {rows} rows").format(rows=_count(body, "rows"))
     if event == Event.APPROVAL:
         return translate("events", "Approval code for up to {rows} rows, valid until {expires}").format(
             rows=_count(body, "rows"), expires=_text(body, "expires")[:10])

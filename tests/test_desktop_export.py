@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import time
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from test_desktop_support import BIG_ROWS, SAMPLES, TIMEOUT_MS, Dialogs, fill_ex
 
 from desktop.main_window import MainWindow
 from desktop.models import ACTION_ROLE, ColumnsModel
-from masking.approval import generate_signing_key, issue_approval
+from masking.approval import generate_signing_key, issue_approval, write_signing_key
+from masking.approval_request import read_request
+from masking.cli.main import run
 from masking.keys import KeyRing
 from masking.kinds import Action
 from masking.pipeline import ExportResult, file_sha256
@@ -87,6 +90,43 @@ def test_approval_threshold_blocks_and_a_valid_code_unblocks(qtbot: QtBot, home:
     page.approval.setText(code)
     assert page.can_export
     assert page.approval_state.text().startswith("✔ Approved by AK-")
+
+
+def test_an_approval_request_gets_a_code_without_the_file_or_the_command_line(  # noqa: PLR0917 (fixtures)
+        qtbot: QtBot, home: Path, window: MainWindow, dialogs: Dialogs, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    office = generate_signing_key()
+    key_file = tmp_path / "office.key"
+    write_signing_key(office, key_file, "")
+    _write_policy(home, f'approval_threshold = 100\napproval_keys = ["{office.public_hex}"]\n')
+    window.session.policy = load_policy(None, home)
+    open_and_scan(qtbot, window, SAMPLES / "customers_zh.xlsx")
+    page = window.export_page
+    page.recipient.setEditText("城东代收银行")
+    page.purpose.setEditText("欠费催缴")
+    assert not page.can_export and page.request_button.isVisibleTo(page)
+
+    request_file = tmp_path / "申请.egreq"
+    dialogs.request_paths.append(request_file)
+    page.request_button.click()
+    assert request_file.read_text(encoding="ascii").startswith("EGR1:")
+    assert request_file.with_suffix(".png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # its QR code
+    assert dialogs.infos and "申请.egreq" in dialogs.infos[-1]
+    request = read_request(request_file)
+    assert (request.input_sha256, request.recipient, request.rows) == (
+        file_sha256(SAMPLES / "customers_zh.xlsx"), "城东代收银行", 200)
+    ledger = window.session.ledger()
+    assert ledger is not None
+    [asked] = [e for e in ledger.entries("approval") if e.body.get("action") == "request"]
+    assert asked.body["rows"] == 200 and asked.body["purpose"] == "欠费催缴"
+
+    # the security office, from the request alone (in its own home)
+    code = run(["--home", str(tmp_path / "office-home"), "approve", "--request", str(request_file),
+                "--signing-key", str(key_file), "--json"])
+    issued = json.loads(capsys.readouterr().out)
+    assert code == 0 and issued["rows"] == 200 and issued["input_sha256"] == request.input_sha256
+    page.approval.setText(issued["code"])
+    assert page.can_export and not page.request_button.isVisibleTo(page)
 
 
 def test_an_export_without_a_chosen_file_goes_to_the_outbox_named_for_recipient_and_day(

@@ -30,12 +30,17 @@ from desktop.session import Session
 from desktop.settings import AppSettings
 from desktop.wording import action_label, error_message, violation_texts, warning_text
 from desktop.workers import TaskRunner, make_export_job
+from masking.approval_request import REQUEST_SUFFIX, write_request
 from masking.errors import ExportGuardError
+from masking.events import Event
 from masking.export_record import export_records
 from masking.keys import KeyRing
 from masking.pipeline import ExportResult
 
 EnsureRing = Callable[[], KeyRing | None]
+
+
+APPROVAL_CODES = frozenset({"approval_needed", "approval_too_few_rows"})  # a request to the office can fix these
 
 
 class ExportPage(Page):
@@ -79,6 +84,9 @@ class ExportPage(Page):
         self.browse_button = QPushButton()
         self.password_check = QCheckBox()
         self.approval = QLineEdit()
+        self.request_button = QPushButton()
+        self.request_button.setVisible(False)
+        self.request_button.clicked.connect(self._on_request_button_clicked)
         self.approval_state = wrapped_label()
         self.approval_state.setVisible(False)
 
@@ -89,7 +97,10 @@ class ExportPage(Page):
         output_row.addWidget(self.output, 1)
         output_row.addWidget(self.browse_button)
         approval_column = QVBoxLayout()
-        approval_column.addWidget(self.approval)
+        approval_row = QHBoxLayout()
+        approval_row.addWidget(self.approval, 1)
+        approval_row.addWidget(self.request_button)
+        approval_column.addLayout(approval_row)
         approval_column.addWidget(self.approval_state)
         form.addRow(self._labels[0], self.recipient)
         form.addRow(self._labels[1], self.purpose)
@@ -172,6 +183,9 @@ class ExportPage(Page):
             if line is not None:
                 line.setPlaceholderText(hint)
         self.browse_button.setText(self.tr("Choose…"))
+        self.request_button.setText(self.tr("Request approval…"))
+        self.request_button.setToolTip(self.tr("Write a request (a file and a QR code) for the security office: "
+                                               "the file's fingerprint, the recipient, the purpose and the rows"))
         self.password_check.setText(self.tr("Protect with a password (Excel only; the password is made for you "
                                             "and shown once after the export)"))
         self.approval.setPlaceholderText(self.tr("Only for bulk exports: the EGA1-… code from the security office"))
@@ -216,6 +230,8 @@ class ExportPage(Page):
             self.verdict.setText(self.tr("✘ The export is blocked. To fix it:\n{lines}").format(lines=lines))
             self.verdict.setStyleSheet(VERDICT_BAD_STYLE)
         self._show_approval()
+        self.request_button.setVisible(verdict is not None and any(
+            v.code in APPROVAL_CODES for v in verdict.violations))
         if verdict is not None:
             notes = [warning_text(w) for w in verdict.warnings]
             self.notes.setText("\n".join(f"• {note}" for note in notes))
@@ -351,6 +367,36 @@ class ExportPage(Page):
                                               self.tr("Excel (*.xlsx);;CSV (*.csv)"))
         return Path(name) if name else None
 
+    def request_approval(self, path: Path) -> bool:
+        """Write the approval request (``path`` and its QR code beside it) and record it in the ledger."""
+        ring = self._ensure_ring()
+        if ring is None:
+            return False
+        session = self._session
+        try:
+            request = session.approval_request()
+            qr = write_request(request, path, overwrite=True)  # the save dialog asked before replacing
+            session.workspace.ledger(ring).append(Event.APPROVAL, {
+                "action": "request", "input_name": request.input_name, "input_sha256": request.input_sha256,
+                "recipient": request.recipient, "purpose": request.purpose, "rows": request.rows,
+                "user": request.user, "machine": request.machine})
+        except (ExportGuardError, OSError) as error:
+            self._show_error(error_message(error) if isinstance(error, ExportGuardError) else str(error))
+            return False
+        session.ledger_changed.emit()
+        self._show_info(self.tr("Send the request {request} (or show its QR code {qr}) to the security office. "
+                                "Paste the approval code they give you into “Approval code”.").format(
+            request=path.name, qr=qr.name))
+        return True
+
+    def _ask_request_path(self, suggested: Path) -> Path | None:
+        name, _ = QFileDialog.getSaveFileName(self, self.tr("Save the approval request"), str(suggested),
+                                              self.tr("Approval request (*.egreq)"))
+        return Path(name) if name else None
+
+    def _show_info(self, message: str) -> None:
+        QMessageBox.information(self, self.tr("ExportGuard"), message)
+
     def _show_error(self, message: str) -> None:
         QMessageBox.warning(self, self.tr("ExportGuard"), message)
 
@@ -406,6 +452,18 @@ class ExportPage(Page):
     @Slot()
     def _on_cancel_button_clicked(self) -> None:
         self.cancel_export()
+
+    @Slot()
+    def _on_request_button_clicked(self) -> None:
+        path = self._session.path
+        if path is None:
+            return
+        words = self.tr("approval request")  # part of the suggested file name
+        chosen = self._ask_request_path(path.with_name(f"{path.stem}_{words}{REQUEST_SUFFIX}"))
+        if chosen is not None:
+            if chosen.suffix.lower() != REQUEST_SUFFIX:
+                chosen = chosen.with_name(chosen.name + REQUEST_SUFFIX)
+            self.request_approval(chosen)
 
     @Slot()
     def _on_open_folder_button_clicked(self) -> None:

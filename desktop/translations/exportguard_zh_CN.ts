@@ -148,6 +148,14 @@
         <translation>选择…</translation>
     </message>
     <message>
+        <source>Request approval…</source>
+        <translation>申请审批…</translation>
+    </message>
+    <message>
+        <source>Write a request (a file and a QR code) for the security office: the file&apos;s fingerprint, the recipient, the purpose and the rows</source>
+        <translation>为安全办公室生成审批申请（文件和二维码）：包含文件指纹、接收方、用途和行数</translation>
+    </message>
+    <message>
         <source>Protect with a password (Excel only; the password is made for you and shown once after the export)</source>
         <translation>加密码保护（仅 Excel；密码由系统生成，导出后只显示一次）</translation>
     </message>
@@ -264,6 +272,22 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Excel (*.xlsx);;CSV (*.csv)</source>
         <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Send the request {request} (or show its QR code {qr}) to the security office. Paste the approval code they give you into “Approval code”.</source>
+        <translation>请把审批申请 {request}（或其二维码 {qr}）交给安全办公室，再把他们给出的审批码粘贴到“审批码”一栏。</translation>
+    </message>
+    <message>
+        <source>Save the approval request</source>
+        <translation>保存审批申请</translation>
+    </message>
+    <message>
+        <source>Approval request (*.egreq)</source>
+        <translation>审批申请 (*.egreq)</translation>
+    </message>
+    <message>
+        <source>approval request</source>
+        <translation>审批申请</translation>
     </message>
     <message>
         <source>The folder could not be opened here. The exported file is in:
@@ -1110,6 +1134,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>{rows} rows restored into {name}</source>
         <translation>已还原 {rows} 行到 {name}</translation>
+    </message>
+    <message>
+        <source>Approval requested for {rows} rows</source>
+        <translation>申请审批 {rows} 行</translation>
     </message>
     <message>
         <source>Approval code for up to {rows} rows, valid until {expires}</source>

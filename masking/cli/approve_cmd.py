@@ -3,6 +3,11 @@
     exportguard approve keygen --out KEYFILE [--no-passphrase]
     exportguard approve INPUT --recipient NAME --rows N --office DIR [--valid-days 7]
     exportguard approve INPUT --recipient NAME --rows N --signing-key KEYFILE [--valid-days 7]
+    exportguard approve --request REQUEST --office DIR [--valid-days 7]
+
+``--request`` takes the approval request the desktop's Export page wrote (the file, or its ``EGR1:``
+text as scanned from its QR code): the file's SHA-256, the recipient and the rows come from it, so
+the office issues the code without the file itself.
 
 ``--office DIR`` signs with the office's signing key (``office init``), which every managed workstation
 trusts; ``--signing-key`` with a key from ``keygen``, which only a policy listing it in
@@ -24,6 +29,7 @@ from typing import Any
 
 from masking.approval import (
     MAX_VALID_DAYS,
+    SigningKey,
     generate_signing_key,
     issue_approval,
     read_signing_key,
@@ -31,6 +37,7 @@ from masking.approval import (
     verify_approval,
     write_signing_key,
 )
+from masking.approval_request import PREFIX, ApprovalRequest, read_request
 from masking.cli.output import emit_json
 from masking.cli.secrets import keystore_passphrase, new_passphrase
 from masking.errors import InputError, KeyProblem, UsageError
@@ -49,7 +56,9 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
         description="'approve keygen --out KEYFILE' makes the office's signing key; "
         "'approve INPUT --recipient NAME --rows N --signing-key KEYFILE' issues a code.",
     )
-    parser.add_argument("input", metavar="INPUT|keygen", help="the file to approve, or 'keygen'")
+    parser.add_argument("input", metavar="INPUT|keygen", nargs="?", help="the file to approve, or 'keygen'")
+    parser.add_argument("--request", metavar="REQUEST",
+                        help="an approval request from the desktop app (its file, or its EGR1: text)")
     parser.add_argument("--recipient", metavar="NAME", help="who may receive the export")
     parser.add_argument("--rows", type=int, metavar="N", help="the most rows the export may have")
     parser.add_argument("--office", metavar="DIR", help="the office folder ('office init'): sign with its key")
@@ -65,7 +74,20 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
 def run_approve_command(args: argparse.Namespace, context: Any) -> int:
     if args.input == KEYGEN:
         return _keygen(args, context)
+    if args.request is not None:
+        if args.input is not None or args.recipient is not None:
+            raise UsageError("--request gives the file's hash and the recipient: leave out INPUT and --recipient")
+        request = _read_request(args.request)
+        return _issue(args, context, request=request)
+    if args.input is None:
+        raise UsageError("approve needs INPUT, 'keygen' or --request (see 'exportguard approve --help')")
     return _issue(args, context)
+
+
+def _read_request(given: str) -> ApprovalRequest:
+    if given.strip().startswith(PREFIX):
+        return ApprovalRequest.from_text(given)
+    return read_request(Path(given))
 
 
 def _keygen(args: argparse.Namespace, context: Any) -> int:
@@ -91,7 +113,10 @@ def _keygen(args: argparse.Namespace, context: Any) -> int:
     return 0
 
 
-def _issue(args: argparse.Namespace, context: Any) -> int:
+def _issue(args: argparse.Namespace, context: Any, *, request: ApprovalRequest | None = None) -> int:
+    if request is not None:
+        args.recipient = request.recipient
+        args.rows = request.rows if args.rows is None else min(args.rows, request.rows)
     missing = [flag for flag, value in (("--recipient", args.recipient), ("--rows", args.rows)) if value is None]
     if args.signing_key is None and args.office is None:
         missing.append("--office")
@@ -101,22 +126,11 @@ def _issue(args: argparse.Namespace, context: Any) -> int:
         raise UsageError(f"approve needs {', '.join(missing)} (see 'exportguard approve --help')")
     if args.out or args.no_passphrase:
         raise UsageError("--out and --no-passphrase belong to 'approve keygen'")
-    source = Path(args.input)
-    if not source.is_file():
+    source = Path(args.input) if request is None else None
+    if source is not None and not source.is_file():
         raise InputError(f"{source} not found or not a file")
-    if args.office is not None:
-        passphrase = keystore_passphrase("Signing key passphrase: ", env=SIGNING_ENV)
-        key = read_office_signing_key(Path(args.office), passphrase)
-    else:
-        key_path = Path(args.signing_key)
-        passphrase = ""
-        if signing_key_protected(key_path):
-            passphrase = keystore_passphrase("Signing key passphrase: ", env=SIGNING_ENV)
-        key = read_signing_key(key_path, passphrase)
-    try:
-        input_sha256 = file_sha256(source)
-    except OSError:
-        raise InputError(f"{source} cannot be read") from None
+    key = _signing_key(args)
+    input_name, input_sha256 = _approved_file(source, request)
     recipient = Recipient.of(args.recipient)
     code = issue_approval(key, input_sha256, recipient, args.rows, valid_days=args.valid_days)
     approval = verify_approval(code, [key.public_hex], input_sha256, recipient)  # what the workstation sees
@@ -126,8 +140,10 @@ def _issue(args: argparse.Namespace, context: Any) -> int:
     workspace.ledger(ring).append("approval", {
         "action": "issue",
         "approver": approval.approver,
-        "input_name": source.name,
+        "input_name": input_name,
         "input_sha256": input_sha256,
+        "request": None if request is None else {"user": request.user, "machine": request.machine,
+                                                  "purpose": request.purpose, "requested": request.requested},
         "recipient": approval.recipient,
         "rows": approval.rows,
         "issued": approval.as_dict()["issued"],
@@ -135,10 +151,33 @@ def _issue(args: argparse.Namespace, context: Any) -> int:
         "code_sha256": hashlib.sha256(code.encode("ascii")).hexdigest(),
     })
     if context.json:
-        emit_json({"code": code, "input": str(source), "input_sha256": input_sha256, **approval.as_dict(),
-                   "recipient": approval.recipient})
+        emit_json({"code": code, "input": str(source) if source is not None else input_name,
+                   "input_sha256": input_sha256, **approval.as_dict(), "recipient": approval.recipient})
     else:
-        print(f"Approval for {source.name} -> {approval.recipient}, up to {approval.rows} rows, "
+        print(f"Approval for {input_name} -> {approval.recipient}, up to {approval.rows} rows, "
               f"valid until {approval.as_dict()['expires']} (signed by {approval.approver}):")
         print(code)
     return 0
+
+
+def _signing_key(args: argparse.Namespace) -> SigningKey:
+    if args.office is not None:
+        passphrase = keystore_passphrase("Signing key passphrase: ", env=SIGNING_ENV)
+        return read_office_signing_key(Path(args.office), passphrase)
+    key_path = Path(args.signing_key)
+    passphrase = ""
+    if signing_key_protected(key_path):
+        passphrase = keystore_passphrase("Signing key passphrase: ", env=SIGNING_ENV)
+    return read_signing_key(key_path, passphrase)
+
+
+def _approved_file(source: Path | None, request: ApprovalRequest | None) -> tuple[str, str]:
+    """The name and SHA-256 of what is approved: the file given, or the one the request describes."""
+    if source is None:
+        if request is None:
+            raise UsageError("approve needs INPUT or --request")
+        return request.input_name, request.input_sha256
+    try:
+        return source.name, file_sha256(source)
+    except OSError:
+        raise InputError(f"{source} cannot be read") from None
