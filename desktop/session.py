@@ -260,8 +260,8 @@ class Session(QObject):
         plan = self.plan()
         if self.path is None or plan is None:
             raise ValueError("no file is open and scanned")
-        return ApprovalRequest(self.path.name, self.input_sha256(), self.policy.recipient(Recipient.of(self.recipient)).name,
-                               self.purpose.strip(), plan.rows)
+        recipient = self.policy.recipient(Recipient.of(self.recipient))  # the name the code will be checked for
+        return ApprovalRequest(self.path.name, self.input_sha256(), recipient.name, self.purpose.strip(), plan.rows)
 
     def _check_approval(self) -> None:
         """Verify the approval code with the core, as ``prepare_export`` will (the file's hash is cached)."""

@@ -1441,14 +1441,58 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
 </context>
 <context>
-    <name>sheets</name>
+    <name>risk</name>
     <message>
-        <source>(hidden, cannot be unhidden in Excel)</source>
-        <translation>（隐藏，Excel 中无法取消隐藏）</translation>
+        <source>city only</source>
+        <translation>只保留到市</translation>
     </message>
     <message>
-        <source>(hidden)</source>
-        <translation>（隐藏）</translation>
+        <source>province only</source>
+        <translation>只保留到省</translation>
+    </message>
+    <message>
+        <source>{years}-year bands</source>
+        <translation>按 {years} 年分段</translation>
+    </message>
+    <message>
+        <source>{sheet}: no column is a quasi-identifier; nothing in the export singles a row out.</source>
+        <translation>{sheet}：没有准标识符列，导出内容不会单独指向某一行。</translation>
+    </message>
+    <message>
+        <source>{sheet}: k = {k} on {columns}: every row shares these with at least {others} other rows (re-identification risk at most {risk:.0%}).</source>
+        <translation>{sheet}：按 {columns} 分组，k = {k}：每一行都至少与另外 {others} 行相同（重识别风险至多 {risk:.0%}）。</translation>
+    </message>
+    <message>
+        <source>the policy&apos;s minimum is {k}</source>
+        <translation>策略要求至少 {k}</translation>
+    </message>
+    <message>
+        <source>the policy sets no minimum; {k} is the usual one</source>
+        <translation>策略未设下限，常用值为 {k}</translation>
+    </message>
+    <message>
+        <source>{sheet}: k = {k} on {columns}: {rows} rows are in groups smaller than {threshold} ({minimum}); a recipient who knows these facts about a person can find their row (risk up to {risk:.0%}).</source>
+        <translation>{sheet}：按 {columns} 分组，k = {k}：有 {rows} 行所在分组不足 {threshold} 行（{minimum}）；知道某人这些信息的接收方能找到他的那一行（风险最高 {risk:.0%}）。</translation>
+    </message>
+    <message>
+        <source>{rows} rare rows of {sheet} are left out of the export.</source>
+        <translation>{sheet} 中 {rows} 行稀有记录不导出。</translation>
+    </message>
+    <message>
+        <source>{column}: {step}</source>
+        <translation>{column}：{step}</translation>
+    </message>
+    <message>
+        <source>Suggested: {changes}; leave out {rows} rare rows. Then k = {k}.</source>
+        <translation>建议：{changes}；不导出 {rows} 行稀有记录。之后 k = {k}。</translation>
+    </message>
+    <message>
+        <source>no column coarser</source>
+        <translation>各列不变</translation>
+    </message>
+    <message>
+        <source>Suggestion accepted: the export generalizes {columns}.</source>
+        <translation>已接受建议：导出时泛化 {columns}。</translation>
     </message>
 </context>
 <context>
@@ -1487,58 +1531,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
 </context>
 <context>
-    <name>risk</name>
+    <name>sheets</name>
     <message>
-        <source>city only</source>
-        <translation>只保留到市</translation>
+        <source>(hidden, cannot be unhidden in Excel)</source>
+        <translation>（隐藏，Excel 中无法取消隐藏）</translation>
     </message>
     <message>
-        <source>province only</source>
-        <translation>只保留到省</translation>
-    </message>
-    <message>
-        <source>{years}-year bands</source>
-        <translation>按 {years} 年分段</translation>
-    </message>
-    <message>
-        <source>{sheet}: no column is a quasi-identifier; nothing in the export singles a row out.</source>
-        <translation>{sheet}：没有准标识符列，导出内容不会单独指向某一行。</translation>
-    </message>
-    <message>
-        <source>{sheet}: k = {k} on {columns}: every row shares these with at least {others} other rows (re-identification risk at most {risk:.0%}).</source>
-        <translation>{sheet}：按 {columns} 分组，k = {k}：每一行都至少与另外 {others} 行相同（重识别风险至多 {risk:.0%}）。</translation>
-    </message>
-    <message>
-        <source>the policy's minimum is {k}</source>
-        <translation>策略要求至少 {k}</translation>
-    </message>
-    <message>
-        <source>the policy sets no minimum; {k} is the usual one</source>
-        <translation>策略未设下限，常用值为 {k}</translation>
-    </message>
-    <message>
-        <source>{sheet}: k = {k} on {columns}: {rows} rows are in groups smaller than {threshold} ({minimum}); a recipient who knows these facts about a person can find their row (risk up to {risk:.0%}).</source>
-        <translation>{sheet}：按 {columns} 分组，k = {k}：有 {rows} 行所在分组不足 {threshold} 行（{minimum}）；知道某人这些信息的接收方能找到他的那一行（风险最高 {risk:.0%}）。</translation>
-    </message>
-    <message>
-        <source>{rows} rare rows of {sheet} are left out of the export.</source>
-        <translation>{sheet} 中 {rows} 行稀有记录不导出。</translation>
-    </message>
-    <message>
-        <source>{column}: {step}</source>
-        <translation>{column}：{step}</translation>
-    </message>
-    <message>
-        <source>Suggested: {changes}; leave out {rows} rare rows. Then k = {k}.</source>
-        <translation>建议：{changes}；不导出 {rows} 行稀有记录。之后 k = {k}。</translation>
-    </message>
-    <message>
-        <source>no column coarser</source>
-        <translation>各列不变</translation>
-    </message>
-    <message>
-        <source>Suggestion accepted: the export generalizes {columns}.</source>
-        <translation>已接受建议：导出时泛化 {columns}。</translation>
+        <source>(hidden)</source>
+        <translation>（隐藏）</translation>
     </message>
 </context>
 </TS>
