@@ -68,8 +68,9 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
     store = workspace.keystore
     ring, created = workspace.open_keys(keystore_passphrase(needed=store.exists()))
     if created and not args.quiet:
-        print(f"exportguard: created a new keystore at {store.path} (not passphrase-protected; "
-              "run 'exportguard keys passwd', or import the organisation's keys)", file=sys.stderr)
+        state = "passphrase-protected" if store.protected else "NOT passphrase-protected"
+        print(f"exportguard: created a new keystore at {store.path} ({state}): an unmanaged demo home; in an "
+              "organisation import its key bundle instead ('exportguard keys import-bundle')", file=sys.stderr)
     progress = ProgressLine(enabled=None if not (args.quiet or context.json) else False)
     try:
         result = run_export(prepared, ring, workspace.ledger(ring), progress=progress)  # records a refusal too
