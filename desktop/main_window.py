@@ -83,6 +83,11 @@ class MainWindow(QMainWindow):
         self.keys_page = KeysPage(session)
         self.review_page = ReviewPage(session)
         self.export_page = ExportPage(session, settings, self.keys_page.ensure_ring)
+        # an export measures its own risk: the Review page's measurement waits until it ends
+        self.export_page.export_started.connect(self.review_page.hold_risk)
+        for ended in (self.export_page.export_finished, self.export_page.export_failed,
+                      self.export_page.export_cancelled):
+            ended.connect(self.review_page.resume_risk)
         self.trace_page = TracePage(session, self.keys_page.ensure_ring)
         self.audit_page = AuditPage(session)
         self.settings_page = SettingsPage(session, settings, switch_language)

@@ -53,7 +53,7 @@ from masking.plan import Plan, build_plan
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.recipient import Recipient
-from masking.risk.assess import PlanRisk, assess
+from masking.risk.assess import CodeCollector, PlanRisk, assess, collectors, plan_risk
 from masking.risk.generalize import generalize_to_k
 from masking.sealed import SealedColumn, SealedStore, seal_columns
 from masking.transform import (
@@ -126,7 +126,9 @@ class PreparedExport:
     recipient: Recipient  # the request's recipient, normalised once
     approval: Approval | None = None  # the verified approval code, if one was given
     office: OfficeKeys | None = None  # the security office a managed home pins (encrypted values are sealed to it)
-    risk: PlanRisk | None = None  # the output's re-identification risk, measured on the full input
+    # the output's re-identification risk over the full input, measured here when the policy's minimum k
+    # needs it before writing; None: the export measures it in its own pass (ExportResult.deidentification)
+    risk: PlanRisk | None = None
     grade: int = 1  # the export's grade (masking.grading)
     suppressed: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # rows left out, per sheet
     generalized: tuple[tuple[str, str, str], ...] = ()  # (column, before, after) --generalize-to-k changed
@@ -262,10 +264,14 @@ def risk_threshold(plan: Plan, policy: Policy) -> int:
 
 def _measure_risk(
     workbook: Workbook, plan: Plan, policy: Policy, generalize: bool
-) -> tuple[Plan, PlanRisk, dict[str, npt.NDArray[np.int64]], tuple[tuple[str, str, str], ...]]:
-    """The output's risk over the full input; with ``generalize``, first the generalization that reaches k."""
+) -> tuple[Plan, PlanRisk | None, dict[str, npt.NDArray[np.int64]], tuple[tuple[str, str, str], ...]]:
+    """The output's risk over the full input, when the verdict needs it before anything is written (the
+    policy sets a minimum k for this grade); with ``generalize``, first the generalization that reaches k.
+    Otherwise None: the export measures it in its own pass over the rows (no second read)."""
     threshold = risk_threshold(plan, policy)
     if not generalize:
+        if policy.thresholds(export_grade(plan.columns(), policy.levels)).min_k is None:
+            return plan, None, {}, ()
         return plan, assess(workbook, plan, threshold), {}, ()
     chosen = generalize_to_k(workbook, plan, policy, threshold, max_suppressed=policy.max_suppressed)
     return chosen.plan, chosen.risk, {name: rows for name, rows in chosen.suppressed.items() if rows.size}, \
@@ -404,7 +410,9 @@ def _run_export(
             transform: Transform = (worker.begin(spec) if worker is not None
                                     else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
-                _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed)
+                collecting = collectors(plan) if prepared.risk is None else {}  # the risk, in this same pass
+                _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed,
+                              collect=collecting)
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
                 found_notes = _judge_found(plan, summary.checks, prepared.policy)  # before the approval is used
@@ -459,7 +467,7 @@ def _run_export(
         office_id=prepared.office.office_id if prepared.office else None,
         sealed=sealed,
         title_rows_dropped=titles,
-        deidentification=deidentification_record(prepared),
+        deidentification=deidentification_record(prepared, collecting),
     )
     entry = _record_export(ledger, record, prepared.approval, written)
     warnings = (*_count_warnings(outcomes),
@@ -471,11 +479,14 @@ def _run_export(
                         record.deidentification)
 
 
-def deidentification_record(prepared: PreparedExport) -> DeidentificationRecord | None:
-    """The de-identification record of a prepared export (None when its risk was not measured)."""
-    if prepared.risk is None:
-        return None
-    return DeidentificationRecord.of(prepared.risk, grade=prepared.grade,
+def deidentification_record(prepared: PreparedExport, collected: Mapping[str, CodeCollector]) -> DeidentificationRecord:
+    """The de-identification record: the risk measured while preparing, else the one ``collected`` in
+    the export's pass."""
+    risk = prepared.risk
+    if risk is None:
+        risk = plan_risk({name: c.finish() for name, c in collected.items()},
+                         risk_threshold(prepared.plan, prepared.policy))
+    return DeidentificationRecord.of(risk, grade=prepared.grade,
                                      min_k=prepared.policy.thresholds(prepared.grade).min_k,
                                      generalized=prepared.generalized)
 
@@ -555,10 +566,11 @@ def _seal(
 
 def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
     book: BookWriter, workbook: Workbook, plan: Plan, mark: VisibleMark, transform: Transform, tracker: _Tracker,
-    *, skip: Mapping[str, npt.NDArray[np.int64]],
+    *, skip: Mapping[str, npt.NDArray[np.int64]], collect: Mapping[str, CodeCollector],
 ) -> None:
     """The notice sheet (where the format keeps one), then every included sheet through the transform,
-    leaving out the rows ``skip`` names (suppressed by ``--generalize-to-k``)."""
+    leaving out the rows ``skip`` names (suppressed by ``--generalize-to-k``); each sheet's source rows
+    also go to its ``collect`` entry, if any (the risk measured in this pass)."""
     if book.keeps_properties:
         notice = book.add_sheet(mark.notice_title, None)
         notice.write_rows(mark.notice_rows)
@@ -568,7 +580,17 @@ def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
         headers = [c.header for c in kept] if table.header_row is not None else None
         sink = book.add_sheet(sheet.name, headers, header=mark.header, footer=mark.footer)
         batches = _batches(workbook.data_rows(sheet.name, table), BATCH_ROWS, skip.get(sheet.name))
+        collector = collect.get(sheet.name)
+        if collector is not None and collector.needs_rows:
+            batches = _collected(batches, collector)
         sink.write_rows(transform.rows(sheet.name, batches, tracker.advance))
+
+
+def _collected(batches: Iterator[list[tuple[Value, ...]]], collector: CodeCollector
+               ) -> Iterator[list[tuple[Value, ...]]]:
+    for batch in batches:
+        collector.add(batch)
+        yield batch
 
 
 def _open_output(prepared: PreparedExport, password: str | None) -> AbstractContextManager[BookWriter]:

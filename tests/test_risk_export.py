@@ -87,3 +87,18 @@ def test_min_k_refuses_and_generalize_to_k_passes(world: tuple[Path, Path, list]
     assert record.sheets[0].k == sheet["risk"]["k"] and record.sheets[0].suppressed_rows == suppressed
     assert {c.name: (c.role, c.action) for c in record.sheets[0].columns}["出生年份"] == ("quasi", "generalize")
     assert "中山路" not in json.dumps(entry.body, ensure_ascii=False)
+
+
+def test_without_a_minimum_the_export_measures_the_risk_in_its_own_pass(
+        world: tuple[Path, Path, list], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source, _, people = world
+    home = str(tmp_path / "h")
+    _, scanned, _ = _run(capsys, "--home", home, "scan", str(source), "--json")
+    code, out, err = _run(capsys, "--home", home, "export", str(source), "--recipient", "街道办", "--purpose", "走访",
+                          "--out", str(tmp_path / "out.csv"), "--json")
+    assert code == 0, err
+    assert out["min_k"] is None and out["grade"] == 3
+    (sheet,) = out["sheets"]
+    expected = scanned["sheets"][0]["risk"]
+    assert sheet["risk"] == expected  # the export's pass and the scan's pass see the same output
+    assert sheet["risk"]["rows"] == len(people) and sheet["risk"]["k"] == 1

@@ -45,11 +45,13 @@ APPROVAL_CODES = frozenset({"approval_needed", "approval_too_few_rows"})  # a re
 
 class ExportPage(Page):
     """Signals:
+        export_started(): an export began (the Review page stops measuring the risk meanwhile).
         export_finished(object): the core's ``ExportResult``.
         export_failed(str): the message shown to the user.
         export_cancelled(): the user cancelled; nothing was written.
     """
 
+    export_started = Signal()
     export_finished = Signal(object)
     export_failed = Signal(str)
     export_cancelled = Signal()
@@ -320,6 +322,7 @@ class ExportPage(Page):
         self.progress.setValue(0)
         self.rate.setText(self.tr("Preparing…"))
         self._started = time.monotonic()
+        self.export_started.emit()
         self._runner.start(make_export_job(request, session.home, ring, ledger, session.report))
         self._set_running(True)
         return True

@@ -232,11 +232,13 @@ class ReviewPage(Page):
         self._risk_runner = TaskRunner("risk", self)
         self._risk_runner.finished.connect(self._on_risk_runner_finished)
         self._risk_runner.failed.connect(self._on_risk_runner_failed)
+        self._risk_runner.cancelled.connect(self._on_risk_runner_cancelled)
         self._risk_timer = QTimer(self)
         self._risk_timer.setSingleShot(True)
         self._risk_timer.setInterval(RISK_DELAY_MS)
         self._risk_timer.timeout.connect(self._on_risk_timer_timeout)
         self._measured_key: tuple[object, ...] | None = None
+        self._risk_held = False  # an export is running: it measures for itself, and the GUI stays fluid
         self.preview_box = QGroupBox()
         preview_layout = QVBoxLayout(self.preview_box)
         bar = QHBoxLayout()
@@ -333,9 +335,23 @@ class ReviewPage(Page):
                       and not session.generalize)
         self.accept_button.setVisible(bool(can_accept))
 
+    @Slot()
+    def hold_risk(self) -> None:
+        """An export started: stop measuring (two passes over the file would compete with the export and
+        the window for the interpreter); :meth:`resume_risk` when it ends."""
+        self._risk_held = True
+        self._risk_timer.stop()
+        self._risk_runner.cancel()
+        self._measured_key = None
+
+    @Slot()
+    def resume_risk(self) -> None:
+        self._risk_held = False
+        self._schedule_risk()
+
     def _schedule_risk(self) -> None:
         session = self._session
-        if session.report is None or session.path is None:
+        if session.report is None or session.path is None or self._risk_held:
             return
         key = session.risk_key()
         if key == self._measured_key:
@@ -361,6 +377,10 @@ class ReviewPage(Page):
     def _on_risk_runner_finished(self, result: object) -> None:
         if isinstance(result, MeasuredRisk):
             self._session.set_risk(result)
+
+    @Slot()
+    def _on_risk_runner_cancelled(self) -> None:
+        self._measured_key = None  # measured again when the export ends
 
     @Slot(str)
     def _on_risk_runner_failed(self, message: str) -> None:

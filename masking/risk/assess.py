@@ -23,7 +23,8 @@ from masking.risk.classes import Codes, RiskFigures, class_sizes, combine, figur
 from masking.risk.projection import Projection
 from masking.risk.roles import Role, counts_in_k, default_role
 
-__all__ = ["ColumnRole", "PlanRisk", "SheetCodes", "SheetRisk", "Step", "assess", "column_roles", "read_codes"]
+__all__ = ["CodeCollector", "ColumnRole", "PlanRisk", "SheetCodes", "SheetRisk", "Step", "assess", "collectors",
+           "column_roles", "plan_risk", "read_codes"]
 
 BATCH_ROWS = 8192
 Step = tuple[Action, tuple[tuple[str, Any], ...]]  # an action and its parameters, as in the plan
@@ -120,44 +121,43 @@ class SheetCodes:
         return combine([self.codes[i][choice.get(i, 0)] for i in sorted(self.codes)], self.rows)
 
 
-def _sheet_codes(workbook: _Rows, name: str, columns: tuple[ColumnRole, ...], steps: dict[int, list[Step]], *,
-                 known_rows: int, tick: Tick) -> SheetCodes:
-    projections = {i: [Projection(next(c.kind for c in columns if c.index == i), action, dict(params))
-                       for action, params in candidates] for i, candidates in steps.items()}
-    parts: dict[int, list[list[Codes]]] = {i: [[] for _ in candidates] for i, candidates in steps.items()}
-    rows = 0
-    if steps:
-        table = workbook.table(name)
-        wanted = sorted(steps)
-        batch: list[tuple[Value, ...]] = []
+class CodeCollector:
+    """The codes of one sheet, fed batch by batch (by a pass of its own, or by the export's pass)."""
 
-        def flush() -> None:
-            by_column = list(zip(*batch, strict=True))
-            for i in wanted:
-                values: Sequence[Value] = by_column[i] if i < len(by_column) else (None,) * len(batch)
-                for step, projection in enumerate(projections[i]):
-                    parts[i][step].append(value_codes(projection.shown(values)))
-            tick(len(batch))
+    def __init__(self, columns: tuple[ColumnRole, ...], steps: dict[int, list[Step]], known_rows: int) -> None:
+        self._columns, self._steps, self._known_rows = columns, steps, known_rows
+        kinds = {c.index: c.kind for c in columns}
+        self._projections = {i: [Projection(kinds[i], action, dict(params)) for action, params in candidates]
+                             for i, candidates in steps.items()}
+        self._parts: dict[int, list[list[Codes]]] = {i: [[] for _ in candidates] for i, candidates in steps.items()}
+        self._rows = 0
 
-        for _, values in workbook.data_rows(name, table):
-            batch.append(values)
-            if len(batch) == BATCH_ROWS:
-                flush()
-                rows += len(batch)
-                batch = []
-        if batch:
-            flush()
-            rows += len(batch)
-    else:
-        rows = known_rows  # nothing counts towards k: one class, and no pass over the rows
-    codes = {i: [np.concatenate(p) if p else np.zeros(0, dtype=np.uint64) for p in per_step]
-             for i, per_step in parts.items()}
-    return SheetCodes(columns, steps, codes, rows)
+    @property
+    def needs_rows(self) -> bool:
+        """False when no column counts towards k: the sheet is one class, and no row need be seen."""
+        return bool(self._steps)
+
+    def add(self, batch: Sequence[tuple[Value, ...]]) -> None:
+        """A batch of source rows (each of the table's width, or shorter: missing cells are blank)."""
+        if not self._steps or not batch:
+            return
+        width = max(self._steps) + 1
+        by_column = list(zip(*(row if len(row) >= width else (*row, *(None,) * (width - len(row)))
+                               for row in batch), strict=True))
+        for i, projections in self._projections.items():
+            for step, projection in enumerate(projections):
+                self._parts[i][step].append(value_codes(projection.shown(by_column[i])))
+        self._rows += len(batch)
+
+    def finish(self) -> SheetCodes:
+        codes = {i: [np.concatenate(p) if p else np.zeros(0, dtype=np.uint64) for p in per_step]
+                 for i, per_step in self._parts.items()}
+        return SheetCodes(self._columns, self._steps, codes, self._rows if self._steps else self._known_rows)
 
 
-def read_codes(workbook: _Rows, plan: Plan, ladders: Callable[[ColumnRole, ColumnPlan], list[Step]] | None = None,
-               tick: Tick = lambda _rows: None) -> dict[str, SheetCodes]:
-    """One pass per included sheet; ``ladders`` adds candidate steps per counted column (generalization)."""
+def collectors(plan: Plan, ladders: Callable[[ColumnRole, ColumnPlan], list[Step]] | None = None
+               ) -> dict[str, CodeCollector]:
+    """A collector per included sheet; ``ladders`` adds candidate steps per counted column (generalization)."""
     result = {}
     for sheet in plan.included:
         columns = tuple(role_of(c) for c in sheet.columns)
@@ -167,8 +167,32 @@ def read_codes(workbook: _Rows, plan: Plan, ladders: Callable[[ColumnRole, Colum
                 own: Step = (column.action, column.params)
                 extra = ladders(role, column) if ladders is not None else []
                 steps[column.index] = [own, *(s for s in extra if s != own)]
-        result[sheet.name] = _sheet_codes(workbook, sheet.name, columns, steps, known_rows=sheet.data_rows, tick=tick)
+        result[sheet.name] = CodeCollector(columns, steps, sheet.data_rows)
     return result
+
+
+def read_codes(workbook: _Rows, plan: Plan, ladders: Callable[[ColumnRole, ColumnPlan], list[Step]] | None = None,
+               tick: Tick = lambda _rows: None) -> dict[str, SheetCodes]:
+    """One pass per included sheet over its rows (none for a sheet where nothing counts towards k)."""
+    result = {}
+    for name, collector in collectors(plan, ladders).items():
+        if collector.needs_rows:
+            batch: list[tuple[Value, ...]] = []
+            for _, values in workbook.data_rows(name, workbook.table(name)):
+                batch.append(values)
+                if len(batch) == BATCH_ROWS:
+                    collector.add(batch)
+                    tick(len(batch))
+                    batch = []
+            collector.add(batch)
+            tick(len(batch))
+        result[name] = collector.finish()
+    return result
+
+
+def plan_risk(codes: Mapping[str, SheetCodes], threshold: int) -> PlanRisk:
+    """k and the prosecutor risk of every sheet, each column at its plan's own step."""
+    return PlanRisk(tuple(sheet_risk(name, c, threshold) for name, c in codes.items()))
 
 
 def sheet_risk(name: str, codes: SheetCodes, threshold: int, choice: Mapping[int, int] | None = None) -> SheetRisk:
@@ -178,5 +202,4 @@ def sheet_risk(name: str, codes: SheetCodes, threshold: int, choice: Mapping[int
 
 def assess(workbook: _Rows, plan: Plan, threshold: int, tick: Tick = lambda _rows: None) -> PlanRisk:
     """k, rows below ``threshold`` and the prosecutor risk of every included sheet, as the plan stands."""
-    codes = read_codes(workbook, plan, tick=tick)
-    return PlanRisk(tuple(sheet_risk(name, c, threshold) for name, c in codes.items()))
+    return plan_risk(read_codes(workbook, plan, tick=tick), threshold)
