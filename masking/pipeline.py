@@ -410,9 +410,9 @@ def _run_export(
             transform: Transform = (worker.begin(spec) if worker is not None
                                     else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
-                collecting = collectors(plan) if prepared.risk is None else {}  # the risk, in this same pass
+                # the risk, measured in this same pass when preparing did not need it
                 _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed,
-                              collect=collecting)
+                              collect=(collecting := collectors(plan) if prepared.risk is None else {}))
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
                 found_notes = _judge_found(plan, summary.checks, prepared.policy)  # before the approval is used
