@@ -417,7 +417,8 @@ _VIOLATION_ARGS = {"limit": 200, "column": "A '手机号码'", "kind": "phone", 
                    "layers": ("canaries", "marks"), "kinds": ("phone", "email"), "sheet": "客户", "min_k": 5, "k": 2,
                    "count": 3, "hours": 48, "name": "policy.signed.json", "path": "home/policy.toml",
                    "signer": "AK-0000AAAA", "office": "AK-1111BBBB", "time": "2026-12-06T09:00:00+00:00",
-                   "export_id": "EX-20261206-0A1B2C3D", "recipient": "城东代收银行", "purpose": "欠费催缴"}
+                   "export_id": "EX-20261206-0A1B2C3D", "recipient": "城东代收银行", "purpose": "欠费催缴",
+                   "cells": 4}
 
 
 def _every_violation() -> list[Violation]:
