@@ -319,6 +319,11 @@ def test_keys_status_says_which_keys_this_home_holds(
     assert code == 0 and status["managed"] is True and status["protected_by"] == "passphrase"
     assert status["holds"] == {"export_keys": True, "office_public_keys": True, "office_signing_key": False,
                                "office_decryption_key": False}
+    code, out, _ = _cli(capsys, "--home", str(org.workstation("ws-show")), "policy", "show", "--json")
+    shown = json.loads(out)
+    assert code == 0 and shown["managed"] is True and shown["origin"] == "signed"
+    assert shown["sha256"] == json.loads(org.signed.read_text("utf-8"))["sha256"]
+    assert shown["signer"] == status["office_id"]
     files = {p.name for p in org.office.iterdir()}
     assert files == {"signing.key", "decryption.key", "office.json"}
     signing = json.loads((org.office / "signing.key").read_text("utf-8"))

@@ -115,6 +115,7 @@ def _show(args: argparse.Namespace, context: Any) -> int:
         print("This workstation is not managed (no office keys): exports run under a local, unsigned policy.")
     else:
         print(f"Managed by security office {pinned.name or ''} {pinned.office_id}.")
-    signer = f", signed by {policy.signer}" if policy.signer else ""
-    print(f"Policy {policy.version} ({policy.origin}{signer}), SHA-256 {policy.sha256}, from {policy.source}")
+    origin = {"signed": f"signed by the security office {policy.signer}", "local": "a local policy, NOT signed",
+              "built-in": "the built-in default, NOT signed"}[policy.origin]
+    print(f"Policy {policy.version} ({origin}), SHA-256 {policy.sha256}, from {policy.source}")
     return 0
