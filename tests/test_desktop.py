@@ -385,6 +385,7 @@ def test_switching_language_relabels_the_open_window(qtbot: QtBot, window: MainW
     assert window.export_page.export_button.text() == "导出"
     assert "请填写接收方" in window.export_page.verdict.text()
     assert window.statusBar().currentMessage() == "customers_zh.xlsx：已扫描 200 行数据。"  # shown before the switch
+    assert "内置默认策略，未经安全办公室签名" in window.settings_page.policy_value.text()  # not the core's English
 
     window.settings_page.choose_language(ENGLISH)
     qtbot.waitUntil(lambda: window.navigation.item(0).text() != "审阅", timeout=TIMEOUT_MS)

@@ -58,8 +58,13 @@ class SettingsPage(Page):
         self.home_label.setText(self.tr("Home folder (keys, ledger, settings):"))
         self.policy_label.setText(self.tr("Export policy:"))
         policy = self._session.policy
-        self.policy_value.setText(self.tr("{version} ({source})").format(version=policy.version,
-                                                                          source=policy.source))
+        if policy.origin == "built-in":
+            source = self.tr("the built-in default, not signed by the security office")
+        elif policy.origin == "signed":
+            source = self.tr("signed by the security office ({signer})").format(signer=policy.signer or "")
+        else:
+            source = self.tr("{file}, not signed by the security office").format(file=policy.source)
+        self.policy_value.setText(self.tr("{version} ({source})").format(version=policy.version, source=source))
         self.language.blockSignals(True)
         self.language.clear()
         self.language.addItem(self.tr("Follow the system"), SYSTEM)

@@ -768,6 +768,18 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>外发策略：</translation>
     </message>
     <message>
+        <source>the built-in default, not signed by the security office</source>
+        <translation>内置默认策略，未经安全办公室签名</translation>
+    </message>
+    <message>
+        <source>signed by the security office ({signer})</source>
+        <translation>安全办公室签发（{signer}）</translation>
+    </message>
+    <message>
+        <source>{file}, not signed by the security office</source>
+        <translation>{file}，未经安全办公室签名</translation>
+    </message>
+    <message>
         <source>{version} ({source})</source>
         <translation>{version}（{source}）</translation>
     </message>

@@ -275,23 +275,3 @@ def evidence_document(candidate: Candidate, records: Mapping[str, RecordedExport
         blocks.extend(record_blocks(candidate.export_id, records.get(candidate.export_id), language))
     return Document(say(language, "title"), language, "", tuple(blocks))
 
-
-__all__ = [
-    "Block",
-    "Bullets",
-    "Document",
-    "Fact",
-    "Facts",
-    "Heading",
-    "LeakedSource",
-    "Paragraph",
-    "RecordedExport",
-    "ReportFacts",
-    "build_report",
-    "confidence_level",
-    "confidence_summary",
-    "confidence_text",
-    "evidence_document",
-    "local_time",
-    "recorded_exports",
-]
