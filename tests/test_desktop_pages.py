@@ -309,6 +309,14 @@ def test_protected_keys_are_unlocked_with_the_passphrase(home: Path, keyless_win
     assert keyless_window.session.ring is None
     [error] = dialogs.errors
     assert error.startswith("Problem with the keys: wrong passphrase")
+    assert dialogs.passphrase_prompts[-1] == "The keys of 测试供电公司 are locked.\nKeystore passphrase:"
+
+    trace = keyless_window.trace_page  # a page that needs the keys says whose, and what for
+    trace.paste.setPlainText("13800000000\t张三")
+    dialogs.passphrases.append(None)  # cancelled
+    assert not trace.trace()
+    assert dialogs.passphrase_prompts[-1] == ("The keys of 测试供电公司 are locked.\nThey are needed to read the "
+                                              "watermarks of the leaked data.\nKeystore passphrase:")
 
     dialogs.passphrases.append("s3cret passphrase")
     page.unlock_button.click()

@@ -38,6 +38,7 @@ class Dialogs:
     def __init__(self, window: MainWindow) -> None:
         self.open_paths: list[Path | None] = []
         self.passphrases: list[str | None] = []
+        self.passphrase_prompts: list[str] = []
         self.new_keys: list[tuple[str, str] | None] = []
         self.bundles: list[tuple[Path, str] | None] = []
         self.passphrase_changes: list[tuple[str, str] | None] = []
@@ -53,7 +54,7 @@ class Dialogs:
         replacements: dict[Any, dict[str, Any]] = {
             window: {"_ask_open_path": self._next(self.open_paths), "_show_error": self.errors.append},
             window.keys_page: {
-                "_ask_passphrase": self._next(self.passphrases),
+                "_ask_passphrase": self._passphrase,
                 "_ask_new_keys": self._next(self.new_keys),
                 "_ask_bundle": self._next(self.bundles),
                 "_ask_change_passphrase": lambda _protected: self._next(self.passphrase_changes)(),
@@ -91,6 +92,11 @@ class Dialogs:
                 pytest.fail("a dialog was shown without a prepared answer")
             return queue.pop(0)
 
+        return answer
+
+    def _passphrase(self, prompt: str) -> str | None:
+        self.passphrase_prompts.append(prompt)
+        answer: str | None = self._next(self.passphrases)()
         return answer
 
     def _open_folder(self, folder: Path) -> bool:

@@ -37,7 +37,7 @@ from masking.export_record import export_records
 from masking.keys import KeyRing
 from masking.pipeline import ExportResult
 
-EnsureRing = Callable[[], KeyRing | None]
+EnsureRing = Callable[[str], KeyRing | None]  # the reason the keys are needed -> the unlocked keys
 
 
 APPROVAL_CODES = frozenset({"approval_needed", "approval_too_few_rows"})  # a request to the office can fix these
@@ -307,7 +307,7 @@ class ExportPage(Page):
             if not self._confirm_overwrite(output):
                 return False
             overwrite = True
-        ring = self._ensure_ring()
+        ring = self._ensure_ring(self.tr("They are needed to protect and watermark this export."))
         ledger = session.ledger()
         if ring is None or ledger is None:
             return False
@@ -372,7 +372,7 @@ class ExportPage(Page):
 
     def request_approval(self, path: Path) -> bool:
         """Write the approval request (``path`` and its QR code beside it) and record it in the ledger."""
-        ring = self._ensure_ring()
+        ring = self._ensure_ring(self.tr("They are needed to record the request in the audit ledger."))
         if ring is None:
             return False
         session = self._session

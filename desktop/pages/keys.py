@@ -121,9 +121,10 @@ class KeysPage(Page):
 
     # -- what other pages call ------------------------------------------------------------------
 
-    def ensure_ring(self) -> KeyRing | None:
-        """The unlocked keys, asking for the passphrase if needed; on first use, as the CLI does, an
-        unprotected keystore is created. None if the user cancelled or the passphrase was wrong."""
+    def ensure_ring(self, reason: str = "") -> KeyRing | None:
+        """The unlocked keys, asking for the passphrase if needed (the prompt names the keys and
+        ``reason``, what they are needed for); on first use, as the CLI does, an unprotected keystore is
+        created. None if the user cancelled or the passphrase was wrong."""
         session = self._session
         if session.ring is not None:
             return session.ring
@@ -132,7 +133,7 @@ class KeysPage(Page):
             if not store.exists():
                 ring, _ = session.workspace.open_keys("")  # recorded as a key event
             elif store.protected:
-                passphrase = self._ask_passphrase()
+                passphrase = self._ask_passphrase(self.unlock_prompt(reason))
                 if passphrase is None:
                     return None
                 ring = store.unlock(passphrase)
@@ -186,7 +187,8 @@ class KeysPage(Page):
         passphrase = ""
         try:
             if store.exists() and store.protected:
-                asked = self._ask_passphrase()
+                asked = self._ask_passphrase(self.unlock_prompt(
+                    self.tr("They are needed to add the organisation's keys to them.")))
                 if asked is None:
                     return False
                 passphrase = asked
@@ -231,9 +233,18 @@ class KeysPage(Page):
         clicked = box.clickedButton()
         return FIRST_RUN_IMPORT if clicked is imported else FIRST_RUN_CREATE if clicked is created else None
 
-    def _ask_passphrase(self) -> str | None:
-        text, ok = QInputDialog.getText(self, self.tr("Unlock the keys"), self.tr("Keystore passphrase:"),
-                                        QLineEdit.EchoMode.Password)
+    def unlock_prompt(self, reason: str) -> str:
+        """Whose keys are locked, what for, and what to type."""
+        organisation = self._session.workspace.keystore.status().organisation
+        unit = organisation or self.tr("this workstation")
+        lines = [self.tr("The keys of {unit} are locked.").format(unit=unit)]
+        if reason:
+            lines.append(reason)
+        lines.append(self.tr("Keystore passphrase:"))
+        return "\n".join(lines)
+
+    def _ask_passphrase(self, prompt: str) -> str | None:
+        text, ok = QInputDialog.getText(self, self.tr("Unlock the keys"), prompt, QLineEdit.EchoMode.Password)
         return text if ok else None
 
     def _ask_new_keys(self) -> tuple[str, str] | None:

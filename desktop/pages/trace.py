@@ -57,7 +57,7 @@ class TracePage(Page):
     trace_failed = Signal(str)
     report_saved = Signal(object)
 
-    def __init__(self, session: Session, ensure_ring: Callable[[], KeyRing | None],
+    def __init__(self, session: Session, ensure_ring: Callable[[str], KeyRing | None],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._session = session
@@ -193,7 +193,7 @@ class TracePage(Page):
         if subject is None:
             self._set_state(lambda: self.tr("Choose or drop a file, or paste rows, first."))
             return False
-        ring = self._ensure_ring()
+        ring = self._ensure_ring(self.tr("They are needed to read the watermarks of the leaked data."))
         if ring is None:
             return False
         home = self._session.home

@@ -226,6 +226,10 @@
         <translation>✘ {problem}</translation>
     </message>
     <message>
+        <source>They are needed to protect and watermark this export.</source>
+        <translation>保护这次导出并加水印需要用到密钥。</translation>
+    </message>
+    <message>
         <source>Preparing…</source>
         <translation>正在准备…</translation>
     </message>
@@ -272,6 +276,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Excel (*.xlsx);;CSV (*.csv)</source>
         <translation>Excel 文件 (*.xlsx);;CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>They are needed to record the request in the audit ledger.</source>
+        <translation>把申请记入审计账本需要用到密钥。</translation>
     </message>
     <message>
         <source>Send the request {request} (or show its QR code {qr}) to the security office. Paste the approval code they give you into “Approval code”.</source>
@@ -398,6 +406,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>密钥可用，并已受口令保护。</translation>
     </message>
     <message>
+        <source>They are needed to add the organisation&apos;s keys to them.</source>
+        <translation>导入单位密钥需要先解锁本机密钥。</translation>
+    </message>
+    <message>
         <source>Imported the keys of “{organisation}”.</source>
         <translation>已导入“{organisation}”的密钥。</translation>
     </message>
@@ -416,6 +428,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Later</source>
         <translation>以后再说</translation>
+    </message>
+    <message>
+        <source>this workstation</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>The keys of {unit} are locked.</source>
+        <translation>{unit}的密钥已锁定。</translation>
     </message>
     <message>
         <source>Unlock the keys</source>
@@ -846,6 +866,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <source>en</source>
         <comment>the language code of this translation: the trace report is written in it</comment>
         <translation>zh_CN</translation>
+    </message>
+    <message>
+        <source>They are needed to read the watermarks of the leaked data.</source>
+        <translation>读取泄露数据中的水印需要用到密钥。</translation>
     </message>
     <message>
         <source>PDF (*.pdf);;Web page (*.html)</source>
