@@ -100,7 +100,7 @@ def measure_risk(path: Path, plan: Plan, policy: Policy, progress: Progress
     with open_workbook(path) as workbook:
         risk, suggestion = assess_and_suggest(workbook, plan, policy, threshold,
                                               max_suppressed=policy.max_suppressed, tick=tick)
-    needed = any(sheet.figures.rows and sheet.figures.k < threshold for sheet in risk.sheets)
+    needed = any(sheet.below(threshold) for sheet in risk.sheets)
     return risk, suggestion if needed and suggestion.reached else None, threshold, min_k
 
 

@@ -127,4 +127,4 @@ def _risk_problems(rule: GradeRule, risk: PlanRisk | None) -> list[Violation]:
         return []
     return [violation("k_below_min", sheet=sheet.name, k=sheet.figures.k, min_k=rule.min_k,
                       rows=sheet.figures.rows_below_k, columns=sheet.quasi_identifiers)
-            for sheet in risk.sheets if sheet.figures.rows and sheet.figures.k < rule.min_k]
+            for sheet in risk.sheets if sheet.below(rule.min_k)]

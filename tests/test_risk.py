@@ -202,3 +202,18 @@ def test_generalize_to_k_says_when_k_cannot_be_reached(tmp_path: Path) -> None:
         chosen = generalize_to_k(workbook, plan, load_policy(None, tmp_path), 5, max_suppressed=0.05)
     assert not chosen.reached
     assert chosen.suppressed["classes"].size == 0
+
+
+def test_a_sheet_without_quasi_identifiers_is_never_below_k(tmp_path: Path) -> None:
+    source = tmp_path / "classes.csv"
+    _write_classes(source, sizes=(1, 1))
+    plan = _plan(source, tmp_path, roles=("地址=other", "出生年份=other", "性别=other"))
+    with open_workbook(source) as workbook:
+        risk = assess(workbook, plan, threshold=5)
+        chosen = generalize_to_k(workbook, plan, load_policy(None, tmp_path), 5, max_suppressed=0.05)
+    (sheet,) = risk.sheets
+    assert sheet.quasi_identifiers == () and sheet.figures.k == 2 and not sheet.below(5)
+    assert chosen.reached and chosen.suppressed["classes"].size == 0 and chosen.changed == ()
+    with_one = _plan(source, tmp_path, roles=("出生年份=other", "性别=other"))
+    with open_workbook(source) as workbook:
+        assert assess(workbook, with_one, threshold=5).sheets[0].below(5)  # two rows, two districts

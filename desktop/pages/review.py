@@ -326,7 +326,7 @@ class ReviewPage(Page):
             self.risk_texts = risk_texts(risk, measured.threshold, measured.min_k,
                                          measured.suggestion if not accepted else None,
                                          measured.suggestion.changed if accepted and measured.suggestion else ())
-            below = any(s.figures.rows and s.figures.k < measured.threshold for s in risk.sheets)
+            below = any(s.below(measured.threshold) for s in risk.sheets)
             self.risk_label.setStyleSheet(RISK_BAD_STYLE if below and measured.min_k else
                                           RISK_IDLE_STYLE if below else RISK_OK_STYLE)
         if self.risk_texts:

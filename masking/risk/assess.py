@@ -85,6 +85,11 @@ class SheetRisk:
     def quasi_identifiers(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns if c.counted)
 
+    def below(self, k: int) -> bool:
+        """Whether some rows can be singled out by fewer than ``k`` shared quasi-identifier values. A
+        sheet without quasi-identifiers never is: its one class only says how small it is."""
+        return bool(self.quasi_identifiers) and 0 < self.figures.k < k
+
     def as_dict(self) -> dict[str, Any]:
         """The ``"risk"`` object of ``scan``/``export --json`` (docs/cli.md)."""
         return {**self.figures.as_dict(), "quasi_identifiers": list(self.quasi_identifiers),

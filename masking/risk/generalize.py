@@ -160,7 +160,9 @@ def _choose(codes: Mapping[str, SheetCodes], plan: Plan, threshold: int, max_sup
                 changes[(name, index)] = sheet_codes.steps[index][level]
         sizes, per_row = class_sizes(sheet_codes.keys(choice))
         rare = np.flatnonzero(per_row < threshold).astype(np.int64)
-        if rare.size > limit:
+        if not sheet_codes.codes:  # no quasi-identifier: nothing to generalize, nobody singled out
+            rare, kept_sizes = np.zeros(0, dtype=np.int64), sizes
+        elif rare.size > limit:
             reached = False
             rare = np.zeros(0, dtype=np.int64)
             kept_sizes = sizes
