@@ -23,10 +23,23 @@ from masking.server.schema import migrate
 PG_ADMIN = os.environ.get("EXPORTGUARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     name = f"exportguard_test_{os.getpid()}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        for (stale,) in admin.execute("SELECT datname FROM pg_database WHERE datname ~ '^exportguard_test_[0-9]+$'"):
+            if not _alive(int(stale.rsplit("_", 1)[1])):  # a session killed before it could drop its own
+                admin.execute(f"DROP DATABASE IF EXISTS {stale} WITH (FORCE)")
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.execute(f"CREATE DATABASE {name}")
     url = PG_ADMIN.rsplit("/", 1)[0] + "/" + name
