@@ -120,3 +120,22 @@ def test_a_file_changed_after_its_scan_is_refused_and_nothing_is_written(workboo
         run_export(prepared, ring, Workspace(home).ledger(ring), parallel=False)
     assert not (tmp_path / "out.xlsx").exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("out")] == []
+
+
+def test_the_desktop_export_job_uses_the_review_pages_scan(workbook: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("PySide6")
+    import masking.pipeline
+    from desktop.workers import make_export_job, scan_file
+
+    home = tmp_path / "home"
+    ring = _ring(home)
+    report = scan_file(workbook, lambda done, total: None)  # what the Review page ran when the file opened
+
+    def no_second_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the export job scanned the file again")
+
+    monkeypatch.setattr(masking.pipeline, "scan_workbook", no_second_scan)
+    job = make_export_job(_request(workbook, tmp_path), home, ring, Workspace(home).ledger(ring), report)
+    result = job(lambda done, total: None)
+    assert result.rows == ROWS and result.input_sha256 == report.sha256 != ""
