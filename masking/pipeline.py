@@ -14,7 +14,7 @@ import hashlib
 import os
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -228,14 +228,22 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
     refuses to commit an output if the file it reads then is not the file that was scanned.
     """
     policy = load_policy(request.policy_file, home)
-    # one open workbook: the scan's pass (hashed, when this call scans) and the risk's
-    with open_workbook(request.input, hashed=report is None, encoding=request.input_encoding) as workbook:
+    risk: PlanRisk | None = None
+    suppressed: dict[str, npt.NDArray[np.int64]] = {}
+    generalized: tuple[tuple[str, str, str], ...] = ()
+    with ExitStack() as stack:  # at most one open workbook: the scan's pass (hashed) and the risk's
+        workbook = None
         if report is None:
+            workbook = stack.enter_context(open_workbook(request.input, hashed=True, encoding=request.input_encoding))
             report = scan_workbook(workbook, path=request.input)
         _refuse_empty(request, report)
         plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
                           include_hidden=request.include_hidden, roles=request.roles)
-        plan, risk, suppressed, generalized = _measure_risk(workbook, plan, policy, request.generalize_to_k)
+        if request.generalize_to_k or policy.thresholds(export_grade(plan.columns(), policy.levels)).min_k:
+            # the verdict needs k before anything is written; otherwise the export measures in its own pass
+            if workbook is None:
+                workbook = stack.enter_context(open_workbook(request.input, encoding=request.input_encoding))
+            plan, risk, suppressed, generalized = _measure_risk(workbook, plan, policy, request.generalize_to_k)
     fmt = output_format(request, report.format)
     recipient = policy.recipient(Recipient.of(request.recipient))  # the canonical name the policy lists
     output = request.output or default_output(request.input, fmt, recipient)
@@ -264,14 +272,11 @@ def risk_threshold(plan: Plan, policy: Policy) -> int:
 
 def _measure_risk(
     workbook: Workbook, plan: Plan, policy: Policy, generalize: bool
-) -> tuple[Plan, PlanRisk | None, dict[str, npt.NDArray[np.int64]], tuple[tuple[str, str, str], ...]]:
-    """The output's risk over the full input, when the verdict needs it before anything is written (the
-    policy sets a minimum k for this grade); with ``generalize``, first the generalization that reaches k.
-    Otherwise None: the export measures it in its own pass over the rows (no second read)."""
+) -> tuple[Plan, PlanRisk, dict[str, npt.NDArray[np.int64]], tuple[tuple[str, str, str], ...]]:
+    """The output's risk over the full input, for a verdict that needs it before anything is written;
+    with ``generalize``, first the generalization that reaches k."""
     threshold = risk_threshold(plan, policy)
     if not generalize:
-        if policy.thresholds(export_grade(plan.columns(), policy.levels)).min_k is None:
-            return plan, None, {}, ()
         return plan, assess(workbook, plan, threshold), {}, ()
     chosen = generalize_to_k(workbook, plan, policy, threshold, max_suppressed=policy.max_suppressed)
     return chosen.plan, chosen.risk, {name: rows for name, rows in chosen.suppressed.items() if rows.size}, \
