@@ -8,7 +8,8 @@ A supervisor starts a worker interpreter that runs mutants one after another in-
 process per mutant would take hours). Before each mutant the worker notes its number in the state
 file's ``.current`` companion and arms ``faulthandler.dump_traceback_later(timeout, exit=True)``: a
 mutant that hangs kills the worker with its stack, the supervisor records a hang for that number and
-restarts the worker after it. The worker's address space is capped (``--memory-mb``), so a runaway
+restarts the worker from the last saved number, skipping the hung one. The worker's address space is
+capped (``--memory-mb``), so a runaway
 allocation is a MemoryError (an internal error), never a swapping machine. Counters go to ``--state``
 every 200 mutants and at the end; running the same command again resumes where it stopped. Every
 internal error and hang is saved under ``<state>.crashes/`` as the mutant's bytes, to become a
@@ -51,12 +52,24 @@ def _save(state: Path, data: dict[str, object]) -> None:
     os.replace(temp, state)
 
 
+def _keys(work: Path) -> tuple[Path, object]:
+    """A fresh home with an unprotected keystore for the soak's exports."""
+    from masking.cli.main import run
+    from masking.workspace import Workspace
+
+    home = work / "home"
+    home.mkdir()
+    with open(os.devnull, "w") as quiet:  # the keystore note goes nowhere
+        saved, sys.stdout = sys.stdout, quiet
+        run(["--home", str(home), "keys", "init", "--no-passphrase"])
+        sys.stdout = saved
+    ring, _ = Workspace(home).keystore.open_or_create("")
+    return home, ring
+
+
 def _worker(args: argparse.Namespace) -> int:
     """Run mutants from the state's ``next`` until ``--until``; exit 0 when done."""
     import fuzz_harness as fh
-
-    from masking.cli.main import run
-    from masking.workspace import Workspace
 
     limit = args.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -66,18 +79,16 @@ def _worker(args: argparse.Namespace) -> int:
     crashes.mkdir(exist_ok=True)
     current = state.with_name(state.name + ".current")
     work = Path(tempfile.mkdtemp(prefix="soak-"))
-    home = work / "home"
-    home.mkdir()
-    with open(os.devnull, "w") as quiet:  # the keystore note goes nowhere
-        saved, sys.stdout = sys.stdout, quiet
-        run(["--home", str(home), "keys", "init", "--no-passphrase"])
-        sys.stdout = saved
-    ring, _ = Workspace(home).keystore.open_or_create("")
+    home, ring = _keys(work)
     corpus = fh.seeds()
     started = time.monotonic()
     number = int(data["next"])
     internal: list[object] = data["internal"]
+    hung = {entry["mutant"] for entry in data["hangs"]}
     while number < args.until:
+        if number in hung:  # it killed an earlier worker; the ones after it still run
+            number += 1
+            continue
         current.write_text(str(number), encoding="ascii")
         faulthandler.dump_traceback_later(args.timeout, exit=True)
         name, body = fh.mutant(corpus, args.seed, number)
@@ -125,8 +136,7 @@ def _supervise(args: argparse.Namespace) -> int:
         stuck = int(current.read_text(encoding="ascii"))
         hangs: list[object] = data["hangs"]
         hangs.append({"mutant": stuck, "exit": code})
-        data["next"] = stuck + 1
-        _save(state, data)
+        _save(state, data)  # the next worker resumes at the last save and skips this mutant
         print(f"mutant {stuck}: worker ended with {code} (see {log})", file=sys.stderr)
     data = _load(state)
     internal: list[object] = data["internal"]
