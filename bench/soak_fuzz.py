@@ -92,7 +92,7 @@ def _worker(args: argparse.Namespace) -> int:
         current.write_text(str(number), encoding="ascii")
         faulthandler.dump_traceback_later(args.timeout, exit=True)
         name, body = fh.mutant(corpus, args.seed, number)
-        path = work / f"mutant{Path(name).suffix}"
+        path = work / f"mutant{Path(name).suffix}"  # one file, overwritten by each mutant
         path.write_bytes(body)
         export = number % args.export_every == 0
         try:
@@ -106,17 +106,20 @@ def _worker(args: argparse.Namespace) -> int:
         faulthandler.cancel_dump_traceback_later()
         data["exported"] = int(data["exported"]) + export
         number += 1
-        if number % 50 == 0:  # the ledger of the soak's own exports would otherwise grow without end
-            for leftover in work.glob("mutant*"):
-                leftover.unlink()
-        if number % SAVE_EVERY == 0 or number == args.until:
-            data["next"] = number
-            data["seconds"] = float(data["seconds"]) + time.monotonic() - started
-            started = time.monotonic()
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            data["peak_rss_mb"] = max(float(data["peak_rss_mb"]), peak)
-            _save(state, data)
+        if number % SAVE_EVERY == 0:
+            started = _checkpoint(state, data, number, started)
+    _checkpoint(state, data, number, started)
     return 0
+
+
+def _checkpoint(state: Path, data: dict[str, object], number: int, started: float) -> float:
+    """Save the counters with ``number`` as the next mutant; returns the new start of the clock."""
+    data["next"] = number
+    data["seconds"] = float(data["seconds"]) + time.monotonic() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    data["peak_rss_mb"] = max(float(data["peak_rss_mb"]), peak)
+    _save(state, data)
+    return time.monotonic()
 
 
 def _supervise(args: argparse.Namespace) -> int:
