@@ -407,7 +407,7 @@ def _write(
     total = sum(workbook.count_rows(info.name) for info in workbook.sheets) if progress else 0
     done = decrypted = 0
     encoding = _csv_encoding(workbook.path) if workbook.format == "csv" else "utf-8-sig"
-    with open_writer(out, workbook.format, overwrite=overwrite, protect=[workbook.path],
+    with open_writer(out, "csv" if workbook.format == "csv" else "xlsx", overwrite=overwrite, protect=[workbook.path],
                      csv_encoding=encoding) as book:
         for info in workbook.sheets:
             table = workbook.table(info.name)

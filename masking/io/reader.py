@@ -19,6 +19,7 @@ from masking.io.csv_reader import CsvBook
 from masking.io.digest import FileDigest
 from masking.io.header import SAMPLE_ROWS, detect_table
 from masking.io.held_open import close_it_message, held_open
+from masking.io.legacy_reader import LegacyBook
 from masking.io.limits import DEFAULT_LIMITS, Limits, human_bytes, human_limit
 from masking.io.model import SheetInfo, Table, Value
 from masking.io.paths import os_path
@@ -30,6 +31,7 @@ Row = tuple[int, tuple[Value, ...]]
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
+_ODS_SUFFIXES = (".ods", ".ots")
 _BINARY_MAGICS = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"\x1f\x8b", b"Rar!", b"7z\xbc\xaf", b"BM")
 
 
@@ -52,7 +54,7 @@ class Workbook:
     call is a fresh pass over the file, so passes may overlap (a preview while counting).
     """
 
-    def __init__(self, path: Path, file_format: Literal["xlsx", "csv"], backend: _Backend,
+    def __init__(self, path: Path, file_format: Literal["xlsx", "csv", "xls", "ods"], backend: _Backend,
                  digest: FileDigest | None = None, encoding: EncodingChoice | None = None) -> None:
         self.path = path
         self.format = file_format
@@ -197,12 +199,13 @@ def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: 
     codec = user_codec(encoding) if encoding else None
     label = path.name or str(path)
     magic = _check_file(path, label, limits)
-    if magic.startswith(_OLE_MAGIC):
-        raise InputError(
-            f"{label}: password-protected or legacy .xls workbook: "
-            "remove the password / save as .xlsx in Excel/WPS first"
-        )
     suffix = path.suffix.lower()
+    if magic.startswith(_OLE_MAGIC):  # Excel 97-2003 or WPS .et, or any workbook saved with a password
+        digest = FileDigest(path) if hashed else None
+        return Workbook(path, "xls", LegacyBook(path, "xls", digest), digest)
+    if magic.startswith(_ZIP_MAGICS) and suffix in _ODS_SUFFIXES:
+        digest = FileDigest(path) if hashed else None
+        return Workbook(path, "ods", LegacyBook(path, "ods", digest), digest)
     if magic.startswith(_ZIP_MAGICS):
         if suffix == ".xlsb":
             raise InputError(f"{label}: binary workbooks (.xlsb) are not supported: save as .xlsx in Excel/WPS first")
@@ -210,8 +213,6 @@ def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: 
         return Workbook(path, "xlsx", XlsxBook(path, limits, digest), digest)
     if suffix in (".xlsx", ".xlsm", ".xltx", ".xltm") and magic.startswith(b"PK"):
         raise InputError(f"{label}: corrupt or truncated workbook (not a readable zip archive)")
-    if suffix == ".ods":
-        raise InputError(f"{label}: OpenDocument spreadsheets (.ods) are not supported: save as .xlsx first")
     if suffix in _TEXT_SUFFIXES and not magic.startswith(_BINARY_MAGICS):
         digest = FileDigest(path) if hashed else None
         book = CsvBook(path, limits, digest, codec)
