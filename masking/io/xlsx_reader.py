@@ -603,7 +603,13 @@ class XlsxBook:
             if wanted and not fallback and sink is not None:
                 tag = f"<{prefix}c"
                 if text.count(tag) == text.count(f'{tag} r="'):
-                    sink(self._typed(_column_cells(prefix, letters).findall(text), grammar))
+                    try:
+                        typed = self._typed(_column_cells(prefix, letters).findall(text), grammar)
+                    except MalformedXml as exc:
+                        raise self._error(f"{info.name!r}: {exc}") from None
+                    except (ValueError, IndexError):  # as in rows(): markup where a value belongs
+                        raise self._error(f"{info.name!r}: a cell is not valid SpreadsheetML") from None
+                    sink(typed)
                 else:
                     fallback = True
             for piece in text.split(grammar.row_close):
