@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from masking.errors import InputError
+from masking.errors import InputError, PolicyError
 from masking.io.cells import FORMULA_TRIGGERS
 from masking.io.model import Value
 from masking.io.reader import Workbook, open_workbook
@@ -33,6 +33,9 @@ COMPARISON_POLICY = "\n".join(
     + ['[kinds.secret]\ndefault = "drop"\nallowed = ["drop"]\n',
        "[export]\ncanary_rate = 0\nclear_export_layers = []\n"]
 )
+# A refusal of the comparison policy itself (it keeps every column in clear): the export's own check
+# found identifiers in a kept column and wrote nothing (exit 4).
+POLICY_REFUSAL = "nothing was written"
 # Files other programs cannot open either, each refused with one line (exit 3): a bad CRC, no workbook
 # part, no sheet part, a password (Office encryption), NUL bytes in a CSV.
 EXPECTED_REFUSALS = {
@@ -145,7 +148,11 @@ def check_file(folder: Path, name: str, home: Path, ring: KeyRing, out: Path) ->
     except InputError as error:
         outcome.refused = str(error)
         return outcome
-    result = run_export(prepared, ring, Workspace(home).ledger(ring), parallel=False)
+    try:
+        result = run_export(prepared, ring, Workspace(home).ledger(ring), parallel=False)
+    except PolicyError as error:  # identifiers found in a column this keep-everything policy keeps
+        outcome.refused = str(error)
+        return outcome
     titles = dict(result.title_rows)
     outcome.titles_reported = sum(titles.values())
     csv_output = fmt == "csv"
