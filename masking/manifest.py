@@ -81,7 +81,8 @@ def encryption_manifest(
         for position, column in enumerate(kept):
             operator = operators[(column.sheet, column.index)]
             if isinstance(operator, EncryptOperator):
-                manifest.append(EncryptedColumn(column.sheet, position, column.header, operator.record(ctx)))
+                manifest.append(EncryptedColumn(plan.shown_sheet_name(column.sheet), position, column.shown_header,
+                                                operator.record(ctx)))
     return tuple(manifest)
 
 

@@ -436,7 +436,7 @@ def _run_export(
     layers = (*(("visible", "metadata") if prepared.format == "xlsx" else ()), *summary.layers)
     trace_sha256 = TraceStore(home).save(export_id, ring.active.key_id, trace_data)
     outcomes = tuple(
-        ColumnOutcome(c.sheet, c.header, c.kind.value if c.kind else None, c.action.value,
+        ColumnOutcome(plan.shown_sheet_name(c.sheet), c.shown_header, c.kind.value if c.kind else None, c.action.value,
                       summary.counts.get((c.sheet, c.index), Counts()), summary.checks.get((c.sheet, c.index)))
         for c in plan.columns()
     )
@@ -493,7 +493,7 @@ def deidentification_record(prepared: PreparedExport, collected: Mapping[str, Co
                          risk_threshold(prepared.plan, prepared.policy))
     return DeidentificationRecord.of(risk, grade=prepared.grade,
                                      min_k=prepared.policy.thresholds(prepared.grade).min_k,
-                                     generalized=prepared.generalized)
+                                     generalized=prepared.generalized, sheet_name=prepared.plan.shown_sheet_name)
 
 
 def _source_ids(prepared: PreparedExport, workbook: Workbook, tracker: _Tracker) -> SourceIds:
@@ -582,8 +582,8 @@ def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
     for sheet in plan.included:
         table = workbook.table(sheet.name)
         kept = kept_columns(plan, sheet.name)
-        headers = [c.header for c in kept] if table.header_row is not None else None
-        sink = book.add_sheet(sheet.name, headers, header=mark.header, footer=mark.footer)
+        headers = [c.shown_header for c in kept] if table.header_row is not None else None
+        sink = book.add_sheet(plan.shown_sheet_name(sheet.name), headers, header=mark.header, footer=mark.footer)
         batches = _batches(workbook.data_rows(sheet.name, table), BATCH_ROWS, skip.get(sheet.name))
         collector = collect.get(sheet.name)
         if collector is not None and collector.needs_rows:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from masking.detect import ScanReport, SheetScan
+from masking.detect.freetext import holds_pii
 from masking.errors import UsageError
 from masking.kinds import Action, Kind
 from masking.operators import OperatorError, params_from_dict
@@ -39,8 +40,19 @@ class ColumnPlan:
 
     @property
     def label(self) -> str:
-        """How messages name the column: 明细!C (手机号码)."""
-        return f"{self.sheet}!{self.letter}" + (f" ({self.header})" if self.header else "")
+        """How messages name the column: 明细!C (手机号码); a sheet name or header holding personal data
+        is left out (#!C)."""
+        sheet = "#" if holds_pii(self.sheet) else self.sheet
+        header = None if self.header is None or holds_pii(self.header) else self.header
+        return f"{sheet}!{self.letter}" + (f" ({header})" if header else "")
+
+    @property
+    def shown_header(self) -> str | None:
+        """The header as the output, messages and records show it: one that holds personal data itself
+        (a phone number, a person's name: a data row read as the header row) becomes 列C."""
+        if self.header is None or not holds_pii(self.header):
+            return self.header
+        return f"列{self.letter}"
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,13 @@ class Plan:
     def columns(self) -> Iterable[ColumnPlan]:
         for sheet in self.included:
             yield from sheet.columns
+
+    def shown_sheet_name(self, name: str) -> str:
+        """A sheet's name as the output, messages and records show it: one that holds personal data
+        becomes 工作表N (its position in the workbook)."""
+        if not holds_pii(name):
+            return name
+        return f"工作表{next(i for i, sheet in enumerate(self.sheets, 1) if sheet.name == name)}"
 
     def to_toml(self) -> str:
         """The plan as an editable TOML file (``scan --write-plan``)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from masking.detect.freetext import holds_pii
 from masking.grading import GradeRule, export_grade
 from masking.kinds import Action, Kind
 from masking.plan import Plan
@@ -125,6 +126,6 @@ def _risk_problems(rule: GradeRule, risk: PlanRisk | None) -> list[Violation]:
     """A sheet whose output has classes smaller than the policy's minimum k (names its quasi-identifiers)."""
     if rule.min_k is None or risk is None:
         return []
-    return [violation("k_below_min", sheet=sheet.name, k=sheet.figures.k, min_k=rule.min_k,
-                      rows=sheet.figures.rows_below_k, columns=sheet.quasi_identifiers)
+    return [violation("k_below_min", sheet="#" if holds_pii(sheet.name) else sheet.name, k=sheet.figures.k,
+                      min_k=rule.min_k, rows=sheet.figures.rows_below_k, columns=sheet.quasi_identifiers)
             for sheet in risk.sheets if sheet.below(rule.min_k)]

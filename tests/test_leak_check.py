@@ -194,3 +194,32 @@ def test_a_kept_columns_own_kind_is_not_a_finding(tmp_path: Path) -> None:
     result = run_export(prepare_export(request, home), ring, Workspace(home).ledger(ring))
     column = next(c for c in result.columns if c.header == "电能表资产编号")
     assert column.check is not None and column.check.verified == 300 and column.check.found == {}
+
+
+def test_headers_and_sheet_names_holding_personal_data_are_protected_and_never_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "in.xlsx"
+    rng = random.Random(5)
+    book = xlsxwriter.Workbook(str(source))
+    sheet = book.add_worksheet("张伟13912345678")  # a sheet named after a customer
+    headers = ("户号", "户名", "手机号码", "联系人王先生13812345678", "备注")
+    for column, header in enumerate(headers):
+        sheet.write_string(0, column, header)
+    for i, person in enumerate(synth.customers(60, 5), 1):
+        values = (person.account_no, person.name, person.mobile, synth.fake_mobile(rng), "已缴清")
+        for column, value in enumerate(values):
+            sheet.write_string(i, column, value)
+    book.close()
+    home, out = tmp_path / "home", tmp_path / "o.xlsx"
+    monkeypatch.setenv("EXPORTGUARD_PASSPHRASE", "pw")
+    monkeypatch.setenv("EXPORTGUARD_NEW_PASSPHRASE", "pw")
+    code = cli_run(["--home", str(home), "export", str(source), "--recipient", "r", "--purpose", "p",
+                    "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    seen = "\n".join((captured.out, captured.err, _texts(out), _ledger_text(home)))
+    for secret in ("13912345678", "13812345678", "张伟", "王先生"):
+        assert secret not in seen, secret
+    text = _texts(out)
+    assert "工作表1" in text and "列D" in text and "手机号码" in text  # the others stay as they were

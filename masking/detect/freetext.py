@@ -7,6 +7,7 @@ moving any offset (the translation is one character for one character).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -178,6 +179,25 @@ def find_pii_spans(text: str) -> list[Span]:
             continue
         kept.append(span)
     return kept
+
+
+@functools.lru_cache(maxsize=4096)
+def holds_pii(text: str | None) -> bool:
+    """Whether a header or a sheet name holds personal data itself: a value the finder sees (a phone
+    number, an ID, a name after a cue or with a title), or a whole text that is a person's name and
+    no header word (a data row read as the header row)."""
+    if not text or not text.strip():
+        return False
+    if find_pii_spans(text):
+        return True
+    from masking.detect.vocabulary import header_meaning
+
+    stripped = text.strip()
+    return (2 <= len(stripped) <= 3 and person_name_strength(stripped) >= 1.0 and header_meaning(stripped)[0] is None
+            and stripped[-1] not in _PLACE_ENDINGS)  # 高新区, 张家港: places, not people
+
+
+_PLACE_ENDINGS = frozenset("省市区县镇乡村港路街州湾")
 
 
 def inner_kinds(text: str) -> tuple[Kind, ...]:

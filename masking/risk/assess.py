@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from masking.detect.freetext import holds_pii
 from masking.io.model import Table, Value
 from masking.kinds import Action, Kind
 from masking.plan import ColumnPlan, Plan
@@ -52,8 +53,9 @@ class ColumnRole:
 
     @property
     def name(self) -> str:
-        """How the risk report names the column: its header, else its letter."""
-        return self.header or self.letter
+        """How the risk report names the column: its header, else (no header, or one that holds personal
+        data itself) its letter."""
+        return self.header if self.header and not holds_pii(self.header) else self.letter
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "index": self.index, "letter": self.letter, "header": self.header,

@@ -9,7 +9,7 @@ page, and the same figures are the ``"sheets"`` of ``export --json``. One module
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,9 +101,11 @@ class DeidentificationRecord:
 
     @classmethod
     def of(cls, risk: PlanRisk, *, grade: int, min_k: int | None,
-           generalized: tuple[tuple[str, str, str], ...] = ()) -> DeidentificationRecord:
+           generalized: tuple[tuple[str, str, str], ...] = (),
+           sheet_name: Callable[[str], str] = str) -> DeidentificationRecord:
+        """``sheet_name``: how the record names a sheet (the export's shown name: masking.plan)."""
         sheets = tuple(
-            SheetRecord(s.name, s.figures.rows, s.figures.classes, s.figures.k, s.figures.rows_below_k,
+            SheetRecord(sheet_name(s.name), s.figures.rows, s.figures.classes, s.figures.k, s.figures.rows_below_k,
                         s.figures.prosecutor_risk, s.figures.average_risk, s.suppressed_rows,
                         tuple(ColumnRoleRecord(c.name, c.kind.value if c.kind else None, c.role.value,
                                                c.action.value, c.counted) for c in s.columns))
