@@ -39,7 +39,7 @@ from masking.plan import ColumnPlan, Plan
 from masking.policy import FoundPii
 from masking.violations import Violation, violation
 
-__all__ = ["ColumnCheck", "LeakCheck", "checked", "found_kinds", "leak_verdict"]
+__all__ = ["ColumnCheck", "LeakCheck", "checked", "found_kinds", "leak_verdict", "rechecked"]
 
 _MIN_CHARS = 5  # nothing shorter holds a value the finder knows (a name after a cue: 联系人王伟 is 5)
 _CACHE = 1 << 16  # distinct cell texts remembered per process (category columns repeat a few values)
@@ -110,6 +110,13 @@ def checked(column: ColumnPlan) -> bool:
     return column.action is Action.KEEP
 
 
+def rechecked(column: ColumnPlan) -> bool:
+    """Whether the check reads what a partial transform left of this column's text: masked or
+    generalized free text and addresses keep the rest of each text (pseudonymized text holds
+    stand-ins that look like what they replace, so it is not read again)."""
+    return column.action in (Action.MASK, Action.GENERALIZE) and column.kind in (Kind.FREE_TEXT, Kind.ADDRESS)
+
+
 class LeakCheck:
     """The check of one export (one instance per export, inside the transform step)."""
 
@@ -129,14 +136,16 @@ class LeakCheck:
         return operator
 
     def check(
-        self, column: ColumnPlan, values: Sequence[Value], ctx: OperatorContext, *, skip: Sequence[int] = ()
+        self, column: ColumnPlan, values: Sequence[Value], ctx: OperatorContext, *, skip: Sequence[int] = (),
+        transformed: bool = False,
     ) -> Sequence[Value]:
-        """Count what ``values`` (a kept column's cells) hold; in "protect" mode, the values with
-        every found cell protected (a new list), else ``values`` itself. ``skip``: positions of
-        canary rows (copies of what the source holds elsewhere, not cells of the source)."""
+        """Count what ``values`` (a kept column's cells, or with ``transformed`` the text a partial
+        transform left) hold; in "protect" mode, the values with every found cell protected (a new
+        list), else ``values`` itself. ``skip``: positions of canary rows (copies of what the source
+        holds elsewhere, not cells of the source). In transformed text every kind is a finding."""
         tally = self.columns.setdefault((column.sheet, column.index), ColumnCheck())
         tally.verified += len(values) - len(skip)
-        expected = _expected(column)
+        expected = frozenset() if transformed else _expected(column)
         hits: list[tuple[int, tuple[Kind, ...]]] = []
         skipped = frozenset(skip)
         for position, value in enumerate(values):

@@ -33,7 +33,7 @@ from masking.errors import OutputError, UsageError
 from masking.io.model import Value
 from masking.keys import MasterKey
 from masking.kinds import Action, Kind
-from masking.leak_check import ColumnCheck, LeakCheck, checked
+from masking.leak_check import ColumnCheck, LeakCheck, checked, rechecked
 from masking.operators import get_operator, params_from_dict
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext, is_blank
 from masking.operators.encrypt import EncryptOperator
@@ -140,7 +140,10 @@ class BatchTransform:
             self._counts[key] = self._counts.get(key, Counts()) + result.counts
             if self._originals is not None and key in self._originals:
                 _keep_originals(self._originals[key], values, result.values)
-            out_columns.append(result.values)
+            out: Sequence[Value] = result.values
+            if rechecked(column):
+                out = self._check.check(column, out, self._ctx, skip=canaries, transformed=True)
+            out_columns.append(out)
         marker.record(kept, out_columns, canaries)
         if out_columns:
             return list(zip(*out_columns, strict=True))

@@ -223,3 +223,25 @@ def test_headers_and_sheet_names_holding_personal_data_are_protected_and_never_s
         assert secret not in seen, secret
     text = _texts(out)
     assert "工作表1" in text and "列D" in text and "手机号码" in text  # the others stay as they were
+
+
+def test_text_left_by_a_partial_transform_is_read_again_and_every_kind_counts() -> None:
+    from masking.kinds import Action, Kind
+    from masking.leak_check import LeakCheck, checked, rechecked
+    from masking.operators.base import KeyMaterial, OperatorContext
+    from masking.plan import ColumnPlan
+
+    remark = ColumnPlan("明细", 4, "E", "备注", Kind.FREE_TEXT, 0.9, Action.MASK, "policy", (Kind.PHONE,))
+    kept_remark = ColumnPlan("明细", 4, "E", "备注", Kind.FREE_TEXT, 0.9, Action.KEEP, "user", (Kind.PHONE,))
+    assert rechecked(remark) and not checked(remark) and checked(kept_remark) and not rechecked(kept_remark)
+    ctx = OperatorContext("recipient:r", KeyMaterial("K", b"p" * 32, b"e" * 32, b"h" * 32))
+    left = ["联系人王*139****5678", "回电13912345678", "已缴清"]  # a mask that missed one phone
+    check = LeakCheck("stop", {})
+    assert check.check(remark, left, ctx, transformed=True) == left
+    assert check.columns[("明细", 4)].found == {"phone": 1} and check.columns[("明细", 4)].verified == 3
+    kept = LeakCheck("stop", {})
+    kept.check(kept_remark, left, ctx)  # the user kept a column the scan knew holds phones: not a finding
+    assert kept.columns[("明细", 4)].found == {}
+    protect = LeakCheck("protect", {Kind.FREE_TEXT: Action.MASK, Kind.PHONE: Action.MASK})
+    out = protect.check(remark, left, ctx, transformed=True)
+    assert out[1] == "回电139****5678" and out[0] == left[0] and protect.columns[("明细", 4)].protected == 1
