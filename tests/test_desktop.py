@@ -413,7 +413,8 @@ def test_translations_are_complete_and_qt_strings_load(qapp: QApplication, qm_ca
 
 
 _VIOLATION_ARGS = {"limit": 200, "cells": 30, "column": "A '手机号码'", "kind": "phone", "action": "keep",
-                   "version": "2026.1", "allowed": ("mask", "pseudonymize"), "rows": 200, "threshold": 100, "approved": 150,
+                   "version": "2026.1", "allowed": ("mask", "pseudonymize"), "rows": 200, "threshold": 100,
+                   "approved": 150,
                    "format": "csv", "formats": ("xlsx",), "layer": "visible", "columns": ("A", "B"),
                    "layers": ("canaries", "marks"), "kinds": ("phone", "email"), "sheet": "客户", "min_k": 5, "k": 2,
                    "count": 3, "hours": 48, "name": "policy.signed.json", "path": "home/policy.toml",
