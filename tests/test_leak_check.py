@@ -245,3 +245,17 @@ def test_text_left_by_a_partial_transform_is_read_again_and_every_kind_counts() 
     protect = LeakCheck("protect", {Kind.FREE_TEXT: Action.MASK, Kind.PHONE: Action.MASK})
     out = protect.check(remark, left, ctx, transformed=True)
     assert out[1] == "回电139****5678" and out[0] == left[0] and protect.columns[("明细", 4)].protected == 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_finders_quick_refusal_never_hides_a_span(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from masking.detect import freetext
+
+    rng = random.Random(seed)
+    pieces = ["联系人", "王", "先生", "地址：", "南京市玄武区中山路", "18号", "3栋501室", "139", "1234", "5678", "－",
+              " ", "　", "１３９", "＠", "@", "zhang", "163.com", "11010519491231002", "X", "ｘ", "(", ")", "已缴清"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9))) for _ in range(3000)]
+    quick = [freetext.find_pii_spans(t) for t in texts]
+    monkeypatch.setattr(freetext, "_MAY_HOLD", re.compile(""))  # every text goes through every finder
+    assert quick == [freetext.find_pii_spans(t) for t in texts]
+    assert sum(1 for spans in quick if spans) > 50  # the texts do hold spans
