@@ -256,6 +256,6 @@ def test_the_finders_quick_refusal_never_hides_a_span(seed: int, monkeypatch: py
               " ", "　", "１３９", "＠", "@", "zhang", "163.com", "11010519491231002", "X", "ｘ", "(", ")", "已缴清"]
     texts = ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 9))) for _ in range(3000)]
     quick = [freetext.find_pii_spans(t) for t in texts]
-    monkeypatch.setattr(freetext, "_MAY_HOLD", re.compile(""))  # every text goes through every finder
+    monkeypatch.setattr(freetext, "_may_hold", lambda text: True)  # every text goes through every finder
     assert quick == [freetext.find_pii_spans(t) for t in texts]
     assert sum(1 for spans in quick if spans) > 50  # the texts do hold spans
