@@ -412,7 +412,7 @@ def test_translations_are_complete_and_qt_strings_load(qapp: QApplication, qm_ca
     assert installed.installed == ()
 
 
-_VIOLATION_ARGS = {"limit": 200, "cells": 30, "column": "A '手机号码'", "kind": "phone", "action": "keep",
+_VIOLATION_ARGS = {"limit": 200, "column": "A '手机号码'", "kind": "phone", "action": "keep",
                    "version": "2026.1", "allowed": ("mask", "pseudonymize"), "rows": 200, "threshold": 100,
                    "approved": 150,
                    "format": "csv", "formats": ("xlsx",), "layer": "visible", "columns": ("A", "B"),
