@@ -88,7 +88,7 @@ def open_checked_zip(path: Path | BinaryIO, limits: Limits, label: str) -> zipfi
     directory (InputError, one line)."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError, ValueError):
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError):  # e.g. a zip version from the future
         raise InputError(f"{label}: corrupt or truncated workbook (not a readable zip archive)") from None
     except OSError as exc:
         raise InputError(f"{label}: cannot read the file ({exc.strerror or type(exc).__name__})") from None
