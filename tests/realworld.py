@@ -168,6 +168,10 @@ def check_file(folder: Path, name: str, home: Path, ring: KeyRing, out: Path) ->
             if len(above) != titles.get(sheet.name, 0):
                 outcome.lost.append(f"{sheet.name}: {len(above)} rows above the data, "
                                     f"{titles.get(sheet.name, 0)} reported")
+            beyond = sum(1 for n, v in rows
+                         if n >= table.first_data_row and any(x is not None for x in v[table.width:]))
+            if beyond:  # the table's width comes from the first rows; a later, wider row would lose cells
+                outcome.lost.append(f"{sheet.name}: {beyond} rows hold cells beyond the table's width")
             wanted = [_trimmed(v, columns, csv_output) for n, v in rows if n >= table.first_data_row]
             wanted = [row for row in wanted if row]
             output, output_name = next(outputs)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from typing import BinaryIO, cast
 from masking.errors import InputError
 from masking.io.digest import FileDigest
 from masking.io.limits import DEFAULT_LIMITS, Limits
-from masking.io.model import SheetInfo, Value, values_in_columns
+from masking.io.model import SheetInfo, Value, column_chunks
 from masking.io.text_encoding import EncodingChoice, detect_encoding, legacy_encoding
 
 CHUNK_BYTES = 1 << 20
@@ -213,10 +212,7 @@ class CsvBook:
 
     def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]:
         """The non-empty fields of ``columns`` (0-based) of every record, header included, in chunks."""
-        wanted = sorted(set(columns))
-        rows = self.rows(info)
-        while batch := list(itertools.islice(rows, 4096)):
-            yield list(values_in_columns(batch, wanted))
+        return column_chunks(self.rows(info), columns)
 
     def count_value_rows(
         self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None

@@ -19,7 +19,7 @@ from pathlib import Path
 from masking.errors import InputError
 from masking.io.digest import FileDigest
 from masking.io.limits import human_limit
-from masking.io.model import SheetInfo, Value, Visibility, values_in_columns
+from masking.io.model import SheetInfo, Value, Visibility, column_chunks, values_in_columns
 from masking.io.xlsx_values import MalformedXml, number_value
 
 LEGACY_MAX_BYTES = 64 << 20
@@ -94,10 +94,8 @@ class LegacyBook:
                 yield first_row + offset + 1, padding + tuple(values)
 
     def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]:
-        wanted = sorted(set(columns))
-        rows = self.rows(info)
-        while batch := list(itertools.islice(rows, 4096)):
-            yield list(values_in_columns(batch, wanted))
+        """The non-empty values of ``columns`` (0-based) of every row, in chunks."""
+        return column_chunks(self.rows(info), columns)
 
     def count_value_rows(
         self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -78,3 +79,10 @@ def values_in_columns(rows: Iterable[tuple[int, tuple[Value, ...]]], columns: Se
     """The non-empty values of ``columns`` (0-based) in ``(row number, values)`` rows."""
     for _, row in rows:
         yield from (row[i] for i in columns if i < len(row) and row[i] is not None)
+
+
+def column_chunks(rows: Iterator[tuple[int, tuple[Value, ...]]], columns: Iterable[int]) -> Iterator[list[Value]]:
+    """The non-empty values of ``columns`` (0-based) of ``rows``, a list per 4,096 rows."""
+    wanted = sorted(set(columns))
+    while batch := list(itertools.islice(rows, 4096)):
+        yield list(values_in_columns(batch, wanted))

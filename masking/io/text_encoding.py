@@ -30,7 +30,8 @@ DETECTOR_MIN_BYTES = 64  # charset-normalizer guesses wildly on a handful of byt
 _DETECTOR_CODECS = frozenset({
     "big5", "big5hkscs", "cp950", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949", "cp1251", "koi8_r",
 })
-_BOMS = (
+BOMS = (  # the byte-order marks and the codec each names
+
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: FF FE 00 00 starts like the UTF-16 LE mark
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -138,7 +139,7 @@ def legacy_encoding(sample: bytes, at_eof: bool) -> EncodingChoice:
 
 def detect_encoding(sample: bytes, at_eof: bool) -> EncodingChoice:
     """The codec for a file whose first bytes are ``sample`` (see the module docstring)."""
-    for bom, codec in _BOMS:
+    for bom, codec in BOMS:
         if sample.startswith(bom):
             return EncodingChoice(codec, "byte-order mark")
     wide = _wide_codec(sample)

@@ -12,16 +12,10 @@ from __future__ import annotations
 import codecs
 import re
 
+from masking.io.text_encoding import BOMS
 from masking.io.xlsx_values import MalformedXml
 
 _DECLARATION = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: FF FE 00 00 starts with the UTF-16 LE BOM
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 _WIDE_PATTERNS = (
     (b"<\x00\x00\x00", "utf-32-le"),
     (b"\x00\x00\x00<", "utf-32-be"),
@@ -45,7 +39,7 @@ def text_codec(name: str) -> str:
 
 def xml_encoding(head: bytes) -> str:
     """The codec to decode a part whose first bytes are ``head`` (200 bytes are enough)."""
-    for bom, codec in _BOMS:
+    for bom, codec in BOMS:
         if head.startswith(bom):
             return codec
     for pattern, codec in _WIDE_PATTERNS:
