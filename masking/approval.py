@@ -7,14 +7,17 @@ workstation checks the code with nothing but the public keys its policy trusts
 (``[export] approval_keys``), so no network and no shared secret is needed.
 
 A code is ``EGA1-`` followed by base32 (groups of five, case-insensitive; ``0`` and ``1`` read as
-``O`` and ``I``) of a 24-byte body and the 64-byte signature:
+``O`` and ``I``) of a 28-byte body and the 64-byte signature:
 
     rows u32 | issued u32 | expires u32 (Unix seconds) | approver id (4 bytes)
-    | input fingerprint (4 bytes) | recipient fingerprint (4 bytes) | signature (64 bytes)
+    | input fingerprint (4 bytes) | recipient fingerprint (4 bytes) | nonce (4 random bytes)
+    | signature (64 bytes)
 
 The signature covers the canonical JSON of the full facts (``input_sha256``, ``recipient``, ``rows``,
-``issued``, ``expires``, ``approver``), so the code need not carry the 64-hex-digit hash or the
-recipient's name and stays short enough to paste or dictate (about 140 characters). The two
+``issued``, ``expires``, ``approver``, ``nonce``), so the code need not carry the 64-hex-digit hash or
+the recipient's name and stays short enough to paste or dictate (about 150 characters). The nonce
+makes every issued code distinct: a code is consumed by one export, and a second code for the same
+file, recipient and rows, issued in the same second, must still be a code of its own. The two
 4-byte fingerprints are there only to say *why* a code does not fit (another file, another
 recipient) instead of a bare "invalid"; the signature decides.
 """
@@ -26,6 +29,7 @@ import binascii
 import datetime as dt
 import hashlib
 import json
+import secrets
 import struct
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -44,7 +48,7 @@ SIGNING_KEY_FORMAT = "exportguard-approval-key"
 MAX_VALID_DAYS = 90
 MAX_ROWS = 2**32 - 1
 CLOCK_SKEW = dt.timedelta(minutes=10)  # a workstation clock this far behind still accepts a fresh code
-_BODY = struct.Struct(">III4s4s4s")
+_BODY = struct.Struct(">III4s4s4s4s")  # rows, issued, expires, approver, file, recipient, nonce
 _SIGNATURE = 64
 _GROUP = 5
 _CONTEXT = b"exportguard approval v1\n"
@@ -101,12 +105,15 @@ def _fingerprint(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()[:4]
 
 
-def _message(input_sha256: str, recipient: str, rows: int, *, issued: int, expires: int, approver: str) -> bytes:
+def _message(
+    input_sha256: str, recipient: str, rows: int, *, issued: int, expires: int, approver: str, nonce: bytes
+) -> bytes:
     facts = {
         "approver": approver,
         "expires": _iso(dt.datetime.fromtimestamp(expires, dt.UTC)),
         "input_sha256": input_sha256,
         "issued": _iso(dt.datetime.fromtimestamp(issued, dt.UTC)),
+        "nonce": nonce.hex(),
         "recipient": recipient,
         "rows": rows,
     }
@@ -160,9 +167,11 @@ def issue_approval(
     issued = int(clock().timestamp())
     expires = issued + valid_days * 86_400
     approver = signing_key.approver
+    # Each code is single-use, so two codes for the same request (issued in the same second) must differ.
+    nonce = secrets.token_bytes(4)
     body = _BODY.pack(rows, issued, expires, bytes.fromhex(approver[3:]), bytes.fromhex(digest[:8]),
-                      _fingerprint(name))
-    message = _message(digest, name, rows, issued=issued, expires=expires, approver=approver)
+                      _fingerprint(name), nonce)
+    message = _message(digest, name, rows, issued=issued, expires=expires, approver=approver, nonce=nonce)
     signature = ed25519_sign(signing_key.private, message)
     return _encode(body + signature)
 
@@ -188,7 +197,7 @@ def verify_approval(
 ) -> Approval:
     """The approval ``code`` carries, if it fits this file and recipient; else ``PolicyError`` saying why."""
     raw = _decode(code)
-    rows, issued, expires, approver_raw, file_fp, recipient_fp = _BODY.unpack(raw[:_BODY.size])
+    rows, issued, expires, approver_raw, file_fp, recipient_fp, nonce = _BODY.unpack(raw[:_BODY.size])
     signature = raw[_BODY.size:]
     approver = "AK-" + approver_raw.hex().upper()
     digest = _check_sha256(input_sha256)
@@ -202,7 +211,7 @@ def verify_approval(
         raise PolicyError("approval code refused: it was issued for another file (or this file changed since)")
     if recipient_fp != _fingerprint(name):
         raise PolicyError("approval code refused: it was issued for another recipient")
-    message = _message(digest, name, rows, issued=issued, expires=expires, approver=approver)
+    message = _message(digest, name, rows, issued=issued, expires=expires, approver=approver, nonce=nonce)
     if not any(ed25519_verify(public, message, signature) for public in trusted[approver]):
         raise PolicyError("approval code refused: it was altered or mistyped (the signature does not match)")
     now = clock()

@@ -74,7 +74,10 @@ def _refusal(tmp_path: Path, policy: Path, approval: str, **kwargs: object) -> s
 def test_a_code_verifies_and_says_what_it_allows(office_key: SigningKey) -> None:
     digest = file_sha256(SAMPLE)
     code = issue_approval(office_key, digest, Recipient.of(RECIPIENT), 5000, valid_days=3, clock=lambda: NOW)
-    assert code.startswith(PREFIX) and len(code) < 180
+    assert code.startswith(PREFIX) and len(code) < 190
+    # single-use codes: a second code for the same request, in the same second, is a code of its own
+    again = issue_approval(office_key, digest, Recipient.of(RECIPIENT), 5000, valid_days=3, clock=lambda: NOW)
+    assert again != code
     approval = verify_approval(code, [office_key.public_hex], digest, Recipient.of(f" {RECIPIENT} "),
                                clock=lambda: NOW + dt.timedelta(days=1))
     assert approval.rows == 5000
