@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
     from desktop.main_window import MainWindow
 
-SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
+# A developer tool: in a source checkout it shows the bundled sample; an installed app has no samples
+# (the program never needs them), so there the file to show is named with --sample.
+SOURCE_SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "hidden_pii.xlsx"
 TIMEOUT_S = 60.0
 PAGES = ("review", "export", "trace", "audit", "keys", "settings")
 
@@ -156,7 +158,9 @@ def _grab(widget: QWidget, target: Path) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m desktop.screenshots")
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
-    parser.add_argument("--sample", type=Path, default=SAMPLES / "hidden_pii.xlsx", help="the file to show")
+    checkout = SOURCE_SAMPLE.is_file()
+    parser.add_argument("--sample", type=Path, required=not checkout, default=SOURCE_SAMPLE if checkout else None,
+                        help="the workbook to show (default in a source checkout: resources/samples/hidden_pii.xlsx)")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
