@@ -201,8 +201,8 @@ class MainWindow(QMainWindow):
     # -- replaceable dialogs (tests put their own in place; they never show a real modal) ------
 
     def _ask_open_path(self) -> Path | None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Open file"), "", self.tr("Spreadsheets (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)"))
+        kinds = self.tr("Spreadsheets (*.xlsx *.xlsm *.xlsb *.xls *.et *.ods *.csv *.tsv *.txt);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("Open file"), "", kinds)
         return Path(name) if name else None
 
     def _show_error(self, message: str) -> None:

@@ -3,10 +3,12 @@ through python-calamine with the same rows, types, header detection and protecti
 
 tests/legacy/ holds one workbook written by xlsxwriter (legacy_source.xlsx: a title row, Chinese text,
 a 22-digit meter number as text, an 18-digit ID typed as a number, dates, booleans, a hidden sheet)
-and the .xls and .ods LibreOffice 7.4 saved from it."""
+and the .xls and .ods LibreOffice 7.4 saved from it. The .xlsb files are Excel's, from calamine's test
+fixtures (MIT licence, github.com/tafia/calamine tests/): no tool here writes .xlsb."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -69,6 +71,32 @@ def test_unreadable_ole_and_ods_files_are_refused_in_one_line(tmp_path: Path) ->
     ods.write_bytes((LEGACY / "legacy_source.ods").read_bytes()[:2000])
     with pytest.raises(InputError, match="corrupt or unreadable ods workbook"):
         open_workbook(ods)
+
+
+def test_binary_xlsb_workbooks_are_read_with_types_and_sheet_visibility(tmp_path: Path) -> None:
+    with open_workbook(LEGACY / "any_sheets.xlsb") as book:
+        assert book.format == "xlsb"
+        assert [(s.name, s.visibility) for s in book.sheets] == [
+            ("Visible", Visibility.VISIBLE), ("Hidden", Visibility.HIDDEN), ("VeryHidden", Visibility.VERY_HIDDEN)]
+        assert list(book.rows("Visible"))[:3] == [(1, (1, 2)), (2, (3, 4)), (3, (5, 6))]  # the chart sheet is no sheet
+    with open_workbook(LEGACY / "date.xlsb") as book:
+        rows = [values for _, values in book.rows("Sheet1")]
+        assert rows[:2] == [(dt.date(2021, 1, 1), 15), (dt.date(2021, 1, 2), 16)]
+    renamed = tmp_path / "客户.xlsx"  # an .xlsb saved under the wrong name is read as what it is
+    shutil.copyfile(LEGACY / "issues.xlsb", renamed)
+    with open_workbook(renamed) as book:
+        assert book.format == "xlsb"
+        assert list(book.rows("datatypes"))[:4] == [(1, (1,)), (2, (1.5,)), (3, ("ab",)), (4, (False,))]
+
+
+def test_an_xlsb_workbook_exports_to_xlsx(tmp_path: Path) -> None:
+    home, out = tmp_path / "home", tmp_path / "out.xlsx"
+    assert run(["--home", str(home), "keys", "init", "--no-passphrase"]) == 0
+    assert run(["--home", str(home), "export", str(LEGACY / "issues.xlsb"), "--recipient", "银行", "--purpose", "核对",
+                "--out", str(out), "--quiet"]) == 0
+    with open_workbook(out) as book:
+        assert book.format == "xlsx"
+        assert "datatypes" in [s.name for s in book.sheets] and "issue2" in [s.name for s in book.sheets]
 
 
 def test_legacy_files_over_the_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:

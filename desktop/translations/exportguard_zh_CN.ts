@@ -584,8 +584,8 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>打开文件</translation>
     </message>
     <message>
-        <source>Spreadsheets (*.xlsx *.xlsm *.csv *.tsv *.txt);;All files (*)</source>
-        <translation>表格文件 (*.xlsx *.xlsm *.csv *.tsv *.txt);;所有文件 (*)</translation>
+        <source>Spreadsheets (*.xlsx *.xlsm *.xlsb *.xls *.et *.ods *.csv *.tsv *.txt);;All files (*)</source>
+        <translation>表格文件 (*.xlsx *.xlsm *.xlsb *.xls *.et *.ods *.csv *.tsv *.txt);;所有文件 (*)</translation>
     </message>
     <message>
         <source>(none yet)</source>

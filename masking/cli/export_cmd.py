@@ -18,7 +18,7 @@ from masking.workspace import Workspace
 
 def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser = commands.add_parser("export", parents=[json_flag], help="write a protected, watermarked copy")
-    parser.add_argument("input", metavar="INPUT", help="an .xlsx, .xlsm, .xls, .et, .ods or .csv file")
+    parser.add_argument("input", metavar="INPUT", help="an .xlsx, .xlsm, .xlsb, .xls, .et, .ods or .csv file")
     parser.add_argument("--recipient", default="", metavar="NAME", help="who receives the file")
     parser.add_argument("--purpose", default="", metavar="TEXT", help="why the file is sent")
     parser.add_argument("--out", metavar="PATH", help="output file (default: beside the input)")

@@ -21,7 +21,7 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser = commands.add_parser(
         "scan", parents=[json_flag], help="list sheets, header rows, row counts and sensitive columns"
     )
-    parser.add_argument("input", metavar="INPUT", help="an .xlsx, .xlsm, .xls, .et, .ods or .csv file")
+    parser.add_argument("input", metavar="INPUT", help="an .xlsx, .xlsm, .xlsb, .xls, .et, .ods or .csv file")
     parser.add_argument("--sheet", metavar="NAME", help="scan only this sheet")
     parser.add_argument("--policy", metavar="POLICY.toml", help="policy file (default: the organisation's)")
     parser.add_argument("--write-plan", metavar="PLAN.toml", help="also write an editable export plan")

@@ -24,7 +24,7 @@ from masking.io.limits import DEFAULT_LIMITS, Limits, human_bytes, human_limit
 from masking.io.model import SheetInfo, Table, Value
 from masking.io.paths import os_path
 from masking.io.text_encoding import EncodingChoice, user_codec
-from masking.io.xlsx_reader import XlsxBook
+from masking.io.xlsx_reader import BinaryWorkbook, XlsxBook
 
 Row = tuple[int, tuple[Value, ...]]
 
@@ -54,7 +54,7 @@ class Workbook:
     call is a fresh pass over the file, so passes may overlap (a preview while counting).
     """
 
-    def __init__(self, path: Path, file_format: Literal["xlsx", "csv", "xls", "ods"], backend: _Backend,
+    def __init__(self, path: Path, file_format: Literal["xlsx", "csv", "xls", "xlsb", "ods"], backend: _Backend,
                  digest: FileDigest | None = None, encoding: EncodingChoice | None = None) -> None:
         self.path = path
         self.format = file_format
@@ -188,7 +188,8 @@ class Workbook:
 
 def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: bool = False,
                   encoding: str | None = None) -> Workbook:
-    """Open an xlsx/xlsm/csv file for streaming; ``InputError`` (one line) if it cannot be read.
+    """Open a workbook (xlsx/xlsm, xlsb, xls/et, ods) or a text file (csv/tsv/txt) for streaming;
+    ``InputError`` (one line) if it cannot be read.
 
     Use as ``with open_workbook(path) as wb: ...``. With ``hashed``, every read also feeds the
     file's SHA-256 (:meth:`Workbook.sha256`), so a pass over the file needs no second read to hash it.
@@ -206,11 +207,16 @@ def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: 
     if magic.startswith(_ZIP_MAGICS) and suffix in _ODS_SUFFIXES:
         digest = FileDigest(path) if hashed else None
         return Workbook(path, "ods", LegacyBook(path, "ods", digest), digest)
-    if magic.startswith(_ZIP_MAGICS):
-        if suffix == ".xlsb":
-            raise InputError(f"{label}: binary workbooks (.xlsb) are not supported: save as .xlsx in Excel/WPS first")
+    if magic.startswith(_ZIP_MAGICS) and suffix == ".xlsb":
         digest = FileDigest(path) if hashed else None
-        return Workbook(path, "xlsx", XlsxBook(path, limits, digest), digest)
+        return Workbook(path, "xlsb", LegacyBook(path, "xlsb", digest), digest)
+    if magic.startswith(_ZIP_MAGICS):
+        digest = FileDigest(path) if hashed else None
+        try:
+            return Workbook(path, "xlsx", XlsxBook(path, limits, digest), digest)
+        except BinaryWorkbook:  # an .xlsb saved under another name: read as what it is
+            digest = FileDigest(path) if hashed else None
+            return Workbook(path, "xlsb", LegacyBook(path, "xlsb", digest), digest)
     if suffix in (".xlsx", ".xlsm", ".xltx", ".xltm") and magic.startswith(b"PK"):
         raise InputError(f"{label}: corrupt or truncated workbook (not a readable zip archive)")
     if suffix in _TEXT_SUFFIXES and not magic.startswith(_BINARY_MAGICS):

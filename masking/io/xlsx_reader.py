@@ -283,6 +283,10 @@ class _SheetPart:
     part: zipfile.ZipInfo
 
 
+class BinaryWorkbook(InputError):
+    """The zip holds a binary (``.xlsb``) workbook: it is read by the legacy reader instead."""
+
+
 class XlsxBook:
     """An open xlsx/xlsm package: its worksheets, styles and shared strings, read on demand."""
 
@@ -364,7 +368,7 @@ class XlsxBook:
             targets = ["xl/workbook.xml"]
         for target in targets:
             if target.lower().endswith(".bin"):
-                raise self._error("binary workbooks (.xlsb) are not supported: save as .xlsx in Excel/WPS first")
+                raise BinaryWorkbook(f"{self.label}: a binary workbook (.xlsb) under another name")
             if (info := self._member(target)) is not None and self._is_workbook_content(info):
                 return info
         if self._member("mimetype") is not None or self._member("content.xml") is not None:
@@ -381,7 +385,7 @@ class XlsxBook:
             if str(node.tag).endswith("Override") and node.get("PartName", "").lower() == wanted:
                 content = node.get("ContentType", "")
                 if "binary" in content:
-                    raise self._error("binary workbooks (.xlsb) are not supported: save as .xlsx in Excel/WPS first")
+                    raise BinaryWorkbook(f"{self.label}: a binary workbook (.xlsb) under another name")
                 return "spreadsheetml" in content or "ms-excel" in content
         return info.filename.lower().endswith("workbook.xml")
 
