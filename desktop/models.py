@@ -184,18 +184,22 @@ class PreviewModel(QAbstractTableModel):
         self._columns: tuple[ColumnScan, ...] = ()
         self._actions: tuple[Action, ...] = ()
         self._after: list[list[Value] | None] = []
+        self._left_out: frozenset[int] = frozenset()
         self._mode = "both"
 
     def set_rows(self, headers: Sequence[str | None], rows: Sequence[tuple[Value, ...]]) -> None:
         self.beginResetModel()
         self._headers, self._rows = tuple(headers), tuple(rows)
-        self._columns, self._actions, self._after = (), (), []
+        self._columns, self._actions, self._after, self._left_out = (), (), [], frozenset()
         self.endResetModel()
 
     def set_after(
-        self, columns: Sequence[ColumnScan], actions: Sequence[Action], after: Sequence[list[Value] | None]
+        self, columns: Sequence[ColumnScan], actions: Sequence[Action], after: Sequence[list[Value] | None],
+        left_out: frozenset[int] = frozenset(),
     ) -> None:
-        """The columns' scans, chosen actions and exported values (None: not available without keys)."""
+        """The columns' scans, chosen actions and exported values (None: not available without keys);
+        ``left_out``: the rows (0-based) the export will not write (rare rows of a generalization)."""
+        self._left_out = left_out
         if len(columns) == len(self._columns) and self.rowCount() and self.columnCount():
             # Same shape: update in place, so the view keeps its scroll position and selection.
             self._columns, self._actions, self._after = tuple(columns), tuple(actions), list(after)
@@ -279,12 +283,15 @@ class PreviewModel(QAbstractTableModel):
         values = self._after[column] if column < len(self._after) else None
         action = self._actions[column] if column < len(self._actions) else None
         if role == _DISPLAY:
+            if index.row() in self._left_out:
+                return self.tr("(row left out)")
             if action is Action.DROP:
                 return self.tr("(removed)")
             if values is None:
                 return self.tr("(keys needed)") if action is not None else ""
             return cell_text(values[index.row()])
-        if role == Qt.ItemDataRole.ForegroundRole and (action is Action.DROP or values is None):
+        if role == Qt.ItemDataRole.ForegroundRole and (action is Action.DROP or values is None
+                                                       or index.row() in self._left_out):
             return MUTED
         return None
 

@@ -23,7 +23,7 @@ from masking.io.model import Value
 from masking.keys import KeyRing
 from masking.kinds import Action, Kind
 from masking.ledger import Ledger
-from masking.operators import OperatorError, get_operator
+from masking.operators import OperatorError, get_operator, params_from_dict
 from masking.operators.base import KeyMaterial, OperatorContext
 from masking.pipeline import ExportRequest, OutputFormat, default_output, file_sha256, token_scope
 from masking.plan import Plan, build_plan
@@ -228,6 +228,22 @@ class Session(QObject):
             return self.risk.suggestion.risk
         return self.risk.risk
 
+    def exported_step(self, sheet: str, column: ColumnScan) -> tuple[Action, tuple[tuple[str, object], ...]]:
+        """The action (with its parameters) the export applies to ``column``: the accepted
+        generalization's step where it changed the column, else the chosen action."""
+        if self.generalize and self.risk is not None and self.risk.suggestion is not None:
+            for planned in self.risk.suggestion.plan.columns():
+                if planned.sheet == sheet and planned.index == column.index:
+                    return planned.action, planned.params
+        return self.action_for(sheet, column), ()
+
+    def left_out(self, sheet: str) -> frozenset[int]:
+        """The data rows (0-based) the accepted generalization leaves out of ``sheet``."""
+        if not self.generalize or self.risk is None or self.risk.suggestion is None:
+            return frozenset()
+        rows = self.risk.suggestion.suppressed.get(sheet)
+        return frozenset() if rows is None else frozenset(int(row) for row in rows)
+
     def choices(self) -> tuple[str, ...]:
         """The user's choices in the CLI's ``--action`` form: ``Sheet!C=mask``."""
         return tuple(f"{sheet}!{letter}={action.value}" for (sheet, letter), action in self._choices.items())
@@ -290,13 +306,15 @@ class Session(QObject):
         """The token scope the export will use (the pipeline's own rule), so previews match the file."""
         return token_scope(self.policy, Recipient.of(self.recipient))
 
-    def preview_after(self, kind: Kind | None, action: Action, values: Sequence[Value]) -> list[Value] | None:
+    def preview_after(self, kind: Kind | None, action: Action, values: Sequence[Value],
+                      params: tuple[tuple[str, object], ...] = ()) -> list[Value] | None:
         """``values`` as the export will write them, by the export's own operator; None without keys."""
         if self.ring is None:
             return None
         context = OperatorContext(self.scope(), KeyMaterial.from_master(self.ring.active),
                                   sealed=is_managed(self.workspace.home))  # as the export will write them
-        return list(get_operator(action, kind).apply_batch(list(values), context).values)
+        typed = params_from_dict(action, dict(params)) if params else None
+        return list(get_operator(action, kind, typed).apply_batch(list(values), context).values)
 
     # -- the export -----------------------------------------------------------------------------
 

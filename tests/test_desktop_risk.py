@@ -11,6 +11,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from risk_world import write_min_k_policy, write_residents
 from test_desktop_support import TIMEOUT_MS, open_and_scan
@@ -92,3 +93,23 @@ def test_a_role_changed_on_the_page_is_measured_again(qtbot: QtBot, residents: P
     (sheet,) = session.risk.risk.sheets
     assert sheet.quasi_identifiers == ("地址",) and sheet.figures.k >= 5  # two districts, ~300 rows each
     assert "k = " in window.review_page.risk_label.text() and window.review_page.accept_button.isHidden()
+
+
+def test_the_preview_shows_the_accepted_generalization(qtbot: QtBot, residents: Path, window: MainWindow) -> None:
+    """Once the suggestion is accepted, the preview is the export: the generalized column's values
+    coarsened by the step taken, and the rare rows it leaves out marked as such."""
+    session = window.session
+    open_and_scan(qtbot, window, residents)
+    qtbot.waitUntil(lambda: _measured(session), timeout=TIMEOUT_MS)
+    page, model = window.review_page, window.review_page.preview_model
+    model.set_mode("after")
+    headers = [str(model.headerData(i, Qt.Orientation.Horizontal)) for i in range(model.columnCount())]
+    year = next(i for i, header in enumerate(headers) if "出生年份" in header)
+    shown = [model.data(model.index(row, year)) for row in range(model.rowCount())]
+    assert shown[17] == "1921" and "1921" not in shown[:17]  # the rare resident, as read
+
+    page.accept_button.click()
+    generalized = [model.data(model.index(row, year)) for row in range(model.rowCount())]
+    assert generalized[17] == "(row left out)"
+    assert all(text != before for text, before in zip(generalized, shown, strict=True))
+    assert {len(text) for row, text in enumerate(generalized) if row != 17} != {4}  # bands, not years

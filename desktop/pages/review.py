@@ -391,6 +391,7 @@ class ReviewPage(Page):
     @Slot()
     def _on_session_risk_changed(self) -> None:
         self._show_risk()
+        self._show_after()  # an accepted generalization changes the exported values and rows
 
     @Slot()
     def _on_accept_button_clicked(self) -> None:
@@ -536,16 +537,17 @@ class ReviewPage(Page):
         if scan is None:
             return
         rows = head.rows if head is not None else ()
-        actions = [self._session.action_for(scan.info.name, column) for column in scan.columns]
+        steps = [self._session.exported_step(scan.info.name, column) for column in scan.columns]
+        actions = [action for action, _ in steps]
         after: list[Any] = []
-        for column, action in zip(scan.columns, actions, strict=True):
+        for column, (action, params) in zip(scan.columns, steps, strict=True):
             values = [row[column.index] if column.index < len(row) else None for row in rows]
             try:
-                after.append(self._session.preview_after(column.kind, action, values))
+                after.append(self._session.preview_after(column.kind, action, values, params))
             except ExportGuardError as error:
                 log.warning("preview of column %s failed: %s", column.letter, error)
                 after.append(None)
-        self.preview_model.set_after(scan.columns, actions, after)
+        self.preview_model.set_after(scan.columns, actions, after, self._session.left_out(scan.info.name))
         self._fit_preview_columns()
 
     def _fit_preview_columns(self) -> None:

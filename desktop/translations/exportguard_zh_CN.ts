@@ -647,6 +647,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>（删除）</translation>
     </message>
     <message>
+        <source>(row left out)</source>
+        <translation>（此行不导出）</translation>
+    </message>
+    <message>
         <source>(keys needed)</source>
         <translation>（需要密钥）</translation>
     </message>
