@@ -91,6 +91,28 @@ def test_organisation_trace_rollback_and_unsynced_limit(
     named = [c for c in report["candidates"] if c["named"]]
     assert [(c["workstation"], c["export_id"]) for c in named] == [("branch-a", export_a["export_id"])]
     assert report["exports_tested"] == 2 and named[0]["p_value"] <= 1e-6
+    # the report an investigator files from the office's trace: A's home is gone, the service's record is not
+    html = tmp_path / "report.html"
+    code, filed, err = _run(capsys, "trace", str(fragment), "--server", office["url"], "--token", token, "--report",
+                            str(html), "--investigator", "Wang Li", "--language", "en", "--json")
+    assert code == 0, err
+    text = html.read_text(encoding="utf-8")
+    assert f"the security office&#x27;s evidence service at {office['url']}" in text
+    assert "2 export(s) from every workstation" in text and filed["leaked_sha256"] in text
+    assert export_a["export_id"] in text and "城东代收银行" in text and "Wang Li" in text
+    entry_hash = db.execute("SELECT r.hash FROM exports e JOIN records r ON r.id = e.record_id"
+                            " WHERE e.export_id = %s", (export_a["export_id"],)).fetchone()
+    assert entry_hash is not None and entry_hash[0] in text  # the ledger record it rests on, as the service holds it
+    assert "no verifiable record" not in text
+    [kept] = db.execute("SELECT detail FROM queries WHERE action = 'report'").fetchall()
+    assert json.loads(kept[0])["report_sha256"] == filed["report"]["sha256"]  # recorded where the trace was
+    pdf = tmp_path / "report.pdf"
+    code, _, err = _run(capsys, "trace", str(fragment), "--server", office["url"], "--token", token, "--report",
+                        str(pdf), "--language", "zh_CN")
+    assert code == 0 and pdf.read_bytes().startswith(b"%PDF"), err
+    code, _, err = _run(capsys, "trace", str(fragment), "--server", "http://127.0.0.1:9", "--token", token,
+                        "--report", str(tmp_path / "nowhere.html"))
+    assert code == 7 and "could not be reached" in err and not (tmp_path / "nowhere.html").exists()
     # the service's trace scores as the exporting workstation's own trace does (only the union bound differs)
     with (tmp_path / "b.csv").open(encoding="utf-8-sig", newline="") as handle:
         rows_b = list(csv.reader(handle))
@@ -108,6 +130,7 @@ def test_organisation_trace_rollback_and_unsynced_limit(
     everything = TraceIndex.of([TracedExport(*row[:4], TraceData.from_bytes(bytes(row[4])), *row[5:]) for row in held],
                                {k: bytes(v) for k, v in db.execute("SELECT key_id, watermark_key FROM trace_keys")},
                                held=0)
+    assert remote.pop("service") == office["url"] and remote.pop("leaked_sha256") == local["leaked_sha256"]
     assert trace_fragment(read_fragment(fragment_b), everything).as_dict() == remote
     logged = db.execute("SELECT role, action FROM queries").fetchall()
     assert ("investigator", "trace") in logged  # the investigator's query is itself recorded

@@ -14,7 +14,7 @@ import pytest
 from masking.cli.main import run
 from masking.errors import OutputError, UsageError
 from masking.events import Event
-from masking.investigation import Investigation, file_report, investigate
+from masking.investigation import Investigation, file_report, investigate, ledger_recorder
 from masking.keys import KeyRing
 from masking.pipeline import ExportRequest, prepare_export, run_export
 from masking.report import CHINESE, ENGLISH, confidence_text, render_html, write_report
@@ -98,7 +98,8 @@ def test_pdf_report_is_a4_and_set_at_a_readable_size(world: tuple[Path, KeyRing,
     must be at least 8 pt (hashes), the body at least 10 pt, and the text must use the page's width."""
     home, ring, _ = world
     target = tmp_path / "报告.pdf"
-    saved = file_report(traced, target, home, ring, investigator="王调查", language=CHINESE, created=CREATED)
+    saved = file_report(traced, target, ledger_recorder(home, ring), investigator="王调查", language=CHINESE,
+                        created=CREATED)
     assert saved.format == "pdf"
     with pdfplumber.open(target) as pdf:
         text = "\n".join(page.extract_text() or "" for page in pdf.pages)
@@ -120,7 +121,7 @@ def test_saved_reports_and_traces_are_recorded(world: tuple[Path, KeyRing, Path]
                                                 tmp_path: Path) -> None:
     home, ring, leaked = world
     target = tmp_path / "report.html"
-    saved = file_report(traced, target, home, ring, investigator="Wang Li", language=ENGLISH)
+    saved = file_report(traced, target, ledger_recorder(home, ring), investigator="Wang Li", language=ENGLISH)
     entries = Workspace(home).ledger(ring).entries()
     trace = [e for e in entries if e.event == Event.TRACE][-1]
     assert trace.body["leaked_name"] == leaked.name and trace.body["leaked_sha256"] == traced.source.sha256

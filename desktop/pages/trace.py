@@ -38,7 +38,7 @@ from desktop.wording import error_message
 from desktop.workers import Progress, TaskRunner
 from masking.errors import ExportGuardError
 from masking.events import current_user
-from masking.investigation import Investigation, file_report, investigate
+from masking.investigation import Investigation, file_report, investigate, ledger_recorder
 from masking.keys import KeyRing
 from masking.report import CHINESE, ENGLISH, Language, confidence_summary, evidence_document, local_time, render_html
 from masking.watermark.trace import Candidate
@@ -271,7 +271,7 @@ class TracePage(Page):
         if path.suffix.lower() not in (".pdf", ".html", ".htm"):
             path = path.with_name(path.name + ".html")
         try:
-            saved = file_report(self.investigation, path, self._session.home, ring,
+            saved = file_report(self.investigation, path, ledger_recorder(self._session.home, ring),
                                 investigator=self.investigator.text(), language=self.report_language(),
                                 overwrite=True)  # the save dialog has asked before replacing a file
         except ExportGuardError as error:

@@ -11,10 +11,10 @@ from typing import Any
 
 from masking.cli.output import add_input_encoding, emit_json
 from masking.cli.secrets import keystore_passphrase
-from masking.errors import InputError, KeyProblem, UsageError
+from masking.errors import InputError, KeyProblem
 from masking.events import current_user
-from masking.evidence.remote_trace import TOKEN_ENV, trace_at_server
-from masking.investigation import file_report, investigate
+from masking.evidence.remote_trace import TOKEN_ENV, ServiceAccess, investigate_at_service, service_recorder
+from masking.investigation import file_report, investigate, ledger_recorder
 from masking.io.text_encoding import decode_whole
 from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format
 from masking.workspace import Workspace
@@ -39,35 +39,47 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
 
 
 def run_trace_command(args: argparse.Namespace, context: Any) -> int:
-    if args.server:
-        return _trace_at_server(args, context)
-    workspace = Workspace(context.home)
-    if not workspace.keystore.exists():
-        raise KeyProblem(f"no keystore in {context.home}: trace needs the keys the exports were made with")
-    ring, _ = workspace.open_keys(keystore_passphrase(needed=True))
-    source = _source(args.leaked, args.input_encoding)
     report_path = Path(args.report) if args.report else None
     if report_path is not None:
         report_format(report_path)  # a wrong suffix is a usage error before any work
-    investigation = investigate(source, context.home, ring, encoding=args.input_encoding)
-    report = investigation.report
+    source = _source(args.leaked, args.input_encoding)
+    if args.server:
+        access = ServiceAccess.of(args.server, _token(args), args.ca_file)
+        investigation = investigate_at_service(source, access, encoding=args.input_encoding)
+        record = service_recorder(access)  # the service recorded the trace; it keeps the report's record too
+    else:
+        workspace = Workspace(context.home)
+        if not workspace.keystore.exists():
+            raise KeyProblem(f"no keystore in {context.home}: trace needs the keys the exports were made with")
+        ring, _ = workspace.open_keys(keystore_passphrase(needed=True))
+        investigation = investigate(source, context.home, ring, encoding=args.input_encoding)
+        record = ledger_recorder(context.home, ring)
     saved = None
     if report_path is not None:
         investigator = args.investigator if args.investigator is not None else current_user()
-        saved = file_report(investigation, report_path, context.home, ring, investigator=investigator,
+        saved = file_report(investigation, report_path, record, investigator=investigator,
                             language=args.language or system_language(), overwrite=args.force)
+    payload = investigation.report.as_dict()
+    payload["leaked_sha256"] = investigation.source.sha256
+    if investigation.service is not None:
+        payload["service"] = investigation.service
     if context.json:
-        payload = report.as_dict()
-        payload["leaked_sha256"] = investigation.source.sha256
         if saved is not None:
             payload["report"] = {"path": str(report_path), "format": saved.format, "sha256": saved.report_sha256,
                                  "investigator": saved.investigator}
         emit_json(payload)
     else:
-        _print(report.as_dict())
+        _print(payload)
         if saved is not None:
             print(f"Report written to {report_path} ({saved.format.upper()}, SHA-256 {saved.report_sha256})")
     return 0
+
+
+def _token(args: argparse.Namespace) -> str:
+    token = args.token or os.environ.get(TOKEN_ENV, "")
+    if not token.strip():
+        raise KeyProblem(f"tracing at the service needs an investigator's token: --token or ${TOKEN_ENV}")
+    return str(token)
 
 
 def system_language() -> Language:
@@ -83,7 +95,8 @@ def system_language() -> Language:
 
 def _print(report: dict[str, Any]) -> None:
     """The ``--json`` object as people read it: the same for a local trace and one at the service."""
-    print(f"{report['rows']} fragment row(s) read; {report['exports_tested']} export(s) tested")
+    where = f" at {report['service']}" if report.get("service") else ""
+    print(f"{report['rows']} fragment row(s) read; {report['exports_tested']} export(s) tested{where}")
     verdict = report["verdict"]
     if verdict:
         print(f"Verdict: export {verdict['export_id']} to {verdict['recipient']} (false-attribution probability "
@@ -122,18 +135,3 @@ def _source(leaked: str, encoding: str | None) -> Path | str:
         if not source.exists():
             raise InputError(f"{source}: no such file")
     return source
-
-
-def _trace_at_server(args: argparse.Namespace, context: Any) -> int:
-    """The fragment is read here and traced at the office's service, across every workstation."""
-    if args.report:
-        raise UsageError("--report is written from a local trace; trace at the service with --json and keep that")
-    token = args.token or os.environ.get(TOKEN_ENV, "")
-    if not token:
-        raise KeyProblem(f"tracing at the service needs an investigator's token: --token or ${TOKEN_ENV}")
-    report = trace_at_server(_source(args.leaked, args.input_encoding), args.server, token, ca_file=args.ca_file)
-    if context.json:
-        emit_json(report)
-    else:
-        _print(report)
-    return 0

@@ -103,6 +103,7 @@ class ReportFacts:
     investigator: str
     created: dt.datetime  # aware; shown in the local time zone
     records: Mapping[str, RecordedExport] = field(default_factory=dict)  # export id -> its ledger record
+    service: str | None = None  # the evidence service traced at (its URL); None: this workstation's ledger
 
 
 def local_time(value: dt.datetime | str) -> str:
@@ -183,11 +184,13 @@ def policy_words(policy: Mapping[str, Any] | None, language: Language) -> str:
                sha256=str(policy.get("sha256") or "")[:16])
 
 
-def record_blocks(export_id: str, recorded: RecordedExport | None, language: Language) -> list[Block]:
+def record_blocks(export_id: str, recorded: RecordedExport | None, language: Language, *,
+                  at_service: bool = False) -> list[Block]:
     """The ledger record a verdict rests on."""
     heading = Heading(say(language, "record_heading", export_id=export_id), 2)
     if recorded is None:
-        return [heading, Paragraph(say(language, "record_missing", export_id=export_id))]
+        missing = "record_missing_service" if at_service else "record_missing"
+        return [heading, Paragraph(say(language, missing, export_id=export_id))]
     entry, record = recorded
     facts = (
         Fact(say(language, "record_position"),
@@ -205,7 +208,8 @@ def record_blocks(export_id: str, recorded: RecordedExport | None, language: Lan
     return [heading, Facts(facts), Paragraph(say(language, "record_chain"), quiet=True)]
 
 
-def _verdict_blocks(report: TraceReport, records: Mapping[str, RecordedExport], language: Language) -> list[Block]:
+def _verdict_blocks(report: TraceReport, records: Mapping[str, RecordedExport], language: Language,
+                    at_service: bool) -> list[Block]:
     named = [c for c in report.candidates if c.named]
     blocks: list[Block] = [Heading(say(language, "conclusion"))]
     if named:
@@ -227,7 +231,7 @@ def _verdict_blocks(report: TraceReport, records: Mapping[str, RecordedExport], 
         if report.rows_needed:
             blocks.append(Paragraph(say(language, "rows_needed", rows=grouped(report.rows_needed))))
     else:
-        blocks.append(Paragraph(say(language, "no_match"), strong=True))
+        blocks.append(Paragraph(say(language, "no_match_service" if at_service else "no_match"), strong=True))
     blocks.append(Paragraph(say(language, "meaning", count=grouped(report.exports_tested)), quiet=True))
     return blocks
 
@@ -236,6 +240,8 @@ def build_report(report: TraceReport, facts: ReportFacts, language: Language) ->
     """The whole report: facts, conclusion, the evidence per named export and the ledger record behind it."""
     source = facts.source
     leaked = source.name if source.name is not None else say(language, "pasted", rows=grouped(source.lines))
+    at_service = facts.service is not None
+    origin = say(language, "source_service", url=facts.service) if at_service else say(language, "source_ledger")
     blocks: list[Block] = [
         Heading(say(language, "title"), 0),
         Facts((
@@ -244,15 +250,18 @@ def build_report(report: TraceReport, facts: ReportFacts, language: Language) ->
             Fact(say(language, "leaked"), leaked),
             Fact(say(language, "leaked_sha256"), source.sha256, code=True),
             Fact(say(language, "rows_read"), say(language, "rows_read_value", rows=grouped(report.rows))),
+            Fact(say(language, "evidence_source"), origin),
             Fact(say(language, "exports_tested"),
-                 say(language, "exports_tested_value", count=grouped(report.exports_tested))),
+                 say(language, "exports_tested_service" if at_service else "exports_tested_value",
+                     count=grouped(report.exports_tested))),
         )),
     ]
-    blocks.extend(_verdict_blocks(report, facts.records, language))
+    blocks.extend(_verdict_blocks(report, facts.records, language, at_service))
     named = [c for c in report.candidates if c.named]
     for candidate in named:
         blocks.extend(candidate_blocks(candidate, facts.records, language))
-        blocks.extend(record_blocks(candidate.export_id, facts.records.get(candidate.export_id), language))
+        blocks.extend(record_blocks(candidate.export_id, facts.records.get(candidate.export_id), language,
+                                    at_service=at_service))
     others = [c for c in report.candidates if not c.named][:OTHERS_LISTED]
     if others:
         blocks.append(Heading(say(language, "other_heading")))
@@ -268,10 +277,12 @@ def build_report(report: TraceReport, facts: ReportFacts, language: Language) ->
     return Document(say(language, "title"), language, facts.investigator, tuple(blocks))
 
 
-def evidence_document(candidate: Candidate, records: Mapping[str, RecordedExport], language: Language) -> Document:
+def evidence_document(candidate: Candidate, records: Mapping[str, RecordedExport], language: Language, *,
+                      at_service: bool = False) -> Document:
     """One candidate's evidence and ledger record, as the desktop shows it beside the table."""
     blocks = candidate_blocks(candidate, records, language)
     if candidate.named:
-        blocks.extend(record_blocks(candidate.export_id, records.get(candidate.export_id), language))
+        blocks.extend(record_blocks(candidate.export_id, records.get(candidate.export_id), language,
+                                    at_service=at_service))
     return Document(say(language, "title"), language, "", tuple(blocks))
 

@@ -2,7 +2,9 @@
 
 ``POST /v1/enroll``   a workstation joins with a one-time code (signed by its new identity key)
 ``POST /v1/records``  signed ledger records and trace data (refused: altered, unknown key, replayed)
-``POST /v1/trace``    a fragment's rows, traced across every workstation (investigator or admin token)
+``POST /v1/trace``    a fragment's rows, traced across every workstation (investigator or admin token);
+                      the answer is the local trace's JSON with each candidate's ledger record (``records``)
+``POST /v1/reports``  an investigator's report on such a trace (its SHA-256, kept with the queries)
 ``GET  /v1/records``  the records held, read-only (auditor, investigator or admin token)
 ``GET  /v1/health``   the schema version
 
@@ -25,10 +27,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from masking.errors import ExportGuardError, KeyProblem
+from masking.events import ReportSaved
 from masking.evidence.envelope import SIGNATURE_HEADER, EnvelopeError
 from masking.server.admin import Caller, authorise, record_query
 from masking.server.ingest import ApprovalUsed, Replayed, consume_approval, enroll, ingest_records
-from masking.server.search import trace_at_service
+from masking.server.search import export_entries, trace_at_service
 from masking.watermark.trace import Fragment
 
 MAX_BODY = 256 * 1024 * 1024  # a batch of 200 records with trace data of 5,000-row exports fits easily
@@ -122,8 +125,22 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
                 record_query(conn, caller, "trace", json.dumps(
                     {"rows": len(fragment.rows), "verdict": verdict,
                      "candidates": [c.export_id for c in report.candidates]}))
-                return report.as_dict()
+                return {**report.as_dict(),
+                        "records": export_entries(conn, [c.export_id for c in report.candidates])}
             return await run_in_threadpool(with_conn, traced)
+        return await guarded(work)
+
+    async def report_route(request: Request) -> JSONResponse:
+        """An investigator filed a report on a trace made here: its SHA-256 is kept with the queries."""
+        async def work() -> dict[str, Any]:
+            token = token_of(request)
+            saved = _report_record(await body_of(request))
+
+            def recorded(conn: Any) -> dict[str, Any]:
+                caller = authorise(conn, token, ("investigator", "admin"))
+                record_query(conn, caller, "report", json.dumps(saved, ensure_ascii=False, sort_keys=True))
+                return {"recorded": True}
+            return await run_in_threadpool(with_conn, recorded)
         return await guarded(work)
 
     async def list_records(request: Request) -> JSONResponse:
@@ -152,7 +169,17 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
         Route("/v1/approvals/consume", consume_route, methods=["POST"]),
         Route("/v1/records", list_records, methods=["GET"]),
         Route("/v1/trace", trace_route, methods=["POST"]),
+        Route("/v1/reports", report_route, methods=["POST"]),
     ], lifespan=lifespan)
+
+
+def _report_record(body: bytes) -> dict[str, Any]:
+    """A ``ReportSaved`` record as the investigator's app sent it (names, hashes and export ids only)."""
+    try:
+        record = ReportSaved.from_dict(json.loads(body))
+    except (UnicodeDecodeError, ValueError, TypeError, AttributeError):
+        raise EnvelopeError("a report record carries the ReportSaved fields") from None
+    return record.to_dict()
 
 
 def _fragment(body: bytes) -> Fragment:

@@ -10,11 +10,13 @@ So the cost follows the fragment (its fingerprints' posting lists), not the numb
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import psycopg
 
+from masking.ledger import LedgerEntry
 from masking.watermark.store import TraceData
 from masking.watermark.trace import (
     Fragment,
@@ -74,3 +76,16 @@ def trace_at_service(conn: psycopg.Connection[Any], fragment: Fragment) -> Trace
                                     workstation, user))
     notes = [] if keys else ["the service holds no watermark keys yet ('exportguard server keys')"]
     return trace_fragment(fragment, TraceIndex.of(exports, keys, held=held, canaries_held=canaries_held, notes=notes))
+
+
+def export_entries(conn: psycopg.Connection[Any], export_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The ledger record of each export, as the workstation sent it (``LedgerEntry.to_json``), so a
+    report made at the office rests on the very record the export's hash chain holds."""
+    found: dict[str, dict[str, Any]] = {}
+    for export_id, ledger, seq, event, time, body, prev, digest, key_id, mac in conn.execute(
+            "SELECT e.export_id, w.ledger, r.seq, r.event, r.time, r.body, r.prev_hash, r.hash, r.key_id, r.mac"
+            " FROM exports e JOIN records r ON r.id = e.record_id JOIN workstations w ON w.id = e.workstation_id"
+            " WHERE e.export_id = ANY(%s) ORDER BY e.id", (export_ids,)):
+        found.setdefault(str(export_id), LedgerEntry(str(ledger), int(seq), str(event), str(time), json.loads(body),
+                                                     str(prev), str(digest), str(key_id), str(mac)).to_json())
+    return found

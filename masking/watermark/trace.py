@@ -123,7 +123,24 @@ class Candidate:
         located = {} if self.workstation is None else {"workstation": self.workstation, "user": self.user}
         return {"export_id": self.export_id, "recipient": self.recipient, "time": self.time,
                 "score": round(self.score, 2), "p_value": self.p_value, "named": self.named,
-                "evidence": [{"layer": e.layer, "detail": e.detail} for e in self.evidence], **located}
+                "evidence": [{"layer": e.layer, "detail": e.detail, "key": e.key, "args": dict(e.args)}
+                             for e in self.evidence], **located}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Candidate:
+        """The candidate :meth:`as_dict` wrote; ``KeyError``/``TypeError``/``ValueError`` when it is not one."""
+        evidence = []
+        for item in data["evidence"]:
+            key = str(item["key"])
+            if key not in EVIDENCE_TEXTS:
+                raise ValueError(f"unknown evidence {key!r}")
+            evidence.append(Evidence(str(item["layer"]), key,
+                                     tuple((str(k), str(v)) for k, v in dict(item["args"]).items())))
+        p_value = data["p_value"]
+        workstation, user = data.get("workstation"), data.get("user")
+        return cls(str(data["export_id"]), str(data["recipient"]), str(data["time"]), float(data["score"]),
+                   None if p_value is None else float(p_value), bool(data["named"]), tuple(evidence),
+                   None if workstation is None else str(workstation), None if user is None else str(user))
 
 
 @dataclass(frozen=True)
@@ -152,6 +169,21 @@ class TraceReport:
             "confidence": self.verdict.confidence}
         return {"verdict": verdict, "candidates": [c.as_dict() for c in self.candidates], "rows": self.rows,
                 "exports_tested": self.exports_tested, "rows_needed": self.rows_needed, "notes": list(self.notes)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TraceReport:
+        """The report :meth:`as_dict` wrote (the evidence service's answer); ``ValueError`` when it is not one."""
+        try:
+            verdict = data["verdict"]
+            rows_needed = data.get("rows_needed")
+            return cls(int(data["rows"]), int(data["exports_tested"]),
+                       None if verdict is None else Verdict(str(verdict["export_id"]), str(verdict["recipient"]),
+                                                            float(verdict["confidence"])),
+                       tuple(Candidate.from_dict(c) for c in data["candidates"]),
+                       None if rows_needed is None else int(rows_needed),
+                       tuple(str(n) for n in data.get("notes", ())))
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError("not a trace report") from error
 
 
 # --- reading the fragment ---------------------------------------------------------------------
