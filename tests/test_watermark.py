@@ -21,7 +21,6 @@ from masking.plan import ColumnPlan, Plan, SheetPlan
 from masking.watermark.canary import CanaryPools, canary_rng, make_canary
 from masking.watermark.embed import ExportMarker, MarkSettings
 from masking.watermark.marks import (
-    SCHEME_VARIANTS,
     MarkObservation,
     expected_variant,
     expected_variants,
@@ -42,11 +41,13 @@ CTX = OperatorContext("recipient:test", KeyMaterial("KMARK01", b"p" * 32, b"e" *
     (Kind.METER_ID, "3210100000000000012345"), (Kind.ACCOUNT_NO, "3123456789"), (Kind.PERSON_NAME, "张小明"),
 ])
 def test_every_variant_reads_back_with_the_same_identity(kind: Kind, value: str) -> None:
-    observations = [read_mark(str(MaskOperator.mask_one(kind, value, MaskParams(), v))) for v in range(4)]
+    observations = [read_mark(str(MaskOperator.mask_one(kind, value, MaskParams(), v))) for v in range(16)]
     assert all(o is not None for o in observations)
     assert len({o.identity for o in observations if o}) == 1
-    k = SCHEME_VARIANTS[observations[0].scheme] if observations[0] else 0
-    assert [o.variant for o in observations if o] == [v % k for v in range(4)]
+    k = observations[0].k if observations[0] else 0
+    assert k >= 6
+    assert [o.variant for o in observations if o] == [v % k for v in range(16)]
+    assert len({MaskOperator.mask_one(kind, value, MaskParams(), v) for v in range(k)}) == k
 
 
 def test_marks_survive_nfkc_forms_zero_width_and_separators() -> None:
@@ -55,54 +56,60 @@ def test_marks_survive_nfkc_forms_zero_width_and_separators() -> None:
     assert read_mark("139\u200b1****678 ") == plain
     assert read_mark("139-1***-*678") == plain
     assert read_mark("张*明") is not None and read_mark("13912345678") is None
-    assert read_mark("王*") == MarkObservation("name1", "王2", 0)
-    assert read_mark("王某") == MarkObservation("name1", "王2", 1)
+    assert read_mark("王*") == MarkObservation("name1", "王2", 0, 4)
+    assert read_mark("王某") == MarkObservation("name1", "王2", 1, 4)
+    assert read_mark("王×") == MarkObservation("name1", "王2", 2, 4)
+    assert read_mark("王x") == read_mark("王Ｘ") == MarkObservation("name1", "王2", 3, 4)
     # 某 is a mask character only in a whole masked name, never a surname, the shown character, or mixed with stars
-    for text in ("某*", "某某", "张*某", "张某*", "某", "张某某来电", "某某小区", "王先生"):
+    for text in ("某*", "某某", "张*某", "张某*", "某", "张某某来电", "某某小区", "王先生", "张X×", "张×*", "XX", "×明",
+                 "Xbox", "11010519491231002X"):
         assert read_mark(text) is None, text
 
 
-# --- names: four renderings (2 bits) for two or more hidden characters, two for one ----------------
+# --- names: eight renderings (3 bits) for two or more hidden characters, four for one ----------------
 
-NAMES = {  # value -> (scheme, identity, renderings of variants 0..3 with the default name_style)
-    "张伟": ("name1", "张2", ("张*", "张某", "张*", "张某")),
-    "张小明": ("name", "张3", ("张**", "张*明", "张某某", "张某明")),
-    "张小明华": ("name", "张4", ("张***", "张**华", "张某某某", "张某某华")),
-    "欧阳明": ("name1", "欧3", ("欧阳*", "欧阳某", "欧阳*", "欧阳某")),
-    "欧阳小明": ("name", "欧4", ("欧阳**", "欧阳*明", "欧阳某某", "欧阳某明")),
-    "司马小明华": ("name", "司5", ("司马***", "司马**华", "司马某某某", "司马某某华")),
+NAMES = {  # value -> (scheme, identity, renderings of variants 0..7 with the default name_style)
+    "张伟": ("name1", "张2", ("张*", "张某", "张×", "张X") * 2),
+    "张小明": ("name", "张3", ("张**", "张*明", "张某某", "张某明", "张××", "张×明", "张XX", "张X明")),
+    "张小明华": ("name", "张4", ("张***", "张**华", "张某某某", "张某某华", "张×××", "张××华", "张XXX", "张XX华")),
+    "欧阳明": ("name1", "欧3", ("欧阳*", "欧阳某", "欧阳×", "欧阳X") * 2),
+    "欧阳小明": ("name", "欧4", ("欧阳**", "欧阳*明", "欧阳某某", "欧阳某明", "欧阳××", "欧阳×明", "欧阳XX",
+                             "欧阳X明")),
+    "司马小明华": ("name", "司5", ("司马***", "司马**华", "司马某某某", "司马某某华", "司马×××", "司马××华", "司马XXX",
+                               "司马XX华")),
 }
 
 
 def _noisy(text: str) -> list[str]:
     """What a leaker's copy may make of a cell: full-width stars, zero-width characters, spaces."""
-    full = text.replace("*", "\uff0a")
+    full = text.replace("*", "\uff0a").replace("X", "\uff38")
     spread = "\u200b".join(text)
-    return [text, full, unicodedata.normalize("NFKC", full), spread, "\ufeff" + full + "\u200d", " ".join(text) + " "]
+    return [text, full, unicodedata.normalize("NFKC", full), spread, "\ufeff" + full + "\u200d", " ".join(text) + " ",
+            text.lower()]
 
 
 @pytest.mark.parametrize("value", list(NAMES))
 @pytest.mark.parametrize("style", ["surname", "middle"])
 def test_every_name_rendering_reads_back_its_variant_and_identity(value: str, style: str) -> None:
     scheme, identity, renderings = NAMES[value]
-    k = SCHEME_VARIANTS[scheme]
+    k = 8 if scheme == "name" else 4
     params = MaskParams(name_style=style)
-    for variant in range(4):
+    for variant in range(8):
         masked = MaskOperator.mask_one(Kind.PERSON_NAME, value, params, variant)
         assert isinstance(masked, str)
         if style == "surname":
             assert masked == renderings[variant]
         shown = variant ^ 1 if style == "middle" and scheme == "name" else variant
         for text in _noisy(masked):
-            assert read_mark(text) == MarkObservation(scheme, identity, shown % k), (variant, text)
+            assert read_mark(text) == MarkObservation(scheme, identity, shown % k, k), (variant, text)
 
 
 @pytest.mark.parametrize("char", ["#", "\u25cf"])
 def test_other_mask_characters_keep_the_style_toggle_only(char: str) -> None:
     params = MaskParams(char=char)
-    assert [MaskOperator.mask_one(Kind.PERSON_NAME, "张小明", params, v) for v in range(4)] == \
-        [f"张{char}{char}", f"张{char}明"] * 2
-    assert {MaskOperator.mask_one(Kind.PERSON_NAME, "张伟", params, v) for v in range(4)} == {f"张{char}"}
+    assert [MaskOperator.mask_one(Kind.PERSON_NAME, "张小明", params, v) for v in range(8)] == \
+        [f"张{char}{char}", f"张{char}明"] * 4
+    assert {MaskOperator.mask_one(Kind.PERSON_NAME, "张伟", params, v) for v in range(8)} == {f"张{char}"}
 
 
 class _Master:
@@ -115,7 +122,7 @@ class _Master:
 @pytest.mark.parametrize("style", ["surname", "middle"])
 def test_the_embed_side_renders_the_pattern_the_read_side_expects(style: str) -> None:
     """ExportMarker.apply picks each name's pattern from the scheme read_mark gives its default
-    rendering; every cell then shows the export's expected variant (k = 4 or 2), whatever the
+    rendering; every cell then shows the export's expected variant (k = 8 or 4), whatever the
     NFKC and zero-width noise, and the identity stays that of the default rendering."""
     column = ColumnPlan("S", 0, "A", "户名", Kind.PERSON_NAME, 1.0, Action.MASK, "policy")
     plan = Plan((SheetPlan("S", False, True, len(NAMES), (column,)),))
@@ -136,29 +143,30 @@ def test_the_embed_side_renders_the_pattern_the_read_side_expects(style: str) ->
         for value, cell in zip(values, out, strict=True):
             scheme, identity, _ = NAMES[value]
             assert isinstance(cell, str)
-            want = expected_variant(mark_key, identity_hash(id_key, scheme, identity), scheme)
+            k = 8 if scheme == "name" else 4
+            want = expected_variant(mark_key, identity_hash(id_key, scheme, identity), k)
             seen[scheme].add(want)
             for text in _noisy(cell):
-                assert read_mark(text) == MarkObservation(scheme, identity, want), (export_id, value, text)
-    assert seen == {"name": {0, 1, 2, 3}, "name1": {0, 1}}
+                assert read_mark(text) == MarkObservation(scheme, identity, want, k), (export_id, value, text)
+    assert seen == {"name": set(range(8)), "name1": set(range(4))}
 
 
 def test_vectorised_choice_equals_the_scalar_one() -> None:
     rng = random.Random(1)
     keys = [rng.getrandbits(64) for _ in range(5)]
     hashes = [rng.getrandbits(64) for _ in range(7)]
-    ks = [2, 4, 4, 2, 4, 2, 4]
+    ks = [2, 4, 12, 6, 8, 3, 4]
     table = expected_variants(np.array(keys, np.uint64), np.array(hashes, np.uint64), np.array(ks))
     for (e, key), (g, h) in itertools.product(enumerate(keys), enumerate(hashes)):
-        scheme = "phone" if ks[g] == 2 else "id"
-        assert table[e, g] == expected_variant(key, h, scheme)
+        assert table[e, g] == expected_variant(key, h, ks[g])
 
 
 def test_keyed_choice_is_balanced() -> None:
-    table = expected_variants(np.arange(200, dtype=np.uint64) * np.uint64(7919), np.arange(500, dtype=np.uint64),
-                              np.full(500, 4))
-    counts = np.bincount(table.ravel(), minlength=4) / table.size
-    assert np.all(np.abs(counts - 0.25) < 0.01)
+    for k in (4, 6, 8, 12):
+        table = expected_variants(np.arange(200, dtype=np.uint64) * np.uint64(7919),
+                                  np.arange(500, dtype=np.uint64), np.full(500, k))
+        counts = np.bincount(table.ravel(), minlength=k) / table.size
+        assert np.all(np.abs(counts - 1 / k) < 0.01)
 
 
 def test_poisson_binomial_tail_matches_brute_force() -> None:

@@ -20,7 +20,7 @@ from masking.kinds import Kind
 from masking.operators.mask import MaskOperator, MaskParams
 from masking.pipeline import ExportRequest, ExportResult, prepare_export, run_export
 from masking.policy import DEFAULT_POLICY
-from masking.watermark.marks import SCHEME_VARIANTS, read_mark
+from masking.watermark.marks import read_mark
 from masking.watermark.membership import fingerprinter, fingerprints, mark_feature, sorted_unique
 from masking.watermark.store import TraceData, TraceStore
 from masking.workspace import Workspace
@@ -159,7 +159,7 @@ def keep_columns(rows: list[list[str]], columns: Sequence[int]) -> list[list[str
     return [[row[i] for i in columns] for row in rows]
 
 
-_MASKED_NAME = re.compile(r"(.+?)([*某]+)(.?)")
+_MASKED_NAME = re.compile(r"(.+?)([*某×X]+)(.?)")
 _GIVEN_CHARS = "明华伟芳丽强军敏静磊"
 
 
@@ -177,14 +177,14 @@ def randomise_marked(rows: list[list[str]], share: float, rng: random.Random) ->
             continue
         out[r][c] = "".join(str(rng.randrange(10)) if ch.isdigit() else ch for ch in out[r][c])
         observation = read_mark(out[r][c])
-        if observation is not None and SCHEME_VARIANTS[observation.scheme] and rng.random() < 0.5:
+        if observation is not None and rng.random() < 0.5:
             out[r][c] = out[r][c][::-1]
     return out, len(chosen)
 
 
 def random_name_rendering(surname: str, hidden: int, rng: random.Random) -> str:
-    """A masked name in a random one of its patterns (张** / 张*明 / 张某某 / 张某明; 张* / 张某)."""
-    char = rng.choice("*某")
+    """A masked name in a random one of its patterns (张** / 张*明 / 张某某 / 张某明 / 张×× / ...; 张* / 张某 / ...)."""
+    char = rng.choice("*某×X")
     if hidden >= 2 and rng.random() < 0.5:
         return surname + char * (hidden - 1) + rng.choice(_GIVEN_CHARS)
     return surname + char * hidden

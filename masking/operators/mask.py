@@ -18,14 +18,15 @@ free_text     each PII span by kind   联系人王*电话139****5678, the rest k
 (untyped)     0 / 0                   every character masked
 ============ ======================= =====================================================
 
-Watermark variants: ``apply_batch(values, ctx, variants=[...])`` renders each value in one of a few
-equally plausible forms (:data:`MASK_VARIANTS`; variant 0 is the default above): which of a mobile's
-middle digits are starred (139****5678 / 1391****678), how many leading and trailing characters of
-an ID, meter or account number stay (ID 1/2, 2/2, 1/3, 2/3), and for a Chinese name which characters
-are shown and whether the hidden ones are stars or 某, the anonymising character of court documents
-(:data:`NAME_VARIANTS`): 张** / 张*明 / 张某某 / 张某明 for two or more hidden characters, 张* / 张某 for
-one. Variants apply only where ``keep_first``/``keep_last`` are not set; 某 only with the star (``*`` or
-``＊``) as the mask character.
+Watermark variants: ``apply_batch(values, ctx, variants=[...])`` renders each value in one of several
+equally plausible forms (variant 0 is the default above): how many leading and trailing digits of an
+ID, meter or account number stay (:data:`MASK_VARIANTS`: 12, 12 and 8 forms; an ID never shows its
+birth date), where a mobile's or landline's stars sit (:func:`phone_keeps`: 6 forms, at least 3
+digits hidden), and for a Chinese name which characters are shown and which mask character stands
+for the hidden ones: the star, or 某 / × / X as in court documents and official forms
+(:data:`NAME_CHARS`): 张** / 张*明 / 张某某 / 张某明 / 张×× / 张×明 / 张XX / 张X明 for two or more hidden
+characters, 张* / 张某 / 张× / 张X for one. Variants apply only where ``keep_first``/``keep_last`` are
+not set; the other mask characters only with the star (``*`` or ``＊``) as the mask character.
 
 Fallback: a value that is not of the kind (or that Excel damaged) becomes four mask characters
 (``****``) and counts ``unparsed`` (``damaged``). If keeping N and M would leave nothing hidden,
@@ -34,7 +35,6 @@ every character is masked.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -43,6 +43,15 @@ from masking.detect.freetext import find_pii_spans
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind, is_email
 from masking.kinds import is_person_name as _is_person_name
+from masking.mask_forms import (
+    MASK_VARIANTS,
+    NAME1_VARIANTS,
+    NAME_CHARS,
+    NAME_VARIANTS,
+    PHONE_VARIANTS,
+    phone_head,
+    phone_keeps,
+)
 from masking.name_address import split_chinese_name, split_region_prefix
 from masking.operators.base import (
     BatchResult,
@@ -58,9 +67,9 @@ from masking.operators.canonical import canonical_digits, valid_digits, with_for
 __all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams", "variant_count"]
 
 _NAME_STYLES = ("surname", "middle")
+_STARS = ("*", "\uff0a")  # mask characters the other name characters may stand in for (read_mark reads both)
 _MAX_KEEP = 32
 _FREE_TEXT_CACHE = 4096  # distinct free texts remembered per operator
-_AREA_3 = re.compile(r"0(?:10|2\d)")
 
 
 @dataclass(frozen=True)
@@ -78,24 +87,6 @@ _DEFAULT_KEEP: dict[Kind | None, tuple[int, int]] = {
     Kind.ACCOUNT_NO: (2, 3),
     None: (0, 0),
 }
-
-
-# Equally plausible (keep_first, keep_last) renderings the watermark chooses between; index 0 is the
-# default. Phones use (first, 4) and (first + 1, 3), ``first`` being 3 or the area code's length.
-MASK_VARIANTS: dict[Kind, tuple[tuple[int, int], ...]] = {
-    Kind.ID_NUMBER: ((1, 2), (2, 2), (1, 3), (2, 3)),
-    Kind.METER_ID: ((5, 4), (5, 3), (6, 4), (6, 3)),
-    Kind.ACCOUNT_NO: ((2, 3), (3, 2), (2, 2), (3, 3)),
-}
-PHONE_VARIANTS = 2
-# A Chinese name's renderings. Two or more hidden characters (given name, or a title as in 王先生): bit 0
-# of the variant toggles ``name_style`` (张** <-> 张*明; given names of two or more characters only),
-# bit 1 writes 某 for the star (张某某, 张某明). One hidden character: 张* or 张某 (variant mod 2).
-# :func:`masking.watermark.marks.read_mark` reads the same numbering back ("name", k=4; "name1", k=2).
-NAME_VARIANTS = 4
-NAME1_VARIANTS = 2
-_SOME = "某"  # 张某, 张某某: how court documents anonymise a name; as plausible as 张*, 张**
-_STARS = ("*", "\uff0a")  # mask characters 某 may stand in for (read_mark reads both as a star)
 
 
 def variant_count(kind: Kind | None) -> int:
@@ -252,12 +243,13 @@ def _pick(given: int | None, default: int) -> int:
     return default if given is None else given
 
 
-def _variant_keep(kind: Kind, first: int, variant: int, params: MaskParams) -> tuple[int, int] | None:
+def _variant_keep(kind: Kind, first: int, variant: int, params: MaskParams, length: int) -> tuple[int, int] | None:
     """The (first, last) a watermark variant asks for, or None for the default rendering."""
     if variant == 0 or params.keep_first is not None or params.keep_last is not None:
         return None
     if kind is Kind.PHONE:
-        return (first + 1, 3) if variant % PHONE_VARIANTS == 1 else None
+        keeps = phone_keeps(length, first)
+        return keeps[variant % len(keeps)] if keeps else None
     table = MASK_VARIANTS.get(kind)
     return table[variant % len(table)] if table else None
 
@@ -284,8 +276,7 @@ def _mask_digits(
     if not validated and not valid_digits(kind, canonical):
         return None
     if kind is Kind.PHONE:
-        first = 4 if canonical[0] == "0" and not _AREA_3.match(canonical) else 3  # 0571-, else 010-/139/400
-        last = 4
+        first, last = phone_head(canonical), 4
     else:
         first, last = _DEFAULT_KEEP[kind]
     if params.keep_first is not None:
@@ -293,7 +284,7 @@ def _mask_digits(
     if params.keep_last is not None:
         last = params.keep_last
     if variant:
-        first, last = _variant_keep(kind, first, variant, params) or (first, last)
+        first, last = _variant_keep(kind, first, variant, params, len(canonical)) or (first, last)
     char = params.char
     masked = _hide(canonical, first, last, char)
     return masked if plain else with_format(value, text, canonical, masked)
@@ -312,11 +303,11 @@ def _mask_name(value: Value, params: MaskParams, variant: int = 0) -> str | None
         middle = params.name_style == "middle"
         if len(hidden) >= 2:
             middle ^= bool(variant & 1)
-            some = bool(variant & 2)
+            pick = (variant >> 1) % len(NAME_CHARS)
         else:
-            some = bool(variant % NAME1_VARIANTS)
-        if some and char in _STARS:
-            char = _SOME
+            pick = variant % NAME1_VARIANTS
+        if pick and char in _STARS:
+            char = NAME_CHARS[pick]
         if middle and len(given) >= 2:
             return surname + char * (len(given) - 1) + given[-1]
         return surname + char * len(hidden)

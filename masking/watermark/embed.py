@@ -269,7 +269,7 @@ class ExportMarker:
             target = cache.get(key)
             if target is None:
                 id_hash = identity_hash(self._id_key, *key)
-                target = cache[key] = expected_variant(self._mark_key, id_hash, scheme)
+                target = cache[key] = expected_variant(self._mark_key, id_hash, observation.k)
             targets.append(target)
             # the rendering that shows ``target``: names toggle the style, digits index the table
             variant = target ^ observation.variant if scheme == "name" else target

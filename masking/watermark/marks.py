@@ -1,23 +1,28 @@
 """Keyed value marks: which equally plausible masking pattern each masked cell shows.
 
-A masked cell shows some characters of the value and stars the rest. Several patterns are equally
-plausible to a reader (``139****5678`` / ``1391****678``; an ID with 1/2, 2/2, 1/3 or 2/3 characters
-kept; ``张**`` / ``张*明`` / ``张某某`` / ``张某明``), see :data:`masking.operators.mask.MASK_VARIANTS` and
-:data:`masking.operators.mask.NAME_VARIANTS`. The characters that every pattern of a scheme shows are
-the cell's *identity* (a mobile's first 3 and last 3 digits, an ID's first character and last two, a
-name's first character and length): it is the same in every export and can be read back from the
-leaked cell alone, whatever pattern it shows. Each export shows, for each identity, the pattern
-``H(export mark key, scheme, identity) mod k``. Under the right export every readable cell matches;
-under any other export a cell matches with probability 1/k.
+A masked cell shows some characters of the value and hides the rest. Several patterns are equally
+plausible to a reader, see :data:`masking.operators.mask.MASK_VARIANTS`, :func:`~masking.operators.mask.
+phone_keeps` and :data:`masking.operators.mask.NAME_CHARS`: an ID with 1-4 leading and 2-4 trailing
+characters kept (12 forms), a meter number 5-8 / 3-5 (12), an account number 2-4 / 2-4 with at least 3
+hidden (8), a mobile 139****5678 / 1391****678 / 139*****678 / ... (6, at least 3 digits hidden), a
+Chinese name 张** / 张*明 with stars, 某, × or X for the hidden characters (8; 4 with one hidden
+character). The characters that every pattern of a scheme shows are the cell's *identity* (a mobile's
+first 3 and last 3 digits, an ID's first character and last two, a name's first character and length):
+it is the same in every export and can be read back from the leaked cell alone, whatever pattern it
+shows. Each export shows, for each identity, the pattern ``H(export mark key, scheme, identity) mod k``.
+Under the right export every readable cell matches; under any other export a cell matches with
+probability 1/k. k follows from the cell alone (its scheme; for a phone its length and head), so
+embedding and reading agree on it.
 
-Schemes and their k: ``phone`` 2; ``id``, ``meter``, ``account`` 4; ``name`` 4 (two or more hidden
-characters: 张** 0, 张*明 1, 张某某 2, 张某明 3, i.e. bit 0 = last character shown, bit 1 = 某);
-``name1`` 2 (one hidden character: 张* 0, 张某 1). The scheme of a name follows from the cell alone
-(the number of 某 or stars plus the shown last character), so embedding and reading agree on k.
+Schemes and their k: ``id`` 12, ``meter`` 12, ``account`` 8, ``phone`` 6 (an 11-digit landline with
+a 4-digit area code: 3), ``name`` 8 (two or more hidden characters: bit 0 = last character shown,
+bits 1-2 = the mask character, * 某 × X), ``name1`` 4 (one hidden character: 张* 张某 张× 张X).
 
 Parsing is by shape only (no headers, no column kinds), after NFKC and with zero-width characters,
-spaces and the usual separators removed, so it survives CSV, retyping and copy-paste (某 is an
-ordinary CJK character: NFKC and zero-width stripping leave it alone).
+spaces and the usual separators removed, so it survives CSV, retyping and copy-paste (某 and × are
+ordinary characters NFKC and zero-width stripping leave alone; a lower-case x reads as X).
+``MARKS_VERSION`` names this numbering: the mark key of an export is derived under it, so exports
+made under an earlier numbering (v1: k = 2 or 4) simply do not match (as an innocent export would not).
 """
 
 from __future__ import annotations
@@ -30,24 +35,30 @@ import numpy as np
 
 from masking.cell_text import trace_text
 from masking.crypto import hmac_sha256
+from masking.kinds import Kind
+from masking.mask_forms import MASK_VARIANTS, NAME_CHARS, phone_head, phone_keeps
 
-# scheme name -> (length of the digit string, (keep_first, keep_last) per variant)
+MARKS_VERSION = "v2"  # v2 (2026-12-06): q-ary forms (ID 12, meter 12, account 8, phone 6, name 8 / 4)
+# digit-string length -> (scheme name, (keep_first, keep_last) per variant)
 _DIGIT_SCHEMES: dict[int, tuple[str, tuple[tuple[int, int], ...]]] = {
-    18: ("id", ((1, 2), (2, 2), (1, 3), (2, 3))),
-    22: ("meter", ((5, 4), (5, 3), (6, 4), (6, 3))),
-    10: ("account", ((2, 3), (3, 2), (2, 2), (3, 3))),
+    18: ("id", MASK_VARIANTS[Kind.ID_NUMBER]),
+    22: ("meter", MASK_VARIANTS[Kind.METER_ID]),
+    10: ("account", MASK_VARIANTS[Kind.ACCOUNT_NO]),
 }
-SCHEME_VARIANTS = {"id": 4, "meter": 4, "account": 4, "phone": 2, "name": 4, "name1": 2}
 _PHONE_LENGTHS = (11, 12)
 SEPARATORS = re.compile(r"[\s\-()+.·/]")
 _DIGIT_SHAPE = re.compile(r"([0-9X]+)(\*+)([0-9X]+)")
-# A masked Chinese name: a 1- or 2-character surname, the hidden characters (all stars or all 某), and
-# for ``name_style="middle"`` the given name's last character. 某 counts as a mask character here only:
-# it is the anonymising character of court documents (张某, 张某某) and real names do not use it as a
-# given-name character in practice, so neither the surname nor the shown character may be 某.
+# A masked Chinese name: a 1- or 2-character surname, the hidden characters (all one mask character:
+# stars, 某, × or X), and for ``name_style="middle"`` the given name's last character. 某 counts as a
+# mask character here only: it is the anonymising character of court documents (张某, 张某某) and real
+# names do not use it as a given-name character in practice, so neither the surname nor the shown
+# character may be 某.
 _SOME = "\u67d0"  # 某
 _HAN_NOT_SOME = "[\u3400-\u67cf\u67d1-\u9fff]"
-_NAME_SHAPE = re.compile(rf"({_HAN_NOT_SOME}{{1,2}})(\*+|{_SOME}+)({_HAN_NOT_SOME}?)")
+_NAME_SHAPE = re.compile(rf"({_HAN_NOT_SOME}{{1,2}})(\*+|{_SOME}+|\u00d7+|X+)({_HAN_NOT_SOME}?)")
+_NAME_CHAR_INDEX = {char: index for index, char in enumerate(NAME_CHARS)}
+# a character that may make a cell a masked one (NFKC folds the full-width star and X into * and X)
+_MASK_HINT = re.compile("[*\uff0a\u67d0\u00d7Xx\uff38\uff58]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,18 +68,13 @@ class MarkObservation:
     scheme: str
     identity: str
     variant: int
-
-    @property
-    def k(self) -> int:
-        return SCHEME_VARIANTS[self.scheme]
-
+    k: int  # how many patterns this cell's scheme has (follows from the cell alone)
 
 
 def read_mark(text: str) -> MarkObservation | None:
     """The mark a masked cell carries, or None when the cell is not a markable masked value."""
-    # the hot path (once per cell in trace): cells with no star, full-width star (NFKC folds it into
-    # "*") or 某 leave here
-    if "*" not in text and "\uff0a" not in text and "\u67d0" not in text:
+    # the hot path (once per cell in trace): cells with no mask character leave here
+    if "*" not in text and _MASK_HINT.search(text) is None:
         return None
     shape = _DIGIT_SHAPE.fullmatch(text)
     if shape is not None:  # the common case, digits and stars only: nothing to normalise
@@ -79,14 +85,19 @@ def read_mark(text: str) -> MarkObservation | None:
         shape = _DIGIT_SHAPE.fullmatch(digits)
         if shape is not None:
             return _read_digits(digits, len(shape.group(1)), len(shape.group(3)))
-    name = _NAME_SHAPE.fullmatch(compact)
+        return None
+    return _read_name(compact)
+
+
+def _read_name(compact: str) -> MarkObservation | None:
+    name = _NAME_SHAPE.fullmatch(compact.replace("x", "X"))
     if name is None:
         return None
     identity = f"{compact[0]}{len(compact)}"
-    some = name.group(2)[0] == _SOME
-    if len(name.group(2)) + len(name.group(3)) >= 2:  # two or more hidden characters: 2 bits
-        return MarkObservation("name", identity, (2 if some else 0) | (1 if name.group(3) else 0))
-    return MarkObservation("name1", identity, 1 if some else 0)  # 张* / 张某, 欧阳* / 欧阳某
+    char = _NAME_CHAR_INDEX[name.group(2)[0]]
+    if len(name.group(2)) + len(name.group(3)) >= 2:  # two or more hidden characters: style and character
+        return MarkObservation("name", identity, 2 * char | (1 if name.group(3) else 0), 2 * len(NAME_CHARS))
+    return MarkObservation("name1", identity, char, len(NAME_CHARS))  # 张* / 张某 / 张× / 张X
 
 
 # length -> (scheme name, {(keep_first, keep_last): variant}, identity's first, identity's last)
@@ -100,15 +111,12 @@ _DIGIT_READERS: dict[int, tuple[str, dict[tuple[int, int], int], int, int]] = {
 def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
     length = len(digits)
     if length in _PHONE_LENGTHS:
-        if last == 4:
-            base, variant = first, 0
-        elif last == 3:
-            base, variant = first - 1, 1
-        else:
+        head = phone_head(digits[:3])
+        keeps = phone_keeps(length, head)
+        if (first, last) not in keeps:
             return None
-        if base not in (3, 4):
-            return None
-        return MarkObservation("phone", f"{length}:{digits[:base]}:{digits[-3:]}", variant)
+        return MarkObservation("phone", f"{length}:{digits[:head]}:{digits[-3:]}", keeps.index((first, last)),
+                               len(keeps))
     reader = _DIGIT_READERS.get(length)
     if reader is None:
         return None
@@ -116,12 +124,13 @@ def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
     index = variants.get((first, last))
     if index is None:
         return None
-    return MarkObservation(name, f"{digits[:keep_first]}:{digits[-keep_last:]}", index)
+    return MarkObservation(name, f"{digits[:keep_first]}:{digits[-keep_last:]}", index, len(variants))
 
 
 def export_mark_key(watermark_key: bytes, export_id: str) -> int:
     """The 64-bit secret that picks one export's patterns (derived, so nothing per export is stored)."""
-    return int.from_bytes(hmac_sha256(watermark_key, f"exportguard/marks/v1/{export_id}".encode())[:8], "big")
+    label = f"exportguard/marks/{MARKS_VERSION}/{export_id}".encode()
+    return int.from_bytes(hmac_sha256(watermark_key, label)[:8], "big")
 
 
 def identity_key(watermark_key: bytes) -> bytes:
@@ -144,9 +153,9 @@ def _mix(z: int) -> int:
     return z ^ (z >> 31)
 
 
-def expected_variant(export_key: int, id_hash: int, scheme: str) -> int:
-    """The pattern the export with ``export_key`` shows for the identity with ``id_hash``."""
-    return _mix(export_key ^ id_hash) % SCHEME_VARIANTS[scheme]
+def expected_variant(export_key: int, id_hash: int, k: int) -> int:
+    """The pattern (of ``k``) the export with ``export_key`` shows for the identity with ``id_hash``."""
+    return _mix(export_key ^ id_hash) % k
 
 
 def expected_variants(export_keys: np.ndarray, id_hashes: np.ndarray, ks: np.ndarray) -> np.ndarray:

@@ -78,7 +78,7 @@ def token_feature(text: str) -> str | None:
     if text.isdigit() and text.isascii():  # a plain digit string (pseudonyms): nothing to normalise
         return "t|" + text if len(text) >= MIN_TOKEN_CHARS else None
     compact = trace_text(text)
-    if "*" in compact or ("\u67d0" in compact and read_mark(compact) is not None):  # masked (张*明, 张某明)
+    if "*" in compact or read_mark(compact) is not None:  # masked (张*明, 张某明, 张×明, 张X明)
         return None
     # only ASCII text (or text whose one non-ASCII character is the separator ·) can be a number
     if compact.isascii() or "·" in compact:

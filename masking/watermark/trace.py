@@ -40,7 +40,6 @@ from masking.io.reader import open_workbook
 from masking.io.text_encoding import decode_whole
 from masking.keys import KeyRing
 from masking.watermark.marks import (
-    SCHEME_VARIANTS,
     MarkObservation,
     expected_variants,
     export_mark_key,
@@ -498,19 +497,20 @@ def _score_tokens(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int
 def _score_marks(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int], scores: dict[int, _Score],
                  id_key: bytes) -> None:
     """Compare every candidate's expected patterns with the ones seen, all candidates at once."""
-    groups: dict[tuple[str, str], tuple[int, set[int]]] = {}
+    groups: dict[tuple[str, str], tuple[int, int, set[int]]] = {}
     for row in used:
         for fp, observation in row.marks:
-            groups.setdefault((observation.scheme, observation.identity), (fp, set()))[1].add(observation.variant)
+            key_of = (observation.scheme, observation.identity)
+            groups.setdefault(key_of, (fp, observation.k, set()))[2].add(observation.variant)
     if not groups or not candidates:
         return
     cands = np.array(candidates, dtype=np.int64)
     position = {int(c): n for n, c in enumerate(cands)}
-    ks = np.array([SCHEME_VARIANTS[scheme] for scheme, _ in groups], dtype=np.int64)
-    seen_count = np.array([len(seen) for _, seen in groups.values()], dtype=np.int64)
-    seen_table = np.zeros((len(groups), 4), dtype=np.bool_)
+    ks = np.array([k for _, k, _ in groups.values()], dtype=np.int64)
+    seen_count = np.array([len(seen) for _, _, seen in groups.values()], dtype=np.int64)
+    seen_table = np.zeros((len(groups), int(ks.max())), dtype=np.bool_)
     carried = np.zeros((len(cands), len(groups)), dtype=np.bool_)
-    for g, (fp, seen) in enumerate(groups.values()):
+    for g, (fp, _, seen) in enumerate(groups.values()):
         seen_table[g, list(seen)] = True
         for owner in np.unique(key.masked.owners_of(fp)):
             at = position.get(int(owner))
