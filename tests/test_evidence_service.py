@@ -13,9 +13,14 @@ import pytest
 from evidence_service import Service
 
 from masking.cli.main import run
+from masking.errors import KeyProblem, ServiceUnreachable
+from masking.evidence.client import ServiceAccess
+from masking.evidence.sync import sync_state
+from masking.evidence.trail import office_trail
 from masking.policy import DEFAULT_POLICY
 from masking.watermark.store import TraceData
 from masking.watermark.trace import TracedExport, TraceIndex, read_fragment, trace_fragment
+from masking.workspace import Workspace
 
 SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "customers_zh.xlsx"
 BUNDLE_PASS = "bundle passphrase"
@@ -228,3 +233,43 @@ def test_an_approval_code_is_consumed_at_the_service(
     assert len(flags) == 1 and first["export_id"] in flags[0]
     code, check, _ = _run(capsys, "server", "check", "--db", office["db"], "--json")
     assert code == 8 and any("approval code reused" in p["problem"] for p in check["problems"])
+
+
+def test_the_office_trail_and_this_workstations_sync_state(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], office: dict[str, str], service: Service,
+    db: psycopg.Connection[Any],
+) -> None:
+    """The Audit page's two views of the service: the office's trail (auditor token) and how far this
+    workstation has reported."""
+    home = tmp_path / "ws"
+    _workstation(capsys, office, home, "branch-d")
+    ring = Workspace(home).keystore.unlock("")
+    ledger = Workspace(home).ledger(ring)
+    state = sync_state(home, ledger)
+    assert state is not None and (state.name, state.pending, state.url) == ("branch-d", 0, office["url"])
+    assert state.last_sync  # the enrollment's upload
+    assert sync_state(tmp_path / "standalone", ledger) is None
+    code, made, _ = _export(capsys, home, "城东代收银行", tmp_path / "a.csv")
+    assert code == 0
+    service.stop()
+    _export(capsys, home, "城西代收银行", tmp_path / "b.csv")
+    state = sync_state(home, ledger)
+    assert state is not None and (state.pending, state.pending_exports) == (1, 1)
+    service.start()
+
+    auditor = ServiceAccess.of(office["url"], _run(capsys, "server", "token", "--db", office["db"], "--role",
+                                                   "auditor", "--json")[1]["token"])
+    trail = office_trail(auditor)
+    assert [(e.workstation, e.event) for e in trail.entries] == [("branch-d", "export"), ("branch-d", "key")]
+    assert trail.entries[0].body["export_id"] == made["export_id"] and trail.problems == ()
+    assert [e.event for e in office_trail(auditor, event="key").entries] == ["key"]
+    user = trail.entries[0].body["user"]
+    assert len(office_trail(auditor, employee=user).entries) == 2
+    assert office_trail(auditor, employee=user + "-nobody").entries == ()
+    db.execute("UPDATE records SET flag = 'a test flag' WHERE event = 'export'")
+    assert [(p.workstation, p.problem) for p in office_trail(auditor).problems] == [("branch-d", "a test flag")]
+    assert ("auditor", "list records") in db.execute("SELECT role, action FROM queries").fetchall()
+    with pytest.raises(KeyProblem):
+        office_trail(ServiceAccess.of(office["url"], "egt_not-a-token"))
+    with pytest.raises(ServiceUnreachable):
+        office_trail(ServiceAccess.of("http://127.0.0.1:9", "egt_x"))

@@ -13,7 +13,8 @@ from masking.cli.output import add_input_encoding, emit_json
 from masking.cli.secrets import keystore_passphrase
 from masking.errors import InputError, KeyProblem
 from masking.events import current_user
-from masking.evidence.remote_trace import TOKEN_ENV, ServiceAccess, investigate_at_service, service_recorder
+from masking.evidence.client import ServiceAccess
+from masking.evidence.remote_trace import TOKEN_ENV, investigate_at_service, service_recorder
 from masking.investigation import file_report, investigate, ledger_recorder
 from masking.io.text_encoding import decode_whole
 from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format

@@ -9,6 +9,7 @@ import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from masking.errors import ExportGuardError, IntegrityProblem, KeyProblem, ServiceUnreachable, UsageError
@@ -45,6 +46,24 @@ class ServiceClient:
             reason = getattr(error, "reason", None) or error
             raise ServiceUnreachable(f"the security office's service at {self.url} could not be reached ({reason})"
                                      ) from None
+
+
+@dataclass(frozen=True)
+class ServiceAccess:
+    """Where the office's service is, and an investigator's or auditor's token for it (never printed)."""
+
+    url: str
+    token: str = field(repr=False)
+    ca_file: str | None = None
+
+    @classmethod
+    def of(cls, url: str, token: str, ca_file: str | None = None) -> ServiceAccess:
+        return cls(normalise_url(url), token.strip(), ca_file or None)
+
+    def request(self, method: str, path: str, body: bytes | None = None, *,
+                timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+        return ServiceClient(self.url, ca_file=self.ca_file, timeout=timeout).request(
+            method, path, body, {"Authorization": f"Bearer {self.token}"})
 
 
 def _json(raw: bytes) -> dict[str, Any]:

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from masking.errors import IntegrityProblem
 from masking.events import EventRecord
-from masking.evidence.client import ServiceClient, normalise_url
+from masking.evidence.client import ServiceAccess
 from masking.export_record import EXPORT_EVENT, ExportRecord
 from masking.investigation import Investigation, Recorder
 from masking.ledger import LedgerEntry
@@ -29,30 +28,12 @@ TOKEN_ENV = "EXPORTGUARD_SERVER_TOKEN"  # noqa: S105 (the name of a variable, no
 TRACE_TIMEOUT = 120.0
 
 
-@dataclass(frozen=True)
-class ServiceAccess:
-    """Where the office's service is and the investigator's (or auditor's) token for it."""
-
-    url: str
-    token: str = field(repr=False)
-    ca_file: str | None = None
-
-    @classmethod
-    def of(cls, url: str, token: str, ca_file: str | None = None) -> ServiceAccess:
-        return cls(normalise_url(url), token.strip(), ca_file or None)
-
-    def request(self, method: str, path: str, body: bytes | None = None, *,
-                timeout: float = TRACE_TIMEOUT) -> dict[str, Any]:
-        return ServiceClient(self.url, ca_file=self.ca_file, timeout=timeout).request(
-            method, path, body, {"Authorization": f"Bearer {self.token}"})
-
-
 def trace_at_server(source: Path | str, access: ServiceAccess, *, encoding: str | None = None) -> dict[str, Any]:
     """The service's answer as it came: the local trace's JSON, plus ``records`` (export id -> ledger entry)."""
     fragment = read_fragment(source, encoding)
     body = json.dumps({"rows": [list(row) for row in fragment.rows], "properties": fragment.properties},
                       ensure_ascii=False).encode()
-    answer = access.request("POST", "/v1/trace", body)
+    answer = access.request("POST", "/v1/trace", body, timeout=TRACE_TIMEOUT)
     if "candidates" not in answer or "verdict" not in answer:
         raise IntegrityProblem("the service's answer is not a trace report")
     return answer

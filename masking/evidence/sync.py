@@ -61,6 +61,26 @@ def unsynced(ledger: Ledger, link: ServiceLink) -> list[LedgerEntry]:
     return sorted(own, key=lambda e: e.seq)
 
 
+@dataclass(frozen=True)
+class SyncState:
+    """How far this enrolled workstation has reported: what the Audit page shows."""
+
+    url: str
+    name: str  # the office's name for this workstation
+    pending: int  # own records the service has not acknowledged
+    pending_exports: int
+    last_sync: str  # UTC, ISO; "" before the first
+
+
+def sync_state(home: Path, ledger: Ledger) -> SyncState | None:
+    """None when this home is not enrolled (its records stay here only)."""
+    link = load_link(home)
+    if link is None:
+        return None
+    waiting = unsynced(ledger, link)
+    return SyncState(link.url, link.name, len(waiting), sum(e.event == EXPORT_EVENT for e in waiting), link.last_sync)
+
+
 def sync(home: Path, ring: KeyRing, ledger: Ledger, *, timeout: float = DEFAULT_TIMEOUT) -> SyncResult | None:
     """Send every unacknowledged record; None when this home is not enrolled."""
     link = load_link(home)

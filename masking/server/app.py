@@ -5,7 +5,8 @@
 ``POST /v1/trace``    a fragment's rows, traced across every workstation (investigator or admin token);
                       the answer is the local trace's JSON with each candidate's ledger record (``records``)
 ``POST /v1/reports``  an investigator's report on such a trace (its SHA-256, kept with the queries)
-``GET  /v1/records``  the records held, read-only (auditor, investigator or admin token)
+``GET  /v1/records``  the records held, newest first, read-only (auditor, investigator or admin token);
+                      ``?workstation=&event=&employee=&limit=`` narrow it (at most 10,000 records)
 ``GET  /v1/health``   the schema version
 
 Database work runs in Starlette's thread pool over a psycopg connection pool. Every token-bearing
@@ -32,11 +33,13 @@ from masking.evidence.envelope import SIGNATURE_HEADER, EnvelopeError
 from masking.server.admin import Caller, authorise, record_query
 from masking.server.ingest import ApprovalUsed, Replayed, consume_approval, enroll, ingest_records
 from masking.server.search import export_entries, trace_at_service
+from masking.server.trail import trail
 from masking.watermark.trace import Fragment
 
 MAX_BODY = 256 * 1024 * 1024  # a batch of 200 records with trace data of 5,000-row exports fits easily
 MAX_FRAGMENT_ROWS = 100_000
 READERS = ("auditor", "investigator", "admin")
+MAX_TRAIL = 10_000
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -146,19 +149,12 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
     async def list_records(request: Request) -> JSONResponse:
         async def work() -> dict[str, Any]:
             token = token_of(request)
-            workstation = request.query_params.get("workstation")
+            asked = _trail_query(request)
 
             def listed(conn: Any) -> dict[str, Any]:
                 caller: Caller = authorise(conn, token, READERS)
-                record_query(conn, caller, "list records", json.dumps({"workstation": workstation}))
-                rows = conn.execute(
-                    "SELECT w.name, r.seq, r.event, r.time, r.received, r.body, r.hash, r.flag, r.resolved"
-                    " FROM records r JOIN workstations w ON w.id = r.workstation_id"
-                    " WHERE %s::text IS NULL OR w.name = %s ORDER BY r.id LIMIT 10000",
-                    (workstation, workstation)).fetchall()
-                return {"entries": [{"workstation": r[0], "seq": r[1], "event": r[2], "time": r[3],
-                                     "received": r[4].isoformat(timespec="seconds"), "body": json.loads(r[5]),
-                                     "hash": r[6], "flag": r[7], "resolved": r[8] is not None} for r in rows]}
+                record_query(conn, caller, "list records", json.dumps(asked, ensure_ascii=False))
+                return {"entries": trail(conn, **asked)}
             return await run_in_threadpool(with_conn, listed)
         return await guarded(work)
 
@@ -171,6 +167,18 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
         Route("/v1/trace", trace_route, methods=["POST"]),
         Route("/v1/reports", report_route, methods=["POST"]),
     ], lifespan=lifespan)
+
+
+def _trail_query(request: Request) -> dict[str, Any]:
+    params = request.query_params
+    try:
+        limit = int(params.get("limit") or MAX_TRAIL)
+    except ValueError:
+        raise EnvelopeError("limit is a number") from None
+    if not 1 <= limit <= MAX_TRAIL:
+        raise EnvelopeError(f"limit is 1 to {MAX_TRAIL}")
+    return {"workstation": params.get("workstation") or None, "event": params.get("event") or None,
+            "employee": params.get("employee") or None, "limit": limit}
 
 
 def _report_record(body: bytes) -> dict[str, Any]:
