@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +19,8 @@ from desktop.session import Session
 from desktop.settings import AppSettings
 from desktop.snapshot import ReadySnapshot
 from desktop.workers import scan_file
-from masking.errors import PolicyError
+from masking.errors import PolicyError, UsageError
+from masking.evidence.remote_trace import TOKEN_ENV
 from masking.home import resolve_home
 from masking.policy import builtin_policy, load_policy
 from masking.workspace import Workspace
@@ -94,6 +96,10 @@ def create_main_window(home: Path, translations: Translations | None = None, *,
         policy = builtin_policy()
     session = Session(Workspace(home), policy, outbox=outbox if outbox is not None else user_outbox())
     session.try_unlock_unprotected()
+    try:  # an officer's token in the environment, as the CLI's trace --server takes it
+        session.configure_service(settings.service_url or session.enrolled_service(), os.environ.get(TOKEN_ENV, ""))
+    except UsageError as error:
+        log.warning("service address not used: %s", error)
 
     def switch_language(setting: str) -> None:
         if translations is not None:

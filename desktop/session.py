@@ -18,6 +18,8 @@ from masking.approval import Approval, verify_approval
 from masking.approval_request import ApprovalRequest
 from masking.detect import ColumnScan, ScanReport, SheetScan
 from masking.errors import ExportGuardError, OutputError
+from masking.evidence.client import ServiceAccess
+from masking.evidence.link import load_link
 from masking.home import is_managed
 from masking.io.model import Value
 from masking.keys import KeyRing
@@ -75,6 +77,7 @@ class Session(QObject):
         risk_changed(): a measured re-identification risk arrived, or a suggestion was accepted.
         keys_changed(): keys were created, imported, unlocked or re-protected.
         ledger_changed(): a record was added to the ledger.
+        service_changed(): the security office's evidence service was set or cleared.
     """
 
     file_opened = Signal(object)
@@ -84,6 +87,7 @@ class Session(QObject):
     risk_changed = Signal()
     keys_changed = Signal()
     ledger_changed = Signal()
+    service_changed = Signal()
 
     def __init__(self, workspace: Workspace, policy: Policy, parent: QObject | None = None, *,
                  outbox: Path | None = None, today: Callable[[], dt.date] = dt.date.today) -> None:
@@ -110,6 +114,7 @@ class Session(QObject):
         self.approval_error: str | None = None
         self._input_sha256: tuple[Path, str] | None = None
         self.format: OutputFormat = "xlsx"
+        self.service: ServiceAccess | None = None  # trace and the office's trail go there when set
 
     @property
     def home(self) -> Path:
@@ -134,6 +139,22 @@ class Session(QObject):
 
     def ledger(self) -> Ledger | None:
         return self.workspace.ledger(self.ring) if self.ring is not None else None
+
+    # -- the security office's evidence service ------------------------------------------------
+
+    def enrolled_service(self) -> str:
+        """The service this workstation reports to (``exportguard enroll``), "" when standalone."""
+        try:
+            link = load_link(self.home)
+        except ExportGuardError:
+            return ""
+        return link.url if link is not None else ""
+
+    def configure_service(self, url: str, token: str) -> None:
+        """Use the office's service at ``url`` with an investigator's or auditor's ``token`` (both, or
+        neither: an empty one clears it). A malformed address raises ``UsageError``."""
+        self.service = ServiceAccess.of(url, token) if url.strip() and token.strip() else None
+        self.service_changed.emit()
 
     # -- the open file --------------------------------------------------------------------------
 

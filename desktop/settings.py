@@ -39,6 +39,16 @@ class AppSettings:
         self._settings.setValue("language", value)
         self._settings.sync()
 
+    @property
+    def service_url(self) -> str:
+        """The security office's evidence service the officer chose ("" : the enrolled one, if any)."""
+        return str(self._settings.value("service_url", ""))
+
+    @service_url.setter
+    def service_url(self, value: str) -> None:
+        self._settings.setValue("service_url", value)
+        self._settings.sync()
+
     def recent_files(self) -> list[Path]:
         return [Path(item) for item in self._strings("recent_files")]
 

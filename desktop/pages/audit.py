@@ -1,5 +1,12 @@
 """The audit page: the ledger as a sortable table filtered by event, employee and text, in local time; a
-verification with a clear verdict; and the trail as shown exported to an Excel workbook."""
+verification with a clear verdict; and the trail as shown exported to an Excel workbook.
+
+Two trails: this workstation's ledger, or, when the security office's evidence service is configured
+(Settings), the office's trail of every workstation (``masking.evidence.trail``; read on a worker
+thread), with the records the service stored flagged marked as a failed verification marks them. An
+enrolled workstation also sees how far it has reported (records not yet sent, the last sync) and can
+send them now.
+"""
 
 from __future__ import annotations
 
@@ -19,25 +26,35 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.models import LedgerFilter, LedgerModel
+from desktop.models import LedgerFilter, LedgerModel, local_minute
 from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYLE, Page, wrapped_label
 from desktop.session import Session
 from desktop.wording import error_message, event_label
 from desktop.workers import Progress, TaskRunner
 from masking.errors import ExportGuardError
 from masking.events import Event
+from masking.evidence.sync import SyncResult, sync, sync_state
+from masking.evidence.trail import OfficeTrail, office_trail
 from masking.io.writer import open_writer
 from masking.ledger import VerifyReport
+
+LOCAL, OFFICE = "local", "office"
 
 
 class AuditPage(Page):
     """Signals:
         verified(object): the core's ``VerifyReport`` after a verification.
         trail_exported(object): the ``Path`` of the workbook the shown trail was written to.
+        office_loaded(object): the ``OfficeTrail`` read from the service.
+        synced(object): the ``SyncResult`` of sending this workstation's records now.
+        service_failed(str): reading the office's trail or sending failed (the message shown).
     """
 
     verified = Signal(object)
     trail_exported = Signal(object)
+    office_loaded = Signal(object)
+    synced = Signal(object)
+    service_failed = Signal(str)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +63,19 @@ class AuditPage(Page):
         self._runner.finished.connect(self._on_runner_finished)
         self._runner.failed.connect(self._on_runner_failed)
         self.last_report: VerifyReport | None = None
+        self.office: OfficeTrail | None = None  # the office's trail when it is the one shown
+        self._office_runner = TaskRunner("office trail", self)
+        self._office_runner.finished.connect(self._on_office_runner_finished)
+        self._office_runner.failed.connect(self._on_office_runner_failed)
+        self._sync_runner = TaskRunner("sync", self)
+        self._sync_runner.finished.connect(self._on_sync_runner_finished)
+        self._sync_runner.failed.connect(self._on_sync_runner_failed)
+        self.source = QComboBox()
+        self.source.currentIndexChanged.connect(self._on_source_current_index_changed)
+        self.sync_state = wrapped_label()
+        self.sync_state.setObjectName("sync_state")
+        self.sync_button = QPushButton()
+        self.sync_button.clicked.connect(self._on_sync_button_clicked)
 
         self.model = LedgerModel(self)
         self.proxy = LedgerFilter(self)
@@ -76,6 +106,7 @@ class AuditPage(Page):
         self.verdict.setObjectName("ledger_verdict")
 
         bar = QHBoxLayout()
+        bar.addWidget(self.source)
         bar.addWidget(self.event_filter)
         bar.addWidget(self.employee_filter)
         bar.addWidget(self.search, 1)
@@ -86,8 +117,13 @@ class AuditPage(Page):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.verdict)
+        sync_row = QHBoxLayout()
+        sync_row.addWidget(self.sync_state, 1)
+        sync_row.addWidget(self.sync_button)
+        layout.addLayout(sync_row)
         session.keys_changed.connect(self._on_session_keys_changed)
         session.ledger_changed.connect(self._on_session_ledger_changed)
+        session.service_changed.connect(self._on_session_service_changed)
         self.retranslate()
         self.reload()
 
@@ -97,12 +133,47 @@ class AuditPage(Page):
         self.export_button.setText(self.tr("Export to Excel…"))
         self._fill_filters()
         self.verify_button.setText(self.tr("Verify the ledger"))
+        self.sync_button.setText(self.tr("Send now"))
+        self._fill_sources()
         self.model.retranslate()
         self._show_verdict()
+        self._show_sync_state()
+
+    def _fill_sources(self) -> None:
+        """This workstation's ledger, and the office's trail when a service is configured."""
+        chosen = self.source.currentData() if self._session.service is not None else LOCAL
+        self.source.blockSignals(True)
+        self.source.clear()
+        self.source.addItem(self.tr("This workstation's ledger"), LOCAL)
+        if self._session.service is not None:
+            self.source.addItem(self.tr("The security office's trail (every workstation)"), OFFICE)
+        self.source.setCurrentIndex(max(0, self.source.findData(chosen)))
+        self.source.setVisible(self.source.count() > 1)
+        self.source.blockSignals(False)
+
+    def showing_office(self) -> bool:
+        return bool(self.source.currentData() == OFFICE)
+
+    def show_source(self, source: str) -> bool:
+        """Show ``LOCAL`` (this workstation's ledger) or ``OFFICE`` (the office's trail, read on a worker
+        thread: ``office_loaded`` or ``service_failed`` follows). False when that source is not available."""
+        position = self.source.findData(source)
+        if position < 0:
+            return False
+        if position == self.source.currentIndex():
+            self.reload()
+        else:
+            self.source.setCurrentIndex(position)  # reloads
+        return True
 
     def reload(self) -> None:
+        if self.showing_office():
+            self._load_office()
+            return
+        self.office = None
         ledger = self._session.ledger()
         self.last_report = None
+        self._show_sync_state()
         if ledger is None:
             self.model.set_entries([])
         else:
@@ -179,9 +250,83 @@ class AuditPage(Page):
 
     def shutdown(self) -> None:
         self._runner.wait()
+        self._office_runner.wait()
+        self._sync_runner.wait()
+
+    def _load_office(self) -> None:
+        access = self._session.service
+        if access is None:
+            return
+
+        def job(_progress: Progress) -> OfficeTrail:
+            return office_trail(access)
+
+        self.last_report, self.office = None, None
+        self.model.set_entries([])  # never this workstation's records under the office's name
+        self.verify_button.setEnabled(False)
+        self.verdict.setText(self.tr("Reading the office's trail from {url}…").format(url=access.url))
+        self.verdict.setStyleSheet(VERDICT_IDLE_STYLE)
+        self._office_runner.start(job)
+
+    def send_now(self) -> bool:
+        """Send this workstation's unsent records to the office's service (a worker thread: ``synced`` or
+        ``service_failed`` follows). False when the keys are locked or the workstation is not enrolled."""
+        ledger, ring, home = self._session.ledger(), self._session.ring, self._session.home
+        if ledger is None or ring is None or self._sync_runner.busy:
+            return False
+
+        def job(_progress: Progress) -> SyncResult | None:
+            return sync(home, ring, ledger)
+
+        self.sync_button.setEnabled(False)
+        self.sync_state.setText(self.tr("Sending…"))
+        self._sync_runner.start(job)
+        return True
+
+    def _show_sync_state(self) -> None:
+        """How far this workstation has reported to the office's service (or that it does not)."""
+        ledger = self._session.ledger()
+        state = None
+        if ledger is not None:
+            try:
+                state = sync_state(self._session.home, ledger)
+            except ExportGuardError as error:
+                self.sync_state.setText(error_message(error))
+                self.sync_button.setVisible(False)
+                return
+        self.sync_button.setVisible(state is not None)
+        self.sync_button.setEnabled(state is not None and not self._sync_runner.busy)
+        if ledger is None:
+            self.sync_state.setText("")
+        elif state is None:
+            self.sync_state.setText(self.tr("This workstation does not report to a security office's service: its "
+                                            "records are kept here only."))
+        else:
+            last = local_minute(state.last_sync) if state.last_sync else self.tr("never")
+            if state.pending:
+                text = self.tr("Reports to the security office's service as {name}: {count} record(s) not yet sent "
+                               "({exports} of them exports); last sent {time}.")
+            else:
+                text = self.tr("Reports to the security office's service as {name}: every record has been sent; "
+                               "last sent {time}.")
+            self.sync_state.setText(text.format(name=state.name, count=f"{state.pending:,}",
+                                                exports=f"{state.pending_exports:,}", time=last))
 
     def _show_verdict(self) -> None:
         report = self.last_report
+        if self.office is not None:
+            self.verify_button.setEnabled(False)  # the service checks every chain: 'exportguard server check'
+            flagged = len(self.office.problems)
+            if flagged:
+                text = self.tr("The office's trail: {count} record(s) from every workstation, newest first. {flagged} "
+                               "were stored flagged and are not yet resolved by an admin (marked in red; "
+                               "'exportguard server check' lists them).")
+            else:
+                text = self.tr("The office's trail: {count} record(s) from every workstation, newest first. None is "
+                               "flagged.")
+            self.verdict.setText(text.format(count=f"{len(self.office.entries):,}", flagged=f"{flagged:,}"))
+            self.verdict.setStyleSheet(VERDICT_BAD_STYLE if flagged else VERDICT_OK_STYLE)
+            return
         self.verify_button.setEnabled(self._session.ring is not None and not self._runner.busy)
         if self._session.ring is None:
             self.verdict.setText(self.tr("Unlock the keys (Keys page) to read and verify the ledger."))
@@ -235,7 +380,53 @@ class AuditPage(Page):
 
     @Slot()
     def _on_session_ledger_changed(self) -> None:
+        if self.showing_office():
+            self._show_sync_state()  # the office's trail is read again on request (Refresh)
+        else:
+            self.reload()
+
+    @Slot()
+    def _on_session_service_changed(self) -> None:
+        was_office = self.showing_office()
+        self._fill_sources()
+        if was_office or self.showing_office():
+            self.reload()
+
+    @Slot(int)
+    def _on_source_current_index_changed(self, _index: int) -> None:
         self.reload()
+
+    @Slot()
+    def _on_sync_button_clicked(self) -> None:
+        self.send_now()
+
+    @Slot(object)
+    def _on_office_runner_finished(self, result: object) -> None:
+        if isinstance(result, OfficeTrail) and self.showing_office():
+            self.office = result
+            self.model.set_entries(result.entries)
+            self.model.set_problems(result.problems)
+            self._fill_filters()
+            self._show_verdict()
+        self.office_loaded.emit(result)
+
+    @Slot(str)
+    def _on_office_runner_failed(self, message: str) -> None:
+        if self.showing_office():
+            self.verdict.setText(message)
+            self.verdict.setStyleSheet(VERDICT_BAD_STYLE)
+        self.service_failed.emit(message)
+
+    @Slot(object)
+    def _on_sync_runner_finished(self, result: object) -> None:
+        self._show_sync_state()
+        self.synced.emit(result)
+
+    @Slot(str)
+    def _on_sync_runner_failed(self, message: str) -> None:
+        self._show_sync_state()
+        self.sync_state.setText(message)
+        self.service_failed.emit(message)
 
     @Slot(object)
     def _on_runner_finished(self, report: object) -> None:

@@ -1,16 +1,28 @@
-"""The settings page: language, recent files, and where the keys, ledger and policy live."""
+"""The settings page: language, recent files, the security office's evidence service (for trace and the
+office's audit trail), and where the keys, ledger and policy live."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import Slot
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from desktop.i18n import CHINESE, ENGLISH, SYSTEM
 from desktop.pages import Page
 from desktop.session import Session
 from desktop.settings import AppSettings
+from desktop.wording import error_message
+from masking.errors import UsageError
 
 
 class SettingsPage(Page):
@@ -37,6 +49,26 @@ class SettingsPage(Page):
         self.recent_label = QLabel()
         general.addRow(self.language_label, self.language)
         general.addRow(self.recent_label, self.clear_recent_button)
+        self.service_box = QGroupBox()
+        service = QFormLayout(self.service_box)
+        self.service_url = QLineEdit(session.service.url if session.service else
+                                     settings.service_url or session.enrolled_service())
+        self.service_url.setPlaceholderText("https://")
+        self.service_token = QLineEdit()
+        self.service_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.service_token.setPlaceholderText("egt_…")
+        self.service_button = QPushButton()
+        self.service_button.clicked.connect(self._on_service_button_clicked)
+        self.service_state = QLabel()
+        self.service_state.setWordWrap(True)
+        self.service_url_label = QLabel()
+        self.service_token_label = QLabel()
+        service.addRow(self.service_url_label, self.service_url)
+        service.addRow(self.service_token_label, self.service_token)
+        service.addRow("", self.service_button)
+        service.addRow(self.service_state)
+        session.service_changed.connect(self._on_session_service_changed)
+        self._service_error = ""
         self.about_box = QGroupBox()
         about = QFormLayout(self.about_box)
         self.home_label = QLabel()
@@ -45,6 +77,7 @@ class SettingsPage(Page):
         about.addRow(self.policy_label, self.policy_value)
         layout = QVBoxLayout(self)
         layout.addWidget(self.general_box)
+        layout.addWidget(self.service_box)
         layout.addWidget(self.about_box)
         layout.addStretch(1)
         self.retranslate()
@@ -55,6 +88,11 @@ class SettingsPage(Page):
         self.language_label.setText(self.tr("Language:"))
         self.recent_label.setText(self.tr("Recent files:"))
         self.clear_recent_button.setText(self.tr("Clear the list"))
+        self.service_box.setTitle(self.tr("The security office's evidence service"))
+        self.service_url_label.setText(self.tr("Address:"))
+        self.service_token_label.setText(self.tr("Token (investigator or auditor):"))
+        self.service_button.setText(self.tr("Use this service"))
+        self._show_service_state()
         self.home_label.setText(self.tr("Home folder (keys, ledger, settings):"))
         self.policy_label.setText(self.tr("Export policy:"))
         policy = self._session.policy
@@ -73,6 +111,31 @@ class SettingsPage(Page):
         self.language.setCurrentIndex(max(0, self.language.findData(self._settings.language)))
         self.language.blockSignals(False)
 
+    def use_service(self, url: str, token: str) -> bool:
+        """Trace and the office's trail go to this service (an empty address or token: this workstation
+        only). The address is remembered; the token only until the app closes."""
+        try:
+            self._session.configure_service(url, token)
+        except UsageError as error:
+            self._service_error = error_message(error)
+            self._show_service_state()
+            return False
+        self._settings.service_url = url.strip()
+        self.service_token.clear()
+        return True
+
+    def _show_service_state(self) -> None:
+        service = self._session.service
+        if self._service_error:
+            text = self._service_error
+        elif service is not None:
+            text = self.tr("In use: trace searches every workstation's exports there, and the Audit page can show "
+                           "the office's trail. The token is kept only until ExportGuard closes.")
+        else:
+            text = self.tr("Not in use: trace searches this workstation's audit ledger only. The office gives "
+                           "investigators and auditors a token ('exportguard server token').")
+        self.service_state.setText(text)
+
     def choose_language(self, setting: str) -> None:
         position = self.language.findData(setting)
         if position >= 0:
@@ -88,3 +151,14 @@ class SettingsPage(Page):
     @Slot()
     def _on_clear_recent_button_clicked(self) -> None:
         self._settings.clear_recent_files()
+
+    @Slot()
+    def _on_service_button_clicked(self) -> None:
+        current = self._session.service  # an empty token field keeps the token in use (the environment's)
+        token = self.service_token.text().strip() or (current.token if current is not None else "")
+        self.use_service(self.service_url.text(), token)
+
+    @Slot()
+    def _on_session_service_changed(self) -> None:
+        self._service_error = ""
+        self._show_service_state()

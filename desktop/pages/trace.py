@@ -1,15 +1,19 @@
 """The trace page: a leaked file or pasted rows in; the exports it may come from, with the evidence
 per watermark layer, out, and a report a security officer can file (PDF or HTML).
 
-The work is the core's (``masking.investigation``): ``investigate`` traces and records the trace,
-``file_report`` writes the report the CLI writes and records it. The evidence pane shows the same
-document the report holds, in the interface's language.
+The work is the core's (``masking.investigation``): ``investigate`` traces this workstation's ledger
+and records the trace there, ``investigate_at_service`` traces every workstation's exports at the
+security office's service when one is configured (the CLI's ``trace --server``; the service records
+it), and ``file_report`` writes the report the CLI writes and records it where the trace was made.
+When the service cannot be reached the page traces this workstation's ledger instead and says so.
+The evidence pane shows the same document the report holds, in the interface's language.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -36,9 +40,11 @@ from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYL
 from desktop.session import Session
 from desktop.wording import error_message
 from desktop.workers import Progress, TaskRunner
-from masking.errors import ExportGuardError
+from masking.errors import ExportGuardError, ServiceUnreachable
 from masking.events import current_user
-from masking.investigation import Investigation, file_report, investigate, ledger_recorder
+from masking.evidence.client import ServiceAccess
+from masking.evidence.remote_trace import investigate_at_service, service_recorder
+from masking.investigation import Investigation, Recorder, file_report, investigate, ledger_recorder
 from masking.keys import KeyRing
 from masking.report import CHINESE, ENGLISH, Language, confidence_summary, evidence_document, local_time, render_html
 from masking.watermark.trace import Candidate
@@ -46,9 +52,32 @@ from masking.watermark.trace import Candidate
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class TraceOutcome:
+    """A finished trace and where it was made: ``access`` is the service it ran at (None: this
+    workstation's ledger); ``unreachable`` names the service that could not be reached, when the
+    trace fell back to this workstation's ledger."""
+
+    investigation: Investigation
+    access: ServiceAccess | None = None
+    unreachable: str | None = None
+
+
+def run_trace(subject: Path | str, home: Path, ring: KeyRing, access: ServiceAccess | None) -> TraceOutcome:
+    """At the office's service when one is configured, else (or when it cannot be reached) here."""
+    if access is not None:
+        try:
+            return TraceOutcome(investigate_at_service(subject, access), access)
+        except ServiceUnreachable as error:
+            log.warning("%s; tracing this workstation's ledger", error)
+            return TraceOutcome(investigate(subject, home, ring), None, access.url)
+    return TraceOutcome(investigate(subject, home, ring))
+
+
 class TracePage(Page):
     """Signals:
-        traced(object): the core's ``Investigation`` (its ``report`` is the ``TraceReport``).
+        traced(object): the core's ``Investigation`` (its ``report`` is the ``TraceReport``; its
+            ``service`` the service it was made at, None for this workstation's ledger).
         trace_failed(str): the message shown on the page.
         report_saved(object): the ``ReportSaved`` record of a report just written.
     """
@@ -68,6 +97,7 @@ class TracePage(Page):
         self._source: Path | None = None
         self.candidates: list[Candidate] = []
         self.investigation: Investigation | None = None
+        self.outcome: TraceOutcome | None = None
         self._state: tuple[Callable[[], str], str] | None = None  # the state line, re-worded on a language switch
         self.setAcceptDrops(True)
 
@@ -89,6 +119,9 @@ class TracePage(Page):
         self.trace_button.clicked.connect(self._on_trace_button_clicked)
         self.state = wrapped_label()
         self.state.setObjectName("trace_state")
+        self.origin = wrapped_label()  # where the trace searches, and where the last one searched
+        self.origin.setObjectName("trace_origin")
+        session.service_changed.connect(self._on_session_service_changed)
 
         self.table = QTableWidget(0, 4)
         self.table.verticalHeader().setVisible(False)
@@ -120,6 +153,7 @@ class TracePage(Page):
         run_row.addWidget(self.trace_button)
         run_row.addWidget(self.state, 1)
         input_layout.addLayout(run_row)
+        input_layout.addWidget(self.origin)
 
         self.result_box = QGroupBox()
         result_layout = QVBoxLayout(self.result_box)
@@ -152,7 +186,34 @@ class TracePage(Page):
         self.table.setHorizontalHeaderLabels([self.tr("Recipient"), self.tr("Employee"), self.tr("Date"),
                                               self.tr("Confidence")])
         self._show_state()
+        self._show_origin()
         self._fill_table()
+
+    def _show_origin(self) -> None:
+        """Where the next trace searches, or, after a trace, where it searched and how many exports."""
+        outcome, service = self.outcome, self._session.service
+        if outcome is None:
+            if service is not None:
+                text = self.tr("Searches every workstation's exports at the security office's service ({url}).").format(
+                    url=service.url)
+            else:
+                text = self.tr("Searches this workstation's audit ledger.")
+            self.origin.setText(text)
+            self.origin.setStyleSheet("")
+            return
+        count = f"{outcome.investigation.report.exports_tested:,}"
+        if outcome.access is not None:
+            text = self.tr("Source: the security office's service ({url}), {count} export(s) from every "
+                           "workstation.").format(url=outcome.access.url, count=count)
+        elif outcome.unreachable is not None:
+            text = self.tr("The security office's service ({url}) could not be reached (no network, or the "
+                           "service is down), so only this workstation's audit ledger was searched ({count} "
+                           "export(s)). Trace again when it can be reached.").format(url=outcome.unreachable,
+                                                                                  count=count)
+        else:
+            text = self.tr("Source: this workstation's audit ledger, {count} export(s).").format(count=count)
+        self.origin.setText(text)
+        self.origin.setStyleSheet(VERDICT_BAD_STYLE if outcome.unreachable is not None else "")
 
     def report_language(self) -> Language:
         """The language of the interface's loaded catalog (its translation of this marker), so the
@@ -196,12 +257,12 @@ class TracePage(Page):
         ring = self._ensure_ring(self.tr("They are needed to read the watermarks of the leaked data."))
         if ring is None:
             return False
-        home = self._session.home
+        home, access = self._session.home, self._session.service
 
-        def job(_progress: Progress) -> Investigation:
-            return investigate(subject, home, ring)
+        def job(_progress: Progress) -> TraceOutcome:
+            return run_trace(subject, home, ring, access)
 
-        self.show_investigation(None)  # never show the last trace's findings beside a new one
+        self.show_outcome(None)  # never show the last trace's findings beside a new one
         self._set_state(lambda: self.tr("Tracing…"))
         self.trace_button.setEnabled(False)
         self._runner.start(job)
@@ -211,9 +272,22 @@ class TracePage(Page):
         self._runner.wait()
 
     def _employees(self) -> dict[str, str]:
+        """Who made each candidate export; at the service, with the workstation it was made on."""
         if self.investigation is None:
             return {}
-        return {export_id: record.user for export_id, (_, record) in self.investigation.records.items()}
+        users = {export_id: record.user for export_id, (_, record) in self.investigation.records.items()}
+        for candidate in self.candidates:
+            user = users.get(candidate.export_id, candidate.user or "")
+            if candidate.workstation:
+                user = self.tr("{user} ({workstation})").format(user=user, workstation=candidate.workstation)
+            users[candidate.export_id] = user
+        return users
+
+    def show_outcome(self, outcome: TraceOutcome | None) -> None:
+        """Show a finished trace and where it was made (None empties the results)."""
+        self.outcome = outcome
+        self.show_investigation(outcome.investigation if outcome is not None else None)
+        self._show_origin()
 
     def show_investigation(self, investigation: Investigation | None) -> None:
         """Show a finished trace (None empties the results): table, verdict, and the first row's evidence."""
@@ -260,18 +334,25 @@ class TracePage(Page):
         if self.investigation is None or not 0 <= row < len(self.candidates):
             self.evidence.clear()
             return
-        document = evidence_document(self.candidates[row], self.investigation.records, self.report_language())
+        document = evidence_document(self.candidates[row], self.investigation.records, self.report_language(),
+                                     at_service=self.investigation.service is not None)
         self.evidence.setHtml(render_html(document, fragment=True))
 
     def save_report(self, path: Path) -> bool:
         """Write the report (PDF when ``path`` ends in .pdf, else HTML) through the core, and record it."""
-        ring = self._session.ring
-        if self.investigation is None or ring is None:
+        ring, outcome = self._session.ring, self.outcome
+        if self.investigation is None or outcome is None or (outcome.access is None and ring is None):
             return False
         if path.suffix.lower() not in (".pdf", ".html", ".htm"):
             path = path.with_name(path.name + ".html")
+        record: Recorder  # where the trace was made: the service records it there, this ledger here
+        if outcome.access is not None:
+            record = service_recorder(outcome.access)
+        else:
+            assert ring is not None  # noqa: S101 (checked above)
+            record = ledger_recorder(self._session.home, ring)
         try:
-            saved = file_report(self.investigation, path, ledger_recorder(self._session.home, ring),
+            saved = file_report(self.investigation, path, record,
                                 investigator=self.investigator.text(), language=self.report_language(),
                                 overwrite=True)  # the save dialog has asked before replacing a file
         except ExportGuardError as error:
@@ -344,13 +425,18 @@ class TracePage(Page):
     def _on_table_current_cell_changed(self, row: int, _column: int, _previous_row: int, _previous: int) -> None:
         self._show_evidence(row)
 
+    @Slot()
+    def _on_session_service_changed(self) -> None:
+        self._show_origin()
+
     @Slot(object)
     def _on_runner_finished(self, result: object) -> None:
         self.trace_button.setEnabled(True)
-        if isinstance(result, Investigation):
-            self.show_investigation(result)
-            self._session.ledger_changed.emit()  # the trace is in the ledger now
-        self.traced.emit(result)
+        if isinstance(result, TraceOutcome):
+            self.show_outcome(result)
+            if result.access is None:
+                self._session.ledger_changed.emit()  # the trace is in this workstation's ledger now
+            self.traced.emit(result.investigation)
 
     @Slot(str)
     def _on_runner_failed(self, message: str) -> None:

@@ -1,0 +1,170 @@
+"""The desktop's Trace and Audit pages with the security office's evidence service (a real PostgreSQL
+and the service in a thread): trace across every workstation, the fallback when the service is
+down, the office's trail, and this workstation's sync state."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from evidence_service import Service
+from pytestqt.qtbot import QtBot
+from test_desktop_support import Dialogs
+
+from desktop.main_window import MainWindow
+from desktop.pages.audit import OFFICE
+from masking.cli.main import run
+from masking.events import KeyAction, KeyChange
+from masking.investigation import Investigation
+from masking.io.reader import open_workbook
+
+SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "customers_zh.xlsx"
+
+pytest_plugins = ("test_desktop_support",)
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
+    code = run([*argv, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+@pytest.fixture
+def organisation(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                 service: Service) -> dict[str, Any]:
+    """The office's keys at the service, and workstation branch-a's export to 城东代收银行 reported there."""
+    monkeypatch.setenv("EXPORTGUARD_BUNDLE_PASSPHRASE", "bundle passphrase")
+    office, bundle, station = tmp_path / "office", str(tmp_path / "org.egkeys"), tmp_path / "ws-a"
+    _cli(capsys, "--home", str(office), "keys", "init", "--no-passphrase")
+    _cli(capsys, "--home", str(office), "keys", "export-bundle", "--out", bundle)
+    _cli(capsys, "server", "keys", "--db", service.db_url, "--bundle", bundle)
+    _cli(capsys, "--home", str(station), "keys", "import-bundle", bundle)
+    code = _cli(capsys, "server", "enroll-code", "--db", service.db_url, "--workstation", "branch-a")["code"]
+    _cli(capsys, "--home", str(station), "enroll", service.url, code)
+    out = tmp_path / "a.csv"
+    made = _cli(capsys, "--home", str(station), "export", str(SAMPLE), "--recipient", "城东代收银行", "--purpose",
+                "催缴", "--out", str(out), "--format", "csv")
+    assert made["reporting"] == "sent"
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    fragment = tmp_path / "leak.csv"
+    with fragment.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows[:1] + rows[40:60])
+    tokens = {role: _cli(capsys, "server", "token", "--db", service.db_url, "--role", role)["token"]
+              for role in ("investigator", "auditor")}
+    return {"export_id": made["export_id"], "fragment": fragment, "tokens": tokens, "url": service.url}
+
+
+def _trace(qtbot: QtBot, window: MainWindow) -> Investigation:
+    with qtbot.waitSignal(window.trace_page.traced, timeout=60_000) as blocker:
+        assert window.trace_page.trace()
+    assert isinstance(blocker.args[0], Investigation)
+    return blocker.args[0]
+
+
+def test_trace_page_traces_at_the_office_and_falls_back_when_it_is_down(  # noqa: PLR0917 (pytest fixtures)
+    qtbot: QtBot, window: MainWindow, dialogs: Dialogs, organisation: dict[str, Any], service: Service,
+    db: psycopg.Connection[Any], tmp_path: Path,
+) -> None:
+    page, url = window.trace_page, organisation["url"]
+    assert page.origin.text() == "Searches this workstation's audit ledger."
+    assert window.settings_page.use_service(url, organisation["tokens"]["investigator"])
+    assert page.origin.text() == f"Searches every workstation's exports at the security office's service ({url})."
+
+    page.set_source(organisation["fragment"])
+    investigation = _trace(qtbot, window)
+    assert investigation.service == url
+    assert investigation.report.verdict is not None
+    assert investigation.report.verdict.export_id == organisation["export_id"]
+    assert page.origin.text() == f"Source: the security office's service ({url}), 1 export(s) from every workstation."
+    assert page.table.item(0, 0).text() == "城东代收银行"
+    assert page.table.item(0, 1).text().endswith(" (branch-a)")  # the employee and the workstation
+    assert organisation["export_id"] in page.evidence.toPlainText()
+    ledger = window.session.ledger()
+    assert ledger is not None and ledger.entries("trace") == []  # the service recorded it, not this ledger
+    report = tmp_path / "report.html"
+    dialogs.report_paths.append(report)
+    with qtbot.waitSignal(page.report_saved):
+        page.save_button.click()
+    text = report.read_text(encoding="utf-8")
+    assert f"evidence service at {url}" in text and organisation["export_id"] in text
+    assert [a for (a,) in db.execute("SELECT action FROM queries ORDER BY id")] == ["trace", "report"]
+
+    service.stop()
+    fallback = _trace(qtbot, window)
+    assert fallback.service is None
+    assert page.origin.text().startswith(f"The security office's service ({url}) could not be reached")
+    assert "only this workstation's audit ledger was searched (0 export(s))" in page.origin.text()
+    assert len(ledger.entries("trace")) == 1  # traced here, so recorded here
+    assert not dialogs.errors
+
+
+def test_a_refused_token_is_said_and_nothing_falls_back(qtbot: QtBot, window: MainWindow,
+                                                         organisation: dict[str, Any]) -> None:
+    page = window.trace_page
+    assert window.settings_page.use_service(organisation["url"], organisation["tokens"]["auditor"])
+    page.set_source(organisation["fragment"])
+    with qtbot.waitSignal(page.trace_failed, timeout=60_000) as failed:
+        page.trace()
+    assert "auditor token may not" in failed.args[0] and page.state.text() == failed.args[0]
+    assert page.outcome is None
+
+
+def test_audit_page_shows_the_office_trail_and_this_workstations_sync_state(  # noqa: PLR0917 (pytest fixtures)
+    qtbot: QtBot, window: MainWindow, dialogs: Dialogs, organisation: dict[str, Any], service: Service,
+    db: psycopg.Connection[Any], capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path,
+) -> None:
+    audit = window.audit_page
+    assert audit.sync_state.text().startswith("This workstation does not report to a security office's service")
+    assert audit.sync_button.isHidden() and audit.source.isHidden() and not audit.show_source(OFFICE)
+
+    code = _cli(capsys, "server", "enroll-code", "--db", service.db_url, "--workstation", "officer-pc")["code"]
+    _cli(capsys, "--home", str(home), "enroll", service.url, code)
+    window.session.ledger_changed.emit()
+    assert audit.sync_state.text() == ("Reports to the security office's service as officer-pc: every record has "
+                                       "been sent; last sent never.")  # this home's ledger was empty
+
+    assert window.settings_page.use_service(organisation["url"], organisation["tokens"]["auditor"])
+    assert not audit.source.isHidden()
+    with qtbot.waitSignal(audit.office_loaded, timeout=30_000) as loaded:
+        assert audit.show_source(OFFICE)
+    held = db.execute("SELECT count(*) FROM records").fetchone()
+    assert held is not None and audit.model.rowCount() == held[0] == len(loaded.args[0].entries)
+    assert audit.verdict.text().startswith(f"The office's trail: {held[0]} record(s) from every workstation")
+    assert not audit.verify_button.isEnabled()
+    audit.set_filters(event="export")
+    shown = audit.proxy.shown_rows()
+    assert len(shown) == 1 and organisation["export_id"] in shown[0]
+    assert any(row[-2].startswith("branch-a #") for row in shown)  # the record names the office's workstation
+    trail = tmp_path / "trail.xlsx"
+    dialogs.trail_paths.append(trail)
+    audit.export_button.click()
+    with open_workbook(trail) as book:
+        sheet = book.sheets[0].name
+        assert len(list(book.data_rows(sheet))) == 1
+
+    db.execute("UPDATE records SET flag = 'record 2 never arrived (a gap)' WHERE event = 'export'")
+    with qtbot.waitSignal(audit.office_loaded, timeout=30_000):
+        audit.refresh_button.click()
+    assert "1 were stored flagged" in audit.verdict.text()
+
+    # a record made here while the service is down waits, and goes with "Send now"
+    service.stop()
+    ledger = window.session.ledger()
+    assert ledger is not None
+    KeyChange(action=KeyAction.ROTATE, key_id="k", keys=1).append_to(ledger)
+    window.session.ledger_changed.emit()
+    assert "1 record(s) not yet sent (0 of them exports)" in audit.sync_state.text()
+    with qtbot.waitSignal(audit.service_failed, timeout=30_000) as failed:
+        assert audit.send_now()
+    assert "could not be reached" in failed.args[0] and audit.sync_state.text() == failed.args[0]
+    service.start()
+    with qtbot.waitSignal(audit.synced, timeout=30_000):
+        assert audit.send_now()
+    assert "every record has been sent; last sent 20" in audit.sync_state.text()
+    assert not dialogs.errors
