@@ -15,7 +15,16 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication
 
 from masking.detect import Finding
-from masking.errors import ExportGuardError, InputError, KeyProblem, OutputError, PolicyError, UsageError
+from masking.errors import (
+    ExportGuardError,
+    InputError,
+    IntegrityProblem,
+    KeyProblem,
+    OutputError,
+    PolicyError,
+    ServiceUnreachable,
+    UsageError,
+)
 from masking.events import BlockedExport, Event
 from masking.export_record import ExportRecord
 from masking.io.model import SheetInfo, Visibility
@@ -434,6 +443,10 @@ def error_message(error: ExportGuardError) -> str:
         heading = translate("errors", "The output file cannot be written")
     elif isinstance(error, UsageError):
         heading = translate("errors", "Invalid request")
+    elif isinstance(error, ServiceUnreachable):
+        heading = translate("errors", "The security office's service could not be reached")
+    elif isinstance(error, IntegrityProblem):
+        heading = translate("errors", "An integrity check failed")
     else:
         heading = translate("errors", "The operation did not complete")
     detail = " ".join(str(error).split())  # keep it on one line whatever the core sent

@@ -15,6 +15,7 @@ from evidence_service import Service
 from pytestqt.qtbot import QtBot
 from test_desktop_support import Dialogs
 
+from desktop.i18n import CHINESE, Translations
 from desktop.main_window import MainWindow
 from desktop.pages.audit import OFFICE
 from masking.cli.main import run
@@ -69,7 +70,7 @@ def _trace(qtbot: QtBot, window: MainWindow) -> Investigation:
 
 def test_trace_page_traces_at_the_office_and_falls_back_when_it_is_down(  # noqa: PLR0917 (pytest fixtures)
     qtbot: QtBot, window: MainWindow, dialogs: Dialogs, organisation: dict[str, Any], service: Service,
-    db: psycopg.Connection[Any], tmp_path: Path,
+    db: psycopg.Connection[Any], tmp_path: Path, translations: Translations,
 ) -> None:
     page, url = window.trace_page, organisation["url"]
     assert page.origin.text() == "Searches this workstation's audit ledger."
@@ -102,6 +103,11 @@ def test_trace_page_traces_at_the_office_and_falls_back_when_it_is_down(  # noqa
     assert "only this workstation's audit ledger was searched (0 export(s))" in page.origin.text()
     assert len(ledger.entries("trace")) == 1  # traced here, so recorded here
     assert not dialogs.errors
+    translations.switch(CHINESE)
+    qtbot.waitUntil(lambda: page.trace_button.text() == "追溯", timeout=10_000)
+    assert page.origin.text() == (f"无法连接安全办公室的证据服务（{url}）（网络不通或服务未运行），"
+                                  "因此只检索了本机审计账本（0 次导出）。请在恢复连接后重新溯源。")
+    assert window.settings_page.service_box.title() == "安全办公室的证据服务"
 
 
 def test_a_refused_token_is_said_and_nothing_falls_back(qtbot: QtBot, window: MainWindow,

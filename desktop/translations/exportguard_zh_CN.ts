@@ -20,6 +20,18 @@
         <translation>校验账本</translation>
     </message>
     <message>
+        <source>Send now</source>
+        <translation>立即发送</translation>
+    </message>
+    <message>
+        <source>This workstation&apos;s ledger</source>
+        <translation>本机账本</translation>
+    </message>
+    <message>
+        <source>The security office&apos;s trail (every workstation)</source>
+        <translation>安全办公室的审计记录（全部工作站）</translation>
+    </message>
+    <message>
         <source>All events</source>
         <translation>全部事件</translation>
     </message>
@@ -46,6 +58,38 @@
     <message>
         <source>Verifying…</source>
         <translation>正在校验…</translation>
+    </message>
+    <message>
+        <source>Reading the office&apos;s trail from {url}…</source>
+        <translation>正在从 {url} 读取安全办公室的审计记录…</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>正在发送…</translation>
+    </message>
+    <message>
+        <source>This workstation does not report to a security office&apos;s service: its records are kept here only.</source>
+        <translation>本机未接入安全办公室的证据服务：记录只保存在本机。</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未发送</translation>
+    </message>
+    <message>
+        <source>Reports to the security office&apos;s service as {name}: {count} record(s) not yet sent ({exports} of them exports); last sent {time}.</source>
+        <translation>本机以“{name}”的名义向安全办公室的证据服务报送：还有 {count} 条记录未发送（其中 {exports} 条是导出）；上次发送：{time}。</translation>
+    </message>
+    <message>
+        <source>Reports to the security office&apos;s service as {name}: every record has been sent; last sent {time}.</source>
+        <translation>本机以“{name}”的名义向安全办公室的证据服务报送：所有记录均已发送；上次发送：{time}。</translation>
+    </message>
+    <message>
+        <source>The office&apos;s trail: {count} record(s) from every workstation, newest first. {flagged} were stored flagged and are not yet resolved by an admin (marked in red; &apos;exportguard server check&apos; lists them).</source>
+        <translation>安全办公室的审计记录：全部工作站共 {count} 条，最新的在前。其中 {flagged} 条在接收时被标记为异常，管理员尚未处理（红色标出；命令 exportguard server check 会逐条列出）。</translation>
+    </message>
+    <message>
+        <source>The office&apos;s trail: {count} record(s) from every workstation, newest first. None is flagged.</source>
+        <translation>安全办公室的审计记录：全部工作站共 {count} 条，最新的在前。没有被标记为异常的记录。</translation>
     </message>
     <message>
         <source>Unlock the keys (Keys page) to read and verify the ledger.</source>
@@ -784,6 +828,22 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>清空列表</translation>
     </message>
     <message>
+        <source>The security office&apos;s evidence service</source>
+        <translation>安全办公室的证据服务</translation>
+    </message>
+    <message>
+        <source>Address:</source>
+        <translation>服务地址：</translation>
+    </message>
+    <message>
+        <source>Token (investigator or auditor):</source>
+        <translation>令牌（调查员或审计员）：</translation>
+    </message>
+    <message>
+        <source>Use this service</source>
+        <translation>使用此服务</translation>
+    </message>
+    <message>
         <source>Home folder (keys, ledger, settings):</source>
         <translation>数据文件夹（密钥、账本、设置）：</translation>
     </message>
@@ -810,6 +870,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>In use: trace searches every workstation&apos;s exports there, and the Audit page can show the office&apos;s trail. The token is kept only until ExportGuard closes.</source>
+        <translation>已启用：溯源将检索所有工作站的导出记录，审计页可查看安全办公室的审计记录。令牌只保留到本软件关闭。</translation>
+    </message>
+    <message>
+        <source>Not in use: trace searches this workstation&apos;s audit ledger only. The office gives investigators and auditors a token (&apos;exportguard server token&apos;).</source>
+        <translation>未启用：溯源只检索本机审计账本。调查员和审计员的令牌由安全办公室发放（命令 exportguard server token）。</translation>
     </message>
 </context>
 <context>
@@ -867,6 +935,26 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>可信度</translation>
     </message>
     <message>
+        <source>Searches every workstation&apos;s exports at the security office&apos;s service ({url}).</source>
+        <translation>将在安全办公室的证据服务（{url}）中检索所有工作站的导出记录。</translation>
+    </message>
+    <message>
+        <source>Searches this workstation&apos;s audit ledger.</source>
+        <translation>将检索本机审计账本。</translation>
+    </message>
+    <message>
+        <source>Source: the security office&apos;s service ({url}), {count} export(s) from every workstation.</source>
+        <translation>证据来源：安全办公室的证据服务（{url}），全部工作站的 {count} 次导出。</translation>
+    </message>
+    <message>
+        <source>The security office&apos;s service ({url}) could not be reached (no network, or the service is down), so only this workstation&apos;s audit ledger was searched ({count} export(s)). Trace again when it can be reached.</source>
+        <translation>无法连接安全办公室的证据服务（{url}）（网络不通或服务未运行），因此只检索了本机审计账本（{count} 次导出）。请在恢复连接后重新溯源。</translation>
+    </message>
+    <message>
+        <source>Source: this workstation&apos;s audit ledger, {count} export(s).</source>
+        <translation>证据来源：本机审计账本，{count} 次导出。</translation>
+    </message>
+    <message>
         <source>en</source>
         <comment>the language code of this translation: the trace report is written in it</comment>
         <translation>zh_CN</translation>
@@ -874,6 +962,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>They are needed to read the watermarks of the leaked data.</source>
         <translation>读取泄露数据中的水印需要用到密钥。</translation>
+    </message>
+    <message>
+        <source>{user} ({workstation})</source>
+        <translation>{user}（{workstation}）</translation>
     </message>
     <message>
         <source>PDF (*.pdf);;Web page (*.html)</source>
@@ -1079,6 +1171,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Invalid request</source>
         <translation>操作有误</translation>
+    </message>
+    <message>
+        <source>The security office&apos;s service could not be reached</source>
+        <translation>无法连接安全办公室的证据服务</translation>
+    </message>
+    <message>
+        <source>An integrity check failed</source>
+        <translation>完整性校验未通过</translation>
     </message>
     <message>
         <source>The operation did not complete</source>
