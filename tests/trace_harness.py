@@ -188,3 +188,48 @@ def random_name_rendering(surname: str, hidden: int, rng: random.Random) -> str:
     if hidden >= 2 and rng.random() < 0.5:
         return surname + char * (hidden - 1) + rng.choice(_GIVEN_CHARS)
     return surname + char * hidden
+
+
+# --- colluders (issue 18) -------------------------------------------------------------------------
+
+
+def vote_merge(copies: Sequence[Sequence[Sequence[str]]], rule: str, rng: random.Random) -> list[list[str]]:
+    """Row-aligned copies of the same customers merged cell by cell: every marked cell shows the pattern
+    the fewest (``rule="minority"``) or the most (``"majority"``) copies show, ties broken at random;
+    other cells come from the first copy. The copies must hold the same rows in the same order."""
+    if rule not in ("minority", "majority"):
+        raise ValueError(rule)
+    merged = []
+    for rows in zip(*copies, strict=True):
+        out = []
+        for cells in zip(*rows, strict=True):
+            marks = [read_mark(cell) for cell in cells]
+            if any(m is None for m in marks):
+                out.append(cells[0])
+                continue
+            assert len({(m.scheme, m.identity) for m in marks if m}) == 1, "copies not aligned"
+            votes: dict[int, int] = {}
+            for m in marks:
+                if m is not None:
+                    votes[m.variant] = votes.get(m.variant, 0) + 1
+            best = min(votes.values()) if rule == "minority" else max(votes.values())
+            pick = rng.choice(sorted(v for v, n in votes.items() if n == best))
+            out.append(next(c for c, m in zip(cells, marks, strict=True) if m is not None and m.variant == pick))
+        merged.append(out)
+    return merged
+
+
+def collusion_exports(home: Path, ring: KeyRing, tmp: Path, *, rows: int, names: Sequence[str],
+                      seed: int) -> tuple[dict[str, str], dict[str, list[list[str]]], list[synth.Customer]]:
+    """One source of ``rows`` customers exported once per name (a recipient each) under a plan that
+    masks ID, name, mobile, meter and account (no pseudonym columns) and places no canaries, so that
+    every copy holds the same rows in the same order. Returns export ids, output rows, the customers."""
+    source = tmp / f"colluders_{seed}.csv"
+    people = write_source(source, rows, seed=seed)
+    policy = write_policy(tmp / f"colluders_{seed}.toml", canary_rate=0.0)
+    ids, out_rows = {}, {}
+    for name in names:
+        out = tmp / f"{name}_{seed}.csv"
+        ids[name] = export(home, ring, source, out, f"{name}公司", MASKED, policy).export_id
+        out_rows[name] = read_rows(out)
+    return ids, out_rows, people

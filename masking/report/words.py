@@ -119,6 +119,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
                  "would give about {expected}, and this many matches by chance has a probability of {p}.",
                  "{tested} 个脱敏值中有 {matched} 个呈现这次外发专属的脱敏样式；纯属巧合约为 {expected} 个，"
                  "巧合出现这么多吻合的概率{p}。"),
+    "ev_marks_together": ("{count} exports are named together: the leaked data mixes their copies, as when several "
+                          "recipients merge what they received. Each is named on its own evidence, held to the same "
+                          "bound as a single export (every export in the ledger counted), so an export that took no "
+                          "part is not named with them.",
+                          "共有 {count} 次外发被一并认定：泄露数据混合了它们的副本，就像几个接收方把各自收到的数据合并"
+                          "在一起。每一次外发都凭自身的证据认定，与单独认定一次外发适用同样的界限（计入账本中的每一次"
+                          "外发），因此没有参与的外发不会被一并认定。"),
     "ev_visible": ("The text of the leaked data names this export.", "泄露数据的文字中写明了这次外发。"),
     "ev_metadata_authentic": ("The file's document properties name this export, and their signature checks out.",
                               "文件的文档属性写明了这次外发，且签名验证通过。"),

@@ -69,6 +69,7 @@ WEAK_CANARY_P = {"m|phone": 1e-3, "m|meter": 1e-3, "m|account": 1e-2, "m|id": 0.
 MIN_WEAK_CANARY = 3
 MAX_LISTED = 10
 EXACT_TAILS = 50  # candidates whose mark p-value is exact; the rest get a Chernoff bound
+_MARK_CELLS_PER_BLOCK = 1 << 21  # candidate x group cells scored at once (memory stays ~50 MB)
 _EXPORT_ID = re.compile(r"EX-\d{8}-[0-9A-F]{8}")
 
 
@@ -100,6 +101,8 @@ EVIDENCE_TEXTS = {
                      "not decisive",
     "marks": "{matched} of {tested} masking patterns match this export's key ({expected} expected by chance; "
              "p = {p})",
+    "marks_together": "{count} exports are named together: the fragment merges their copies; each is named on its "
+                      "own evidence against the same bound (every export in the ledger counted)",
     "visible": "the fragment's text names this export",
     "metadata_authentic": "the document properties name this export (authenticated by its MAC)",
     "metadata_forged": "the document properties name this export (MAC does NOT verify)",
@@ -494,45 +497,74 @@ def _score_tokens(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int
             score.evidence.append(_evidence("tokens", "tokens_shared", count=shared[i]))
 
 
-def _score_marks(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int], scores: dict[int, _Score],
-                 id_key: bytes) -> None:
-    """Compare every candidate's expected patterns with the ones seen, all candidates at once."""
+@dataclass(frozen=True)
+class _MarkCounts:
+    """Per candidate: marked groups it carried (tested), how many show its pattern, the matches chance
+    would give (means), and how many tested groups have each chance of a match (trials, by ``ps``)."""
+
+    tested: np.ndarray
+    successes: np.ndarray
+    means: np.ndarray
+    trials: np.ndarray
+    ps: list[float]
+
+
+def _mark_groups(used: Sequence[_Row]) -> dict[tuple[str, str], tuple[int, int, set[int]]]:
+    """The fragment's masked cells by (scheme, identity): its fingerprint, its k and the patterns seen."""
     groups: dict[tuple[str, str], tuple[int, int, set[int]]] = {}
     for row in used:
         for fp, observation in row.marks:
             key_of = (observation.scheme, observation.identity)
             groups.setdefault(key_of, (fp, observation.k, set()))[2].add(observation.variant)
-    if not groups or not candidates:
-        return
-    cands = np.array(candidates, dtype=np.int64)
-    position = {int(c): n for n, c in enumerate(cands)}
+    return groups
+
+
+def _mark_counts(groups: dict[tuple[str, str], tuple[int, int, set[int]]], key: _KeyIndex, cands: np.ndarray,
+                 id_key: bytes) -> _MarkCounts:
+    position = np.full(len(key.mark_keys), -1, dtype=np.int64)  # export -> its row among the candidates
+    position[cands] = np.arange(len(cands))
     ks = np.array([k for _, k, _ in groups.values()], dtype=np.int64)
     seen_count = np.array([len(seen) for _, _, seen in groups.values()], dtype=np.int64)
     seen_table = np.zeros((len(groups), int(ks.max())), dtype=np.bool_)
     carried = np.zeros((len(cands), len(groups)), dtype=np.bool_)
     for g, (fp, _, seen) in enumerate(groups.values()):
         seen_table[g, list(seen)] = True
-        for owner in np.unique(key.masked.owners_of(fp)):
-            at = position.get(int(owner))
-            if at is not None:
-                carried[at, g] = True
-    carried &= (seen_count < ks)[None, :]
+        at = position[key.masked.owners_of(fp)]
+        carried[at[at >= 0], g] = True
+    carried &= (seen_count < ks)[None, :]  # a group showing every pattern tells nothing
     hashes = np.array([identity_hash(id_key, scheme, identity) for scheme, identity in groups], dtype=np.uint64)
-    expected = expected_variants(key.mark_keys[cands], hashes, ks)
-    success = seen_table[np.arange(len(groups))[None, :], expected] & carried
     p_group = seen_count / ks
-    successes = success.sum(axis=1)
-    means = (carried * p_group[None, :]).sum(axis=1)
-    distinct_p = sorted(set(p_group.tolist()))
-    trials = np.stack([(carried & (p_group == p)[None, :]).sum(axis=1) for p in distinct_p], axis=1)
-    tested = carried.sum(axis=1)
+    ps = sorted(set(p_group.tolist()))
+    successes = np.zeros(len(cands), dtype=np.int64)
+    means = np.zeros(len(cands), dtype=np.float64)
+    trials = np.zeros((len(cands), len(ps)), dtype=np.int64)
+    every_group = np.arange(len(groups))[None, :]
+    block = max(1, _MARK_CELLS_PER_BLOCK // len(groups))  # candidates x groups in memory at once
+    for start in range(0, len(cands), block):
+        part = slice(start, start + block)
+        expected = expected_variants(key.mark_keys[cands[part]], hashes, ks)
+        successes[part] = (seen_table[every_group, expected] & carried[part]).sum(axis=1)
+        means[part] = carried[part].astype(np.float64) @ p_group
+        for j, p in enumerate(ps):
+            trials[part, j] = carried[part][:, p_group == p].sum(axis=1)
+    return _MarkCounts(carried.sum(axis=1), successes, means, trials, ps)
+
+
+def _score_marks(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int], scores: dict[int, _Score],
+                 id_key: bytes) -> None:
+    """Compare every candidate's expected patterns with the ones seen, all candidates at once."""
+    groups = _mark_groups(used)
+    if not groups or not candidates:
+        return
+    counts = _mark_counts(groups, key, np.array(candidates, dtype=np.int64), id_key)
+    tested, successes, means = counts.tested, counts.successes, counts.means
     # exact tails for the strongest candidates, a Chernoff bound (conservative) for the rest
     excess = np.where(tested > 0, (successes - means) / np.sqrt(np.maximum(tested, 1)), -np.inf)
     exact = set(np.argsort(-excess)[:EXACT_TAILS].tolist())
     for n, i in enumerate(candidates):
         if not tested[n]:
             continue
-        by_p = {p: int(trials[n, j]) for j, p in enumerate(distinct_p)}
+        by_p = {p: int(counts.trials[n, j]) for j, p in enumerate(counts.ps)}
         if successes[n] <= means[n]:
             log_p = 0.0
         elif n in exact:
@@ -605,18 +637,29 @@ def _weak_log_p(feature: str) -> float:
     return 0.0
 
 
+def _named_together(named: Sequence[int]) -> dict[int, tuple[Evidence, ...]]:
+    """When several exports are named, each hears so: the fragment merges their copies (colluders), and
+    each was named on its own p-value against the same bound, so the others take nothing from it."""
+    if len(named) < 2:
+        return {}
+    return {i: (_evidence("marks", "marks_together", count=len(named)),) for i in named}
+
+
 def _report(exports: Sequence[TracedExport], scores: dict[int, _Score], held: int, rows_used: int,
             notes: list[str]) -> TraceReport:
     total = max(1, held)  # the union bound counts every export held, loaded or not
     log_alpha = math.log(ALPHA)
     listed: list[tuple[float, Candidate]] = []
+    log_ps = {i: log_combine(list(score.log_ps.values())) for i, score in scores.items()}
+    bounds = {i: min(0.0, log_p + math.log(total)) for i, log_p in log_ps.items()}
+    together = _named_together([i for i, bounded in bounds.items() if bounded <= log_alpha])
     for i, score in scores.items():
         export = exports[i]
-        log_p = log_combine(list(score.log_ps.values()))
-        bounded = min(0.0, log_p + math.log(total))
+        log_p, bounded = log_ps[i], bounds[i]
         p_value = math.exp(bounded) if score.log_ps else None
+        evidence = (*score.evidence, *together.get(i, ()))
         listed.append((bounded, Candidate(export.export_id, export.recipient, export.time, -log_p / math.log(10),
-                                          p_value, bounded <= log_alpha, tuple(score.evidence), export.workstation,
+                                          p_value, bounded <= log_alpha, evidence, export.workstation,
                                           export.user)))
     listed.sort(key=lambda item: (item[0], -item[1].score))
     named = [c for _, c in listed if c.named]

@@ -1,0 +1,88 @@
+"""Colluders who merge their copies by vote are all named, and no one else (issue 18), small and seeded.
+
+Six real exports of one 600-customer source under a plan that masks ID, name, mobile, meter and
+account (no pseudonym columns, no canaries), and 10,000 decoy exports in the ledger holding random
+subsets of the same customers' masked identities. The first 3 (or 5) exports collude: every marked
+cell of their merged copy shows the pattern the fewest (minority vote) or the most of them show.
+bench/bench_collusion.py runs the same world at a larger scale over several seeds.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import pytest
+import trace_harness as h
+
+from masking.synth import customers
+from masking.watermark.trace import ALPHA, Fragment, TraceIndex, trace_fragment
+from masking.workspace import Workspace
+
+DECOYS = 10_000
+ROWS = 600
+EXPORTS = ("K1", "K2", "K3", "K4", "K5", "I1")
+
+
+@dataclass(frozen=True)
+class World:
+    index: TraceIndex
+    ids: dict[str, str]
+    rows: dict[str, list[list[str]]]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("collusion")
+    home = tmp / "home"
+    with pytest.MonkeyPatch.context() as patch:  # one fixed draw of keys and ids, as in test_trace
+        patch.setattr(os, "urandom", random.Random(18).randbytes)
+        ring, _ = Workspace(home).keystore.open_or_create()
+        ids, rows, people = h.collusion_exports(home, ring, tmp, rows=ROWS, names=EXPORTS, seed=18)
+        population = h.population_masked_fps(people + list(customers(3000, seed=99)),
+                                             ring.active.subkey("watermark"))
+        h.seed_decoys(home, ring, DECOYS, population)
+        yield World(TraceIndex(home, ring), ids, rows)
+
+
+def _trials(world: World, colluders: int, vote: str, sizes: Sequence[int], seeds: int = 3) -> tuple[int | None, float]:
+    """The smallest size at which every fragment names all colluders; asserts no innocent is ever named.
+    Also returns the lowest false-attribution bound an innocent export reached."""
+    guilty = {world.ids[name] for name in EXPORTS[:colluders]}
+    merged = h.vote_merge([world.rows[name] for name in EXPORTS[:colluders]], vote, random.Random(colluders))
+    found, lowest = None, 1.0
+    for size in sizes:
+        every = True
+        for seed in range(seeds):
+            report = trace_fragment(Fragment(tuple(tuple(r) for r in random.Random(seed).sample(merged, size))),
+                                    world.index)
+            named = {c.export_id for c in report.named}
+            assert named <= guilty, f"an innocent export was named from {size} rows"
+            lowest = min([lowest, *(c.p_value for c in report.candidates
+                                    if c.export_id not in guilty and c.p_value is not None)])
+            every = every and named == guilty
+            if named == guilty and len(named) > 1:
+                assert all(any(e.key == "marks_together" for e in c.evidence) for c in report.named)
+        if every and found is None:
+            found = size
+    return found, lowest
+
+
+def test_three_colluders_by_minority_vote_are_all_named_from_at_most_300_rows(world: World) -> None:
+    needed, lowest = _trials(world, 3, "minority", (1, 20, 60, 150, 300), seeds=2)
+    print(f"\n[collusion] 3 colluders, minority vote on every marked cell, {len(world.index.exports)} exports: "
+          f"all three named (no one else) from {needed} rows; lowest innocent bound {lowest:.2g}")
+    assert needed is not None and needed <= 300
+    assert lowest > ALPHA
+
+
+def test_five_colluders_are_all_named_and_no_one_else(world: World) -> None:
+    figures = {}
+    for vote, sizes in (("minority", (100, 300, 600)), ("majority", (20, 50, 300))):
+        figures[vote], lowest = _trials(world, 5, vote, sizes, seeds=2)
+        assert lowest > ALPHA
+    print(f"\n[collusion] 5 colluders, rows needed to name all five (no one else): {figures}")
+    assert figures["minority"] is not None and figures["minority"] <= 600
+    assert figures["majority"] is not None and figures["majority"] <= 300
