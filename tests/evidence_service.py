@@ -55,8 +55,8 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 def db(pg_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE queries, postings, exports, records, enroll_codes, tokens, workstations, trace_keys"
-                     " RESTART IDENTITY CASCADE")
+        conn.execute("TRUNCATE queries, postings, exports, records, enroll_codes, tokens, workstations, trace_keys,"
+                     " policies RESTART IDENTITY CASCADE")
         conn.execute("UPDATE eg_meta SET value = '168' WHERE name = 'silent_hours'")
         yield conn
 

@@ -53,6 +53,11 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
                               help="give the service the watermark sub-keys of an organisation bundle (for trace)")
     keys.add_argument("--bundle", required=True, metavar="BUNDLE")
     keys.set_defaults(handler=_keys)
+    policy = actions.add_parser("policy", parents=[json_flag, db],
+                                help="register policies the office signed: exports made under any other are refused")
+    policy.add_argument("signed", nargs="+", metavar="SIGNED", help="a signed policy ('exportguard policy sign')")
+    policy.add_argument("--office", required=True, metavar="DIR", help="the office folder (its public keys)")
+    policy.set_defaults(handler=_policy)
     check = actions.add_parser("check", parents=[json_flag, db], help="continuity checks over every workstation")
     check.set_defaults(handler=_check)
     resolve = actions.add_parser("resolve", parents=[json_flag, db],
@@ -149,6 +154,23 @@ def _keys(args: argparse.Namespace, context: Any) -> int:
     return say(context, {"added": added, "keys": [k.key_id for k in ring.keys]},
                 f"The service can now trace exports made with {', '.join(k.key_id for k in ring.keys)} "
                 f"({len(added)} new).")
+
+
+def _policy(args: argparse.Namespace, context: Any) -> int:
+    from masking.office import read_office
+
+    _, _, db, _ = _server_modules()
+    from masking.server.policies import register_policy
+
+    office = read_office(Path(args.office))
+    with db.connect(args.db) as conn:
+        registered = [register_policy(conn, Path(name), office) for name in args.signed]
+        held = conn.execute("SELECT count(*) FROM policies").fetchone()
+    count = int(held[0]) if held else 0
+    return say(context, {"registered": [p.as_dict() for p in registered], "policies": count},
+               "\n".join(f"Registered policy {p.version} (SHA-256 {p.sha256[:16]}...) signed by {p.signer}."
+                         for p in registered)
+               + f"\nThe service now refuses export records made under any policy but these {count}.")
 
 
 def _check(args: argparse.Namespace, context: Any) -> int:

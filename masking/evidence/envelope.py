@@ -30,7 +30,15 @@ WORKSTATION_HEADER = "X-ExportGuard-Workstation"
 
 
 class EnvelopeError(ValueError):
-    """A message that is malformed or whose signature does not verify (the reason, no values)."""
+    """A message that is malformed or whose signature does not verify (the reason, no values).
+
+    The service answers with ``status`` and, beside the reason, ``details()`` (subclasses: a conflict
+    the workstation acts on, such as a replay)."""
+
+    status = 400
+
+    def details(self) -> dict[str, Any]:
+        return {}
 
 
 @dataclass(frozen=True)

@@ -100,6 +100,9 @@ def sync(home: Path, ring: KeyRing, ledger: Ledger, *, timeout: float = DEFAULT_
         try:
             answer = client.request("POST", "/v1/records", body, {SIGNATURE_HEADER: signature})
         except Refused as refusal:
+            through = refusal.answer.get("stored_through")
+            if refusal.answer.get("policy_refused") and isinstance(through, int) and through > link.acked_seq:
+                save_link(home, link.acknowledged(through, _now().isoformat(timespec="seconds")))
             if not refusal.answer.get("replayed"):  # a lost reply: the service already holds every one
                 raise
             answer = refusal.answer

@@ -31,7 +31,7 @@ from masking.errors import ExportGuardError, KeyProblem
 from masking.events import ReportSaved
 from masking.evidence.envelope import SIGNATURE_HEADER, EnvelopeError
 from masking.server.admin import Caller, authorise, record_query
-from masking.server.ingest import ApprovalUsed, Replayed, consume_approval, enroll, ingest_records
+from masking.server.ingest import consume_approval, enroll, ingest_records
 from masking.server.search import export_entries, trace_at_service
 from masking.server.trail import trail
 from masking.watermark.trace import Fragment
@@ -70,12 +70,8 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
     async def guarded(work: Callable[[], Any]) -> JSONResponse:
         try:
             return JSONResponse(await work())
-        except Replayed as error:
-            return _error(409, str(error), replayed=True)
-        except ApprovalUsed as error:
-            return _error(409, str(error), approval_used=error.used)
-        except EnvelopeError as error:
-            return _error(400, str(error))
+        except EnvelopeError as error:  # a replay, a used approval code, a refused policy: 409 with details
+            return _error(error.status, str(error), **error.details())
         except KeyProblem as error:
             return _error(403, str(error))
         except ExportGuardError as error:

@@ -2,8 +2,9 @@
 
 Problems: records stored flagged on arrival (gaps, forks, an older copy put back, a ledger that
 started again; see :mod:`masking.server.ingest`), a workstation name enrolled again while an earlier
-identity's chain was live (the home was wiped), and a workstation silent past the setting
-``silent_hours``. ``resolve`` marks a workstation's problems as seen by an admin; they stay stored.
+identity's chain was live (the home was wiped), records refused because they were made under a
+policy the office did not sign, and a workstation silent past the setting ``silent_hours``.
+``resolve`` marks a workstation's problems as seen by an admin; they stay stored.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ def check(conn: psycopg.Connection[Any], *, now: dt.datetime | None = None) -> l
             "SELECT w.name, r.seq, r.flag FROM records r JOIN workstations w ON w.id = r.workstation_id"
             " WHERE r.flag IS NOT NULL AND r.resolved IS NULL ORDER BY w.name, r.id"):
         problems.append(Problem(name, f"record {seq}: {flag}"))
+    for name, seq, reason in conn.execute(
+            "SELECT w.name, r.seq, r.reason FROM refused_records r JOIN workstations w ON w.id = r.workstation_id"
+            " WHERE r.resolved IS NULL ORDER BY w.name, r.id"):
+        problems.append(Problem(name, f"record {seq}: refused, {reason}"))
     for name, enrolled, earlier_seq in conn.execute(
             "SELECT w.name, w.enrolled, e.head_seq FROM workstations w JOIN workstations e"
             " ON e.name = w.name AND e.id < w.id AND e.revoked IS NULL"
@@ -57,6 +62,9 @@ def resolve(conn: psycopg.Connection[Any], workstation: str) -> int:
     with conn.transaction():
         records = conn.execute(
             "UPDATE records SET resolved = now() WHERE resolved IS NULL AND flag IS NOT NULL AND workstation_id IN"
+            " (SELECT id FROM workstations WHERE name = %s)", (workstation,)).rowcount
+        records += conn.execute(  # let in at the next sync, stored flagged (see masking.server.policies)
+            "UPDATE refused_records SET resolved = now() WHERE resolved IS NULL AND workstation_id IN"
             " (SELECT id FROM workstations WHERE name = %s)", (workstation,)).rowcount
         newest = conn.execute("SELECT max(id) FROM workstations WHERE name = %s", (workstation,)).fetchone()
         restarts = 0

@@ -6,7 +6,9 @@ reason, so the evidence is kept and the employee is not locked out: a sequence n
 with another record (an older copy of the home put back), a gap, a record that does not follow its
 predecessor (a fork), or a new ledger under the same identity (the ledger was deleted). A flagged
 record becomes the new head, so what follows it is judged against it. A record already held, byte
-for byte, is a replay: not stored again, and a batch of nothing but replays is refused.
+for byte, is a replay: not stored again, and a batch of nothing but replays is refused. An export
+record made under a policy the office did not sign is refused, the records before it in the batch
+kept (:mod:`masking.server.policies`).
 """
 
 from __future__ import annotations
@@ -28,19 +30,30 @@ from masking.evidence.envelope import (
 )
 from masking.ledger import canonical
 from masking.server.admin import secret_hash
+from masking.server.policies import PolicyRefused, judge, keep_refused
 from masking.watermark.store import TraceData
 
 
 class ApprovalUsed(EnvelopeError):
     """An approval code already consumed by another export; ``used`` says when and by which."""
 
+    status = 409
+
     def __init__(self, used: dict[str, str]) -> None:
         super().__init__(f"approval code already used on {used['time']} by export {used['export_id']}")
         self.used = used
 
+    def details(self) -> dict[str, Any]:
+        return {"approval_used": self.used}
+
 
 class Replayed(EnvelopeError):
     """Every record of the message is already held: a replay, refused."""
+
+    status = 409
+
+    def details(self) -> dict[str, Any]:
+        return {"replayed": True}
 
 
 @dataclass(frozen=True)
@@ -91,25 +104,39 @@ def ingest_records(conn: psycopg.Connection[Any], body: bytes, signature: str) -
         report = decode_records(body, signature, bytes(row[0]))
         ledger, head_seq, head_hash = str(row[2]), int(row[3]), str(row[4])
         result = Ingested()
+        refused: PolicyRefused | None = None
+        stored_through = 0  # the last record of this batch the service holds (the workstation acknowledges it)
         for record in report.records:
             entry = record.entry
             held = {str(r[0]) for r in conn.execute(
                 "SELECT hash FROM records WHERE workstation_id = %s AND seq = %s", (workstation_id, entry.seq))}
             if entry.hash in held:
                 result.replayed += 1
+                stored_through = entry.seq
                 continue
-            flag = _continuity(entry.workstation != ledger, bool(held), entry.seq, entry.prev_hash, head_seq,
-                               head_hash)
+            judged = judge(conn, workstation_id, record)
+            if judged.refused is not None:
+                keep_refused(conn, workstation_id, record, judged.refused)
+                refused = PolicyRefused(entry.seq, judged.refused, stored_through)
+                break
+            continuity = _continuity(entry.workstation != ledger, bool(held), entry.seq, entry.prev_hash, head_seq,
+                                     head_hash)
             reuse = _approval_reuse(conn, workstation_id, record)
-            flag = "; ".join(f for f in (flag, reuse) if f) or None
+            flag = "; ".join(f for f in (continuity, reuse, judged.flag) if f) or None
             _store(conn, workstation_id, record, flag)
+            if judged.accepted_by_admin and not (continuity or reuse):
+                conn.execute("UPDATE records SET resolved = now() WHERE workstation_id = %s AND seq = %s"
+                             " AND hash = %s", (workstation_id, entry.seq, entry.hash))
             if flag:
                 result.flagged.append({"seq": entry.seq, "problem": flag})
             else:
                 result.accepted += 1
             head_seq, head_hash = entry.seq, entry.hash
+            stored_through = entry.seq
         conn.execute("UPDATE workstations SET head_seq = %s, head_hash = %s, last_seen = now() WHERE id = %s",
                      (head_seq, head_hash, workstation_id))
+    if refused is not None:
+        raise refused
     if report.records and result.replayed == len(report.records):
         raise Replayed("every record in this message is already held (a replay)")
     return result

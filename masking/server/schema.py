@@ -102,6 +102,29 @@ MIGRATIONS: tuple[str, ...] = (
         used timestamptz NOT NULL DEFAULT now()
     );
     """,
+    # the policies the office signed (``server policy``): once any is registered, an export record made
+    # under another policy is refused (kept in ``refused_records`` for an admin), one naming no policy
+    # hash is stored flagged
+    """
+    CREATE TABLE policies (
+        sha256 text PRIMARY KEY,
+        version text NOT NULL,
+        signer text NOT NULL,
+        added timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE refused_records (
+        id bigserial PRIMARY KEY,
+        workstation_id int NOT NULL REFERENCES workstations,
+        seq bigint NOT NULL,
+        hash text NOT NULL,
+        event text NOT NULL,
+        body text NOT NULL,
+        reason text NOT NULL,
+        received timestamptz NOT NULL DEFAULT now(),
+        resolved timestamptz,
+        UNIQUE (workstation_id, seq, hash)
+    );
+    """,
 )
 
 SETTINGS = {"silent_hours": "168", "retention_days": "3650"}
