@@ -119,6 +119,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
                  "would give about {expected}, and this many matches by chance has a probability of {p}.",
                  "{tested} 个脱敏值中有 {matched} 个呈现这次外发专属的脱敏样式；纯属巧合约为 {expected} 个，"
                  "巧合出现这么多吻合的概率{p}。"),
+    "ev_marks_rest": ("Setting aside the masked values that the exports named above account for, {matched} of the "
+                      "remaining {tested} show the masking pattern keyed to this export; chance alone would give "
+                      "about {expected}, and this many matches by chance has a probability of {p}.",
+                      "除去上面已认定的外发能解释的脱敏值，其余 {tested} 个中有 {matched} 个呈现这次外发专属的脱敏"
+                      "样式；纯属巧合约为 {expected} 个，巧合出现这么多吻合的概率{p}。"),
     "ev_marks_together": ("{count} exports are named together: the leaked data mixes their copies, as when several "
                           "recipients merge what they received. Each is named on its own evidence, held to the same "
                           "bound as a single export (every export in the ledger counted), so an export that took no "

@@ -69,6 +69,9 @@ WEAK_CANARY_P = {"m|phone": 1e-3, "m|meter": 1e-3, "m|account": 1e-2, "m|id": 0.
 MIN_WEAK_CANARY = 3
 MAX_LISTED = 10
 EXACT_TAILS = 50  # candidates whose mark p-value is exact; the rest get a Chernoff bound
+# The weights of the marks rounds (:func:`_peel_marks`): the first scores every group, each later one the
+# groups the exports named so far do not explain; an export's marks p-value is min_r p_r / w_r.
+MARK_ROUNDS = (0.5, 1 / 6, 1 / 6, 1 / 6)
 _MARK_CELLS_PER_BLOCK = 1 << 21  # candidate x group cells scored at once (memory stays ~50 MB)
 _EXPORT_ID = re.compile(r"EX-\d{8}-[0-9A-F]{8}")
 
@@ -101,6 +104,8 @@ EVIDENCE_TEXTS = {
                      "not decisive",
     "marks": "{matched} of {tested} masking patterns match this export's key ({expected} expected by chance; "
              "p = {p})",
+    "marks_rest": "{matched} of {tested} masking patterns that the exports named before do not explain match this "
+                  "export's key ({expected} expected by chance; p = {p})",
     "marks_together": "{count} exports are named together: the fragment merges their copies; each is named on its "
                       "own evidence against the same bound (every export in the ledger counted)",
     "visible": "the fragment's text names this export",
@@ -446,6 +451,7 @@ def trace_file(source: Path | str, home: Path, ring: KeyRing, *, index: TraceInd
 def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
     exports = index.exports
     scores: dict[int, _Score] = defaultdict(_Score)
+    tables: list[_MarkTable] = []
     rows_used = 0
     for key in index.keys.values():
         rows = _features(fragment.rows, fingerprinter(key.watermark_key))
@@ -467,7 +473,10 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
             score.log_ps["canaries"] = sum(lp for _, _, lp in hits)
             for row_number, number, _ in hits[:5]:
                 score.evidence.append(_evidence("canaries", "canary_row", row=row_number + 1, canary=number + 1))
-        _score_marks(used, key, candidates, scores, identity_key(key.watermark_key))
+        table = _score_marks(used, key, candidates, scores, identity_key(key.watermark_key))
+        if table is not None:
+            tables.append(table)
+    _peel_marks(tables, scores, index.held)
     _score_labels(fragment, index, scores)
     return _report(exports, scores, index.held, rows_used, list(index.notes))
 
@@ -509,6 +518,19 @@ class _MarkCounts:
     ps: list[float]
 
 
+@dataclass(frozen=True)
+class _MarkTable:
+    """One key's marked groups against its candidates: what each group shows and who carried it."""
+
+    key: _KeyIndex
+    cands: np.ndarray  # export numbers, one per row of ``carried``
+    hashes: np.ndarray  # keyed identity hash per group
+    ks: np.ndarray
+    seen: np.ndarray  # groups x max k: the patterns seen
+    p_group: np.ndarray  # chance that an export that did not make the copy matches the group
+    carried: np.ndarray  # candidates x groups: carried the identity, and the group is informative
+
+
 def _mark_groups(used: Sequence[_Row]) -> dict[tuple[str, str], tuple[int, int, set[int]]]:
     """The fragment's masked cells by (scheme, identity): its fingerprint, its k and the patterns seen."""
     groups: dict[tuple[str, str], tuple[int, int, set[int]]] = {}
@@ -519,8 +541,8 @@ def _mark_groups(used: Sequence[_Row]) -> dict[tuple[str, str], tuple[int, int, 
     return groups
 
 
-def _mark_counts(groups: dict[tuple[str, str], tuple[int, int, set[int]]], key: _KeyIndex, cands: np.ndarray,
-                 id_key: bytes) -> _MarkCounts:
+def _mark_table(groups: dict[tuple[str, str], tuple[int, int, set[int]]], key: _KeyIndex, cands: np.ndarray,
+                id_key: bytes) -> _MarkTable:
     position = np.full(len(key.mark_keys), -1, dtype=np.int64)  # export -> its row among the candidates
     position[cands] = np.arange(len(cands))
     ks = np.array([k for _, k, _ in groups.values()], dtype=np.int64)
@@ -533,48 +555,111 @@ def _mark_counts(groups: dict[tuple[str, str], tuple[int, int, set[int]]], key: 
         carried[at[at >= 0], g] = True
     carried &= (seen_count < ks)[None, :]  # a group showing every pattern tells nothing
     hashes = np.array([identity_hash(id_key, scheme, identity) for scheme, identity in groups], dtype=np.uint64)
-    p_group = seen_count / ks
+    return _MarkTable(key, cands, hashes, ks, seen_table, seen_count / ks, carried)
+
+
+def _matches(table: _MarkTable, rows: np.ndarray) -> np.ndarray:
+    """rows x groups: the group shows the pattern the candidate's key picks (whether carried or not)."""
+    expected = expected_variants(table.key.mark_keys[table.cands[rows]], table.hashes, table.ks)
+    hit: np.ndarray = table.seen[np.arange(len(table.ks))[None, :], expected]
+    return hit
+
+
+def _mark_counts(table: _MarkTable, rows: np.ndarray, excluded: np.ndarray | None = None) -> _MarkCounts:
+    """The counts of the candidates at ``rows``, leaving out the ``excluded`` groups."""
+    p_group = table.p_group
     ps = sorted(set(p_group.tolist()))
-    successes = np.zeros(len(cands), dtype=np.int64)
-    means = np.zeros(len(cands), dtype=np.float64)
-    trials = np.zeros((len(cands), len(ps)), dtype=np.int64)
-    every_group = np.arange(len(groups))[None, :]
-    block = max(1, _MARK_CELLS_PER_BLOCK // len(groups))  # candidates x groups in memory at once
-    for start in range(0, len(cands), block):
+    successes = np.zeros(len(rows), dtype=np.int64)
+    means = np.zeros(len(rows), dtype=np.float64)
+    trials = np.zeros((len(rows), len(ps)), dtype=np.int64)
+    tested = np.zeros(len(rows), dtype=np.int64)
+    block = max(1, _MARK_CELLS_PER_BLOCK // len(table.ks))  # candidates x groups in memory at once
+    for start in range(0, len(rows), block):
         part = slice(start, start + block)
-        expected = expected_variants(key.mark_keys[cands[part]], hashes, ks)
-        successes[part] = (seen_table[every_group, expected] & carried[part]).sum(axis=1)
-        means[part] = carried[part].astype(np.float64) @ p_group
+        carried = table.carried[rows[part]]
+        if excluded is not None:
+            carried &= ~excluded[None, :]
+        successes[part] = (_matches(table, rows[part]) & carried).sum(axis=1)
+        means[part] = carried.astype(np.float64) @ p_group
         for j, p in enumerate(ps):
-            trials[part, j] = carried[part][:, p_group == p].sum(axis=1)
-    return _MarkCounts(carried.sum(axis=1), successes, means, trials, ps)
+            trials[part, j] = carried[:, p_group == p].sum(axis=1)
+        tested[part] = carried.sum(axis=1)
+    return _MarkCounts(tested, successes, means, trials, ps)
+
+
+def _marks_log_ps(counts: _MarkCounts) -> list[float | None]:
+    """ln p of each candidate's matches (None: it tested nothing): exact tails for the strongest
+    candidates, a Chernoff bound (never below the exact tail) for the rest."""
+    tested, successes, means = counts.tested, counts.successes, counts.means
+    excess = np.where(tested > 0, (successes - means) / np.sqrt(np.maximum(tested, 1)), -np.inf)
+    exact = set(np.argsort(-excess)[:EXACT_TAILS].tolist())
+    out: list[float | None] = []
+    for n in range(len(tested)):
+        by_p = {p: int(counts.trials[n, j]) for j, p in enumerate(counts.ps)}
+        if not tested[n]:
+            out.append(None)
+        elif successes[n] <= means[n]:
+            out.append(0.0)
+        elif n in exact:
+            out.append(log_tail(int(successes[n]), by_p))
+        else:
+            out.append(chernoff_log_tail(int(successes[n]), by_p))
+    return out
 
 
 def _score_marks(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int], scores: dict[int, _Score],
-                 id_key: bytes) -> None:
-    """Compare every candidate's expected patterns with the ones seen, all candidates at once."""
+                 id_key: bytes) -> _MarkTable | None:
+    """Compare every candidate's expected patterns with the ones seen, all candidates at once (the first
+    of the rounds of :func:`_peel_marks`, whose weight the p-value pays)."""
     groups = _mark_groups(used)
     if not groups or not candidates:
-        return
-    counts = _mark_counts(groups, key, np.array(candidates, dtype=np.int64), id_key)
-    tested, successes, means = counts.tested, counts.successes, counts.means
-    # exact tails for the strongest candidates, a Chernoff bound (conservative) for the rest
-    excess = np.where(tested > 0, (successes - means) / np.sqrt(np.maximum(tested, 1)), -np.inf)
-    exact = set(np.argsort(-excess)[:EXACT_TAILS].tolist())
-    for n, i in enumerate(candidates):
-        if not tested[n]:
-            continue
-        by_p = {p: int(counts.trials[n, j]) for j, p in enumerate(counts.ps)}
-        if successes[n] <= means[n]:
-            log_p = 0.0
-        elif n in exact:
-            log_p = log_tail(int(successes[n]), by_p)
-        else:
-            log_p = chernoff_log_tail(int(successes[n]), by_p)
-        score = scores[i]
-        score.log_ps["marks"] = log_p
-        score.evidence.append(_evidence("marks", "marks", matched=int(successes[n]), tested=int(tested[n]),
-                                        expected=f"{means[n]:.1f}", p=f"{math.exp(log_p):.3g}"))
+        return None
+    table = _mark_table(groups, key, np.array(candidates, dtype=np.int64), id_key)
+    counts = _mark_counts(table, np.arange(len(candidates)))
+    for n, log_p in enumerate(_marks_log_ps(counts)):
+        if log_p is not None:
+            _set_marks(scores[int(table.cands[n])], counts, n, log_p=log_p, round_=0)
+    return table
+
+
+def _set_marks(score: _Score, counts: _MarkCounts, n: int, *, log_p: float, round_: int) -> None:
+    """Keep round ``round_``'s p-value when it is the export's best (after its weight), with its evidence."""
+    score.log_ps["marks"] = min(score.log_ps.get("marks", 0.0), 0.0, log_p - math.log(MARK_ROUNDS[round_]))
+    evidence_key = "marks" if round_ == 0 else "marks_rest"
+    score.evidence.append(_evidence("marks", evidence_key, matched=int(counts.successes[n]),
+                                    tested=int(counts.tested[n]), expected=f"{counts.means[n]:.1f}",
+                                    p=f"{math.exp(log_p):.3g}"))
+
+
+def _peel_marks(tables: Sequence[_MarkTable], scores: dict[int, _Score], held: int) -> None:
+    """Colluders: once some exports are named, the groups whose patterns they explain are set aside and
+    every other candidate is scored again on the rest, where the remaining colluders' share of matches
+    is larger (each of c colluders matches about 1/c of a minority-voted copy; with one of them named,
+    each of the others about 1/(c - 1) of what is left). Round r pays its weight MARK_ROUNDS[r]: an
+    export's marks p-value is min over rounds of p_r / w_r, the weights sum to 1, so it stays a valid
+    p-value. Which groups are set aside depends on the fragment and the named exports' keys only, never
+    on the key of an export not named yet, so under that export each group left still matches by chance
+    with probability m/k and its tail is exact (see docs/watermark.md, "Colluders")."""
+    for round_ in range(1, len(MARK_ROUNDS)):
+        named = {i for i, bounded in _bounds(scores, held).items() if bounded <= math.log(ALPHA)}
+        if not named:
+            return
+        before = len(named)
+        for table in tables:
+            is_named = np.isin(table.cands, list(named))
+            if not is_named.any() or is_named.all():
+                continue
+            explained = (_matches(table, np.flatnonzero(is_named)) & table.carried[is_named]).any(axis=0)
+            # only the strongest others are scored again: testing fewer exports never names more
+            rest = np.flatnonzero(~is_named)
+            strength = [scores[int(table.cands[n])].log_ps.get("marks", 0.0) for n in rest]
+            rest = rest[np.argsort(strength, kind="stable")[:EXACT_TAILS]]
+            counts = _mark_counts(table, rest, explained)
+            for n, log_p in enumerate(_marks_log_ps(counts)):
+                if log_p is not None and log_p < 0.0:
+                    _set_marks(scores[int(table.cands[rest[n]])], counts, n, log_p=log_p, round_=round_)
+        if sum(1 for bounded in _bounds(scores, held).values() if bounded <= math.log(ALPHA)) == before:
+            return
 
 
 def _score_labels(fragment: Fragment, index: TraceIndex, scores: dict[int, _Score]) -> None:
@@ -637,6 +722,13 @@ def _weak_log_p(feature: str) -> float:
     return 0.0
 
 
+def _bounds(scores: Mapping[int, _Score], held: int) -> dict[int, float]:
+    """ln of each scored export's false-attribution bound: its layers' combined p-value times the number
+    of exports held (the union bound counts every export held, loaded or not)."""
+    total = math.log(max(1, held))
+    return {i: min(0.0, log_combine(list(score.log_ps.values())) + total) for i, score in scores.items()}
+
+
 def _named_together(named: Sequence[int]) -> dict[int, tuple[Evidence, ...]]:
     """When several exports are named, each hears so: the fragment merges their copies (colluders), and
     each was named on its own p-value against the same bound, so the others take nothing from it."""
@@ -650,12 +742,11 @@ def _report(exports: Sequence[TracedExport], scores: dict[int, _Score], held: in
     total = max(1, held)  # the union bound counts every export held, loaded or not
     log_alpha = math.log(ALPHA)
     listed: list[tuple[float, Candidate]] = []
-    log_ps = {i: log_combine(list(score.log_ps.values())) for i, score in scores.items()}
-    bounds = {i: min(0.0, log_p + math.log(total)) for i, log_p in log_ps.items()}
+    bounds = _bounds(scores, held)
     together = _named_together([i for i, bounded in bounds.items() if bounded <= log_alpha])
     for i, score in scores.items():
         export = exports[i]
-        log_p, bounded = log_ps[i], bounds[i]
+        log_p, bounded = log_combine(list(score.log_ps.values())), bounds[i]
         p_value = math.exp(bounded) if score.log_ps else None
         evidence = (*score.evidence, *together.get(i, ()))
         listed.append((bounded, Candidate(export.export_id, export.recipient, export.time, -log_p / math.log(10),
