@@ -25,7 +25,7 @@ from masking.errors import (
     ServiceUnreachable,
     UsageError,
 )
-from masking.events import BlockedExport, Event
+from masking.events import BlockedExport, Event, OfficeAction, PolicyAction
 from masking.export_record import ExportRecord
 from masking.io.model import SheetInfo, Visibility
 from masking.kinds import Action, Kind
@@ -463,6 +463,7 @@ def event_label(event: str) -> str:
         Event.APPROVAL: translate("events", "Approval"),
         Event.KEY: translate("events", "Key change"),
         Event.POLICY: translate("events", "Policy change"),
+        Event.OFFICE: translate("events", "Security office keys"),
         Event.IMPORT: translate("events", "Import"),
         Event.TRACE: translate("events", "Trace"),
         Event.REPORT: translate("events", "Trace report saved"),
@@ -529,6 +530,13 @@ def event_details(event: str, body: Mapping[str, object]) -> str:
         return translate("events", "{format} report {name}, investigator {investigator}").format(
             format=_text(body, "format").upper(), name=_text(body, "report_name"),
             investigator=_text(body, "investigator"))
+    if event in (Event.KEY, Event.POLICY, Event.OFFICE):
+        return _setup_details(event, body)
+    return _text(body, "action")
+
+
+def _setup_details(event: str, body: Mapping[str, object]) -> str:
+    """Key, policy and office events: what was set up or changed."""
     if event == Event.KEY:
         actions = {
             "init": translate("events", "Keys created"),
@@ -539,4 +547,22 @@ def event_details(event: str, body: Mapping[str, object]) -> str:
         }
         action = _text(body, "action")
         return actions.get(action, action)
+    if event == Event.POLICY:
+        words = (translate("events", "Policy {version} signed for the workstations")
+                 if _text(body, "action") == PolicyAction.SIGN else
+                 translate("events", "Policy {version} installed, signed by {signer}"))
+        return words.format(version=_text(body, "version"), signer=_text(body, "signer"))
+    if event == Event.OFFICE:
+        offices = {
+            OfficeAction.INIT: translate("events", "The office's keys created ({office_id})"),
+            OfficeAction.ROLL: translate("events", "The office's keys rolled; now {office_id}"),
+            OfficeAction.BACKUP: translate("events", "Decryption key split into {shares} shares, any {threshold} "
+                                                     "restore it"),
+            OfficeAction.RESTORE: translate("events", "Decryption key restored from {shares} shares"),
+        }
+        action = _text(body, "action")
+        if action not in offices:
+            return action
+        return offices[OfficeAction(action)].format(office_id=_text(body, "office_id"), shares=_count(body, "shares"),
+                                                    threshold=_count(body, "threshold"))
     return _text(body, "action")

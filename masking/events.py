@@ -34,7 +34,8 @@ class Event(StrEnum):
     DECRYPT = "decrypt"
     APPROVAL = "approval"
     KEY = "key"  # keys created, rotated, re-protected, exported or imported
-    POLICY = "policy"  # a policy installed or changed
+    POLICY = "policy"  # a policy signed by the office, or installed on a workstation
+    OFFICE = "office"  # the security office's own keys created, rolled, backed up or restored
     IMPORT = "import"
     TRACE = "trace"  # a leaked file or pasted rows traced
     REPORT = "report"  # a trace report saved
@@ -148,19 +149,46 @@ class KeyChange(EventRecord):
     office_id: str | None = None  # the security office whose public keys a bundle carried (managed homes)
 
 
+class PolicyAction(StrEnum):
+    SIGN = "sign"  # the office signed a policy for its workstations (``policy sign``)
+    INSTALL = "install"  # a managed workstation installed a signed policy (``policy install``)
+
+
 @dataclass(frozen=True)
-class PolicyInstalled(EventRecord):
-    """A signed policy installed on a managed workstation (``policy install``): what it is and who signed it."""
+class PolicyChange(EventRecord):
+    """A policy signed (at the office) or installed (on a managed workstation): what it is and who signed it."""
 
     EVENT: ClassVar[Event] = Event.POLICY
     version: str
     origin: str  # "signed"
     sha256: str
     signer: str | None
-    office_id: str  # the office the workstation is managed by after the install (a roll moves it)
+    office_id: str  # the office that signed it; on a workstation, the one managing it after the install
+    action: str = PolicyAction.INSTALL  # a PolicyAction (records made before it was named are installs)
+
+
+class OfficeAction(StrEnum):
+    INIT = "init"
+    ROLL = "roll"
+    BACKUP = "backup"  # the decryption key split into custodians' shares
+    RESTORE = "restore"  # the decryption key restored from shares
+
+
+@dataclass(frozen=True)
+class OfficeChange(EventRecord):
+    """The security office's keys created, rolled, backed up or restored (``office ...``): public ids and
+    counts, never a key or a share."""
+
+    EVENT: ClassVar[Event] = Event.OFFICE
+    action: str  # an OfficeAction
+    office_id: str = ""  # the signing key's id after the change ("" when not read: a restore)
+    name: str = ""
+    rolls: int = 0
+    shares: int | None = None  # a backup: shares written, and how many restore the key
+    threshold: int | None = None
 
 
 RECORD_TYPES: Mapping[Event, type[EventRecord]] = {
     record.EVENT: record for record in (BlockedExport, CancelledExport, TraceRun, ReportSaved, KeyChange,
-                                        PolicyInstalled)
+                                        PolicyChange, OfficeChange)
 }

@@ -1248,6 +1248,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>策略变更</translation>
     </message>
     <message>
+        <source>Security office keys</source>
+        <translation>安全办公室密钥</translation>
+    </message>
+    <message>
         <source>Import</source>
         <translation>导入</translation>
     </message>
@@ -1314,6 +1318,30 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>The organisation&apos;s keys imported</source>
         <translation>已导入单位密钥</translation>
+    </message>
+    <message>
+        <source>Policy {version} signed for the workstations</source>
+        <translation>为各工作站签发了外发策略 {version}</translation>
+    </message>
+    <message>
+        <source>Policy {version} installed, signed by {signer}</source>
+        <translation>安装了外发策略 {version}（签发方 {signer}）</translation>
+    </message>
+    <message>
+        <source>The office&apos;s keys created ({office_id})</source>
+        <translation>新建了安全办公室密钥（{office_id}）</translation>
+    </message>
+    <message>
+        <source>The office&apos;s keys rolled; now {office_id}</source>
+        <translation>更换了安全办公室密钥，现为 {office_id}</translation>
+    </message>
+    <message>
+        <source>Decryption key split into {shares} shares, any {threshold} restore it</source>
+        <translation>解密密钥拆分为 {shares} 份，任意 {threshold} 份即可恢复</translation>
+    </message>
+    <message>
+        <source>Decryption key restored from {shares} shares</source>
+        <translation>用 {shares} 份拆分件恢复了解密密钥</translation>
     </message>
 </context>
 <context>

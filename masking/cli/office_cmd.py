@@ -9,6 +9,8 @@
 
 Passphrases: ``EXPORTGUARD_SIGNING_PASSPHRASE`` (the signing key) and
 ``EXPORTGUARD_DECRYPTION_PASSPHRASE`` (the decryption key), else a prompt on a terminal.
+Each change (not ``status``) is recorded as an ``office`` event in the ledger of the home it runs in,
+when that home has a keystore.
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from masking.cli.output import emit_json
+from masking.cli.recording import home_ledger
 from masking.cli.secrets import keystore_passphrase, new_passphrase
+from masking.events import OfficeAction, OfficeChange
+from masking.ledger import Ledger
 from masking.office import OfficeKeys, init_office, read_office, roll_office
 
 SIGNING_ENV = "EXPORTGUARD_SIGNING_PASSPHRASE"
@@ -74,11 +79,20 @@ def _print_summary(folder: Path, keys: OfficeKeys) -> None:
         print(f"  rolled {len(keys.rolls)} time(s); workstations follow the roll certificates")
 
 
+def _record(ledger: Ledger | None, action: OfficeAction, keys: OfficeKeys, *, shares: int | None = None,
+            threshold: int | None = None) -> None:
+    if ledger is not None:
+        OfficeChange(action=action, office_id=keys.office_id, name=keys.name, rolls=len(keys.rolls), shares=shares,
+                     threshold=threshold).append_to(ledger)
+
+
 def _init(args: argparse.Namespace, context: Any) -> int:
     folder = Path(args.out)
+    ledger = home_ledger(context.home)
     signing = new_passphrase("office signing key passphrase", SIGNING_ENV)
     decryption = new_passphrase("office decryption key passphrase", DECRYPTION_ENV)
     keys = init_office(folder, args.name, signing, decryption)
+    _record(ledger, OfficeAction.INIT, keys)
     if context.json:
         emit_json(_summary(folder, keys))
         return 0
@@ -90,7 +104,9 @@ def _init(args: argparse.Namespace, context: Any) -> int:
 
 def _roll(args: argparse.Namespace, context: Any) -> int:
     folder = Path(args.office)
+    ledger = home_ledger(context.home)
     keys = roll_office(folder, signing_passphrase(), decryption_passphrase())
+    _record(ledger, OfficeAction.ROLL, keys)
     if context.json:
         emit_json(_summary(folder, keys))
         return 0
@@ -112,8 +128,10 @@ def _status(args: argparse.Namespace, context: Any) -> int:
 def _backup(args: argparse.Namespace, context: Any) -> int:
     from masking.office_backup import backup_decryption_key
 
+    ledger = home_ledger(context.home)
     paths = backup_decryption_key(Path(args.office), decryption_passphrase(), args.threshold, args.shares,
                                   Path(args.out))
+    _record(ledger, OfficeAction.BACKUP, read_office(Path(args.office)), shares=len(paths), threshold=args.threshold)
     if context.json:
         emit_json({"shares": [str(p) for p in paths], "threshold": args.threshold})
         return 0
@@ -125,8 +143,10 @@ def _backup(args: argparse.Namespace, context: Any) -> int:
 def _restore(args: argparse.Namespace, context: Any) -> int:
     from masking.office_backup import restore_decryption_key
 
+    ledger = home_ledger(context.home)
     passphrase = new_passphrase("office decryption key passphrase", DECRYPTION_ENV)
     ids = restore_decryption_key(Path(args.office), [Path(p) for p in args.shares], passphrase)
+    _record(ledger, OfficeAction.RESTORE, read_office(Path(args.office)), shares=len(args.shares))
     if context.json:
         emit_json({"office": args.office, "decryption_keys": ids})
         return 0

@@ -13,13 +13,13 @@ from typing import Any
 
 from masking.cli.office_cmd import signing_passphrase
 from masking.cli.output import emit_json
+from masking.cli.recording import home_ledger
 from masking.errors import InputError, OutputError, PolicyError
-from masking.events import PolicyInstalled
+from masking.events import PolicyAction, PolicyChange
 from masking.io.atomic import atomic_output
 from masking.office import accept_office, read_office, read_office_signing_key, read_pin, write_pin
 from masking.policy import load_policy, policy_from_text
 from masking.policy_signing import INSTALLED_FILE, read_signed, sign_policy, verify_signed
-from masking.workspace import Workspace
 
 
 def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
@@ -48,12 +48,16 @@ def _sign(args: argparse.Namespace, context: Any) -> int:
         raise InputError(f"{source}: not a readable UTF-8 policy file") from None
     policy = policy_from_text(text, str(source), "local")  # the office signs only what parses
     office = read_office(folder)
+    ledger = home_ledger(context.home)
     signed = sign_policy(text, read_office_signing_key(folder, signing_passphrase()), office)
     try:
         with atomic_output(out) as temp:
             temp.write_text(signed.to_json(), encoding="utf-8")
     except OSError as error:
         raise OutputError(f"cannot write {out}") from error
+    if ledger is not None:
+        PolicyChange(version=policy.version, origin="signed", sha256=signed.sha256, signer=office.office_id,
+                     office_id=office.office_id, action=PolicyAction.SIGN).append_to(ledger)
     payload = {"signed": str(out), "version": policy.version, "sha256": signed.sha256, "signer": office.office_id}
     if context.json:
         emit_json(payload)
@@ -73,6 +77,7 @@ def _install(args: argparse.Namespace, context: Any) -> int:
         raise PolicyError(f"{source.name} is not signed: a managed workstation installs only policies "
                           "the security office signed")
     verify_signed(signed, pinned, source.name)
+    ledger = home_ledger(home)
     policy = policy_from_text(signed.text, str(source), "signed", signer=signed.office.office_id)
     office = accept_office(pinned, signed.office)  # follows a roll of the office's keys
     try:
@@ -82,25 +87,15 @@ def _install(args: argparse.Namespace, context: Any) -> int:
         raise OutputError(f"cannot write {home / INSTALLED_FILE}") from error
     if office != pinned:
         write_pin(home, office)
-    _record(home, PolicyInstalled(version=policy.version, origin=policy.origin, sha256=policy.sha256,
-                                  signer=policy.signer, office_id=office.office_id))
+    if ledger is not None:
+        PolicyChange(version=policy.version, origin=policy.origin, sha256=policy.sha256, signer=policy.signer,
+                     office_id=office.office_id, action=PolicyAction.INSTALL).append_to(ledger)
     payload = {"installed": str(home / INSTALLED_FILE), **policy.provenance()}
     if context.json:
         emit_json(payload)
     else:
         print(f"Installed policy {policy.version} signed by {policy.signer} (SHA-256 {policy.sha256[:16]}...)")
     return 0
-
-
-def _record(home: Path, record: PolicyInstalled) -> None:
-    """A policy event in this home's ledger (its keystore unlocked as every command does)."""
-    from masking.cli.secrets import keystore_passphrase
-
-    workspace = Workspace(home)
-    if not workspace.keystore.exists():
-        return
-    ring = workspace.keystore.unlock(keystore_passphrase())
-    record.append_to(workspace.ledger(ring))
 
 
 def _show(args: argparse.Namespace, context: Any) -> int:
