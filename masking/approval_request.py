@@ -4,7 +4,9 @@ without the file and without the command line.
 The Export page writes one when the policy wants an approval (a file, and a QR code of the same text):
 the input's SHA-256 and name, the recipient, the purpose, the row count, who asks and when. The office
 issues the code from the request alone (``exportguard approve --request REQ --office DIR``); the code is
-pasted (or scanned) back into the Export page. The request holds no cell value. It is not signed: the
+pasted (or scanned) back into the Export page. When the user exports fewer rows, the request says which
+(``selection``: the range, and a filter's column and match, its text only when that is not personal
+data). The request holds no cell value. It is not signed: the
 code the office issues binds the file's hash, the recipient and the rows, so a forged request can only
 get a code for what the office read and agreed to.
 """
@@ -23,6 +25,7 @@ from typing import Any
 from masking.errors import InputError
 from masking.events import current_machine, current_user
 from masking.io.atomic import atomic_output
+from masking.row_selection import SelectionRecord
 
 PREFIX = "EGR1:"  # the request's text form: this prefix, then base64url of its JSON
 REQUEST_SUFFIX = ".egreq"
@@ -39,16 +42,21 @@ class ApprovalRequest:
     user: str = field(default_factory=current_user)
     machine: str = field(default_factory=current_machine)
     requested: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+    selection: SelectionRecord | None = None  # the rows chosen (fewer rows); None: every row
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data["selection"] = self.selection.to_dict() if self.selection is not None else None
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ApprovalRequest:
         try:
             request = cls(str(data["input_name"]), str(data["input_sha256"]).lower(), str(data["recipient"]),
                           str(data["purpose"]), int(data["rows"]), str(data.get("user", "")),
-                          str(data.get("machine", "")), str(data.get("requested", "")))
+                          str(data.get("machine", "")), str(data.get("requested", "")),
+                          SelectionRecord.from_dict(chosen) if isinstance(chosen := data.get("selection"), Mapping)
+                          else None)
         except (KeyError, TypeError, ValueError):
             raise InputError("not an approval request (fields missing)") from None
         if len(request.input_sha256) != 64 or not set(request.input_sha256) <= _HEX or request.rows < 1:

@@ -19,6 +19,7 @@ from masking.events import Event
 from masking.ledger import Ledger, LedgerEntry
 from masking.manifest import EncryptedColumn, manifest_from_ledger
 from masking.risk.record import DeidentificationRecord
+from masking.row_selection import SelectionRecord
 
 __all__ = ["ColumnRecord", "DeidentificationRecord", "ExportRecord", "OutputFile", "TraceSummary", "export_records"]
 
@@ -127,6 +128,7 @@ class ExportRecord:
     # per sheet, the non-blank rows above its header (titles) that the output left out
     title_rows_dropped: tuple[tuple[str, int], ...] = ()
     deidentification: DeidentificationRecord | None = None  # roles, k and risk (masking.risk.record)
+    selection: SelectionRecord | None = None  # fewer rows (export --rows/--where); None: every row
     extra: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -159,6 +161,7 @@ class ExportRecord:
             "sealed": dict(self.sealed) if self.sealed is not None else None,
             "title_rows_dropped": dict(self.title_rows_dropped),
             **({"deidentification": self.deidentification.to_dict()} if self.deidentification is not None else {}),
+            **({"selection": self.selection.to_dict()} if self.selection is not None else {}),
         }
 
     @classmethod
@@ -196,6 +199,8 @@ class ExportRecord:
             title_rows_dropped=_sheet_counts(data.get("title_rows_dropped")),
             deidentification=DeidentificationRecord.from_dict(deid) if isinstance(
                 deid := data.get("deidentification"), Mapping) else None,
+            selection=SelectionRecord.from_dict(chosen) if isinstance(
+                chosen := data.get("selection"), Mapping) else None,
             extra=MappingProxyType({k: v for k, v in data.items() if k not in _KNOWN}),
         )
 

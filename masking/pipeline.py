@@ -55,6 +55,14 @@ from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.recipient import Recipient
 from masking.risk.assess import CodeCollector, PlanRisk, assess, collectors, plan_risk
 from masking.risk.generalize import generalize_to_k
+from masking.row_selection import (
+    RowSelection,
+    SelectedRows,
+    SelectionRecord,
+    count_selected,
+    filter_columns,
+    selected_plan,
+)
 from masking.sealed import SealedColumn, SealedStore, seal_columns
 from masking.transform import (
     BatchTransform,
@@ -105,6 +113,7 @@ class ExportRequest:
     input_encoding: str | None = None  # a CSV input's codec when the user names it (detected otherwise)
     roles: tuple[str, ...] = ()  # COLUMN=ROLE choices (direct, quasi, sensitive, other)
     generalize_to_k: bool = False  # apply the generalization that reaches the policy's minimum k
+    rows: RowSelection = field(default_factory=RowSelection)  # fewer rows: a range and/or a filter (--rows, --where)
 
 
 # The k that rows_below_k is reported against when the policy sets no minimum (the k most guidance
@@ -168,6 +177,7 @@ class ExportResult:
     # non-blank rows above a sheet's header (titles, dates, unit lines) that were not exported, per sheet
     title_rows: tuple[tuple[str, int], ...] = field(default=())
     deidentification: DeidentificationRecord | None = None
+    selection: SelectionRecord | None = None  # the rows chosen (--rows/--where); None: every row
 
     def as_dict(self) -> dict[str, Any]:
         """The ``export --json`` object of the CLI contract."""
@@ -190,6 +200,7 @@ class ExportResult:
             "reporting": self.reporting,
             **({"password": self.password} if self.password is not None else {}),
             **(self.deidentification.json_fields() if self.deidentification is not None else {}),
+            **({"selection": self.selection.to_dict()} if self.selection is not None else {}),
         }
 
 
@@ -220,12 +231,15 @@ def output_format(request: ExportRequest, input_format: str) -> OutputFormat:
     return "csv" if input_format == "csv" else "xlsx"
 
 
-def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None = None) -> PreparedExport:
+def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None = None,
+                   selected: Mapping[str, int] | None = None) -> PreparedExport:
     """Scan, plan and judge; nothing is written. Raises ``UsageError``/``InputError`` for bad input.
 
     ``report`` is the caller's scan of ``request.input`` when it has one (the desktop's Review page):
     the file is then not scanned again. A scan made here hashes the file as it reads it; the export
     refuses to commit an output if the file it reads then is not the file that was scanned.
+    ``selected``: the caller's :func:`~masking.row_selection.count_selected` of ``request.rows`` on
+    that scan (the desktop counts a filter's rows once, as it is typed); else a filter is counted here.
     """
     policy = load_policy(request.policy_file, home)
     risk: PlanRisk | None = None
@@ -239,11 +253,25 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
         _refuse_empty(request, report)
         plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
                           include_hidden=request.include_hidden, roles=request.roles)
+        source: Workbook | SelectedRows | None = workbook
+        if not request.rows.everything:
+            if selected is None and request.rows.where is not None and workbook is None:
+                workbook = stack.enter_context(open_workbook(request.input, encoding=request.input_encoding))
+            if request.rows.where is not None:
+                filter_columns(plan, request.rows.where)  # UsageError for a column a sheet lacks
+            counts = selected if selected is not None else count_selected(workbook, plan, request.rows)
+            if {sheet.name for sheet in plan.included} - set(counts):
+                raise ValueError("the counts given are not of this plan's sheets")
+            plan = selected_plan(plan, counts)
+            if not plan.rows:
+                raise UsageError("no row is selected: check --rows and --where")
+            source = SelectedRows(workbook, plan, request.rows) if workbook is not None else None
         if request.generalize_to_k or policy.thresholds(export_grade(plan.columns(), policy.levels)).min_k:
             # the verdict needs k before anything is written; otherwise the export measures in its own pass
-            if workbook is None:
+            if source is None:
                 workbook = stack.enter_context(open_workbook(request.input, encoding=request.input_encoding))
-            plan, risk, suppressed, generalized = _measure_risk(workbook, plan, policy, request.generalize_to_k)
+                source = workbook if request.rows.everything else SelectedRows(workbook, plan, request.rows)
+            plan, risk, suppressed, generalized = _measure_risk(source, plan, policy, request.generalize_to_k)
     fmt = output_format(request, report.format)
     recipient = policy.recipient(Recipient.of(request.recipient))  # the canonical name the policy lists
     output = request.output or default_output(request.input, fmt, recipient)
@@ -271,7 +299,7 @@ def risk_threshold(plan: Plan, policy: Policy) -> int:
 
 
 def _measure_risk(
-    workbook: Workbook, plan: Plan, policy: Policy, generalize: bool
+    workbook: Workbook | SelectedRows, plan: Plan, policy: Policy, generalize: bool
 ) -> tuple[Plan, PlanRisk, dict[str, npt.NDArray[np.int64]], tuple[tuple[str, str, str], ...]]:
     """The output's risk over the full input, for a verdict that needs it before anything is written;
     with ``generalize``, first the generalization that reaches k."""
@@ -417,6 +445,7 @@ def _run_export(
             with _open_output(prepared, password) as book:
                 # the risk, measured in this same pass when preparing did not need it
                 _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed,
+                              selection=request.rows,
                               collect=(collecting := collectors(plan) if prepared.risk is None else {}))
                 summary = transform.summary()
                 input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
@@ -473,6 +502,7 @@ def _run_export(
         sealed=sealed,
         title_rows_dropped=titles,
         deidentification=deidentification_record(prepared, collecting),
+        selection=None if request.rows.everything else request.rows.record(plan),
     )
     entry = _record_export(ledger, record, prepared.approval, written)
     warnings = (*_count_warnings(outcomes),
@@ -481,7 +511,7 @@ def _run_export(
     reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
                         layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting, titles,
-                        record.deidentification)
+                        record.deidentification, record.selection)
 
 
 def deidentification_record(prepared: PreparedExport, collected: Mapping[str, CodeCollector]) -> DeidentificationRecord:
@@ -571,20 +601,22 @@ def _seal(
 
 def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
     book: BookWriter, workbook: Workbook, plan: Plan, mark: VisibleMark, transform: Transform, tracker: _Tracker,
-    *, skip: Mapping[str, npt.NDArray[np.int64]], collect: Mapping[str, CodeCollector],
+    *, skip: Mapping[str, npt.NDArray[np.int64]], collect: Mapping[str, CodeCollector], selection: RowSelection,
 ) -> None:
     """The notice sheet (where the format keeps one), then every included sheet through the transform,
-    leaving out the rows ``skip`` names (suppressed by ``--generalize-to-k``); each sheet's source rows
-    also go to its ``collect`` entry, if any (the risk measured in this pass)."""
+    streaming only the rows ``selection`` keeps and leaving out those ``skip`` names (suppressed by
+    ``--generalize-to-k``, counted among the selected rows); each sheet's source rows also go to its
+    ``collect`` entry, if any (the risk measured in this pass)."""
     if book.keeps_properties:
         notice = book.add_sheet(mark.notice_title, None)
         notice.write_rows(mark.notice_rows)
+    source = workbook if selection.everything else SelectedRows(workbook, plan, selection)
     for sheet in plan.included:
         table = workbook.table(sheet.name)
         kept = kept_columns(plan, sheet.name)
         headers = [c.shown_header for c in kept] if table.header_row is not None else None
         sink = book.add_sheet(plan.shown_sheet_name(sheet.name), headers, header=mark.header, footer=mark.footer)
-        batches = _batches(workbook.data_rows(sheet.name, table), BATCH_ROWS, skip.get(sheet.name))
+        batches = _batches(source.data_rows(sheet.name, table), BATCH_ROWS, skip.get(sheet.name))
         collector = collect.get(sheet.name)
         if collector is not None and collector.needs_rows:
             batches = _collected(batches, collector)

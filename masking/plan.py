@@ -169,6 +169,12 @@ def _matches(column: ColumnPlan, ref: str) -> bool:
     return col == column.letter or (column.header is not None and col.strip() == column.header.strip())
 
 
+def find_column(sheet: SheetPlan, ref: str) -> ColumnPlan | None:
+    """The column of ``sheet`` that ``ref`` names (a header text or letter, optionally ``Sheet!``), as
+    ``--action`` matches it; None when none does."""
+    return next((column for column in sheet.columns if _matches(column, ref)), None)
+
+
 def _apply(plan: Plan, ref: str, change: Mapping[str, Any], where: str) -> Plan:
     hit = False
     sheets = []

@@ -143,7 +143,9 @@ def _issue(args: argparse.Namespace, context: Any, *, request: ApprovalRequest |
         "input_name": input_name,
         "input_sha256": input_sha256,
         "request": None if request is None else {"user": request.user, "machine": request.machine,
-                                                  "purpose": request.purpose, "requested": request.requested},
+                                                  "purpose": request.purpose, "requested": request.requested,
+                                                  "selection": request.selection.to_dict()
+                                                  if request.selection is not None else None},
         "recipient": approval.recipient,
         "rows": approval.rows,
         "issued": approval.as_dict()["issued"],
@@ -152,10 +154,13 @@ def _issue(args: argparse.Namespace, context: Any, *, request: ApprovalRequest |
     })
     if context.json:
         emit_json({"code": code, "input": str(source) if source is not None else input_name,
-                   "input_sha256": input_sha256, **approval.as_dict(), "recipient": approval.recipient})
+                   "input_sha256": input_sha256, **approval.as_dict(), "recipient": approval.recipient,
+                   **({"selection": request.selection.to_dict()} if request and request.selection else {})})
     else:
         print(f"Approval for {input_name} -> {approval.recipient}, up to {approval.rows} rows, "
               f"valid until {approval.as_dict()['expires']} (signed by {approval.approver}):")
+        if request is not None and request.selection is not None:
+            print(f"  the employee asks to export {request.selection.describe()}")
         print(code)
     return 0
 

@@ -13,6 +13,7 @@ from masking.cli.secrets import keystore_passphrase
 from masking.errors import PolicyError
 from masking.pipeline import ExportRequest, prepare_export, run_export
 from masking.risk.record import DeidentificationRecord
+from masking.row_selection import RowSelection
 from masking.workspace import Workspace
 
 
@@ -38,6 +39,12 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--generalize-to-k", action="store_true",
                         help="coarsen the quasi-identifiers (and leave out the rare rows) until the policy's "
                              "minimum k is reached")
+    parser.add_argument("--rows", metavar="FIRST-LAST",
+                        help="export only data rows FIRST to LAST of each sheet (1 = the first row under the header; "
+                             "FIRST- runs to the end)")
+    parser.add_argument("--where", metavar="COLUMN=VALUE",
+                        help="export only the rows whose COLUMN (header text or letter) equals VALUE; COLUMN~TEXT: "
+                             "contains TEXT (case ignored)")
     parser.add_argument("--password", action="store_true",
                         help="encrypt the xlsx output under a generated password, shown once and never stored")
     add_input_encoding(parser)
@@ -62,6 +69,7 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
         input_encoding=args.input_encoding,
         roles=tuple(args.role),
         generalize_to_k=args.generalize_to_k,
+        rows=RowSelection.parse(args.rows, args.where),
     )
     workspace = Workspace(context.home)
     prepared = prepare_export(request, context.home)
@@ -89,6 +97,8 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
         print(f"Password (shown once, not stored anywhere): {result.password}")
     elif not args.quiet:
         print(f"Exported {result.rows} rows to {result.output}  (export id {result.export_id})")
+        if result.selection is not None:
+            print(f"  rows chosen: {result.selection.describe()}")
         for column in result.columns:
             kind = column.kind or "-"
             print(f"  {column.sheet}!{column.header or '?'}: {kind} -> {column.action}")
