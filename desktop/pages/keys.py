@@ -251,7 +251,7 @@ class KeysPage(Page):
         dialog = FieldsDialog(self.tr("Create new keys"), self.tr(
             "The passphrase protects the keys on this computer; it cannot be recovered."),
             [("organisation", self.tr("Organisation:"), False), ("passphrase", self.tr("Passphrase:"), True)],
-            self, repeat="passphrase")
+            self, repeat="passphrase", strength="passphrase")
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         values = dialog.values()
@@ -275,7 +275,7 @@ class KeysPage(Page):
         fields = [("new", self.tr("New passphrase:"), True)]
         if protected:
             fields.insert(0, ("old", self.tr("Current passphrase:"), True))
-        dialog = FieldsDialog(self.tr("Change passphrase"), "", fields, self, repeat="new")
+        dialog = FieldsDialog(self.tr("Change passphrase"), "", fields, self, repeat="new", strength="new")
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
         values = dialog.values()
