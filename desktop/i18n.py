@@ -1,4 +1,6 @@
-"""Languages: English source strings, Chinese from ``desktop/translations/exportguard_zh_CN.ts``.
+"""Languages: English source strings, Chinese from ``desktop/translations/exportguard_zh_CN.ts``; the
+English catalog ``exportguard_en.ts`` holds only the plural forms of counted strings (``%n row(s)``:
+"1 row", "2 rows"), which Qt resolves through a catalog even in the source language.
 
 The catalogs ship inside the package and are found through ``importlib.resources``, so the app is
 translated wherever it is installed. The ``.qm`` files are built, not committed: a ``.qm`` beside the
@@ -137,7 +139,8 @@ class Translations(QObject):
         QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China) if self.language == CHINESE
                            else QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
         if self.language == ENGLISH:
-            return True  # the source strings are English
+            # the source strings are English; the catalog holds only their plural forms ("%n row(s)")
+            return self._install_catalog()
         complete = True
         qt_translator = QTranslator(self)
         if load_qt_catalog(qt_translator, self.language, qt_translation_folders()):
@@ -145,14 +148,17 @@ class Translations(QObject):
         else:
             log.warning("Qt's own translation for %s not found in %s", self.language, qt_translation_folders())
             complete = False
+        return self._install_catalog() and complete
+
+    def _install_catalog(self) -> bool:
+        """The app's own catalog for the current language; False (and a warning) when it cannot load."""
         catalog = compiled_catalog(self.language, self._cache)
         app_translator = QTranslator(self)
         if catalog is not None and app_translator.load(str(catalog)):
             self._install(app_translator)
-        else:
-            log.warning("translation %s_%s could not be loaded", CATALOG, self.language)
-            complete = False
-        return complete
+            return True
+        log.warning("translation %s_%s could not be loaded", CATALOG, self.language)
+        return False
 
     def _install(self, translator: QTranslator) -> None:
         if self._app.installTranslator(translator):
@@ -165,7 +171,10 @@ class Translations(QObject):
         return tuple(self._installed)
 
     def remove_all(self) -> None:
-        self.switch(ENGLISH)
+        """Every translator out (the source strings, plural forms unresolved): at the end of a test."""
+        for translator in self._installed:
+            self._app.removeTranslator(translator)
+        self._installed.clear()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_file(result.path)
         self.session.set_report(result.path, result.report)
         rows = sum(sheet.data_rows for sheet in result.report.sheets)
-        self.say(lambda: self.tr("{name}: {rows} data rows scanned.").format(name=result.path.name, rows=f"{rows:,}"))
+        self.say(lambda: self.tr("{name}: %Ln data row(s) scanned.", "", rows).format(name=result.path.name))
         self.scan_finished.emit(result)
 
     @Slot(str)

@@ -35,6 +35,7 @@ from masking.recipient import Recipient
 from masking.risk.assess import PlanRisk
 from masking.risk.generalize import Generalization
 from masking.risk.roles import Role, default_role
+from masking.row_selection import RowSelection, count_selected, selected_plan
 from masking.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,9 @@ class Session(QObject):
         self._input_sha256: tuple[Path, str] | None = None
         self.format: OutputFormat = "xlsx"
         self.service: ServiceAccess | None = None  # trace and the office's trail go there when set
+        self.selection = RowSelection()  # fewer rows: a range and/or a filter (export --rows/--where)
+        self._counted: tuple[tuple[object, ...], dict[str, int]] | None = None  # a filter's counts, per key
+        self._plan: tuple[tuple[object, ...], Plan] | None = None  # build_plan's answer, reused per keystroke
 
     @property
     def home(self) -> Path:
@@ -166,6 +170,7 @@ class Session(QObject):
         self._roles.clear()
         self.risk, self.generalize = None, False
         self.approval_code, self.approval, self.approval_error = "", None, None
+        self.selection, self._counted = RowSelection(), None
         self.format = "csv" if path.suffix.lower() in (".csv", ".tsv", ".txt") else "xlsx"
         self.file_opened.emit(path)
         self.report_changed.emit()
@@ -226,8 +231,45 @@ class Session(QObject):
         return tuple(f"{sheet}!{letter}={role.value}" for (sheet, letter), role in self._roles.items())
 
     def risk_key(self) -> tuple[object, ...]:
-        """What the risk depends on: the file, the actions and the roles (not the recipient or the format)."""
-        return (self.path, self.choices(), self.roles())
+        """What the risk depends on: the file, the actions, the roles and the rows chosen (not the recipient,
+        the purpose or the format: typing those never measures again)."""
+        return (self.path, self.choices(), self.roles(), self.selection)
+
+    # -- fewer rows -----------------------------------------------------------------------------
+
+    def set_selection(self, selection: RowSelection) -> None:
+        """The rows to export; a filter's count arrives later (:meth:`set_selection_counts`)."""
+        if selection == self.selection:
+            return
+        self.selection = selection
+        self.generalize = False  # the suggestion was measured on other rows
+        self.plan_changed.emit()
+
+    def selection_key(self) -> tuple[object, ...]:
+        """What a filter's count depends on: the file as scanned and the selection."""
+        return (self.path, self.report.sha256 if self.report is not None else None, self.selection)
+
+    def selection_counts(self) -> dict[str, int] | None:
+        """Rows chosen per exported sheet: a range's at once, a filter's once counted (None until then)."""
+        plan = self.full_plan()
+        if plan is None:
+            return None
+        if self.selection.where is None:
+            return count_selected(None, plan, self.selection)
+        if self._counted is not None and self._counted[0] == self.selection_key():
+            return self._counted[1]
+        return None
+
+    def set_selection_counts(self, key: tuple[object, ...], counts: dict[str, int]) -> None:
+        """A filter's count from the counting worker; ignored when the selection changed since it started."""
+        if key == self.selection_key():
+            self._counted = (key, counts)
+            self.plan_changed.emit()
+
+    @property
+    def counting(self) -> bool:
+        """A filter is chosen whose rows are not counted yet: no verdict until they are."""
+        return not self.selection.everything and self.report is not None and self.selection_counts() is None
 
     def set_risk(self, risk: MeasuredRisk) -> None:
         """A measurement from the risk worker; ignored when the plan changed since it started."""
@@ -263,7 +305,10 @@ class Session(QObject):
         if not self.generalize or self.risk is None or self.risk.suggestion is None:
             return frozenset()
         rows = self.risk.suggestion.suppressed.get(sheet)
-        return frozenset() if rows is None else frozenset(int(row) for row in rows)
+        if rows is None or self.selection.where is not None:
+            return frozenset()  # counted among a filter's rows: not the preview's first rows
+        shift = self.selection.first - 1  # counted from the first row of the range chosen
+        return frozenset(int(row) + shift for row in rows)
 
     def choices(self) -> tuple[str, ...]:
         """The user's choices in the CLI's ``--action`` form: ``Sheet!C=mask``."""
@@ -298,7 +343,9 @@ class Session(QObject):
         if self.path is None or plan is None:
             raise ValueError("no file is open and scanned")
         recipient = self.policy.recipient(Recipient.of(self.recipient))  # the name the code will be checked for
-        return ApprovalRequest(self.path.name, self.input_sha256(), recipient.name, self.purpose.strip(), plan.rows)
+        selection = None if self.selection.everything else self.selection.record(plan)
+        return ApprovalRequest(self.path.name, self.input_sha256(), recipient.name, self.purpose.strip(), plan.rows,
+                               selection=selection)
 
     def _check_approval(self) -> None:
         """Verify the approval code with the core, as ``prepare_export`` will (the file's hash is cached)."""
@@ -311,17 +358,31 @@ class Session(QObject):
         except (ExportGuardError, OSError) as error:
             self.approval_error = str(error)
 
+    def full_plan(self) -> Plan | None:
+        """Every row's plan; built once per report, policy, actions and roles (not per keystroke)."""
+        if self.report is None:
+            return None
+        key = (id(self.report), id(self.policy), self.choices(), self.roles())
+        if self._plan is None or self._plan[0] != key:
+            self._plan = (key, build_plan(self.report, self.policy, choices=self.choices(), roles=self.roles()))
+        return self._plan[1]
+
     def plan(self) -> Plan | None:
-        return None if self.report is None else build_plan(self.report, self.policy, choices=self.choices(),
-                                                           roles=self.roles())
+        """The export's plan, its row counts those of the rows chosen (every row's while a filter is counted)."""
+        plan = self.full_plan()
+        if plan is None or self.selection.everything:
+            return plan
+        counts = self.selection_counts()
+        return plan if counts is None else selected_plan(plan, counts)
 
     def facts(self) -> ExportFacts:
         return ExportFacts(self.recipient, self.purpose, approved_rows=self.approval.rows if self.approval else None,
                            password=self.use_password, format=self.format, risk=self.output_risk())
 
     def verdict(self) -> PolicyVerdict | None:
+        """The policy's verdict on the export as it stands; None before the scan or while rows are counted."""
         plan = self.plan()
-        return None if plan is None else check_plan(plan, self.policy, self.facts())
+        return None if plan is None or self.counting else check_plan(plan, self.policy, self.facts())
 
     def scope(self) -> str:
         """The token scope the export will use (the pipeline's own rule), so previews match the file."""
@@ -359,5 +420,5 @@ class Session(QObject):
         return ExportRequest(
             input=self.path, recipient=self.recipient, purpose=self.purpose, output=output, format=self.format,
             choices=self.choices(), overwrite=overwrite, approval=self.approval_code or None,
-            password=self.use_password, roles=self.roles(), generalize_to_k=self.generalize,
+            password=self.use_password, roles=self.roles(), generalize_to_k=self.generalize, rows=self.selection,
         )

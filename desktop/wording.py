@@ -8,11 +8,12 @@ every string. A core message this module does not recognise is shown as the core
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
 
 from masking.detect import Finding
 from masking.errors import (
@@ -33,9 +34,43 @@ from masking.risk.assess import PlanRisk
 from masking.risk.generalize import Generalization
 from masking.risk.record import DeidentificationRecord
 from masking.risk.roles import Role
+from masking.row_selection import SelectionRecord
 from masking.violations import Violation
 
 translate = QCoreApplication.translate
+
+
+def count_text(number: int) -> str:
+    """A count with the language's digit grouping (12,345), by the default locale the language set."""
+    return QLocale().toString(number)
+
+
+def rows_text(number: int) -> str:
+    """``1 row`` / ``12,345 rows`` (``12,345 行``): Qt's plural forms, grouped digits."""
+    return translate("counts", "%Ln row(s)", "", number)
+
+
+def remaining_text(seconds: float) -> str:
+    """The time an export still needs, rounded up as people say it: about 25 seconds, about 3 minutes."""
+    if seconds < 60:
+        return translate("counts", "about %n second(s) left", "", max(5, math.ceil(seconds / 5) * 5))
+    return translate("counts", "about %n minute(s) left", "", math.ceil(seconds / 60))
+
+
+def selection_text(record: SelectionRecord) -> str:
+    """The rows an export chose, in words: rows 1 to 5,000, where 区县 is 城东区."""
+    parts = []
+    if record.first != 1 or record.last is not None:
+        parts.append(translate("selection", "rows {first} to {last}").format(
+            first=count_text(record.first),
+            last=count_text(record.last) if record.last is not None else translate("selection", "the end")))
+    if record.column is not None:
+        value = (f"“{record.value}”" if record.value is not None
+                 else translate("selection", "a value not recorded (personal data)"))
+        words = (translate("selection", "where {column} is {value}") if record.match == "equals"
+                 else translate("selection", "where {column} contains {value}"))
+        parts.append(words.format(column=record.column, value=value))
+    return translate("selection", ", ").join(parts) if parts else translate("selection", "all rows")
 
 
 def kind_label(kind: Kind | str | None) -> str:
@@ -508,8 +543,12 @@ def event_details(event: str, body: Mapping[str, object]) -> str:
         return translate("events", "Stopped after {done} of {rows} rows; the partial file was removed.").format(
             done=_count(body, "rows_done"), rows=_count(body, "rows"))
     if event == Event.EXPORT:
+        exported = ExportRecord.from_dict(body)
         written = translate("events", "Written to {name}").format(name=_text(body, "output_name"))
-        deidentified = ExportRecord.from_dict(body).deidentification
+        if exported.selection is not None:
+            written = translate("events", "{written} ({selection})").format(
+                written=written, selection=selection_text(exported.selection))
+        deidentified = exported.deidentification
         return written if deidentified is None else translate("events", "{written}; {deidentification}").format(
             written=written, deidentification=deidentification_text(deidentified))
     if event == Event.DECRYPT:

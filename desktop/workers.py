@@ -30,6 +30,7 @@ from masking.plan import Plan
 from masking.policy import Policy
 from masking.risk.assess import PlanRisk
 from masking.risk.generalize import Generalization, assess_and_suggest
+from masking.row_selection import RowSelection, SelectedRows, count_selected
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ Job = Callable[[Progress], object]
 ScanFunction = Callable[[Path, Progress], ScanReport]
 PREVIEW_ROWS = 50
 PROGRESS_STEPS = 1000  # progress is re-emitted only when done/total moves by a thousandth
+EVERY_ROW = RowSelection()
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +86,11 @@ def read_heads(path: Path, rows: int = PREVIEW_ROWS) -> PreviewResult:
     return PreviewResult(path, tuple(heads))
 
 
-def measure_risk(path: Path, plan: Plan, policy: Policy, progress: Progress
+def measure_risk(path: Path, plan: Plan, policy: Policy, progress: Progress, selection: RowSelection = EVERY_ROW
                  ) -> tuple[PlanRisk, Generalization | None, int, int | None]:
-    """The plan's re-identification risk over the whole file, and the generalization that would reach
-    the k it is held to (None when every sheet already does): one pass, as ``export`` measures it."""
+    """The plan's re-identification risk over the rows ``selection`` keeps (every row by default), and the
+    generalization that would reach the k it is held to (None when every sheet already does): one pass,
+    as ``export`` measures it."""
     threshold = risk_threshold(plan, policy)
     min_k = policy.thresholds(export_grade(plan.columns(), policy.levels)).min_k
     done = 0
@@ -98,7 +101,8 @@ def measure_risk(path: Path, plan: Plan, policy: Policy, progress: Progress
         progress(done, plan.rows)
 
     with open_workbook(path) as workbook:
-        risk, suggestion = assess_and_suggest(workbook, plan, policy, threshold,
+        rows = workbook if selection.everything else SelectedRows(workbook, plan, selection)
+        risk, suggestion = assess_and_suggest(rows, plan, policy, threshold,
                                               max_suppressed=policy.max_suppressed, tick=tick)
     needed = any(sheet.below(threshold) for sheet in risk.sheets)
     return risk, suggestion if needed and suggestion.reached else None, threshold, min_k
@@ -259,13 +263,28 @@ class TaskRunner(QObject):
             thread.deleteLater()
 
 
+def count_rows(path: Path, plan: Plan, selection: RowSelection, progress: Progress) -> dict[str, int]:
+    """The rows a filter keeps in each exported sheet (one pass; ``progress`` in rows read)."""
+    total = sum(selection.in_range(sheet.data_rows) for sheet in plan.included)
+    done = 0
+
+    def tick(rows: int) -> None:
+        nonlocal done
+        done += rows
+        progress(min(done, total), total)
+
+    with open_workbook(path) as workbook:
+        return count_selected(workbook, plan, selection, tick)
+
+
 def make_export_job(request: ExportRequest, home: Path, ring: KeyRing, ledger: Ledger,
-                    report: ScanReport | None = None) -> Job:
-    """The export as the CLI runs it: ``prepare_export`` (on the Review page's ``report``: the file is
-    not scanned again) then ``run_export``, with the worker's progress."""
+                    report: ScanReport | None = None, *, selected: dict[str, int] | None = None) -> Job:
+    """The export as the CLI runs it: ``prepare_export`` (on the Review page's ``report`` and the rows
+    the Export page counted: the file is not scanned or counted again) then ``run_export``, with the
+    worker's progress."""
 
     def job(progress: Progress) -> ExportResult:
-        prepared = prepare_export(request, home, report)
+        prepared = prepare_export(request, home, report, selected)
         return run_export(prepared, ring, ledger, progress=progress)
 
     return job

@@ -118,6 +118,7 @@ def test_preview_after_is_the_export_operator_on_the_same_rows(
 ) -> None:
     open_and_scan(qtbot, window, SAMPLES / "customers_zh.xlsx")
     window.export_page.recipient.setEditText("城东代收银行")
+    qtbot.waitUntil(lambda: not window.review_page.standins_pending, timeout=TIMEOUT_MS)  # re-keyed once typed
     preview = window.review_page.preview_model
     head = window.session.sheet_head("明细")
     assert head is not None
@@ -358,6 +359,7 @@ def test_action_chooser_explains_each_action_with_the_columns_own_value(qtbot: Q
     assert window.review_page.preview_hint.text().startswith("Stand-in values depend on the recipient")
 
     session.set_facts(recipient="城东代收银行", purpose="欠费催缴", use_password=False)
+    qtbot.waitUntil(lambda: not window.review_page.standins_pending, timeout=TIMEOUT_MS)
     combo = _chooser(window, "手机号码")
     items = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
     expected = session.preview_after(Kind.PHONE, Action.PSEUDONYMIZE, [phone])

@@ -48,6 +48,7 @@ class Dialogs:
         self.leaked_files: list[Path | None] = []
         self.trail_paths: list[Path | None] = []
         self.request_paths: list[Path | None] = []
+        self.code_images: list[Path | None] = []
         self.errors: list[str] = []
         self.infos: list[str] = []
         self.opened_folders: list[Path] = []
@@ -66,6 +67,7 @@ class Dialogs:
                 "_confirm_overwrite": lambda _path: self._next(self.overwrite)(),
                 "_ask_output_path": lambda _suggested: pytest.fail("unexpected save dialog"),
                 "_ask_request_path": lambda _suggested: self._next(self.request_paths)(),
+                "_ask_code_image": self._next(self.code_images),
                 "_show_info": self.infos.append,
                 "_show_error": self.errors.append,
                 "_open_folder": self._open_folder,

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QLocale, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,26 +21,42 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYLE, Page, wrapped_label
+from desktop.qr_image import QrUnavailable, codes_in_image
 from desktop.session import Session
 from desktop.settings import AppSettings
-from desktop.wording import action_label, error_message, violation_texts, warning_text
-from desktop.workers import TaskRunner, make_export_job
+from desktop.wording import (
+    action_label,
+    count_text,
+    error_message,
+    remaining_text,
+    rows_text,
+    selection_text,
+    violation_texts,
+    warning_text,
+)
+from desktop.workers import TaskRunner, count_rows, make_export_job
+from masking.approval import PREFIX as APPROVAL_PREFIX
 from masking.approval_request import REQUEST_SUFFIX, write_request
 from masking.errors import ExportGuardError
 from masking.events import Event
 from masking.export_record import export_records
 from masking.keys import KeyRing
 from masking.pipeline import ExportResult
+from masking.policy_check import PolicyVerdict
+from masking.row_selection import MAX_VALUE, RowFilter, RowSelection
 
 EnsureRing = Callable[[str], KeyRing | None]  # the reason the keys are needed -> the unlocked keys
 
 
 APPROVAL_CODES = frozenset({"approval_needed", "approval_too_few_rows"})  # a request to the office can fix these
+SELECTION_DELAY_MS = 400  # typing a filter's text counts its rows once the typing pauses, not per keystroke
+ESTIMATE_AFTER_S = 1.0  # the time left is estimated from the rows written after the first batches
 
 
 class ExportPage(Page):
@@ -67,6 +83,19 @@ class ExportPage(Page):
         self._runner.finished.connect(self._on_runner_finished)
         self._runner.failed.connect(self._on_runner_failed)
         self._runner.cancelled.connect(self._on_runner_cancelled)
+        self._count_runner = TaskRunner("count", self)
+        self._count_runner.progressed.connect(self._on_count_runner_progressed)
+        self._count_runner.finished.connect(self._on_count_runner_finished)
+        self._count_runner.failed.connect(self._on_count_runner_failed)
+        self._selection_timer = QTimer(self)
+        self._selection_timer.setSingleShot(True)
+        self._selection_timer.setInterval(SELECTION_DELAY_MS)
+        self._selection_timer.timeout.connect(self._on_selection_timer_timeout)
+        self._selection_problem: str | None = None  # why the rows chosen cannot be counted
+        self._preparing_timer = QTimer(self)  # "Preparing… 12 s" until the first rows are written
+        self._preparing_timer.setInterval(1000)
+        self._preparing_timer.timeout.connect(self._on_preparing_timer_timeout)
+        self._first_batch: tuple[float, int] | None = None  # when rows first flowed, and how many: the rate's start
         self._started = 0.0
         self._output_edited = False
         self._target: Path | None = None
@@ -89,8 +118,52 @@ class ExportPage(Page):
         self.request_button = QPushButton()
         self.request_button.setVisible(False)
         self.request_button.clicked.connect(self._on_request_button_clicked)
+        self.scan_button = QPushButton()  # the code read back from a picture of the office's QR code
+        self.scan_button.clicked.connect(self._on_scan_button_clicked)
+        self.fewer_button = QPushButton()  # the policy suggests fewer rows: open the rows box, pre-filled
+        self.fewer_button.setVisible(False)
+        self.fewer_button.clicked.connect(self._on_fewer_button_clicked)
         self.approval_state = wrapped_label()
         self.approval_state.setVisible(False)
+
+        # fewer rows: a range and/or a filter (export --rows / --where)
+        self.rows_box = QGroupBox()
+        self.rows_box.setObjectName("rows_box")
+        self.rows_box.setCheckable(True)
+        self.rows_box.setChecked(False)
+        self.range_check = QCheckBox()
+        self.first_row = QSpinBox()
+        self.last_row = QSpinBox()
+        for spin in (self.first_row, self.last_row):
+            spin.setRange(1, 1)
+            spin.setGroupSeparatorShown(True)
+            spin.setMinimumWidth(110)
+        self._to_label = QLabel()
+        self._range_hint = QLabel()
+        self._range_hint.setStyleSheet("color: #666;")
+        self.filter_check = QCheckBox()
+        self.filter_column = QComboBox()
+        self.filter_match = QComboBox()
+        self.filter_value = QLineEdit()
+        self.selection_state = wrapped_label()
+        self.selection_state.setObjectName("selection_state")
+        self._rows_body = QWidget()
+        body = QVBoxLayout(self._rows_body)
+        body.setContentsMargins(0, 0, 0, 0)
+        range_row = QHBoxLayout()
+        for widget in (self.range_check, self.first_row, self._to_label, self.last_row, self._range_hint):
+            range_row.addWidget(widget)
+        range_row.addStretch(1)
+        filter_row = QHBoxLayout()
+        filter_row.addWidget(self.filter_check)
+        filter_row.addWidget(self.filter_column)
+        filter_row.addWidget(self.filter_match)
+        filter_row.addWidget(self.filter_value, 1)
+        body.addLayout(range_row)
+        body.addLayout(filter_row)
+        body.addWidget(self.selection_state)
+        QVBoxLayout(self.rows_box).addWidget(self._rows_body)
+        self._rows_body.setVisible(False)
 
         self.form_box = QGroupBox()
         form = QFormLayout(self.form_box)
@@ -101,7 +174,9 @@ class ExportPage(Page):
         approval_column = QVBoxLayout()
         approval_row = QHBoxLayout()
         approval_row.addWidget(self.approval, 1)
+        approval_row.addWidget(self.scan_button)
         approval_row.addWidget(self.request_button)
+        approval_row.addWidget(self.fewer_button)
         approval_column.addLayout(approval_row)
         approval_column.addWidget(self.approval_state)
         form.addRow(self._labels[0], self.recipient)
@@ -149,6 +224,7 @@ class ExportPage(Page):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.form_box)
+        layout.addWidget(self.rows_box)
         layout.addWidget(self.policy_box)
         layout.addLayout(run_row)
         layout.addWidget(self.result_box)
@@ -164,6 +240,15 @@ class ExportPage(Page):
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.open_folder_button.clicked.connect(self._on_open_folder_button_clicked)
+        self.rows_box.toggled.connect(self._on_rows_box_toggled)
+        for check in (self.range_check, self.filter_check):
+            check.toggled.connect(self._on_selection_edited)
+        for spin in (self.first_row, self.last_row):
+            spin.valueChanged.connect(self._on_selection_edited)
+        for combo in (self.filter_column, self.filter_match):
+            combo.currentIndexChanged.connect(self._on_selection_edited)
+        self.filter_value.textChanged.connect(self._on_selection_edited)
+        session.report_changed.connect(self._on_session_report_changed)
         session.plan_changed.connect(self._on_session_plan_changed)
         session.risk_changed.connect(self._on_session_risk_changed)
         session.file_opened.connect(self._on_session_file_opened)
@@ -191,6 +276,26 @@ class ExportPage(Page):
         self.password_check.setText(self.tr("Protect with a password (Excel only; the password is made for you "
                                             "and shown once after the export)"))
         self.approval.setPlaceholderText(self.tr("Only for bulk exports: the EGA1-… code from the security office"))
+        self.scan_button.setText(self.tr("Read from picture…"))
+        self.scan_button.setToolTip(self.tr("Read the approval code from a photo or screenshot of the QR code the "
+                                            "security office shows; pasting the code works too"))
+        self.fewer_button.setText(self.tr("Export fewer rows…"))
+        self.fewer_button.setToolTip(self.tr("Choose a range of rows or only the rows you need, so that no "
+                                             "approval is needed"))
+        self.rows_box.setTitle(self.tr("Export fewer rows"))
+        self.range_check.setText(self.tr("Only rows"))
+        self._to_label.setText(self.tr("to"))
+        self._range_hint.setText(self.tr("(row 1 is the first row under the header)"))
+        self.filter_check.setText(self.tr("Only rows where"))
+        match = self.filter_match.currentIndex()
+        self.filter_match.blockSignals(True)
+        self.filter_match.clear()
+        self.filter_match.addItem(self.tr("is"), "equals")
+        self.filter_match.addItem(self.tr("contains"), "contains")
+        self.filter_match.setCurrentIndex(max(match, 0))
+        self.filter_match.blockSignals(False)
+        self.filter_value.setPlaceholderText(self.tr("e.g. 城东区"))
+        self._show_selection()
         self.policy_box.setTitle(self.tr("Policy check"))
         self.export_button.setText(self.tr("Export"))
         self.cancel_button.setText(self.tr("Cancel"))
@@ -210,9 +315,11 @@ class ExportPage(Page):
             self.summary.setText(self.tr("{name}: waiting for the scan to finish…").format(name=session.path.name))
         else:
             left_out = [sheet.name for sheet in plan.sheets if not sheet.include]
-            text = self.tr("{name}: {rows} rows from {sheets} sheet(s) will be exported with the actions chosen "
-                           "on the Review page.").format(name=session.path.name, rows=f"{plan.rows:,}",
-                                                         sheets=len(plan.included))
+            text = self.tr("{name}: %Ln row(s) from {sheets} will be exported with the actions chosen on the "
+                           "Review page.", "", plan.rows).format(
+                name=session.path.name, sheets=self.tr("%n sheet(s)", "", len(plan.included)))
+            if session.counting:
+                text = self.tr("{name}: counting the rows chosen…").format(name=session.path.name)
             if left_out:
                 text += " " + self.tr("Not exported (hidden): {names}.").format(names=self.tr(", ").join(left_out))
             self.summary.setText(text)
@@ -220,7 +327,11 @@ class ExportPage(Page):
     def _show_verdict(self) -> None:
         verdict = self._session.verdict() if self._session.report is not None else None
         running = self._runner.busy
-        if verdict is None:
+        if verdict is None and self._session.counting:
+            self.verdict.setText(self.tr("Counting the rows chosen; the policy check follows."))
+            self.verdict.setStyleSheet(VERDICT_IDLE_STYLE)
+            self.notes.setText("")
+        elif verdict is None:
             self.verdict.setText(self.tr("The policy check appears once a file is open and scanned."))
             self.verdict.setStyleSheet(VERDICT_IDLE_STYLE)
             self.notes.setText("")
@@ -234,6 +345,7 @@ class ExportPage(Page):
         self._show_approval()
         self.request_button.setVisible(verdict is not None and any(
             v.code in APPROVAL_CODES for v in verdict.violations))
+        self.fewer_button.setVisible(self._fewer_rows_limit(verdict) is not None)
         if verdict is not None:
             notes = [warning_text(w) for w in verdict.warnings]
             self.notes.setText("\n".join(f"• {note}" for note in notes))
@@ -250,17 +362,103 @@ class ExportPage(Page):
     def _show_approval(self) -> None:
         session = self._session
         if session.approval is not None:
-            self.approval_state.setText(self.tr("✔ Approved by {approver} for up to {rows} rows, valid until {date}.")
-                                        .format(approver=session.approval.approver, rows=f"{session.approval.rows:,}",
-                                                date=session.approval.expires.date().isoformat()))
+            approval = session.approval
+            self.approval_state.setText(self.tr("✔ Approved by {approver} for up to {rows}, valid until {date}.")
+                                        .format(approver=approval.approver, rows=rows_text(approval.rows),
+                                                date=approval.expires.date().isoformat()))
         elif session.approval_error is not None:
             self.approval_state.setText(self.tr("✘ {problem}").format(problem=session.approval_error))
         self.approval_state.setVisible(session.approval is not None or session.approval_error is not None)
+
+    @staticmethod
+    def _fewer_rows_limit(verdict: PolicyVerdict | None) -> int | None:
+        """The most rows the policy lets leave without approval, when it refuses this export for its size."""
+        for violation in verdict.violations if verdict is not None else ():
+            if violation.code == "approval_needed":
+                threshold = violation.arg("threshold")  # the core's arguments are text
+                return int(threshold) if threshold.isdigit() else None
+        return None
 
     @property
     def can_export(self) -> bool:
         return self.export_button.isEnabled()
 
+    @property
+    def counting(self) -> bool:
+        """The rows a filter keeps are being counted, or will be once the typing pauses."""
+        return self._count_runner.busy or self._selection_timer.isActive()
+
+    # -- fewer rows -----------------------------------------------------------------------------
+
+    def chosen_selection(self) -> RowSelection:
+        """The rows the box chooses (every row when it is unticked or holds nothing yet)."""
+        if not self.rows_box.isChecked():
+            return RowSelection()
+        first, last = 1, None
+        if self.range_check.isChecked():
+            first, last = self.first_row.value(), max(self.first_row.value(), self.last_row.value())
+        where = None
+        column, match = self.filter_column.currentData(), self.filter_match.currentData()
+        if self.filter_check.isChecked() and self.filter_value.text().strip() and isinstance(column, str):
+            where = RowFilter(column, self.filter_value.text().strip(), "contains" if match == "contains" else "equals")
+        return RowSelection(first, last, where)
+
+    def apply_selection(self) -> None:
+        """Hand the rows chosen to the session, and count a filter's rows on a worker (once per change)."""
+        self._selection_timer.stop()
+        session = self._session
+        self._selection_problem = None
+        selection = self.chosen_selection()
+        if selection.where is not None and len(selection.where.value) > MAX_VALUE:
+            self._selection_problem = self.tr("The text to look for is too long.")
+            selection = RowSelection(selection.first, selection.last)
+        session.set_selection(selection)
+        plan, path = session.full_plan(), session.path
+        if session.counting and plan is not None and path is not None:
+            key = session.selection_key()
+            self._count_runner.start(lambda progress: (key, count_rows(path, plan, selection, progress)))
+        elif not session.counting:
+            self._count_runner.abandon()
+        self._show_selection()
+
+    def _fill_selection_choices(self) -> None:
+        """The range's limits and the filter's columns, from the scan (the first exported sheet's headers)."""
+        plan = self._session.full_plan()
+        most = max((sheet.data_rows for sheet in plan.included), default=1) if plan is not None else 1
+        for spin, value in ((self.first_row, 1), (self.last_row, most)):
+            spin.blockSignals(True)
+            spin.setRange(1, max(most, 1))
+            spin.setValue(value)
+            spin.blockSignals(False)
+        self.filter_column.blockSignals(True)
+        self.filter_column.clear()
+        first = plan.included[0] if plan is not None and plan.included else None
+        for column in first.columns if first is not None else ():
+            shown = column.shown_header
+            self.filter_column.addItem(f"{column.letter} · {shown}" if shown else column.letter,
+                                       column.header if column.header and shown == column.header else column.letter)
+        self.filter_column.blockSignals(False)
+
+    def _show_selection(self, done: int | None = None, total: int | None = None) -> None:
+        session = self._session
+        self._rows_body.setVisible(self.rows_box.isChecked())
+        self.first_row.setEnabled(self.range_check.isChecked())
+        self.last_row.setEnabled(self.range_check.isChecked())
+        for widget in (self.filter_column, self.filter_match, self.filter_value):
+            widget.setEnabled(self.filter_check.isChecked())
+        plan, full = session.plan(), session.full_plan()
+        if self._selection_problem is not None:
+            text = self._selection_problem
+        elif session.selection.everything or plan is None or full is None:
+            text = self.tr("Tick “Only rows” or “Only rows where” to choose the rows.")
+        elif session.counting:
+            share = f" {done * 100 // total} %" if done is not None and total else ""
+            text = self.tr("Counting the rows that match…{share}").format(share=share)
+        else:
+            text = self.tr("{chosen} of {total} will be exported ({selection}).").format(
+                chosen=rows_text(plan.rows), total=count_text(full.rows),
+                selection=selection_text(session.selection.record(full, keep_value=True)))
+        self.selection_state.setText(text)
     @property
     def exporting(self) -> bool:
         return self._runner.busy
@@ -320,18 +518,29 @@ class ExportPage(Page):
         self.last_result = None
         self.result_box.setVisible(False)
         self.progress.setValue(0)
-        self.rate.setText(self.tr("Preparing…"))
         self._started = time.monotonic()
+        self._first_batch = None
+        self._show_preparing()
+        self._preparing_timer.start()
         self.export_started.emit()
-        self._runner.start(make_export_job(request, session.home, ring, ledger, session.report))
+        self._runner.start(make_export_job(request, session.home, ring, ledger, session.report,
+                                           selected=session.selection_counts()))
         self._set_running(True)
         return True
 
+    def _show_preparing(self) -> None:
+        """Before the first rows are written (the checks, the file read up to its data): time so far."""
+        self.rate.setText(self.tr("Preparing… %n s", "", int(time.monotonic() - self._started)))
+
     def cancel_export(self) -> None:
         self._runner.cancel()
+        self._preparing_timer.stop()
         self.rate.setText(self.tr("Cancelling…"))
 
     def shutdown(self) -> None:
+        self._selection_timer.stop()
+        self._preparing_timer.stop()
+        self._count_runner.wait()
         self._runner.wait()
 
     def _set_running(self, running: bool) -> None:
@@ -348,7 +557,11 @@ class ExportPage(Page):
             self.tr("{action} × {count}").format(action=label, count=count) for label, count in actions.items())
         self.result.setText(self.tr(
             "File: {file}\nRows: {rows}\nColumns: {actions}\nExport id: {export_id} (recorded in the audit ledger)"
-        ).format(file=str(result.output), rows=f"{result.rows:,}", actions=action_text, export_id=result.export_id))
+        ).format(file=str(result.output), rows=count_text(result.rows), actions=action_text,
+                 export_id=result.export_id))
+        if result.selection is not None:
+            self.result.setText(self.result.text() + "\n" + self.tr("Rows chosen: {selection}").format(
+                selection=selection_text(result.selection)))
         if result.password is not None:
             self.result.setText(self.result.text() + "\n\n" + self.tr(
                 "Password of the file: {password}\nWrite it down now and give it to the recipient by another "
@@ -391,6 +604,12 @@ class ExportPage(Page):
                                 "Paste the approval code they give you into “Approval code”.").format(
             request=path.name, qr=qr.name))
         return True
+
+    def _ask_code_image(self) -> Path | None:
+        name, _ = QFileDialog.getOpenFileName(self, self.tr("Picture of the approval code"), "",
+                                              self.tr("Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;"
+                                                      "All files (*)"))
+        return Path(name) if name else None
 
     def _ask_request_path(self, suggested: Path) -> Path | None:
         name, _ = QFileDialog.getSaveFileName(self, self.tr("Save the approval request"), str(suggested),
@@ -490,6 +709,88 @@ class ExportPage(Page):
         self.approval.blockSignals(True)
         self.approval.clear()
         self.approval.blockSignals(False)
+        self._selection_timer.stop()
+        self._count_runner.abandon()
+        self._selection_problem = None
+        for check in (self.rows_box, self.range_check, self.filter_check):
+            check.blockSignals(True)
+            check.setChecked(False)
+            check.blockSignals(False)
+        self.filter_value.blockSignals(True)
+        self.filter_value.clear()
+        self.filter_value.blockSignals(False)
+        self._show_selection()
+
+    @Slot()
+    def _on_session_report_changed(self) -> None:
+        self._fill_selection_choices()
+        self._show_selection()
+
+    @Slot(bool)
+    def _on_rows_box_toggled(self, _checked: bool) -> None:
+        self.apply_selection()  # unticked: every row again, at once
+
+    @Slot()
+    def _on_selection_edited(self) -> None:
+        self._show_selection()
+        self._selection_timer.start()
+
+    @Slot()
+    def _on_selection_timer_timeout(self) -> None:
+        self.apply_selection()
+
+    @Slot(int, int)
+    def _on_count_runner_progressed(self, done: int, total: int) -> None:
+        self._show_selection(done, total)
+
+    @Slot(object)
+    def _on_count_runner_finished(self, result: object) -> None:
+        if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict):
+            self._session.set_selection_counts(result[0], result[1])
+        self._show_selection()
+
+    @Slot(str)
+    def _on_count_runner_failed(self, message: str) -> None:
+        self._selection_problem = message
+        self._show_selection()
+
+    @Slot()
+    def _on_fewer_button_clicked(self) -> None:
+        limit = self._fewer_rows_limit(self._session.verdict())
+        if limit is None:
+            return
+        self.rows_box.blockSignals(True)
+        self.rows_box.setChecked(True)
+        self.rows_box.blockSignals(False)
+        self.range_check.blockSignals(True)
+        self.range_check.setChecked(True)
+        self.range_check.blockSignals(False)
+        for spin, value in ((self.first_row, 1), (self.last_row, limit)):
+            spin.blockSignals(True)
+            spin.setValue(value)
+            spin.blockSignals(False)
+        self.apply_selection()
+        self.last_row.setFocus()
+
+    @Slot()
+    def _on_scan_button_clicked(self) -> None:
+        path = self._ask_code_image()
+        if path is None:
+            return
+        try:
+            texts = codes_in_image(path)
+        except QrUnavailable:
+            self._show_error(self.tr("QR codes cannot be read on this computer; paste the approval code instead."))
+            return
+        except OSError:
+            self._show_error(self.tr("{name} could not be read as a picture.").format(name=path.name))
+            return
+        codes = [text.strip() for text in texts if text.strip().upper().startswith(APPROVAL_PREFIX)]
+        if not codes:
+            self._show_error(self.tr("No approval code was found in {name}. Take the picture again, closer and "
+                                     "straight on, or paste the code.").format(name=path.name))
+            return
+        self.approval.setText(codes[0])
 
     @Slot()
     def _on_session_keys_changed(self) -> None:
@@ -509,10 +810,25 @@ class ExportPage(Page):
 
     @Slot(int, int)
     def _on_runner_progressed(self, done: int, total: int) -> None:
+        """Rows written; after the first batches, the rate since then and the time left at that rate."""
+        self._preparing_timer.stop()
         self.progress.setValue(done * 1000 // total if total else 0)
-        elapsed = max(time.monotonic() - self._started, 1e-6)
-        self.rate.setText(self.tr("{done} / {total} rows · {rate} rows/s").format(
-            done=f"{done:,}", total=f"{total:,}", rate=f"{done / elapsed:,.0f}"))
+        now = time.monotonic()
+        if self._first_batch is None:
+            self._first_batch = (now, done)
+        since, rows_then = self._first_batch
+        elapsed = now - since
+        progress = self.tr("{done} / {total}").format(done=count_text(done), total=rows_text(total))
+        if elapsed < ESTIMATE_AFTER_S or done <= rows_then:
+            self.rate.setText(self.tr("{progress} · estimating the time left…").format(progress=progress))
+            return
+        rate = (done - rows_then) / elapsed
+        self.rate.setText(self.tr("{progress} · {rate} rows/s · {left}").format(
+            progress=progress, rate=count_text(round(rate)), left=remaining_text((total - done) / rate)))
+
+    @Slot()
+    def _on_preparing_timer_timeout(self) -> None:
+        self._show_preparing()
 
     @Slot(object)
     def _on_runner_finished(self, result: object) -> None:
@@ -520,9 +836,10 @@ class ExportPage(Page):
             return
         self.last_result = result
         self.progress.setValue(1000)
+        self._preparing_timer.stop()
         elapsed = max(time.monotonic() - self._started, 1e-6)
-        self.rate.setText(self.tr("{rows} rows in {seconds} s").format(
-            rows=f"{result.rows:,}", seconds=f"{elapsed:.1f}"))
+        self.rate.setText(self.tr("%Ln row(s) in {seconds} s", "", result.rows).format(
+            seconds=QLocale().toString(elapsed, "f", 1)))
         self._settings.add_recipient(self._session.recipient)
         self._settings.add_purpose(self._session.purpose)
         self._set_running(False)
@@ -533,6 +850,7 @@ class ExportPage(Page):
 
     @Slot(str)
     def _on_runner_failed(self, message: str) -> None:
+        self._preparing_timer.stop()
         self._set_running(False)
         self.progress.setValue(0)
         self.rate.setText(self.tr("Export failed; nothing was written."))
@@ -541,6 +859,7 @@ class ExportPage(Page):
 
     @Slot()
     def _on_runner_cancelled(self) -> None:
+        self._preparing_timer.stop()
         self._set_running(False)
         self.progress.setValue(0)
         self.rate.setText(self.tr("Export cancelled; nothing was written."))

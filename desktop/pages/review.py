@@ -57,6 +57,9 @@ _Index = QModelIndex | QPersistentModelIndex
 
 MAX_PREVIEW_COLUMN = 260
 RISK_DELAY_MS = 400  # a burst of action changes starts one measurement, not one each
+# Stand-ins depend on the recipient: typing one re-keys the preview and the choosers' examples once the
+# typing pauses, not on every keystroke (~70 ms each on the GUI thread; bench/README.md)
+STANDINS_DELAY_MS = 300
 RISK_OK_STYLE = "color: #1d5e20;"
 RISK_BAD_STYLE = "color: #9b1c1c;"
 RISK_IDLE_STYLE = "color: #555;"
@@ -181,6 +184,11 @@ class ReviewPage(Page):
         self._session = session
         self._sheet_name: str | None = None
         self._examples_for: tuple[bool, str] = (False, "")
+        self._actions_for: tuple[object, ...] = ()  # the choices and roles the columns and preview show
+        self._standins_timer = QTimer(self)
+        self._standins_timer.setSingleShot(True)
+        self._standins_timer.setInterval(STANDINS_DELAY_MS)
+        self._standins_timer.timeout.connect(self._on_standins_timer_timeout)
 
         self.summary = wrapped_label()
         self.summary.setObjectName("review_summary")
@@ -303,6 +311,7 @@ class ReviewPage(Page):
     def shutdown(self) -> None:
         """Stop a measurement in progress and wait for its thread (before the application quits)."""
         self._risk_timer.stop()
+        self._standins_timer.stop()
         self._risk_runner.wait()
 
     def _show_risk(self) -> None:
@@ -344,6 +353,11 @@ class ReviewPage(Page):
         self._risk_runner.cancel()
         self._measured_key = None
 
+    @property
+    def measuring(self) -> bool:
+        """A risk measurement is running or about to start."""
+        return self._risk_runner.busy or self._risk_timer.isActive()
+
     @Slot()
     def resume_risk(self) -> None:
         self._risk_held = False
@@ -365,10 +379,10 @@ class ReviewPage(Page):
         plan, path = session.plan(), session.path
         if plan is None or path is None:
             return
-        key, policy = session.risk_key(), session.policy
+        key, policy, selection = session.risk_key(), session.policy, session.selection
 
         def job(progress: Callable[[int, int], None]) -> MeasuredRisk:
-            risk, suggestion, threshold, min_k = measure_risk(path, plan, policy, progress)
+            risk, suggestion, threshold, min_k = measure_risk(path, plan, policy, progress, selection)
             return MeasuredRisk(key, risk, suggestion, threshold, min_k)
 
         self._risk_runner.start(job)
@@ -407,9 +421,9 @@ class ReviewPage(Page):
                 name=session.path.name))
         else:
             rows = sum(sheet.data_rows for sheet in session.report.sheets)
-            self.summary.setText(self.tr("{name}: {sheets} sheet(s), {rows} data rows. Check each column's action; "
-                                         "the preview shows the result.").format(
-                name=session.path.name, sheets=len(session.report.sheets), rows=f"{rows:,}"))
+            self.summary.setText(self.tr("{name}: {sheets}, %Ln data row(s). Check each column's action; the "
+                                         "preview shows the result.", "", rows).format(
+                name=session.path.name, sheets=self.tr("%n sheet(s)", "", len(session.report.sheets))))
 
     def _show_preview_hint(self) -> None:
         if self._session.report is None and self._session.heads is not None:
@@ -457,13 +471,34 @@ class ReviewPage(Page):
 
     @Slot()
     def _on_session_plan_changed(self) -> None:
-        if self._examples_for != (self._session.ring is not None, self._session.scope()):
-            self._open_choosers()
-        self.columns_model.refresh_actions()
-        self._show_after()
-        self._show_preview_hint()
+        session = self._session
+        keyed = (session.ring is not None, session.scope())
+        if keyed[0] != self._examples_for[0]:
+            self._refresh_standins()  # keys unlocked or locked: at once
+        elif keyed != self._examples_for:
+            self._standins_timer.start()  # the recipient is being typed: once the typing pauses
+        actions = (session.choices(), session.roles(), id(session.policy))
+        if actions != self._actions_for:  # not on a keystroke in the recipient or purpose
+            self._actions_for = actions
+            self.columns_model.refresh_actions()
+            self._show_after()
         self._schedule_risk()
         self._show_risk()
+
+    def _refresh_standins(self) -> None:
+        self._standins_timer.stop()
+        self._open_choosers()
+        self._show_after(fit=False)  # the same columns: their widths stay
+        self._show_preview_hint()
+
+    @Slot()
+    def _on_standins_timer_timeout(self) -> None:
+        self._refresh_standins()
+
+    @property
+    def standins_pending(self) -> bool:
+        """The recipient changed and the preview's stand-ins are about to be re-keyed."""
+        return self._standins_timer.isActive()
 
     # -- sheets, columns, preview ---------------------------------------------------------------
 
@@ -530,7 +565,7 @@ class ReviewPage(Page):
             if not self.columns_view.isPersistentEditorOpen(role):
                 self.columns_view.openPersistentEditor(role)
 
-    def _show_after(self) -> None:
+    def _show_after(self, *, fit: bool = True) -> None:
         name = self._sheet_name
         scan = self._session.sheet_scan(name) if name is not None else None
         head = self._session.sheet_head(name) if name is not None else None
@@ -548,7 +583,8 @@ class ReviewPage(Page):
                 log.warning("preview of column %s failed: %s", column.letter, error)
                 after.append(None)
         self.preview_model.set_after(scan.columns, actions, after, self._session.left_out(scan.info.name))
-        self._fit_preview_columns()
+        if fit:
+            self._fit_preview_columns()
 
     def _fit_preview_columns(self) -> None:
         """Each column as wide as its header and first rows need, within reason (only ~50 rows to measure)."""

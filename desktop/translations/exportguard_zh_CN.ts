@@ -236,10 +236,6 @@
         <translation>{name}：正在等待扫描完成…</translation>
     </message>
     <message>
-        <source>{name}: {rows} rows from {sheets} sheet(s) will be exported with the actions chosen on the Review page.</source>
-        <translation>{name}：将按“审阅”页选择的处理方式导出 {sheets} 个工作表，共 {rows} 行。</translation>
-    </message>
-    <message>
         <source>Not exported (hidden): {names}.</source>
         <translation>不导出（隐藏）：{names}。</translation>
     </message>
@@ -262,20 +258,12 @@
         <translation>只有 Excel (.xlsx) 文件可以加密码。</translation>
     </message>
     <message>
-        <source>✔ Approved by {approver} for up to {rows} rows, valid until {date}.</source>
-        <translation>✔ 已由 {approver} 审批，最多 {rows} 行，有效期至 {date}。</translation>
-    </message>
-    <message>
         <source>✘ {problem}</source>
         <translation>✘ {problem}</translation>
     </message>
     <message>
         <source>They are needed to protect and watermark this export.</source>
         <translation>保护这次导出并加水印需要用到密钥。</translation>
-    </message>
-    <message>
-        <source>Preparing…</source>
-        <translation>正在准备…</translation>
     </message>
     <message>
         <source>Cancelling…</source>
@@ -346,14 +334,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
 {folder}</source>
         <translation>无法在此打开文件夹。导出的文件位于：
 {folder}</translation>
-    </message>
-    <message>
-        <source>{done} / {total} rows · {rate} rows/s</source>
-        <translation>{done} / {total} 行 · 每秒 {rate} 行</translation>
-    </message>
-    <message>
-        <source>{rows} rows in {seconds} s</source>
-        <translation>{rows} 行，用时 {seconds} 秒</translation>
     </message>
     <message>
         <source>Export failed; nothing was written.</source>
@@ -640,10 +620,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>正在扫描 {name}：第 {done}/{total} 个工作表</translation>
     </message>
     <message>
-        <source>{name}: {rows} data rows scanned.</source>
-        <translation>{name}：已扫描 {rows} 行数据。</translation>
-    </message>
-    <message>
         <source>The file could not be opened.</source>
         <translation>未能打开文件。</translation>
     </message>
@@ -767,10 +743,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>{name}: reading the file and detecting personal data…</source>
         <translation>{name}：正在读取文件并识别个人信息…</translation>
-    </message>
-    <message>
-        <source>{name}: {sheets} sheet(s), {rows} data rows. Check each column&apos;s action; the preview shows the result.</source>
-        <translation>{name}：{sheets} 个工作表，{rows} 行数据。请检查每列的处理方式，预览会显示处理结果。</translation>
     </message>
     <message>
         <source>Detecting kinds…</source>
@@ -1707,6 +1679,316 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>(hidden)</source>
         <translation>（隐藏）</translation>
+    </message>
+</context>
+<context>
+    <name>ExportPage</name>
+    <message numerus="yes">
+        <source>%Ln row(s) in {seconds} s</source>
+        <translation>
+            <numerusform>%Ln 行，用时 {seconds} 秒</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sheet(s)</source>
+        <translation>
+            <numerusform>%n 个工作表</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Preparing… %n s</source>
+        <translation>
+            <numerusform>正在准备… %n 秒</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{name}: %Ln row(s) from {sheets} will be exported with the actions chosen on the Review page.</source>
+        <translation>
+            <numerusform>{name}：将按“审阅”页选择的处理方式，从 {sheets}导出 %Ln 行。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(row 1 is the first row under the header)</source>
+        <translation>行（第 1 行是表头下的第一行）</translation>
+    </message>
+    <message>
+        <source>Choose a range of rows or only the rows you need, so that no approval is needed</source>
+        <translation>只导出一段行或所需的行，这样就不需要审批</translation>
+    </message>
+    <message>
+        <source>Counting the rows chosen; the policy check follows.</source>
+        <translation>正在统计选中的行数，随后进行策略检查。</translation>
+    </message>
+    <message>
+        <source>Counting the rows that match…{share}</source>
+        <translation>正在统计符合条件的行…{share}</translation>
+    </message>
+    <message>
+        <source>Export fewer rows</source>
+        <translation>少导出一些行</translation>
+    </message>
+    <message>
+        <source>Export fewer rows…</source>
+        <translation>少导出一些行…</translation>
+    </message>
+    <message>
+        <source>No approval code was found in {name}. Take the picture again, closer and straight on, or paste the code.</source>
+        <translation>在 {name} 中没有找到审批码。请靠近、正对二维码重新拍照，或直接粘贴审批码。</translation>
+    </message>
+    <message>
+        <source>Only rows</source>
+        <translation>只导出第</translation>
+    </message>
+    <message>
+        <source>Only rows where</source>
+        <translation>只导出这些行：</translation>
+    </message>
+    <message>
+        <source>Picture of the approval code</source>
+        <translation>审批码图片</translation>
+    </message>
+    <message>
+        <source>Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)</source>
+        <translation>图片 (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>QR codes cannot be read on this computer; paste the approval code instead.</source>
+        <translation>这台电脑无法识别二维码，请直接粘贴审批码。</translation>
+    </message>
+    <message>
+        <source>Read from picture…</source>
+        <translation>从图片识别…</translation>
+    </message>
+    <message>
+        <source>Read the approval code from a photo or screenshot of the QR code the security office shows; pasting the code works too</source>
+        <translation>从安全管理部门出示的二维码照片或截图中识别审批码；也可以直接粘贴审批码</translation>
+    </message>
+    <message>
+        <source>Rows chosen: {selection}</source>
+        <translation>选择的行：{selection}</translation>
+    </message>
+    <message>
+        <source>The text to look for is too long.</source>
+        <translation>要查找的内容太长。</translation>
+    </message>
+    <message>
+        <source>Tick “Only rows” or “Only rows where” to choose the rows.</source>
+        <translation>勾选“只导出第…行”或“只导出这些行”来选择要导出的行。</translation>
+    </message>
+    <message>
+        <source>contains</source>
+        <translation>包含</translation>
+    </message>
+    <message>
+        <source>e.g. 城东区</source>
+        <translation>例如：城东区</translation>
+    </message>
+    <message>
+        <source>is</source>
+        <translation>等于</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>行 至 第</translation>
+    </message>
+    <message>
+        <source>{chosen} of {total} will be exported ({selection}).</source>
+        <translation>将导出 {total} 行中的 {chosen}（{selection}）。</translation>
+    </message>
+    <message>
+        <source>{done} / {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <source>{name} could not be read as a picture.</source>
+        <translation>{name} 不是可以读取的图片。</translation>
+    </message>
+    <message>
+        <source>{name}: counting the rows chosen…</source>
+        <translation>{name}：正在统计选中的行数…</translation>
+    </message>
+    <message>
+        <source>{progress} · estimating the time left…</source>
+        <translation>{progress} · 正在估算剩余时间…</translation>
+    </message>
+    <message>
+        <source>{progress} · {rate} rows/s · {left}</source>
+        <translation>{progress} · 每秒 {rate} 行 · {left}</translation>
+    </message>
+    <message>
+        <source>✔ Approved by {approver} for up to {rows}, valid until {date}.</source>
+        <translation>✔ 已由 {approver} 审批，最多 {rows}，有效期至 {date}。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>{name}: %Ln data row(s) scanned.</source>
+        <translation>
+            <numerusform>{name}：已扫描 %Ln 行数据。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPage</name>
+    <message numerus="yes">
+        <source>%n sheet(s)</source>
+        <translation>
+            <numerusform>%n 个工作表</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{name}: {sheets}, %Ln data row(s). Check each column&apos;s action; the preview shows the result.</source>
+        <translation>
+            <numerusform>{name}：{sheets}，%Ln 行数据。请检查每列的处理方式，预览会显示处理结果。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>counts</name>
+    <message numerus="yes">
+        <source>%Ln row(s)</source>
+        <translation>
+            <numerusform>%Ln 行</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>about %n second(s) left</source>
+        <translation>
+            <numerusform>约剩 %n 秒</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>about %n minute(s) left</source>
+        <translation>
+            <numerusform>约剩 %n 分钟</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>events</name>
+    <message>
+        <source>{written} ({selection})</source>
+        <translation>{written}（{selection}）</translation>
+    </message>
+</context>
+<context>
+    <name>selection</name>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+    <message>
+        <source>a value not recorded (personal data)</source>
+        <translation>未记录的值（个人信息）</translation>
+    </message>
+    <message>
+        <source>all rows</source>
+        <translation>全部行</translation>
+    </message>
+    <message>
+        <source>rows {first} to {last}</source>
+        <translation>第 {first} 行至第 {last} 行</translation>
+    </message>
+    <message>
+        <source>the end</source>
+        <translation>末尾</translation>
+    </message>
+    <message>
+        <source>where {column} contains {value}</source>
+        <translation>{column} 包含 {value} 的行</translation>
+    </message>
+    <message>
+        <source>where {column} is {value}</source>
+        <translation>{column} 等于 {value} 的行</translation>
+    </message>
+</context>
+<context>
+    <name>FieldsDialog</name>
+    <message>
+        <source>The passphrase is too easy to guess.</source>
+        <translation>口令太容易被猜到。</translation>
+    </message>
+</context>
+<context>
+    <name>passphrase</name>
+    <message>
+        <source>very weak</source>
+        <translation>很弱</translation>
+    </message>
+    <message>
+        <source>weak</source>
+        <translation>弱</translation>
+    </message>
+    <message>
+        <source>fair</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>good</source>
+        <translation>良好</translation>
+    </message>
+    <message>
+        <source>strong</source>
+        <translation>强</translation>
+    </message>
+    <message numerus="yes">
+        <source>it is shorter than %n characters</source>
+        <translation>
+            <numerusform>不足 %n 个字符</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>it is a commonly used password</source>
+        <translation>是常用密码</translation>
+    </message>
+    <message>
+        <source>it contains a name</source>
+        <translation>含有人名</translation>
+    </message>
+    <message>
+        <source>it contains the organisation&apos;s name</source>
+        <translation>含有单位名称</translation>
+    </message>
+    <message>
+        <source>it follows the keyboard</source>
+        <translation>是键盘上相邻的按键</translation>
+    </message>
+    <message>
+        <source>it repeats characters</source>
+        <translation>有重复的字符</translation>
+    </message>
+    <message>
+        <source>it contains a sequence such as abc or 123</source>
+        <translation>含有 abc、123 这样的顺序</translation>
+    </message>
+    <message>
+        <source>it contains a date</source>
+        <translation>含有日期</translation>
+    </message>
+    <message>
+        <source>it contains a year</source>
+        <translation>含有年份</translation>
+    </message>
+    <message>
+        <source>Strength: {level}.</source>
+        <translation>强度：{level}。</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>{sentence} {next}</source>
+        <translation>{sentence}{next}</translation>
+    </message>
+    <message>
+        <source>Too easy to guess: {reasons}.</source>
+        <translation>太容易被猜到：{reasons}。</translation>
+    </message>
+    <message>
+        <source>At least “good” is needed: use four or more unrelated words, or a sentence only you would write.</source>
+        <translation>至少需要“良好”：请用四个以上互不相关的词，或一句只有您会写的话。</translation>
     </message>
 </context>
 </TS>
