@@ -78,15 +78,21 @@ class TraceSummary:
     markable_cells: int = 0
     tokens: int = 0
     identities: int = 0
+    # monitored phone numbers the canaries took from the workstation's slice, and how many of the slice
+    # no earlier export had used (masking.watermark.pool); written only when the policy names a pool
+    pool_used: int = 0
+    pool_left: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        pool = {"pool_used": self.pool_used, "pool_left": self.pool_left} if self.pool_used else {}
         return {"sha256": self.sha256, "canary_rows": self.canary_rows, "marked_cells": self.marked_cells,
-                "markable_cells": self.markable_cells, "tokens": self.tokens, "identities": self.identities}
+                "markable_cells": self.markable_cells, "tokens": self.tokens, "identities": self.identities, **pool}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TraceSummary:
         return cls(_text(data, "sha256"), *(_count(data, name) for name in
-                                            ("canary_rows", "marked_cells", "markable_cells", "tokens", "identities")))
+                                            ("canary_rows", "marked_cells", "markable_cells", "tokens", "identities",
+                                             "pool_used", "pool_left")))
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})

@@ -34,6 +34,7 @@ from masking.export_record import (
     ExportRecord,
     OutputFile,
     TraceSummary,
+    export_records,
 )
 from masking.grading import export_grade
 from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
@@ -83,6 +84,7 @@ from masking.watermark.embed import (
     sheet_canaries,
     source_identifiers,
 )
+from masking.watermark.pool import PoolUse, expand_pool, keyed_order, workstation_slice
 from masking.watermark.source_ids import SourceIds, merge_source_ids
 from masking.watermark.store import TraceStore
 from masking.watermark.visible import VisibleMark, visible_mark
@@ -420,7 +422,7 @@ def _run_export(
     require_within_limit(home, prepared.policy, ledger)
     request, plan = prepared.request, prepared.plan
     operators = build_operators(plan)
-    settings = _mark_settings(prepared, operators)
+    settings = _mark_settings(prepared, operators, ring, ledger)
     _check_row_limit(prepared, settings)
     # the worker starts up on the other core while the rest is set up
     worker = ParallelTransform() if use_worker(plan.rows, parallel) else None
@@ -493,7 +495,8 @@ def _run_export(
         watermark_id=mark.watermark_id,
         layers=layers,
         trace=TraceSummary(trace_sha256, summary.canaries, summary.marked_cells, summary.markable_cells,
-                           len(trace_data.tokens), len(trace_data.masked)),
+                           len(trace_data.tokens), len(trace_data.masked),
+                           summary.pool.used if summary.pool else 0, summary.pool.left if summary.pool else 0),
         policy_version=prepared.policy.version,
         password_protected=password is not None,  # the password itself is never recorded
         approval=prepared.approval.as_dict() if prepared.approval else None,
@@ -507,7 +510,7 @@ def _run_export(
     entry = _record_export(ledger, record, prepared.approval, written)
     warnings = (*_count_warnings(outcomes),
                 *(f"{sheet}: {count} title row(s) above the header were not exported" for sheet, count in titles),
-                *(note.text for note in found_notes))
+                *(note.text for note in found_notes), *_pool_warnings(summary.pool))
     reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
                         layers, input_sha256, output_sha256, entry.seq, warnings, written, password, reporting, titles,
@@ -639,10 +642,11 @@ def _open_output(prepared: PreparedExport, password: str | None) -> AbstractCont
                        csv_encoding=request.csv_encoding, csv_per_sheet=len(prepared.plan.included) > 1)
 
 
-def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Operator]) -> MarkSettings:
+def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Operator],
+                   ring: KeyRing, ledger: Ledger) -> MarkSettings:
     """The policy's watermark settings; refuses a clear-identifier export that no required mark can protect."""
     policy, plan = prepared.policy, prepared.plan
-    settings = MarkSettings(policy.canary_rate, CanaryPools(policy.canary_phones, policy.canary_emails))
+    settings = MarkSettings(policy.canary_rate, _canary_pools(policy, ring, ledger))
     clear = clear_columns(plan)
     if clear and policy.clear_export_layers:
         placeable = placeable_layers(plan, operators, settings) & policy.clear_export_layers
@@ -650,6 +654,29 @@ def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Op
             refusal = violation("clear_unprotected", columns=tuple(clear), layers=policy.clear_export_layers)
             raise PolicyError(refusal.text, (refusal,))
     return settings
+
+
+def _canary_pools(policy: Policy, ring: KeyRing, ledger: Ledger) -> CanaryPools:
+    """The monitored numbers of this workstation's slice in its keyed order, from where its earlier
+    exports stopped (:mod:`masking.watermark.pool`)."""
+    if not policy.canary_phones or policy.canary_rate <= 0:
+        return CanaryPools((), policy.canary_emails)
+    workstation = ledger.workstation
+    numbers = workstation_slice(expand_pool(policy.canary_phones), policy.canary_pool_slices, workstation)
+    ordered = keyed_order(numbers, ring.active.subkey("canary") + workstation.encode())
+    used = sum(record.trace.pool_used for entry, record in export_records(ledger) if entry.workstation == workstation)
+    return CanaryPools(ordered, policy.canary_emails, used)
+
+
+def _pool_warnings(pool: PoolUse | None) -> tuple[str, ...]:
+    if pool is None or not pool.low:
+        return ()
+    if pool.wrapped:
+        return (f"the monitored canary numbers of this workstation are used up ({pool.size:,} in its slice): this "
+                f"export reused numbers earlier exports carried, which trace counts as weaker evidence; ask the "
+                f"security office for more numbers",)
+    return (f"the monitored canary numbers of this workstation are running low: {pool.left - pool.used:,} of "
+            f"{pool.size:,} left after this export",)
 
 
 def _default_actions(policy: Policy) -> tuple[tuple[Kind, Action], ...]:

@@ -31,6 +31,7 @@ from masking.office import OfficeKeys, read_pin
 from masking.policy_signing import INSTALLED_FILE, policy_sha256, read_signed, verify_signed
 from masking.recipient import Recipient
 from masking.violations import violation
+from masking.watermark.pool import pool_blocks
 
 DEFAULT_POLICY: Traversable = resources.files("masking").joinpath("data", "default_policy.toml")
 POLICY_FILE = "policy.toml"
@@ -83,7 +84,8 @@ class Policy:
     pseudonym_scope: Scope = "recipient"
     approval_keys: tuple[str, ...] = ()  # hex Ed25519 public keys of the security office
     canary_rate: float = 0.015  # share of fictitious canary rows per export (at least 2); 0 turns them off
-    canary_phones: tuple[str, ...] = ()  # monitored numbers canary rows may use
+    canary_phones: tuple[str, ...] = ()  # monitored numbers (or blocks, "1701234xxxx") canary rows use
+    canary_pool_slices: int = 1  # the monitored numbers split into this many slices, one per workstation
     canary_emails: tuple[str, ...] = ()  # monitored addresses canary rows may use
     # Layers an export that lets identifiers leave in clear must carry; refused if none can be placed.
     clear_export_layers: frozenset[str] = frozenset({"canaries", "marks"})
@@ -276,13 +278,18 @@ def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]
         if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
             raise _fail(where, f"'{name}' must be a list of texts")
         pools[name] = tuple(i.strip() for i in items)
+    pool_blocks(pools["canary_phones"])
+    slices = export.get("canary_pool_slices", 1)
+    if isinstance(slices, bool) or not isinstance(slices, int) or not 1 <= slices <= 10_000:
+        raise _fail(where, "'canary_pool_slices' must be a count from 1 to 10000")
     clear = export.get("clear_export_layers", ["canaries", "marks"])
     if not isinstance(clear, list) or not set(clear) <= {"canaries", "marks", "tokens", "membership"}:
         raise _fail(where, "'clear_export_layers' must be a list drawn from canaries, marks, membership, tokens")
     found = export.get("found_pii", "stop")
     if found not in FOUND_PII_MODES:
         raise _fail(where, "'found_pii' must be \"stop\" or \"protect\"")
-    return {"canary_rate": float(rate), "clear_export_layers": frozenset(clear), "found_pii": found, **pools}
+    return {"canary_rate": float(rate), "clear_export_layers": frozenset(clear), "found_pii": found,
+            "canary_pool_slices": slices, **pools}
 
 
 def _parse_text(text: str, where: str) -> dict[str, Any]:

@@ -42,6 +42,7 @@ from masking.policy import FoundPii
 from masking.sealed import cell_key
 from masking.transform_worker import FROZEN_FLAG
 from masking.watermark.embed import ExportMarker, MarkSettings
+from masking.watermark.pool import PoolUse
 from masking.watermark.source_ids import SourceIds
 from masking.watermark.store import TraceData
 
@@ -102,6 +103,7 @@ class TransformSummary:
     # With ``TransformSpec.seal``: per encrypted column, its originals by token (masking/sealed.py).
     originals: dict[tuple[str, int], dict[str, Value]] = field(default_factory=dict, repr=False)
     checks: dict[tuple[str, int], ColumnCheck] = field(default_factory=dict)  # kept columns, every cell read
+    pool: PoolUse | None = None  # what the canaries took from the workstation's monitored numbers
 
 
 class BatchTransform:
@@ -159,7 +161,7 @@ class BatchTransform:
         trace = marker.finish()
         return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
                                 marker.marked_cells, marker.markable_cells, self._originals or {},
-                                dict(self._check.columns))
+                                dict(self._check.columns), marker.pool_use())
 
 
 def _keep_originals(originals: dict[str, Value], sources: Sequence[Value], outputs: Sequence[Value]) -> None:

@@ -15,7 +15,9 @@ meter, account and card numbers keep their unit, branch and issuer digits. So th
 source's own distributions (regions, surnames, prefixes, readings, blanks), and no per-row rule tells
 them apart (``bench/bench_canaries.py`` measures it).
 
-The policy may name monitored phone numbers and e-mail addresses to use instead. A canary never
+The policy may name monitored phone numbers and e-mail addresses to use instead: phones come from the
+workstation's slice of the office's numbers, in order, never repeated within an export
+(:mod:`masking.watermark.pool`; ``make_canary`` takes them from ``phones``). A canary never
 carries an identifier (phone, ID, meter, account, card, e-mail) that occurs in the source: every
 source identifier is fingerprinted first and a canary that hits one is drawn again. Plain decimal
 numbers (a kWh reading), as numbers or as text with decimals (a CSV source's "112.13", "0.00"), are
@@ -30,7 +32,7 @@ import hashlib
 import math
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from masking import synth
@@ -57,10 +59,12 @@ _DECIMAL_TEXT = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d{1,9})\.(\d{1,4})")
 
 @dataclass(frozen=True)
 class CanaryPools:
-    """Monitored phone numbers and e-mail addresses the policy wants canaries to use."""
+    """Monitored phone numbers and e-mail addresses the policy wants canaries to use: ``phones`` is this
+    workstation's slice in its keyed order, ``phone_offset`` how many of them its earlier exports used."""
 
     phones: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
+    phone_offset: int = 0
 
 
 def canary_count(rows: int, rate: float, *, largest: bool) -> int:
@@ -313,12 +317,17 @@ def _made_up(rng: random.Random, kind: Kind, template: Value) -> Value:  # noqa:
 
 def make_canary(
     rng: random.Random, kinds: Sequence[Kind | None], template: Sequence[Value], pools: CanaryPools,
-    secondary: Sequence[Value] | None = None,
+    secondary: Sequence[Value] | None = None, *, phones: Callable[[int], str | None] | None = None,
 ) -> list[Value]:
     """One fictitious row for columns of ``kinds``, made from the real row ``template`` (the primary
-    donor) and ``secondary`` (another real row; the template itself when not given)."""
+    donor) and ``secondary`` (another real row; the template itself when not given).
+
+    With monitored phones in ``pools``, ``phones(n)`` gives the row's n-th monitored number (the
+    export's next unused one; None when the pool has none left that the source lacks: the cell is
+    then left blank rather than given a number that may be someone's)."""
     other = template if secondary is None else secondary
     row: list[Value] = []
+    phone_cells = 0
     for kind, value, second in zip(kinds, template, other, strict=True):
         if kind is None:
             if isinstance(value, float) and not value.is_integer():
@@ -334,7 +343,8 @@ def make_canary(
         elif _blank(value):
             row.append(value)  # the donor's blank pattern
         elif kind is Kind.PHONE and pools.phones:
-            row.append(pools.phones[rng.randrange(len(pools.phones))])
+            row.append(phones(phone_cells) if phones is not None else pools.phones[phone_cells % len(pools.phones)])
+            phone_cells += 1
         elif kind is Kind.EMAIL and pools.emails:
             row.append(pools.emails[rng.randrange(len(pools.emails))])
         else:

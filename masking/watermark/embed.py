@@ -15,10 +15,11 @@ from typing import Protocol
 
 import numpy as np
 
-from masking.cell_text import round_trip_text
+from masking.cell_text import identifier_text, round_trip_text
 from masking.io.model import Value
 from masking.kinds import Action, Kind
 from masking.operators.base import BatchResult, Operator, OperatorContext
+from masking.operators.canonical import canonical_digits
 from masking.operators.mask import MaskOperator, MaskParams
 from masking.plan import ColumnPlan, Plan
 from masking.watermark.canary import (
@@ -49,9 +50,22 @@ from masking.watermark.membership import (
     token_feature,
     value_feature,
 )
+from masking.watermark.pool import PhonePool, PoolUse
+from masking.watermark.profile import (
+    CTX,
+    MIN_SUFFIX_LENGTH,
+    POOL,
+    READING,
+    SUFFIX,
+    canary_readings,
+    canary_suffixes,
+    cell_features,
+)
 from masking.watermark.source_ids import SourceIds, collect_source_ids, source_has
 from masking.watermark.store import TraceData
 
+# digit identifiers whose canary values end in keyed digits (masking.watermark.profile)
+FRESH_ID_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCOUNT_NO, Kind.BANK_CARD})
 MARKABLE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCOUNT_NO, Kind.PERSON_NAME})
 TOKEN_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT, Action.HASH, Action.KEEP})
 SCOPED_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT})
@@ -172,6 +186,10 @@ class ExportMarker:
                                                                sheet.data_rows, count)
         self._seen: dict[str, int] = {}
         self._reservoirs: dict[str, Reservoir] = {}
+        pools = settings.pools
+        self._phone_pool = PhonePool(pools.phones, pools.phone_offset) if pools.phones else None
+        self._pool_values: set[str] = set()  # the monitored numbers this export's canaries carry
+        self._profile: list[tuple[int, int, int, int]] = []  # (fingerprint, canary, kind, slot)
         self._tokens: list[U64] = []
         self._masked: list[U64] = []
         self._canary_fps: list[int] = []
@@ -219,22 +237,63 @@ class ExportMarker:
         self.canaries += 1
         kinds = [c.kind for c in kept]
         pools = self._settings.pools
+        taken: list[str | None] = []  # this canary's monitored numbers: taken once, kept across redraws
+
+        def monitored(n: int) -> str | None:
+            while len(taken) <= n:
+                taken.append(self._phone_pool.take(self._in_source) if self._phone_pool is not None else None)
+            return taken[n]
+
         for attempt in range(_CANARY_TRIES):
             rng = canary_rng(self._canary_key + f"|{sheet}|{number}|{attempt}".encode())
             template = reservoir.pick(rng) if reservoir.rows else following
             second = reservoir.pick(rng) if reservoir.rows else following
             cells = [template[c.index] if c.index < len(template) else None for c in kept]
             other = [second[c.index] if c.index < len(second) else None for c in kept]
-            values = make_canary(rng, kinds, cells, pools if attempt < _CANARY_TRIES // 2 else CanaryPools(), other)
+            values = make_canary(rng, kinds, cells, pools, other, phones=monitored)
             if not self._reuses_source(kinds, values):
                 break
         else:  # pragma: no cover - 64 draws all hitting the source is not a real possibility
             raise RuntimeError("could not draw a canary row distinct from the source")
+        self._pool_values.update(t for t in taken if t is not None)
+        self._record_fresh(number, kept, values)
         row = list(template)
         for column, value in zip(kept, values, strict=True):
             if column.index < len(row):
                 row[column.index] = value
         return tuple(row)
+
+    def _in_source(self, number: str) -> bool:
+        feature = token_feature(number)
+        return feature is not None and source_has(self._source_ids, feature[2:])
+
+    def _record_fresh(self, number: int, kept: Sequence[ColumnPlan], values: Sequence[Value]) -> None:
+        """The canary's keyed digit-identifier ends (:mod:`masking.watermark.profile`), from its clear
+        values, and its monitored numbers (where they leave in clear)."""
+        features: list[tuple[str, int, int]] = []
+        for slot, (column, value) in enumerate(zip(kept, values, strict=True)):
+            if column.kind not in FRESH_ID_KINDS or column.action not in (Action.MASK, Action.KEEP) or value is None:
+                continue
+            text = identifier_text(value)
+            if text is not None and text in self._pool_values:
+                if column.action is Action.KEEP and (token := token_feature(text)) is not None:
+                    features.append((token, POOL, slot))
+                continue
+            digits = canonical_digits(column.kind, value)
+            if digits is not None and len(digits) >= MIN_SUFFIX_LENGTH:
+                features.extend((f, SUFFIX + min(len(digits), 200), slot) for f in canary_suffixes(digits))
+        self._add_profile(number, features)
+
+    def _add_profile(self, number: int, features: Sequence[tuple[str, int, int]]) -> None:
+        if not features:
+            return
+        fps = fingerprints(self._fp_key, [f for f, _, _ in features])
+        self._profile.extend((int(fp), number, kind, min(slot, 255))
+                             for fp, (_, kind, slot) in zip(fps, features, strict=True))
+
+    def pool_use(self) -> PoolUse | None:
+        """What this export took from its workstation's monitored numbers (None without a pool)."""
+        return self._phone_pool.use() if self._phone_pool is not None else None
 
     def _reuses_source(self, kinds: Sequence[Kind | None], values: Sequence[Value]) -> bool:
         for kind, value in zip(kinds, values, strict=True):
@@ -325,14 +384,19 @@ class ExportMarker:
         self._marks.clear()
         for place in canaries:
             number = self.canaries - len(canaries) + canaries.index(place)
-            for column, values in zip(kept, out_columns, strict=True):
+            context: list[tuple[str, int, int]] = []
+            for slot, (column, values) in enumerate(zip(kept, out_columns, strict=True)):
                 self._record_canary_cell(number, column, values[place])
+                context.extend(_context_features(slot, column, values[place]))
+            self._add_profile(number, context)
 
     def _record_canary_cell(self, number: int, column: ColumnPlan, value: Value) -> None:
         text = round_trip_text(value)
         if text is None or column.action in (Action.DROP, Action.REDACT):
             return
         features: list[tuple[str, bool]] = []
+        if column.action is Action.KEEP and text.strip() in self._pool_values:
+            return  # a monitored number: a profile entry of its own (trace scores those apart)
         if _identifier(column) and column.action in TOKEN_ACTIONS:
             token = token_feature(text)
             if token:
@@ -357,9 +421,12 @@ class ExportMarker:
             parts.clear()  # the pieces go before the sort, so they are never held twice
             return sorted_unique(joined, in_place=True)
 
+        profile = self._profile
         return TraceData(
             merged(self._tokens), merged(self._masked), np.array(self._canary_fps, dtype=np.uint64),
             np.array(self._canary_ids, dtype=np.uint32), np.array(self._canary_strong, dtype=np.bool_),
+            np.array([p[0] for p in profile], dtype=np.uint64), np.array([p[1] for p in profile], dtype=np.uint32),
+            np.array([p[2] for p in profile], dtype=np.uint8), np.array([p[3] for p in profile], dtype=np.uint8),
         )
 
     def layers(self, data: TraceData) -> tuple[str, ...]:
@@ -373,6 +440,22 @@ class ExportMarker:
         if len(data.tokens) or len(data.masked):
             placed.append("membership")
         return tuple(placed)
+
+
+def _context_features(slot: int, column: ColumnPlan, value: Value) -> list[tuple[str, int, int]]:
+    """A canary output cell's profile entries: its context, or its reading rounded three ways. Token
+    columns (pseudonyms, clear identifiers) are left out: a leaker drops them, and they are tokens."""
+    if column.action in (Action.DROP, Action.REDACT) or (_identifier(column) and column.action in TOKEN_ACTIONS):
+        return []
+    text = round_trip_text(value)
+    if text is None:
+        return []
+    cell = cell_features(text)
+    if cell.ctx is not None:
+        return [(cell.ctx, CTX, slot)]
+    if cell.reading is not None and column.kind is None:
+        return [(feature, READING, slot) for feature in canary_readings(text)]
+    return []
 
 
 def _token_features(values: Sequence[Value], into: list[str]) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,8 @@ from masking.errors import InputError, OutputError
 from masking.watermark.membership import U64
 
 TRACE_FILE = "trace.sqlite"
-_MAGIC = b"EGTRACE1"
+_MAGIC_V1 = b"EGTRACE1"
+_MAGIC = b"EGTRACE2"  # v1 and the canary profiles (masking.watermark.profile)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS trace (export_id TEXT PRIMARY KEY, key_id TEXT NOT NULL, sha256 TEXT NOT NULL,
                                   data BLOB NOT NULL);
@@ -38,6 +39,9 @@ class TraceData:
 
     ``canary_fps[i]`` belongs to canary row ``canary_ids[i]``; ``canary_strong[i]`` says whether it
     is a token (a unique identifier) or a weak feature (a masked identity or a measurement).
+    ``profile_fps[i]`` is a feature of canary ``profile_ids[i]`` that survives an informed leaker, of
+    type ``profile_kinds[i]`` and in the canary's column slot ``profile_slots[i]``
+    (:mod:`masking.watermark.profile`; monitored phone numbers are of type ``POOL``).
     """
 
     tokens: U64
@@ -45,25 +49,36 @@ class TraceData:
     canary_fps: U64
     canary_ids: np.ndarray
     canary_strong: np.ndarray
+    profile_fps: U64 = field(default_factory=_empty)
+    profile_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    profile_kinds: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
+    profile_slots: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint8))
 
     @property
     def canaries(self) -> int:
         return int(self.canary_ids.max()) + 1 if len(self.canary_ids) else 0
 
     def to_bytes(self) -> bytes:
-        counts = np.array([len(self.tokens), len(self.masked), len(self.canary_fps)], dtype="<u8")
+        counts = np.array([len(self.tokens), len(self.masked), len(self.canary_fps), len(self.profile_fps)],
+                          dtype="<u8")
         return b"".join((_MAGIC, counts.tobytes(), self.tokens.astype("<u8").tobytes(),
                          self.masked.astype("<u8").tobytes(), self.canary_fps.astype("<u8").tobytes(),
-                         self.canary_ids.astype("<u4").tobytes(), self.canary_strong.astype("u1").tobytes()))
+                         self.canary_ids.astype("<u4").tobytes(), self.canary_strong.astype("u1").tobytes(),
+                         self.profile_fps.astype("<u8").tobytes(), self.profile_ids.astype("<u4").tobytes(),
+                         self.profile_kinds.astype("u1").tobytes(), self.profile_slots.astype("u1").tobytes()))
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> TraceData:
-        if not blob.startswith(_MAGIC) or len(blob) < len(_MAGIC) + 24:
+        version2 = blob.startswith(_MAGIC)
+        fields = 4 if version2 else 3
+        if not (version2 or blob.startswith(_MAGIC_V1)) or len(blob) < len(_MAGIC) + 8 * fields:
             raise InputError("trace data in an unknown format")
         at = len(_MAGIC)
-        n_tokens, n_masked, n_canary = (int(n) for n in np.frombuffer(blob, "<u8", 3, at))
-        at += 24
-        if len(blob) != at + 8 * (n_tokens + n_masked + n_canary) + 5 * n_canary:
+        counts = [int(n) for n in np.frombuffer(blob, "<u8", fields, at)]
+        n_tokens, n_masked, n_canary = counts[:3]
+        n_profile = counts[3] if version2 else 0
+        at += 8 * fields
+        if len(blob) != at + 8 * (n_tokens + n_masked + n_canary) + 5 * n_canary + 14 * n_profile:
             raise InputError("trace data truncated")
         arrays = []
         for count in (n_tokens, n_masked, n_canary):
@@ -71,7 +86,14 @@ class TraceData:
             at += 8 * count
         ids = np.frombuffer(blob, "<u4", n_canary, at).astype(np.uint32)
         strong = np.frombuffer(blob, "u1", n_canary, at + 4 * n_canary).astype(np.bool_)
-        return cls(arrays[0], arrays[1], arrays[2], ids, strong)
+        at += 5 * n_canary
+        profile = np.frombuffer(blob, "<u8", n_profile, at).astype(np.uint64)
+        at += 8 * n_profile
+        profile_ids = np.frombuffer(blob, "<u4", n_profile, at).astype(np.uint32)
+        at += 4 * n_profile
+        kinds = np.frombuffer(blob, "u1", n_profile, at).astype(np.uint8)
+        slots = np.frombuffer(blob, "u1", n_profile, at + n_profile).astype(np.uint8)
+        return cls(arrays[0], arrays[1], arrays[2], ids, strong, profile, profile_ids, kinds, slots)
 
     @classmethod
     def empty(cls) -> TraceData:

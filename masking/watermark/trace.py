@@ -51,10 +51,23 @@ from masking.watermark.membership import (
     U64,
     fingerprint,
     fingerprinter,
+    fingerprints,
     mark_feature,
     token_feature,
     token_space,
     value_feature,
+)
+from masking.watermark.profile import (
+    POOL,
+    READING,
+    SUFFIX,
+    ProfileIndex,
+    RowFeatures,
+    cell_features,
+    ctx_ok,
+    export_log_p,
+    pair_bound,
+    pair_matches,
 )
 from masking.watermark.stats import chernoff_log_tail, log_combine, log_tail
 from masking.watermark.store import TraceData, TraceStore
@@ -67,6 +80,10 @@ MIN_COVERAGE = 0.2  # share of the fragment's rows an export must have carried t
 # (a mobile's visible 6 digits, a meter's unit code and 3 digits, ...), for canary rows without tokens.
 WEAK_CANARY_P = {"m|phone": 1e-3, "m|meter": 1e-3, "m|account": 1e-2, "m|id": 0.05, "m|name": 0.1, "v|": 1e-3}
 MIN_WEAK_CANARY = 3
+# A monitored phone number (the office's own, masking.watermark.pool) that only one export carried: no
+# customer has it and it leaves only in canary rows, so no other export can be its source. Scored as
+# this chance (not zero, so that the union bound over a million exports still sits below ALPHA).
+MONITORED_P = 1e-12
 MAX_LISTED = 10
 EXACT_TAILS = 50  # candidates whose mark p-value is exact; the rest get a Chernoff bound
 # The weights of the marks rounds (:func:`_peel_marks`): the first scores every group, each later one the
@@ -108,6 +125,15 @@ EVIDENCE_TEXTS = {
                   "export's key ({expected} expected by chance; p = {p})",
     "marks_together": "{count} exports are named together: the fragment merges their copies; each is named on its "
                       "own evidence against the same bound (every export in the ledger counted)",
+    "canary_profile": "{matched} of this export's {canaries} canary rows match fragment rows on what survives "
+                      "re-masking and rounding (keyed ID/number ends, readings, context; {expected} expected by "
+                      "chance; p = {p})",
+    "pool_unique": "{count} monitored phone number(s) in the fragment were given to this export's canary rows and "
+                   "to no other export (numbers the office owns: no customer has them)",
+    "pool_shared": "{count} monitored phone number(s) in the fragment were given to this export and to {others} "
+                   "other export(s): they point to that set of {exports} exports, not to one",
+    "membership_all": "this export held every one of the {rows} fragment rows of real customers; {exports} "
+                      "export(s) in the ledger held them all",
     "visible": "the fragment's text names this export",
     "metadata_authentic": "the document properties name this export (authenticated by its MAC)",
     "metadata_forged": "the document properties name this export (MAC does NOT verify)",
@@ -338,6 +364,7 @@ class TraceIndex:
                 np.concatenate([d.canary_strong for _, d in datas]), mark_keys,
                 np.array([len(e.data.tokens) for e in self.exports], dtype=np.int64),
                 max(canaries, canaries_held.get(key_id, 0)))
+        self.profiles = {key_id: _profile_index(self.exports, key.members) for key_id, key in self.keys.items()}
 
 
 def _load_exports(home: Path, ring: KeyRing) -> tuple[list[TracedExport], list[str]]:
@@ -440,6 +467,8 @@ def _coverage_need(used_rows: int) -> int:
 class _Score:
     log_ps: dict[str, float] = field(default_factory=dict)
     evidence: list[Evidence] = field(default_factory=list)
+    canary_tests: int = 0  # canary tests folded into log_ps["canaries"] (_canary_log_p), and their best
+    canary_min: float = 0.0
 
 
 def trace_file(source: Path | str, home: Path, ring: KeyRing, *, index: TraceIndex | None = None,
@@ -458,10 +487,13 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
         used = [r for r in rows if r.tokens or r.masked]
         rows_used = max(rows_used, len(used))
         coverage = np.zeros(len(exports), dtype=np.int64)
+        held_rows = 0  # rows some export held (real customers: canary rows are in no membership set)
         for row in used:
             owners = [key.tokens.owners_of(fp) for fp in row.tokens] + [key.masked.owners_of(fp) for fp in row.masked]
             if owners:
-                coverage[np.unique(np.concatenate(owners))] += 1
+                holders = np.unique(np.concatenate(owners))
+                held_rows += bool(len(holders))
+                coverage[holders] += 1
         need = _coverage_need(len(used))
         candidates = [i for i in key.members if coverage[i] >= need]
         _score_tokens(used, key, candidates, coverage, scores)
@@ -476,7 +508,9 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
         table = _score_marks(used, key, candidates, scores, identity_key(key.watermark_key))
         if table is not None:
             tables.append(table)
+        _note_membership_all(coverage, held_rows, scores)
     _peel_marks(tables, scores, index.held)
+    _score_informed_canaries(fragment, index, scores)
     _score_labels(fragment, index, scores)
     return _report(exports, scores, index.held, rows_used, list(index.notes))
 
@@ -706,13 +740,26 @@ def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[i
                     strong_hits[(owner, number)] = strong_hits.get((owner, number), 0.0) + log_p
                 elif not is_strong and fp in row.weak:
                     weak_hits[(owner, number)].append(_weak_log_p(row.weak[fp]))
-        for (owner, number), log_p in strong_hits.items():
+        for owner, (number, log_p) in _strongest_per_export(strong_hits, weak_hits, weak_total).items():
             hits[owner].append((row_number, number, log_p))
-        for (owner, number), log_ps in weak_hits.items():
-            count = len(log_ps)
-            if (owner, number) not in strong_hits and count >= MIN_WEAK_CANARY and count == weak_total[(owner, number)]:
-                hits[owner].append((row_number, number, sum(log_ps)))
     return hits
+
+
+def _strongest_per_export(strong_hits: Mapping[tuple[int, int], float],
+                          weak_hits: Mapping[tuple[int, int], list[float]],
+                          weak_total: Mapping[tuple[int, int], int]) -> dict[int, tuple[int, float]]:
+    """One row's hits, one per export: its strongest canary (one leaked row is one piece of evidence, even
+    where two canaries of the export share a value)."""
+    best: dict[int, tuple[int, float]] = {}
+    for (owner, number), log_p in strong_hits.items():
+        if owner not in best or log_p < best[owner][1]:
+            best[owner] = (number, log_p)
+    for (owner, number), log_ps in weak_hits.items():
+        count = len(log_ps)
+        if (owner, number) not in strong_hits and count >= MIN_WEAK_CANARY and count == weak_total[(owner, number)] \
+                and (owner not in best or sum(log_ps) < best[owner][1]):
+            best[owner] = (number, sum(log_ps))
+    return best
 
 
 def _weak_log_p(feature: str) -> float:
@@ -768,3 +815,136 @@ def _report(exports: Sequence[TracedExport], scores: dict[int, _Score], held: in
     if not rows_used:
         notes = [*notes, "nothing in the fragment looks like a token, an identifier or a masked value"]
     return TraceReport(rows_used, held, verdict, shown, rows_needed, tuple(notes))
+
+
+# --- canaries against an informed leaker, monitored numbers, membership (issue 18) ------------------
+
+
+def _profile_index(exports: Sequence[TracedExport], members: Sequence[int]) -> ProfileIndex:
+    return ProfileIndex([(i, exports[i].data.profile_fps, exports[i].data.profile_ids, exports[i].data.profile_kinds,
+                          exports[i].data.profile_slots) for i in members])
+
+
+def _row_profiles(rows: Sequence[Sequence[str]], fp_key: Fingerprinter) -> list[RowFeatures]:
+    """Each fragment row's canary-profile features (masking.watermark.profile), fingerprinted in one batch."""
+    parsed = [[cell_features(text) for text in cells] for cells in rows]
+    tokens = [[token_feature(text) for text in cells] for cells in rows]
+    strings: list[str] = []
+    for cells, row_tokens in zip(parsed, tokens, strict=True):
+        for cell, token in zip(cells, row_tokens, strict=True):
+            strings.extend(f for f in (cell.ctx, cell.suffix[1] if cell.suffix else None,
+                                       cell.reading[0] if cell.reading else None, token) if f)
+    fps = iter(int(fp) for fp in fingerprints(fp_key, strings)) if strings else iter(())
+    out: list[RowFeatures] = []
+    for cells, row_tokens in zip(parsed, tokens, strict=True):
+        ctx: set[int] = set()
+        fresh: dict[int, list[tuple[int, float]]] = defaultdict(list)
+        token_fps: list[int] = []
+        for cell, token in zip(cells, row_tokens, strict=True):
+            if cell.ctx:
+                ctx.add(next(fps))
+            if cell.suffix:
+                fresh[SUFFIX + min(cell.suffix[0], 200)].append((next(fps), cell.suffix[2]))
+            if cell.reading:
+                fresh[READING].append((next(fps), cell.reading[1]))
+            if token:
+                token_fps.append(next(fps))
+        out.append(RowFeatures(frozenset(ctx), dict(fresh), tuple(token_fps)))
+    return out
+
+
+def _score_informed_canaries(fragment: Fragment, index: TraceIndex, scores: dict[int, _Score]) -> None:
+    """Canary profiles and monitored numbers, per key (see masking.watermark.profile and .pool)."""
+    for key_id, key in index.keys.items():
+        profiles = index.profiles[key_id]
+        if not len(profiles):
+            continue
+        rows = _row_profiles(fragment.rows, fingerprinter(key.watermark_key))
+        _score_profiles(rows, profiles, scores)
+        _score_pool(rows, profiles, scores)
+
+
+def _canary_log_p(score: _Score, log_p: float) -> None:
+    """One more canary test for this export. The tests read the same canary rows, so they are not
+    independent: the canary layer keeps the strongest, times the number of tests (Bonferroni)."""
+    if score.canary_tests == 0:  # the single-row test of _canary_hits, if it found anything, is the first
+        score.canary_tests = 1 if "canaries" in score.log_ps else 0
+        score.canary_min = score.log_ps.get("canaries", 0.0)
+    score.canary_tests += 1
+    score.canary_min = min(score.canary_min, log_p)
+    score.log_ps["canaries"] = min(0.0, score.canary_min + math.log(score.canary_tests))
+
+
+def _score_profiles(rows: Sequence[RowFeatures], profiles: ProfileIndex, scores: dict[int, _Score]) -> None:
+    """Exports whose canaries fragment rows match on their keyed surviving features, scored by the exact
+    tail of the number of canaries matched (each bounded by the sum of its pairs' odds over the rows)."""
+    matched: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        if not any(kind >= SUFFIX for kind in row.cells):
+            continue
+        candidates: np.ndarray | None = None
+        for kind, cells in row.cells.items():
+            positions = [profiles.entries(fp) for fp, _ in cells]
+            at = np.concatenate(positions) if positions else np.zeros(0, np.int64)
+            at = at[profiles.kind[at] == kind]
+            found = np.unique(profiles.owner[at].astype(np.int64) << 32 | profiles.canary[at].astype(np.int64))
+            candidates = found if candidates is None else np.intersect1d(candidates, found, assume_unique=True)
+            if not len(candidates):
+                break
+        for packed in (candidates if candidates is not None else ()):
+            owner, number = int(packed) >> 32, int(packed) & 0xFFFFFFFF
+            canary = profiles.profiles(owner).get(number)
+            if canary is not None and number not in matched[owner] and ctx_ok(row, canary) \
+                    and pair_bound(row, canary) is not None and pair_matches(row, canary):
+                matched[owner].add(number)
+    for owner, numbers in matched.items():
+        if not numbers:
+            continue
+        bounds = []
+        for canary in profiles.profiles(owner).values():
+            pairs = (pair_bound(row, canary) for row in rows if ctx_ok(row, canary))
+            bounds.append(min(1.0, sum(b for b in pairs if b is not None)))
+        log_p = export_log_p(len(numbers), bounds)
+        score = scores[owner]
+        _canary_log_p(score, log_p)
+        score.evidence.append(_evidence("canaries", "canary_profile", matched=len(numbers), canaries=len(bounds),
+                                        expected=f"{sum(bounds):.2g}", p=f"{math.exp(log_p):.3g}"))
+
+
+def _score_pool(rows: Sequence[RowFeatures], profiles: ProfileIndex, scores: dict[int, _Score]) -> None:
+    """Monitored numbers: one carried by a single export names it; one carried by several points to them."""
+    holders_of: dict[int, set[int]] = {}
+    for row in rows:
+        for fp in row.tokens:
+            if fp in holders_of:
+                continue
+            at = profiles.entries(fp)
+            at = at[profiles.kind[at] == POOL]
+            if len(at):
+                holders_of[fp] = {int(o) for o in profiles.owner[at]}
+    unique: dict[int, int] = defaultdict(int)
+    shared: dict[int, list[int]] = defaultdict(list)
+    for holders in holders_of.values():
+        for owner in holders:
+            if len(holders) == 1:
+                unique[owner] += 1
+            else:
+                shared[owner].append(len(holders))
+    for owner, count in unique.items():
+        _canary_log_p(scores[owner], math.log(MONITORED_P))
+        scores[owner].evidence.append(_evidence("canaries", "pool_unique", count=count))
+    for owner, sizes in shared.items():
+        scores[owner].evidence.append(_evidence("canaries", "pool_shared", count=len(sizes), others=max(sizes) - 1,
+                                                exports=max(sizes)))
+
+
+def _note_membership_all(coverage: np.ndarray, held_rows: int, scores: dict[int, _Score]) -> None:
+    """Report, on each export scored, whether it held every fragment row of a real customer, and how many
+    exports in the ledger did (who could have leaked these customers; reported, not scored)."""
+    if not held_rows:
+        return
+    full = coverage >= held_rows
+    could = int(full.sum())
+    for owner, score in scores.items():
+        if owner < len(full) and full[owner]:
+            score.evidence.append(_evidence("membership", "membership_all", rows=held_rows, exports=could))
