@@ -2,7 +2,12 @@
 chooser and message box and the trace report (PDF) of each run, for docs and for reviewing the layout:
 ``python -m desktop.screenshots --out DIR``. Offscreen by default; under X11 (``QT_QPA_PLATFORM=xcb``,
 e.g. ``xvfb-run``) the windows are real and the shots are what the X server shows. Needs a CJK font (Debian:
-fonts-noto-cjk). Works in a fresh temporary home folder (keys, ledger), never the user's."""
+fonts-noto-cjk). Works in a fresh temporary home folder (keys, ledger), never the user's.
+
+With the security office's service (``--service URL --bundle ORG.egkeys --enroll-code CODE``, the token in
+``EXPORTGUARD_SERVER_TOKEN``, the bundle's passphrase in ``EXPORTGUARD_BUNDLE_PASSPHRASE``) the home takes
+the organisation's keys and enrolls first, so its exports are reported and traced there; the Trace page
+is also shot with the service unreachable, and the Audit page with the office's trail."""
 
 from __future__ import annotations
 
@@ -89,7 +94,40 @@ def _shoot(window: MainWindow, language: str, sample: Path, out: Path, temp: Pat
     for index, page in enumerate(PAGES):
         window.show_page(index)
         failures += not _grab(window, out / f"{page}_{language}.png")
+    if session.service is not None:
+        failures += _shoot_service(window, language, out)
     return failures + _shoot_chooser(window, language, out) + _shoot_qt_dialogs(window, language, out)
+
+
+def _shoot_service(window: MainWindow, language: str, out: Path) -> int:
+    """The office's trail on the Audit page, and the Trace page when the service cannot be reached."""
+    from desktop.main_window import AUDIT, TRACE
+    from desktop.pages.audit import OFFICE
+
+    session, audit, trace = window.session, window.audit_page, window.trace_page
+    failures = 0
+    if audit.show_source(OFFICE):
+        _wait(lambda: audit.office is not None, 30)
+    window.show_page(AUDIT)
+    failures += not _grab(window, out / f"audit_office_{language}.png")
+    service = session.service
+    assert service is not None  # noqa: S101 (the caller checked)
+    session.configure_service("http://127.0.0.1:9", service.token)  # a port nothing listens on
+    previous = trace.outcome
+    if trace.trace():
+        _wait(lambda: trace.outcome is not None and trace.outcome is not previous)
+    window.show_page(TRACE)
+    failures += not _grab(window, out / f"trace_unreachable_{language}.png")
+    session.configure_service(service.url, service.token)
+    return failures
+
+
+def _join_office(home: Path, service: str, bundle: Path, code: str) -> bool:
+    """The home takes the organisation's keys and enrolls, as a workstation's installer would."""
+    from masking.cli.main import run
+
+    return (run(["--home", str(home), "keys", "import-bundle", str(bundle)]) == 0
+            and run(["--home", str(home), "enroll", service, code]) == 0)
 
 
 def _shoot_chooser(window: MainWindow, language: str, out: Path) -> int:
@@ -161,7 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     checkout = SOURCE_SAMPLE.is_file()
     parser.add_argument("--sample", type=Path, required=not checkout, default=SOURCE_SAMPLE if checkout else None,
                         help="the workbook to show (default in a source checkout: resources/samples/hidden_pii.xlsx)")
+    parser.add_argument("--service", metavar="URL", help="the security office's service (see the module's docstring)")
+    parser.add_argument("--bundle", type=Path, metavar="BUNDLE", help="the organisation's keys, for --service")
+    parser.add_argument("--enroll-code", metavar="CODE", help="a one-time enrollment code, for --service")
     args = parser.parse_args(argv)
+    if args.service and not (args.bundle and args.enroll_code and os.environ.get("EXPORTGUARD_SERVER_TOKEN")):
+        parser.error("--service needs --bundle, --enroll-code and EXPORTGUARD_SERVER_TOKEN")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
     from PySide6.QtWidgets import QApplication
@@ -174,6 +217,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     failures = 0
     with tempfile.TemporaryDirectory(prefix="exportguard-shots-") as temp:
         home = Path(temp) / "home"
+        if args.service and not _join_office(home, args.service, args.bundle, args.enroll_code):
+            return 1
         translations = Translations(app, home / "cache" / "i18n")
         for language in (CHINESE, ENGLISH):
             translations.switch(language)
