@@ -160,8 +160,14 @@ def expected_variant(export_key: int, id_hash: int, k: int) -> int:
 
 def expected_variants(export_keys: np.ndarray, id_hashes: np.ndarray, ks: np.ndarray) -> np.ndarray:
     """:func:`expected_variant` for every (export, identity) pair at once: an (exports x identities) array."""
-    z = np.atleast_1d(export_keys).astype(np.uint64)[:, None] ^ np.atleast_1d(id_hashes).astype(np.uint64)[None, :]
+    keys = np.atleast_1d(export_keys).astype(np.uint64)[:, None]
+    return expected_variant_pairs(keys, np.atleast_1d(id_hashes)[None, :], np.atleast_1d(ks)[None, :])
+
+
+def expected_variant_pairs(export_keys: np.ndarray, id_hashes: np.ndarray, ks: np.ndarray) -> np.ndarray:
+    """:func:`expected_variant` element by element (the arrays broadcast against each other)."""
+    z = export_keys.astype(np.uint64) ^ id_hashes.astype(np.uint64)
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     z = z ^ (z >> np.uint64(31))
-    return (z % np.atleast_1d(ks).astype(np.uint64)[None, :]).astype(np.int64)
+    return (z % ks.astype(np.uint64)).astype(np.int64)

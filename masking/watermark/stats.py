@@ -47,15 +47,26 @@ def log_tail(successes: int, trials_by_p: Mapping[float, int]) -> float:
 
 def chernoff_log_tail(successes: int, trials_by_p: Mapping[float, int]) -> float:
     """A Chernoff bound on ln P(X >= successes): never below the exact value, cheap for many candidates."""
-    n = sum(trials_by_p.values())
-    mean = sum(p * count for p, count in trials_by_p.items())
-    if successes <= mean or n == 0:
-        return 0.0
-    a = successes / n
-    p = mean / n
-    if a >= 1.0:
-        return sum(count * math.log(p_) for p_, count in trials_by_p.items())
-    return -n * (a * math.log(a / p) + (1 - a) * math.log((1 - a) / (1 - p)))
+    ps = list(trials_by_p)
+    bound = chernoff_log_tails(np.array([successes]), np.array([[trials_by_p[p] for p in ps]]), ps)
+    return float(bound[0])
+
+
+def chernoff_log_tails(successes: np.ndarray, trials: np.ndarray, ps: Sequence[float]) -> np.ndarray:
+    """:func:`chernoff_log_tail` for many candidates at once: candidate n has ``trials[n, j]`` trials of
+    chance ``ps[j]`` and ``successes[n]`` successes. The bound is exp(-n KL(a || p)) with a the observed
+    and p the mean rate (0 when a <= p); for a = 1 it is the exact chance that every trial succeeds."""
+    chances = np.asarray(ps, dtype=np.float64)
+    n = trials.sum(axis=1).astype(np.float64)
+    mean = trials @ chances
+    log_all = trials @ np.log(chances) if len(chances) else np.zeros(len(n))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = successes / np.maximum(n, 1.0)
+        p = mean / np.maximum(n, 1.0)
+        kl = a * np.log(a / p) + (1 - a) * np.log((1 - a) / (1 - p))
+    bound = np.where(a >= 1.0, log_all, -n * kl)
+    out: np.ndarray = np.where((successes <= mean) | (n == 0), 0.0, np.minimum(bound, 0.0))
+    return out
 
 
 def log_combine(log_ps: Sequence[float]) -> float:

@@ -41,6 +41,7 @@ from masking.io.text_encoding import decode_whole
 from masking.keys import KeyRing
 from masking.watermark.marks import (
     MarkObservation,
+    expected_variant_pairs,
     expected_variants,
     export_mark_key,
     identity_hash,
@@ -69,7 +70,7 @@ from masking.watermark.profile import (
     pair_bound,
     pair_matches,
 )
-from masking.watermark.stats import chernoff_log_tail, log_combine, log_tail
+from masking.watermark.stats import chernoff_log_tails, log_combine, log_tail
 from masking.watermark.store import TraceData, TraceStore
 from masking.watermark.visible import PROPERTY_PREFIX, mark_is_authentic
 from masking.workspace import Workspace
@@ -85,11 +86,13 @@ MIN_WEAK_CANARY = 3
 # this chance (not zero, so that the union bound over a million exports still sits below ALPHA).
 MONITORED_P = 1e-12
 MAX_LISTED = 10
-EXACT_TAILS = 50  # candidates whose mark p-value is exact; the rest get a Chernoff bound
+# A candidate's mark p-value is exact where its Chernoff bound (never below the exact tail) is at most
+# this; elsewhere the bound itself is used. Decided per candidate, on its own figures only (never by rank
+# among the candidates), so an export's p-value does not depend on the other exports' keys.
+EXACT_BELOW = math.log(1e-3)
 # The weights of the marks rounds (:func:`_peel_marks`): the first scores every group, each later one the
 # groups the exports named so far do not explain; an export's marks p-value is min_r p_r / w_r.
 MARK_ROUNDS = (0.5, 1 / 6, 1 / 6, 1 / 6)
-_MARK_CELLS_PER_BLOCK = 1 << 21  # candidate x group cells scored at once (memory stays ~50 MB)
 _EXPORT_ID = re.compile(r"EX-\d{8}-[0-9A-F]{8}")
 
 
@@ -600,44 +603,36 @@ def _matches(table: _MarkTable, rows: np.ndarray) -> np.ndarray:
 
 
 def _mark_counts(table: _MarkTable, rows: np.ndarray, excluded: np.ndarray | None = None) -> _MarkCounts:
-    """The counts of the candidates at ``rows``, leaving out the ``excluded`` groups."""
-    p_group = table.p_group
-    ps = sorted(set(p_group.tolist()))
-    successes = np.zeros(len(rows), dtype=np.int64)
-    means = np.zeros(len(rows), dtype=np.float64)
-    trials = np.zeros((len(rows), len(ps)), dtype=np.int64)
-    tested = np.zeros(len(rows), dtype=np.int64)
-    block = max(1, _MARK_CELLS_PER_BLOCK // len(table.ks))  # candidates x groups in memory at once
-    for start in range(0, len(rows), block):
-        part = slice(start, start + block)
-        carried = table.carried[rows[part]]
-        if excluded is not None:
-            carried &= ~excluded[None, :]
-        successes[part] = (_matches(table, rows[part]) & carried).sum(axis=1)
-        means[part] = carried.astype(np.float64) @ p_group
-        for j, p in enumerate(ps):
-            trials[part, j] = carried[:, p_group == p].sum(axis=1)
-        tested[part] = carried.sum(axis=1)
-    return _MarkCounts(tested, successes, means, trials, ps)
+    """The counts of the candidates at ``rows``, leaving out the ``excluded`` groups; only the (candidate,
+    group) pairs carried are computed (a decoy carries a few of the fragment's identities)."""
+    carried = table.carried[rows]
+    if excluded is not None:
+        carried &= ~excluded[None, :]
+    at, group = np.nonzero(carried)
+    expected = expected_variant_pairs(table.key.mark_keys[table.cands[rows[at]]], table.hashes[group],
+                                      table.ks[group])
+    hit = table.seen[group, expected]
+    ps = sorted(set(table.p_group.tolist()))
+    which_p = np.searchsorted(np.array(ps), table.p_group)[group]
+    size = len(rows)
+    trials = np.bincount(at * len(ps) + which_p, minlength=size * len(ps)).reshape(size, len(ps))
+    return _MarkCounts(np.bincount(at, minlength=size), np.bincount(at, weights=hit, minlength=size).astype(np.int64),
+                       np.bincount(at, weights=table.p_group[group], minlength=size), trials, ps)
 
 
 def _marks_log_ps(counts: _MarkCounts) -> list[float | None]:
-    """ln p of each candidate's matches (None: it tested nothing): exact tails for the strongest
-    candidates, a Chernoff bound (never below the exact tail) for the rest."""
-    tested, successes, means = counts.tested, counts.successes, counts.means
-    excess = np.where(tested > 0, (successes - means) / np.sqrt(np.maximum(tested, 1)), -np.inf)
-    exact = set(np.argsort(-excess)[:EXACT_TAILS].tolist())
+    """ln p of each candidate's matches (None: it tested nothing): the Chernoff bound, and the exact
+    Poisson-binomial tail where that bound is at most EXACT_BELOW."""
+    bounds = chernoff_log_tails(counts.successes, counts.trials, counts.ps)
     out: list[float | None] = []
-    for n in range(len(tested)):
-        by_p = {p: int(counts.trials[n, j]) for j, p in enumerate(counts.ps)}
-        if not tested[n]:
+    for n, bound in enumerate(bounds.tolist()):
+        if not counts.tested[n]:
             out.append(None)
-        elif successes[n] <= means[n]:
-            out.append(0.0)
-        elif n in exact:
-            out.append(log_tail(int(successes[n]), by_p))
+        elif bound <= EXACT_BELOW:
+            by_p = {p: int(counts.trials[n, j]) for j, p in enumerate(counts.ps)}
+            out.append(log_tail(int(counts.successes[n]), by_p))
         else:
-            out.append(chernoff_log_tail(int(successes[n]), by_p))
+            out.append(bound)
     return out
 
 
@@ -684,10 +679,7 @@ def _peel_marks(tables: Sequence[_MarkTable], scores: dict[int, _Score], held: i
             if not is_named.any() or is_named.all():
                 continue
             explained = (_matches(table, np.flatnonzero(is_named)) & table.carried[is_named]).any(axis=0)
-            # only the strongest others are scored again: testing fewer exports never names more
             rest = np.flatnonzero(~is_named)
-            strength = [scores[int(table.cands[n])].log_ps.get("marks", 0.0) for n in rest]
-            rest = rest[np.argsort(strength, kind="stable")[:EXACT_TAILS]]
             counts = _mark_counts(table, rest, explained)
             for n, log_p in enumerate(_marks_log_ps(counts)):
                 if log_p is not None and log_p < 0.0:
