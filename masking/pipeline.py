@@ -365,9 +365,14 @@ def _new_export_id(now: dt.datetime) -> str:
     return f"EX-{now:%Y%m%d}-{os.urandom(4).hex().upper()}"
 
 
-def token_scope(policy: Policy, recipient: Recipient) -> str:
-    """The scope tokens are made for: the recipient, or the organisation when the policy says so."""
-    return "org" if policy.pseudonym_scope == "organisation" else policy.recipient(recipient).scope
+def token_scope(policy: Policy, recipient: Recipient, export_id: str | None = None) -> str:
+    """The scope tokens are made for: the recipient, the organisation when the policy says so, or with
+    ``pseudonym_scope = "export"`` this one export of the recipient (tokens then name the export; before
+    an export has its id, as in a preview, the recipient's scope stands in)."""
+    if policy.pseudonym_scope == "organisation":
+        return "org"
+    scope = policy.recipient(recipient).scope
+    return f"{scope}|export:{export_id}" if policy.pseudonym_scope == "export" and export_id else scope
 
 
 def run_export(
@@ -429,7 +434,8 @@ def _run_export(
     try:
         now = clock()
         export_id = _new_export_id(now)
-        ctx = OperatorContext(token_scope(prepared.policy, prepared.recipient), KeyMaterial.from_master(ring.active),
+        ctx = OperatorContext(token_scope(prepared.policy, prepared.recipient, export_id),
+                              KeyMaterial.from_master(ring.active),
                               sealed=prepared.office is not None)
         mark = visible_mark(export_id, prepared.recipient.name, request.purpose, now, ring.active.subkey("watermark"))
         encrypted = encryption_manifest(plan, operators, ctx)

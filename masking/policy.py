@@ -37,7 +37,9 @@ DEFAULT_POLICY: Traversable = resources.files("masking").joinpath("data", "defau
 POLICY_FILE = "policy.toml"
 WATERMARK_LAYERS = frozenset({"visible", "metadata", "tokens", "marks", "canaries", "membership"})
 
-Scope = Literal["recipient", "organisation"]
+# "export": tokens name the export, not only the recipient (off by default: a recipient who receives
+# successive lists can then no longer join them by their pseudonyms, which the purpose may need)
+Scope = Literal["recipient", "organisation", "export"]
 Origin = Literal["built-in", "local", "signed"]
 
 
@@ -202,8 +204,8 @@ def parse_policy(data: Mapping[str, Any], where: str) -> Policy:
     if not isinstance(layers, list) or not set(layers) <= WATERMARK_LAYERS:
         raise _fail(where, f"'mandatory_layers' must be a list drawn from {', '.join(sorted(WATERMARK_LAYERS))}")
     scope = export.get("pseudonym_scope", "recipient")
-    if scope not in ("recipient", "organisation"):
-        raise _fail(where, "'pseudonym_scope' must be \"recipient\" or \"organisation\"")
+    if scope not in ("recipient", "organisation", "export"):
+        raise _fail(where, "'pseudonym_scope' must be \"recipient\", \"organisation\" or \"export\"")
     keys = export.get("approval_keys", [])
     if not isinstance(keys, list) or not all(isinstance(k, str) and len(k) == 64 for k in keys):
         raise _fail(where, "'approval_keys' must be a list of hex Ed25519 public keys")

@@ -169,3 +169,19 @@ def test_the_odds_of_each_surviving_feature() -> None:
     assert masked.suffix is not None and masked.suffix[1] == "s|18|2|2X"
     assert cell_features("112.10").reading == ("r1|112.1", reading_p(1, 112.1))
     assert cell_features("张某某").ctx == "m|name|张3" and cell_features("江苏省南京市").ctx == "x|江苏省南京市"
+
+
+def test_export_scoped_tokens_name_the_export_from_two_rows(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    ring, _ = Workspace(home).keystore.open_or_create()
+    source = tmp_path / "src.csv"
+    h.write_source(source, 30, seed=9)
+    policy = h.write_policy(tmp_path / "p.toml", canary_rate=0.0)
+    policy.write_text(policy.read_text(encoding="utf-8").replace('pseudonym_scope = "recipient"',
+                                                                 'pseudonym_scope = "export"'), encoding="utf-8")
+    first = h.export(home, ring, source, tmp_path / "a.csv", "银行", (), policy)
+    second = h.export(home, ring, source, tmp_path / "b.csv", "银行", (), policy)
+    rows_a, rows_b = h.read_rows(tmp_path / "a.csv"), h.read_rows(tmp_path / "b.csv")
+    assert all(a[2] != b[2] for a, b in zip(rows_a, rows_b, strict=True))  # same recipient, other tokens
+    report = w.trace_fragment(w.Fragment(tuple((row[2],) for row in rows_b[:2])), w.TraceIndex(home, ring))
+    assert {c.export_id for c in report.named} == {second.export_id} != {first.export_id}

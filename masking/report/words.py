@@ -131,6 +131,24 @@ _TEXTS: dict[str, tuple[str, str]] = {
                           "共有 {count} 次外发被一并认定：泄露数据混合了它们的副本，就像几个接收方把各自收到的数据合并"
                           "在一起。每一次外发都凭自身的证据认定，与单独认定一次外发适用同样的界限（计入账本中的每一次"
                           "外发），因此没有参与的外发不会被一并认定。"),
+    "ev_canary_profile": ("{matched} of this export's {tested} fictitious customers (canaries) match rows of the "
+                          "leaked data on what survives re-masking and rounding: the keyed last digits of an ID or "
+                          "number, the readings, and what each copied from real rows. Chance alone would give about "
+                          "{expected}; this many by chance has a probability of {p}.",
+                          "这次外发的 {tested} 个虚构客户（诱饵）中有 {matched} 个与泄露数据的行吻合，依据的是重新脱敏"
+                          "和取整后仍留下的特征：按密钥生成的证件号或号码末几位、读数，以及各自从真实行沿用的内容。"
+                          "纯属巧合约为 {expected} 个，巧合出现这么多吻合的概率为 {p}。"),
+    "ev_pool_unique": ("{count} monitored phone number(s) in the leaked data were given to this export's fictitious "
+                       "customers and to no other export. The office owns these numbers: no customer has them.",
+                       "泄露数据中有 {count} 个受监控号码只发给了这次外发的虚构客户，没有发给任何其他外发。这些号码"
+                       "归本单位所有，不属于任何客户。"),
+    "ev_pool_shared": ("{count} monitored phone number(s) in the leaked data were given to this export and to "
+                       "other exports: they point to that group of {total} exports, not to one.",
+                       "泄露数据中有 {count} 个受监控号码既发给了这次外发，也发给了其他外发：它们指向这 {total} 次"
+                       "外发，而不是其中某一次。"),
+    "ev_membership_all": ("This export contained every one of the {rows} real customers in the leaked data; "
+                          "{total} export(s) in the ledger contained them all.",
+                          "这次外发包含了泄露数据中全部 {rows} 个真实客户；账本中共有 {total} 次外发包含了他们全部。"),
     "ev_visible": ("The text of the leaked data names this export.", "泄露数据的文字中写明了这次外发。"),
     "ev_metadata_authentic": ("The file's document properties name this export, and their signature checks out.",
                               "文件的文档属性写明了这次外发，且签名验证通过。"),

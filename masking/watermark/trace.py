@@ -128,14 +128,14 @@ EVIDENCE_TEXTS = {
                   "export's key ({expected} expected by chance; p = {p})",
     "marks_together": "{count} exports are named together: the fragment merges their copies; each is named on its "
                       "own evidence against the same bound (every export in the ledger counted)",
-    "canary_profile": "{matched} of this export's {canaries} canary rows match fragment rows on what survives "
+    "canary_profile": "{matched} of this export's {tested} canary rows match fragment rows on what survives "
                       "re-masking and rounding (keyed ID/number ends, readings, context; {expected} expected by "
                       "chance; p = {p})",
     "pool_unique": "{count} monitored phone number(s) in the fragment were given to this export's canary rows and "
                    "to no other export (numbers the office owns: no customer has them)",
-    "pool_shared": "{count} monitored phone number(s) in the fragment were given to this export and to {others} "
-                   "other export(s): they point to that set of {exports} exports, not to one",
-    "membership_all": "this export held every one of the {rows} fragment rows of real customers; {exports} "
+    "pool_shared": "{count} monitored phone number(s) in the fragment were given to this export and to other "
+                   "exports: they point to that set of {total} exports, not to one",
+    "membership_all": "this export held every one of the {rows} fragment rows of real customers; {total} "
                       "export(s) in the ledger held them all",
     "visible": "the fragment's text names this export",
     "metadata_authentic": "the document properties name this export (authenticated by its MAC)",
@@ -899,7 +899,7 @@ def _score_profiles(rows: Sequence[RowFeatures], profiles: ProfileIndex, scores:
         log_p = export_log_p(len(numbers), bounds)
         score = scores[owner]
         _canary_log_p(score, log_p)
-        score.evidence.append(_evidence("canaries", "canary_profile", matched=len(numbers), canaries=len(bounds),
+        score.evidence.append(_evidence("canaries", "canary_profile", matched=len(numbers), tested=len(bounds),
                                         expected=f"{sum(bounds):.2g}", p=f"{math.exp(log_p):.3g}"))
 
 
@@ -926,8 +926,7 @@ def _score_pool(rows: Sequence[RowFeatures], profiles: ProfileIndex, scores: dic
         _canary_log_p(scores[owner], math.log(MONITORED_P))
         scores[owner].evidence.append(_evidence("canaries", "pool_unique", count=count))
     for owner, sizes in shared.items():
-        scores[owner].evidence.append(_evidence("canaries", "pool_shared", count=len(sizes), others=max(sizes) - 1,
-                                                exports=max(sizes)))
+        scores[owner].evidence.append(_evidence("canaries", "pool_shared", count=len(sizes), total=max(sizes)))
 
 
 def _note_membership_all(coverage: np.ndarray, held_rows: int, scores: dict[int, _Score]) -> None:
@@ -939,4 +938,4 @@ def _note_membership_all(coverage: np.ndarray, held_rows: int, scores: dict[int,
     could = int(full.sum())
     for owner, score in scores.items():
         if owner < len(full) and full[owner]:
-            score.evidence.append(_evidence("membership", "membership_all", rows=held_rows, exports=could))
+            score.evidence.append(_evidence("membership", "membership_all", rows=held_rows, total=could))
