@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import informed_world as w
 
 
-def _run(world: w.World, label: str, guilty: Sequence[str], sizes: Sequence[int], fragments: int,
+def _run(world: w.World, label: str, guilty: Sequence[str], sizes: Sequence[int], *, fragments: int,
          make: Callable[[Sequence[Sequence[str]], int, random.Random], list[list[str]]]) -> int:
     innocents = 0
     for size in sizes:
@@ -73,9 +73,9 @@ def main() -> None:
               f"{w.CANARY_RATE:.0%}, {w.CUSTOMERS} customers per export, built in "
               f"{time.perf_counter() - started:.0f} s")
         innocents = _run(world, "informed leaker", [f"E{n}" for n in range(5)], (50, 100, 150, 200),
-                         args.fragments, w.informed_leak)
+                         fragments=args.fragments, make=w.informed_leak)
         innocents += _run(world, "clear phones, phone-only", ["phones", "phones2"], (20, 40, 60, 80),
-                          args.fragments, w.phone_only)
+                          fragments=args.fragments, make=w.phone_only)
         for label, columns in (("phone-only", [w.PHONE]), ("whole rows", None)):
             named, total, bad = _with_canary(world, "phones", args.fragments, columns)
             innocents += bad
