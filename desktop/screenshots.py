@@ -96,6 +96,8 @@ def _shoot(window: MainWindow, language: str, sample: Path, out: Path, temp: Pat
         failures += not _grab(window, out / f"{page}_{language}.png")
     if session.service is not None:
         failures += _shoot_service(window, language, out)
+    failures += _shoot_fewer_rows(window, language, out)
+    failures += _shoot_passphrase(window, language, out)
     return failures + _shoot_chooser(window, language, out) + _shoot_qt_dialogs(window, language, out)
 
 
@@ -128,6 +130,46 @@ def _join_office(home: Path, service: str, bundle: Path, code: str) -> bool:
 
     return (run(["--home", str(home), "keys", "import-bundle", str(bundle)]) == 0
             and run(["--home", str(home), "enroll", service, code]) == 0)
+
+
+def _shoot_fewer_rows(window: MainWindow, language: str, out: Path) -> int:
+    """The Export page choosing fewer rows: the first ten rows, and of those the ones whose second column
+    holds the first row's value there (counted on the worker, then shown with the verdict)."""
+    from desktop.main_window import EXPORT
+
+    window.show_page(EXPORT)
+    page = window.export_page
+    head = window.session.heads.sheets[0] if window.session.heads and window.session.heads.sheets else None
+    value = next((str(row[1]) for row in head.rows if len(row) > 1 and row[1] is not None), "") if head else ""
+    page.rows_box.setChecked(True)
+    page.range_check.setChecked(True)
+    page.last_row.setValue(min(10, page.last_row.maximum()))
+    if value and page.filter_column.count() > 1:
+        page.filter_check.setChecked(True)
+        page.filter_column.setCurrentIndex(1)
+        page.filter_value.setText(value[:4])
+        page.filter_match.setCurrentIndex(page.filter_match.findData("contains"))
+    page.apply_selection()
+    _wait(lambda: not page.counting)
+    return 0 if _grab(window, out / f"export_fewer_rows_{language}.png") else 1
+
+
+def _shoot_passphrase(window: MainWindow, language: str, out: Path) -> int:
+    """The new-passphrase dialog with a weak passphrase typed: the strength bar, the words, OK disabled."""
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from desktop.dialogs import FieldsDialog
+
+    keys = window.keys_page
+    dialog = FieldsDialog(keys.tr("Change passphrase"), "", [("new", keys.tr("New passphrase:"), True)], window,
+                          repeat="new", strength="new")
+    dialog.edits["new"].setText("Password2024")
+    dialog.show()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    grabbed = _grab(dialog, out / f"passphrase_{language}.png") and not ok.isEnabled()
+    dialog.close()
+    dialog.deleteLater()
+    return 0 if grabbed else 1
 
 
 def _shoot_chooser(window: MainWindow, language: str, out: Path) -> int:

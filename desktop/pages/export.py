@@ -321,7 +321,8 @@ class ExportPage(Page):
             if session.counting:
                 text = self.tr("{name}: counting the rows chosen…").format(name=session.path.name)
             if left_out:
-                text += " " + self.tr("Not exported (hidden): {names}.").format(names=self.tr(", ").join(left_out))
+                text = self.tr("{sentence} {next}").format(sentence=text, next=self.tr(
+                    "Not exported (hidden): {names}.").format(names=self.tr(", ").join(left_out)))
             self.summary.setText(text)
 
     def _show_verdict(self) -> None:
@@ -442,6 +443,9 @@ class ExportPage(Page):
     def _show_selection(self, done: int | None = None, total: int | None = None) -> None:
         session = self._session
         self._rows_body.setVisible(self.rows_box.isChecked())
+        # unticked: the title alone, not an empty frame (Fusion draws a flat box's frame too)
+        self.rows_box.setStyleSheet("" if self.rows_box.isChecked() else
+                                    "QGroupBox#rows_box { border: none; margin-top: 0; padding-top: 14px; }")
         self.first_row.setEnabled(self.range_check.isChecked())
         self.last_row.setEnabled(self.range_check.isChecked())
         for widget in (self.filter_column, self.filter_match, self.filter_value):

@@ -1683,6 +1683,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
 </context>
 <context>
     <name>ExportPage</name>
+    <message>
+        <source>{sentence} {next}</source>
+        <translation>{sentence}{next}</translation>
+    </message>
     <message numerus="yes">
         <source>%Ln row(s) in {seconds} s</source>
         <translation>
@@ -1960,7 +1964,7 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
     <message>
         <source>it contains a sequence such as abc or 123</source>
-        <translation>含有 abc、123 这样的顺序</translation>
+        <translation>含有 abc、123 这样的连续字符</translation>
     </message>
     <message>
         <source>it contains a date</source>
