@@ -174,3 +174,20 @@ def test_audit_page_shows_the_office_trail_and_this_workstations_sync_state(  # 
         assert audit.send_now()
     assert "every record has been sent; last sent 20" in audit.sync_state.text()
     assert not dialogs.errors
+
+
+def test_an_officer_without_keys_here_traces_at_the_service(qtbot: QtBot, keyless_window: MainWindow,
+                                                            organisation: dict[str, Any], service: Service) -> None:
+    """The service holds the watermark keys: an investigator's machine needs none of its own to trace there,
+    and none are made for it; with the service down and no keys here, the trace fails with the reason."""
+    window, page = keyless_window, keyless_window.trace_page
+    assert window.session.ring is None
+    assert window.settings_page.use_service(organisation["url"], organisation["tokens"]["investigator"])
+    page.set_source(organisation["fragment"])
+    investigation = _trace(qtbot, window)
+    assert investigation.service == organisation["url"] and investigation.report.verdict is not None
+    assert not window.session.workspace.keystore.exists()  # no keys were made here for it
+    service.stop()
+    with qtbot.waitSignal(page.trace_failed, timeout=60_000) as failed:
+        assert page.trace()
+    assert failed.args[0].startswith("The security office's service could not be reached: ")

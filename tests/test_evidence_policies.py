@@ -13,22 +13,13 @@ import psycopg
 import pytest
 from evidence_service import Service
 from test_evidence_refusals import Station
+from test_evidence_service import _run
 
-from masking.cli.main import run
 from masking.evidence.link import load_link
 from masking.policy import DEFAULT_POLICY
 from masking.server.check import check
 
 SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "customers_zh.xlsx"
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
-    code = run(list(argv))
-    out, err = capsys.readouterr()
-    try:
-        return code, json.loads(out), err
-    except ValueError:
-        return code, out, err
 
 
 def _office(capsys: pytest.CaptureFixture[str], folder: Path, name: str) -> None:

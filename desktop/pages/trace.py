@@ -63,14 +63,19 @@ class TraceOutcome:
     unreachable: str | None = None
 
 
-def run_trace(subject: Path | str, home: Path, ring: KeyRing, access: ServiceAccess | None) -> TraceOutcome:
-    """At the office's service when one is configured, else (or when it cannot be reached) here."""
+def run_trace(subject: Path | str, home: Path, ring: KeyRing | None, access: ServiceAccess | None) -> TraceOutcome:
+    """At the office's service when one is configured, else (or when it cannot be reached, if this
+    workstation's keys are unlocked) here."""
     if access is not None:
         try:
             return TraceOutcome(investigate_at_service(subject, access), access)
         except ServiceUnreachable as error:
+            if ring is None:
+                raise
             log.warning("%s; tracing this workstation's ledger", error)
             return TraceOutcome(investigate(subject, home, ring), None, access.url)
+    if ring is None:
+        raise ValueError("a trace of this workstation's ledger needs its keys")
     return TraceOutcome(investigate(subject, home, ring))
 
 
@@ -254,10 +259,12 @@ class TracePage(Page):
         if subject is None:
             self._set_state(lambda: self.tr("Choose or drop a file, or paste rows, first."))
             return False
-        ring = self._ensure_ring(self.tr("They are needed to read the watermarks of the leaked data."))
-        if ring is None:
-            return False
         home, access = self._session.home, self._session.service
+        # at the service the keys are not needed (it holds the watermark keys); here they are
+        ring = self._session.ring if access is not None else self._ensure_ring(
+            self.tr("They are needed to read the watermarks of the leaked data."))
+        if ring is None and access is None:
+            return False
 
         def job(_progress: Progress) -> TraceOutcome:
             return run_trace(subject, home, ring, access)
