@@ -74,10 +74,16 @@ def test_trace_page_traces_at_the_office_and_falls_back_when_it_is_down(  # noqa
 ) -> None:
     page, url = window.trace_page, organisation["url"]
     assert page.origin.text() == "Searches this workstation's audit ledger."
+    page.set_source(organisation["fragment"])
+    # an auditor's token is refused: said as it is, and nothing falls back to this ledger
+    assert window.settings_page.use_service(url, organisation["tokens"]["auditor"])
+    with qtbot.waitSignal(page.trace_failed, timeout=60_000) as failed:
+        page.trace()
+    assert "auditor token may not" in failed.args[0] and page.state.text() == failed.args[0]
+    assert page.outcome is None
+
     assert window.settings_page.use_service(url, organisation["tokens"]["investigator"])
     assert page.origin.text() == f"Searches every workstation's exports at the security office's service ({url})."
-
-    page.set_source(organisation["fragment"])
     investigation = _trace(qtbot, window)
     assert investigation.service == url
     assert investigation.report.verdict is not None
@@ -108,17 +114,6 @@ def test_trace_page_traces_at_the_office_and_falls_back_when_it_is_down(  # noqa
     assert page.origin.text() == (f"无法连接安全办公室的证据服务（{url}）（网络不通或服务未运行），"
                                   "因此只检索了本机审计账本（0 次导出）。请在恢复连接后重新溯源。")
     assert window.settings_page.service_box.title() == "安全办公室的证据服务"
-
-
-def test_a_refused_token_is_said_and_nothing_falls_back(qtbot: QtBot, window: MainWindow,
-                                                         organisation: dict[str, Any]) -> None:
-    page = window.trace_page
-    assert window.settings_page.use_service(organisation["url"], organisation["tokens"]["auditor"])
-    page.set_source(organisation["fragment"])
-    with qtbot.waitSignal(page.trace_failed, timeout=60_000) as failed:
-        page.trace()
-    assert "auditor token may not" in failed.args[0] and page.state.text() == failed.args[0]
-    assert page.outcome is None
 
 
 def test_audit_page_shows_the_office_trail_and_this_workstations_sync_state(  # noqa: PLR0917 (pytest fixtures)
