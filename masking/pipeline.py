@@ -652,7 +652,7 @@ def _mark_settings(prepared: PreparedExport, operators: dict[tuple[str, int], Op
                    ring: KeyRing, ledger: Ledger) -> MarkSettings:
     """The policy's watermark settings; refuses a clear-identifier export that no required mark can protect."""
     policy, plan = prepared.policy, prepared.plan
-    settings = MarkSettings(policy.canary_rate, _canary_pools(policy, ring, ledger))
+    settings = MarkSettings(policy.canary_rate, _canary_pools(policy, ring, ledger), policy.mark_readings)
     clear = clear_columns(plan)
     if clear and policy.clear_export_layers:
         placeable = placeable_layers(plan, operators, settings) & policy.clear_export_layers

@@ -88,6 +88,9 @@ class Policy:
     canary_rate: float = 0.015  # share of fictitious canary rows per export (at least 2); 0 turns them off
     canary_phones: tuple[str, ...] = ()  # monitored numbers (or blocks, "1701234xxxx") canary rows use
     canary_pool_slices: int = 1  # the monitored numbers split into this many slices, one per workstation
+    # low-impact reading columns (by header) moved by a keyed +-1 in every real row (off when empty):
+    # masking.watermark.reading_marks
+    mark_readings: tuple[str, ...] = ()
     canary_emails: tuple[str, ...] = ()  # monitored addresses canary rows may use
     # Layers an export that lets identifiers leave in clear must carry; refused if none can be placed.
     clear_export_layers: frozenset[str] = frozenset({"canaries", "marks"})
@@ -281,6 +284,9 @@ def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]
             raise _fail(where, f"'{name}' must be a list of texts")
         pools[name] = tuple(i.strip() for i in items)
     pool_blocks(pools["canary_phones"])
+    readings = export.get("mark_readings", [])
+    if not isinstance(readings, list) or not all(isinstance(r, str) and r.strip() for r in readings):
+        raise _fail(where, "'mark_readings' must be a list of column headers")
     slices = export.get("canary_pool_slices", 1)
     if isinstance(slices, bool) or not isinstance(slices, int) or not 1 <= slices <= 10_000:
         raise _fail(where, "'canary_pool_slices' must be a count from 1 to 10000")
@@ -291,7 +297,7 @@ def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]
     if found not in FOUND_PII_MODES:
         raise _fail(where, "'found_pii' must be \"stop\" or \"protect\"")
     return {"canary_rate": float(rate), "clear_export_layers": frozenset(clear), "found_pii": found,
-            "canary_pool_slices": slices, **pools}
+            "canary_pool_slices": slices, "mark_readings": tuple(r.strip() for r in readings), **pools}
 
 
 def _parse_text(text: str, where: str) -> dict[str, Any]:

@@ -185,3 +185,24 @@ def test_export_scoped_tokens_name_the_export_from_two_rows(tmp_path: Path) -> N
     assert all(a[2] != b[2] for a, b in zip(rows_a, rows_b, strict=True))  # same recipient, other tokens
     report = w.trace_fragment(w.Fragment(tuple((row[2],) for row in rows_b[:2])), w.TraceIndex(home, ring))
     assert {c.export_id for c in report.named} == {second.export_id} != {first.export_id}
+
+
+def test_a_keyed_plus_or_minus_one_on_a_reading_survives_rounding(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    ring, _ = Workspace(home).keystore.open_or_create()
+    source = tmp_path / "src.csv"
+    people = h.write_source(source, 150, seed=11)
+    policy = h.write_policy(tmp_path / "p.toml", canary_rate=0.0)
+    policy.write_text(policy.read_text(encoding="utf-8").replace('# mark_readings = ["本月电量(kWh)"]',
+                                                                 'mark_readings = ["本月电量(kWh)"]'), encoding="utf-8")
+    results = [h.export(home, ring, source, tmp_path / f"{n}.csv", f"r{n}", (), policy) for n in range(3)]
+    rows = [h.read_rows(tmp_path / f"{n}.csv") for n in range(3)]
+    moved = [float(row[6]) - c.usage_kwh for row, c in zip(rows[0], people, strict=True) if c.usage_kwh >= 1]
+    assert {round(m, 2) for m in moved} == {-1.0, 1.0}
+    assert all(row[7] == f"{c.arrears:.2f}" for row, c in zip(rows[0], people, strict=True))  # only the listed column
+    index = w.TraceIndex(home, ring)
+    for size in (60, 150):
+        fragment = w.informed_leak(rows[1], size, random.Random(size))
+        report = w.trace_fragment(w.Fragment(tuple(tuple(r) for r in fragment)), index)
+        assert {c.export_id for c in report.named} == {results[1].export_id}  # the others held the same rows
+        assert any(e.key == "reading_marks" for e in report.named[0].evidence)

@@ -103,6 +103,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "layer_tokens": ("Recipient-specific pseudonyms", "按接收方生成的假名"),
     "layer_marks": ("Hidden row marks", "隐藏的行标记"),
     "layer_canaries": ("Canary rows", "诱饵行"),
+    "layer_readings": ("Marked readings", "带标记的读数"),
     "layer_visible": ("Visible watermark", "可见水印"),
     "layer_metadata": ("Document properties", "文档属性"),
     # evidence, by the keys of masking.watermark.trace.EVIDENCE_TEXTS
@@ -146,6 +147,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
                        "other exports: they point to that group of {total} exports, not to one.",
                        "泄露数据中有 {count} 个受监控号码既发给了这次外发，也发给了其他外发：它们指向这 {total} 次"
                        "外发，而不是其中某一次。"),
+    "ev_reading_marks": ("{matched} of {tested} marked readings in the leaked data show the +1 or -1 keyed to this "
+                         "export; chance alone would give about {expected}, and this many by chance has a "
+                         "probability of {p}.",
+                         "泄露数据中 {tested} 个带标记的读数里有 {matched} 个呈现这次外发专属的加一或减一；纯属巧合"
+                         "约为 {expected} 个，巧合出现这么多吻合的概率为 {p}。"),
     "ev_membership_all": ("This export contained every one of the {rows} real customers in the leaked data; "
                           "{total} export(s) in the ledger contained them all.",
                           "这次外发包含了泄露数据中全部 {rows} 个真实客户；账本中共有 {total} 次外发包含了他们全部。"),

@@ -16,6 +16,7 @@ from typing import Protocol
 import numpy as np
 
 from masking.cell_text import identifier_text, round_trip_text
+from masking.crypto import hmac_sha256
 from masking.io.model import Value
 from masking.kinds import Action, Kind
 from masking.operators.base import BatchResult, Operator, OperatorContext
@@ -61,6 +62,8 @@ from masking.watermark.profile import (
     canary_suffixes,
     cell_features,
 )
+from masking.watermark.reading_marks import ALT, HELD, direction, moved, reading_value, row_identity
+from masking.watermark.reading_marks import features as features_of_reading
 from masking.watermark.source_ids import SourceIds, collect_source_ids, source_has
 from masking.watermark.store import TraceData
 
@@ -85,6 +88,7 @@ class MarkSettings:
 
     canary_rate: float = 0.015
     pools: CanaryPools = field(default_factory=CanaryPools)
+    reading_headers: tuple[str, ...] = ()  # low-impact readings moved by a keyed +-1 (masking.watermark.reading_marks)
 
 
 def _identifier(column: ColumnPlan) -> bool:
@@ -171,6 +175,7 @@ class ExportMarker:
         self._id_key = identity_key(watermark_key)
         self._fp_key = fingerprinter(watermark_key)
         self._canary_key = master.subkey("canary") + export_id.encode()
+        self._reading_key = hmac_sha256(watermark_key, f"exportguard/reading-marks/v1/{export_id}".encode())
         self._operators = operators
         self._settings = settings
         self._source_ids = source_ids
@@ -205,7 +210,10 @@ class ExportMarker:
     def with_canaries(
         self, sheet: str, kept: Sequence[ColumnPlan], batch: list[tuple[Value, ...]]
     ) -> tuple[list[tuple[Value, ...]], list[int]]:
-        """The batch with this export's canaries inserted, and the canaries' places in it."""
+        """The batch with this export's canaries inserted, and the canaries' places in it (and its marked
+        readings moved, when the policy asks for them)."""
+        if self._settings.reading_headers:
+            batch = self._move_readings(kept, batch)
         start = self._seen.get(sheet, 0)
         self._seen[sheet] = start + len(batch)
         if sheet not in self._positions:
@@ -227,6 +235,33 @@ class ExportMarker:
         reservoir.feed(batch[cursor:])
         out.extend(batch[cursor:])
         return out, places
+
+    def _move_readings(self, kept: Sequence[ColumnPlan], batch: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+        """Each real row's marked readings moved by the export's keyed +-1, recorded for trace."""
+        readings = [c.index for c in kept if c.kind is None and c.header in self._settings.reading_headers]
+        named = [c for c in kept if c.action is Action.MASK and c.kind in (Kind.ID_NUMBER, Kind.PERSON_NAME)]
+        if not readings or not named:
+            return batch
+        out: list[tuple[Value, ...]] = []
+        features: list[tuple[str, int, int]] = []
+        for row in batch:
+            masked = (MaskOperator.mask_one(c.kind, row[c.index], MaskParams()) if c.index < len(row) else None
+                      for c in named if c.kind is not None)
+            identity = row_identity(m for m in masked if isinstance(m, str))
+            if identity is None:
+                out.append(row)
+                continue
+            step = direction(self._reading_key, identity)
+            cells = list(row)
+            for index in readings:
+                number = reading_value(cells[index]) if index < len(cells) else None
+                if number is not None:
+                    cells[index] = moved(cells[index], number, step)
+                    held, other = features_of_reading(identity, number, step)
+                    features.extend(((held, HELD, 0), (other, ALT, 0)))
+            out.append(tuple(cells))
+        self._add_profile(0, features)
+        return out
 
     def _canary_row(
         self, sheet: str, kept: Sequence[ColumnPlan], reservoir: Reservoir, following: tuple[Value, ...]

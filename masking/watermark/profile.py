@@ -201,7 +201,7 @@ class ProfileIndex:
             kind, fp, number = int(self.kind[at]), int(self.fps[at]), int(self.canary[at])
             if kind == CTX:
                 out[number].ctx.add(fp)
-            elif kind != POOL:
+            elif kind == READING or kind >= SUFFIX:
                 out[number].slots[kind].setdefault(int(self.slot[at]), set()).add(fp)
         self._profiles[owner] = dict(out)
         return self._profiles[owner]

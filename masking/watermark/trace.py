@@ -70,6 +70,8 @@ from masking.watermark.profile import (
     pair_bound,
     pair_matches,
 )
+from masking.watermark.reading_marks import ALT, HELD, row_identity
+from masking.watermark.reading_marks import fragment_feature as reading_feature
 from masking.watermark.stats import chernoff_log_tails, log_combine, log_tail
 from masking.watermark.store import TraceData, TraceStore
 from masking.watermark.visible import PROPERTY_PREFIX, mark_is_authentic
@@ -135,6 +137,8 @@ EVIDENCE_TEXTS = {
                    "to no other export (numbers the office owns: no customer has them)",
     "pool_shared": "{count} monitored phone number(s) in the fragment were given to this export and to other "
                    "exports: they point to that set of {total} exports, not to one",
+    "reading_marks": "{matched} of {tested} marked readings show this export's keyed +-1 ({expected} expected by "
+                     "chance; p = {p})",
     "membership_all": "this export held every one of the {rows} fragment rows of real customers; {total} "
                       "export(s) in the ledger held them all",
     "visible": "the fragment's text names this export",
@@ -851,9 +855,11 @@ def _score_informed_canaries(fragment: Fragment, index: TraceIndex, scores: dict
         profiles = index.profiles[key_id]
         if not len(profiles):
             continue
-        rows = _row_profiles(fragment.rows, fingerprinter(key.watermark_key))
+        fp_key = fingerprinter(key.watermark_key)
+        rows = _row_profiles(fragment.rows, fp_key)
         _score_profiles(rows, profiles, scores)
         _score_pool(rows, profiles, scores)
+        _score_reading_marks(fragment.rows, fp_key, profiles, scores)
 
 
 def _canary_log_p(score: _Score, log_p: float) -> None:
@@ -927,6 +933,43 @@ def _score_pool(rows: Sequence[RowFeatures], profiles: ProfileIndex, scores: dic
         scores[owner].evidence.append(_evidence("canaries", "pool_unique", count=count))
     for owner, sizes in shared.items():
         scores[owner].evidence.append(_evidence("canaries", "pool_shared", count=len(sizes), total=max(sizes)))
+
+
+def _score_reading_marks(rows: Sequence[Sequence[str]], fp_key: Fingerprinter, profiles: ProfileIndex,
+                         scores: dict[int, _Score]) -> None:
+    """The keyed +-1 on marked readings (masking.watermark.reading_marks): per export, of the identities
+    it held in either direction, how many show only its own; exact binomial tail at 1/2."""
+    looked: list[tuple[str, list[str]]] = []
+    seen: set[str] = set()
+    for cells in rows:
+        identity = row_identity(cells)
+        if identity is None or identity in seen:  # one coin per identity
+            continue
+        wanted = [f for f in (reading_feature(identity, text) for text in cells) if f]
+        if wanted:
+            seen.add(identity)
+            looked.append((identity, wanted))
+    if not looked:
+        return
+    fps = iter(int(fp) for fp in fingerprints(fp_key, [f for _, wanted in looked for f in wanted]))
+    tested: dict[int, int] = defaultdict(int)
+    matched: dict[int, int] = defaultdict(int)
+    for _, wanted in looked:
+        held: set[int] = set()
+        other: set[int] = set()
+        for _ in wanted:
+            at = profiles.entries(next(fps))
+            held.update(int(o) for o in profiles.owner[at[profiles.kind[at] == HELD]])
+            other.update(int(o) for o in profiles.owner[at[profiles.kind[at] == ALT]])
+        for owner in held | other:
+            tested[owner] += 1
+            matched[owner] += owner in held and owner not in other
+    for owner, count in tested.items():
+        hits = matched[owner]
+        log_p = log_tail(hits, {0.5: count}) if hits > count / 2 else 0.0
+        scores[owner].log_ps["readings"] = log_p
+        scores[owner].evidence.append(_evidence("readings", "reading_marks", matched=hits, tested=count,
+                                                expected=f"{count / 2:.1f}", p=f"{math.exp(log_p):.3g}"))
 
 
 def _note_membership_all(coverage: np.ndarray, held_rows: int, scores: dict[int, _Score]) -> None:
