@@ -18,6 +18,7 @@ from desktop.wording import (
     action_hint,
     action_label,
     confidence_label,
+    count_text,
     event_details,
     event_label,
     kind_label,
@@ -390,7 +391,7 @@ class LedgerModel(QAbstractTableModel):
             return self._body(entry, "purpose")
         if section == self.ROWS:
             rows = entry.body.get("rows")
-            return f"{rows:,}" if isinstance(rows, int) and not isinstance(rows, bool) else ""
+            return count_text(rows) if isinstance(rows, int) and not isinstance(rows, bool) else ""
         if section == self.FILE:
             return self._body(entry, _FILE_KEYS.get(entry.event, "input_name"))
         if section == self.DETAILS:

@@ -171,18 +171,18 @@ def risk_texts(risk: PlanRisk, threshold: int, min_k: int | None, suggestion: Ge
                 "risk", "{sheet}: k = {k} on {columns}: {rows} rows are in groups smaller than {threshold} "
                         "({minimum}); a recipient who knows these facts about a person can find their row "
                         "(risk up to {risk:.0%}).").format(
-                sheet=sheet.name, k=figures.k, columns=columns, rows=f"{figures.rows_below_k:,}",
+                sheet=sheet.name, k=figures.k, columns=columns, rows=count_text(figures.rows_below_k),
                 threshold=threshold, minimum=minimum, risk=figures.prosecutor_risk))
         if sheet.suppressed_rows:
             lines.append(translate("risk", "{rows} rare rows of {sheet} are left out of the export.").format(
-                rows=f"{sheet.suppressed_rows:,}", sheet=sheet.name))
+                rows=count_text(sheet.suppressed_rows), sheet=sheet.name))
     if suggestion is not None:
         changes = translate("policy", ", ").join(
             translate("risk", "{column}: {step}").format(column=label, step=_step_words(*step))
             for label, step in suggestion.steps)
         left_out = sum(s.suppressed_rows for s in suggestion.risk.sheets)
         lines.append(translate("risk", "Suggested: {changes}; leave out {rows} rare rows. Then k = {k}.").format(
-            changes=changes or translate("risk", "no column coarser"), rows=f"{left_out:,}", k=suggestion.risk.k))
+            changes=changes or translate("risk", "no column coarser"), rows=count_text(left_out), k=suggestion.risk.k))
     if accepted:
         lines.append(translate("risk", "Suggestion accepted: the export generalizes {columns}.").format(
             columns=translate("policy", ", ").join(label for label, _, _ in accepted)) if accepted else "")
@@ -511,7 +511,7 @@ def event_label(event: str) -> str:
 
 def _count(body: Mapping[str, object], name: str) -> str:
     value = body.get(name)
-    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else "?"
+    return count_text(value) if isinstance(value, int) and not isinstance(value, bool) else "?"
 
 
 def _text(body: Mapping[str, object], name: str) -> str:

@@ -85,15 +85,21 @@ class ApprovalRequest:
 
 def write_request(request: ApprovalRequest, path: Path, *, overwrite: bool = False) -> Path:
     """The request as a one-line text file, and beside it (same name, .png) its QR code; returns the PNG."""
-    import segno
-
     qr_path = path.with_suffix(".png")
     text = request.to_text()
     with atomic_output(path, overwrite=overwrite) as temp:
         temp.write_text(text + "\n", encoding="ascii")
-    with atomic_output(qr_path, overwrite=overwrite) as temp:
-        segno.make(text, error="m").save(str(temp), kind="png", scale=6, border=4)
+    write_qr(text, qr_path, overwrite=overwrite)
     return qr_path
+
+
+def write_qr(text: str, path: Path, *, overwrite: bool = False) -> None:
+    """``text`` as a QR code in a PNG (the request for the office; the office's code for the workstation,
+    ``approve --qr``, which the Export page reads back from a photo or screenshot)."""
+    import segno
+
+    with atomic_output(path, overwrite=overwrite) as temp:
+        segno.make(text, error="m").save(str(temp), kind="png", scale=6, border=4)
 
 
 def read_request(path: Path) -> ApprovalRequest:

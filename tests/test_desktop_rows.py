@@ -5,6 +5,7 @@ read back from a picture of its QR code."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -24,9 +25,11 @@ import desktop.session as session_module
 from desktop.dialogs import FieldsDialog
 from desktop.i18n import CHINESE, ENGLISH, Translations
 from desktop.main_window import MainWindow
+from desktop.qr_image import codes_in_image
 from desktop.wording import remaining_text, rows_text
-from masking.approval import generate_signing_key, issue_approval
+from masking.approval import generate_signing_key, issue_approval, write_signing_key
 from masking.approval_request import read_request
+from masking.cli.main import run
 from masking.export_record import export_records
 from masking.pipeline import ExportResult, file_sha256
 from masking.policy import load_policy
@@ -121,8 +124,9 @@ def test_a_filter_is_counted_once_on_a_worker_and_shown_in_the_approval_request(
     assert request.rows == window.session.plan().rows  # type: ignore[union-attr]
 
 
-def test_the_approval_code_is_read_back_from_a_picture_of_its_qr_code(
-        qtbot: QtBot, home: Path, tmp_path: Path, window: MainWindow, dialogs: Dialogs) -> None:
+def test_the_approval_code_is_read_back_from_a_picture_of_its_qr_code(  # noqa: PLR0917 (fixtures)
+        qtbot: QtBot, home: Path, tmp_path: Path, window: MainWindow, dialogs: Dialogs,
+        capsys: pytest.CaptureFixture[str]) -> None:
     office = generate_signing_key()
     _threshold_policy(window, home, office.public_hex)
     open_and_scan(qtbot, window, SAMPLE)
@@ -130,11 +134,31 @@ def test_the_approval_code_is_read_back_from_a_picture_of_its_qr_code(
     fill_export_form(window, tmp_path / "out.xlsx")
     assert not page.can_export
     code = issue_approval(office, file_sha256(SAMPLE), Recipient.of("城东代收银行"), 500)
-    picture = tmp_path / "审批码.png"
-    segno.make(code, error="m").save(str(picture), kind="png", scale=5, border=4, dark="#222", light="#f4f1ea")
+    picture = tmp_path / "审批码.png"  # a photo of a screen: grey on cream, smaller
+    segno.make(code, error="m").save(str(picture), kind="png", scale=3, border=4, dark="#222", light="#f4f1ea")
     dialogs.code_images.append(picture)
     page.scan_button.click()
     assert page.approval.text() == code and page.can_export and not dialogs.errors
+
+    # the office's own QR (approve --request ... --qr), issued from the request the page wrote
+    key_file = tmp_path / "office.key"
+    write_signing_key(office, key_file, "")
+    assert page.request_approval(tmp_path / "申请.egreq")
+    issued = tmp_path / "code.png"
+    assert run(["--home", str(tmp_path / "office-home"), "approve", "--request", str(tmp_path / "申请.egreq"),
+                "--signing-key", str(key_file), "--qr", str(issued), "--json"]) == 0
+    office_code = json.loads(capsys.readouterr().out)["code"]
+    assert codes_in_image(issued) == [office_code]
+    dialogs.code_images.append(issued)
+    page.scan_button.click()
+    assert page.approval.text() == office_code and page.can_export
+    too_few = issue_approval(office, file_sha256(SAMPLE), Recipient.of("城东代收银行"), 150)
+    page.approval.setText(too_few)  # pasted: the code covers fewer rows than the file has
+    assert not page.can_export and page.fewer_button.isVisibleTo(page)
+    page.fewer_button.click()
+    assert (page.first_row.value(), page.last_row.value()) == (1, 150) and page.can_export
+    page.rows_box.setChecked(False)
+    page.approval.setText("")
 
     blank = tmp_path / "空白.png"
     segno.make("not an approval code").save(str(blank), kind="png", scale=5)
@@ -142,7 +166,7 @@ def test_the_approval_code_is_read_back_from_a_picture_of_its_qr_code(
     page.scan_button.click()
     assert dialogs.errors == ["No approval code was found in 空白.png. Take the picture again, closer and straight "
                               "on, or paste the code."]
-    assert page.approval.text() == code  # left as it was
+    assert page.approval.text() == ""  # left as it was
 
     not_a_picture = tmp_path / "notes.png"
     not_a_picture.write_text("hello", encoding="utf-8")

@@ -152,3 +152,8 @@ def test_the_approval_request_carries_the_selection_to_the_office(tmp_path: Path
     assert issued["rows"] == 5000 and issued["selection"] == chosen.to_dict()
     assert run(["--home", home, "approve", "--request", str(path), "--signing-key", str(tmp_path / "office.key")]) == 0
     assert "the employee asks to export rows 1-5000 where 区县 = '城东区'" in capsys.readouterr().out
+    taken = tmp_path / "code.png"
+    taken.write_bytes(b"an earlier picture")
+    assert run(["--home", home, "approve", "--request", str(path), "--signing-key", str(tmp_path / "office.key"),
+                "--qr", str(taken)]) == 6  # refused before a code is issued
+    assert taken.read_bytes() == b"an earlier picture"

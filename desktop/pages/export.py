@@ -373,11 +373,12 @@ class ExportPage(Page):
 
     @staticmethod
     def _fewer_rows_limit(verdict: PolicyVerdict | None) -> int | None:
-        """The most rows the policy lets leave without approval, when it refuses this export for its size."""
+        """The most rows that may leave, when the policy refuses this export for its size: the policy's
+        limit without approval, or the rows an approval code covers."""
         for violation in verdict.violations if verdict is not None else ():
-            if violation.code == "approval_needed":
-                threshold = violation.arg("threshold")  # the core's arguments are text
-                return int(threshold) if threshold.isdigit() else None
+            if violation.code in ("approval_needed", "approval_too_few_rows"):
+                limit = violation.arg("threshold" if violation.code == "approval_needed" else "approved")
+                return int(limit) if limit.isdigit() else None  # the core's arguments are text
         return None
 
     @property
@@ -550,6 +551,7 @@ class ExportPage(Page):
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
         self.form_box.setEnabled(not running)
+        self.rows_box.setEnabled(not running)  # the rows chosen are the export's
         self._show_verdict()
 
     def _show_result(self, result: ExportResult) -> None:

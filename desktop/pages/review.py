@@ -38,6 +38,7 @@ from desktop.wording import (
     action_choice,
     action_hint,
     action_label,
+    count_text,
     group_findings,
     risk_texts,
     role_hint,
@@ -326,7 +327,7 @@ class ReviewPage(Page):
         elif not current or measured is None:
             rows = sum(sheet.data_rows for sheet in session.report.sheets)
             self.risk_texts = [self.tr("Measuring the re-identification risk over all {rows} rows…").format(
-                rows=f"{rows:,}")]
+                rows=count_text(rows))]
             self.risk_label.setStyleSheet(RISK_IDLE_STYLE)
         else:
             risk = session.output_risk()

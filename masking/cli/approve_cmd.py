@@ -37,10 +37,10 @@ from masking.approval import (
     verify_approval,
     write_signing_key,
 )
-from masking.approval_request import PREFIX, ApprovalRequest, read_request
+from masking.approval_request import PREFIX, ApprovalRequest, read_request, write_qr
 from masking.cli.output import emit_json
 from masking.cli.secrets import keystore_passphrase, new_passphrase
-from masking.errors import InputError, KeyProblem, UsageError
+from masking.errors import InputError, KeyProblem, OutputError, UsageError
 from masking.office import read_office_signing_key
 from masking.pipeline import file_sha256
 from masking.recipient import Recipient
@@ -65,6 +65,8 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--signing-key", metavar="KEYFILE", help="a signing key file from 'approve keygen'")
     parser.add_argument("--valid-days", type=int, default=7, metavar="DAYS",
                         help=f"how long the code is valid (1-{MAX_VALID_DAYS}, default 7)")
+    parser.add_argument("--qr", metavar="PNG", help="also write the code as a QR code (a PNG) for the employee to "
+                                                    "photograph or screenshot into the desktop app")
     parser.add_argument("--out", metavar="KEYFILE", help="keygen: where to write the new signing key")
     parser.add_argument("--no-passphrase", action="store_true",
                         help="keygen: do not protect the signing key with a passphrase (not advised)")
@@ -93,7 +95,7 @@ def _read_request(given: str) -> ApprovalRequest:
 def _keygen(args: argparse.Namespace, context: Any) -> int:
     if not args.out:
         raise UsageError("approve keygen needs --out KEYFILE")
-    if args.recipient or args.rows is not None or args.signing_key or args.office:
+    if args.recipient or args.rows is not None or args.signing_key or args.office or args.qr:
         raise UsageError("approve keygen takes only --out and --no-passphrase")
     passphrase = "" if args.no_passphrase else new_passphrase("signing key passphrase", SIGNING_ENV)
     if passphrase and len(passphrase) < 8:
@@ -126,6 +128,9 @@ def _issue(args: argparse.Namespace, context: Any, *, request: ApprovalRequest |
         raise UsageError(f"approve needs {', '.join(missing)} (see 'exportguard approve --help')")
     if args.out or args.no_passphrase:
         raise UsageError("--out and --no-passphrase belong to 'approve keygen'")
+    qr = Path(args.qr) if args.qr else None
+    if qr is not None and qr.exists():  # before the code is issued and recorded
+        raise OutputError(f"{qr.name} already exists")
     source = Path(args.input) if request is None else None
     if source is not None and not source.is_file():
         raise InputError(f"{source} not found or not a file")
@@ -152,6 +157,8 @@ def _issue(args: argparse.Namespace, context: Any, *, request: ApprovalRequest |
         "expires": approval.as_dict()["expires"],
         "code_sha256": hashlib.sha256(code.encode("ascii")).hexdigest(),
     })
+    if qr is not None:
+        write_qr(code, qr)
     if context.json:
         emit_json({"code": code, "input": str(source) if source is not None else input_name,
                    "input_sha256": input_sha256, **approval.as_dict(), "recipient": approval.recipient,
