@@ -156,13 +156,15 @@ def _shoot_fewer_rows(window: MainWindow, language: str, out: Path) -> int:
 
 def _shoot_passphrase(window: MainWindow, language: str, out: Path) -> int:
     """The new-passphrase dialog with a weak passphrase typed: the strength bar, the words, OK disabled."""
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QDialogButtonBox
 
     from desktop.dialogs import FieldsDialog
 
-    keys = window.keys_page
-    dialog = FieldsDialog(keys.tr("Change passphrase"), "", [("new", keys.tr("New passphrase:"), True)], window,
-                          repeat="new", strength="new")
+    translate = QCoreApplication.translate  # the Keys page's own words for its dialog
+    dialog = FieldsDialog(translate("KeysPage", "Change passphrase"), "",
+                          [("new", translate("KeysPage", "New passphrase:"), True)], window, repeat="new",
+                          strength="new")
     dialog.edits["new"].setText("Password2024")
     dialog.show()
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)

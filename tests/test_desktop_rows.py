@@ -14,7 +14,7 @@ pytest.importorskip("PySide6")
 
 import segno
 from openpyxl import load_workbook
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 from test_desktop_export import _write_policy
 from test_desktop_support import SAMPLES, TIMEOUT_MS, Dialogs, fill_export_form, open_and_scan
@@ -268,3 +268,45 @@ def test_passphrase_strength_is_shown_and_a_minimum_enforced(qapp: QApplication,
     dialog.edits["passphrase"].setText("password1")
     assert dialog.strength_label.text().startswith("强度：很弱。太容易被猜到：是常用密码。")
     dialog.deleteLater()
+
+
+def test_the_new_export_page_words_are_chinese_in_the_chinese_ui(qtbot: QtBot, home: Path, window: MainWindow,
+                                                                  dialogs: Dialogs, translations: Translations) -> None:
+    import re
+
+    from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QLineEdit
+
+    _threshold_policy(window, home)
+    open_and_scan(qtbot, window, SAMPLE)
+    page = window.export_page
+    fill_export_form(window, home / "out.xlsx")
+    page.fewer_button.click()
+    page.filter_check.setChecked(True)
+    page.filter_value.setText("没有这样的备注")
+    page.apply_selection()
+    qtbot.waitUntil(lambda: not page.counting, timeout=TIMEOUT_MS)
+    assert page.verdict.text() == "✘ No row is chosen: change the rows or the filter under “Export fewer rows”."
+    assert not page.can_export
+    page.filter_column.setCurrentIndex(page.filter_column.findData("备注"))
+    page.filter_match.setCurrentIndex(page.filter_match.findData("contains"))
+    page.filter_value.setText("光伏")
+    page.apply_selection()
+    qtbot.waitUntil(lambda: not page.counting, timeout=TIMEOUT_MS)
+    assert translations.switch(CHINESE)
+    qtbot.waitUntil(lambda: page.rows_box.title() == "少导出一些行", timeout=TIMEOUT_MS)
+    texts = [page.summary.text(), page.selection_state.text(), page.verdict.text(), page.rows_box.title()]
+    for widget in page.findChildren(QWidget):
+        if not widget.isVisibleTo(page):
+            continue
+        if isinstance(widget, QAbstractButton | QLabel):
+            texts.append(widget.text())
+            texts.append(widget.toolTip())
+        elif isinstance(widget, QGroupBox):
+            texts.append(widget.title())
+        elif isinstance(widget, QLineEdit):
+            texts.append(widget.placeholderText())
+    allowed = {"EGA", "Excel", "xlsx", "CSV", "csv", "customers", "zh", "out"}  # the file, formats, the code prefix
+    english = {word for text in texts for word in re.findall(r"[A-Za-z]{2,}", text)} - allowed
+    assert english == set(), english
+    kept = sum("光伏" in str(row[9] or "") for row in _sample_rows()[:100])
+    assert page.selection_state.text() == f"将导出 200 行中的 {kept} 行（第 1 行至第 100 行，备注 包含 “光伏” 的行）。"

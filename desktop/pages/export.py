@@ -326,9 +326,16 @@ class ExportPage(Page):
             self.summary.setText(text)
 
     def _show_verdict(self) -> None:
-        verdict = self._session.verdict() if self._session.report is not None else None
+        session = self._session
+        verdict = session.verdict() if session.report is not None else None
         running = self._runner.busy
-        if verdict is None and self._session.counting:
+        plan = session.plan() if verdict is not None and not session.selection.everything else None
+        if plan is not None and not plan.rows:  # the core refuses an export that keeps no row (exit 2)
+            self.verdict.setText(self.tr("✘ No row is chosen: change the rows or the filter under “Export fewer "
+                                         "rows”."))
+            self.verdict.setStyleSheet(VERDICT_BAD_STYLE)
+            verdict = None
+        elif verdict is None and session.counting:
             self.verdict.setText(self.tr("Counting the rows chosen; the policy check follows."))
             self.verdict.setStyleSheet(VERDICT_IDLE_STYLE)
             self.notes.setText("")

@@ -1687,6 +1687,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <source>{sentence} {next}</source>
         <translation>{sentence}{next}</translation>
     </message>
+    <message>
+        <source>✘ No row is chosen: change the rows or the filter under “Export fewer rows”.</source>
+        <translation>✘ 没有选中任何行：请在“少导出一些行”中修改行的范围或筛选条件。</translation>
+    </message>
     <message numerus="yes">
         <source>%Ln row(s) in {seconds} s</source>
         <translation>
