@@ -34,7 +34,7 @@ from masking.synth import customers
 from masking.watermark.trace import ALPHA, Fragment, TraceIndex, trace_fragment
 from masking.workspace import Workspace
 
-LADDERS = {3: (25, 50, 75, 100, 150, 200, 300), 5: (50, 100, 150, 200, 300, 400, 500, 700, 1000)}
+LADDERS = {3: (5, 10, 15, 20, 25, 50, 100, 200, 300), 5: (25, 50, 75, 100, 125, 150, 200, 300, 500, 1000)}
 EXPORTS = ("K1", "K2", "K3", "K4", "K5", "I1", "I2")
 
 

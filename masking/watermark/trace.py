@@ -656,10 +656,16 @@ def _score_marks(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int]
 
 
 def _set_marks(score: _Score, counts: _MarkCounts, n: int, *, log_p: float, round_: int) -> None:
-    """Keep round ``round_``'s p-value when it is the export's best (after its weight), with its evidence."""
-    score.log_ps["marks"] = min(score.log_ps.get("marks", 0.0), 0.0, log_p - math.log(MARK_ROUNDS[round_]))
-    evidence_key = "marks" if round_ == 0 else "marks_rest"
-    score.evidence.append(_evidence("marks", evidence_key, matched=int(counts.successes[n]),
+    """Round ``round_``'s p-value of one export (after the round's weight): the first round's always, with
+    its evidence; a later round's only when it is the export's best so far, its evidence replacing an
+    earlier later round's."""
+    weighted = min(0.0, log_p - math.log(MARK_ROUNDS[round_]))
+    if round_ and weighted >= score.log_ps.get("marks", 0.0):
+        return
+    score.log_ps["marks"] = min(score.log_ps.get("marks", 0.0), weighted)
+    if round_:
+        score.evidence = [e for e in score.evidence if e.key != "marks_rest"]
+    score.evidence.append(_evidence("marks", "marks_rest" if round_ else "marks", matched=int(counts.successes[n]),
                                     tested=int(counts.tested[n]), expected=f"{counts.means[n]:.1f}",
                                     p=f"{math.exp(log_p):.3g}"))
 
@@ -686,7 +692,7 @@ def _peel_marks(tables: Sequence[_MarkTable], scores: dict[int, _Score], held: i
             rest = np.flatnonzero(~is_named)
             counts = _mark_counts(table, rest, explained)
             for n, log_p in enumerate(_marks_log_ps(counts)):
-                if log_p is not None and log_p < 0.0:
+                if log_p is not None:
                     _set_marks(scores[int(table.cands[rest[n]])], counts, n, log_p=log_p, round_=round_)
         if sum(1 for bounded in _bounds(scores, held).values() if bounded <= math.log(ALPHA)) == before:
             return
