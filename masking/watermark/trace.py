@@ -715,52 +715,74 @@ def _score_labels(fragment: Fragment, index: TraceIndex, scores: dict[int, _Scor
 
 
 def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[int, int, float]]]:
-    """Per export: (fragment row, canary number, ln p) of each fragment row that is one of its canaries."""
+    """Per export: (fragment row, canary number, ln p) of each fragment row that is one of its canaries.
+
+    Weak features (masked identities, readings) are shared by many canaries of exports of the same
+    customers, so they are counted per canary with numpy; tokens (strong) one by one."""
     fps, owners, ids, strong, tokens = key.canary_fps, key.canary_owner, key.canary_id, key.canary_strong, key.tokens
     hits: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
     if not len(fps):
         return hits
-    weak_total: dict[tuple[int, int], int] = defaultdict(int)
-    for owner, number, is_strong in zip(owners, ids, strong, strict=True):
-        if not is_strong:
-            weak_total[(int(owner), int(number))] += 1
+    packed = owners.astype(np.int64) << 32 | ids.astype(np.int64)
+    weak_keys, weak_total = np.unique(packed[~strong], return_counts=True)
     order = np.argsort(fps)
     sorted_fps = fps[order]
     for row_number, row in enumerate(rows):
         strong_hits: dict[tuple[int, int], float] = {}
-        weak_hits: dict[tuple[int, int], list[float]] = defaultdict(list)
-        for fp in (*row.tokens, *row.weak):
-            value = np.uint64(fp)
-            lo = int(np.searchsorted(sorted_fps, value, "left"))
-            hi = int(np.searchsorted(sorted_fps, value, "right"))
-            matches = {(int(owners[order[j]]), int(ids[order[j]]), bool(strong[order[j]])) for j in range(lo, hi)}
-            strong_owners = {o for o, _, s in matches if s} | {int(o) for o in tokens.owners_of(fp)}
-            for owner, number, is_strong in matches:
-                if is_strong and fp in row.tokens and len(strong_owners) == 1:
-                    space = token_space(row.tokens[fp])
-                    log_p = math.log(min(1.0, key.canaries_held / space))
-                    strong_hits[(owner, number)] = strong_hits.get((owner, number), 0.0) + log_p
-                elif not is_strong and fp in row.weak:
-                    weak_hits[(owner, number)].append(_weak_log_p(row.weak[fp]))
-        for owner, (number, log_p) in _strongest_per_export(strong_hits, weak_hits, weak_total).items():
+        for fp in row.tokens:
+            at = _positions(sorted_fps, order, fp)
+            at = at[strong[at]]
+            if not len(at):
+                continue
+            matches = {(int(owners[j]), int(ids[j])) for j in at}
+            if len({o for o, _ in matches} | {int(o) for o in tokens.owners_of(fp)}) != 1:
+                continue
+            log_p = math.log(min(1.0, key.canaries_held / token_space(row.tokens[fp])))
+            for match in matches:
+                strong_hits[match] = strong_hits.get(match, 0.0) + log_p
+        weak_hits = _weak_hits(row, sorted_fps, order, strong, packed, weak_keys, weak_total)
+        for owner, (number, log_p) in _strongest_per_export(strong_hits, weak_hits).items():
             hits[owner].append((row_number, number, log_p))
     return hits
 
 
+def _weak_hits(row: _Row, sorted_fps: np.ndarray, order: np.ndarray, strong: np.ndarray, packed: np.ndarray,  # noqa: PLR0917 - the canary index's arrays
+               weak_keys: np.ndarray, weak_total: np.ndarray) -> dict[tuple[int, int], float]:
+    """Canaries every weak feature of which (at least MIN_WEAK_CANARY) this row shows, with their ln p."""
+    keys: list[np.ndarray] = []
+    log_ps: list[np.ndarray] = []
+    for fp, feature in row.weak.items():
+        at = _positions(sorted_fps, order, fp)
+        at = at[~strong[at]]
+        if len(at):
+            found = np.unique(packed[at])
+            keys.append(found)
+            log_ps.append(np.full(len(found), _weak_log_p(feature)))
+    if not keys:
+        return {}
+    unique, inverse, counts = np.unique(np.concatenate(keys), return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=np.concatenate(log_ps))
+    totals = weak_total[np.searchsorted(weak_keys, unique)]
+    whole = (counts >= MIN_WEAK_CANARY) & (counts == totals)
+    return {(int(k) >> 32, int(k) & 0xFFFFFFFF): float(v) for k, v in zip(unique[whole], sums[whole], strict=True)}
+
+
+def _positions(sorted_fps: np.ndarray, order: np.ndarray, fp: int) -> np.ndarray:
+    value = np.uint64(fp)
+    return order[np.searchsorted(sorted_fps, value, "left"):np.searchsorted(sorted_fps, value, "right")]
+
+
 def _strongest_per_export(strong_hits: Mapping[tuple[int, int], float],
-                          weak_hits: Mapping[tuple[int, int], list[float]],
-                          weak_total: Mapping[tuple[int, int], int]) -> dict[int, tuple[int, float]]:
+                          weak_hits: Mapping[tuple[int, int], float]) -> dict[int, tuple[int, float]]:
     """One row's hits, one per export: its strongest canary (one leaked row is one piece of evidence, even
     where two canaries of the export share a value)."""
     best: dict[int, tuple[int, float]] = {}
     for (owner, number), log_p in strong_hits.items():
         if owner not in best or log_p < best[owner][1]:
             best[owner] = (number, log_p)
-    for (owner, number), log_ps in weak_hits.items():
-        count = len(log_ps)
-        if (owner, number) not in strong_hits and count >= MIN_WEAK_CANARY and count == weak_total[(owner, number)] \
-                and (owner not in best or sum(log_ps) < best[owner][1]):
-            best[owner] = (number, sum(log_ps))
+    for (owner, number), log_p in weak_hits.items():
+        if (owner, number) not in strong_hits and (owner not in best or log_p < best[owner][1]):
+            best[owner] = (number, log_p)
     return best
 
 
