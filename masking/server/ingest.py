@@ -31,6 +31,7 @@ from masking.evidence.envelope import (
 from masking.ledger import canonical
 from masking.server.admin import secret_hash
 from masking.server.policies import PolicyRefused, judge, keep_refused
+from masking.watermark.profile import POOL
 from masking.watermark.store import TraceData
 
 
@@ -235,6 +236,8 @@ def _store(conn: psycopg.Connection[Any], workstation_id: int, record: ReportedR
 
 
 def all_fingerprints(data: TraceData) -> np.ndarray:
-    """The distinct fingerprints an export is found by, as signed 64-bit integers (PostgreSQL bigint)."""
-    joined = np.concatenate([data.tokens, data.masked, data.canary_fps]).astype(np.uint64)
+    """The distinct fingerprints an export is found by, as signed 64-bit integers (PostgreSQL bigint); its
+    canaries' monitored numbers among them (a fragment's phone finds every export that carried it)."""
+    monitored = data.profile_fps[data.profile_kinds == POOL]
+    joined = np.concatenate([data.tokens, data.masked, data.canary_fps, monitored]).astype(np.uint64)
     return np.unique(joined).view(np.int64)
