@@ -362,10 +362,14 @@ class Session(QObject):
         """Every row's plan; built once per report, policy, actions and roles (not per keystroke)."""
         if self.report is None:
             return None
-        key = (id(self.report), id(self.policy), self.choices(), self.roles())
-        if self._plan is None or self._plan[0] != key:
-            self._plan = (key, build_plan(self.report, self.policy, choices=self.choices(), roles=self.roles()))
-        return self._plan[1]
+        # the report and policy themselves (compared by identity) are kept in the key: an id() alone could
+        # be reused by a newer report once the older one is gone
+        key = (self.report, self.policy, self.choices(), self.roles())
+        cached = self._plan
+        if cached is None or cached[0][0] is not key[0] or cached[0][1] is not key[1] or cached[0][2:] != key[2:]:
+            self._plan = cached = (key, build_plan(self.report, self.policy, choices=self.choices(),
+                                                   roles=self.roles()))
+        return cached[1]
 
     def plan(self) -> Plan | None:
         """The export's plan, its row counts those of the rows chosen (every row's while a filter is counted)."""

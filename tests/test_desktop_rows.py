@@ -310,3 +310,19 @@ def test_the_new_export_page_words_are_chinese_in_the_chinese_ui(qtbot: QtBot, h
     assert english == set(), english
     kept = sum("光伏" in str(row[9] or "") for row in _sample_rows()[:100])
     assert page.selection_state.text() == f"将导出 200 行中的 {kept} 行（第 1 行至第 100 行，备注 包含 “光伏” 的行）。"
+
+
+def test_a_filter_offers_only_columns_every_exported_sheet_has(qtbot: QtBot, tmp_path: Path, window: MainWindow,
+                                                                dialogs: Dialogs) -> None:
+    open_and_scan(qtbot, window, SAMPLES / "multi_sheet.xlsx")  # three sheets, no header in common
+    page = window.export_page
+    fill_export_form(window, tmp_path / "out.xlsx")
+    page.rows_box.setChecked(True)
+    assert page.filter_column.count() == 0 and not page.filter_check.isEnabled()
+    assert page.filter_check.toolTip() == "The sheets have no column in common to filter on."
+    page.range_check.setChecked(True)
+    page.last_row.setValue(3)
+    page.apply_selection()
+    plan = window.session.plan()
+    assert plan is not None and [sheet.data_rows for sheet in plan.included] == [3, 3, 3]
+    assert page.can_export

@@ -48,6 +48,7 @@ from masking.events import Event
 from masking.export_record import export_records
 from masking.keys import KeyRing
 from masking.pipeline import ExportResult
+from masking.plan import find_column
 from masking.policy_check import PolicyVerdict
 from masking.row_selection import MAX_VALUE, RowFilter, RowSelection
 
@@ -335,6 +336,9 @@ class ExportPage(Page):
                                          "rows”."))
             self.verdict.setStyleSheet(VERDICT_BAD_STYLE)
             verdict = None
+        elif verdict is None and session.counting and self._selection_problem is not None:
+            self.verdict.setText(self.tr("✘ {problem}").format(problem=self._selection_problem))  # counting failed
+            self.verdict.setStyleSheet(VERDICT_BAD_STYLE)
         elif verdict is None and session.counting:
             self.verdict.setText(self.tr("Counting the rows chosen; the policy check follows."))
             self.verdict.setStyleSheet(VERDICT_IDLE_STYLE)
@@ -431,7 +435,8 @@ class ExportPage(Page):
         self._show_selection()
 
     def _fill_selection_choices(self) -> None:
-        """The range's limits and the filter's columns, from the scan (the first exported sheet's headers)."""
+        """The range's limits and the filter's columns, from the scan: the first exported sheet's columns
+        that every exported sheet has under the same header (one sheet: all of them, by letter if need be)."""
         plan = self._session.full_plan()
         most = max((sheet.data_rows for sheet in plan.included), default=1) if plan is not None else 1
         for spin, value in ((self.first_row, 1), (self.last_row, most)):
@@ -441,12 +446,17 @@ class ExportPage(Page):
             spin.blockSignals(False)
         self.filter_column.blockSignals(True)
         self.filter_column.clear()
-        first = plan.included[0] if plan is not None and plan.included else None
-        for column in first.columns if first is not None else ():
+        sheets = plan.included if plan is not None else ()
+        for column in sheets[0].columns if sheets else ():
             shown = column.shown_header
-            self.filter_column.addItem(f"{column.letter} · {shown}" if shown else column.letter,
-                                       column.header if column.header and shown == column.header else column.letter)
+            ref = column.header if column.header and shown == column.header else column.letter
+            if len(sheets) > 1 and (ref == column.letter or any(find_column(s, ref) is None for s in sheets[1:])):
+                continue  # the same letter would be another column in another sheet
+            self.filter_column.addItem(f"{column.letter} · {shown}" if shown else column.letter, ref)
         self.filter_column.blockSignals(False)
+        common = self.filter_column.count() > 0
+        self.filter_check.setEnabled(common)
+        self.filter_check.setToolTip("" if common else self.tr("The sheets have no column in common to filter on."))
 
     def _show_selection(self, done: int | None = None, total: int | None = None) -> None:
         session = self._session
@@ -766,6 +776,7 @@ class ExportPage(Page):
     def _on_count_runner_failed(self, message: str) -> None:
         self._selection_problem = message
         self._show_selection()
+        self._show_verdict()
 
     @Slot()
     def _on_fewer_button_clicked(self) -> None:

@@ -1688,6 +1688,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>{sentence}{next}</translation>
     </message>
     <message>
+        <source>The sheets have no column in common to filter on.</source>
+        <translation>这几个工作表没有共同的列，无法按列筛选。</translation>
+    </message>
+    <message>
         <source>✘ No row is chosen: change the rows or the filter under “Export fewer rows”.</source>
         <translation>✘ 没有选中任何行：请在“少导出一些行”中修改行的范围或筛选条件。</translation>
     </message>
