@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-MIN_LENGTH = 8
+from masking.keys import MIN_MANAGED_PASSPHRASE
+
+MIN_LENGTH = MIN_MANAGED_PASSPHRASE  # the length a managed workstation's keystore already demands: one rule
 MIN_SCORE = 3
 MAX_JUDGED = 100  # zxcvbn's cost grows fast with length; a longer passphrase is judged on its first 100
 

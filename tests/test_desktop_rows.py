@@ -249,7 +249,7 @@ def test_passphrase_strength_is_shown_and_a_minimum_enforced(qapp: QApplication,
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     assert dialog.meter is not None and dialog.strength_label is not None
     dialog.edits["organisation"].setText("城东供电所")
-    for weak, reason in (("password1", "it is a commonly used password"), ("abc", "it is shorter than 8 characters"),
+    for weak, reason in (("password1", "it is a commonly used password"), ("abc", "it is shorter than 10 characters"),
                          ("城东供电所的密码", "it contains the organisation's name"),
                          ("19850612", "it contains a date")):
         dialog.edits["passphrase"].setText(weak)
@@ -266,7 +266,7 @@ def test_passphrase_strength_is_shown_and_a_minimum_enforced(qapp: QApplication,
     assert dialog.meter.value() >= 3 and dialog.strength_label.text() in ("Strength: good.", "Strength: strong.")
     assert translations.switch(CHINESE)
     dialog.edits["passphrase"].setText("password1")
-    assert dialog.strength_label.text().startswith("强度：很弱。太容易被猜到：是常用密码。")
+    assert dialog.strength_label.text().startswith("强度：很弱。太容易被猜到：不足 10 个字符；是常用密码。")
     dialog.deleteLater()
 
 
