@@ -11,11 +11,13 @@ bench/bench_collusion.py runs the same world at a larger scale over several seed
 
 from __future__ import annotations
 
+import math
 import os
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 import trace_harness as h
 
@@ -88,3 +90,41 @@ def test_five_colluders_are_all_named_and_no_one_else(world: World) -> None:
     print(f"\n[collusion] 5 colluders, rows needed to name all five (no one else): {figures}")
     assert figures["minority"] is not None and figures["minority"] <= 300
     assert figures["majority"] is not None and figures["majority"] <= 300
+
+
+@pytest.mark.slow
+def test_later_rounds_give_innocent_exports_valid_p_values(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The peeling rounds set aside the groups the named colluders explain and score everyone else again:
+    under an export that took no part, each group left must still match by chance (m/k), so its p-values
+    are valid: at most a share t of them fall at or below t. Checked on every innocent candidate of the
+    later rounds of 150-row fragments of 5 colluders (exact tails below 1e-3, the Chernoff bound above)."""
+    from masking.watermark import trace
+
+    guilty = {world.ids[name] for name in EXPORTS[:5]}
+    merged = h.vote_merge([world.rows[name] for name in EXPORTS[:5]], "minority", random.Random(5))
+    later: list[float] = []
+    pending: list[np.ndarray] = []
+    counts_of, log_ps_of = trace._mark_counts, trace._marks_log_ps
+
+    def counting(table: trace._MarkTable, rows: np.ndarray, excluded: np.ndarray | None = None) -> trace._MarkCounts:
+        pending.append(table.cands[rows] if excluded is not None else np.zeros(0, np.int64))
+        return counts_of(table, rows, excluded)
+
+    def scoring(counts: trace._MarkCounts) -> list[float | None]:
+        log_ps = log_ps_of(counts)
+        exports = pending.pop()
+        later.extend(lp for i, lp in zip(exports.tolist(), log_ps, strict=False)
+                     if lp is not None and world.index.exports[i].export_id not in guilty)
+        return log_ps
+
+    monkeypatch.setattr(trace, "_mark_counts", counting)
+    monkeypatch.setattr(trace, "_marks_log_ps", scoring)
+    for seed in range(6):  # sizes where the first round names some colluders, not all (all explain every group)
+        rows = random.Random(seed).sample(merged, 150)
+        named = {c.export_id for c in trace_fragment(Fragment(tuple(tuple(r) for r in rows)), world.index).named}
+        assert named <= guilty
+    shares = {t: sum(lp <= math.log(t) for lp in later) / len(later) for t in (0.01, 0.05, 0.2)}
+    print(f"\n[collusion] later rounds: {len(later)} innocent p-values; share at or below t: {shares}")
+    assert len(later) >= 2000
+    for t, share in shares.items():
+        assert share <= t + 3 * math.sqrt(t * (1 - t) / len(later)), (t, share)
