@@ -4,8 +4,9 @@
 of them under the column's action, reduced to what is the same whatever the export does per row:
 
 * keep: the value itself.
-* mask: what EVERY watermark rendering shows. The watermark masks each row in one of a few equally
-  plausible patterns (139****5678 or 1391****678; an ID's first 1-2 and last 2-3 characters), so
+* mask: what EVERY watermark rendering shows. The watermark masks each row in one of several equally
+  plausible patterns (139****5678, 1391****678, 139*****678, ...; an ID's first 1-4 and last 2-4
+  characters; a name's hidden characters as *, 某, × or X), so
   the pattern is a per-row accident, not information; the projection keeps only the characters
   that all renderings show (139*****678, 5***************1X), computed with the mask operator itself.
 * generalize: the generalized value, from the generalize operator itself (same parameters).
