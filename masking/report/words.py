@@ -125,6 +125,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
                       "about {expected}, and this many matches by chance has a probability of {p}.",
                       "除去上面已认定的外发能解释的脱敏值，其余 {tested} 个中有 {matched} 个呈现这次外发专属的脱敏"
                       "样式；纯属巧合约为 {expected} 个，巧合出现这么多吻合的概率{p}。"),
+    "ev_marks_unexplained": ("{count} of the {total} masked values match none of the exports named here: they were "
+                             "altered by hand, or they come from copies of other exports that these rows are too "
+                             "few to name. More rows of the leak may name further exports.",
+                             "{total} 个脱敏值中有 {count} 个与这里认定的外发都不吻合：它们或是被人为改动过，或是来自"
+                             "其他外发的副本，而现有的行数还不足以认定那些外发。取得更多泄露的行可能认定更多外发。"),
     "ev_marks_together": ("{count} exports are named together: the leaked data mixes their copies, as when several "
                           "recipients merge what they received. Each is named on its own evidence, held to the same "
                           "bound as a single export (every export in the ledger counted), so an export that took no "

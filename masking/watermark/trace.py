@@ -95,6 +95,10 @@ EXACT_BELOW = math.log(1e-3)
 # The weights of the marks rounds (:func:`_peel_marks`): the first scores every group, each later one the
 # groups the exports named so far do not explain; an export's marks p-value is min_r p_r / w_r.
 MARK_ROUNDS = (0.5, 1 / 6, 1 / 6, 1 / 6)
+# A named export reports the masked values the named exports leave unexplained when they are at least
+# this share of at least this many informative groups (a hint of more colluders; never scored).
+UNEXPLAINED_SHARE = 0.2
+UNEXPLAINED_MIN_GROUPS = 20
 _EXPORT_ID = re.compile(r"EX-\d{8}-[0-9A-F]{8}")
 
 
@@ -128,6 +132,8 @@ EVIDENCE_TEXTS = {
              "p = {p})",
     "marks_rest": "{matched} of {tested} masking patterns that the exports named before do not explain match this "
                   "export's key ({expected} expected by chance; p = {p})",
+    "marks_unexplained": "{count} of {total} masked values match none of the named exports: altered by hand, or "
+                         "from copies of other exports the fragment is too small to name",
     "marks_together": "{count} exports are named together: the fragment merges their copies; each is named on its "
                       "own evidence against the same bound (every export in the ledger counted)",
     "canary_profile": "{matched} of this export's {tested} canary rows match fragment rows on what survives "
@@ -680,22 +686,47 @@ def _peel_marks(tables: Sequence[_MarkTable], scores: dict[int, _Score], held: i
     on the key of an export not named yet, so under that export each group left still matches by chance
     with probability m/k and its tail is exact (see docs/watermark.md, "Colluders")."""
     for round_ in range(1, len(MARK_ROUNDS)):
-        named = {i for i, bounded in _bounds(scores, held).items() if bounded <= math.log(ALPHA)}
+        named = _named(scores, held)
         if not named:
             return
-        before = len(named)
         for table in tables:
             is_named = np.isin(table.cands, list(named))
             if not is_named.any() or is_named.all():
                 continue
-            explained = (_matches(table, np.flatnonzero(is_named)) & table.carried[is_named]).any(axis=0)
             rest = np.flatnonzero(~is_named)
-            counts = _mark_counts(table, rest, explained)
+            counts = _mark_counts(table, rest, _explained(table, is_named))
             for n, log_p in enumerate(_marks_log_ps(counts)):
                 if log_p is not None:
                     _set_marks(scores[int(table.cands[rest[n]])], counts, n, log_p=log_p, round_=round_)
-        if sum(1 for bounded in _bounds(scores, held).values() if bounded <= math.log(ALPHA)) == before:
-            return
+        if len(_named(scores, held)) == len(named):
+            break
+    _unexplained(tables, scores, _named(scores, held))
+
+
+def _named(scores: Mapping[int, _Score], held: int) -> set[int]:
+    return {i for i, bounded in _bounds(scores, held).items() if bounded <= math.log(ALPHA)}
+
+
+def _explained(table: _MarkTable, is_named: np.ndarray) -> np.ndarray:
+    """Per group: a named export that carried its identity shows the pattern seen."""
+    explained: np.ndarray = (_matches(table, np.flatnonzero(is_named)) & table.carried[is_named]).any(axis=0)
+    return explained
+
+
+def _unexplained(tables: Sequence[_MarkTable], scores: dict[int, _Score], named: set[int]) -> None:
+    """When the named exports leave a good share of the informative masked values unexplained, each named
+    export says so: those cells were altered, or come from copies of exports the fragment is too small to
+    name (a coalition larger than those named). Reported only, never scored."""
+    for table in tables:
+        is_named = np.isin(table.cands, list(named))
+        informative = table.p_group < 1.0
+        total = int(informative.sum())
+        if not is_named.any() or total < UNEXPLAINED_MIN_GROUPS:
+            continue
+        count = int((informative & ~_explained(table, is_named)).sum())
+        if count >= UNEXPLAINED_SHARE * total:
+            for i in table.cands[is_named].tolist():
+                scores[int(i)].evidence.append(_evidence("marks", "marks_unexplained", count=count, total=total))
 
 
 def _score_labels(fragment: Fragment, index: TraceIndex, scores: dict[int, _Score]) -> None:
