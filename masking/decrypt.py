@@ -24,6 +24,11 @@ of the export are not: the copy is no longer the recipient's copy. What comes ba
 
 A ``decrypt`` record goes into the ledger: export id when known, input and output SHA-256, the
 columns with their counts and key ids; never a value.
+
+The office restores sealed values from its evidence service too (``service``): the export's record
+and its sealed originals are fetched there (by the xlsx's export id, or by the file's SHA-256), checked
+against each other, and opened with the office's key; no home folder is needed then, and the service
+records the fetch in its own trail (:mod:`masking.evidence.sealed_fetch`).
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from masking.errors import InputError, KeyProblem
+from masking.errors import InputError, KeyProblem, UsageError
+from masking.evidence.client import ServiceAccess
+from masking.evidence.sealed_fetch import fetch_sealed
 from masking.export_record import ExportRecord, export_records
 from masking.io.model import Value
 from masking.io.properties import read_custom_properties
@@ -110,6 +117,7 @@ class _Found:
 
     record: ExportRecord
     file_index: int
+    sealed: bytes | None = None  # the sealed originals, already fetched and checked (from the service)
 
 
 def _specs_from_properties(properties: Mapping[str, str], label: str) -> tuple[EncryptedColumn, ...]:
@@ -140,6 +148,15 @@ def _find_export(ledger: Ledger, sha256: str) -> _Found | None:
         if index is not None:
             found = _Found(record, index)
     return found
+
+
+def _found(service: ServiceAccess | None, ledger: Ledger | None, export_id: str | None, sha256: str) -> _Found | None:
+    """The export the file came from: at the office's service (with its sealed originals), else in the ledger."""
+    if service is None:
+        return _find_export(ledger, sha256) if ledger is not None else None
+    fetched = fetch_sealed(service, export_id=export_id, sha256=sha256)
+    index = fetched.record.output_index(sha256)
+    return _Found(fetched.record, 0 if index is None else index, fetched.blob)
 
 
 def _sheet_map(workbook: Workbook, specs: Sequence[EncryptedColumn], found: _Found | None) -> dict[str, str]:
@@ -231,7 +248,7 @@ def _lookup(originals: Mapping[str, Value], values: Sequence[Value]) -> BatchRes
     return BatchResult(out, Counts(transformed=transformed, blank=blank, unparsed=unparsed))
 
 
-def _sealed_columns(specs: Sequence[EncryptedColumn], found: _Found | None, home: Path,
+def _sealed_columns(specs: Sequence[EncryptedColumn], found: _Found | None, home: Path | None,
                     office_keys: Mapping[str, bytes], label: str) -> list[_Column]:
     """The columns restored from the originals sealed to the office (``decrypt --office``)."""
     if found is None:
@@ -241,7 +258,11 @@ def _sealed_columns(specs: Sequence[EncryptedColumn], found: _Found | None, home
     if record.sealed is None or not isinstance(record.sealed.get("sha256"), str):
         raise InputError(f"{label}: its values were not sealed to the security office (exported on an unmanaged "
                          "workstation); decrypt it without --office where it was exported")
-    blob = SealedStore(home).load(record.export_id, str(record.sealed["sha256"]))
+    blob = found.sealed
+    if blob is None:
+        if home is None:  # pragma: no cover - without a home the record came from the service, with its blob
+            raise InputError(f"{label}: the sealed values are not at hand")
+        blob = SealedStore(home).load(record.export_id, str(record.sealed["sha256"]))
     by_place = {(c.sheet, c.position): c.originals for c in open_columns(record.export_id, blob, office_keys)}
     columns = []
     for spec in specs:
@@ -258,14 +279,16 @@ def _office_only(what: str) -> KeyProblem:
 
 
 def _restorers(  # noqa: PLR0917 - what decides how the columns come back
-    specs: Sequence[EncryptedColumn], found: _Found | None, sealed_to: str | None, ring: KeyRing, home: Path,
-    office_keys: Mapping[str, bytes] | None, label: str,
+    specs: Sequence[EncryptedColumn], found: _Found | None, sealed_to: str | None, ring: KeyRing | None,
+    home: Path | None, office_keys: Mapping[str, bytes] | None, label: str,
 ) -> list[_Column]:
     """Sealed originals with the office's keys; refused for a sealed export without them; else the export keys."""
     if office_keys is not None:
         return _sealed_columns(specs, found, home, office_keys, label)
     if sealed_to:
         raise _office_only(f"this export's values are sealed to the office's key {sealed_to}")
+    if ring is None:
+        raise KeyProblem(f"{label}: restoring it needs this workstation's export keys")
     return _columns(specs, ring)
 
 
@@ -316,13 +339,14 @@ def _csv_encoding(path: Path) -> Literal["utf-8-sig", "gb18030"]:
 def decrypt_file(
     source: Path,
     out: Path,
-    ring: KeyRing,
-    ledger: Ledger,
+    ring: KeyRing | None,
+    ledger: Ledger | None,
     *,
     overwrite: bool = False,
     progress: Progress | None = None,
     office_keys: Mapping[str, bytes] | None = None,
     managed: bool = False,
+    service: ServiceAccess | None = None,
 ) -> DecryptResult:
     """Write ``out``: ``source`` with its encrypted columns restored, and record it in the ledger.
 
@@ -334,20 +358,28 @@ def decrypt_file(
     ``office_keys`` (the security office's decryption keys by id) restore the originals an export on
     a managed workstation sealed to the office; without them such a file, and any file on a
     ``managed`` workstation, is refused with ``KeyProblem`` (exit 5): only the office restores values.
+
+    ``service`` (with ``office_keys``): the export's record and sealed originals come from the office's
+    evidence service instead of ``ledger`` and its home folder; ``ring`` and ``ledger`` may then be None,
+    and the decryption is recorded by the service (``ledger_seq`` 0), not in a ledger here.
     """
     source, out = Path(source), Path(out)
     if managed and office_keys is None:
         raise _office_only("this workstation is managed and holds no key that restores them")
+    if service is not None and office_keys is None:
+        raise UsageError("restoring from the service opens sealed values: it needs the office's key (--office)")
+    if service is None and ledger is None:
+        raise UsageError("decrypt needs this home's audit ledger or the office's service")
     sealed_to: str | None = None
     label = source.name
     with open_workbook(source) as workbook:
         input_sha256 = file_sha256(source)
-        found = _find_export(ledger, input_sha256)
+        properties = read_custom_properties(source) if workbook.format == "xlsx" else {}
+        export_id = properties.get(_EXPORT_ID_PROPERTY) or None
+        found = _found(service, ledger, export_id, input_sha256)
         manifest: ManifestSource
         if workbook.format == "xlsx":
-            properties = read_custom_properties(source)
             specs, manifest = _specs_from_properties(properties, label), "properties"
-            export_id = properties.get(_EXPORT_ID_PROPERTY) or None
             sealed_to = properties.get(SEALED_PROPERTY) or None
             if not specs and found is not None:
                 specs, manifest = _specs_from_ledger(found, label), "ledger"
@@ -357,14 +389,15 @@ def decrypt_file(
                     f"{label}: not a known export (no export in the audit ledger wrote a file with this "
                     "SHA-256; it may have been edited since, or exported on another workstation)"
                 )
-            specs, manifest, export_id = _specs_from_ledger(found, label), "ledger", None
+            specs, manifest = _specs_from_ledger(found, label), "ledger"
         if found is not None:
             export_id = found.record.export_id or export_id
         if not specs:
             raise InputError(f"{label}: no encrypted columns recorded for this file")
         if found is not None and found.record.sealed is not None:
             sealed_to = str(found.record.sealed.get("decryption_id") or "") or sealed_to
-        columns = _restorers(specs, found, sealed_to, ring, ledger.path.parent, office_keys, label)
+        home = ledger.path.parent if ledger is not None else None
+        columns = _restorers(specs, found, sealed_to, ring, home, office_keys, label)
         mapping = _sheet_map(workbook, specs, found)
         headed = _header_rows(workbook, found, mapping)
         rows = _write(workbook, out, columns, mapping, headed, overwrite=overwrite, progress=progress)
@@ -374,6 +407,8 @@ def decrypt_file(
                         c.spec.record.kind.value if c.spec.record.kind else None, c.spec.record.key_id, c.counts)
         for c in columns
     )
+    if ledger is None:  # restored from the service, which recorded the fetch
+        return DecryptResult(out, workbook.format, export_id, manifest, rows, restored, input_sha256, output_sha256, 0)
     entry = ledger.append("decrypt", {
         "export_id": export_id,
         "user": getpass.getuser(),

@@ -7,6 +7,8 @@ The sealed blob sits in ``sealed/<export_id>.egsealed`` in the home folder and i
 export's ledger record, so the chain covers it; the workstation cannot open it. ``decrypt --office``
 opens it with the office's decryption key and puts back every original exactly (its type too), for
 any subset or reordering of the exported rows, because each cell is looked up by its token.
+An enrolled workstation also sends the blob to the office's evidence service with the export's record
+(:mod:`masking.evidence.sync`), so the office restores from the service once the home is gone.
 
 Blob: ``EGSEAL1\\n`` + the decryption key id + ``\\n`` + HPKE(zlib(JSON)), with the export id bound
 into HPKE's ``info`` so a blob cannot be passed off as another export's.
@@ -131,7 +133,21 @@ class SealedStore:
             blob = self._path(export_id).read_bytes()
         except OSError:
             raise InputError(f"the sealed values of {export_id} are not in this home folder: decrypt with the home "
-                             "(or a copy of it) where the export was made") from None
-        if hashlib.sha256(blob).hexdigest() != sha256:
-            raise InputError(f"the sealed values of {export_id} do not match the audit ledger (altered)")
-        return blob
+                             "(or a copy of it) where the export was made, or from the office's service "
+                             "('decrypt --office DIR --server URL')") from None
+        return checked(export_id, blob, sha256, "the audit ledger")
+
+    def reported(self, export_id: str, sha256: str) -> bytes | None:
+        """The blob to send to the office's service: None when it is gone or altered here (the service
+        then stores the record flagged: the office cannot restore that export)."""
+        try:
+            return self.load(export_id, sha256)
+        except InputError:
+            return None
+
+
+def checked(export_id: str, blob: bytes, sha256: str, holder: str) -> bytes:
+    """``blob`` when its SHA-256 is the one the export's record names; ``InputError`` otherwise."""
+    if hashlib.sha256(blob).hexdigest() != sha256:
+        raise InputError(f"the sealed values of {export_id} do not match {holder} (altered)")
+    return blob

@@ -1,14 +1,21 @@
-"""``exportguard decrypt INPUT --out PATH [--office DIR]``: restore the columns an export encrypted.
+"""``exportguard decrypt INPUT --out PATH [--office DIR [--server URL --token T]]``: restore the columns an
+export encrypted.
 
 On a managed workstation only the security office restores values: ``--office DIR`` opens the
 originals the export sealed to the office, with the office's decryption key (its passphrase from
 ``EXPORTGUARD_DECRYPTION_PASSPHRASE`` or a prompt). Without it, a managed home (or a sealed export)
 is exit 5.
+
+``--server URL`` (with ``--office``): the export's record and sealed originals come from the office's
+evidence service (an investigator's or admin's token: ``--token`` or ``$EXPORTGUARD_SERVER_TOKEN``), so
+the office restores a file after the workstation's home is gone; no keystore or ledger is opened here,
+and the service records the restoring.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +23,10 @@ from masking.cli.office_cmd import decryption_passphrase
 from masking.cli.output import emit_json
 from masking.cli.progress import ProgressLine
 from masking.cli.secrets import keystore_passphrase
-from masking.decrypt import decrypt_file
-from masking.errors import KeyProblem
+from masking.decrypt import DecryptResult, decrypt_file
+from masking.errors import KeyProblem, UsageError
+from masking.evidence.client import ServiceAccess
+from masking.evidence.remote_trace import TOKEN_ENV
 from masking.home import is_managed
 from masking.office import read_decryption_keys
 from masking.workspace import Workspace
@@ -31,10 +40,17 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
     parser.add_argument("--office", metavar="DIR", help="the security office's folder: restore sealed values with "
                         "its decryption key")
+    parser.add_argument("--server", metavar="URL", help="with --office: fetch the export's sealed values from the "
+                        "office's evidence service (the workstation's home is not needed)")
+    parser.add_argument("--token", metavar="T", help=f"an investigator's or admin's token (default ${TOKEN_ENV})")
     parser.set_defaults(handler=run_decrypt_command)
 
 
 def run_decrypt_command(args: argparse.Namespace, context: Any) -> int:
+    if args.server is not None:
+        return _print(_from_service(args, context), context)
+    if args.token is not None:
+        raise UsageError("--token goes with --server")
     workspace = Workspace(context.home)
     managed = is_managed(context.home)
     if managed and args.office is None:  # before asking for any passphrase
@@ -48,6 +64,27 @@ def run_decrypt_command(args: argparse.Namespace, context: Any) -> int:
                               overwrite=args.force, progress=progress, office_keys=office_keys, managed=managed)
     finally:
         progress.close()
+    return _print(result, context)
+
+
+def _from_service(args: argparse.Namespace, context: Any) -> DecryptResult:
+    if args.office is None:
+        raise UsageError("--server restores the values sealed to the office: it needs --office DIR")
+    token = args.token or os.environ.get(TOKEN_ENV, "")
+    if not token.strip():
+        raise KeyProblem(f"restoring from the service needs an investigator's or admin's token: --token or "
+                         f"${TOKEN_ENV}")
+    access = ServiceAccess.of(args.server, token)
+    office_keys = read_decryption_keys(Path(args.office), decryption_passphrase())
+    progress = ProgressLine(enabled=None if not context.json else False)
+    try:
+        return decrypt_file(Path(args.input), Path(args.out), None, None, overwrite=args.force, progress=progress,
+                            office_keys=office_keys, service=access)
+    finally:
+        progress.close()
+
+
+def _print(result: DecryptResult, context: Any) -> int:
     if context.json:
         emit_json(result.as_dict())
         return 0

@@ -4,7 +4,9 @@ A message is canonical JSON (sorted keys, UTF-8); its Ed25519 signature by the w
 key travels beside it (the ``X-ExportGuard-Signature`` header), so the service checks the exact bytes
 it received. ``enroll`` is signed by the new key (proof that the sender holds it) and carries the
 office's one-time code; ``records`` carries ledger records, each with the export's trace data when it
-has any, and is refused unless signed by an enrolled, unrevoked workstation's key.
+has any and the originals it sealed to the office (``sealed``, which only the office's decryption key
+opens), and is refused unless signed by an enrolled, unrevoked workstation's key, or when the trace data
+or sealed originals are not the ones the record's hash chain names.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class EnvelopeError(ValueError):
 class ReportedRecord:
     entry: LedgerEntry
     trace: bytes | None  # the export's trace data (masking.watermark.store.TraceData bytes)
+    sealed: bytes | None = None  # the originals the export sealed to the office (masking.sealed blob)
 
     @property
     def export(self) -> ExportRecord | None:
@@ -56,6 +59,19 @@ class ReportedRecord:
             return True
         export = self.export
         return export is not None and hashlib.sha256(self.trace).hexdigest() == export.trace.sha256
+
+    @property
+    def sealed_sha256(self) -> str | None:
+        """The SHA-256 of the sealed originals the export record names (None: it sealed nothing)."""
+        export = self.export
+        digest = export.sealed.get("sha256") if export is not None and export.sealed is not None else None
+        return digest if isinstance(digest, str) and digest else None
+
+    def sealed_ok(self) -> bool:
+        """Sealed originals, when present, must be what the record names."""
+        if self.sealed is None:
+            return True
+        return self.sealed_sha256 == hashlib.sha256(self.sealed).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -89,10 +105,17 @@ def encode_records(workstation_id: int, records: Sequence[ReportedRecord], ident
     return _signed({
         "protocol": PROTOCOL, "kind": "records", "workstation_id": workstation_id, "sent_at": _now(),
         "nonce": os.urandom(16).hex(),
-        "records": [{"entry": r.entry.to_json(),
-                     "trace": None if r.trace is None else base64.b64encode(r.trace).decode("ascii")}
+        "records": [{"entry": r.entry.to_json(), "trace": _b64(r.trace), "sealed": _b64(r.sealed)}
                     for r in records],
     }, identity)
+
+
+def _b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: object) -> bytes | None:
+    return None if text is None else base64.b64decode(str(text), validate=True)
 
 
 def encode_consume(workstation_id: int, code_id: str, export_id: str, identity: Identity) -> tuple[bytes, str]:
@@ -153,8 +176,7 @@ def decode_records(body: bytes, signature: str, public_key: bytes) -> RecordRepo
     try:
         for item in message["records"]:
             entry = LedgerEntry.from_json(item["entry"])
-            trace = item.get("trace")
-            records.append(ReportedRecord(entry, None if trace is None else base64.b64decode(trace, validate=True)))
+            records.append(ReportedRecord(entry, _unb64(item.get("trace")), _unb64(item.get("sealed"))))
         report = RecordReport(int(message["workstation_id"]), str(message["sent_at"]), str(message["nonce"]),
                               tuple(records))
     except (KeyError, TypeError, ValueError, binascii.Error):
@@ -164,6 +186,8 @@ def decode_records(body: bytes, signature: str, public_key: bytes) -> RecordRepo
             raise EnvelopeError(f"record {record.entry.seq}: its contents do not match its hash")
         if not record.trace_ok():
             raise EnvelopeError(f"record {record.entry.seq}: its trace data do not match the record")
+        if not record.sealed_ok():
+            raise EnvelopeError(f"record {record.entry.seq}: its sealed originals do not match the record")
     return report
 
 

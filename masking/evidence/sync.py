@@ -1,7 +1,8 @@
 """Reporting this workstation's ledger to the office's evidence service, and the unsynced limit.
 
 The queue is the ledger itself: every own record above the sequence number the service acknowledged
-(``service.json``) is still to be sent, with its trace data, signed by the workstation's identity.
+(``service.json``) is still to be sent, with its trace data and the originals it sealed to the office,
+signed by the workstation's identity.
 A home put back from an older copy also puts back an older acknowledgement, so its new records reuse
 sequence numbers the service already holds: the service stores them flagged (a fork) and says so,
 and the workstation carries on; an admin clears it (``server resolve``).
@@ -33,6 +34,7 @@ from masking.export_record import EXPORT_EVENT, ExportRecord
 from masking.keys import KeyRing
 from masking.ledger import Ledger, LedgerEntry
 from masking.policy import Policy
+from masking.sealed import SealedStore
 from masking.violations import Violation, violation
 from masking.watermark.store import TraceStore
 
@@ -81,6 +83,18 @@ def sync_state(home: Path, ledger: Ledger) -> SyncState | None:
     return SyncState(link.url, link.name, len(waiting), sum(e.event == EXPORT_EVENT for e in waiting), link.last_sync)
 
 
+def _reported(home: Path, entry: LedgerEntry, store: TraceStore) -> ReportedRecord:
+    """A record with its export's trace data and the originals it sealed to the office, when it has them."""
+    if entry.event != EXPORT_EVENT:
+        return ReportedRecord(entry, None)
+    export = ExportRecord.from_dict(entry.body)
+    reported = ReportedRecord(entry, store.blob(export.export_id))
+    digest = reported.sealed_sha256
+    if digest is None:
+        return reported
+    return ReportedRecord(entry, reported.trace, SealedStore(home).reported(export.export_id, digest))
+
+
 def sync(home: Path, ring: KeyRing, ledger: Ledger, *, timeout: float = DEFAULT_TIMEOUT) -> SyncResult | None:
     """Send every unacknowledged record; None when this home is not enrolled."""
     link = load_link(home)
@@ -94,8 +108,7 @@ def sync(home: Path, ring: KeyRing, ledger: Ledger, *, timeout: float = DEFAULT_
     flagged: list[dict[str, Any]] = []
     for start in range(0, len(entries), BATCH_RECORDS):
         batch = entries[start:start + BATCH_RECORDS]
-        records = [ReportedRecord(e, store.blob(ExportRecord.from_dict(e.body).export_id)
-                                  if e.event == EXPORT_EVENT else None) for e in batch]
+        records = [_reported(home, e, store) for e in batch]
         body, signature = encode_records(link.workstation_id, records, identity)
         try:
             answer = client.request("POST", "/v1/records", body, {SIGNATURE_HEADER: signature})

@@ -7,6 +7,9 @@
 ``POST /v1/reports``  an investigator's report on such a trace (its SHA-256, kept with the queries)
 ``GET  /v1/records``  the records held, newest first, read-only (auditor, investigator or admin token);
                       ``?workstation=&event=&employee=&limit=`` narrow it (at most 10,000 records)
+``GET  /v1/sealed``   ``?export_id=`` or ``?sha256=`` (a file the export wrote): the originals the export
+                      sealed to the office, with its ledger record (investigator or admin token; 404 when
+                      none is held), for ``decrypt --office DIR --server URL``
 ``GET  /v1/health``   the schema version
 
 Database work runs in Starlette's thread pool over a psycopg connection pool. Every token-bearing
@@ -32,6 +35,7 @@ from masking.events import ReportSaved
 from masking.evidence.envelope import SIGNATURE_HEADER, EnvelopeError
 from masking.server.admin import Caller, authorise, record_query
 from masking.server.ingest import consume_approval, enroll, ingest_records
+from masking.server.restore import sealed_export
 from masking.server.search import export_entries, trace_at_service
 from masking.server.trail import trail
 from masking.watermark.trace import Fragment
@@ -154,6 +158,24 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
             return await run_in_threadpool(with_conn, listed)
         return await guarded(work)
 
+    async def sealed_route(request: Request) -> JSONResponse:
+        """The sealed originals of one export, for the office to open with its decryption key."""
+        asked = {"export_id": request.query_params.get("export_id") or None,
+                 "sha256": request.query_params.get("sha256") or None}
+
+        def fetched(conn: Any, token: str) -> dict[str, Any] | None:
+            caller = authorise(conn, token, ("investigator", "admin"))
+            found = sealed_export(conn, **asked)
+            record_query(conn, caller, "restore", json.dumps({**asked, "found": found is not None}))
+            return found
+        try:
+            found = await run_in_threadpool(with_conn, fetched, token_of(request))
+        except KeyProblem as error:
+            return _error(403, str(error))
+        if found is None:
+            return _error(404, "the service holds no sealed originals of that export")
+        return JSONResponse(found)
+
     return Starlette(routes=[
         Route("/v1/health", health, methods=["GET"]),
         Route("/v1/enroll", enroll_route, methods=["POST"]),
@@ -162,6 +184,7 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
         Route("/v1/records", list_records, methods=["GET"]),
         Route("/v1/trace", trace_route, methods=["POST"]),
         Route("/v1/reports", report_route, methods=["POST"]),
+        Route("/v1/sealed", sealed_route, methods=["GET"]),
     ], lifespan=lifespan)
 
 

@@ -8,7 +8,9 @@ predecessor (a fork), or a new ledger under the same identity (the ledger was de
 record becomes the new head, so what follows it is judged against it. A record already held, byte
 for byte, is a replay: not stored again, and a batch of nothing but replays is refused. An export
 record made under a policy the office did not sign is refused, the records before it in the batch
-kept (:mod:`masking.server.policies`).
+kept (:mod:`masking.server.policies`). An export record's sealed originals are stored beside it (their
+SHA-256 was checked against the record when the message was decoded); one whose originals did not
+come is stored flagged.
 """
 
 from __future__ import annotations
@@ -123,7 +125,8 @@ def ingest_records(conn: psycopg.Connection[Any], body: bytes, signature: str) -
             continuity = _continuity(entry.workstation != ledger, bool(held), entry.seq, entry.prev_hash, head_seq,
                                      head_hash)
             reuse = _approval_reuse(conn, workstation_id, record)
-            flag = "; ".join(f for f in (continuity, reuse, judged.flag) if f) or None
+            unsealed = _sealed_missing(record)
+            flag = "; ".join(f for f in (continuity, reuse, judged.flag, unsealed) if f) or None
             _store(conn, workstation_id, record, flag)
             if judged.accepted_by_admin and not (continuity or reuse):
                 conn.execute("UPDATE records SET resolved = now() WHERE workstation_id = %s AND seq = %s"
@@ -189,6 +192,14 @@ def _approval_reuse(conn: psycopg.Connection[Any], workstation_id: int, record: 
             f"on {used['time']}")
 
 
+def _sealed_missing(record: ReportedRecord) -> str | None:
+    """A flag for an export record that names sealed originals which did not come with it (deleted or
+    altered on the workstation before it reported): the office cannot restore that export's values."""
+    if record.sealed is None and record.sealed_sha256 is not None:
+        return "its sealed originals did not arrive (gone or altered on the workstation): the office cannot restore it"
+    return None
+
+
 def _continuity(new_ledger: bool, seen: bool, seq: int, prev: str, head_seq: int,  # noqa: PLR0917 (the facts judged)
                 head_hash: str) -> str | None:
     if new_ledger:
@@ -213,6 +224,11 @@ def _store(conn: psycopg.Connection[Any], workstation_id: int, record: ReportedR
          entry.hash, entry.key_id, entry.mac, flag)).fetchone()
     assert row is not None  # noqa: S101 (INSERT ... RETURNING returns the row)
     export_record = record.export
+    if export_record is not None and record.sealed is not None and record.sealed_sha256 is not None:
+        outputs = [o.sha256 for o in export_record.outputs] or [export_record.output_sha256]
+        conn.execute("INSERT INTO sealed (record_id, export_id, outputs, sha256, blob) VALUES (%s, %s, %s, %s, %s)",
+                     (row[0], export_record.export_id, [o for o in outputs if o], record.sealed_sha256,
+                      record.sealed))
     if export_record is None or record.trace is None:
         return
     try:

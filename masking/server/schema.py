@@ -125,6 +125,20 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (workstation_id, seq, hash)
     );
     """,
+    # the originals a managed workstation's export sealed to the office's decryption key (issue 12's blob,
+    # which the service cannot open): the office restores from here once the workstation's home is gone.
+    # ``outputs`` holds the SHA-256 of every file the export wrote, so a csv (no export id inside) is found
+    """
+    CREATE TABLE sealed (
+        record_id bigint PRIMARY KEY REFERENCES records,
+        export_id text NOT NULL,
+        outputs text[] NOT NULL,
+        sha256 text NOT NULL,
+        blob bytea NOT NULL
+    );
+    CREATE INDEX sealed_export_id ON sealed (export_id);
+    CREATE INDEX sealed_outputs ON sealed USING gin (outputs);
+    """,
 )
 
 SETTINGS = {"silent_hours": "168", "retention_days": "3650"}
