@@ -15,7 +15,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
+from masking.detect.scan import with_exact_rows
 from masking.errors import Cancelled, InputError, OutputError, PolicyError, UsageError
 from masking.events import BlockedExport, CancelledExport
 from masking.evidence.sync import consume_at_service, report_after_export, require_within_limit
@@ -41,7 +42,7 @@ from masking.io.encrypted_xlsx import generate_password, open_encrypted_xlsx
 from masking.io.model import Value
 from masking.io.paths import os_path
 from masking.io.reader import Workbook, open_workbook
-from masking.io.writer import BookWriter, open_writer
+from masking.io.writer import BookWriter, RowSink, open_writer
 from masking.io.xlsx_writer import MAX_ROWS as MAX_XLSX_ROWS
 from masking.keys import KeyRing
 from masking.kinds import Action, Kind
@@ -77,15 +78,8 @@ from masking.transform import (
 )
 from masking.violations import Violation, violation
 from masking.watermark.canary import UNIQUE_KINDS, CanaryPools
-from masking.watermark.embed import (
-    MarkSettings,
-    clear_columns,
-    placeable_layers,
-    sheet_canaries,
-    source_identifiers,
-)
+from masking.watermark.embed import MarkSettings, clear_columns, placeable_layers, sheet_canaries
 from masking.watermark.pool import PoolUse, expand_pool, keyed_order, workstation_slice
-from masking.watermark.source_ids import SourceIds, merge_source_ids
 from masking.watermark.store import TraceStore
 from masking.watermark.visible import VisibleMark, visible_mark
 from masking.workspace import LEDGER_FILE
@@ -143,6 +137,8 @@ class PreparedExport:
     grade: int = 1  # the export's grade (masking.grading)
     suppressed: Mapping[str, npt.NDArray[np.int64]] = field(default_factory=dict)  # rows left out, per sheet
     generalized: tuple[tuple[str, str, str], ...] = ()  # (column, before, after) --generalize-to-k changed
+    # the input's size and modification time when the scan made here looked at it without hashing it all
+    stamp: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -247,14 +243,22 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
     risk: PlanRisk | None = None
     suppressed: dict[str, npt.NDArray[np.int64]] = {}
     generalized: tuple[tuple[str, str, str], ...] = ()
-    with ExitStack() as stack:  # at most one open workbook: the scan's pass (hashed) and the risk's
+    stamp = None
+    with ExitStack() as stack:  # at most one open workbook: the scan's look and the risk's pass
         workbook = None
         if report is None:
-            workbook = stack.enter_context(open_workbook(request.input, hashed=True, encoding=request.input_encoding))
-            report = scan_workbook(workbook, path=request.input)
+            # the scan samples each sheet's first rows and takes its size as stated: the export's own
+            # pass is then the one read of the file (it counts the rows, and the policy is judged again)
+            stamp = file_stamp(request.input)
+            workbook = stack.enter_context(open_workbook(request.input, encoding=request.input_encoding))
+            report = scan_workbook(workbook, path=request.input, quick=True)
         _refuse_empty(request, report)
         plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
                           include_hidden=request.include_hidden, roles=request.roles)
+        if workbook is not None and _needs_exact_rows(plan, policy, report, request):
+            report = with_exact_rows(report, workbook)  # a refusal is never made on a stated size
+            plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,
+                              include_hidden=request.include_hidden, roles=request.roles)
         source: Workbook | SelectedRows | None = workbook
         if not request.rows.everything:
             if selected is None and request.rows.where is not None and workbook is None:
@@ -287,12 +291,40 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
         used = approval_use(home / LEDGER_FILE, approval.code_id)
         if used is not None:
             raise used.refusal()
-    facts = ExportFacts(recipient.name, request.purpose, approved_rows=approval.rows if approval else None,
-                        password=request.password, format=fmt, risk=risk)
-    verdict = check_plan(plan, policy, facts)
+    verdict = check_plan(plan, policy, export_facts(request, recipient, approval, fmt, risk))
     return PreparedExport(request, report, plan, policy, verdict, output, fmt, recipient, approval, read_pin(home),
                           risk=risk, grade=export_grade(plan.columns(), policy.levels), suppressed=suppressed,
-                          generalized=generalized)
+                          generalized=generalized, stamp=stamp)
+
+
+def export_facts(request: ExportRequest, recipient: Recipient, approval: Approval | None, fmt: OutputFormat,
+                 risk: PlanRisk | None) -> ExportFacts:
+    """What the policy judges besides the plan."""
+    return ExportFacts(recipient.name, request.purpose, approved_rows=approval.rows if approval else None,
+                       password=request.password, format=fmt, risk=risk)
+
+
+def _facts(prepared: PreparedExport) -> ExportFacts:
+    return export_facts(prepared.request, prepared.recipient, prepared.approval, prepared.format, prepared.risk)
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """The file's size and modification time: how an export tells that the file it reads is the one
+    its scan looked at, when that scan did not read (and hash) all of it."""
+    info = os_path(path).stat()
+    return info.st_size, info.st_mtime_ns
+
+
+def _needs_exact_rows(plan: Plan, policy: Policy, report: ScanReport, request: ExportRequest) -> bool:
+    """Whether a row count the scan took from a sheet's stated size would decide something before the
+    export reads the rows: an approval threshold it passes, or the xlsx row limit it comes near."""
+    if all(sheet.rows_exact for sheet in report.sheets):
+        return False
+    threshold = policy.thresholds(export_grade(plan.columns(), policy.levels)).approval_threshold
+    if threshold is not None and plan.rows > threshold:
+        return True
+    near_limit = MAX_XLSX_ROWS * 0.9
+    return output_format(request, report.format) == "xlsx" and any(s.data_rows > near_limit for s in plan.included)
 
 
 def risk_threshold(plan: Plan, policy: Policy) -> int:
@@ -443,20 +475,19 @@ def _run_export(
         tracker = _Tracker(plan.rows, progress)
         # the one read of the input: the data pass, hashed as it goes
         with open_workbook(request.input, hashed=True, encoding=request.input_encoding) as workbook:
-            source_ids = (_source_ids(prepared, workbook, tracker) if settings.canary_rate > 0
-                          else np.zeros(0, np.int64))
             office = prepared.office if encrypted else None
-            spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings, source_ids, seal=office is not None,
+            spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings,
+                                 id_columns(prepared) if settings.canary_rate > 0 else (), seal=office is not None,
                                  found_pii=prepared.policy.found_pii, defaults=_default_actions(prepared.policy))
             transform: Transform = (worker.begin(spec) if worker is not None
                                     else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
                 # the risk, measured in this same pass when preparing did not need it
-                _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed,
-                              selection=request.rows,
-                              collect=(collecting := collectors(plan) if prepared.risk is None else {}))
+                sinks, read = _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed,
+                                            selection=request.rows,
+                                            collect=(collecting := collectors(plan) if prepared.risk is None else {}))
                 summary = transform.summary()
-                input_sha256 = _check_input(prepared, workbook.sha256())  # before the output is committed
+                input_sha256 = _finish_pass(prepared, workbook, summary, sinks, read)  # before anything is committed
                 found_notes = _judge_found(plan, summary.checks, prepared.policy)  # before the approval is used
                 sealed = _before_commit(prepared, ring, home, export_id, summary, office)
                 if book.keeps_properties:
@@ -535,24 +566,53 @@ def deidentification_record(prepared: PreparedExport, collected: Mapping[str, Co
                                      generalized=prepared.generalized, sheet_name=prepared.plan.shown_sheet_name)
 
 
-def _source_ids(prepared: PreparedExport, workbook: Workbook, tracker: _Tracker) -> SourceIds:
-    """The source's identifiers for canary rows to avoid: those the scan collected, plus (only when
-    the plan makes a column an identifier the scan did not see as one) a pass over such columns."""
+def id_columns(prepared: PreparedExport) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Per included sheet, the columns whose values canary rows must not reuse: those the scan found
+    identifiers in and those the plan makes identifiers."""
     scanned = {sheet.info.name: sheet for sheet in prepared.report.sheets}
-    collected = {name: sheet.source_columns for name, sheet in scanned.items()}
-    parts = [scanned[s.name].source_ids for s in prepared.plan.included if s.name in scanned]
-    missing = any(c.kind in UNIQUE_KINDS and c.index not in collected.get(s.name, frozenset())
-                  for s in prepared.plan.included for c in s.columns)
-    if missing:
-        parts.append(source_identifiers(workbook, prepared.plan, lambda: tracker.advance(0), skip=collected))
-    return merge_source_ids(parts)
+    result = []
+    for sheet in prepared.plan.included:
+        found = {c.index for c in scanned[sheet.name].columns if c.kind in UNIQUE_KINDS} if sheet.name in scanned \
+            else set()
+        found |= {c.index for c in sheet.columns if c.kind in UNIQUE_KINDS}
+        if found:
+            result.append((sheet.name, tuple(sorted(found))))
+    return tuple(result)
+
+
+def _finish_pass(prepared: PreparedExport, workbook: Workbook, summary: TransformSummary,
+                 sinks: Mapping[str, RowSink], read: Mapping[str, int]) -> str:
+    """After the last row: the canary rows (drawn now that every row has been read) into the rows
+    reserved for them, the input checked against its scan, and the policy judged again on the rows
+    read when the scan took a sheet's stated size; returns the input's SHA-256."""
+    for name, rows in summary.canary_rows.items():
+        sinks[name].fill_reserved(rows)
+    input_sha256 = _check_input(prepared, workbook.sha256())
+    _judge_rows(prepared, read)
+    return input_sha256
+
+
+def _judge_rows(prepared: PreparedExport, read: Mapping[str, int]) -> None:
+    """When the scan took a sheet's size as stated, the policy judged that size: judged again on the
+    rows the export read (an approval threshold, an approval's row count), before anything is committed."""
+    plan = prepared.plan
+    if all(sheet.rows_exact for sheet in prepared.report.sheets) or \
+            all(read.get(sheet.name, 0) == sheet.data_rows for sheet in plan.included):
+        return
+    counted = replace(plan, sheets=tuple(replace(sheet, data_rows=read.get(sheet.name, 0)) if sheet.include else sheet
+                                         for sheet in plan.sheets))
+    verdict = check_plan(counted, prepared.policy, _facts(prepared))
+    if not verdict.ok:
+        raise PolicyError(verdict.violations[0].text, verdict.violations)
 
 
 def _check_input(prepared: PreparedExport, input_sha256: str) -> str:
     """The input's SHA-256 as the export read it, checked against the scan and the approval code."""
     if prepared.approval is not None and prepared.approval.input_sha256 != input_sha256:
         raise PolicyError("the input file changed after its approval code was checked; export it again")
-    if prepared.report.sha256 and prepared.report.sha256 != input_sha256:
+    changed = (prepared.report.sha256 and prepared.report.sha256 != input_sha256) or \
+        (prepared.stamp is not None and file_stamp(prepared.request.input) != prepared.stamp)
+    if changed:
         raise InputError(f"{prepared.request.input.name}: the file changed after it was scanned; open it again")
     return input_sha256
 
@@ -611,25 +671,38 @@ def _seal(
 def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
     book: BookWriter, workbook: Workbook, plan: Plan, mark: VisibleMark, transform: Transform, tracker: _Tracker,
     *, skip: Mapping[str, npt.NDArray[np.int64]], collect: Mapping[str, CodeCollector], selection: RowSelection,
-) -> None:
+) -> tuple[dict[str, RowSink], dict[str, int]]:
     """The notice sheet (where the format keeps one), then every included sheet through the transform,
     streaming only the rows ``selection`` keeps and leaving out those ``skip`` names (suppressed by
     ``--generalize-to-k``, counted among the selected rows); each sheet's source rows also go to its
-    ``collect`` entry, if any (the risk measured in this pass)."""
+    ``collect`` entry, if any (the risk measured in this pass). Returns each sheet's sink (its canary
+    rows are filled in later) and how many of its rows went out (selected, less ``skip``)."""
     if book.keeps_properties:
         notice = book.add_sheet(mark.notice_title, None)
         notice.write_rows(mark.notice_rows)
     source = workbook if selection.everything else SelectedRows(workbook, plan, selection)
+    sinks: dict[str, RowSink] = {}
+    read: dict[str, int] = {}
     for sheet in plan.included:
         table = workbook.table(sheet.name)
         kept = kept_columns(plan, sheet.name)
         headers = [c.shown_header for c in kept] if table.header_row is not None else None
-        sink = book.add_sheet(plan.shown_sheet_name(sheet.name), headers, header=mark.header, footer=mark.footer)
-        batches = _batches(source.data_rows(sheet.name, table), BATCH_ROWS, skip.get(sheet.name))
+        sink = sinks[sheet.name] = book.add_sheet(plan.shown_sheet_name(sheet.name), headers, header=mark.header,
+                                                  footer=mark.footer)
+        counted = [0]
+        batches = _counted(_batches(source.data_rows(sheet.name, table), BATCH_ROWS, skip.get(sheet.name)), counted)
         collector = collect.get(sheet.name)
         if collector is not None and collector.needs_rows:
             batches = _collected(batches, collector)
         sink.write_rows(transform.rows(sheet.name, batches, tracker.advance))
+        read[sheet.name] = counted[0]
+    return sinks, read
+
+
+def _counted(batches: Iterator[list[tuple[Value, ...]]], count: list[int]) -> Iterator[list[tuple[Value, ...]]]:
+    for batch in batches:
+        count[0] += len(batch)
+        yield batch
 
 
 def _collected(batches: Iterator[list[tuple[Value, ...]]], collector: CodeCollector

@@ -1,9 +1,12 @@
 """The export's transform step: operators and watermark over batches of source rows, here or in a
 second process.
 
-:class:`BatchTransform` turns one batch of source rows into output rows: canary rows inserted,
-every kept column through its operator (masked cells in the pattern the export's mark key picks),
-and the keyed fingerprints trace needs recorded. It is built from a :class:`TransformSpec`, which
+:class:`BatchTransform` turns one batch of source rows into output rows: every kept column through
+its operator (masked cells in the pattern the export's mark key picks), a row reserved (``None``)
+wherever a canary goes, and the keyed fingerprints trace needs recorded. The canary rows themselves
+are drawn and transformed once every source row has been read (a canary must not reuse any
+identifier of the source, and the source is read once): the summary carries them, and the writer
+fills the reserved rows with them before the output is committed. It is built from a :class:`TransformSpec`, which
 holds only plain data, so the same step can run in a worker process: :class:`ParallelTransform`
 sends each batch there and yields the output rows back in order, a few batches ahead, so that the
 transforms run on a second core while this process reads the input and writes the output. Both give
@@ -43,11 +46,10 @@ from masking.sealed import cell_key
 from masking.transform_worker import FROZEN_FLAG
 from masking.watermark.embed import ExportMarker, MarkSettings
 from masking.watermark.pool import PoolUse
-from masking.watermark.source_ids import SourceIds
 from masking.watermark.store import TraceData
 
 Batch = list[tuple[Value, ...]]
-OutRows = list[tuple[Value, ...]]
+OutRows = list[tuple[Value, ...] | None]  # None: a row reserved for a canary
 Advance = Callable[[int], None]  # told how many source rows are through
 # Exports of fewer rows than this run in this process: a worker's start (~0.5 s) would cost more.
 PARALLEL_FROM_ROWS = 50_000
@@ -83,7 +85,8 @@ class TransformSpec:
     scope: str
     export_id: str
     settings: MarkSettings
-    source_ids: SourceIds = field(repr=False)
+    # per sheet, the identifier columns (of the scan and of the plan) whose values canaries must not reuse
+    id_columns: tuple[tuple[str, tuple[int, ...]], ...] = ()
     seal: bool = False  # keep each encrypted cell's original by its token, to seal to the security office
     # what to do with personal data found in a kept column, and each kind's default action to protect it
     found_pii: FoundPii = "stop"
@@ -104,6 +107,8 @@ class TransformSummary:
     originals: dict[tuple[str, int], dict[str, Value]] = field(default_factory=dict, repr=False)
     checks: dict[tuple[str, int], ColumnCheck] = field(default_factory=dict)  # kept columns, every cell read
     pool: PoolUse | None = None  # what the canaries took from the workstation's monitored numbers
+    # per sheet, the output rows of its canaries, in order: what fills the rows reserved for them
+    canary_rows: dict[str, list[tuple[Value, ...]]] = field(default_factory=dict, repr=False)
 
 
 class BatchTransform:
@@ -115,7 +120,7 @@ class BatchTransform:
         self._operators = operators if operators is not None else build_operators(spec.plan)
         self._ctx = OperatorContext(spec.scope, KeyMaterial.from_master(spec.master), sealed=spec.seal)
         self._marker = ExportMarker(spec.export_id, spec.master, spec.plan, self._operators, spec.settings,
-                                    spec.source_ids)
+                                    dict(spec.id_columns))
         self._kept: dict[str, list[ColumnPlan]] = {}
         self._counts: dict[tuple[str, int], Counts] = {}
         self._originals: dict[tuple[str, int], dict[str, Value]] | None = (
@@ -123,45 +128,76 @@ class BatchTransform:
         )
         self._check = LeakCheck(spec.found_pii, dict(spec.defaults))
 
-    def batch(self, sheet: str, source: Batch) -> OutRows:
-        """The output rows of one batch of source rows (all of the table's width) of ``sheet``."""
+    def _kept_columns(self, sheet: str) -> list[ColumnPlan]:
         kept = self._kept.get(sheet)
         if kept is None:
             kept = self._kept[sheet] = kept_columns(self._plan, sheet)
+        return kept
+
+    def batch(self, sheet: str, source: Batch | None) -> OutRows:
+        """The output rows of one batch of source rows (all of the table's width) of ``sheet``, with
+        a row reserved (``None``) at each canary's place; ``None`` for the sheet's end (rows reserved
+        for the canaries that go after its last row)."""
         marker = self._marker
-        batch, canaries = marker.with_canaries(sheet, kept, source)
-        # every row has the table's width (canaries copy a real row): transpose in C
-        by_column = list(zip(*batch, strict=True))
+        if source is None:
+            return [None] * marker.sheet_end(sheet)
+        kept = self._kept_columns(sheet)
+        source = marker.moved_readings(kept, source)
+        places = marker.canary_places(sheet, source)
+        by_column = list(zip(*source, strict=True))  # every row has the table's width: transpose in C
+        marker.source_rows(sheet, by_column)
+        out_columns = self._transformed(kept, by_column, len(source))
+        marker.record(kept, out_columns)
+        rows: OutRows = list(zip(*out_columns, strict=True)) if out_columns else [() for _ in source]
+        for place in places:
+            rows.insert(place, None)
+        return rows
+
+    def _transformed(
+        self, kept: list[ColumnPlan], by_column: list[tuple[Value, ...]], count: int, *, canaries: bool = False
+    ) -> list[Sequence[Value]]:
+        """Every kept column of ``count`` rows through the check, its operator and the marks; with
+        ``canaries``, the rows are canaries (checked only to protect, never counted as the source's)."""
+        skip = range(count) if canaries else ()
         out_columns: list[Sequence[Value]] = []
         for column in kept:
             key = (column.sheet, column.index)
-            values: Sequence[Value] = by_column[column.index] if column.index < len(by_column) else (None,) * len(batch)
+            values: Sequence[Value] = by_column[column.index] if column.index < len(by_column) else (None,) * count
             if checked(column):
-                values = self._check.check(column, values, self._ctx, skip=canaries)
-            result = marker.apply(column, self._operators[key], values, self._ctx)
+                values = self._check.check(column, values, self._ctx, skip=skip)
+            result = self._marker.apply(column, self._operators[key], values, self._ctx)
             self._counts[key] = self._counts.get(key, Counts()) + result.counts
             if self._originals is not None and key in self._originals:
                 _keep_originals(self._originals[key], values, result.values)
             out: Sequence[Value] = result.values
             if rechecked(column):
-                out = self._check.check(column, out, self._ctx, skip=canaries, transformed=True)
+                out = self._check.check(column, out, self._ctx, skip=skip, transformed=True)
             out_columns.append(out)
-        marker.record(kept, out_columns, canaries)
-        if out_columns:
-            return list(zip(*out_columns, strict=True))
-        return [() for _ in batch]
+        return out_columns
 
-    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...]]:
+    def _canary_rows(self) -> dict[str, list[tuple[Value, ...]]]:
+        """Every canary, drawn now that every source row has been read, through the same steps."""
+        result: dict[str, list[tuple[Value, ...]]] = {}
+        for sheet, (numbers, rows) in self._marker.draw_canaries(self._kept_columns).items():
+            kept = self._kept_columns(sheet)
+            out_columns = self._transformed(kept, list(zip(*rows, strict=True)), len(rows), canaries=True)
+            self._marker.record_canaries(kept, out_columns, numbers)
+            result[sheet] = list(zip(*out_columns, strict=True)) if out_columns else [() for _ in rows]
+        return result
+
+    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...] | None]:
         for source in batches:
             yield from self.batch(sheet, source)
             advance(len(source))
+        yield from self.batch(sheet, None)
 
     def summary(self) -> TransformSummary:
+        canary_rows = self._canary_rows()
         marker = self._marker
         trace = marker.finish()
         return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
                                 marker.marked_cells, marker.markable_cells, self._originals or {},
-                                dict(self._check.columns), marker.pool_use())
+                                dict(self._check.columns), marker.pool_use(), canary_rows)
 
 
 def _keep_originals(originals: dict[str, Value], sources: Sequence[Value], outputs: Sequence[Value]) -> None:
@@ -172,7 +208,10 @@ def _keep_originals(originals: dict[str, Value], sources: Sequence[Value], outpu
 
 
 class Transform(Protocol):
-    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...]]: ...
+    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...] | None]:
+        """The sheet's output rows (``None``: reserved for a canary), the sheet ending with ``batches``."""
+        ...
+
     def summary(self) -> TransformSummary: ...
 
 
@@ -263,7 +302,7 @@ class ParallelTransform:
             with contextlib.suppress(OSError):
                 stream.close()
 
-    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...]]:
+    def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...] | None]:
         sizes: deque[int] = deque()
         for source in batches:
             self._outbox.put((sheet, source))
@@ -271,9 +310,11 @@ class ParallelTransform:
             if len(sizes) >= _AHEAD:
                 yield from self._take("rows")
                 advance(sizes.popleft())
+        self._outbox.put((sheet, None))  # the sheet's end: the rows reserved after its last row
         while sizes:
             yield from self._take("rows")
             advance(sizes.popleft())
+        yield from self._take("rows")
 
     def summary(self) -> TransformSummary:
         self._outbox.put(None)

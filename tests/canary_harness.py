@@ -17,7 +17,7 @@ import hmac
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,7 +29,8 @@ from masking.name_address import split_chinese_name, split_region_prefix
 from masking.plan import ColumnPlan, Plan, SheetPlan
 from masking.regions import all_regions, code_in_use
 from masking.transform import build_operators
-from masking.watermark.embed import ExportMarker, MarkSettings, source_identifiers
+from masking.watermark.canary import UNIQUE_KINDS
+from masking.watermark.embed import ExportMarker, MarkSettings
 
 SHEET = "明细"
 COLUMNS: tuple[tuple[str, Kind | None], ...] = (
@@ -68,31 +69,27 @@ def plan_for(rows: int) -> Plan:
     return Plan((SheetPlan(SHEET, False, True, rows, columns),))
 
 
-class _Source:
-    def __init__(self, rows: Sequence[tuple[Value, ...]]) -> None:
-        self._rows = rows
-
-    def column_values(self, name: str, columns: Sequence[int]) -> Iterator[list[Value]]:
-        for column in columns:
-            yield [row[column] for row in self._rows]
-
-
 def export_rows(rows: Sequence[tuple[Value, ...]], number: int) -> tuple[list[tuple[Value, ...]], list[bool]]:
-    """The rows of one export (canaries inserted as the export inserts them), and which are canaries."""
+    """The rows of one export (canaries in the places the export reserves, drawn as it draws them once
+    every row has been read), and which are canaries."""
     plan = plan_for(len(rows))
     operators = build_operators(plan)
     master = _Master(hashlib.sha256(f"bench-master-{number}".encode()).digest())
-    ids = source_identifiers(_Source(rows), plan)
-    marker = ExportMarker(f"EX-BENCH-{number:06d}", master, plan, operators, MarkSettings(), ids)
+    identifiers = {SHEET: [i for i, (_, kind) in enumerate(COLUMNS) if kind in UNIQUE_KINDS]}
+    marker = ExportMarker(f"EX-BENCH-{number:06d}", master, plan, operators, MarkSettings(), identifiers)
     kept = plan.sheets[0].columns
-    out: list[tuple[Value, ...]] = []
-    flags: list[bool] = []
+    placed: list[tuple[Value, ...] | None] = []
     for start in range(0, len(rows), 4096):
-        batch, places = marker.with_canaries(SHEET, kept, list(rows[start:start + 4096]))
-        canary = set(places)
-        out.extend(batch)
-        flags.extend(i in canary for i in range(len(batch)))
-    return out, flags
+        batch = list(rows[start:start + 4096])
+        places = marker.canary_places(SHEET, batch)
+        marker.source_rows(SHEET, list(zip(*batch, strict=True)))
+        for place in places:
+            batch.insert(place, None)  # type: ignore[arg-type]
+        placed.extend(batch)
+    placed.extend([None] * marker.sheet_end(SHEET))
+    canaries = iter(marker.draw_canaries(lambda _: kept).get(SHEET, ([], []))[1])
+    flags = [row is None for row in placed]
+    return [next(canaries) if row is None else row for row in placed], flags
 
 
 # --- features ---------------------------------------------------------------------------------

@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from masking.detect import scan_workbook
 from masking.errors import InputError
+from masking.io.reader import open_workbook
 from masking.keys import KeyRing
 from masking.pipeline import ExportRequest, prepare_export, run_export
 from masking.workspace import Workspace
@@ -91,19 +93,42 @@ def _ring(home: Path) -> KeyRing:
 def test_the_export_reads_its_input_once(workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "home"
     ring = _ring(home)
-    prepared = prepare_export(_request(workbook, tmp_path), home)  # the scan (the desktop has it already)
-    assert prepared.report.sha256 == hashlib.sha256(workbook.read_bytes()).hexdigest()
-    assert len(prepared.report.sheets[0].source_ids) > ROWS  # identifiers collected while counting rows
+    sha256 = hashlib.sha256(workbook.read_bytes()).hexdigest()
     counter = _Counter(workbook)
     monkeypatch.setattr(io, "open", counter.wrap(io.open))
     monkeypatch.setattr(builtins, "open", counter.wrap(builtins.open))
-    again = prepare_export(_request(workbook, tmp_path), home, prepared.report)  # the caller's scan, reused
+    # as the CLI runs it: its own scan, then the export
+    prepared = prepare_export(_request(workbook, tmp_path), home)
+    size, looked = workbook.stat().st_size, counter.bytes
+    # the scan reads the first rows (and the strings they use) and takes the sheet's stated size: no pass
+    assert looked < 800_000 and looked < size // 3
+    assert prepared.report.sheets[0].data_rows == ROWS and not prepared.report.sheets[0].rows_exact
+    result = run_export(prepared, ring, Workspace(home).ledger(ring), parallel=False)
+    assert result.rows == ROWS and result.input_sha256 == sha256
+    trace = Workspace(home).ledger(ring).entries("export")[-1].body["trace"]
+    assert trace["canary_rows"] == round(ROWS * 0.015)  # drawn after the one pass, against every identifier
+    # the scan's look (format check, zip) and the export's (the format check, the zip, the digest's look
+    # at what no pass read), each with its own handle: opens, not passes
+    assert counter.opens <= 6
+    assert size <= counter.bytes - looked <= size * 1.02 + 140_000  # + each zip's look at its end (64 KiB at most)
+
+
+def test_an_export_of_a_scanned_file_reads_it_once(workbook: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    ring = _ring(home)
+    with open_workbook(workbook, hashed=True) as opened:  # the desktop's Review page: a full scan, hashed
+        report = scan_workbook(opened, path=workbook)
+    assert report.sha256 == hashlib.sha256(workbook.read_bytes()).hexdigest()
+    assert report.sheets[0].data_rows == ROWS and report.sheets[0].rows_exact
+    counter = _Counter(workbook)
+    monkeypatch.setattr(io, "open", counter.wrap(io.open))
+    monkeypatch.setattr(builtins, "open", counter.wrap(builtins.open))
+    again = prepare_export(_request(workbook, tmp_path), home, report)  # the caller's scan, reused
     size = workbook.stat().st_size
     assert counter.bytes < size // 100  # no pass over the sheet (the risk measure opens the file, reads ~2 KB)
     result = run_export(again, ring, Workspace(home).ledger(ring), parallel=False)
-    assert result.rows == ROWS and result.input_sha256 == prepared.report.sha256
-    # prepare's look (format check, zip) and the export's: the format check, the zip, the digest's look
-    # at what no pass read
+    assert result.rows == ROWS and result.input_sha256 == report.sha256
     assert counter.opens <= 5
     assert size <= counter.bytes <= size * 1.02 + 140_000  # + each zip's look at its end (64 KiB at most)
 

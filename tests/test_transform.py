@@ -12,10 +12,10 @@ import pytest
 from masking.errors import OutputError
 from masking.io.reader import open_workbook
 from masking.keys import MasterKey
-from masking.pipeline import ExportRequest, prepare_export, token_scope
+from masking.pipeline import ExportRequest, id_columns, prepare_export, token_scope
 from masking.recipient import Recipient
 from masking.transform import BatchTransform, ParallelTransform, TransformSpec
-from masking.watermark.embed import MarkSettings, source_identifiers
+from masking.watermark.embed import MarkSettings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
 
@@ -27,7 +27,6 @@ def spec_and_batches(tmp_path_factory: pytest.TempPathFactory) -> tuple[Transfor
     prepared = prepare_export(ExportRequest(input=source, recipient="城东代收银行", purpose="催缴"), home)
     plan = prepared.plan
     with open_workbook(source) as workbook:
-        ids = source_identifiers(workbook, plan)
         batches = []
         for sheet in plan.included:
             rows = (values for _, values in workbook.data_rows(sheet.name))
@@ -35,13 +34,16 @@ def spec_and_batches(tmp_path_factory: pytest.TempPathFactory) -> tuple[Transfor
                 batches.append((sheet.name, batch))
     master = MasterKey("KTEST", "2026-11-29", os.urandom(32))
     spec = TransformSpec(plan, master, token_scope(prepared.policy, Recipient.of("城东代收银行")), "EX-20261129-TEST",
-                         MarkSettings(canary_rate=0.05), ids)
+                         MarkSettings(canary_rate=0.05), id_columns(prepared))
     return spec, batches
 
 
 def _run(transform: BatchTransform | ParallelTransform, batches: list[tuple[str, list]]) -> tuple[list, list]:
+    """Each sheet's batches through ``transform.rows`` (one call per sheet, as the export makes)."""
     done: list[int] = []
-    rows = [row for sheet, batch in batches for row in transform.rows(sheet, iter([batch]), done.append)]
+    rows = []
+    for sheet, group in itertools.groupby(batches, key=lambda item: item[0]):
+        rows += list(transform.rows(sheet, (batch for _, batch in group), done.append))
     return rows, done
 
 
@@ -58,6 +60,8 @@ def test_the_worker_gives_the_same_rows_and_summary(spec_and_batches: tuple[Tran
         there.close()
     assert rows_there == rows_here and done_there == done_here
     assert summary_here.canaries > 0 and summary_here.marked_cells > 0  # the comparison covers both layers
+    assert rows_here.count(None) == summary_here.canaries == sum(map(len, summary_here.canary_rows.values()))
+    assert summary_there.canary_rows == summary_here.canary_rows
     assert (summary_there.counts, summary_there.layers, summary_there.canaries, summary_there.marked_cells,
             summary_there.markable_cells) == (summary_here.counts, summary_here.layers, summary_here.canaries,
                                               summary_here.marked_cells, summary_here.markable_cells)

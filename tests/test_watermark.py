@@ -135,8 +135,7 @@ def test_the_embed_side_renders_the_pattern_the_read_side_expects(style: str) ->
     seen: dict[str, set[int]] = {scheme: set() for scheme in ("name", "name1")}
     for n in range(40):
         export_id = f"EX-20250101-{n:08X}"
-        marker = ExportMarker(export_id, master, plan, {("S", 0): operator}, MarkSettings(canary_rate=0.0),
-                              np.zeros(0, np.int64))
+        marker = ExportMarker(export_id, master, plan, {("S", 0): operator}, MarkSettings(canary_rate=0.0))
         out = marker.apply(column, operator, values, CTX).values
         assert marker.marked_cells == marker.markable_cells == len(values)
         mark_key = export_mark_key(watermark_key, export_id)

@@ -1,14 +1,16 @@
 """Scanning a whole workbook: every sheet sampled, every column classified, findings outside the grid.
 
 Sampling keeps the scan cheap: classification reads only the first ``sample_rows`` data rows of
-each sheet (streamed, stopped early); the row count comes from the reader's ``count_rows``.
+each sheet (streamed, stopped early); the row count comes from the reader's ``count_rows`` (a pass
+that types no cell), or, for an export's own scan, from ``row_estimate`` (no pass where the sheet
+states its size): the export then counts the rows it reads and judges the policy again on them.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,9 +21,6 @@ from masking.io.text_encoding import EncodingChoice
 from masking.io.xlsx_parts import OutsideParts, read_outside_parts
 from masking.kinds import Kind
 from masking.policy import Policy
-from masking.watermark.canary import UNIQUE_KINDS
-from masking.watermark.source_ids import EMPTY as EMPTY_IDS
-from masking.watermark.source_ids import SourceIdCollector, SourceIds
 
 
 class Workbook(Protocol):
@@ -37,9 +36,9 @@ class Workbook(Protocol):
 
     def data_rows(self, name: str, table: Table | None = None) -> Iterator[tuple[int, tuple[Value, ...]]]: ...
 
-    def count_rows(
-        self, name: str, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
-    ) -> int: ...
+    def count_rows(self, name: str) -> int: ...
+
+    def row_estimate(self, name: str) -> tuple[int, bool]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +61,7 @@ class SheetScan:
     data_rows: int
     columns: tuple[ColumnScan, ...]
     hidden_rows: int = 0
-    # the identifiers of the columns the scan found identifier kinds in (``source_columns``), hashed,
-    # for canary rows to avoid (collected by the pass that counts the rows)
-    source_ids: SourceIds = field(default_factory=lambda: EMPTY_IDS, repr=False, compare=False)
-    source_columns: frozenset[int] = frozenset()
+    rows_exact: bool = True  # False: ``data_rows`` is the sheet's stated size (``scan_workbook(quick=True)``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,20 +132,23 @@ def scan_workbook(
     path: str | Path | None = None,
     sheets: tuple[str, ...] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    quick: bool = False,
 ) -> ScanReport:
     """Classify every column of every sheet (or of ``sheets``) from a sample of rows, and report
     PII outside the grid (xlsx only; ``path`` defaults to ``workbook.path``).
 
-    ``progress(done, total)`` is called after each sheet; raising from it cancels the scan.
+    ``progress(done, total)`` is called after each sheet; raising from it cancels the scan. ``quick``
+    is an export's own look: a sheet's row count may be the size it states (``SheetScan.rows_exact``)
+    and nothing outside the grid is read (an export writes none of it), so no pass over a sheet is made.
     """
     chosen = [info for info in workbook.sheets if sheets is None or info.name in sheets]
     outside = OutsideParts()
     source = _workbook_path(workbook, path)
-    if workbook.format == "xlsx" and source is not None:
+    if workbook.format == "xlsx" and source is not None and not quick:
         outside = read_outside_parts(source)
     results: list[SheetScan] = []
     for done, info in enumerate(chosen, start=1):
-        results.append(_scan_sheet(workbook, info, sample_rows, outside))
+        results.append(_scan_sheet(workbook, info, sample_rows, outside, quick))
         if progress is not None:
             progress(done, len(chosen))
     finish = getattr(workbook, "sha256", None) if getattr(workbook, "hashed", False) else None
@@ -160,7 +159,7 @@ def scan_workbook(
 
 
 def _scan_sheet(
-    workbook: Workbook, info: SheetInfo, sample_rows: int, outside: OutsideParts
+    workbook: Workbook, info: SheetInfo, sample_rows: int, outside: OutsideParts, quick: bool
 ) -> SheetScan:
     table = workbook.table(info.name)
     values = sample_columns(workbook, info.name, table, sample_rows)
@@ -169,12 +168,17 @@ def _scan_sheet(
     for index, header in enumerate(table.headers):
         verdict = classify_column(header, values[index])
         columns.append(ColumnScan(index, column_letter(index), header, verdict, index in hidden))
-    identifiers = frozenset(c.index for c in columns if c.kind in UNIQUE_KINDS)
-    collector = SourceIdCollector()
-    rows = (workbook.count_rows(info.name, identifiers, collector.add) if identifiers
-            else workbook.count_rows(info.name))
-    return SheetScan(info, table, rows, tuple(columns), len(outside.hidden_rows.get(info.name, ())),
-                     collector.result(), identifiers)
+    rows, exact = workbook.row_estimate(info.name) if quick else (workbook.count_rows(info.name), True)
+    return SheetScan(info, table, rows, tuple(columns), len(outside.hidden_rows.get(info.name, ())), exact)
+
+
+def with_exact_rows(report: ScanReport, workbook: Workbook) -> ScanReport:
+    """``report`` with every estimated row count replaced by a count (one cheap pass per such sheet)."""
+    if all(sheet.rows_exact for sheet in report.sheets):
+        return report
+    sheets = tuple(sheet if sheet.rows_exact else replace(sheet, data_rows=workbook.count_rows(sheet.info.name),
+                                                          rows_exact=True) for sheet in report.sheets)
+    return replace(report, sheets=sheets)
 
 
 def _column_label(sheet: SheetScan, column: ColumnScan) -> str:

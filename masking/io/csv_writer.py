@@ -13,7 +13,10 @@ named by ``csv_sheet_path``; ``masking.io.writer.open_writer(..., csv_per_sheet=
 from __future__ import annotations
 
 import csv
+import io
+import os
 import re
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final, Literal, TextIO
@@ -55,9 +58,17 @@ class CsvSink:
         self.rows_written = 0
         self.truncated_cells = 0  # csv never cuts a value; kept for the same interface as xlsx
 
-    def write_rows(self, rows: Iterable[Sequence[Value]]) -> int:
-        """Append ``rows``; return how many were written. Iterator exceptions pass through."""
+    def write_rows(self, rows: Iterable[Sequence[Value] | None]) -> int:
+        """Append ``rows``; return how many were written. Iterator exceptions pass through.
+
+        A ``None`` reserves a line for :meth:`fill_reserved` (counted when filled)."""
         count = self._writer._write(rows)
+        self.rows_written += count
+        return count
+
+    def fill_reserved(self, rows: Sequence[Sequence[Value]]) -> int:
+        """The lines reserved by ``None``, in order; ``close`` splices each in at its place."""
+        count = self._writer._fill(rows)
         self.rows_written += count
         return count
 
@@ -85,6 +96,10 @@ class CsvWriter(ClosingWriter):
             raise OutputError("the output could not be opened for writing") from error
         self._csv = csv.writer(self._file, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
         self._sink: CsvSink | None = None
+        self._codec = "utf-8" if encoding == "utf-8-sig" else encoding  # a spliced line has no byte-order mark
+        self._delimiter = delimiter
+        self._reserved: list[int] = []  # byte offsets of the lines filled later
+        self._inserts: list[tuple[int, bytes]] = []
 
     def add_sheet(
         self,
@@ -116,23 +131,62 @@ class CsvWriter(ClosingWriter):
     ) -> None:
         """Ignored: csv has no document properties (see ``keeps_properties``)."""
 
-    def _write(self, rows: Iterable[Sequence[Value]]) -> int:
+    def _write(self, rows: Iterable[Sequence[Value] | None]) -> int:
         writerow = self._csv.writerow
         count = 0
         for row in rows:
-            fields = [csv_field(value) for value in row]
             try:
-                writerow(fields)
+                if row is None:
+                    self._file.flush()
+                    self._reserved.append(self._file.buffer.tell())
+                    continue
+                writerow([csv_field(value) for value in row])
             except OSError as error:
                 raise OutputError("the output could not be written (disk full or access denied)") from error
             count += 1
         return count
 
+    def _fill(self, rows: Sequence[Sequence[Value]]) -> int:
+        if len(rows) != len(self._reserved):
+            raise ValueError(f"{len(self._reserved)} line(s) were reserved, {len(rows)} given")
+        for offset, row in zip(self._reserved, rows, strict=True):
+            line = io.StringIO()
+            csv.writer(line, delimiter=self._delimiter, lineterminator="\r\n",
+                       quoting=csv.QUOTE_MINIMAL).writerow([csv_field(value) for value in row])
+            self._inserts.append((offset, line.getvalue().encode(self._codec)))
+        self._reserved.clear()
+        return len(rows)
+
     def close(self) -> None:
+        if self._reserved:
+            raise ValueError("lines were reserved and never filled")
         try:
             self._file.close()
+            if self._inserts:
+                self._splice()
         except OSError as error:
             raise OutputError("the output could not be written (disk full or access denied)") from error
+
+    def _splice(self) -> None:
+        """Rewrite the file with the filled lines in their places (beside it, then renamed over it)."""
+        spliced = self._path.with_name(self._path.name + ".lines")
+        try:
+            with open(self._path, "rb") as source, open(spliced, "xb") as target:
+                done = 0
+                for offset, data in self._inserts:
+                    left = offset - done
+                    while left > 0:
+                        chunk = source.read(min(left, 1 << 20))
+                        if not chunk:
+                            raise OutputError("the output ended before a reserved line")
+                        target.write(chunk)
+                        left -= len(chunk)
+                    target.write(data)
+                    done = offset
+                shutil.copyfileobj(source, target, 1 << 20)
+            os.replace(spliced, self._path)
+        finally:
+            spliced.unlink(missing_ok=True)
 
     def abort(self) -> None:
         """Close the file without caring about errors; the caller deletes it."""

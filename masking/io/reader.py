@@ -175,6 +175,21 @@ class Workbook:
         """
         return self._backend.column_values(self.sheet(name), columns)
 
+    def row_estimate(self, name: str) -> tuple[int, bool]:
+        """How many rows ``data_rows`` yields, as ``(rows, exact)``, without a pass over the sheet
+        where possible: exact when its first rows (read to find the header) are all it has; else, for
+        an xlsx sheet, from the last row its ``<dimension>`` states (blank rows make that an upper
+        bound; a producer may also state it wrongly); else from :meth:`count_rows` (exact)."""
+        table, head = self._head(name)
+        in_head = sum(1 for number, _ in head if number >= table.first_data_row)
+        if len(head) < SAMPLE_ROWS:
+            return in_head, True
+        stated = getattr(self._backend, "stated_last_row", None)
+        last = stated(self.sheet(name)) if stated is not None else None
+        if last is None or last < head[-1][0]:
+            return self.count_rows(name), True
+        return last - max(table.first_data_row, 1) + 1, False
+
     def count_rows(
         self, name: str, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
     ) -> int:

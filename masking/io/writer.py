@@ -40,7 +40,13 @@ class RowSink(Protocol):
     rows_written: int
     truncated_cells: int
 
-    def write_rows(self, rows: Iterable[Sequence[Value]]) -> int: ...
+    def write_rows(self, rows: Iterable[Sequence[Value] | None]) -> int:
+        """Append ``rows``; a ``None`` reserves a row for :meth:`fill_reserved`."""
+        ...
+
+    def fill_reserved(self, rows: Sequence[Sequence[Value]]) -> int:
+        """The reserved rows, in order, each written in its place by the time the book is closed."""
+        ...
 
 
 class BookWriter(Protocol):

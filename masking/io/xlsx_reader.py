@@ -44,6 +44,7 @@ from masking.io.xlsx_values import (
 from masking.io.xml_encoding import xml_as_utf8, xml_encoding
 
 CHUNK_BYTES = 1 << 20
+FIRST_CHUNK_BYTES = 1 << 15
 
 _REL_OFFICE_DOCUMENT = "/officeDocument"
 _SHEET_KINDS_SKIPPED = ("/chartsheet", "/dialogsheet", "/macrosheet")
@@ -53,6 +54,10 @@ _SST_OPEN = re.compile(r"<([A-Za-z_][\w.\-]*:)?sst(?=[\s/>])[^>]*?(/?)>")
 _DOCTYPE = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _DIGITS = "0123456789"
+_DIMENSION = re.compile(
+    r"""<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^>]*?ref\s*=\s*["'][^"':]*?(?::[A-Za-z]{0,3}(\d+))?["']"""
+)
+_LONE_CELL = re.compile(r"[A-Za-z]{0,3}(\d+)")
 
 
 # ---------------------------------------------------------------------------------------- XML text
@@ -68,8 +73,10 @@ def _refuse_markup_declarations(text: str) -> str:
 
 
 def _decoded_chunks(stream: GuardedStream) -> Iterator[str]:
-    """Inflate and decode a part in ~1 MiB pieces, in the codec its bytes and declaration name."""
-    first = stream.read(CHUNK_BYTES)
+    """Inflate and decode a part in pieces growing to ~1 MiB, in the codec its bytes and declaration
+    name (small at first: a look at a sheet's first rows reads little more of the file than they take)."""
+    size = FIRST_CHUNK_BYTES
+    first = stream.read(size)
     encoding = xml_encoding(first[:200])
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     data = first
@@ -78,7 +85,8 @@ def _decoded_chunks(stream: GuardedStream) -> Iterator[str]:
             yield decoder.decode(data)
         except UnicodeDecodeError:
             raise MalformedXml(f"it is not valid {encoding}") from None
-        data = stream.read(CHUNK_BYTES)
+        size = min(size * 2, CHUNK_BYTES)
+        data = stream.read(size)
     try:
         tail = decoder.decode(b"", final=True)
     except UnicodeDecodeError:
@@ -88,13 +96,14 @@ def _decoded_chunks(stream: GuardedStream) -> Iterator[str]:
 
 
 def _segments(
-    chunks: Iterator[str], open_re: re.Pattern[str], item: str, container: str, max_chars: int
+    chunks: Iterator[str], open_re: re.Pattern[str], item: str, container: str, max_chars: int,
+    *, prologue: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[str, str]]:
     """Yield ``(prefix, text)`` pieces of a part, each ending just after a complete ``</item>``.
 
     ``open_re`` finds the container's start tag and tells the namespace prefix (``x:`` for files
     that write ``<x:row>``); reading stops at the container's end tag, so whatever follows it (merged
-    cells, page set-up) is never inflated.
+    cells, page set-up) is never inflated. ``prologue`` is given the text before the container.
     """
     buf = ""
     prefix: str | None = None
@@ -110,6 +119,8 @@ def _segments(
                     raise MalformedXml(f"no <{container}> in the first {max_chars} characters")
                 continue
             prefix = found.group(1) or ""
+            if prologue is not None:
+                prologue(buf[: found.start()])
             if found.group(2) == "/":
                 return
             buf = buf[found.end() :]
@@ -310,6 +321,7 @@ class XlsxBook:
             shared = rels.get("sharedStrings")
             opener = (lambda: self._stream(shared, limits.max_shared_strings_bytes)) if shared else None
             self._date_cache: dict[str, Value] = {}  # a date column repeats few distinct serials
+            self._last_rows: dict[int, int | None] = {}  # per sheet read so far: its <dimension>'s last row
             self._shared = SharedStrings(opener, self._error, limits.max_row_chars)
         except BaseException:
             self.close()
@@ -435,12 +447,30 @@ class XlsxBook:
         if self._source is not None:
             self._source.close()
 
+    def stated_last_row(self, info: SheetInfo) -> int | None:
+        """The last row the sheet's ``<dimension>`` states (a producer's claim, not checked against
+        the rows), once a pass has begun reading the sheet; None without one."""
+        return self._last_rows.get(info.index)
+
+    def _prologue(self, info: SheetInfo, text: str) -> None:
+        found = _DIMENSION.search(text)
+        last: int | None = None
+        if found is not None:
+            if found.group(1):
+                last = int(found.group(1))
+            else:  # ref="A1": one cell
+                ref = re.search(r"""ref\s*=\s*["']([^"']*)["']""", found.group(0))
+                lone = _LONE_CELL.fullmatch(ref.group(1).strip()) if ref else None
+                last = int(lone.group(1)) if lone else None
+        self._last_rows[info.index] = last
+
     def _segments(self, info: SheetInfo) -> Generator[tuple[str, str], None, None]:
         part = self._sheets[info.index].part
         stream = self._stream(part, self.limits.max_uncompressed_bytes)
         try:
             yield from _segments(
-                _decoded_chunks(stream), _SHEETDATA_OPEN, "row", "sheetData", self.limits.max_row_chars
+                _decoded_chunks(stream), _SHEETDATA_OPEN, "row", "sheetData", self.limits.max_row_chars,
+                prologue=lambda text: self._prologue(info, text),
             )
         except MalformedXml as exc:
             raise self._error(f"{part.filename}: {exc}") from None

@@ -264,12 +264,31 @@ class _SheetPart:
         self.frozen = False
         self.last_row = 0  # 1-based number of the last row holding a cell, 0 for none
         self.last_col = 0  # 1-based number of the last column holding a cell
+        self.size = 0  # bytes in the scratch file
+        self.reserved: list[tuple[int, int]] = []  # (scratch offset, 0-based row index) of rows filled later
+        self.inserts: list[tuple[int, bytes]] = []  # (scratch offset, row XML) spliced in by close
         fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
         os.close(fd)
 
     def append(self, text: str) -> None:
+        data = text.encode("utf-8")
         with open(self.scratch, "ab") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
+        self.size += len(data)
+
+    def reserve(self, row_index: int) -> None:
+        self.reserved.append((self.size, row_index))
+
+    def copy_body(self, entry: IO[bytes]) -> None:
+        """The scratch file's rows into ``entry``, each filled reserved row spliced in at its place."""
+        with open(self.scratch, "rb") as body:
+            done = 0
+            for offset, data in self.inserts:
+                _copy_bytes(body, entry, offset - done)
+                entry.write(data)
+                done = offset
+            shutil.copyfileobj(body, entry, 1 << 20)
+
 
     def head(self, selected: bool) -> bytes:
         ref = "A1" if not self.last_row else f"A1:{_COLUMNS[max(self.last_col, 1) - 1]}{self.last_row}"
@@ -310,6 +329,29 @@ class _SheetPart:
         return "".join(parts).encode("utf-8")
 
 
+def _copy_bytes(source: IO[bytes], target: IO[bytes], count: int) -> None:
+    while count > 0:
+        chunk = source.read(min(count, 1 << 20))
+        if not chunk:
+            raise OutputError("the output's scratch file ended early")
+        target.write(chunk)
+        count -= len(chunk)
+
+
+class _RowText:
+    """Stands in for a sheet part when one reserved row is rendered (``SheetSink.fill_reserved``)."""
+
+    def __init__(self, last_row: int, last_col: int) -> None:
+        self.last_row, self.last_col = last_row, last_col
+        self.text = ""
+
+    def append(self, text: str) -> None:
+        self.text += text
+
+    def reserve(self, row_index: int) -> None:  # pragma: no cover - a filled row is never None
+        raise ValueError("a reserved row cannot be filled with another reservation")
+
+
 class SheetSink:
     """Rows going into one sheet of an ``XlsxWriter``; made by ``XlsxWriter.add_sheet``."""
 
@@ -324,9 +366,11 @@ class SheetSink:
     def name(self) -> str:
         return self._part.name
 
-    def write_rows(self, rows: Iterable[Sequence[Value]]) -> int:  # noqa: PLR0912, PLR0915 - the hot loop, kept flat
+    def write_rows(self, rows: Iterable[Sequence[Value] | None]) -> int:  # noqa: PLR0912, PLR0915 - the hot loop, kept flat
         """Append ``rows`` after the rows already written; return how many were written.
 
+        A ``None`` in ``rows`` reserves the next row for :meth:`fill_reserved` (the export's canary
+        rows, drawn once every source row has been read); it is counted when filled.
         Exceptions from the ``rows`` iterator (``Cancelled``, reader errors) pass through
         unchanged; a row beyond Excel's 1,048,576 or a column beyond 16,384 raises OutputError.
         """
@@ -354,6 +398,13 @@ class SheetSink:
             for row in rows:
                 if row_index >= max_rows:
                     raise OutputError(f"a sheet has more rows than Excel allows ({MAX_ROWS:,}); export as csv")
+                if row is None:
+                    if buffer:
+                        part.append("".join(buffer))
+                        buffer.clear()
+                    part.reserve(row_index)
+                    row_index += 1
+                    continue
                 if len(row) > MAX_COLUMNS:
                     raise OutputError(f"a row has more columns than Excel allows ({MAX_COLUMNS:,}); export as csv")
                 r = str(row_index + 1)
@@ -406,6 +457,23 @@ class SheetSink:
             self.truncated_cells += truncated
             part.last_row, part.last_col = last_row, last_col
         return count
+
+    def fill_reserved(self, rows: Sequence[Sequence[Value]]) -> int:
+        """The rows reserved by ``None`` in :meth:`write_rows`, in order (as many as were reserved);
+        ``close`` splices each in at its place. Returns how many were written."""
+        part = self._part
+        if len(rows) != len(part.reserved):
+            raise ValueError(f"{len(part.reserved)} row(s) were reserved, {len(rows)} given")
+        for (offset, row_index), row in zip(part.reserved, rows, strict=True):
+            text = _RowText(part.last_row, part.last_col)
+            sink = SheetSink(text, (self._text_style, self._inert_style), row_index)  # type: ignore[arg-type]
+            sink.write_rows([row])
+            part.inserts.append((offset, text.text.encode("utf-8")))
+            part.last_row, part.last_col = max(part.last_row, text.last_row), max(part.last_col, text.last_col)
+            self.truncated_cells += sink.truncated_cells
+        part.reserved.clear()
+        self.rows_written += len(rows)
+        return len(rows)
 
 
 # --- the workbook --------------------------------------------------------------------------------------
@@ -512,6 +580,8 @@ class XlsxWriter(ClosingWriter):
         try:
             if not self._sheets:  # Excel refuses a workbook without sheets
                 self._sheets.append(_SheetPart("Sheet1", self._scratch / "sheet1.xml"))
+            if any(part.reserved for part in self._sheets):
+                raise ValueError("rows were reserved and never filled")
             self._write_package()
         except OSError as error:
             raise OutputError("the output could not be written (disk full or access denied)") from error
@@ -543,11 +613,13 @@ class XlsxWriter(ClosingWriter):
                 head, tail = part.head(number == 1), part.tail()
                 info = zipfile.ZipInfo(f"xl/worksheets/sheet{number}.xml", _ZIP_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
-                info.file_size = len(head) + part.scratch.stat().st_size + len(tail)  # zip64 only when needed
-                with archive.open(info, "w") as entry, open(part.scratch, "rb") as body:
+                inserted = sum(len(data) for _, data in part.inserts)
+                # zip64 only when needed
+                info.file_size = len(head) + part.scratch.stat().st_size + inserted + len(tail)
+                with archive.open(info, "w") as entry:
                     _deflate_fast(entry)
                     entry.write(head)
-                    shutil.copyfileobj(body, entry, 1 << 20)
+                    part.copy_body(entry)
                     entry.write(tail)
                 part.scratch.unlink()  # plaintext gone as soon as it is in the zip
 

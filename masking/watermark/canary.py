@@ -121,6 +121,7 @@ class Reservoir:
         self._seen = 0
         self._next = size
         self._w = 1.0
+        self.version = 0  # changes whenever ``rows`` does
 
     def _advance(self) -> None:
         self._w *= math.exp(math.log(1.0 - self._rng.random()) / self._size)
@@ -129,6 +130,7 @@ class Reservoir:
     def feed(self, rows: Sequence[Sequence[Value]]) -> None:
         i = 0
         while len(self.rows) < self._size and i < len(rows):
+            self.version += 1
             self.rows.append(rows[i])
             i += 1
             self._seen += 1
@@ -142,6 +144,7 @@ class Reservoir:
             i += skip
             self._seen += skip
             self.rows[self._rng.randrange(self._size)] = rows[i]
+            self.version += 1
             i += 1
             self._seen += 1
             self._advance()

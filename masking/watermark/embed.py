@@ -1,15 +1,20 @@
 """The per-export marker the pipeline runs beside the operators: marks, canaries, trace data.
 
-For every batch of source rows the pipeline asks :meth:`ExportMarker.with_canaries` for the batch
-with this export's canary rows inserted, transforms each column through :meth:`ExportMarker.apply`
-(which re-renders masked cells in the pattern the export's mark key picks), and hands the output to
-:meth:`ExportMarker.record`, which keeps the keyed fingerprints trace needs. :meth:`finish` returns
-the :class:`~masking.watermark.store.TraceData` to store. Nothing here writes a cell value anywhere.
+For every batch of source rows the transform step asks :meth:`ExportMarker.canary_places` where
+this export's canary rows go among them (the output reserves a row at each place), transforms each
+column through :meth:`ExportMarker.apply` (which re-renders masked cells in the pattern the export's
+mark key picks), and hands the output to :meth:`ExportMarker.record`, which keeps the keyed
+fingerprints trace needs. The same pass collects the source's identifiers
+(:meth:`ExportMarker.source_rows`); once every row has been read, :meth:`ExportMarker.draw_canaries`
+draws each canary from the rows that came before its place (a snapshot of the reservoir taken
+there), against every identifier of the source, so a canary can reuse no real customer's and the
+input is read once. :meth:`finish` returns the :class:`~masking.watermark.store.TraceData` to store.
+Nothing here writes a cell value anywhere.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -64,7 +69,8 @@ from masking.watermark.profile import (
 )
 from masking.watermark.reading_marks import ALT, HELD, direction, moved, reading_value, row_identity
 from masking.watermark.reading_marks import features as features_of_reading
-from masking.watermark.source_ids import SourceIds, collect_source_ids, source_has
+from masking.watermark.source_ids import EMPTY as NO_IDS
+from masking.watermark.source_ids import SourceIdCollector, SourceIds, source_has
 from masking.watermark.store import TraceData
 
 # digit identifiers whose canary values end in keyed digits (masking.watermark.profile)
@@ -136,40 +142,15 @@ def sheet_canaries(plan: Plan, settings: MarkSettings) -> dict[str, int]:
     return counts
 
 
-class _Columns(Protocol):
-    def column_values(self, name: str, columns: Iterable[int]) -> Iterator[list[Value]]: ...
-
-
-def source_identifiers(workbook: _Columns, plan: Plan, tick: Callable[[], None] = lambda: None,
-                       *, skip: Mapping[str, frozenset[int]] | None = None) -> SourceIds:
-    """Every identifier in the source a canary must not reuse (:mod:`masking.watermark.source_ids`), from
-    one pass over just the identifier columns (:meth:`~masking.io.reader.Workbook.column_values`).
-
-    The scan collects these as it counts rows, so an export calls this only for the identifier columns
-    the scan did not collect (``skip`` names those it did, per sheet): a plan that makes a column an
-    identifier the scan did not see as one. ``tick`` is called after each chunk (the pipeline's
-    progress, so a cancel is seen during this pass too).
-    """
-    def chunks() -> Iterator[list[Value]]:
-        for sheet in plan.included:
-            done = skip.get(sheet.name, frozenset()) if skip is not None else frozenset()
-            columns = [c.index for c in sheet.columns if c.kind in UNIQUE_KINDS and c.index not in done]
-            if not columns:
-                continue
-            for chunk in workbook.column_values(sheet.name, columns):
-                yield chunk
-                tick()
-
-    return collect_source_ids(chunks())
-
-
 class ExportMarker:
     """Marks, canaries and trace data of one export (one instance per export; not thread-safe)."""
 
     def __init__(  # noqa: PLR0917 - the export's identity, keys, plan and policy settings
         self, export_id: str, master: _MasterLike, plan: Plan, operators: dict[tuple[str, int], Operator],
-        settings: MarkSettings, source_ids: SourceIds,
+        settings: MarkSettings, id_columns: Mapping[str, Sequence[int]] | None = None,
     ) -> None:
+        """``id_columns``: per sheet, the columns whose values a canary must not reuse (the identifier
+        columns of the scan and of the plan), collected from the rows as they pass."""
         watermark_key = master.subkey("watermark")
         self._mark_key = export_mark_key(watermark_key, export_id)
         self._id_key = identity_key(watermark_key)
@@ -178,12 +159,15 @@ class ExportMarker:
         self._reading_key = hmac_sha256(watermark_key, f"exportguard/reading-marks/v1/{export_id}".encode())
         self._operators = operators
         self._settings = settings
-        self._source_ids = source_ids
+        self._id_columns = {sheet: tuple(columns) for sheet, columns in (id_columns or {}).items() if columns}
+        self._ids = SourceIdCollector()
+        self._source_ids: SourceIds = NO_IDS  # every identifier of the source, once every row is read
         self._variant_cache: dict[tuple[str, str], int] = {}
         # the marks read back from the latest chunk of each markable column, for record() to reuse
         self._marks: dict[tuple[str, int], tuple[list[Value], list[MarkObservation | None]]] = {}
         self._positions: dict[str, list[int]] = {}
         canaries = sheet_canaries(plan, settings)
+        self._largest = max(plan.included, key=lambda s: s.data_rows).name if plan.included else ""
         for sheet in plan.included:
             count = canaries.get(sheet.name, 0)
             if count:
@@ -195,6 +179,9 @@ class ExportMarker:
         self._phone_pool = PhonePool(pools.phones, pools.phone_offset) if pools.phones else None
         self._pool_values: set[str] = set()  # the monitored numbers this export's canaries carry
         self._profile: list[tuple[int, int, int, int]] = []  # (fingerprint, canary, kind, slot)
+        # per sheet, each canary's number, the reservoir's rows at its place, and the source row after it
+        self._pending: dict[str, list[tuple[int, list[Sequence[Value]], tuple[Value, ...] | None]]] = {}
+        self._snapshots: dict[str, tuple[int, list[Sequence[Value]]]] = {}  # the latest, by reservoir version
         self._tokens: list[U64] = []
         self._masked: list[U64] = []
         self._canary_fps: list[int] = []
@@ -207,37 +194,84 @@ class ExportMarker:
 
     # --- canaries ------------------------------------------------------------------------------
 
-    def with_canaries(
-        self, sheet: str, kept: Sequence[ColumnPlan], batch: list[tuple[Value, ...]]
-    ) -> tuple[list[tuple[Value, ...]], list[int]]:
-        """The batch with this export's canaries inserted, and the canaries' places in it (and its marked
-        readings moved, when the policy asks for them)."""
-        if self._settings.reading_headers:
-            batch = self._move_readings(kept, batch)
+    def source_rows(self, sheet: str, by_column: Sequence[Sequence[Value]]) -> None:
+        """A batch of the sheet's source rows, as columns: their identifiers are collected."""
+        for index in self._id_columns.get(sheet, ()):
+            if index < len(by_column):
+                self._ids.add(by_column[index])
+
+    def canary_places(self, sheet: str, batch: Sequence[tuple[Value, ...]]) -> list[int]:
+        """Where this export's canaries go among the output rows of ``batch`` (the batch with a row
+        reserved at each place, in order); the batch's rows feed the sheet's reservoir."""
         start = self._seen.get(sheet, 0)
         self._seen[sheet] = start + len(batch)
         if sheet not in self._positions:
-            return batch, []
-        reservoir = self._reservoirs.get(sheet)
-        if reservoir is None:
-            reservoir = Reservoir(canary_rng(self._canary_key + f"|reservoir|{sheet}".encode()))
-            self._reservoirs[sheet] = reservoir
+            return []
+        reservoir = self._reservoir(sheet)
         positions = [p - start for p in self._positions[sheet] if start <= p < start + len(batch)]
-        out: list[tuple[Value, ...]] = []
         places: list[int] = []
         cursor = 0
         for position in positions:
             reservoir.feed(batch[cursor:position])  # the canary is drawn from rows before it
-            out.extend(batch[cursor:position])
             cursor = position
-            places.append(len(out))
-            out.append(self._canary_row(sheet, kept, reservoir, batch[position]))
+            places.append(position + len(places))
+            self._hold(sheet, reservoir, batch[position])
         reservoir.feed(batch[cursor:])
-        out.extend(batch[cursor:])
-        return out, places
+        return places
 
-    def _move_readings(self, kept: Sequence[ColumnPlan], batch: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
-        """Each real row's marked readings moved by the export's keyed +-1, recorded for trace."""
+    def sheet_end(self, sheet: str) -> int:
+        """How many canaries go after the sheet's last row: those whose keyed place lies past it (the
+        row count the plan was made with was an estimate above the real one, see
+        :func:`masking.detect.scan_workbook`); none when the sheet had no row to draw from."""
+        seen = self._seen.get(sheet, 0)
+        positions = self._positions.get(sheet, [])
+        late = sum(1 for p in positions if p >= seen)
+        reservoir = self._reservoirs.get(sheet)
+        if not late or reservoir is None or not reservoir.rows:
+            return 0
+        # no more than the rows read call for (a sheet that stated a size far above its rows)
+        placed = len(positions) - late
+        late = min(late, canary_count(seen, self._settings.canary_rate, largest=sheet == self._largest) - placed)
+        for _ in range(late):
+            self._hold(sheet, reservoir, None)
+        return max(late, 0)
+
+    def _reservoir(self, sheet: str) -> Reservoir:
+        reservoir = self._reservoirs.get(sheet)
+        if reservoir is None:
+            reservoir = Reservoir(canary_rng(self._canary_key + f"|reservoir|{sheet}".encode()))
+            self._reservoirs[sheet] = reservoir
+        return reservoir
+
+    def _hold(self, sheet: str, reservoir: Reservoir, following: tuple[Value, ...] | None) -> None:
+        """A canary's place: its number and the rows it may be drawn from (shared while the reservoir
+        has not changed), for :meth:`draw_canaries`."""
+        snapshot = self._snapshots.get(sheet)
+        if snapshot is None or snapshot[0] != reservoir.version:
+            snapshot = self._snapshots[sheet] = (reservoir.version, list(reservoir.rows))
+        self._pending.setdefault(sheet, []).append((self.canaries, snapshot[1], following))
+        self.canaries += 1
+
+    def draw_canaries(self, kept: Callable[[str], Sequence[ColumnPlan]]
+                      ) -> dict[str, tuple[list[int], list[tuple[Value, ...]]]]:
+        """Every canary of the export, per sheet in order of place: (numbers, source-form rows). Called
+        once, after the last row: each is checked against every identifier the source holds."""
+        self._source_ids = self._ids.result()
+        drawn = {}
+        for sheet, pending in self._pending.items():
+            columns = kept(sheet)
+            drawn[sheet] = ([number for number, _, _ in pending],
+                            [self._canary_row(sheet, columns, number, rows, following)
+                             for number, rows, following in pending])
+        self._pending.clear()
+        self._snapshots.clear()
+        return drawn
+
+    def moved_readings(self, kept: Sequence[ColumnPlan], batch: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
+        """Each real row's marked readings moved by the export's keyed +-1, recorded for trace, when the
+        policy asks for them (the batch itself otherwise): the rows the transform and the canaries see."""
+        if not self._settings.reading_headers:
+            return batch
         readings = [c.index for c in kept if c.kind is None and c.header in self._settings.reading_headers]
         named = [c for c in kept if c.action is Action.MASK and c.kind in (Kind.ID_NUMBER, Kind.PERSON_NAME)]
         if not readings or not named:
@@ -264,12 +298,11 @@ class ExportMarker:
         return out
 
     def _canary_row(
-        self, sheet: str, kept: Sequence[ColumnPlan], reservoir: Reservoir, following: tuple[Value, ...]
+        self, sheet: str, kept: Sequence[ColumnPlan], number: int, rows: Sequence[Sequence[Value]],
+        following: tuple[Value, ...] | None,
     ) -> tuple[Value, ...]:
-        """A canary drawn from two rows of the reservoir (the row it goes before, for a sheet's first
-        row: there is nothing before it)."""
-        number = self.canaries
-        self.canaries += 1
+        """A canary drawn from two of ``rows`` (the reservoir at its place; the row it goes before
+        when that was empty: a sheet's first row, with nothing before it)."""
         kinds = [c.kind for c in kept]
         pools = self._settings.pools
         taken: list[str | None] = []  # this canary's monitored numbers: taken once, kept across redraws
@@ -281,8 +314,9 @@ class ExportMarker:
 
         for attempt in range(_CANARY_TRIES):
             rng = canary_rng(self._canary_key + f"|{sheet}|{number}|{attempt}".encode())
-            template = reservoir.pick(rng) if reservoir.rows else following
-            second = reservoir.pick(rng) if reservoir.rows else following
+            template = rows[rng.randrange(len(rows))] if rows else following
+            second = rows[rng.randrange(len(rows))] if rows else following
+            assert template is not None and second is not None  # noqa: S101 - sheet_end holds none without rows
             cells = [template[c.index] if c.index < len(template) else None for c in kept]
             other = [second[c.index] if c.index < len(second) else None for c in kept]
             values = make_canary(rng, kinds, cells, pools, other, phones=monitored)
@@ -391,34 +425,31 @@ class ExportMarker:
 
     # --- trace data -----------------------------------------------------------------------------
 
-    def record(
-        self, kept: Sequence[ColumnPlan], out_columns: Sequence[Sequence[Value]], canaries: Sequence[int]
-    ) -> None:
-        """Keep the fingerprints of one transformed batch (columns in output order)."""
-        canary_set = set(canaries)
+    def record(self, kept: Sequence[ColumnPlan], out_columns: Sequence[Sequence[Value]]) -> None:
+        """Keep the fingerprints of one transformed batch of source rows (columns in output order)."""
         token_features: list[str] = []
         mask_features: list[str] = []
         for column, values in zip(kept, out_columns, strict=True):
             if _identifier(column) and column.action in TOKEN_ACTIONS:
-                _token_features(
-                    values if not canary_set else [v for i, v in enumerate(values) if i not in canary_set],
-                    token_features,
-                )
+                _token_features(values, token_features)
             elif column.action is Action.MASK and column.kind in MARKABLE_KINDS:
                 read = self._marks.get((column.sheet, column.index))
                 if read is not None and read[0] is values:  # read back by apply(): reuse
-                    mask_features.extend(f"m|{o.scheme}|{o.identity}" for i, o in enumerate(read[1])
-                                         if o is not None and i not in canary_set)
+                    mask_features.extend(f"m|{o.scheme}|{o.identity}" for o in read[1] if o is not None)
                 else:
-                    cells = (_mark_of(v) for i, v in enumerate(values) if i not in canary_set)
-                    mask_features.extend(f for f in cells if f)
+                    mask_features.extend(f for f in map(_mark_of, values) if f)
         if token_features:
             self._tokens.append(fingerprints(self._fp_key, token_features))
         if mask_features:
             self._masked.append(fingerprints(self._fp_key, mask_features))
         self._marks.clear()
-        for place in canaries:
-            number = self.canaries - len(canaries) + canaries.index(place)
+
+    def record_canaries(
+        self, kept: Sequence[ColumnPlan], out_columns: Sequence[Sequence[Value]], numbers: Sequence[int]
+    ) -> None:
+        """Keep the fingerprints of transformed canary rows (``numbers[i]`` is row i's canary number)."""
+        self._marks.clear()
+        for place, number in enumerate(numbers):
             context: list[tuple[str, int, int]] = []
             for slot, (column, values) in enumerate(zip(kept, out_columns, strict=True)):
                 self._record_canary_cell(number, column, values[place])
