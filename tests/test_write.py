@@ -433,3 +433,32 @@ def test_recipient_text_cannot_change_the_page_header(recipient: str) -> None:
         assert codes == ["C"]  # centred, and nothing else: no font, colour, page field or section switch
         assert shown == xlsx_text(text)
     assert _header_codes(header_footer_code('A&P&"Arial,Bold"&20&K00FF00&R&&'))[0] == ["C"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_reserved_rows_are_filled_in_their_places(tmp_path: Path, fmt: str) -> None:
+    from masking.io.reader import open_workbook
+
+    out = tmp_path / f"reserved.{fmt}"
+    with open_writer(out, fmt) as book:  # type: ignore[arg-type]
+        sink = book.add_sheet("S", ["a", "b"])
+        assert sink.write_rows([None, (1, "x"), (2, "y"), None, (3, "z,q"), None]) == 3
+        with pytest.raises(ValueError, match="3 row"):
+            sink.fill_reserved([("c1", 10)])
+        assert sink.fill_reserved([("c1", 10), ("清单\n二", 20), (None, "=1+1")]) == 3
+        assert sink.rows_written == 6
+    with open_workbook(out) as workbook:
+        rows = [values for _, values in workbook.rows(workbook.sheets[0].name)]
+    shown = [tuple(str(v) for v in row) for row in rows]
+    assert shown == [("a", "b"), ("c1", "10"), ("1", "x"), ("2", "y"), ("清单\n二", "20"), ("3", "z,q"),
+                     ("None", "'=1+1" if fmt == "csv" else "=1+1")]
+    if fmt == "xlsx":
+        with zipfile.ZipFile(out) as archive:
+            assert b'<dimension ref="A1:B7"/>' in archive.read("xl/worksheets/sheet1.xml")
+
+
+def test_a_reserved_row_never_filled_leaves_no_output(tmp_path: Path) -> None:
+    out = tmp_path / "unfilled.xlsx"
+    with pytest.raises(ValueError, match="never filled"), open_writer(out, "xlsx") as book:
+        book.add_sheet("S", None).write_rows([(1,), None])
+    assert list(tmp_path.iterdir()) == []

@@ -148,7 +148,7 @@ class CsvWriter(ClosingWriter):
 
     def _fill(self, rows: Sequence[Sequence[Value]]) -> int:
         if len(rows) != len(self._reserved):
-            raise ValueError(f"{len(self._reserved)} line(s) were reserved, {len(rows)} given")
+            raise ValueError(f"{len(self._reserved)} row(s) were reserved, {len(rows)} given")
         for offset, row in zip(self._reserved, rows, strict=True):
             line = io.StringIO()
             csv.writer(line, delimiter=self._delimiter, lineterminator="\r\n",
@@ -159,7 +159,7 @@ class CsvWriter(ClosingWriter):
 
     def close(self) -> None:
         if self._reserved:
-            raise ValueError("lines were reserved and never filled")
+            raise ValueError("rows were reserved and never filled")
         try:
             self._file.close()
             if self._inserts:
