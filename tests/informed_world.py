@@ -25,10 +25,10 @@ import trace_harness as h
 from masking.io.model import Value
 from masking.keys import KeyRing
 from masking.operators.base import KeyMaterial, OperatorContext
-from masking.pipeline import ExportRequest, prepare_export, token_scope
+from masking.pipeline import ExportRequest, id_columns, prepare_export, token_scope
 from masking.recipient import Recipient
 from masking.transform import build_operators, kept_columns
-from masking.watermark.embed import ExportMarker, MarkSettings, source_identifiers
+from masking.watermark.embed import ExportMarker, MarkSettings
 from masking.watermark.marks import read_mark
 from masking.watermark.membership import fingerprinter, fingerprints
 from masking.watermark.store import TraceData, TraceStore
@@ -102,14 +102,6 @@ def _source_rows(source: Path) -> list[tuple[Value, ...]]:
         return [tuple(row) for row in list(csv.reader(stream))[1:]]
 
 
-class _Columns:
-    def __init__(self, rows: Sequence[tuple[Value, ...]]) -> None:
-        self._rows = rows
-
-    def column_values(self, name: str, columns: Sequence[int]) -> list[list[Value]]:
-        return [[row[c] for row in self._rows] for c in columns]
-
-
 def seed_decoys(home: Path, ring: KeyRing, source: Path, policy: Path, count: int) -> None:
     """``count`` decoy exports of the same customers: canaries drawn by the export's own marker under
     their own export ids, plus masked identities of a random share of the customers (membership)."""
@@ -120,7 +112,7 @@ def seed_decoys(home: Path, ring: KeyRing, source: Path, policy: Path, count: in
     sheet = plan.included[0].name
     kept = kept_columns(plan, sheet)
     rows = _source_rows(source)
-    ids = source_identifiers(_Columns(rows), plan)
+    identifiers = dict(id_columns(prepared))
     settings = MarkSettings(CANARY_RATE)
     material = KeyMaterial.from_master(ring.active)
     phones = fingerprints(fingerprinter(ring.active.subkey("watermark")), [f"t|{row[PHONE]}" for row in rows])
@@ -128,13 +120,15 @@ def seed_decoys(home: Path, ring: KeyRing, source: Path, policy: Path, count: in
     records: list[tuple[str, str, TraceData]] = []
     for i in range(count):
         export_id = f"EX-20250101-{i:08X}"
-        marker = ExportMarker(export_id, ring.active, plan, operators, settings, ids)
-        batch, places = marker.with_canaries(sheet, kept, list(rows))
-        canary_rows = [batch[p] for p in places]
+        marker = ExportMarker(export_id, ring.active, plan, operators, settings, identifiers)
+        marker.canary_places(sheet, rows)  # as the export's pass: places, then the rows' identifiers
+        marker.source_rows(sheet, list(zip(*rows, strict=True)))
+        marker.sheet_end(sheet)
+        numbers, canary_rows = marker.draw_canaries(lambda _: kept).get(sheet, ([], []))
         ctx = OperatorContext(token_scope(prepared.policy, Recipient.of(f"decoy-{i % 500}")), material)
         out_columns = [marker.apply(c, operators[(sheet, c.index)], [r[c.index] for r in canary_rows], ctx).values
                        for c in kept]
-        marker.record(kept, out_columns, list(range(len(canary_rows))))
+        marker.record_canaries(kept, out_columns, numbers)
         data = marker.finish()
         # like another export of this list: random tokens, and the clear phones of a random share of it
         held = rng.random(len(phones)) < 0.5
