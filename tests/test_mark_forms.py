@@ -20,8 +20,10 @@ from pathlib import Path
 
 import trace_harness as h
 
-from masking.kinds import Kind
+from masking.cell_text import trace_text
+from masking.kinds import Action, Kind
 from masking.operators.mask import MaskOperator, MaskParams
+from masking.risk.projection import Projection
 from masking.synth import customers
 from masking.watermark.marks import MarkObservation, read_mark
 from masking.watermark.trace import read_fragment
@@ -101,3 +103,29 @@ def test_every_form_survives_csv_retyping_nfkc_and_copy_paste(tmp_path: Path) ->
     schemes = {f[0] for f in forms}
     assert schemes == {"id", "meter", "account", "phone", "name", "name1"}
     assert all(sum(1 for f in forms if f[0] == s) >= 6 for s in schemes - {"name1"})
+
+
+def _common(texts: list[str]) -> str:
+    """What every text shows at each position (a star where they differ)."""
+    assert len({len(t) for t in texts}) == 1, texts
+    return "".join(c if all(t[i] == c for t in texts) else "*" for i, c in enumerate(texts[0]))
+
+
+def test_the_risk_projection_shows_what_every_form_shows() -> None:
+    """The risk projection renders one form (least_shown_variant); it must show exactly the characters
+    every form an export can show has in common: for markable values the common part of all of them,
+    for phones of other lengths (which never carry a mark) the default rendering itself."""
+    people = list(customers(150, seed=7))
+    values = {
+        Kind.ID_NUMBER: [c.id_number for c in people], Kind.METER_ID: [c.meter_id for c in people],
+        Kind.ACCOUNT_NO: [c.account_no for c in people], Kind.PERSON_NAME: [c.name for c in people],
+        Kind.PHONE: [c.mobile for c in people] + ["0571-84561234", "010-84561234", "0571-8456123", "4008208820",
+                                                  "4001234567", "057184561234"],
+    }
+    for kind, column in values.items():
+        shown = Projection(kind, Action.MASK).shown(column)
+        for value, projected in zip(column, shown, strict=True):
+            forms = [str(MaskOperator.mask_one(kind, value, MaskParams(), v)) for v in range(16)]
+            assert projected == _common([trace_text(f) if kind is Kind.PERSON_NAME else f for f in forms]) \
+                .replace("某", "*"), (kind, value, projected)
+    assert Projection(Kind.PHONE, Action.MASK).shown(["4001234567"]) == ["400***4567"]  # never marked: as is

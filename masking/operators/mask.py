@@ -47,8 +47,6 @@ from masking.mask_forms import (
     MASK_VARIANTS,
     NAME1_VARIANTS,
     NAME_CHARS,
-    NAME_VARIANTS,
-    PHONE_VARIANTS,
     phone_head,
     phone_keeps,
 )
@@ -64,7 +62,7 @@ from masking.operators.base import (
 )
 from masking.operators.canonical import canonical_digits, valid_digits, with_format
 
-__all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams", "variant_count"]
+__all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams"]
 
 _NAME_STYLES = ("surname", "middle")
 _STARS = ("*", "\uff0a")  # mask characters the other name characters may stand in for (read_mark reads both)
@@ -87,16 +85,6 @@ _DEFAULT_KEEP: dict[Kind | None, tuple[int, int]] = {
     Kind.ACCOUNT_NO: (2, 3),
     None: (0, 0),
 }
-
-
-def variant_count(kind: Kind | None) -> int:
-    """How many renderings the watermark may pick from for a value of ``kind`` (1: only the default)."""
-    if kind is Kind.PHONE:
-        return PHONE_VARIANTS
-    if kind is Kind.PERSON_NAME:
-        return NAME_VARIANTS
-    table = MASK_VARIANTS.get(kind) if kind is not None else None
-    return len(table) if table else 1
 
 
 def _hide(text: str, first: int, last: int, char: str) -> str:

@@ -36,7 +36,7 @@ import numpy as np
 from masking.cell_text import trace_text
 from masking.crypto import hmac_sha256
 from masking.kinds import Kind
-from masking.mask_forms import MASK_VARIANTS, NAME_CHARS, phone_head, phone_keeps
+from masking.mask_forms import MASK_VARIANTS, NAME_CHARS, PHONE_LENGTHS, phone_head, phone_keeps
 
 MARKS_VERSION = "v2"  # v2 (2026-12-06): q-ary forms (ID 12, meter 12, account 8, phone 6, name 8 / 4)
 # digit-string length -> (scheme name, (keep_first, keep_last) per variant)
@@ -45,7 +45,6 @@ _DIGIT_SCHEMES: dict[int, tuple[str, tuple[tuple[int, int], ...]]] = {
     22: ("meter", MASK_VARIANTS[Kind.METER_ID]),
     10: ("account", MASK_VARIANTS[Kind.ACCOUNT_NO]),
 }
-_PHONE_LENGTHS = (11, 12)
 SEPARATORS = re.compile(r"[\s\-()+.·/]")
 _DIGIT_SHAPE = re.compile(r"([0-9X]+)(\*+)([0-9X]+)")
 # A masked Chinese name: a 1- or 2-character surname, the hidden characters (all one mask character:
@@ -110,7 +109,7 @@ _DIGIT_READERS: dict[int, tuple[str, dict[tuple[int, int], int], int, int]] = {
 
 def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
     length = len(digits)
-    if length in _PHONE_LENGTHS:
+    if length in PHONE_LENGTHS:
         head = phone_head(digits[:3])
         keeps = phone_keeps(length, head)
         if (first, last) not in keeps:
