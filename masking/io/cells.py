@@ -66,7 +66,7 @@ TIME_FORMAT: Final = "hh:mm:ss"
 TEXT_FORMAT: Final = "@"
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _EXCEL_FIRST_YEAR: Final = 1900
 
@@ -117,9 +117,9 @@ def format_float(number: float) -> str:
 
 def xlsx_text(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot hold (Excel's length limit is the writer's)."""
-    if _XML_ILLEGAL.search(text) is None:
+    if XML_ILLEGAL.search(text) is None:
         return str(text)
-    return _XML_ILLEGAL.sub("", text)
+    return XML_ILLEGAL.sub("", text)
 
 
 def _date_in_excel_range(value: dt.date) -> bool:
@@ -129,7 +129,7 @@ def _date_in_excel_range(value: dt.date) -> bool:
 def xlsx_cell(value: Value) -> tuple[XlsxCell, Value]:  # noqa: PLR0911, PLR0912 - one flat type dispatch
     """Classify ``value`` for an xlsx cell and return what to write (see the module notes)."""
     if isinstance(value, str):  # by far the most common case: first, and without calls
-        text = str(value) if _XML_ILLEGAL.search(value) is None else _XML_ILLEGAL.sub("", value)
+        text = str(value) if XML_ILLEGAL.search(value) is None else XML_ILLEGAL.sub("", value)
         if not text:
             return XlsxCell.BLANK, None
         if text[0] in FORMULA_TRIGGERS and _PLAIN_NUMBER.fullmatch(text) is None:

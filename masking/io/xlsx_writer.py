@@ -37,7 +37,10 @@ from masking.io.atomic import remove_tree_quietly
 from masking.io.cells import (
     DATE_FORMAT,
     DATETIME_FORMAT,
+    FORMULA_TRIGGERS,
+    MAX_EXACT_NUMBER,
     TIME_FORMAT,
+    XML_ILLEGAL,
     XlsxCell,
     xlsx_cell,
     xlsx_text,
@@ -388,6 +391,8 @@ class SheetSink:
         text_end = "</t></is></c>"
         columns = _COLUMNS
         cell = xlsx_cell
+        triggers, illegal, exact = FORMULA_TRIGGERS, XML_ILLEGAL.search, MAX_EXACT_NUMBER
+        half_limit = MAX_CELL_UNITS // 2
         max_rows = MAX_ROWS
         part = self._part
         buffer: list[str] = []
@@ -411,6 +416,20 @@ class SheetSink:
                 cells = []
                 last = -1
                 for col, value in enumerate(row):
+                    # the two commonest cells first, inline: what xlsx_cell would answer for them
+                    if type(value) is str and value and value[0] not in triggers and illegal(value) is None \
+                            and len(value) <= half_limit:
+                        last = col
+                        space = preserve if value[0].isspace() or value[-1].isspace() else plain
+                        shown = value
+                        if "&" in value or "<" in value or ">" in value or "\r" in value or "_x" in value:
+                            shown = _xml_text(value)
+                        cells.append(f'<c r="{columns[col]}{r}{text_head}{space}{shown}{text_end}')
+                        continue
+                    if type(value) is int and -exact < value < exact:
+                        last = col
+                        cells.append(f'<c r="{columns[col]}{r}"><v>{value}</v></c>')
+                        continue
                     kind, payload = cell(value)
                     if not kind:  # BLANK writes nothing
                         continue
