@@ -64,16 +64,20 @@ def main() -> None:
     parser.add_argument("--decoys", type=int, default=10_000)
     parser.add_argument("--fragments", type=int, default=100)
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--rate", type=float, default=w.CANARY_RATE, help="the policy's canary rate")
     args = parser.parse_args()
     os.urandom = random.Random(args.seed).randbytes  # one reproducible world per seed (keys, export ids)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        world = w.build(Path(tmp), decoys=args.decoys, seed=args.seed)
+        world = w.build(Path(tmp), decoys=args.decoys, seed=args.seed, rate=args.rate)
         print(f"world: {len(world.index.exports):,} exports ({args.decoys:,} decoys), canary rate "
-              f"{w.CANARY_RATE:.0%}, {w.CUSTOMERS} customers per export, built in "
+              f"{args.rate:.1%}, {w.CUSTOMERS} customers per export, built in "
               f"{time.perf_counter() - started:.0f} s")
         innocents = _run(world, "informed leaker", [f"E{n}" for n in range(5)], (50, 100, 150, 200),
                          fragments=args.fragments, make=w.informed_leak)
+        innocents += _run(world, "informed, IDs first 1 last 1", [f"E{n}" for n in range(5)], (200,),
+                          fragments=args.fragments,
+                          make=lambda rows, size, rng: w.informed_leak(rows, size, rng, id_keep=(1, 1)))
         innocents += _run(world, "clear phones, phone-only", ["phones", "phones2"], (20, 40, 60, 80),
                           fragments=args.fragments, make=w.phone_only)
         for label, columns in (("phone-only", [w.PHONE]), ("whole rows", None)):

@@ -54,8 +54,8 @@ class World:
     decoys: int
 
 
-def _policy(path: Path, *, pool: bool) -> Path:
-    h.write_policy(path, canary_rate=CANARY_RATE)
+def _policy(path: Path, *, pool: bool, rate: float) -> Path:
+    h.write_policy(path, canary_rate=rate)
     if pool:
         text = path.read_text(encoding="utf-8").replace('# canary_phones = ["13800000000"]',
                                                         f'canary_phones = ["{MONITORED_BLOCK}"]')
@@ -76,12 +76,13 @@ def _canary_positions(rows: Sequence[Sequence[str]], people: Sequence[h.synth.Cu
     return out
 
 
-def build(tmp: Path, *, decoys: int, seed: int = 18) -> World:
+def build(tmp: Path, *, decoys: int, seed: int = 18, rate: float = CANARY_RATE) -> World:
     home = tmp / "home"
     ring, _ = Workspace(home).keystore.open_or_create()
     source = tmp / "客户.csv"
     people = h.write_source(source, CUSTOMERS, seed=seed)
-    plain, pooled = _policy(tmp / "policy.toml", pool=False), _policy(tmp / "pool.toml", pool=True)
+    plain = _policy(tmp / "policy.toml", pool=False, rate=rate)
+    pooled = _policy(tmp / "pool.toml", pool=True, rate=rate)
     ids, rows, canaries = {}, {}, {}
     for n, recipient in enumerate(RECIPIENTS):
         out = tmp / f"E{n}.csv"
@@ -93,7 +94,7 @@ def build(tmp: Path, *, decoys: int, seed: int = 18) -> World:
         rows[name] = h.read_rows(out)
     for name, found in rows.items():
         canaries[name] = _canary_positions(found, people)
-    seed_decoys(home, ring, source, plain, decoys)
+    seed_decoys(home, ring, source, plain, decoys, rate)
     return World(home, ring, TraceIndex(home, ring), ids, rows, canaries, decoys)
 
 
@@ -102,7 +103,8 @@ def _source_rows(source: Path) -> list[tuple[Value, ...]]:
         return [tuple(row) for row in list(csv.reader(stream))[1:]]
 
 
-def seed_decoys(home: Path, ring: KeyRing, source: Path, policy: Path, count: int) -> None:
+def seed_decoys(home: Path, ring: KeyRing, source: Path, policy: Path, count: int,  # noqa: PLR0917 - the world's parts
+                rate: float = CANARY_RATE) -> None:
     """``count`` decoy exports of the same customers: canaries drawn by the export's own marker under
     their own export ids, plus masked identities of a random share of the customers (membership)."""
     prepared = prepare_export(ExportRequest(input=source, recipient="decoy", purpose="欠费催缴",
@@ -113,7 +115,7 @@ def seed_decoys(home: Path, ring: KeyRing, source: Path, policy: Path, count: in
     kept = kept_columns(plan, sheet)
     rows = _source_rows(source)
     identifiers = dict(id_columns(prepared))
-    settings = MarkSettings(CANARY_RATE)
+    settings = MarkSettings(rate)
     material = KeyMaterial.from_master(ring.active)
     phones = fingerprints(fingerprinter(ring.active.subkey("watermark")), [f"t|{row[PHONE]}" for row in rows])
     rng = np.random.default_rng(7)
@@ -154,20 +156,25 @@ def _round_half_up(text: str) -> str:
     return str(number.quantize(Decimal(1), ROUND_HALF_UP)) if number.is_finite() else text
 
 
-def _remask_one_pattern(text: str) -> str:
-    """A masked cell re-masked to one pattern: an ID to its first character and last two, a name to its
-    surname and stars (the same length); anything else as it was."""
+def _remask_one_pattern(text: str, id_keep: tuple[int, int] = (1, 2)) -> str:
+    """A masked cell re-masked to one pattern: an ID to ``id_keep`` (first, last characters shown; the
+    default shows what every pattern of the marks shows), a name to its surname and stars (the same
+    length); anything else as it was."""
     observation = read_mark(text)
     if observation is None:
         return text
     if observation.scheme in ("name", "name1"):
         return text[0] + "*" * (len(text) - 1)
     if observation.scheme == "id":
-        return text[0] + "*" * (len(text) - 3) + text[-2:]
+        first, last = id_keep
+        if first > observation.identity.index(":") or last > len(observation.identity.split(":")[1]):
+            raise ValueError("a leaker can only show what the copy shows")
+        return text[:first] + "*" * (len(text) - first - last) + text[-last:]
     return text
 
 
-def informed_leak(rows: Sequence[Sequence[str]], size: int, rng: random.Random) -> list[list[str]]:
+def informed_leak(rows: Sequence[Sequence[str]], size: int, rng: random.Random,
+                  id_keep: tuple[int, int] = (1, 2)) -> list[list[str]]:
     """Re-mask names and IDs to one pattern, round every reading, drop the pseudonymized columns,
     shuffle, keep ``size`` rows."""
     chosen = rng.sample(list(rows), min(size, len(rows)))
@@ -177,7 +184,7 @@ def informed_leak(rows: Sequence[Sequence[str]], size: int, rng: random.Random) 
         for column, cell in enumerate(row):
             if column in PSEUDONYMIZED:
                 continue
-            cells.append(_round_half_up(cell) if column in READINGS else _remask_one_pattern(cell))
+            cells.append(_round_half_up(cell) if column in READINGS else _remask_one_pattern(cell, id_keep))
         out.append(cells)
     return out
 
