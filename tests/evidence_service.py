@@ -2,6 +2,9 @@
 
 The tests run against the real PostgreSQL on 127.0.0.1:5432 (CI starts it; see .ci/run). Each test
 session creates ``exportguard_test_<pid>`` and drops it afterwards; each test starts from empty tables.
+A test module whose tests share a costly set-up (an organisation, its exports reported) makes it once,
+keeps a copy of every table (:func:`snapshot`) and puts it back before each test (:func:`restore`):
+cheaper than a database per test (PostgreSQL checkpoints on every DROP DATABASE).
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
 import pytest
 import uvicorn
+from psycopg import sql
 
 from masking.server.app import create_app
 from masking.server.schema import migrate
@@ -52,13 +57,59 @@ def pg_url() -> Iterator[str]:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+def _empty(conn: psycopg.Connection[Any]) -> None:
+    conn.execute("TRUNCATE queries, postings, exports, records, enroll_codes, tokens, workstations, trace_keys,"
+                 " policies RESTART IDENTITY CASCADE")
+    conn.execute("UPDATE eg_meta SET value = '168' WHERE name = 'silent_hours'")
+
+
 @pytest.fixture
 def db(pg_url: str) -> Iterator[psycopg.Connection[Any]]:
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE queries, postings, exports, records, enroll_codes, tokens, workstations, trace_keys,"
-                     " policies RESTART IDENTITY CASCADE")
-        conn.execute("UPDATE eg_meta SET value = '168' WHERE name = 'silent_hours'")
+        _empty(conn)
         yield conn
+
+
+def _tables(conn: psycopg.Connection[Any]) -> list[str]:
+    return [str(name) for (name,) in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")]
+
+
+def empty_tables(pg_url: str) -> None:
+    """The session database's tables emptied, for a module's shared set-up."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        _empty(conn)
+
+
+def take_snapshot(pg_url: str, name: str) -> None:
+    """A copy of every table in schema ``name``, for :func:`restore` (and :func:`drop_snapshot` after)."""
+    with psycopg.connect(pg_url, autocommit=True) as conn, conn.transaction():
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        conn.execute(f"CREATE SCHEMA {name}")
+        for table in _tables(conn):
+            conn.execute(f"CREATE TABLE {name}.{table} AS TABLE public.{table}")
+
+
+def drop_snapshot(pg_url: str, name: str) -> None:
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+
+
+def restore(conn: psycopg.Connection[Any], name: str) -> None:
+    """Every table as :func:`take_snapshot` copied it, its serial counters following on from it."""
+    tables = _tables(conn)
+    with conn.transaction():
+        conn.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        conn.execute("SET LOCAL session_replication_role = replica")  # rows go back in any order
+        for table in tables:
+            conn.execute(sql.SQL("INSERT INTO public.{} SELECT * FROM {}.{}").format(
+                sql.Identifier(table), sql.Identifier(name), sql.Identifier(table)))
+        for table, column, sequence in conn.execute(
+                "SELECT c.table_name, c.column_name, pg_get_serial_sequence(c.table_name, c.column_name)"
+                " FROM information_schema.columns c WHERE c.table_schema = 'public'"
+                " AND c.column_default LIKE 'nextval(%%'").fetchall():
+            conn.execute(sql.SQL("SELECT setval(%s, coalesce((SELECT max({}) FROM public.{}), 0) + 1, false)").format(
+                sql.Identifier(column), sql.Identifier(table)), (sequence,))
 
 
 def free_port() -> int:
@@ -96,11 +147,17 @@ class Service:
             self._server = self._thread = None
 
 
-@pytest.fixture
-def service(db: psycopg.Connection[Any], pg_url: str) -> Iterator[Service]:
-    running = Service(pg_url)
+@contextmanager
+def running_service(db_url: str) -> Iterator[Service]:
+    running = Service(db_url)
     running.start()
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def service(db: psycopg.Connection[Any], pg_url: str) -> Iterator[Service]:
+    with running_service(pg_url) as running:
+        yield running

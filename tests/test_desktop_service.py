@@ -4,14 +4,17 @@ down, the office's trail, and this workstation's sync state."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from evidence_service import Service
+from evidence_service import Service, drop_snapshot, empty_tables, restore, running_service, take_snapshot
 from pytestqt.qtbot import QtBot
 from test_desktop_support import Dialogs
 
@@ -28,37 +31,63 @@ SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "cus
 pytest_plugins = ("test_desktop_support",)
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    code = run([*argv, "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return json.loads(out)
+def _cli(*argv: str) -> Any:
+    """One command's ``--json`` answer (used where capsys is not at hand: a module's shared set-up)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = run([*argv, "--json"])
+    assert code == 0, err.getvalue()
+    return json.loads(out.getvalue())
+
+
+SNAPSHOT = "desktop_service_org"
+
+
+@pytest.fixture(scope="module")
+def organisation_made(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """Made once for the module and kept as a snapshot of the evidence database: the office's keys at the
+    service, workstation branch-a's export to 城东代收银行 reported there, a 20-row fragment of it and two
+    tokens. Each test gets the database as it was then (``db``), and its own home and window."""
+    root = tmp_path_factory.mktemp("desktop-org")
+    office, bundle, station = root / "office", str(root / "org.egkeys"), root / "ws-a"
+    empty_tables(pg_url)
+    with pytest.MonkeyPatch.context() as patch, running_service(pg_url) as service:
+        patch.setenv("EXPORTGUARD_BUNDLE_PASSPHRASE", "bundle passphrase")
+        _cli("--home", str(office), "keys", "init", "--no-passphrase")
+        _cli("--home", str(office), "keys", "export-bundle", "--out", bundle)
+        _cli("server", "keys", "--db", pg_url, "--bundle", bundle)
+        _cli("--home", str(station), "keys", "import-bundle", bundle)
+        code = _cli("server", "enroll-code", "--db", pg_url, "--workstation", "branch-a")["code"]
+        _cli("--home", str(station), "enroll", service.url, code)
+        out = root / "a.csv"
+        made = _cli("--home", str(station), "export", str(SAMPLE), "--recipient", "城东代收银行", "--purpose", "催缴",
+                    "--out", str(out), "--format", "csv")
+        assert made["reporting"] == "sent"
+        tokens = {role: _cli("server", "token", "--db", pg_url, "--role", role)["token"]
+                  for role in ("investigator", "auditor")}
+    take_snapshot(pg_url, SNAPSHOT)
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    fragment = root / "leak.csv"
+    with fragment.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows[:1] + rows[40:60])
+    try:
+        yield {"export_id": made["export_id"], "fragment": fragment, "tokens": tokens}
+    finally:
+        drop_snapshot(pg_url, SNAPSHOT)
 
 
 @pytest.fixture
-def organisation(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                 service: Service) -> dict[str, Any]:
-    """The office's keys at the service, and workstation branch-a's export to 城东代收银行 reported there."""
-    monkeypatch.setenv("EXPORTGUARD_BUNDLE_PASSPHRASE", "bundle passphrase")
-    office, bundle, station = tmp_path / "office", str(tmp_path / "org.egkeys"), tmp_path / "ws-a"
-    _cli(capsys, "--home", str(office), "keys", "init", "--no-passphrase")
-    _cli(capsys, "--home", str(office), "keys", "export-bundle", "--out", bundle)
-    _cli(capsys, "server", "keys", "--db", service.db_url, "--bundle", bundle)
-    _cli(capsys, "--home", str(station), "keys", "import-bundle", bundle)
-    code = _cli(capsys, "server", "enroll-code", "--db", service.db_url, "--workstation", "branch-a")["code"]
-    _cli(capsys, "--home", str(station), "enroll", service.url, code)
-    out = tmp_path / "a.csv"
-    made = _cli(capsys, "--home", str(station), "export", str(SAMPLE), "--recipient", "城东代收银行", "--purpose",
-                "催缴", "--out", str(out), "--format", "csv")
-    assert made["reporting"] == "sent"
-    with out.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.reader(handle))
-    fragment = tmp_path / "leak.csv"
-    with fragment.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle).writerows(rows[:1] + rows[40:60])
-    tokens = {role: _cli(capsys, "server", "token", "--db", service.db_url, "--role", role)["token"]
-              for role in ("investigator", "auditor")}
-    return {"export_id": made["export_id"], "fragment": fragment, "tokens": tokens, "url": service.url}
+def db(pg_url: str, organisation_made: dict[str, Any]) -> Iterator[psycopg.Connection[Any]]:
+    """The evidence database as the organisation's set-up left it (not emptied, as elsewhere)."""
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        restore(conn, SNAPSHOT)
+        yield conn
+
+
+@pytest.fixture
+def organisation(organisation_made: dict[str, Any], service: Service) -> dict[str, Any]:
+    return {**organisation_made, "url": service.url}
 
 
 def _trace(qtbot: QtBot, window: MainWindow) -> Investigation:
@@ -118,14 +147,14 @@ def test_trace_page_traces_at_the_office_and_falls_back_when_it_is_down(  # noqa
 
 def test_audit_page_shows_the_office_trail_and_this_workstations_sync_state(  # noqa: PLR0917 (pytest fixtures)
     qtbot: QtBot, window: MainWindow, dialogs: Dialogs, organisation: dict[str, Any], service: Service,
-    db: psycopg.Connection[Any], capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path,
+    db: psycopg.Connection[Any], home: Path, tmp_path: Path,
 ) -> None:
     audit = window.audit_page
     assert audit.sync_state.text().startswith("This workstation does not report to a security office's service")
     assert audit.sync_button.isHidden() and audit.source.isHidden() and not audit.show_source(OFFICE)
 
-    code = _cli(capsys, "server", "enroll-code", "--db", service.db_url, "--workstation", "officer-pc")["code"]
-    _cli(capsys, "--home", str(home), "enroll", service.url, code)
+    code = _cli("server", "enroll-code", "--db", service.db_url, "--workstation", "officer-pc")["code"]
+    _cli("--home", str(home), "enroll", service.url, code)
     window.session.ledger_changed.emit()
     assert audit.sync_state.text() == ("Reports to the security office's service as officer-pc: every record has "
                                        "been sent; last sent never.")  # this home's ledger was empty
