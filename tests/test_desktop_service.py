@@ -23,6 +23,7 @@ from desktop.main_window import MainWindow
 from desktop.pages.audit import OFFICE
 from masking.cli.main import run
 from masking.events import KeyAction, KeyChange
+from masking.evidence.trail import TRAIL_LIMIT
 from masking.investigation import Investigation
 from masking.io.reader import open_workbook
 
@@ -161,10 +162,19 @@ def test_audit_page_shows_the_office_trail_and_this_workstations_sync_state(  # 
 
     assert window.settings_page.use_service(organisation["url"], organisation["tokens"]["auditor"])
     assert not audit.source.isHidden()
+    audit.office_page = 1  # the service sends the trail a page at a time, newest first
     with qtbot.waitSignal(audit.office_loaded, timeout=30_000) as loaded:
         assert audit.show_source(OFFICE)
     held = db.execute("SELECT count(*) FROM records").fetchone()
-    assert held is not None and audit.model.rowCount() == held[0] == len(loaded.args[0].entries)
+    assert held is not None and held[0] > 1 and audit.model.rowCount() == 1
+    assert not audit.older_button.isHidden() and audit.verdict.text().endswith(
+        "Older records are not shown yet (“Load older records”).")
+    while audit.office is not None and audit.office.older is not None:
+        with qtbot.waitSignal(audit.office_loaded, timeout=30_000) as loaded:
+            audit.older_button.click()
+    assert audit.model.rowCount() == held[0] == len(loaded.args[0].entries)
+    assert audit.older_button.isHidden() and not audit.load_older()
+    audit.office_page = TRAIL_LIMIT
     assert audit.verdict.text().startswith(f"The office's trail: {held[0]} record(s) from every workstation")
     assert not audit.verify_button.isEnabled()
     audit.set_filters(event="export")

@@ -16,7 +16,7 @@ from masking.cli.main import run
 from masking.errors import KeyProblem, ServiceUnreachable
 from masking.evidence.client import ServiceAccess
 from masking.evidence.sync import sync_state
-from masking.evidence.trail import office_trail
+from masking.evidence.trail import office_trail, older_page
 from masking.policy import DEFAULT_POLICY
 from masking.watermark.store import TraceData
 from masking.watermark.trace import TracedExport, TraceIndex, read_fragment, trace_fragment
@@ -273,3 +273,32 @@ def test_the_office_trail_and_this_workstations_sync_state(
         office_trail(ServiceAccess.of(office["url"], "egt_not-a-token"))
     with pytest.raises(ServiceUnreachable):
         office_trail(ServiceAccess.of("http://127.0.0.1:9", "egt_x"))
+
+    # a page at a time, newest first: the cursor reads on where the last page ended, to the oldest
+    _export(capsys, home, "城北代收银行", tmp_path / "c.csv")  # sent now, with the one that waited
+    whole = office_trail(auditor)
+    assert len(whole.entries) == 4 and whole.older is None
+    first = office_trail(auditor, limit=3)
+    assert first.entries == whole.entries[:3] and first.older is not None
+    assert older_page(auditor, first, limit=3).entries == whole.entries and older_page(auditor, first).older is None
+    exports = office_trail(auditor, event="export", limit=1)  # the cursor keeps the narrowing
+    assert older_page(auditor, exports, limit=1).entries == tuple(e for e in whole.entries if e.event == "export")[:2]
+    # and from the command line: exportguard audit list --server URL
+    token = auditor.token
+    code, listed, err = _run(capsys, "audit", "list", "--server", office["url"], "--token", token, "--limit", "2",
+                             "--json")
+    assert code == 0, err
+    assert [r["seq"] for r in listed["entries"]] == [e.seq for e in whole.entries[:2]]
+    assert listed["entries"][0]["workstation"] == "branch-d" and listed["entries"][0]["flag"] is None
+    code, rest, _ = _run(capsys, "audit", "list", "--server", office["url"], "--token", token, "--limit", "2",
+                         "--before", str(listed["older"]), "--json")
+    assert [r["seq"] for r in rest["entries"]] == [e.seq for e in whole.entries[2:]] and rest["older"] is None
+    assert rest["entries"][0]["flag"] == "a test flag"
+    code, text, _ = _run(capsys, "audit", "list", "--server", office["url"], "--token", token, "--limit", "1")
+    assert code == 0 and "branch-d" in text and "Older records: add --before " in text
+    code, _, err = _run(capsys, "audit", "list", "--server", office["url"], "--limit", "0", "--token", token)
+    assert code == 2 and "--limit is 1 to 10,000" in err
+    code, _, err = _run(capsys, "audit", "list", "--limit", "5")
+    assert code == 2 and "--limit goes with --server" in err
+    code, _, err = _run(capsys, "audit", "list", "--server", office["url"], "--token", "egt_not-a-token")
+    assert code == 5 and "unknown, expired or revoked" in err

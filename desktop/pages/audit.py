@@ -34,7 +34,7 @@ from desktop.workers import Progress, TaskRunner
 from masking.errors import ExportGuardError
 from masking.events import Event
 from masking.evidence.sync import SyncResult, sync, sync_state
-from masking.evidence.trail import OfficeTrail, office_trail
+from masking.evidence.trail import TRAIL_LIMIT, OfficeTrail, office_trail, older_page
 from masking.io.writer import open_writer
 from masking.ledger import VerifyReport
 
@@ -64,6 +64,7 @@ class AuditPage(Page):
         self._runner.failed.connect(self._on_runner_failed)
         self.last_report: VerifyReport | None = None
         self.office: OfficeTrail | None = None  # the office's trail when it is the one shown
+        self.office_page = TRAIL_LIMIT  # records read from the service at a time
         self._office_runner = TaskRunner("office trail", self)
         self._office_runner.finished.connect(self._on_office_runner_finished)
         self._office_runner.failed.connect(self._on_office_runner_failed)
@@ -100,6 +101,9 @@ class AuditPage(Page):
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.refresh_button = QPushButton()
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
+        self.older_button = QPushButton()  # the office's trail comes a page at a time, newest first
+        self.older_button.clicked.connect(self._on_older_button_clicked)
+        self.older_button.hide()
         self.verify_button = QPushButton()
         self.verify_button.clicked.connect(self._on_verify_button_clicked)
         self.verdict = wrapped_label()
@@ -116,7 +120,10 @@ class AuditPage(Page):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.verdict)
+        verdict_row = QHBoxLayout()
+        verdict_row.addWidget(self.verdict, 1)
+        verdict_row.addWidget(self.older_button)
+        layout.addLayout(verdict_row)
         sync_row = QHBoxLayout()
         sync_row.addWidget(self.sync_state, 1)
         sync_row.addWidget(self.sync_button)
@@ -130,6 +137,7 @@ class AuditPage(Page):
     def retranslate(self) -> None:
         self.search.setPlaceholderText(self.tr("Search: recipient, export id, file, employee…"))
         self.refresh_button.setText(self.tr("Refresh"))
+        self.older_button.setText(self.tr("Load older records"))
         self.export_button.setText(self.tr("Export to Excel…"))
         self._fill_filters()
         self.verify_button.setText(self.tr("Verify the ledger"))
@@ -258,15 +266,33 @@ class AuditPage(Page):
         if access is None:
             return
 
+        page = self.office_page
+
         def job(_progress: Progress) -> OfficeTrail:
-            return office_trail(access)
+            return office_trail(access, limit=page)
 
         self.last_report, self.office = None, None
+        self.older_button.hide()
         self.model.set_entries([])  # never this workstation's records under the office's name
         self.verify_button.setEnabled(False)
         self.verdict.setText(self.tr("Reading the office's trail from {url}…").format(url=access.url))
         self.verdict.setStyleSheet(VERDICT_IDLE_STYLE)
         self._office_runner.start(job)
+
+    def load_older(self) -> bool:
+        """Add the next older page of the office's trail to the records shown (a worker thread:
+        ``office_loaded`` with the whole trail shown, or ``service_failed``). False when there is none."""
+        access, shown = self._session.service, self.office
+        if access is None or shown is None or shown.older is None or self._office_runner.busy:
+            return False
+        page = self.office_page
+
+        def job(_progress: Progress) -> OfficeTrail:
+            return older_page(access, shown, limit=page)
+
+        self.older_button.setEnabled(False)
+        self._office_runner.start(job)
+        return True
 
     def send_now(self) -> bool:
         """Send this workstation's unsent records to the office's service (a worker thread: ``synced`` or
@@ -324,9 +350,15 @@ class AuditPage(Page):
             else:
                 text = self.tr("The office's trail: {count} record(s) from every workstation, newest first. None is "
                                "flagged.")
-            self.verdict.setText(text.format(count=f"{len(self.office.entries):,}", flagged=f"{flagged:,}"))
+            text = text.format(count=f"{len(self.office.entries):,}", flagged=f"{flagged:,}")
+            if self.office.older is not None:
+                text += self.tr(" Older records are not shown yet (“Load older records”).")
+            self.verdict.setText(text)
+            self.older_button.setVisible(self.office.older is not None)
+            self.older_button.setEnabled(True)
             self.verdict.setStyleSheet(VERDICT_BAD_STYLE if flagged else VERDICT_OK_STYLE)
             return
+        self.older_button.hide()
         self.verify_button.setEnabled(self._session.ring is not None and not self._runner.busy)
         if self._session.ring is None:
             self.verdict.setText(self.tr("Unlock the keys (Keys page) to read and verify the ledger."))
@@ -371,6 +403,10 @@ class AuditPage(Page):
         self.reload()
 
     @Slot()
+    def _on_older_button_clicked(self) -> None:
+        self.load_older()
+
+    @Slot()
     def _on_verify_button_clicked(self) -> None:
         self.verify()
 
@@ -412,6 +448,7 @@ class AuditPage(Page):
 
     @Slot(str)
     def _on_office_runner_failed(self, message: str) -> None:
+        self.older_button.setEnabled(True)
         if self.showing_office():
             self.verdict.setText(message)
             self.verdict.setStyleSheet(VERDICT_BAD_STYLE)

@@ -12,6 +12,14 @@
         <translation>刷新</translation>
     </message>
     <message>
+        <source>Load older records</source>
+        <translation>加载更早的记录</translation>
+    </message>
+    <message>
+        <source> Older records are not shown yet (“Load older records”).</source>
+        <translation>更早的记录尚未显示（点击“加载更早的记录”）。</translation>
+    </message>
+    <message>
         <source>Export to Excel…</source>
         <translation>导出到 Excel…</translation>
     </message>

@@ -1,4 +1,5 @@
-"""``exportguard audit ...``: read, verify, export and import the audit ledger."""
+"""``exportguard audit ...``: read, verify, export and import the audit ledger; ``audit list --server URL``
+reads the security office's trail of every workstation instead, a page at a time (``--before``)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from masking.cli.output import emit_json, format_table
-from masking.cli.secrets import keystore_passphrase
-from masking.errors import IntegrityProblem, KeyProblem
+from masking.cli.secrets import add_service_arguments, keystore_passphrase, service_access
+from masking.errors import IntegrityProblem, KeyProblem, UsageError
 from masking.events import Event
-from masking.ledger import Ledger, VerifyReport
+from masking.evidence.trail import TRAIL_LIMIT, office_trail
+from masking.ledger import Ledger, LedgerEntry, VerifyReport
 from masking.workspace import Workspace
 
 
@@ -19,6 +21,14 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     actions = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     listing = actions.add_parser("list", parents=[json_flag], help="every recorded export and event")
     listing.add_argument("--event", choices=[e.value for e in Event], help="only this kind")
+    add_service_arguments(listing, "the security office's trail of every workstation, at its service, newest "
+                          "first", "an auditor's, investigator's or admin's")
+    listing.add_argument("--employee", metavar="NAME", help="with --server: only this employee's records")
+    listing.add_argument("--workstation", metavar="NAME", help="with --server: only this workstation's records")
+    listing.add_argument("--limit", type=int, default=None, metavar="N",
+                         help=f"with --server: at most N records a page (1-{TRAIL_LIMIT:,}, default {TRAIL_LIMIT:,})")
+    listing.add_argument("--before", type=int, default=None, metavar="CURSOR",
+                         help="with --server: the next older page (the cursor an earlier page ended with)")
     listing.set_defaults(handler=_list)
     actions.add_parser("verify", parents=[json_flag], help="check the hash chain and MAC of every record"
                        ).set_defaults(handler=_verify)
@@ -46,24 +56,65 @@ def _ledger(context: Any) -> Ledger | None:
 _LIST_FIELDS = ("export_id", "user", "machine", "recipient", "purpose", "rows", "input_sha256", "output_sha256")
 
 
+_SERVICE_ONLY = ("employee", "workstation", "limit", "before", "token", "ca_file")
+
+
+def _record(entry: LedgerEntry) -> dict[str, Any]:
+    return {"seq": entry.seq, "workstation": entry.workstation, "event": entry.event, "time": entry.time,
+            "key_id": entry.key_id, **{name: entry.body.get(name) for name in _LIST_FIELDS},
+            "details": dict(entry.body)}
+
+
 def _list(args: argparse.Namespace, context: Any) -> int:
+    if args.server:
+        return _list_office(args, context)
+    given = [name for name in _SERVICE_ONLY if getattr(args, name) is not None]
+    if given:
+        raise UsageError(f"--{given[0].replace('_', '-')} goes with --server")
     ledger = _ledger(context)
-    entries = ledger.entries(args.event) if ledger else []
-    records = [
-        {"seq": e.seq, "workstation": e.workstation, "event": e.event, "time": e.time, "key_id": e.key_id,
-         **{name: e.body.get(name) for name in _LIST_FIELDS}, "details": dict(e.body)}
-        for e in entries
-    ]
+    records = [_record(e) for e in (ledger.entries(args.event) if ledger else [])]
     if context.json:
         emit_json({"entries": records})
         return 0
     if not records:
         print("The audit ledger is empty.")
         return 0
+    _print_records(records)
+    return 0
+
+
+def _list_office(args: argparse.Namespace, context: Any) -> int:
+    """The office's trail: ``entries`` as the local list's (``workstation`` is the office's name for it, with
+    ``flag``), ``older``: the ``--before`` of the next older page (null: none is older)."""
+    limit = TRAIL_LIMIT if args.limit is None else args.limit
+    if not 1 <= limit <= TRAIL_LIMIT:
+        raise UsageError(f"--limit is 1 to {TRAIL_LIMIT:,}")
+    access = service_access(args, "reading the office's trail needs an auditor's, investigator's or admin's token")
+    page = office_trail(access, event=args.event, employee=args.employee, workstation=args.workstation, limit=limit,
+                        before=args.before)
+    flags = {(p.workstation, p.seq): p.problem for p in page.problems}
+    records = [{**_record(e), "flag": flags.get((e.workstation, e.seq))} for e in page.entries]
+    if context.json:
+        emit_json({"server": page.url, "entries": records, "older": page.older})
+        return 0
+    if records:
+        _print_records(records, office=True)
+    else:
+        print("The office's trail holds no such record.")
+    if page.older is not None:
+        print(f"Older records: add --before {page.older}")
+    return 0
+
+
+def _print_records(records: list[dict[str, Any]], *, office: bool = False) -> None:
+    """The records as a table; the office's trail names each record's workstation and its flag."""
+    headers = ["seq", "time (UTC)", "event", "export id", "user", "recipient", "rows"]
     rows = [[str(r["seq"]), str(r["time"]), str(r["event"]), str(r["export_id"] or "-"), str(r["user"] or "-"),
              str(r["recipient"] or "-"), str(r["rows"] if r["rows"] is not None else "-")] for r in records]
-    print(format_table(["seq", "time (UTC)", "event", "export id", "user", "recipient", "rows"], rows, indent=""))
-    return 0
+    if office:
+        headers = ["workstation", *headers, "flagged"]
+        rows = [[str(r["workstation"]), *row, str(r["flag"] or "-")] for r, row in zip(records, rows, strict=True)]
+    print(format_table(headers, rows, indent=""))
 
 
 def _verify(args: argparse.Namespace, context: Any) -> int:

@@ -15,18 +15,15 @@ and the service records the restoring.
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import Any
 
 from masking.cli.office_cmd import decryption_passphrase
 from masking.cli.output import emit_json
 from masking.cli.progress import ProgressLine
-from masking.cli.secrets import keystore_passphrase
+from masking.cli.secrets import add_service_arguments, keystore_passphrase, service_access
 from masking.decrypt import DecryptResult, decrypt_file
 from masking.errors import KeyProblem, UsageError
-from masking.evidence.client import ServiceAccess
-from masking.evidence.remote_trace import TOKEN_ENV
 from masking.home import is_managed
 from masking.office import read_decryption_keys
 from masking.workspace import Workspace
@@ -40,17 +37,16 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
     parser.add_argument("--office", metavar="DIR", help="the security office's folder: restore sealed values with "
                         "its decryption key")
-    parser.add_argument("--server", metavar="URL", help="with --office: fetch the export's sealed values from the "
-                        "office's evidence service (the workstation's home is not needed)")
-    parser.add_argument("--token", metavar="T", help=f"an investigator's or admin's token (default ${TOKEN_ENV})")
+    add_service_arguments(parser, "with --office: fetch the export's sealed values from the office's evidence "
+                          "service (the workstation's home is not needed)", "an investigator's or admin's")
     parser.set_defaults(handler=run_decrypt_command)
 
 
 def run_decrypt_command(args: argparse.Namespace, context: Any) -> int:
     if args.server is not None:
         return _print(_from_service(args, context), context)
-    if args.token is not None:
-        raise UsageError("--token goes with --server")
+    if args.token is not None or args.ca_file is not None:
+        raise UsageError("--token and --ca-file go with --server")
     workspace = Workspace(context.home)
     managed = is_managed(context.home)
     if managed and args.office is None:  # before asking for any passphrase
@@ -70,11 +66,7 @@ def run_decrypt_command(args: argparse.Namespace, context: Any) -> int:
 def _from_service(args: argparse.Namespace, context: Any) -> DecryptResult:
     if args.office is None:
         raise UsageError("--server restores the values sealed to the office: it needs --office DIR")
-    token = args.token or os.environ.get(TOKEN_ENV, "")
-    if not token.strip():
-        raise KeyProblem(f"restoring from the service needs an investigator's or admin's token: --token or "
-                         f"${TOKEN_ENV}")
-    access = ServiceAccess.of(args.server, token)
+    access = service_access(args, "restoring from the service needs an investigator's or admin's token")
     office_keys = read_decryption_keys(Path(args.office), decryption_passphrase())
     progress = ProgressLine(enabled=None if not context.json else False)
     try:

@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from masking.cli.output import add_input_encoding, emit_json
-from masking.cli.secrets import keystore_passphrase
+from masking.cli.secrets import add_service_arguments, keystore_passphrase, service_access
 from masking.errors import InputError, KeyProblem
 from masking.events import current_user
-from masking.evidence.client import ServiceAccess
-from masking.evidence.remote_trace import TOKEN_ENV, investigate_at_service, service_recorder
+from masking.evidence.remote_trace import investigate_at_service, service_recorder
 from masking.investigation import file_report, investigate, ledger_recorder
 from masking.io.text_encoding import decode_whole
 from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format
@@ -32,9 +31,7 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
     parser.add_argument("--language", choices=LANGUAGES, default=None,
                         help="the report's language (default: Chinese when the system's locale is Chinese)")
     parser.add_argument("--force", action="store_true", help="replace an existing report file")
-    parser.add_argument("--server", metavar="URL", help="trace across the organisation at the office's service")
-    parser.add_argument("--token", metavar="T", help=f"an investigator's token (default ${TOKEN_ENV})")
-    parser.add_argument("--ca-file", metavar="FILE", help="the CA certificate of the office's service (https)")
+    add_service_arguments(parser, "trace across the organisation at the office's service", "an investigator's")
     add_input_encoding(parser)
     parser.set_defaults(handler=run_trace_command)
 
@@ -45,7 +42,7 @@ def run_trace_command(args: argparse.Namespace, context: Any) -> int:
         report_format(report_path)  # a wrong suffix is a usage error before any work
     source = _source(args.leaked, args.input_encoding)
     if args.server:
-        access = ServiceAccess.of(args.server, _token(args), args.ca_file)
+        access = service_access(args, "tracing at the service needs an investigator's token")
         investigation = investigate_at_service(source, access, encoding=args.input_encoding)
         record = service_recorder(access)  # the service recorded the trace; it keeps the report's record too
     else:
@@ -74,13 +71,6 @@ def run_trace_command(args: argparse.Namespace, context: Any) -> int:
         if saved is not None:
             print(f"Report written to {report_path} ({saved.format.upper()}, SHA-256 {saved.report_sha256})")
     return 0
-
-
-def _token(args: argparse.Namespace) -> str:
-    token = args.token or os.environ.get(TOKEN_ENV, "")
-    if not token.strip():
-        raise KeyProblem(f"tracing at the service needs an investigator's token: --token or ${TOKEN_ENV}")
-    return str(token)
 
 
 def system_language() -> Language:

@@ -6,7 +6,8 @@
                       the answer is the local trace's JSON with each candidate's ledger record (``records``)
 ``POST /v1/reports``  an investigator's report on such a trace (its SHA-256, kept with the queries)
 ``GET  /v1/records``  the records held, newest first, read-only (auditor, investigator or admin token);
-                      ``?workstation=&event=&employee=&limit=`` narrow it (at most 10,000 records)
+                      ``?workstation=&event=&employee=&limit=`` narrow it (at most 10,000 records a page);
+                      the answer's ``older`` is the cursor for the next older page (``?before=``)
 ``GET  /v1/sealed``   ``?export_id=`` or ``?sha256=`` (a file the export wrote): the originals the export
                       sealed to the office, with its ledger record (investigator or admin token; 404 when
                       none is held), for ``decrypt --office DIR --server URL``
@@ -154,7 +155,7 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
             def listed(conn: Any) -> dict[str, Any]:
                 caller: Caller = authorise(conn, token, READERS)
                 record_query(conn, caller, "list records", json.dumps(asked, ensure_ascii=False))
-                return {"entries": trail(conn, **asked)}
+                return trail(conn, **asked)
             return await run_in_threadpool(with_conn, listed)
         return await guarded(work)
 
@@ -196,8 +197,12 @@ def _trail_query(request: Request) -> dict[str, Any]:
         raise EnvelopeError("limit is a number") from None
     if not 1 <= limit <= MAX_TRAIL:
         raise EnvelopeError(f"limit is 1 to {MAX_TRAIL}")
+    try:
+        before = int(params["before"]) if params.get("before") else None
+    except ValueError:
+        raise EnvelopeError("before is a cursor from an earlier page (a number)") from None
     return {"workstation": params.get("workstation") or None, "event": params.get("event") or None,
-            "employee": params.get("employee") or None, "limit": limit}
+            "employee": params.get("employee") or None, "limit": limit, "before": before}
 
 
 def _report_record(body: bytes) -> dict[str, Any]:
