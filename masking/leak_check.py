@@ -23,6 +23,7 @@ checked column the export's record keeps the cells verified and the kinds found 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -149,6 +150,8 @@ class LeakCheck:
         hits: list[tuple[int, tuple[Kind, ...]]] = []
         skipped = frozenset(skip)
         for position, value in enumerate(values):
+            if value is None or type(value) is dt.date or (type(value) is float and not value.is_integer()):
+                continue  # what found_kinds answers () for without looking: blanks, dates, readings
             kinds = found_kinds(value)
             if kinds and position in skipped:
                 if self.mode == "protect":
