@@ -207,10 +207,11 @@ def default_output(source: Path, fmt: OutputFormat, recipient: Recipient, *, fol
     """``客户明细.xlsx`` -> ``客户明细_外发_<recipient>.xlsx`` beside the input (the CLI's default).
 
     The desktop app passes its per-user outbox as ``folder`` and today as ``day``:
-    ``<folder>/客户明细_外发_<recipient>_20261206.xlsx``.
+    ``<folder>/客户明细_外发_<recipient>_20261206.xlsx``. A recipient with nothing to name a file by (none
+    typed yet, or only punctuation) is left out: ``客户明细_外发.xlsx``, ``客户明细_外发_20261206.xlsx``.
     """
-    dated = f"_{day:%Y%m%d}" if day is not None else ""
-    name = f"{source.stem}_外发_{recipient.file_label}{dated}.{fmt}"
+    parts = [f"{source.stem}_外发", recipient.file_label, f"{day:%Y%m%d}" if day is not None else ""]
+    name = "_".join(part for part in parts if part) + f".{fmt}"
     return (folder if folder is not None else source.parent) / name
 
 

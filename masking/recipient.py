@@ -37,8 +37,9 @@ class Recipient:
 
     @property
     def file_label(self) -> str:
-        """The part of a default output file name that names the recipient: letters, digits, - and _."""
-        return "".join(ch for ch in self.name if ch.isalnum() or ch in "-_")[:_FILE_LABEL_CHARS] or "export"
+        """The part of a default output file name that names the recipient: letters, digits, - and _;
+        "" when none is left (no recipient typed yet, or only punctuation): the name then leaves it out."""
+        return "".join(ch for ch in self.name if ch.isalnum() or ch in "-_")[:_FILE_LABEL_CHARS]
 
     def __str__(self) -> str:
         return self.name

@@ -129,3 +129,17 @@ def test_reading_an_empty_home_creates_no_keys(tmp_path: Path, capsys: pytest.Ca
     code, _, err = _run(capsys, "--home", str(home), "audit", "export", "--out", str(tmp_path / "x.jsonl"))
     assert code == 5 and "nothing has been recorded" in err
     assert not home.exists()
+
+
+def test_the_default_output_leaves_out_a_recipient_with_nothing_to_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A recipient of punctuation only names no file: 名单_外发.csv, never 名单_外发_export.csv."""
+    source = tmp_path / "名单.csv"
+    source.write_text("姓名,手机\n张三,13912345678\n李四,13812345678\n", encoding="utf-8")
+    home = str(tmp_path / "home")
+    code, out, _ = _run(capsys, "--home", home, "export", str(source), "--recipient", "——", "--purpose", "核对",
+                        "--json")
+    assert code == 0, out
+    assert json.loads(out)["output"] == str(tmp_path / "名单_外发.csv")
+    assert (tmp_path / "名单_外发.csv").is_file() and not (tmp_path / "名单_外发_export.csv").exists()

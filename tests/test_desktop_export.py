@@ -60,8 +60,10 @@ def test_policy_blocks_until_recipient_and_purpose_are_given(qtbot: QtBot, windo
     assert page.verdict.text() == "✔ The policy allows this export."
     page.recipient.setEditText("   ")
     assert not page.can_export
-    today = dt.date.today().strftime("%Y%m%d")  # the per-user outbox, named for the recipient (none yet) and day
-    assert page.output.text() == str(window.session.outbox / f"customers_zh_外发_export_{today}.xlsx")
+    today = dt.date.today().strftime("%Y%m%d")  # the per-user outbox, named for the day (no recipient yet)
+    assert page.output.text() == str(window.session.outbox / f"customers_zh_外发_{today}.xlsx")
+    page.recipient.setEditText("城东代收银行")
+    assert page.output.text() == str(window.session.outbox / f"customers_zh_外发_城东代收银行_{today}.xlsx")
 
 
 def test_approval_threshold_blocks_and_a_valid_code_unblocks(qtbot: QtBot, home: Path, window: MainWindow,

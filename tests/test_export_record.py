@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import pytest
 
 from masking.export_record import ColumnRecord, ExportRecord, OutputFile, TraceSummary
 from masking.kinds import Kind
 from masking.manifest import EncryptedColumn, ManifestDamaged
 from masking.operators import EncryptionRecord
+from masking.pipeline import default_output
 from masking.recipient import Recipient
 
 
@@ -52,6 +56,20 @@ def test_a_recipient_is_normalised_once() -> None:
     recipient = Recipient.of(decomposed)
     assert recipient.name == "Caf\u00e9 银行" and recipient.scope == "recipient:Caf\u00e9 银行"
     assert recipient.file_label == "Café银行"
-    assert Recipient.of("  ").file_label == "export"
+    assert Recipient.of("  ").file_label == ""  # nothing to name a file by: the file name leaves it out
     with pytest.raises(ValueError, match="normalises"):
         Recipient(decomposed)
+
+
+def test_the_default_output_name_leaves_out_a_recipient_it_cannot_name() -> None:
+    """No "export" in a Chinese user's file name: the recipient's part is left out until there is one."""
+    source = Path("/data/客户明细.xlsx")
+    day = dt.date(2026, 12, 6)
+    assert default_output(source, "xlsx", Recipient.of("城东代收银行")) == Path("/data/客户明细_外发_城东代收银行.xlsx")
+    assert default_output(source, "csv", Recipient.of("")) == Path("/data/客户明细_外发.csv")
+    assert default_output(source, "xlsx", Recipient.of("*** ")) == Path("/data/客户明细_外发.xlsx")
+    outbox = Path("/home/u/外发")
+    assert default_output(source, "xlsx", Recipient.of(""), folder=outbox, day=day) == \
+        outbox / "客户明细_外发_20261206.xlsx"
+    assert default_output(source, "xlsx", Recipient.of("中行 城东"), folder=outbox, day=day) == \
+        outbox / "客户明细_外发_中行城东_20261206.xlsx"

@@ -123,7 +123,7 @@ def _policy(tmp: Path, mode: str) -> Path:
 
 def _ledger_text(home: Path) -> str:
     workspace = Workspace(home)
-    ring = workspace.keystore.unlock("pw")
+    ring = workspace.keystore.unlock("leak check test passphrase")
     return json.dumps([e.body for e in workspace.ledger(ring).entries()], ensure_ascii=False)
 
 
@@ -134,8 +134,8 @@ def test_a_default_export_stops_or_protects_every_planted_value(
     source = tmp_path / "in.xlsx"
     planted = _write(source, layout)
     home, out = tmp_path / "home", tmp_path / "out.xlsx"
-    monkeypatch.setenv("EXPORTGUARD_PASSPHRASE", "pw")
-    monkeypatch.setenv("EXPORTGUARD_NEW_PASSPHRASE", "pw")
+    monkeypatch.setenv("EXPORTGUARD_PASSPHRASE", "leak check test passphrase")
+    monkeypatch.setenv("EXPORTGUARD_NEW_PASSPHRASE", "leak check test passphrase")
     code = cli_run(["--home", str(home), "export", str(source), "--recipient", "城东代收银行", "--purpose", "催缴",
                     "--out", str(out)])
     captured = capsys.readouterr()
@@ -212,8 +212,8 @@ def test_headers_and_sheet_names_holding_personal_data_are_protected_and_never_s
             sheet.write_string(i, column, value)
     book.close()
     home, out = tmp_path / "home", tmp_path / "o.xlsx"
-    monkeypatch.setenv("EXPORTGUARD_PASSPHRASE", "pw")
-    monkeypatch.setenv("EXPORTGUARD_NEW_PASSPHRASE", "pw")
+    monkeypatch.setenv("EXPORTGUARD_PASSPHRASE", "leak check test passphrase")
+    monkeypatch.setenv("EXPORTGUARD_NEW_PASSPHRASE", "leak check test passphrase")
     code = cli_run(["--home", str(home), "export", str(source), "--recipient", "r", "--purpose", "p",
                     "--out", str(out)])
     captured = capsys.readouterr()

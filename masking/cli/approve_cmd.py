@@ -39,8 +39,8 @@ from masking.approval import (
 )
 from masking.approval_request import PREFIX, ApprovalRequest, read_request, write_qr
 from masking.cli.output import emit_json
-from masking.cli.secrets import keystore_passphrase, new_passphrase
-from masking.errors import InputError, KeyProblem, OutputError, UsageError
+from masking.cli.secrets import keystore_passphrase, new_passphrase, opening_passphrase
+from masking.errors import InputError, OutputError, UsageError
 from masking.office import read_office_signing_key
 from masking.pipeline import file_sha256
 from masking.recipient import Recipient
@@ -98,8 +98,6 @@ def _keygen(args: argparse.Namespace, context: Any) -> int:
     if args.recipient or args.rows is not None or args.signing_key or args.office or args.qr:
         raise UsageError("approve keygen takes only --out and --no-passphrase")
     passphrase = "" if args.no_passphrase else new_passphrase("signing key passphrase", SIGNING_ENV)
-    if passphrase and len(passphrase) < 8:
-        raise KeyProblem("a signing key passphrase needs at least 8 characters")
     key = generate_signing_key()
     out = Path(args.out)
     write_signing_key(key, out, passphrase)
@@ -141,7 +139,7 @@ def _issue(args: argparse.Namespace, context: Any, *, request: ApprovalRequest |
     approval = verify_approval(code, [key.public_hex], input_sha256, recipient)  # what the workstation sees
     workspace = Workspace(context.home)
     store = workspace.keystore
-    ring, _ = workspace.open_keys(keystore_passphrase(needed=store.exists()))
+    ring, _ = workspace.open_keys(opening_passphrase(store))
     workspace.ledger(ring).append("approval", {
         "action": "issue",
         "approver": approval.approver,

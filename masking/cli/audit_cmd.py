@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from masking.cli.output import emit_json, format_table
-from masking.cli.secrets import add_service_arguments, keystore_passphrase, service_access
+from masking.cli.secrets import add_service_arguments, opening_passphrase, service_access
 from masking.errors import IntegrityProblem, KeyProblem, UsageError
 from masking.events import Event
 from masking.evidence.trail import TRAIL_LIMIT, office_trail
@@ -43,7 +43,7 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
 def _open_ledger(context: Any) -> Ledger:
     """The ledger, unlocked with the keystore (created first if this home has none)."""
     workspace = Workspace(context.home)
-    ring, _ = workspace.open_keys(keystore_passphrase(needed=workspace.keystore.exists()))
+    ring, _ = workspace.open_keys(opening_passphrase(workspace.keystore))
     return workspace.ledger(ring)
 
 

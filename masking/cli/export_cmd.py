@@ -9,7 +9,7 @@ from typing import Any
 
 from masking.cli.output import add_input_encoding, emit_json
 from masking.cli.progress import ProgressLine
-from masking.cli.secrets import keystore_passphrase
+from masking.cli.secrets import opening_passphrase
 from masking.errors import PolicyError
 from masking.pipeline import ExportRequest, prepare_export, run_export
 from masking.risk.record import DeidentificationRecord
@@ -74,7 +74,7 @@ def run_export_command(args: argparse.Namespace, context: Any) -> int:
     workspace = Workspace(context.home)
     prepared = prepare_export(request, context.home)
     store = workspace.keystore
-    ring, created = workspace.open_keys(keystore_passphrase(needed=store.exists()))
+    ring, created = workspace.open_keys(opening_passphrase(store))
     if created and not args.quiet:
         state = "passphrase-protected" if store.protected else "NOT passphrase-protected"
         print(f"exportguard: created a new keystore at {store.path} ({state}): an unmanaged demo home; in an "

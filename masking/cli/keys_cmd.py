@@ -6,16 +6,18 @@ import argparse
 import dataclasses
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from masking import os_secrets
 from masking.cli.output import emit_json, say
-from masking.cli.secrets import PASSPHRASE_ENV, keystore_passphrase, new_passphrase
+from masking.cli.secrets import PASSPHRASE_ENV, keystore_passphrase, new_passphrase, opening_passphrase
 from masking.errors import KeyProblem
 from masking.events import KeyAction, KeyChange
 from masking.keys import MIN_MANAGED_PASSPHRASE, KeyRing, KeystoreStatus, bundle_office
 from masking.office import import_organisation_bundle, read_office, read_pin
+from masking.passphrase_strength import require_strong
 from masking.workspace import Workspace
 
 BUNDLE_ENV = "EXPORTGUARD_BUNDLE_PASSPHRASE"
@@ -54,14 +56,15 @@ def _init(args: argparse.Namespace, context: Any) -> int:
     if read_pin(context.home) is not None:
         if args.no_passphrase:
             raise KeyProblem("a managed workstation's keystore must be protected: leave out --no-passphrase")
-        passphrase, os_secret = _new_managed_passphrase(), False
+        passphrase, os_secret = _new_managed_passphrase([args.organisation]), False
         if not passphrase and os_secrets.available():
             passphrase, os_secret = os_secrets.new_secret(store.account), True
         if len(passphrase) < MIN_MANAGED_PASSPHRASE:
             raise KeyProblem(f"a managed workstation's keystore passphrase needs at least {MIN_MANAGED_PASSPHRASE} "
                              "characters")
     else:
-        passphrase, os_secret = ("" if args.no_passphrase else new_passphrase("keystore passphrase", NEW_ENV)), False
+        passphrase, os_secret = ("" if args.no_passphrase else new_passphrase(
+            "keystore passphrase", NEW_ENV, context=[args.organisation])), False
     ring = store.create(passphrase, args.organisation, os_secret=os_secret)
     KeyChange(action=KeyAction.INIT, key_id=ring.active.key_id, keys=len(ring.keys),
               protected=bool(passphrase)).append_to(Workspace(context.home).ledger(ring))
@@ -77,14 +80,14 @@ def _protection_text(status: KeystoreStatus) -> str:
     return "protected by a passphrase" if status.protected else "NOT protected by a passphrase"
 
 
-def _new_managed_passphrase() -> str:
-    """A new managed keystore's passphrase: scripted, typed (where the OS keeps no secrets), or "" for the
-    OS secret store (the core checks the length and refuses when neither protects the keystore)."""
+def _new_managed_passphrase(context: Sequence[str] = ()) -> str:
+    """A new managed keystore's passphrase: scripted or typed (where the OS keeps no secrets), either judged
+    for strength, or "" for the OS secret store (the core refuses when neither protects the keystore)."""
     scripted = os.environ.get(NEW_ENV) or os.environ.get(PASSPHRASE_ENV)
     if scripted:
-        return scripted
+        return require_strong(scripted, "keystore passphrase", context)
     if sys.stdin.isatty() and not os_secrets.available():
-        return new_passphrase("keystore passphrase", NEW_ENV)
+        return new_passphrase("keystore passphrase", NEW_ENV, context=context)
     return ""
 
 
@@ -131,7 +134,9 @@ def _rotate(args: argparse.Namespace, context: Any) -> int:
 def _passwd(args: argparse.Namespace, context: Any) -> int:
     store = Workspace(context.home).keystore
     old = keystore_passphrase("Current passphrase: ") if store.protected else ""
-    new = new_passphrase("keystore passphrase", NEW_ENV)
+    # "" removes the protection of a demo keystore; a managed one must stay protected (the core says so)
+    new = new_passphrase("keystore passphrase", NEW_ENV, context=[store.status().organisation],
+                         allow_none=read_pin(context.home) is None)
     store.change_passphrase(old, new)
     ring = store.unlock(new)
     KeyChange(action=KeyAction.NEW_PASSPHRASE, key_id=ring.active.key_id, keys=len(ring.keys),
@@ -144,7 +149,7 @@ def _export_bundle(args: argparse.Namespace, context: Any) -> int:
     workspace = Workspace(context.home)
     office = read_office(Path(args.office)) if args.office else None
     passphrase = keystore_passphrase()
-    bundle_pass = new_passphrase("bundle passphrase", BUNDLE_ENV)
+    bundle_pass = new_passphrase("bundle passphrase", BUNDLE_ENV, context=[workspace.keystore.status().organisation])
     count = workspace.keystore.export_bundle(passphrase, bundle_pass, Path(args.out),
                                              office.to_dict() if office else None)
     ring = workspace.keystore.unlock(passphrase)
@@ -164,8 +169,10 @@ def _import_bundle(args: argparse.Namespace, context: Any) -> int:
         passphrase = keystore_passphrase() if not store.uses_os_secret() else os.environ.get(PASSPHRASE_ENV, "")
     elif bundle_office(bundle) is not None:  # a managed home's keystore is protected from its first write on
         passphrase = _new_managed_passphrase()
+    elif not store.exists():
+        passphrase = opening_passphrase(store)  # the keystore the import creates: a new passphrase, judged
     else:
-        passphrase = keystore_passphrase(needed=False)
+        passphrase = keystore_passphrase(needed=False)  # an unprotected demo keystore stays as it was
     bundle_pass = keystore_passphrase("Bundle passphrase: ", env=BUNDLE_ENV)
     if not bundle_pass:
         raise KeyProblem(f"a bundle passphrase is needed: set {BUNDLE_ENV} or run on a terminal")

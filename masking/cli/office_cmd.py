@@ -8,7 +8,9 @@
     exportguard office restore --office DIR SHARE...    the decryption key rebuilt from M shares
 
 Passphrases: ``EXPORTGUARD_SIGNING_PASSPHRASE`` (the signing key) and
-``EXPORTGUARD_DECRYPTION_PASSPHRASE`` (the decryption key), else a prompt on a terminal.
+``EXPORTGUARD_DECRYPTION_PASSPHRASE`` (the decryption key), else a prompt on a terminal. The new ones
+(``init``, ``restore``) must not be too easy to guess (:mod:`masking.passphrase_strength`; exit 2);
+``roll`` keeps the passphrases the keys already have (a roll after a compromise must not wait on them).
 Each change (not ``status``) is recorded as an ``office`` event in the ledger of the home it runs in,
 when that home has a keystore.
 """
@@ -89,8 +91,8 @@ def _record(ledger: Ledger | None, action: OfficeAction, keys: OfficeKeys, *, sh
 def _init(args: argparse.Namespace, context: Any) -> int:
     folder = Path(args.out)
     ledger = home_ledger(context.home)
-    signing = new_passphrase("office signing key passphrase", SIGNING_ENV)
-    decryption = new_passphrase("office decryption key passphrase", DECRYPTION_ENV)
+    signing = new_passphrase("office signing key passphrase", SIGNING_ENV, context=[args.name])
+    decryption = new_passphrase("office decryption key passphrase", DECRYPTION_ENV, context=[args.name])
     keys = init_office(folder, args.name, signing, decryption)
     _record(ledger, OfficeAction.INIT, keys)
     if context.json:
@@ -144,7 +146,8 @@ def _restore(args: argparse.Namespace, context: Any) -> int:
     from masking.office_backup import restore_decryption_key
 
     ledger = home_ledger(context.home)
-    passphrase = new_passphrase("office decryption key passphrase", DECRYPTION_ENV)
+    passphrase = new_passphrase("office decryption key passphrase", DECRYPTION_ENV,
+                                context=[read_office(Path(args.office)).name])
     ids = restore_decryption_key(Path(args.office), [Path(p) for p in args.shares], passphrase)
     _record(ledger, OfficeAction.RESTORE, read_office(Path(args.office)), shares=len(args.shares))
     if context.json:

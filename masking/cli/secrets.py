@@ -1,5 +1,10 @@
 """Getting passphrases: from the environment for scripts, from a prompt for people; and the office's
-service with a token (``--server URL --token T [--ca-file F]``, the token also from the environment)."""
+service with a token (``--server URL --token T [--ca-file F]``, the token also from the environment).
+
+Every passphrase the command line sets (a new keystore's, a changed one, a bundle's, the office's keys')
+is judged by :func:`masking.passphrase_strength.require_strong`, the rule the desktop's dialogs apply:
+one too easy to guess is refused in one line (exit 2) before anything is written.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,13 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Sequence
 
 from masking.errors import KeyProblem
 from masking.evidence.client import ServiceAccess
 from masking.evidence.remote_trace import TOKEN_ENV
+from masking.keys import Keystore
+from masking.passphrase_strength import require_strong
 
 PASSPHRASE_ENV = "EXPORTGUARD_PASSPHRASE"  # noqa: S105 (the name of a variable, not a secret)
 
@@ -27,16 +35,34 @@ def keystore_passphrase(
     return ""
 
 
-def new_passphrase(what: str, env: str | None = None) -> str:
-    """A new passphrase, typed twice on a terminal, or taken from ``env`` for scripts."""
+def opening_passphrase(store: Keystore) -> str:
+    """The passphrase that opens ``store``; when there is no keystore yet (a demo home's first export
+    creates one), the one it will be protected by, judged like every new passphrase ("" leaves the demo
+    keystore unprotected, as before)."""
+    if store.exists():
+        return keystore_passphrase()
+    passphrase = keystore_passphrase(needed=False)
+    if passphrase:
+        require_strong(passphrase, f"keystore passphrase ({PASSPHRASE_ENV}, which protects the new keystore)")
+    return passphrase
+
+
+def new_passphrase(what: str, env: str | None = None, *, context: Sequence[str] = (),
+                   allow_none: bool = False) -> str:
+    """A new passphrase, typed twice on a terminal, or taken from ``env`` for scripts; one too easy to
+    guess (judged against ``context``: the organisation's or office's name) is refused. ``allow_none``:
+    "" means no passphrase at all (``keys passwd`` removing one), not a weak one."""
     if env and os.environ.get(env) is not None:
-        return os.environ[env]
-    if not sys.stdin.isatty():
-        raise KeyProblem(f"{what}: no terminal to ask on; set {env or PASSPHRASE_ENV}")
-    first = getpass.getpass(f"New {what}: ")
-    if first != getpass.getpass(f"Repeat the {what}: "):
-        raise KeyProblem(f"the two {what}s differ; nothing was changed")
-    return first
+        passphrase = os.environ[env]
+    else:
+        if not sys.stdin.isatty():
+            raise KeyProblem(f"{what}: no terminal to ask on; set {env or PASSPHRASE_ENV}")
+        passphrase = getpass.getpass(f"New {what}: ")
+        if passphrase != getpass.getpass(f"Repeat the {what}: "):
+            raise KeyProblem(f"the two {what}s differ; nothing was changed")
+    if passphrase or not allow_none:
+        require_strong(passphrase, what, context)
+    return passphrase
 
 
 def add_service_arguments(parser: argparse.ArgumentParser, server_help: str, role: str) -> None:

@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from masking.cli.output import emit_json
-from masking.cli.secrets import keystore_passphrase
+from masking.cli.secrets import opening_passphrase
 from masking.errors import UsageError
 from masking.evidence.sync import enroll, sync
 from masking.workspace import Workspace
@@ -27,7 +27,7 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
 def _open(context: Any) -> tuple[Workspace, Any]:
     workspace = Workspace(context.home)
     store = workspace.keystore
-    ring, _ = store.open_or_create(keystore_passphrase(needed=store.exists()))
+    ring, _ = store.open_or_create(opening_passphrase(store))
     return workspace, ring
 
 
