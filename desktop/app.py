@@ -19,7 +19,9 @@ from desktop.session import Session
 from desktop.settings import AppSettings
 from desktop.snapshot import ReadySnapshot
 from desktop.workers import scan_file
+from masking import os_secrets
 from masking.errors import PolicyError, UsageError
+from masking.evidence.client import normalise_url
 from masking.evidence.remote_trace import TOKEN_ENV
 from masking.home import resolve_home
 from masking.policy import builtin_policy, load_policy
@@ -96,8 +98,10 @@ def create_main_window(home: Path, translations: Translations | None = None, *,
         policy = builtin_policy()
     session = Session(Workspace(home), policy, outbox=outbox if outbox is not None else user_outbox())
     session.try_unlock_unprotected()
-    try:  # an officer's token in the environment, as the CLI's trace --server takes it
-        session.configure_service(settings.service_url or session.enrolled_service(), os.environ.get(TOKEN_ENV, ""))
+    try:  # an officer's token in the environment (as the CLI's trace --server takes it) or in the OS secret store
+        url = settings.service_url or session.enrolled_service()
+        token = os.environ.get(TOKEN_ENV, "") or (os_secrets.remembered_token(normalise_url(url)) if url else "")
+        session.configure_service(url, token or "")
     except UsageError as error:
         log.warning("service address not used: %s", error)
 

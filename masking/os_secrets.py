@@ -5,6 +5,10 @@ A managed workstation's keystore may be protected by a random passphrase kept th
 the user types: the OS releases it only to this user's logged-in session. Where no such store
 exists (a Linux server, a CI box: ``keyring`` then falls back to its "fail" backend), only a typed
 passphrase protects the keystore, and :func:`available` says so.
+
+An investigator's or auditor's token for the office's evidence service may be kept there too, one per
+service address (:func:`remember_token`), so the desktop app need not ask for it at every start; it is
+never written to a settings file or a log.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import base64
 import os
 
 SERVICE = "ExportGuard keystore"
+TOKEN_SERVICE = "ExportGuard evidence service token"  # noqa: S105 (the store's entry name, not a secret)
 
 
 def available() -> bool:
@@ -42,3 +47,46 @@ def fetch(account: str) -> str | None:
     import keyring
 
     return keyring.get_password(SERVICE, account)
+
+
+def remember_token(url: str, token: str) -> None:
+    """Keep ``token`` for the service at ``url`` (its normalised address) in the OS secret store.
+
+    ``OSError`` when no store is available or it refuses (the message never carries the token)."""
+    if not available():
+        raise OSError("this computer has no OS secret store for this user")
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        keyring.set_password(TOKEN_SERVICE, url, token)
+    except KeyringError as error:
+        raise OSError(f"the OS secret store refused the token ({type(error).__name__})") from None
+
+
+def remembered_token(url: str) -> str | None:
+    """The token kept for the service at ``url``, or None (none kept, or no store here)."""
+    if not url or not available():
+        return None
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        return keyring.get_password(TOKEN_SERVICE, url)
+    except KeyringError:
+        return None
+
+
+def forget_token(url: str) -> None:
+    """Remove the token kept for the service at ``url``, if any."""
+    if not url or not available():
+        return
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    try:
+        keyring.delete_password(TOKEN_SERVICE, url)
+    except PasswordDeleteError:
+        return
+    except KeyringError as error:
+        raise OSError(f"the OS secret store refused to forget the token ({type(error).__name__})") from None

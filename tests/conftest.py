@@ -9,7 +9,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # The evidence service's fixtures: a throwaway PostgreSQL database and the service in a thread.
-pytest_plugins = ["evidence_service"]
+pytest_plugins = ["evidence_service", "memory_keyring"]
 
 
 @pytest.fixture(autouse=True)

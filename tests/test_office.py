@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from memory_keyring import MemoryKeyring
 
 from masking.cli.main import run
 from masking.io.model import Value
@@ -357,28 +358,6 @@ def test_a_managed_keystore_is_not_readable_without_its_passphrase(
     assert code == 5 and "wrong passphrase" in err and not (tmp_path / "out.xlsx").exists()
 
 
-class _MemoryKeyring:
-    """A stand-in for the OS secret store (this Linux box has none): keyring's backend interface."""
-
-    def __init__(self) -> None:
-        import keyring.backend
-
-        class Backend(keyring.backend.KeyringBackend):
-            priority = 1
-            store: dict[tuple[str, str], str] = {}  # noqa: RUF012 - a test double's shared table
-
-            def get_password(self, service: str, username: str) -> str | None:
-                return self.store.get((service, username))
-
-            def set_password(self, service: str, username: str, password: str) -> None:
-                self.store[(service, username)] = password
-
-            def delete_password(self, service: str, username: str) -> None:
-                self.store.pop((service, username), None)
-
-        self.backend = Backend()  # type: ignore[no-untyped-call]  # keyring's __init__ is untyped
-
-
 def test_a_managed_keystore_can_be_protected_by_the_os_secret_store(
     org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -388,8 +367,8 @@ def test_a_managed_keystore_can_be_protected_by_the_os_secret_store(
     from masking import os_secrets
 
     assert not os_secrets.available() or not isinstance(keyring.get_keyring(), fail.Keyring)
-    fake = _MemoryKeyring().backend
     previous = keyring.get_keyring()
+    fake = MemoryKeyring().backend
     keyring.set_keyring(fake)
     try:
         _env(monkeypatch, None)

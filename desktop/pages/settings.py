@@ -1,5 +1,9 @@
 """The settings page: language, recent files, the security office's evidence service (for trace and the
-office's audit trail), and where the keys, ledger and policy live."""
+office's audit trail), and where the keys, ledger and policy live.
+
+The service's token is never written to the settings file: it is kept until the app closes or, when the
+user asks and this computer has one, in the OS secret store for the user's account
+(:mod:`masking.os_secrets`), one per service address, read back at the next start (``desktop.app``)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -22,6 +27,7 @@ from desktop.pages import Page
 from desktop.session import Session
 from desktop.settings import AppSettings
 from desktop.wording import error_message
+from masking import os_secrets
 from masking.errors import UsageError
 
 
@@ -57,6 +63,11 @@ class SettingsPage(Page):
         self.service_token = QLineEdit()
         self.service_token.setEchoMode(QLineEdit.EchoMode.Password)
         self.service_token.setPlaceholderText("egt_…")
+        self.remember_token = QCheckBox()
+        self.remember_token.setEnabled(os_secrets.available())
+        current = session.service
+        self._remembered = current is not None and os_secrets.remembered_token(current.url) == current.token
+        self.remember_token.setChecked(self._remembered)
         self.service_button = QPushButton()
         self.service_button.clicked.connect(self._on_service_button_clicked)
         self.service_state = QLabel()
@@ -65,6 +76,7 @@ class SettingsPage(Page):
         self.service_token_label = QLabel()
         service.addRow(self.service_url_label, self.service_url)
         service.addRow(self.service_token_label, self.service_token)
+        service.addRow("", self.remember_token)
         service.addRow("", self.service_button)
         service.addRow(self.service_state)
         session.service_changed.connect(self._on_session_service_changed)
@@ -92,6 +104,9 @@ class SettingsPage(Page):
         self.service_url_label.setText(self.tr("Address:"))
         self.service_token_label.setText(self.tr("Token (investigator or auditor):"))
         self.service_button.setText(self.tr("Use this service"))
+        self.remember_token.setText(self.tr("Remember the token in this computer's secret store (for my account)"))
+        self.remember_token.setToolTip("" if self.remember_token.isEnabled() else self.tr(
+            "This computer has no secret store for your account: the token is kept only until ExportGuard closes."))
         self._show_service_state()
         self.home_label.setText(self.tr("Home folder (keys, ledger, settings):"))
         self.policy_label.setText(self.tr("Export policy:"))
@@ -111,9 +126,11 @@ class SettingsPage(Page):
         self.language.setCurrentIndex(max(0, self.language.findData(self._settings.language)))
         self.language.blockSignals(False)
 
-    def use_service(self, url: str, token: str) -> bool:
+    def use_service(self, url: str, token: str, *, remember: bool | None = None) -> bool:
         """Trace and the office's trail go to this service (an empty address or token: this workstation
-        only). The address is remembered; the token only until the app closes."""
+        only). The address is remembered in the settings; the token until the app closes or, with
+        ``remember`` (default: the check box), in the OS secret store, and forgotten there otherwise."""
+        previous = self._session.service
         try:
             self._session.configure_service(url, token)
         except UsageError as error:
@@ -122,12 +139,36 @@ class SettingsPage(Page):
             return False
         self._settings.service_url = url.strip()
         self.service_token.clear()
+        keep = self.remember_token.isChecked() if remember is None else remember
+        self._keep_token(previous.url if previous is not None else None, keep)
         return True
+
+    def _keep_token(self, previous: str | None, keep: bool) -> None:
+        """The token in use kept in (or removed from) the OS secret store; a refusal is shown, never the token."""
+        service = self._session.service
+        self._remembered = False
+        try:
+            if previous is not None and (service is None or previous != service.url or not keep):
+                os_secrets.forget_token(previous)
+            if service is not None and keep:
+                os_secrets.remember_token(service.url, service.token)
+                self._remembered = True
+            elif service is not None:
+                os_secrets.forget_token(service.url)
+        except OSError:  # the reason names only the store's error class; the user needs the outcome
+            self._service_error = self.tr("The token is in use, but this computer's secret store did not keep it: it "
+                                          "is kept only until ExportGuard closes.")
+        self.remember_token.setChecked(self._remembered)
+        self._show_service_state()
 
     def _show_service_state(self) -> None:
         service = self._session.service
         if self._service_error:
             text = self._service_error
+        elif service is not None and self._remembered:
+            text = self.tr("In use: trace searches every workstation's exports there, and the Audit page can show "
+                           "the office's trail. The token is kept in this computer's secret store for your account, "
+                           "never in a settings file.")
         elif service is not None:
             text = self.tr("In use: trace searches every workstation's exports there, and the Audit page can show "
                            "the office's trail. The token is kept only until ExportGuard closes.")

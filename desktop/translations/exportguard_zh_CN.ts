@@ -820,6 +820,22 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>令牌（调查员或审计员）：</translation>
     </message>
     <message>
+        <source>Remember the token in this computer&apos;s secret store (for my account)</source>
+        <translation>在本机的系统凭据库中记住令牌（仅限我的账户）</translation>
+    </message>
+    <message>
+        <source>This computer has no secret store for your account: the token is kept only until ExportGuard closes.</source>
+        <translation>本机没有可供您的账户使用的系统凭据库：令牌只保留到本软件关闭。</translation>
+    </message>
+    <message>
+        <source>The token is in use, but this computer&apos;s secret store did not keep it: it is kept only until ExportGuard closes.</source>
+        <translation>令牌已启用，但本机的系统凭据库未能保存它：令牌只保留到本软件关闭。</translation>
+    </message>
+    <message>
+        <source>In use: trace searches every workstation&apos;s exports there, and the Audit page can show the office&apos;s trail. The token is kept in this computer&apos;s secret store for your account, never in a settings file.</source>
+        <translation>已启用：溯源将检索所有工作站的导出记录，审计页可查看安全办公室的审计记录。令牌保存在本机的系统凭据库中（仅限您的账户），不会写入设置文件。</translation>
+    </message>
+    <message>
         <source>Use this service</source>
         <translation>使用此服务</translation>
     </message>
