@@ -16,7 +16,6 @@ import csv
 import io
 import os
 import re
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Final, Literal, TextIO
@@ -25,6 +24,7 @@ from masking.errors import OutputError
 from masking.io.cells import csv_field
 from masking.io.closing import ClosingWriter
 from masking.io.model import Value
+from masking.io.splice import copy_spliced
 
 CsvEncoding = Literal["utf-8-sig", "gb18030"]
 CSV_ENCODINGS: Final[tuple[CsvEncoding, ...]] = ("utf-8-sig", "gb18030")
@@ -172,18 +172,7 @@ class CsvWriter(ClosingWriter):
         spliced = self._path.with_name(self._path.name + ".lines")
         try:
             with open(self._path, "rb") as source, open(spliced, "xb") as target:
-                done = 0
-                for offset, data in self._inserts:
-                    left = offset - done
-                    while left > 0:
-                        chunk = source.read(min(left, 1 << 20))
-                        if not chunk:
-                            raise OutputError("the output ended before a reserved line")
-                        target.write(chunk)
-                        left -= len(chunk)
-                    target.write(data)
-                    done = offset
-                shutil.copyfileobj(source, target, 1 << 20)
+                copy_spliced(source, target, self._inserts)
             os.replace(spliced, self._path)
         finally:
             spliced.unlink(missing_ok=True)

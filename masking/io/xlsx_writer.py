@@ -24,7 +24,6 @@ import contextlib
 import datetime as dt
 import os
 import re
-import shutil
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -48,6 +47,7 @@ from masking.io.cells import (
 from masking.io.closing import ClosingWriter
 from masking.io.model import Value, column_letter
 from masking.io.scratch import make_folder
+from masking.io.splice import copy_spliced
 
 MAX_ROWS: Final = 1_048_576
 MAX_COLUMNS: Final = 16_384
@@ -285,12 +285,7 @@ class _SheetPart:
     def copy_body(self, entry: IO[bytes]) -> None:
         """The scratch file's rows into ``entry``, each filled reserved row spliced in at its place."""
         with open(self.scratch, "rb") as body:
-            done = 0
-            for offset, data in self.inserts:
-                _copy_bytes(body, entry, offset - done)
-                entry.write(data)
-                done = offset
-            shutil.copyfileobj(body, entry, 1 << 20)
+            copy_spliced(body, entry, self.inserts)
 
 
     def head(self, selected: bool) -> bytes:
@@ -330,15 +325,6 @@ class _SheetPart:
             parts.append("</headerFooter>")
         parts.append("</worksheet>")
         return "".join(parts).encode("utf-8")
-
-
-def _copy_bytes(source: IO[bytes], target: IO[bytes], count: int) -> None:
-    while count > 0:
-        chunk = source.read(min(count, 1 << 20))
-        if not chunk:
-            raise OutputError("the output's scratch file ended early")
-        target.write(chunk)
-        count -= len(chunk)
 
 
 class _RowText:
