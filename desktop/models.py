@@ -186,21 +186,24 @@ class PreviewModel(QAbstractTableModel):
         self._actions: tuple[Action, ...] = ()
         self._after: list[list[Value] | None] = []
         self._left_out: frozenset[int] = frozenset()
+        self._not_chosen: frozenset[int] = frozenset()
         self._mode = "both"
 
     def set_rows(self, headers: Sequence[str | None], rows: Sequence[tuple[Value, ...]]) -> None:
         self.beginResetModel()
         self._headers, self._rows = tuple(headers), tuple(rows)
-        self._columns, self._actions, self._after, self._left_out = (), (), [], frozenset()
+        self._columns, self._actions, self._after = (), (), []
+        self._left_out, self._not_chosen = frozenset(), frozenset()
         self.endResetModel()
 
     def set_after(
         self, columns: Sequence[ColumnScan], actions: Sequence[Action], after: Sequence[list[Value] | None],
-        left_out: frozenset[int] = frozenset(),
+        left_out: frozenset[int] = frozenset(), not_chosen: frozenset[int] = frozenset(),
     ) -> None:
         """The columns' scans, chosen actions and exported values (None: not available without keys);
-        ``left_out``: the rows (0-based) the export will not write (rare rows of a generalization)."""
-        self._left_out = left_out
+        the rows (0-based) the export will not write: ``left_out`` (rare rows of a generalization) and
+        ``not_chosen`` (outside the rows chosen on the Export page)."""
+        self._left_out, self._not_chosen = left_out, not_chosen
         if len(columns) == len(self._columns) and self.rowCount() and self.columnCount():
             # Same shape: update in place, so the view keeps its scroll position and selection.
             self._columns, self._actions, self._after = tuple(columns), tuple(actions), list(after)
@@ -283,18 +286,28 @@ class PreviewModel(QAbstractTableModel):
             return None
         values = self._after[column] if column < len(self._after) else None
         action = self._actions[column] if column < len(self._actions) else None
+        if index.row() in self._not_chosen or index.row() in self._left_out:
+            return self._left_out_data(index.row(), role)
         if role == _DISPLAY:
-            if index.row() in self._left_out:
-                return self.tr("(row left out)")
             if action is Action.DROP:
                 return self.tr("(removed)")
             if values is None:
                 return self.tr("(keys needed)") if action is not None else ""
             return cell_text(values[index.row()])
-        if role == Qt.ItemDataRole.ForegroundRole and (action is Action.DROP or values is None
-                                                       or index.row() in self._left_out):
+        if role == Qt.ItemDataRole.ForegroundRole and (action is Action.DROP or values is None):
             return MUTED
         return None
+
+    def _left_out_data(self, row: int, role: int) -> Any:
+        """An exported cell of a row the export does not write: why, muted."""
+        chosen = row not in self._not_chosen
+        if role == _DISPLAY:
+            return self.tr("(row left out)") if chosen else self.tr("(not chosen)")
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (self.tr("A rare combination: the accepted generalization leaves this row out of the export.")
+                    if chosen else
+                    self.tr("Not among the rows chosen under “Export fewer rows”: this row is not exported."))
+        return MUTED if role == Qt.ItemDataRole.ForegroundRole else None
 
 
 _FILE_KEYS: Mapping[str, str] = {Event.TRACE: "leaked_name", Event.REPORT: "report_name"}  # else input_name

@@ -17,7 +17,7 @@ from desktop.workers import PreviewResult, SheetHead
 from masking.approval import Approval, verify_approval
 from masking.approval_request import ApprovalRequest
 from masking.detect import ColumnScan, ScanReport, SheetScan
-from masking.errors import ExportGuardError, OutputError
+from masking.errors import ExportGuardError, OutputError, UsageError
 from masking.evidence.client import ServiceAccess
 from masking.evidence.link import load_link
 from masking.home import is_managed
@@ -35,7 +35,7 @@ from masking.recipient import Recipient
 from masking.risk.assess import PlanRisk
 from masking.risk.generalize import Generalization
 from masking.risk.roles import Role, default_role
-from masking.row_selection import RowSelection, count_selected, selected_plan
+from masking.row_selection import RowSelection, count_selected, selected_plan, selected_positions
 from masking.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -300,15 +300,24 @@ class Session(QObject):
                     return planned.action, planned.params
         return self.action_for(sheet, column), ()
 
-    def left_out(self, sheet: str) -> frozenset[int]:
-        """The data rows (0-based) the accepted generalization leaves out of ``sheet``."""
-        if not self.generalize or self.risk is None or self.risk.suggestion is None:
-            return frozenset()
-        rows = self.risk.suggestion.suppressed.get(sheet)
-        if rows is None or self.selection.where is not None:
-            return frozenset()  # counted among a filter's rows: not the preview's first rows
-        shift = self.selection.first - 1  # counted from the first row of the range chosen
-        return frozenset(int(row) + shift for row in rows)
+    def row_marks(self, sheet: str, rows: Sequence[tuple[Value, ...]]) -> tuple[frozenset[int], frozenset[int]]:
+        """Of the first data rows of ``sheet`` (a preview's, 0-based): those the rows chosen (a range, a
+        filter) leave out, and those the accepted generalization leaves out. The generalization names its
+        rows by their position among the rows chosen, which :func:`selected_positions` (the export's own
+        rule) gives for each preview row, so the marks are the export's whatever the selection."""
+        suggestion = self.risk.suggestion if self.generalize and self.risk is not None else None
+        plan = self.full_plan()
+        if plan is None or (self.selection.everything and suggestion is None) \
+                or all(included.name != sheet for included in plan.included):
+            return frozenset(), frozenset()
+        try:
+            positions = selected_positions(plan, self.selection, sheet, rows)
+        except UsageError:  # the filter's column is missing: the Export page says so, the export refuses
+            return frozenset(), frozenset()
+        suppressed = frozenset(suggestion.suppressed[sheet].tolist()) if suggestion is not None \
+            and sheet in suggestion.suppressed else frozenset()
+        return (frozenset(row for row, position in enumerate(positions) if position is None),
+                frozenset(row for row, position in enumerate(positions) if position in suppressed))
 
     def choices(self) -> tuple[str, ...]:
         """The user's choices in the CLI's ``--action`` form: ``Sheet!C=mask``."""

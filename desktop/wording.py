@@ -168,21 +168,22 @@ def risk_texts(risk: PlanRisk, threshold: int, min_k: int | None, suggestion: Ge
             minimum = (translate("risk", "the policy's minimum is {k}").format(k=min_k) if min_k else
                        translate("risk", "the policy sets no minimum; {k} is the usual one").format(k=threshold))
             lines.append(translate(
-                "risk", "{sheet}: k = {k} on {columns}: {rows} rows are in groups smaller than {threshold} "
+                "risk", "{sheet}: k = {k} on {columns}: {rows} are in groups smaller than {threshold} "
                         "({minimum}); a recipient who knows these facts about a person can find their row "
                         "(risk up to {risk:.0%}).").format(
-                sheet=sheet.name, k=figures.k, columns=columns, rows=count_text(figures.rows_below_k),
+                sheet=sheet.name, k=figures.k, columns=columns, rows=rows_text(figures.rows_below_k),
                 threshold=threshold, minimum=minimum, risk=figures.prosecutor_risk))
         if sheet.suppressed_rows:
-            lines.append(translate("risk", "{rows} rare rows of {sheet} are left out of the export.").format(
-                rows=count_text(sheet.suppressed_rows), sheet=sheet.name))
+            lines.append(translate("risk", "{sheet}: {rows} with rare combinations are left out of the export.").format(
+                rows=rows_text(sheet.suppressed_rows), sheet=sheet.name))
     if suggestion is not None:
         changes = translate("policy", ", ").join(
             translate("risk", "{column}: {step}").format(column=label, step=_step_words(*step))
             for label, step in suggestion.steps)
         left_out = sum(s.suppressed_rows for s in suggestion.risk.sheets)
-        lines.append(translate("risk", "Suggested: {changes}; leave out {rows} rare rows. Then k = {k}.").format(
-            changes=changes or translate("risk", "no column coarser"), rows=count_text(left_out), k=suggestion.risk.k))
+        lines.append(translate(
+            "risk", "Suggested: {changes}; leave out {rows} with rare combinations. Then k = {k}.").format(
+            changes=changes or translate("risk", "no column coarser"), rows=rows_text(left_out), k=suggestion.risk.k))
     if accepted:
         lines.append(translate("risk", "Suggestion accepted: the export generalizes {columns}.").format(
             columns=translate("policy", ", ").join(label for label, _, _ in accepted)) if accepted else "")
@@ -514,6 +515,12 @@ def _count(body: Mapping[str, object], name: str) -> str:
     return count_text(value) if isinstance(value, int) and not isinstance(value, bool) else "?"
 
 
+def _rows(body: Mapping[str, object], name: str) -> str:
+    """A record's row count in words (``1 row``, ``12,345 rows``; ``12,345 行``), "?" when it has none."""
+    value = body.get(name)
+    return rows_text(value) if isinstance(value, int) and not isinstance(value, bool) else "?"
+
+
 def _text(body: Mapping[str, object], name: str) -> str:
     value = body.get(name)
     return value if isinstance(value, str) else ""
@@ -525,7 +532,7 @@ def deidentification_text(record: DeidentificationRecord) -> str:
     sheets = [translate("events", "{sheet}: k = {k} on {columns} (risk {risk:.0%})").format(
         sheet=sheet.name, k=sheet.k, risk=sheet.prosecutor_risk,
         columns=translate("policy", ", ").join(sheet.quasi_identifiers) or translate("events", "no quasi-identifier"))
-        + (translate("events", ", {rows} rare rows left out").format(rows=sheet.suppressed_rows)
+        + (translate("events", ", {rows} left out (rare)").format(rows=rows_text(sheet.suppressed_rows))
            if sheet.suppressed_rows else "")
         for sheet in record.sheets]
     generalized = translate("policy", ", ").join(column for column, _, _ in record.generalized)
@@ -540,8 +547,8 @@ def event_details(event: str, body: Mapping[str, object]) -> str:
         rules = "; ".join(violation_text(v) for v in record.violations) or record.message
         return translate("events", "Refused: {rules}").format(rules=rules)
     if event == Event.CANCELLED:
-        return translate("events", "Stopped after {done} of {rows} rows; the partial file was removed.").format(
-            done=_count(body, "rows_done"), rows=_count(body, "rows"))
+        return translate("events", "Stopped after {done} of {rows}; the partial file was removed.").format(
+            done=_count(body, "rows_done"), rows=_rows(body, "rows"))
     if event == Event.EXPORT:
         exported = ExportRecord.from_dict(body)
         written = translate("events", "Written to {name}").format(name=_text(body, "output_name"))
@@ -552,19 +559,19 @@ def event_details(event: str, body: Mapping[str, object]) -> str:
         return written if deidentified is None else translate("events", "{written}; {deidentification}").format(
             written=written, deidentification=deidentification_text(deidentified))
     if event == Event.DECRYPT:
-        return translate("events", "{rows} rows restored into {name}").format(
-            rows=_count(body, "rows"), name=_text(body, "output_name"))
+        return translate("events", "{rows} restored into {name}").format(
+            rows=_rows(body, "rows"), name=_text(body, "output_name"))
     if event == Event.APPROVAL and _text(body, "action") == "request":
-        return translate("events", "Approval requested for {rows} rows").format(rows=_count(body, "rows"))
+        return translate("events", "Approval requested for {rows}").format(rows=_rows(body, "rows"))
     if event == Event.APPROVAL:
-        return translate("events", "Approval code for up to {rows} rows, valid until {expires}").format(
-            rows=_count(body, "rows"), expires=_text(body, "expires")[:10])
+        return translate("events", "Approval code for up to {rows}, valid until {expires}").format(
+            rows=_rows(body, "rows"), expires=_text(body, "expires")[:10])
     if event == Event.TRACE:
         named = body.get("named")
         if isinstance(named, list) and named:
-            return translate("events", "{rows} rows traced; named export {export_id}").format(
-                rows=_count(body, "rows"), export_id=str(named[0]))
-        return translate("events", "{rows} rows traced; no export named").format(rows=_count(body, "rows"))
+            return translate("events", "{rows} traced; named export {export_id}").format(
+                rows=_rows(body, "rows"), export_id=str(named[0]))
+        return translate("events", "{rows} traced; no export named").format(rows=_rows(body, "rows"))
     if event == Event.REPORT:
         return translate("events", "{format} report {name}, investigator {investigator}").format(
             format=_text(body, "format").upper(), name=_text(body, "report_name"),

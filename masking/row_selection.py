@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol
 
@@ -220,25 +220,54 @@ class SelectedRows:
         return table
 
     def data_rows(self, name: str, table: Table | None = None) -> Iterator[tuple[int, tuple[Value, ...]]]:
-        first, last, keeps = self._selection.first, self._selection.last, self._keeps
-        index = self._columns.get(name)
+        last = self._selection.last
+        kept = _keeper(self._selection, self._keeps, self._columns.get(name))
         rows = self._workbook.data_rows(name, table)
         try:
             for ordinal, row in enumerate(rows, 1):
                 self.read += 1
-                if ordinal < first:
-                    continue
                 if last is not None and ordinal > last:
                     return  # the rest of the sheet is not read
-                if keeps is not None and index is not None:
-                    values = row[1]
-                    if not keeps(values[index] if index < len(values) else None):
-                        continue
-                yield row
+                if kept(ordinal, row[1]):
+                    yield row
         finally:
             close = getattr(rows, "close", None)
             if close is not None:
                 close()
+
+
+def _keeper(selection: RowSelection, keeps: Callable[[Value], bool] | None, index: int | None
+            ) -> Callable[[int, tuple[Value, ...]], bool]:
+    """Whether the data row numbered ``ordinal`` (from 1) with ``values`` is one ``selection`` keeps."""
+    first, last = selection.first, selection.last
+
+    def kept(ordinal: int, values: tuple[Value, ...]) -> bool:
+        if ordinal < first or (last is not None and ordinal > last):
+            return False
+        return keeps is None or index is None or keeps(values[index] if index < len(values) else None)
+    return kept
+
+
+def selected_positions(plan: Plan, selection: RowSelection, sheet: str, rows: Iterable[tuple[Value, ...]]
+                       ) -> list[int | None]:
+    """For the first data rows of ``sheet`` (its data rows from the first, in order: a preview's), each
+    one's 0-based position among the rows ``selection`` keeps, or None for a row it leaves out; the
+    positions are those ``--generalize-to-k`` names its left-out rows by. ``UsageError`` as the export
+    when an exported sheet lacks the filter's column."""
+    index = None
+    if selection.where is not None:
+        column = filter_columns(plan, selection.where).get(sheet)
+        index = column.index if column is not None else None
+    kept = _keeper(selection, selection.where.keeps() if selection.where is not None else None, index)
+    positions: list[int | None] = []
+    chosen = 0
+    for ordinal, values in enumerate(rows, 1):
+        if kept(ordinal, values):
+            positions.append(chosen)
+            chosen += 1
+        else:
+            positions.append(None)
+    return positions
 
 
 def count_selected(workbook: _Rows | None, plan: Plan, selection: RowSelection,

@@ -183,7 +183,7 @@ def test_hidden_sheets_marked_and_findings_in_plain_words(qtbot: QtBot, window: 
     assert ("Hidden sheet “系统数据”: Account number, Name, Resident ID number, Bank card number, Password. "
             "Hidden sheets are not exported.") in findings
     assert len(findings) == 15
-    assert "15 place(s)" in page.findings_hint.text()
+    assert "15 places" in page.findings_hint.text()
     assert _rows(page.columns_model)["身份证号码"][0] == "E (hidden)"
 
     page.sheet_list.setCurrentRow(2)

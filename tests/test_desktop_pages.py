@@ -58,7 +58,7 @@ def test_ledger_table_sorts_searches_and_verifies(qtbot: QtBot, window: MainWind
     assert page.model.rowCount() == 2
     assert sorted(_shown(window, LedgerModel.RECIPIENT)) == ["城东代收银行", "抄表外包公司"]
     assert _shown(window, LedgerModel.EVENT) == ["Export", "Export"]
-    assert "2 record(s)" in page.verdict.text()
+    assert "2 records." in page.verdict.text()
 
     page.view.sortByColumn(LedgerModel.RECORD, Qt.SortOrder.AscendingOrder)
     assert _shown(window, LedgerModel.RECIPIENT) == ["城东代收银行", "抄表外包公司"]
@@ -72,7 +72,7 @@ def test_ledger_table_sorts_searches_and_verifies(qtbot: QtBot, window: MainWind
     with qtbot.waitSignal(page.verified, timeout=TIMEOUT_MS) as blocker:
         page.verify_button.click()
     assert isinstance(blocker.args[0], VerifyReport) and blocker.args[0].ok
-    assert page.verdict.text() == "✔ Ledger intact: all 2 record(s) are authentic and none is missing."
+    assert page.verdict.text() == "✔ Ledger intact: all 2 records are authentic and none is missing."
     assert "#e6f4ea" in page.verdict.styleSheet()  # green
 
 

@@ -56,7 +56,7 @@ def test_risk_blocks_then_the_accepted_suggestion_passes(qtbot: QtBot, residents
 
     page.accept_button.click()
     assert session.generalize and page.accept_button.isHidden()
-    assert "Suggestion accepted" in page.risk_label.text() and "3 rare rows" in page.risk_label.text()
+    assert "Suggestion accepted" in page.risk_label.text() and "3 rows with rare combinations" in page.risk_label.text()
     verdict = session.verdict()
     assert verdict is not None and verdict.ok
     assert export.export_button.isEnabled()
@@ -74,7 +74,7 @@ def test_risk_blocks_then_the_accepted_suggestion_passes(qtbot: QtBot, residents
     (entry,) = ledger.entries("export")
     details = event_details(entry.event, entry.body)  # the Audit page's details column, also in its xlsx
     assert "grade 3" in details and "k = 12 on 地址, 出生年份, 性别" in details
-    assert "3 rare rows left out" in details and "generalized: 居民!D (出生年份)" in details
+    assert "3 rows left out (rare)" in details and "generalized: 居民!D (出生年份)" in details
 
 
 def test_a_role_changed_on_the_page_is_measured_again(qtbot: QtBot, residents: Path, window: MainWindow) -> None:
@@ -113,3 +113,37 @@ def test_the_preview_shows_the_accepted_generalization(qtbot: QtBot, residents: 
     assert generalized[17] == "(row left out)"
     assert all(text != before for text, before in zip(generalized, shown, strict=True))
     assert {len(text) for row, text in enumerate(generalized) if row != 17} != {4}  # bands, not years
+
+
+def test_the_preview_marks_the_rows_a_filter_and_the_generalization_leave_out(
+        qtbot: QtBot, residents: Path, window: MainWindow) -> None:
+    """With a filter chosen, the generalization counts its rare rows among the rows the filter keeps; the
+    preview maps each of its rows to that position (the export's own rule), so it marks what the export
+    leaves out: the rows the filter does not keep, and the rare rows among those it keeps."""
+    session = window.session
+    open_and_scan(qtbot, window, residents)
+    export = window.export_page
+    export.rows_box.setChecked(True)
+    export.filter_check.setChecked(True)
+    export.filter_column.setCurrentIndex(export.filter_column.findData("性别"))
+    export.filter_value.setText("女")
+    export.apply_selection()
+    qtbot.waitUntil(lambda: not export.counting and _measured(session), timeout=TIMEOUT_MS)
+    page, model = window.review_page, window.review_page.preview_model
+    page.accept_button.click()
+    assert session.generalize
+    model.set_mode("after")
+    sexes = [row[4] for row in csv.reader(residents.read_text("utf-8-sig").splitlines()[1:])][:model.rowCount()]
+    kept = [row for row, sex in enumerate(sexes) if sex == "女"]  # the filter, read independently
+    suggestion = session.risk.suggestion if session.risk is not None else None
+    assert suggestion is not None
+    rare = {kept[position] for position in suggestion.suppressed["居民"].tolist() if position < len(kept)}
+    assert 17 in rare and sexes[17] == "女"  # the rare resident of the first rows, counted among the women
+    shown = [model.data(model.index(row, 0)) for row in range(model.rowCount())]
+    for row, text in enumerate(shown):
+        expected = "(not chosen)" if row not in kept else "(row left out)" if row in rare else None
+        assert (text if text in ("(not chosen)", "(row left out)") else None) == expected, (row, text)
+    export.rows_box.setChecked(False)  # every row again: nothing is marked as not chosen
+    export.apply_selection()
+    qtbot.waitUntil(lambda: "(not chosen)" not in [model.data(model.index(r, 0)) for r in range(model.rowCount())],
+                    timeout=TIMEOUT_MS)

@@ -326,3 +326,34 @@ def test_a_filter_offers_only_columns_every_exported_sheet_has(qtbot: QtBot, tmp
     plan = window.session.plan()
     assert plan is not None and [sheet.data_rows for sheet in plan.included] == [3, 3, 3]
     assert page.can_export
+
+
+def test_audit_and_trace_counts_are_plural_and_grouped_in_both_languages(
+        qtbot: QtBot, window: MainWindow, translations: Translations) -> None:
+    """The Audit and Trace pages and the ledger's sentences count through Qt's plural forms and the
+    language's digit grouping, as the Export page does (no "record(s)", no 12345)."""
+    from types import SimpleNamespace
+
+    from desktop.wording import event_details
+
+    audit, trace = window.audit_page, window.trace_page
+
+    def origin(count: int) -> str:
+        trace.outcome = SimpleNamespace(investigation=SimpleNamespace(report=SimpleNamespace(exports_tested=count)),
+                                        access=None, unreachable=None)  # type: ignore[assignment]
+        trace._show_origin()
+        return trace.origin.text()
+
+    assert origin(1) == "Source: this workstation's audit ledger, 1 export."
+    assert origin(12_345) == "Source: this workstation's audit ledger, 12,345 exports."
+    assert event_details("decrypt", {"rows": 1, "output_name": "a.xlsx"}) == "1 row restored into a.xlsx"
+    assert event_details("trace", {"rows": 12_345, "named": []}) == "12,345 rows traced; no export named"
+    assert event_details("cancelled", {"rows": 20_000, "rows_done": 4_096}) == \
+        "Stopped after 4,096 of 20,000 rows; the partial file was removed."
+    rows = audit.model.rowCount()
+    assert audit.verdict.text().startswith(f"{rows} record{'s' if rows != 1 else ''}. Press")
+    assert translations.switch(CHINESE)
+    assert origin(12_345) == "证据来源：本机审计账本，12,345 次导出。"
+    assert event_details("decrypt", {"rows": 12_345, "output_name": "a.xlsx"}) == "已还原 12,345 行到 a.xlsx"
+    assert event_details("approval", {"action": "request", "rows": 5_000}) == "申请审批 5,000 行"
+    qtbot.waitUntil(lambda: audit.verdict.text().startswith(f"共 {rows} 条记录。"), timeout=TIMEOUT_MS)

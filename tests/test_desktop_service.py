@@ -118,7 +118,7 @@ def test_trace_page_traces_at_the_office_and_falls_back_when_it_is_down(  # noqa
     assert investigation.service == url
     assert investigation.report.verdict is not None
     assert investigation.report.verdict.export_id == organisation["export_id"]
-    assert page.origin.text() == f"Source: the security office's service ({url}), 1 export(s) from every workstation."
+    assert page.origin.text() == f"Source: the security office's service ({url}), 1 export from every workstation."
     assert page.table.item(0, 0).text() == "城东代收银行"
     assert page.table.item(0, 1).text().endswith(" (branch-a)")  # the employee and the workstation
     assert organisation["export_id"] in page.evidence.toPlainText()
@@ -136,7 +136,7 @@ def test_trace_page_traces_at_the_office_and_falls_back_when_it_is_down(  # noqa
     fallback = _trace(qtbot, window)
     assert fallback.service is None
     assert page.origin.text().startswith(f"The security office's service ({url}) could not be reached")
-    assert "only this workstation's audit ledger was searched (0 export(s))" in page.origin.text()
+    assert "only this workstation's audit ledger was searched (0 exports)" in page.origin.text()
     assert len(ledger.entries("trace")) == 1  # traced here, so recorded here
     assert not dialogs.errors
     translations.switch(CHINESE)
@@ -175,7 +175,7 @@ def test_audit_page_shows_the_office_trail_and_this_workstations_sync_state(  # 
     assert audit.model.rowCount() == held[0] == len(loaded.args[0].entries)
     assert audit.older_button.isHidden() and not audit.load_older()
     audit.office_page = TRAIL_LIMIT
-    assert audit.verdict.text().startswith(f"The office's trail: {held[0]} record(s) from every workstation")
+    assert audit.verdict.text().startswith(f"The office's trail: {held[0]} records from every workstation")
     assert not audit.verify_button.isEnabled()
     audit.set_filters(event="export")
     shown = audit.proxy.shown_rows()
@@ -191,7 +191,7 @@ def test_audit_page_shows_the_office_trail_and_this_workstations_sync_state(  # 
     db.execute("UPDATE records SET flag = 'record 2 never arrived (a gap)' WHERE event = 'export'")
     with qtbot.waitSignal(audit.office_loaded, timeout=30_000):
         audit.refresh_button.click()
-    assert "1 were stored flagged" in audit.verdict.text()
+    assert "2 records from every workstation, newest first. 1 of them was stored flagged" in audit.verdict.text()
 
     # a record made here while the service is down waits, and goes with "Send now"
     service.stop()
@@ -199,7 +199,7 @@ def test_audit_page_shows_the_office_trail_and_this_workstations_sync_state(  # 
     assert ledger is not None
     KeyChange(action=KeyAction.ROTATE, key_id="k", keys=1).append_to(ledger)
     window.session.ledger_changed.emit()
-    assert "1 record(s) not yet sent (0 of them exports)" in audit.sync_state.text()
+    assert "1 record not yet sent (0 of them exports)" in audit.sync_state.text()
     with qtbot.waitSignal(audit.service_failed, timeout=30_000) as failed:
         assert audit.send_now()
     assert "could not be reached" in failed.args[0] and audit.sync_state.text() == failed.args[0]

@@ -330,27 +330,24 @@ class AuditPage(Page):
         else:
             last = local_minute(state.last_sync) if state.last_sync else self.tr("never")
             if state.pending:
-                text = self.tr("Reports to the security office's service as {name}: {count} record(s) not yet sent "
-                               "({exports} of them exports); last sent {time}.")
+                text = self.tr("Reports to the security office's service as {name}: %Ln record(s) not yet sent "
+                               "({exports}); last sent {time}.", "", state.pending)
             else:
                 text = self.tr("Reports to the security office's service as {name}: every record has been sent; "
                                "last sent {time}.")
-            self.sync_state.setText(text.format(name=state.name, count=f"{state.pending:,}",
-                                                exports=f"{state.pending_exports:,}", time=last))
+            self.sync_state.setText(text.format(name=state.name, time=last, exports=self.tr(
+                "%Ln of them export(s)", "", state.pending_exports)))
 
     def _show_verdict(self) -> None:
         report = self.last_report
         if self.office is not None:
             self.verify_button.setEnabled(False)  # the service checks every chain: 'exportguard server check'
             flagged = len(self.office.problems)
-            if flagged:
-                text = self.tr("The office's trail: {count} record(s) from every workstation, newest first. {flagged} "
-                               "were stored flagged and are not yet resolved by an admin (marked in red; "
-                               "'exportguard server check' lists them).")
-            else:
-                text = self.tr("The office's trail: {count} record(s) from every workstation, newest first. None is "
-                               "flagged.")
-            text = text.format(count=f"{len(self.office.entries):,}", flagged=f"{flagged:,}")
+            text = self.tr("The office's trail: %Ln record(s) from every workstation, newest first.", "",
+                           len(self.office.entries))
+            text = self.tr("{sentence} {next}").format(sentence=text, next=self.tr(
+                "%Ln of them was/were stored flagged and not yet resolved by an admin (marked in red; "
+                "'exportguard server check' lists them).", "", flagged) if flagged else self.tr("None is flagged."))
             if self.office.older is not None:
                 text += self.tr(" Older records are not shown yet (“Load older records”).")
             self.verdict.setText(text)
@@ -364,12 +361,12 @@ class AuditPage(Page):
             self.verdict.setText(self.tr("Unlock the keys (Keys page) to read and verify the ledger."))
             self.verdict.setStyleSheet(VERDICT_IDLE_STYLE)
         elif report is None:
-            self.verdict.setText(self.tr("{count} record(s). Press “Verify the ledger” to check that none was "
-                                         "changed, removed or inserted.").format(count=self.model.rowCount()))
+            self.verdict.setText(self.tr("%Ln record(s). Press “Verify the ledger” to check that none was "
+                                         "changed, removed or inserted.", "", self.model.rowCount()))
             self.verdict.setStyleSheet(VERDICT_IDLE_STYLE)
         elif report.ok:
-            self.verdict.setText(self.tr("✔ Ledger intact: all {count} record(s) are authentic and none is "
-                                         "missing.").format(count=report.entries))
+            self.verdict.setText(self.tr("✔ Ledger intact: all %Ln record(s) are authentic and none is "
+                                         "missing.", "", report.entries))
             self.verdict.setStyleSheet(VERDICT_OK_STYLE)
         else:
             lines = "\n".join(

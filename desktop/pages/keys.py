@@ -98,8 +98,8 @@ class KeysPage(Page):
             return
         self.path_value.setText(status.path)
         self.org_value.setText(status.organisation or self.tr("(not set)"))
-        self.key_value.setText(self.tr("{key} ({count} key(s) in total)").format(
-            key=status.active_key or "-", count=len(status.keys)))
+        self.key_value.setText(self.tr("{key} (%n key(s) in total)", "", len(status.keys)).format(
+            key=status.active_key or "-"))
         self.protect_value.setText(self.tr("set") if status.protected else self.tr("not set"))
         unlocked = self._session.ring is not None
         self.create_button.setEnabled(not status.exists)

@@ -38,11 +38,11 @@ from desktop.wording import (
     action_choice,
     action_hint,
     action_label,
-    count_text,
     group_findings,
     risk_texts,
     role_hint,
     role_label,
+    rows_text,
     sheet_label,
 )
 from desktop.workers import TaskRunner, measure_risk
@@ -326,8 +326,8 @@ class ReviewPage(Page):
             self.risk_label.setStyleSheet(RISK_IDLE_STYLE)
         elif not current or measured is None:
             rows = sum(sheet.data_rows for sheet in session.report.sheets)
-            self.risk_texts = [self.tr("Measuring the re-identification risk over all {rows} rows…").format(
-                rows=count_text(rows))]
+            self.risk_texts = [self.tr("Measuring the re-identification risk over all {rows}…").format(
+                rows=rows_text(rows))]
             self.risk_label.setStyleSheet(RISK_IDLE_STYLE)
         else:
             risk = session.output_risk()
@@ -478,7 +478,7 @@ class ReviewPage(Page):
             self._refresh_standins()  # keys unlocked or locked: at once
         elif keyed != self._examples_for:
             self._standins_timer.start()  # the recipient is being typed: once the typing pauses
-        actions = (session.choices(), session.roles(), id(session.policy))
+        actions = (session.choices(), session.roles(), id(session.policy), session.selection)
         if actions != self._actions_for:  # not on a keystroke in the recipient or purpose
             self._actions_for = actions
             self.columns_model.refresh_actions()
@@ -583,7 +583,8 @@ class ReviewPage(Page):
             except ExportGuardError as error:
                 log.warning("preview of column %s failed: %s", column.letter, error)
                 after.append(None)
-        self.preview_model.set_after(scan.columns, actions, after, self._session.left_out(scan.info.name))
+        not_chosen, left_out = self._session.row_marks(scan.info.name, rows)
+        self.preview_model.set_after(scan.columns, actions, after, left_out, not_chosen)
         if fit:
             self._fit_preview_columns()
 
@@ -627,8 +628,8 @@ class ReviewPage(Page):
                                        if self._session.path is not None else "")
         elif groups:
             self.findings_hint.setText(self.tr(
-                "Found personal data in {count} place(s) outside the visible table (hidden sheets and columns, "
-                "comments, document properties…). The exported file is rebuilt from the table's values only:"
-            ).format(count=len(groups)))
+                "Found personal data in %n place(s) outside the visible table (hidden sheets and columns, "
+                "comments, document properties…). The exported file is rebuilt from the table's values only:",
+                "", len(groups)))
         else:
             self.findings_hint.setText(self.tr("No personal data found outside the table."))

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from desktop.pages import VERDICT_BAD_STYLE, VERDICT_IDLE_STYLE, VERDICT_OK_STYLE, Page, wrapped_label
 from desktop.session import Session
-from desktop.wording import error_message
+from desktop.wording import error_message, rows_text
 from desktop.workers import Progress, TaskRunner
 from masking.errors import ExportGuardError, ServiceUnreachable
 from masking.events import current_user
@@ -206,17 +206,17 @@ class TracePage(Page):
             self.origin.setText(text)
             self.origin.setStyleSheet("")
             return
-        count = f"{outcome.investigation.report.exports_tested:,}"
+        count = outcome.investigation.report.exports_tested
         if outcome.access is not None:
-            text = self.tr("Source: the security office's service ({url}), {count} export(s) from every "
-                           "workstation.").format(url=outcome.access.url, count=count)
+            text = self.tr("Source: the security office's service ({url}), %Ln export(s) from every "
+                           "workstation.", "", count).format(url=outcome.access.url)
         elif outcome.unreachable is not None:
             text = self.tr("The security office's service ({url}) could not be reached (no network, or the "
-                           "service is down), so only this workstation's audit ledger was searched ({count} "
-                           "export(s)). Trace again when it can be reached.").format(url=outcome.unreachable,
-                                                                                  count=count)
+                           "service is down), so only this workstation's audit ledger was searched (%Ln "
+                           "export(s)). Trace again when it can be reached.", "", count).format(
+                url=outcome.unreachable)
         else:
-            text = self.tr("Source: this workstation's audit ledger, {count} export(s).").format(count=count)
+            text = self.tr("Source: this workstation's audit ledger, %Ln export(s).", "", count)
         self.origin.setText(text)
         self.origin.setStyleSheet(VERDICT_BAD_STYLE if outcome.unreachable is not None else "")
 
@@ -312,8 +312,8 @@ class TracePage(Page):
                 export_id=verdict.export_id, recipient=verdict.recipient), VERDICT_OK_STYLE)
         elif report.rows_needed:
             rows = report.rows_needed
-            self._set_state(lambda: self.tr("No export can be named with confidence yet; about {rows} more rows of "
-                                            "the leaked data would be needed.").format(rows=f"{rows:,}"))
+            self._set_state(lambda: self.tr("No export can be named with confidence yet; about {rows} more of "
+                                            "the leaked data would be needed.").format(rows=rows_text(rows)))
         else:
             self._set_state(lambda: self.tr("No export matches this data."))
 

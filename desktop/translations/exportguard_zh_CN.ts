@@ -15,6 +15,38 @@
         <source>Load older records</source>
         <translation>加载更早的记录</translation>
     </message>
+    <message numerus="yes">
+        <source>Reports to the security office&apos;s service as {name}: %Ln record(s) not yet sent ({exports}); last sent {time}.</source>
+        <translation>
+            <numerusform>本机以“{name}”的名义向安全办公室的证据服务报送：还有 %Ln 条记录未发送（{exports}）；上次发送：{time}。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln of them export(s)</source>
+        <translation>
+            <numerusform>其中 %Ln 条是导出</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The office&apos;s trail: %Ln record(s) from every workstation, newest first.</source>
+        <translation>
+            <numerusform>安全办公室的审计记录：全部工作站共 %Ln 条，最新的在前。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{sentence} {next}</source>
+        <translation>{sentence}{next}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln of them was/were stored flagged and not yet resolved by an admin (marked in red; &apos;exportguard server check&apos; lists them).</source>
+        <translation>
+            <numerusform>其中 %Ln 条在接收时被标记为异常，管理员尚未处理（红色标出；命令 exportguard server check 会逐条列出）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>None is flagged.</source>
+        <translation>没有被标记为异常的记录。</translation>
+    </message>
     <message>
         <source> Older records are not shown yet (“Load older records”).</source>
         <translation>更早的记录尚未显示（点击“加载更早的记录”）。</translation>
@@ -83,33 +115,25 @@
         <source>never</source>
         <translation>从未发送</translation>
     </message>
-    <message>
-        <source>Reports to the security office&apos;s service as {name}: {count} record(s) not yet sent ({exports} of them exports); last sent {time}.</source>
-        <translation>本机以“{name}”的名义向安全办公室的证据服务报送：还有 {count} 条记录未发送（其中 {exports} 条是导出）；上次发送：{time}。</translation>
+    <message numerus="yes">
+        <source>%Ln record(s). Press “Verify the ledger” to check that none was changed, removed or inserted.</source>
+        <translation>
+            <numerusform>共 %Ln 条记录。点击“校验账本”，检查记录有没有被修改、删除或插入。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>✔ Ledger intact: all %Ln record(s) are authentic and none is missing.</source>
+        <translation>
+            <numerusform>✔ 账本完整：%Ln 条记录全部真实，没有缺失。</numerusform>
+        </translation>
     </message>
     <message>
         <source>Reports to the security office&apos;s service as {name}: every record has been sent; last sent {time}.</source>
         <translation>本机以“{name}”的名义向安全办公室的证据服务报送：所有记录均已发送；上次发送：{time}。</translation>
     </message>
     <message>
-        <source>The office&apos;s trail: {count} record(s) from every workstation, newest first. {flagged} were stored flagged and are not yet resolved by an admin (marked in red; &apos;exportguard server check&apos; lists them).</source>
-        <translation>安全办公室的审计记录：全部工作站共 {count} 条，最新的在前。其中 {flagged} 条在接收时被标记为异常，管理员尚未处理（红色标出；命令 exportguard server check 会逐条列出）。</translation>
-    </message>
-    <message>
-        <source>The office&apos;s trail: {count} record(s) from every workstation, newest first. None is flagged.</source>
-        <translation>安全办公室的审计记录：全部工作站共 {count} 条，最新的在前。没有被标记为异常的记录。</translation>
-    </message>
-    <message>
         <source>Unlock the keys (Keys page) to read and verify the ledger.</source>
         <translation>请先在“密钥”页解锁密钥，才能查看和校验账本。</translation>
-    </message>
-    <message>
-        <source>{count} record(s). Press “Verify the ledger” to check that none was changed, removed or inserted.</source>
-        <translation>共 {count} 条记录。点击“校验账本”，检查记录有没有被修改、删除或插入。</translation>
-    </message>
-    <message>
-        <source>✔ Ledger intact: all {count} record(s) are authentic and none is missing.</source>
-        <translation>✔ 账本完整：{count} 条记录全部真实，没有缺失。</translation>
     </message>
     <message>
         <source>• Record {seq} of workstation {workstation}: {problem}</source>
@@ -351,6 +375,154 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <source>Export cancelled; nothing was written.</source>
         <translation>导出已取消，没有写入任何文件。</translation>
     </message>
+    <message>
+        <source>{sentence} {next}</source>
+        <translation>{sentence}{next}</translation>
+    </message>
+    <message>
+        <source>The sheets have no column in common to filter on.</source>
+        <translation>这几个工作表没有共同的列，无法按列筛选。</translation>
+    </message>
+    <message>
+        <source>✘ No row is chosen: change the rows or the filter under “Export fewer rows”.</source>
+        <translation>✘ 没有选中任何行：请在“少导出一些行”中修改行的范围或筛选条件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln row(s) in {seconds} s</source>
+        <translation>
+            <numerusform>%Ln 行，用时 {seconds} 秒</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sheet(s)</source>
+        <translation>
+            <numerusform>%n 个工作表</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Preparing… %n s</source>
+        <translation>
+            <numerusform>正在准备… %n 秒</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{name}: %Ln row(s) from {sheets} will be exported with the actions chosen on the Review page.</source>
+        <translation>
+            <numerusform>{name}：将按“审阅”页选择的处理方式，从 {sheets}导出 %Ln 行。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>(row 1 is the first row under the header)</source>
+        <translation>行（第 1 行是表头下的第一行）</translation>
+    </message>
+    <message>
+        <source>Choose a range of rows or only the rows you need, so that no approval is needed</source>
+        <translation>只导出一段行或所需的行，这样就不需要审批</translation>
+    </message>
+    <message>
+        <source>Counting the rows chosen; the policy check follows.</source>
+        <translation>正在统计选中的行数，随后进行策略检查。</translation>
+    </message>
+    <message>
+        <source>Counting the rows that match…{share}</source>
+        <translation>正在统计符合条件的行…{share}</translation>
+    </message>
+    <message>
+        <source>Export fewer rows</source>
+        <translation>少导出一些行</translation>
+    </message>
+    <message>
+        <source>Export fewer rows…</source>
+        <translation>少导出一些行…</translation>
+    </message>
+    <message>
+        <source>No approval code was found in {name}. Take the picture again, closer and straight on, or paste the code.</source>
+        <translation>在 {name} 中没有找到审批码。请靠近、正对二维码重新拍照，或直接粘贴审批码。</translation>
+    </message>
+    <message>
+        <source>Only rows</source>
+        <translation>只导出第</translation>
+    </message>
+    <message>
+        <source>Only rows where</source>
+        <translation>只导出这些行：</translation>
+    </message>
+    <message>
+        <source>Picture of the approval code</source>
+        <translation>审批码图片</translation>
+    </message>
+    <message>
+        <source>Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)</source>
+        <translation>图片 (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>QR codes cannot be read on this computer; paste the approval code instead.</source>
+        <translation>这台电脑无法识别二维码，请直接粘贴审批码。</translation>
+    </message>
+    <message>
+        <source>Read from picture…</source>
+        <translation>从图片识别…</translation>
+    </message>
+    <message>
+        <source>Read the approval code from a photo or screenshot of the QR code the security office shows; pasting the code works too</source>
+        <translation>从安全管理部门出示的二维码照片或截图中识别审批码；也可以直接粘贴审批码</translation>
+    </message>
+    <message>
+        <source>Rows chosen: {selection}</source>
+        <translation>选择的行：{selection}</translation>
+    </message>
+    <message>
+        <source>The text to look for is too long.</source>
+        <translation>要查找的内容太长。</translation>
+    </message>
+    <message>
+        <source>Tick “Only rows” or “Only rows where” to choose the rows.</source>
+        <translation>勾选“只导出第…行”或“只导出这些行”来选择要导出的行。</translation>
+    </message>
+    <message>
+        <source>contains</source>
+        <translation>包含</translation>
+    </message>
+    <message>
+        <source>e.g. 城东区</source>
+        <translation>例如：城东区</translation>
+    </message>
+    <message>
+        <source>is</source>
+        <translation>等于</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>行 至 第</translation>
+    </message>
+    <message>
+        <source>{chosen} of {total} will be exported ({selection}).</source>
+        <translation>将导出 {total} 行中的 {chosen}（{selection}）。</translation>
+    </message>
+    <message>
+        <source>{done} / {total}</source>
+        <translation>{done} / {total}</translation>
+    </message>
+    <message>
+        <source>{name} could not be read as a picture.</source>
+        <translation>{name} 不是可以读取的图片。</translation>
+    </message>
+    <message>
+        <source>{name}: counting the rows chosen…</source>
+        <translation>{name}：正在统计选中的行数…</translation>
+    </message>
+    <message>
+        <source>{progress} · estimating the time left…</source>
+        <translation>{progress} · 正在估算剩余时间…</translation>
+    </message>
+    <message>
+        <source>{progress} · {rate} rows/s · {left}</source>
+        <translation>{progress} · 每秒 {rate} 行 · {left}</translation>
+    </message>
+    <message>
+        <source>✔ Approved by {approver} for up to {rows}, valid until {date}.</source>
+        <translation>✔ 已由 {approver} 审批，最多 {rows}，有效期至 {date}。</translation>
+    </message>
 </context>
 <context>
     <name>FieldsDialog</name>
@@ -361,6 +533,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>The two entries differ.</source>
         <translation>两次输入不一致。</translation>
+    </message>
+    <message>
+        <source>The passphrase is too easy to guess.</source>
+        <translation>口令太容易被猜到。</translation>
     </message>
 </context>
 <context>
@@ -408,10 +584,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>(not set)</source>
         <translation>（未设置）</translation>
-    </message>
-    <message>
-        <source>{key} ({count} key(s) in total)</source>
-        <translation>{key}（共 {count} 个密钥）</translation>
     </message>
     <message>
         <source>set</source>
@@ -476,6 +648,12 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Keystore passphrase:</source>
         <translation>密钥库口令：</translation>
+    </message>
+    <message numerus="yes">
+        <source>{key} (%n key(s) in total)</source>
+        <translation>
+            <numerusform>{key}（共 %n 个密钥）</numerusform>
+        </translation>
     </message>
     <message>
         <source>Create new keys</source>
@@ -631,6 +809,12 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <source>The file could not be opened.</source>
         <translation>未能打开文件。</translation>
     </message>
+    <message numerus="yes">
+        <source>{name}: %Ln data row(s) scanned.</source>
+        <translation>
+            <numerusform>{name}：已扫描 %Ln 行数据。</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>PreviewModel</name>
@@ -679,6 +863,18 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>（此行不导出）</translation>
     </message>
     <message>
+        <source>(not chosen)</source>
+        <translation>（未选中）</translation>
+    </message>
+    <message>
+        <source>A rare combination: the accepted generalization leaves this row out of the export.</source>
+        <translation>组合罕见：已接受的泛化建议会把这一行排除在导出之外。</translation>
+    </message>
+    <message>
+        <source>Not among the rows chosen under “Export fewer rows”: this row is not exported.</source>
+        <translation>不在“少导出一些行”选中的范围内：这一行不会导出。</translation>
+    </message>
+    <message>
         <source>(keys needed)</source>
         <translation>（需要密钥）</translation>
     </message>
@@ -707,10 +903,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Accept the suggestion</source>
         <translation>接受建议</translation>
-    </message>
-    <message>
-        <source>Measuring the re-identification risk over all {rows} rows…</source>
-        <translation>正在全部 {rows} 行上测算重识别风险…</translation>
     </message>
     <message>
         <source>Sheets</source>
@@ -745,6 +937,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>导出后的值</translation>
     </message>
     <message>
+        <source>Measuring the re-identification risk over all {rows}…</source>
+        <translation>正在全部 {rows}上测算重识别风险…</translation>
+    </message>
+    <message>
         <source>Open an Excel or CSV file (toolbar, or drop it on this window) to see what it holds before it leaves the building.</source>
         <translation>打开 Excel 或 CSV 文件（工具栏，或拖到本窗口），在外发前看清文件里有什么。</translation>
     </message>
@@ -776,13 +972,27 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <source>Personal data hidden outside the table will be listed here.</source>
         <translation>藏在表格之外的个人信息会列在这里。</translation>
     </message>
-    <message>
-        <source>Found personal data in {count} place(s) outside the visible table (hidden sheets and columns, comments, document properties…). The exported file is rebuilt from the table&apos;s values only:</source>
-        <translation>在可见表格之外发现 {count} 处个人信息（隐藏的工作表和列、批注、文档属性等）。导出文件只用表格中的值重新生成：</translation>
+    <message numerus="yes">
+        <source>Found personal data in %n place(s) outside the visible table (hidden sheets and columns, comments, document properties…). The exported file is rebuilt from the table&apos;s values only:</source>
+        <translation>
+            <numerusform>在可见表格之外发现 %n 处个人信息（隐藏的工作表和列、批注、文档属性等）。导出文件只用表格中的值重新生成：</numerusform>
+        </translation>
     </message>
     <message>
         <source>No personal data found outside the table.</source>
         <translation>表格之外没有发现个人信息。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n sheet(s)</source>
+        <translation>
+            <numerusform>%n 个工作表</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{name}: {sheets}, %Ln data row(s). Check each column&apos;s action; the preview shows the result.</source>
+        <translation>
+            <numerusform>{name}：{sheets}，%Ln 行数据。请检查每列的处理方式，预览会显示处理结果。</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -939,18 +1149,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>将检索本机审计账本。</translation>
     </message>
     <message>
-        <source>Source: the security office&apos;s service ({url}), {count} export(s) from every workstation.</source>
-        <translation>证据来源：安全办公室的证据服务（{url}），全部工作站的 {count} 次导出。</translation>
-    </message>
-    <message>
-        <source>The security office&apos;s service ({url}) could not be reached (no network, or the service is down), so only this workstation&apos;s audit ledger was searched ({count} export(s)). Trace again when it can be reached.</source>
-        <translation>无法连接安全办公室的证据服务（{url}）（网络不通或服务未运行），因此只检索了本机审计账本（{count} 次导出）。请在恢复连接后重新溯源。</translation>
-    </message>
-    <message>
-        <source>Source: this workstation&apos;s audit ledger, {count} export(s).</source>
-        <translation>证据来源：本机审计账本，{count} 次导出。</translation>
-    </message>
-    <message>
         <source>en</source>
         <comment>the language code of this translation: the trace report is written in it</comment>
         <translation>zh_CN</translation>
@@ -964,12 +1162,34 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>{user}（{workstation}）</translation>
     </message>
     <message>
+        <source>No export can be named with confidence yet; about {rows} more of the leaked data would be needed.</source>
+        <translation>目前还不能确定来自哪次导出；大约还需要 {rows}泄露的数据。</translation>
+    </message>
+    <message>
         <source>PDF (*.pdf);;Web page (*.html)</source>
         <translation>PDF 文件 (*.pdf);;网页 (*.html)</translation>
     </message>
     <message>
         <source>Drop the leaked file here (.xlsx or .csv)</source>
         <translation>把泄露的文件拖到这里（.xlsx 或 .csv）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Source: the security office&apos;s service ({url}), %Ln export(s) from every workstation.</source>
+        <translation>
+            <numerusform>证据来源：安全办公室的证据服务（{url}），全部工作站的 %Ln 次导出。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The security office&apos;s service ({url}) could not be reached (no network, or the service is down), so only this workstation&apos;s audit ledger was searched (%Ln export(s)). Trace again when it can be reached.</source>
+        <translation>
+            <numerusform>无法连接安全办公室的证据服务（{url}）（网络不通或服务未运行），因此只检索了本机审计账本（%Ln 次导出）。请在恢复连接后重新溯源。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Source: this workstation&apos;s audit ledger, %Ln export(s).</source>
+        <translation>
+            <numerusform>证据来源：本机审计账本，%Ln 次导出。</numerusform>
+        </translation>
     </message>
     <message>
         <source>File: {name}</source>
@@ -986,10 +1206,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Traced: this data comes from export {export_id} to {recipient}.</source>
         <translation>已追溯：这些数据来自导出 {export_id}（接收方：{recipient}）。</translation>
-    </message>
-    <message>
-        <source>No export can be named with confidence yet; about {rows} more rows of the leaked data would be needed.</source>
-        <translation>目前还不能确定来自哪次导出；大约还需要 {rows} 行泄露的数据。</translation>
     </message>
     <message>
         <source>No export matches this data.</source>
@@ -1147,6 +1363,27 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
 </context>
 <context>
+    <name>counts</name>
+    <message numerus="yes">
+        <source>%Ln row(s)</source>
+        <translation>
+            <numerusform>%Ln 行</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>about %n second(s) left</source>
+        <translation>
+            <numerusform>约剩 %n 秒</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>about %n minute(s) left</source>
+        <translation>
+            <numerusform>约剩 %n 分钟</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>errors</name>
     <message>
         <source>This file cannot be read</source>
@@ -1204,10 +1441,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>无准标识符</translation>
     </message>
     <message>
-        <source>, {rows} rare rows left out</source>
-        <translation>，{rows} 行稀有记录未导出</translation>
-    </message>
-    <message>
         <source>grade {grade}; {sheets}</source>
         <translation>数据级别 {grade}；{sheets}</translation>
     </message>
@@ -1260,36 +1493,40 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>保存追溯报告</translation>
     </message>
     <message>
+        <source>, {rows} left out (rare)</source>
+        <translation>，{rows}稀有记录未导出</translation>
+    </message>
+    <message>
         <source>Refused: {rules}</source>
         <translation>被拒绝：{rules}</translation>
     </message>
     <message>
-        <source>Stopped after {done} of {rows} rows; the partial file was removed.</source>
-        <translation>在 {rows} 行中写到第 {done} 行时停止；未完成的文件已删除。</translation>
+        <source>Stopped after {done} of {rows}; the partial file was removed.</source>
+        <translation>共 {rows}，写到第 {done} 行时停止；未完成的文件已删除。</translation>
+    </message>
+    <message>
+        <source>{rows} restored into {name}</source>
+        <translation>已还原 {rows}到 {name}</translation>
+    </message>
+    <message>
+        <source>Approval requested for {rows}</source>
+        <translation>申请审批 {rows}</translation>
+    </message>
+    <message>
+        <source>Approval code for up to {rows}, valid until {expires}</source>
+        <translation>最多 {rows}的审批码，有效期至 {expires}</translation>
+    </message>
+    <message>
+        <source>{rows} traced; named export {export_id}</source>
+        <translation>追溯了 {rows}；认定来源为外发 {export_id}</translation>
+    </message>
+    <message>
+        <source>{rows} traced; no export named</source>
+        <translation>追溯了 {rows}；未能认定来源</translation>
     </message>
     <message>
         <source>Written to {name}</source>
         <translation>已写入 {name}</translation>
-    </message>
-    <message>
-        <source>{rows} rows restored into {name}</source>
-        <translation>已还原 {rows} 行到 {name}</translation>
-    </message>
-    <message>
-        <source>Approval requested for {rows} rows</source>
-        <translation>申请审批 {rows} 行</translation>
-    </message>
-    <message>
-        <source>Approval code for up to {rows} rows, valid until {expires}</source>
-        <translation>最多 {rows} 行的审批码，有效期至 {expires}</translation>
-    </message>
-    <message>
-        <source>{rows} rows traced; named export {export_id}</source>
-        <translation>追溯了 {rows} 行；认定来源为外发 {export_id}</translation>
-    </message>
-    <message>
-        <source>{rows} rows traced; no export named</source>
-        <translation>追溯了 {rows} 行；未能认定来源</translation>
     </message>
     <message>
         <source>{format} report {name}, investigator {investigator}</source>
@@ -1338,6 +1575,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Decryption key restored from {shares} shares</source>
         <translation>用 {shares} 份拆分件恢复了解密密钥</translation>
+    </message>
+    <message>
+        <source>{written} ({selection})</source>
+        <translation>{written}（{selection}）</translation>
     </message>
 </context>
 <context>
@@ -1490,6 +1731,87 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
 </context>
 <context>
+    <name>passphrase</name>
+    <message>
+        <source>very weak</source>
+        <translation>很弱</translation>
+    </message>
+    <message>
+        <source>weak</source>
+        <translation>弱</translation>
+    </message>
+    <message>
+        <source>fair</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>good</source>
+        <translation>良好</translation>
+    </message>
+    <message>
+        <source>strong</source>
+        <translation>强</translation>
+    </message>
+    <message numerus="yes">
+        <source>it is shorter than %n characters</source>
+        <translation>
+            <numerusform>不足 %n 个字符</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>it is a commonly used password</source>
+        <translation>是常用密码</translation>
+    </message>
+    <message>
+        <source>it contains a name</source>
+        <translation>含有人名</translation>
+    </message>
+    <message>
+        <source>it contains the organisation&apos;s name</source>
+        <translation>含有单位名称</translation>
+    </message>
+    <message>
+        <source>it follows the keyboard</source>
+        <translation>是键盘上相邻的按键</translation>
+    </message>
+    <message>
+        <source>it repeats characters</source>
+        <translation>有重复的字符</translation>
+    </message>
+    <message>
+        <source>it contains a sequence such as abc or 123</source>
+        <translation>含有 abc、123 这样的连续字符</translation>
+    </message>
+    <message>
+        <source>it contains a date</source>
+        <translation>含有日期</translation>
+    </message>
+    <message>
+        <source>it contains a year</source>
+        <translation>含有年份</translation>
+    </message>
+    <message>
+        <source>Strength: {level}.</source>
+        <translation>强度：{level}。</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>{sentence} {next}</source>
+        <translation>{sentence}{next}</translation>
+    </message>
+    <message>
+        <source>Too easy to guess: {reasons}.</source>
+        <translation>太容易被猜到：{reasons}。</translation>
+    </message>
+    <message>
+        <source>At least “good” is needed: use four or more unrelated words, or a sentence only you would write.</source>
+        <translation>至少需要“良好”：请用四个以上互不相关的词，或一句只有您会写的话。</translation>
+    </message>
+</context>
+<context>
     <name>policy</name>
     <message>
         <source>Enter the recipient: say who receives this file.</source>
@@ -1635,20 +1957,20 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>策略未设下限，常用值为 {k}</translation>
     </message>
     <message>
-        <source>{sheet}: k = {k} on {columns}: {rows} rows are in groups smaller than {threshold} ({minimum}); a recipient who knows these facts about a person can find their row (risk up to {risk:.0%}).</source>
-        <translation>{sheet}：按 {columns} 分组，k = {k}：有 {rows} 行所在分组不足 {threshold} 行（{minimum}）；知道某人这些信息的接收方能找到他的那一行（风险最高 {risk:.0%}）。</translation>
+        <source>{sheet}: k = {k} on {columns}: {rows} are in groups smaller than {threshold} ({minimum}); a recipient who knows these facts about a person can find their row (risk up to {risk:.0%}).</source>
+        <translation>{sheet}：按 {columns} 分组，k = {k}：有 {rows}所在分组不足 {threshold} 行（{minimum}）；知道某人这些信息的接收方能找到他的那一行（风险最高 {risk:.0%}）。</translation>
     </message>
     <message>
-        <source>{rows} rare rows of {sheet} are left out of the export.</source>
-        <translation>{sheet} 中 {rows} 行稀有记录不导出。</translation>
+        <source>{sheet}: {rows} with rare combinations are left out of the export.</source>
+        <translation>{sheet} 中 {rows}稀有记录不导出。</translation>
+    </message>
+    <message>
+        <source>Suggested: {changes}; leave out {rows} with rare combinations. Then k = {k}.</source>
+        <translation>建议：{changes}；不导出 {rows}稀有记录。之后 k = {k}。</translation>
     </message>
     <message>
         <source>{column}: {step}</source>
         <translation>{column}：{step}</translation>
-    </message>
-    <message>
-        <source>Suggested: {changes}; leave out {rows} rare rows. Then k = {k}.</source>
-        <translation>建议：{changes}；不导出 {rows} 行稀有记录。之后 k = {k}。</translation>
     </message>
     <message>
         <source>no column coarser</source>
@@ -1695,220 +2017,6 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
 </context>
 <context>
-    <name>sheets</name>
-    <message>
-        <source>(hidden, cannot be unhidden in Excel)</source>
-        <translation>（隐藏，Excel 中无法取消隐藏）</translation>
-    </message>
-    <message>
-        <source>(hidden)</source>
-        <translation>（隐藏）</translation>
-    </message>
-</context>
-<context>
-    <name>ExportPage</name>
-    <message>
-        <source>{sentence} {next}</source>
-        <translation>{sentence}{next}</translation>
-    </message>
-    <message>
-        <source>The sheets have no column in common to filter on.</source>
-        <translation>这几个工作表没有共同的列，无法按列筛选。</translation>
-    </message>
-    <message>
-        <source>✘ No row is chosen: change the rows or the filter under “Export fewer rows”.</source>
-        <translation>✘ 没有选中任何行：请在“少导出一些行”中修改行的范围或筛选条件。</translation>
-    </message>
-    <message numerus="yes">
-        <source>%Ln row(s) in {seconds} s</source>
-        <translation>
-            <numerusform>%Ln 行，用时 {seconds} 秒</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n sheet(s)</source>
-        <translation>
-            <numerusform>%n 个工作表</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Preparing… %n s</source>
-        <translation>
-            <numerusform>正在准备… %n 秒</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>{name}: %Ln row(s) from {sheets} will be exported with the actions chosen on the Review page.</source>
-        <translation>
-            <numerusform>{name}：将按“审阅”页选择的处理方式，从 {sheets}导出 %Ln 行。</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>(row 1 is the first row under the header)</source>
-        <translation>行（第 1 行是表头下的第一行）</translation>
-    </message>
-    <message>
-        <source>Choose a range of rows or only the rows you need, so that no approval is needed</source>
-        <translation>只导出一段行或所需的行，这样就不需要审批</translation>
-    </message>
-    <message>
-        <source>Counting the rows chosen; the policy check follows.</source>
-        <translation>正在统计选中的行数，随后进行策略检查。</translation>
-    </message>
-    <message>
-        <source>Counting the rows that match…{share}</source>
-        <translation>正在统计符合条件的行…{share}</translation>
-    </message>
-    <message>
-        <source>Export fewer rows</source>
-        <translation>少导出一些行</translation>
-    </message>
-    <message>
-        <source>Export fewer rows…</source>
-        <translation>少导出一些行…</translation>
-    </message>
-    <message>
-        <source>No approval code was found in {name}. Take the picture again, closer and straight on, or paste the code.</source>
-        <translation>在 {name} 中没有找到审批码。请靠近、正对二维码重新拍照，或直接粘贴审批码。</translation>
-    </message>
-    <message>
-        <source>Only rows</source>
-        <translation>只导出第</translation>
-    </message>
-    <message>
-        <source>Only rows where</source>
-        <translation>只导出这些行：</translation>
-    </message>
-    <message>
-        <source>Picture of the approval code</source>
-        <translation>审批码图片</translation>
-    </message>
-    <message>
-        <source>Pictures (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)</source>
-        <translation>图片 (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <source>QR codes cannot be read on this computer; paste the approval code instead.</source>
-        <translation>这台电脑无法识别二维码，请直接粘贴审批码。</translation>
-    </message>
-    <message>
-        <source>Read from picture…</source>
-        <translation>从图片识别…</translation>
-    </message>
-    <message>
-        <source>Read the approval code from a photo or screenshot of the QR code the security office shows; pasting the code works too</source>
-        <translation>从安全管理部门出示的二维码照片或截图中识别审批码；也可以直接粘贴审批码</translation>
-    </message>
-    <message>
-        <source>Rows chosen: {selection}</source>
-        <translation>选择的行：{selection}</translation>
-    </message>
-    <message>
-        <source>The text to look for is too long.</source>
-        <translation>要查找的内容太长。</translation>
-    </message>
-    <message>
-        <source>Tick “Only rows” or “Only rows where” to choose the rows.</source>
-        <translation>勾选“只导出第…行”或“只导出这些行”来选择要导出的行。</translation>
-    </message>
-    <message>
-        <source>contains</source>
-        <translation>包含</translation>
-    </message>
-    <message>
-        <source>e.g. 城东区</source>
-        <translation>例如：城东区</translation>
-    </message>
-    <message>
-        <source>is</source>
-        <translation>等于</translation>
-    </message>
-    <message>
-        <source>to</source>
-        <translation>行 至 第</translation>
-    </message>
-    <message>
-        <source>{chosen} of {total} will be exported ({selection}).</source>
-        <translation>将导出 {total} 行中的 {chosen}（{selection}）。</translation>
-    </message>
-    <message>
-        <source>{done} / {total}</source>
-        <translation>{done} / {total}</translation>
-    </message>
-    <message>
-        <source>{name} could not be read as a picture.</source>
-        <translation>{name} 不是可以读取的图片。</translation>
-    </message>
-    <message>
-        <source>{name}: counting the rows chosen…</source>
-        <translation>{name}：正在统计选中的行数…</translation>
-    </message>
-    <message>
-        <source>{progress} · estimating the time left…</source>
-        <translation>{progress} · 正在估算剩余时间…</translation>
-    </message>
-    <message>
-        <source>{progress} · {rate} rows/s · {left}</source>
-        <translation>{progress} · 每秒 {rate} 行 · {left}</translation>
-    </message>
-    <message>
-        <source>✔ Approved by {approver} for up to {rows}, valid until {date}.</source>
-        <translation>✔ 已由 {approver} 审批，最多 {rows}，有效期至 {date}。</translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
-    <message numerus="yes">
-        <source>{name}: %Ln data row(s) scanned.</source>
-        <translation>
-            <numerusform>{name}：已扫描 %Ln 行数据。</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>ReviewPage</name>
-    <message numerus="yes">
-        <source>%n sheet(s)</source>
-        <translation>
-            <numerusform>%n 个工作表</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>{name}: {sheets}, %Ln data row(s). Check each column&apos;s action; the preview shows the result.</source>
-        <translation>
-            <numerusform>{name}：{sheets}，%Ln 行数据。请检查每列的处理方式，预览会显示处理结果。</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>counts</name>
-    <message numerus="yes">
-        <source>%Ln row(s)</source>
-        <translation>
-            <numerusform>%Ln 行</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>about %n second(s) left</source>
-        <translation>
-            <numerusform>约剩 %n 秒</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>about %n minute(s) left</source>
-        <translation>
-            <numerusform>约剩 %n 分钟</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
-    <name>events</name>
-    <message>
-        <source>{written} ({selection})</source>
-        <translation>{written}（{selection}）</translation>
-    </message>
-</context>
-<context>
     <name>selection</name>
     <message>
         <source>, </source>
@@ -1940,91 +2048,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
     </message>
 </context>
 <context>
-    <name>FieldsDialog</name>
+    <name>sheets</name>
     <message>
-        <source>The passphrase is too easy to guess.</source>
-        <translation>口令太容易被猜到。</translation>
-    </message>
-</context>
-<context>
-    <name>passphrase</name>
-    <message>
-        <source>very weak</source>
-        <translation>很弱</translation>
+        <source>(hidden, cannot be unhidden in Excel)</source>
+        <translation>（隐藏，Excel 中无法取消隐藏）</translation>
     </message>
     <message>
-        <source>weak</source>
-        <translation>弱</translation>
-    </message>
-    <message>
-        <source>fair</source>
-        <translation>一般</translation>
-    </message>
-    <message>
-        <source>good</source>
-        <translation>良好</translation>
-    </message>
-    <message>
-        <source>strong</source>
-        <translation>强</translation>
-    </message>
-    <message numerus="yes">
-        <source>it is shorter than %n characters</source>
-        <translation>
-            <numerusform>不足 %n 个字符</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>it is a commonly used password</source>
-        <translation>是常用密码</translation>
-    </message>
-    <message>
-        <source>it contains a name</source>
-        <translation>含有人名</translation>
-    </message>
-    <message>
-        <source>it contains the organisation&apos;s name</source>
-        <translation>含有单位名称</translation>
-    </message>
-    <message>
-        <source>it follows the keyboard</source>
-        <translation>是键盘上相邻的按键</translation>
-    </message>
-    <message>
-        <source>it repeats characters</source>
-        <translation>有重复的字符</translation>
-    </message>
-    <message>
-        <source>it contains a sequence such as abc or 123</source>
-        <translation>含有 abc、123 这样的连续字符</translation>
-    </message>
-    <message>
-        <source>it contains a date</source>
-        <translation>含有日期</translation>
-    </message>
-    <message>
-        <source>it contains a year</source>
-        <translation>含有年份</translation>
-    </message>
-    <message>
-        <source>Strength: {level}.</source>
-        <translation>强度：{level}。</translation>
-    </message>
-    <message>
-        <source>; </source>
-        <translation>；</translation>
-    </message>
-    <message>
-        <source>{sentence} {next}</source>
-        <translation>{sentence}{next}</translation>
-    </message>
-    <message>
-        <source>Too easy to guess: {reasons}.</source>
-        <translation>太容易被猜到：{reasons}。</translation>
-    </message>
-    <message>
-        <source>At least “good” is needed: use four or more unrelated words, or a sentence only you would write.</source>
-        <translation>至少需要“良好”：请用四个以上互不相关的词，或一句只有您会写的话。</translation>
+        <source>(hidden)</source>
+        <translation>（隐藏）</translation>
     </message>
 </context>
 </TS>
