@@ -73,7 +73,16 @@ LAYOUTS = [
     Layout("ids_as_number_cells_after_1000", "编号", 1300,
            lambda i, r: 100000 + i if i < 1000 else _id_number_cell(r)),
     Layout("emails_in_notes_after_1200", "说明", 1400, lambda i, r: "无" if i < 1200 else f"请发至 zhang{i}@163.com"),
+    # an insider's trick (docs/insider-review.md): invisible format characters (zero-width space, word
+    # joiner, soft hyphen) inside the digits, so the number reads whole in Excel but not to a regex
+    Layout("remark_digits_split_by_zero_width", "备注", 60,
+           lambda i, r: f"租户 {_zero_width(_mobile(r) if i % 2 else _id(r), i)}"),
 ]
+
+
+def _zero_width(number: str, i: int) -> str:
+    mark = ("\u200b", "\u2060", "\u00ad", "\ufeff")[i % 4]
+    return mark.join((number[:3], number[3:7], number[7:]))
 
 
 def _write(path: Path, layout: Layout, seed: int = 13) -> list[str]:
@@ -101,10 +110,15 @@ def _write(path: Path, layout: Layout, seed: int = 13) -> list[str]:
             planted += [str(value)[:15]]  # what Excel keeps of a long number: its first 15 digits
         elif isinstance(value, str):
             sheet.write_string(i, 3, value)
-            planted += [m for m in re.findall(r"\d{11,18}X?|[a-z]+\d+@163\.com", value)]
+            planted += [m for m in re.findall(r"\d{11,18}X?|[a-z]+\d+@163\.com", _visible(value))]
     book.close()
     assert planted, layout.name
     return planted
+
+
+def _visible(text: str) -> str:
+    """The text as a reader sees it: NFKC, without the invisible format characters."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if unicodedata.category(ch) != "Cf")
 
 
 def _texts(path: Path) -> str:
@@ -145,7 +159,7 @@ def test_a_default_export_stops_or_protects_every_planted_value(
     else:
         assert code == 0, captured.err
     seen = "\n".join((captured.out, captured.err, _texts(out), _ledger_text(home)))
-    plain = unicodedata.normalize("NFKC", seen)
+    plain = _visible(seen)
     leaked = [value for value in planted if value in plain]
     assert leaked == [], f"{len(leaked)} planted value(s) left in clear ({layout.name})"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from masking.kinds import (
@@ -33,8 +34,13 @@ class Span:
     kind: Kind
 
 
-# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space, one character for one character.
-_HALF_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+# Full-width ASCII (U+FF01..U+FF5E) and the ideographic space, one character for one character; and the
+# invisible format characters (zero-width space and joiners, word joiner, soft hyphen, BOM, bidi marks:
+# Unicode category Cf) as a dash, a separator the number finder takes, so that "139<U+200B>1234..." which
+# Excel shows as a whole number is read as one (positions stay those of the text as given).
+_FORMAT_BLOCKS = (range(0x00A0, 0x0900), range(0x1800, 0x1900), range(0x2000, 0x2070), range(0xFE00, 0x10000))
+_PLAIN = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20} | {
+    code: 0x2D for block in _FORMAT_BLOCKS for code in block if unicodedata.category(chr(code)) == "Cf"}
 
 # A run of digits with the separators people type inside numbers, optionally after +86 / (0xx).
 _NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])(?:\+\s?86[\s-]?)?\(?\d[\d\s\-)]{5,30}[\dXx](?![0-9A-Za-z])")
@@ -180,9 +186,11 @@ def find_pii_spans(text: str) -> list[Span]:
     span wins): mobiles and landlines (separators, +86, full-width digits), resident IDs, bank
     cards, meter numbers, e-mail addresses, names after cues (联系人, 户主, 王先生, 李女士) and
     addresses after 地址."""
-    if not isinstance(text, str) or not text or not _may_hold(text):
+    if not isinstance(text, str) or not text:
         return []
-    plain = text.translate(_HALF_WIDTH)
+    plain = text if text.isascii() else text.translate(_PLAIN)
+    if not _may_hold(plain):
+        return []
     found = [Span(m.start(), m.end(), Kind.EMAIL) for m in _EMAIL.finditer(plain) if is_email(m.group())]
     numbers = _number_spans(plain)
     found += numbers
