@@ -38,6 +38,7 @@ from masking.row_selection import SelectionRecord
 from masking.violations import Violation
 
 translate = QCoreApplication.translate
+EXAMPLE_CHARS = 24  # the longest example value a line of the action chooser shows whole
 
 
 def count_text(number: int) -> str:
@@ -181,9 +182,11 @@ def risk_texts(risk: PlanRisk, threshold: int, min_k: int | None, suggestion: Ge
             translate("risk", "{column}: {step}").format(column=label, step=_step_words(*step))
             for label, step in suggestion.steps)
         left_out = sum(s.suppressed_rows for s in suggestion.risk.sheets)
+        changes = changes or translate("risk", "no column coarser")
         lines.append(translate(
             "risk", "Suggested: {changes}; leave out {rows} with rare combinations. Then k = {k}.").format(
-            changes=changes or translate("risk", "no column coarser"), rows=rows_text(left_out), k=suggestion.risk.k))
+            changes=changes, rows=rows_text(left_out), k=suggestion.risk.k) if left_out else translate(
+            "risk", "Suggested: {changes}. Then k = {k}.").format(changes=changes, k=suggestion.risk.k))
     if accepted:
         lines.append(translate("risk", "Suggestion accepted: the export generalizes {columns}.").format(
             columns=translate("policy", ", ").join(label for label, _, _ in accepted)) if accepted else "")
@@ -234,6 +237,8 @@ def action_choice(action: Action, example: tuple[str, str] | None) -> str:
     before, after = example
     if action is Action.DROP:
         after = translate("actions", "(not sent)")
+    elif len(after) > EXAMPLE_CHARS:  # a keyed fingerprint is 64 hex digits: its start shows what it is
+        after = after[:EXAMPLE_CHARS - 1] + "…"
     return translate("actions", "{line} · {before} → {after}").format(line=line, before=before, after=after)
 
 

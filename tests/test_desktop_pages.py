@@ -66,8 +66,15 @@ def test_ledger_table_sorts_searches_and_verifies(qtbot: QtBot, window: MainWind
     assert _shown(window, LedgerModel.RECIPIENT) == ["抄表外包公司", "城东代收银行"]
     page.search.setText("外包")
     assert _shown(window, LedgerModel.PURPOSE) == ["抄表"]
+    # the Details column rarely fits: the chosen record's sentence is shown whole under the table
+    details = str(page.proxy.data(page.proxy.index(0, LedgerModel.DETAILS)))
+    assert details.startswith("Written to to_contractor.xlsx")
+    assert page.record_details.text().endswith(f"· Export · {_shown(window, LedgerModel.USER)[0]}: {details}")
     page.search.clear()
     assert page.proxy.rowCount() == 2
+    page.view.selectRow(1)
+    assert page.record_details.text().endswith(str(page.proxy.data(page.proxy.index(1, LedgerModel.DETAILS))))
+    assert "to_bank.xlsx" in page.record_details.text()
 
     with qtbot.waitSignal(page.verified, timeout=TIMEOUT_MS) as blocker:
         page.verify_button.click()

@@ -357,3 +357,14 @@ def test_audit_and_trace_counts_are_plural_and_grouped_in_both_languages(
     assert event_details("decrypt", {"rows": 12_345, "output_name": "a.xlsx"}) == "已还原 12,345 行到 a.xlsx"
     assert event_details("approval", {"action": "request", "rows": 5_000}) == "申请审批 5,000 行"
     qtbot.waitUntil(lambda: audit.verdict.text().startswith(f"共 {rows} 条记录。"), timeout=TIMEOUT_MS)
+
+
+def test_a_long_example_is_cut_in_the_action_chooser(qapp: QApplication, translations: Translations) -> None:
+    """A keyed fingerprint (64 hex digits) would run the chooser's list off the window: its start is enough."""
+    from desktop.wording import EXAMPLE_CHARS, action_choice
+    from masking.kinds import Action
+
+    fingerprint = "d1c93850da590d86adafc6ab6b6872e27f34dd2b1f365ee0ad4fb0" + "0" * 10
+    line = action_choice(Action.HASH, ("3476756149", fingerprint))
+    assert line.endswith(f"3476756149 → {fingerprint[:EXAMPLE_CHARS - 1]}…")
+    assert action_choice(Action.MASK, ("3476756149", "34*****149")).endswith("3476756149 → 34*****149")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -108,6 +108,15 @@ class AuditPage(Page):
         self.verify_button.clicked.connect(self._on_verify_button_clicked)
         self.verdict = wrapped_label()
         self.verdict.setObjectName("ledger_verdict")
+        # the Details column is the last of ten and rarely fits: the chosen record's sentence in full here
+        self.record_details = wrapped_label()
+        self.record_details.setObjectName("record_details")
+        self.record_details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.view.selectionModel().currentRowChanged.connect(self._on_view_current_row_changed)
+        self.proxy.modelReset.connect(self._show_record_details)
+        self.proxy.layoutChanged.connect(self._show_record_details)
+        self.proxy.rowsInserted.connect(lambda *_: self._show_record_details())  # a filter chosen or cleared
+        self.proxy.rowsRemoved.connect(lambda *_: self._show_record_details())
 
         bar = QHBoxLayout()
         bar.addWidget(self.source)
@@ -120,6 +129,7 @@ class AuditPage(Page):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.record_details)
         verdict_row = QHBoxLayout()
         verdict_row.addWidget(self.verdict, 1)
         verdict_row.addWidget(self.older_button)
@@ -144,6 +154,7 @@ class AuditPage(Page):
         self.sync_button.setText(self.tr("Send now"))
         self._fill_sources()
         self.model.retranslate()
+        self._show_record_details()
         self._show_verdict()
         self._show_sync_state()
 
@@ -376,6 +387,23 @@ class AuditPage(Page):
             self.verdict.setText(self.tr("✘ The ledger has been tampered with. Problem records:\n{lines}").format(
                 lines=lines))
             self.verdict.setStyleSheet(VERDICT_BAD_STYLE)
+
+    def _show_record_details(self) -> None:
+        """The chosen record (the newest shown when none is chosen) in one sentence, wrapped: its time,
+        event, employee and details, which the table's last column can only show cut."""
+        current = self.view.currentIndex()
+        row = current.row() if current.isValid() else 0
+        if not 0 <= row < self.proxy.rowCount():
+            self.record_details.setText("")
+            return
+        text = [str(self.proxy.data(self.proxy.index(row, column)) or "")
+                for column in (LedgerModel.TIME, LedgerModel.EVENT, LedgerModel.USER, LedgerModel.DETAILS)]
+        self.record_details.setText(self.tr("{time} · {event} · {employee}: {details}").format(
+            time=text[0], event=text[1], employee=text[2], details=text[3]))
+
+    @Slot(QModelIndex, QModelIndex)
+    def _on_view_current_row_changed(self, _current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_record_details()
 
     @Slot(str)
     def _on_search_text_changed(self, text: str) -> None:

@@ -8,7 +8,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer, Slot
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    QTimer,
+    Slot,
+)
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -194,6 +204,8 @@ class ReviewPage(Page):
         self.summary = wrapped_label()
         self.summary.setObjectName("review_summary")
         self.sheet_list = QListWidget()
+        self.sheet_list.setWordWrap(True)  # a hidden sheet's mark on its own line, whole, in either language
+        self.sheet_list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.sheet_list.currentRowChanged.connect(self._on_sheet_list_current_row_changed)
 
         self.columns_model = ColumnsModel(session, self)
@@ -514,8 +526,14 @@ class ReviewPage(Page):
         keep = self._sheet_name
         self.sheet_list.blockSignals(True)
         self.sheet_list.clear()
+        width = max(self.sheet_list.viewport().width() - 12, 120)
+        metrics = self.sheet_list.fontMetrics()
         for info in infos:
             item = QListWidgetItem(sheet_label(info, two_lines=True))
+            # every line of the name and its mark, whatever fonts they fall back to (a Chinese name above an
+            # English mark got a row too short for its second line, and Qt cut it to "客户备份...")
+            lines = metrics.boundingRect(QRect(0, 0, width, 10_000), int(Qt.TextFlag.TextWordWrap), item.text())
+            item.setSizeHint(QSize(width, lines.height() + 8))
             if info.hidden:
                 item.setForeground(Qt.GlobalColor.darkRed)
                 item.setToolTip(self.tr("Hidden sheets are not exported."))

@@ -128,6 +128,10 @@
         </translation>
     </message>
     <message>
+        <source>{time} · {event} · {employee}: {details}</source>
+        <translation>{time} · {event} · {employee}：{details}</translation>
+    </message>
+    <message>
         <source>Reports to the security office&apos;s service as {name}: every record has been sent; last sent {time}.</source>
         <translation>本机以“{name}”的名义向安全办公室的证据服务报送：所有记录均已发送；上次发送：{time}。</translation>
     </message>
@@ -1975,6 +1979,10 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>no column coarser</source>
         <translation>各列不变</translation>
+    </message>
+    <message>
+        <source>Suggested: {changes}. Then k = {k}.</source>
+        <translation>建议：{changes}。之后 k = {k}。</translation>
     </message>
     <message>
         <source>Suggestion accepted: the export generalizes {columns}.</source>
