@@ -203,7 +203,8 @@ def _split_canaries(
     """Output rows follow the source order with canaries inserted: align on the visible phone digits."""
     canaries, real, j = [], [], 0
     for row in rows:
-        if j < len(people) and row[2][-3:] == people[j].mobile[-3:] and row[2][:3] == people[j].mobile[:3]:
+        if j < len(people) and len(row[2]) == len(people[j].mobile) and all(
+                    shown in ("*", digit) for shown, digit in zip(row[2], people[j].mobile, strict=True)):
             real.append(row)
             j += 1
         else:

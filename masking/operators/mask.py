@@ -20,9 +20,10 @@ free_text     each PII span by kind   联系人王*电话139****5678, the rest k
 
 Watermark variants: ``apply_batch(values, ctx, variants=[...])`` renders each value in one of several
 equally plausible forms (variant 0 is the default above): how many leading and trailing digits of an
-ID, meter or account number stay (:data:`MASK_VARIANTS`: 12, 12 and 8 forms; an ID never shows its
-birth date), where a mobile's or landline's stars sit (:func:`phone_keeps`: 6 forms, at least 3
-digits hidden), and for a Chinese name which characters are shown and which mask character stands
+18-digit ID, a 22-digit meter or a 10-digit account number stay (:data:`MASK_VARIANTS`: 12, 12 and 8
+forms; an ID never shows its birth date, an account never more than its first 3 and last 3), where
+a mobile's or landline's stars sit (:func:`~masking.mask_forms.phone_keeps`: 8 forms for a mobile,
+each showing part of 139****5678), and for a Chinese name which characters are shown and which mask character stands
 for the hidden ones: the star, or 某 / × / X as in court documents and official forms
 (:data:`NAME_CHARS`): 张** / 张*明 / 张某某 / 张某明 / 张×× / 张×明 / 张XX / 张X明 for two or more hidden
 characters, 张* / 张某 / 张× / 张X for one. Variants apply only where ``keep_first``/``keep_last`` are
@@ -48,7 +49,7 @@ from masking.mask_forms import (
     NAME1_VARIANTS,
     NAME_CHARS,
     phone_head,
-    phone_keeps,
+    variant_keep,
 )
 from masking.name_address import split_chinese_name, split_region_prefix
 from masking.operators.base import (
@@ -231,17 +232,6 @@ def _pick(given: int | None, default: int) -> int:
     return default if given is None else given
 
 
-def _variant_keep(kind: Kind, first: int, variant: int, params: MaskParams, length: int) -> tuple[int, int] | None:
-    """The (first, last) a watermark variant asks for, or None for the default rendering."""
-    if variant == 0 or params.keep_first is not None or params.keep_last is not None:
-        return None
-    if kind is Kind.PHONE:
-        keeps = phone_keeps(length, first)
-        return keeps[variant % len(keeps)] if keeps else None
-    table = MASK_VARIANTS.get(kind)
-    return table[variant % len(table)] if table else None
-
-
 _DIGIT_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.BANK_CARD, Kind.METER_ID, Kind.ACCOUNT_NO})
 
 
@@ -271,8 +261,8 @@ def _mask_digits(
         first = params.keep_first
     if params.keep_last is not None:
         last = params.keep_last
-    if variant:
-        first, last = _variant_keep(kind, first, variant, params, len(canonical)) or (first, last)
+    if variant and params.keep_first is None and params.keep_last is None:
+        first, last = variant_keep(kind, canonical, variant) or (first, last)
     char = params.char
     masked = _hide(canonical, first, last, char)
     return masked if plain else with_format(value, text, canonical, masked)

@@ -4,12 +4,15 @@
 of them under the column's action, reduced to what is the same whatever the export does per row:
 
 * keep: the value itself.
-* mask: what EVERY watermark rendering shows. The watermark masks each row in one of several equally
-  plausible patterns (139****5678, 1391****678, 139*****678, ...; an ID's first 1-4 and last 2-4
-  characters; a name's hidden characters as *, 某, × or X), so
-  the pattern is a per-row accident, not information; the projection keeps only the characters
-  that all renderings show (139*****678, 5***************1X, 张**): one of the forms shows exactly
-  that (:func:`masking.mask_forms.least_shown_variant`), rendered by the mask operator itself.
+* mask: what ANY watermark rendering shows, the union of the forms. The watermark masks each row in
+  one of several equally plausible patterns (139****5678, 139*****678, 13*****5678, ...; an ID's first
+  1-4 and last 2-4 characters; a name's hidden characters as *, 某, × or X), keyed per export, so a
+  recipient holding several exports of the same customers (monthly lists) sees each row in several
+  forms and can put together everything they show; within one export, some rows show the most-shown
+  form. The projection counts that union (139****5678, 5101**********123X, 张*明): the tables of
+  :mod:`masking.mask_forms` are rectangles, so one of the forms shows exactly the union
+  (:func:`masking.mask_forms.most_shown_variant`), rendered by the mask operator itself (the default
+  where the value's length carries no mark, as in the export).
 * generalize: the generalized value, from the generalize operator itself (same parameters).
 * pseudonymize / encrypt / hash: a token is unique per value but nothing outside the export links it
   to a person; what stays knowable is the part the format keeps (an ID number's 6-digit region code,
@@ -28,12 +31,12 @@ from typing import Any
 from masking.cell_text import crypto_text, identifier_text
 from masking.io.model import Value
 from masking.kinds import Action, Kind
-from masking.mask_forms import least_shown_variant
+from masking.mask_forms import most_shown_variant
 from masking.name_address import split_region_prefix
 from masking.operators import OperatorContext, get_operator, params_from_dict
 from masking.operators.base import is_blank
 from masking.operators.canonical import canonical_digits
-from masking.operators.mask import MaskOperator
+from masking.operators.mask import MaskOperator, MaskParams
 
 __all__ = ["Projection"]
 
@@ -47,8 +50,10 @@ class Projection:
     def __init__(self, kind: Kind | None, action: Action, params: Mapping[str, Any] | None = None) -> None:
         self.kind, self.action = kind, action
         typed = params_from_dict(action, params) if params else None
-        # the one watermark form that shows only what every form shows (0: the default rendering)
-        self._variant = least_shown_variant(kind) if action is Action.MASK and typed is None else 0
+        # the one watermark form that shows what any form shows (0: the default rendering); the operator
+        # renders the default where the parameters fix what is kept, as the export does
+        middle = isinstance(typed, MaskParams) and typed.name_style == "middle"
+        self._variant = most_shown_variant(kind, name_middle=middle) if action is Action.MASK else 0
         self._operator = get_operator(action, kind, typed) if action in (Action.MASK, Action.GENERALIZE) else None
 
     def shown(self, values: Sequence[Value]) -> list[str]:

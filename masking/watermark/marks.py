@@ -1,28 +1,29 @@
 """Keyed value marks: which equally plausible masking pattern each masked cell shows.
 
 A masked cell shows some characters of the value and hides the rest. Several patterns are equally
-plausible to a reader, see :data:`masking.operators.mask.MASK_VARIANTS`, :func:`~masking.operators.mask.
-phone_keeps` and :data:`masking.operators.mask.NAME_CHARS`: an ID with 1-4 leading and 2-4 trailing
-characters kept (12 forms), a meter number 5-8 / 3-5 (12), an account number 2-4 / 2-4 with at least 3
-hidden (8), a mobile 139****5678 / 1391****678 / 139*****678 / ... (6, at least 3 digits hidden), a
-Chinese name 张** / 张*明 with stars, 某, × or X for the hidden characters (8; 4 with one hidden
-character). The characters that every pattern of a scheme shows are the cell's *identity* (a mobile's
-first 3 and last 3 digits, an ID's first character and last two, a name's first character and length):
-it is the same in every export and can be read back from the leaked cell alone, whatever pattern it
-shows. Each export shows, for each identity, the pattern ``H(export mark key, scheme, identity) mod k``.
-Under the right export every readable cell matches; under any other export a cell matches with
-probability 1/k. k follows from the cell alone (its scheme; for a phone its length and head), so
-embedding and reading agree on it.
+plausible to a reader, see :mod:`masking.mask_forms`: an ID with 1-4 leading and 2-4 trailing
+characters kept (12 forms), a meter number 5-8 / 3-5 (12), an account number 0-3 / 2-3 (8), a mobile
+139****5678 / 139*****678 / 13*****5678 / ... / *******5678 / ********678 (8, every one a part of the
+default), a Chinese name 张** / 张*明 with stars, 某, × or X for the hidden characters (8; 4 with one
+hidden character). The characters that every pattern of a scheme shows are the cell's *identity* (a
+mobile's last 3 digits, an account's last 2, an ID's first character and last two, a name's first
+character and length): it is the same in every export and can be read back from the leaked cell
+alone, whatever pattern it shows. Each export shows, for each identity, the pattern ``H(export mark
+key, scheme, identity) mod k``. Under the right export every readable cell matches; under any other
+export a cell matches with probability 1/k. k follows from the cell alone (its scheme; for a phone
+its length and the digits it shows first), so embedding and reading agree on it.
 
-Schemes and their k: ``id`` 12, ``meter`` 12, ``account`` 8, ``phone`` 6 (an 11-digit landline with
-a 4-digit area code: 3), ``name`` 8 (two or more hidden characters: bit 0 = last character shown,
-bits 1-2 = the mask character, * 某 × X), ``name1`` 4 (one hidden character: 张* 张某 张× 张X).
+Schemes and their k: ``id`` 12, ``meter`` 12, ``account`` 8, ``phone`` 8 (a 12-digit landline 4, an
+11-digit landline with a 3-digit area code 2; one with a 4-digit area code carries no mark), ``name`` 8
+(two or more hidden characters: bit 0 = last character shown, bits 1-2 = the mask character, * 某 ×
+X), ``name1`` 4 (one hidden character: 张* 张某 张× 张X).
 
 Parsing is by shape only (no headers, no column kinds), after NFKC and with zero-width characters,
 spaces and the usual separators removed, so it survives CSV, retyping and copy-paste (某 and × are
 ordinary characters NFKC and zero-width stripping leave alone; a lower-case x reads as X).
 ``MARKS_VERSION`` names this numbering: the mark key of an export is derived under it, so exports
-made under an earlier numbering (v1: k = 2 or 4) simply do not match (as an innocent export would not).
+made under an earlier numbering (v1: k = 2 or 4; v2: phones and accounts with other forms and
+identities) simply do not match (as an innocent export would not).
 """
 
 from __future__ import annotations
@@ -36,17 +37,18 @@ import numpy as np
 from masking.cell_text import trace_text
 from masking.crypto import hmac_sha256
 from masking.kinds import Kind
-from masking.mask_forms import MASK_VARIANTS, NAME_CHARS, PHONE_LENGTHS, phone_head, phone_keeps
+from masking.mask_forms import MARK_LENGTHS, MASK_VARIANTS, NAME_CHARS, PHONE_LENGTHS, phone_class, phone_keeps
 
-MARKS_VERSION = "v2"  # v2 (2026-12-06): q-ary forms (ID 12, meter 12, account 8, phone 6, name 8 / 4)
+# v2 (2026-12-06): q-ary forms (ID 12, meter 12, account 8, phone 6, name 8 / 4); v3 (2026-12-06): the
+# forms of phones (8) and accounts (8) capped at their usual mask, so their identities changed
+MARKS_VERSION = "v3"
 # digit-string length -> (scheme name, (keep_first, keep_last) per variant)
 _DIGIT_SCHEMES: dict[int, tuple[str, tuple[tuple[int, int], ...]]] = {
-    18: ("id", MASK_VARIANTS[Kind.ID_NUMBER]),
-    22: ("meter", MASK_VARIANTS[Kind.METER_ID]),
-    10: ("account", MASK_VARIANTS[Kind.ACCOUNT_NO]),
+    MARK_LENGTHS[kind]: (name, MASK_VARIANTS[kind])
+    for kind, name in ((Kind.ID_NUMBER, "id"), (Kind.METER_ID, "meter"), (Kind.ACCOUNT_NO, "account"))
 }
 SEPARATORS = re.compile(r"[\s\-()+.·/]")
-_DIGIT_SHAPE = re.compile(r"([0-9X]+)(\*+)([0-9X]+)")
+_DIGIT_SHAPE = re.compile(r"([0-9X]*)(\*+)([0-9X]+)")  # a form may show no head (*******5678)
 # A masked Chinese name: a 1- or 2-character surname, the hidden characters (all one mask character:
 # stars, 某, × or X), and for ``name_style="middle"`` the given name's last character. 某 counts as a
 # mask character here only: it is the anonymising character of court documents (张某, 张某某) and real
@@ -110,12 +112,13 @@ _DIGIT_READERS: dict[int, tuple[str, dict[tuple[int, int], int], int, int]] = {
 def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
     length = len(digits)
     if length in PHONE_LENGTHS:
-        head = phone_head(digits[:3])
-        keeps = phone_keeps(length, head)
+        found = phone_class(length, digits[:first])
+        keeps = phone_keeps(length, *found) if found is not None else ()
         if (first, last) not in keeps:
             return None
-        return MarkObservation("phone", f"{length}:{digits[:head]}:{digits[-3:]}", keeps.index((first, last)),
-                               len(keeps))
+        keep_first, keep_last = min(f for f, _ in keeps), min(la for _, la in keeps)
+        return MarkObservation("phone", f"{length}:{digits[:keep_first]}:{digits[-keep_last:]}",
+                               keeps.index((first, last)), len(keeps))
     reader = _DIGIT_READERS.get(length)
     if reader is None:
         return None

@@ -79,8 +79,9 @@ from masking.workspace import Workspace
 
 ALPHA = 1e-6  # the largest false-attribution probability (after the union bound) at which trace names
 MIN_COVERAGE = 0.2  # share of the fragment's rows an export must have carried to be scored
-# Conservative chance that a real row shows one given masked identity or reading by coincidence
-# (a mobile's visible 6 digits, a meter's unit code and 3 digits, ...), for canary rows without tokens.
+# Chance that a real row shows one given masked identity or reading by coincidence, for canary rows
+# without tokens: what the canary drew afresh and every mask pattern shows (marks v3: a mobile's last 3
+# digits, 1e-3; an account's last 2, 1e-2; a meter's last 3 behind its copied unit code, 1e-3; ...).
 WEAK_CANARY_P = {"m|phone": 1e-3, "m|meter": 1e-3, "m|account": 1e-2, "m|id": 0.05, "m|name": 0.1, "v|": 1e-3}
 MIN_WEAK_CANARY = 3
 # A monitored phone number (the office's own, masking.watermark.pool) that only one export carried: no
