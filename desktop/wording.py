@@ -359,6 +359,18 @@ def _allowed_words(v: Violation) -> str:
     return translate("policy", ", ").join(action_label(a) for a in v.items("allowed"))
 
 
+def _count_arg(v: Violation, name: str) -> str:
+    """A count the core passed as text, with the language's digit grouping."""
+    value = v.arg(name)
+    return count_text(int(value)) if value.isdigit() else value
+
+
+def _rows_arg(v: Violation, name: str) -> str:
+    """A row count the core passed as text, in words: ``1 row``, ``12,345 rows`` (``12,345 行``)."""
+    value = v.arg(name)
+    return rows_text(int(value)) if value.isdigit() else value
+
+
 def _layer_words(v: Violation) -> str:
     return translate("policy", "The policy requires the “{layer}” watermark, which a {format} file cannot "
                      "carry: choose Excel (.xlsx) as the format.").format(
@@ -383,25 +395,25 @@ _VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
         column=v.arg("column"), kind=kind_label(v.arg("kind")), action=action_label(v.arg("action")),
         allowed=_allowed_words(v)),
     "approval_needed": lambda v: translate(
-        "policy", "{rows} rows is more than the {threshold} allowed without approval: "
+        "policy", "{rows} is more than the {threshold} allowed without approval: "
                   "ask the security office for an approval code, or export fewer rows.").format(
-        rows=v.arg("rows"), threshold=v.arg("threshold")),
+        rows=_rows_arg(v, "rows"), threshold=_count_arg(v, "threshold")),
     "approval_too_few_rows": lambda v: translate(
-        "policy", "The approval code covers {approved} rows, but the export has {rows}.").format(
-        approved=v.arg("approved"), rows=v.arg("rows")),
+        "policy", "The approval code covers {approved}, but the export has {rows}.").format(
+        approved=_rows_arg(v, "approved"), rows=_rows_arg(v, "rows")),
     "clear_unprotected": lambda v: translate(
         "policy", "Columns {columns} would leave unchanged, and no watermark the policy requires "
                   "for that can be placed: protect these columns.").format(
         columns=translate("policy", ", ").join(v.items("columns"))),
     "k_below_min": lambda v: translate(
-        "policy", "Sheet {sheet}: {rows} rows can be singled out by {columns} (smallest group {k}, the policy "
+        "policy", "Sheet {sheet}: {rows} can be singled out by {columns} (smallest group {k}, the policy "
                   "asks for at least {min_k}): accept the suggested generalization, or drop those columns.").format(
-        sheet=v.arg("sheet"), rows=v.arg("rows"), columns=translate("policy", ", ").join(v.items("columns")),
+        sheet=v.arg("sheet"), rows=_rows_arg(v, "rows"), columns=translate("policy", ", ").join(v.items("columns")),
         k=v.arg("k"), min_k=v.arg("min_k")),
     "unsynced_exports": lambda v: translate(
         "policy", "{count} exports have not reached the security office yet (the policy allows {limit}): "
                   "connect to the office network and synchronise first.").format(
-        count=v.arg("count"), limit=v.arg("limit")),
+        count=_count_arg(v, "count"), limit=_count_arg(v, "limit")),
     "unsynced_hours": lambda v: translate(
         "policy", "An export has waited more than {hours} hours to reach the security office: "
                   "connect to the office network and synchronise first.").format(hours=v.arg("hours")),
@@ -438,11 +450,11 @@ _VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
         "policy", "Sheet {sheet}, column {column}: {cells} cells hold {kinds}, but the column was to leave "
                   "unchanged. Nothing was written: protect this column, or ask the security office to let "
                   "found values be protected.").format(
-        sheet=v.arg("sheet"), column=v.arg("column"), cells=v.arg("cells"),
+        sheet=v.arg("sheet"), column=v.arg("column"), cells=_count_arg(v, "cells"),
         kinds=translate("policy", ", ").join(kind_label(k) for k in v.items("kinds"))),
     "pii_found_protected": lambda v: translate(
         "policy", "Sheet {sheet}, column {column}: {cells} cells held {kinds}; they were protected.").format(
-        sheet=v.arg("sheet"), column=v.arg("column"), cells=v.arg("cells"),
+        sheet=v.arg("sheet"), column=v.arg("column"), cells=_count_arg(v, "cells"),
         kinds=translate("policy", ", ").join(kind_label(k) for k in v.items("kinds"))),
     "keeps_clear": lambda v: translate(
         "policy", "Column {column} ({kind}) leaves unchanged, as the policy allows.").format(

@@ -86,7 +86,7 @@ def test_approval_threshold_blocks_and_a_valid_code_unblocks(qtbot: QtBot, home:
 
     too_few = issue_approval(office, file_sha256(sample), Recipient.of("城东代收银行"), 150)
     page.approval.setText(too_few)
-    assert "The approval code covers 150 rows, but the export has 200." in page.verdict.text()
+    assert "The approval code covers 150 rows, but the export has 200 rows." in page.verdict.text()
 
     code = issue_approval(office, file_sha256(sample), Recipient.of("城东代收银行"), 500)
     page.approval.setText(code)

@@ -334,7 +334,8 @@ def test_audit_and_trace_counts_are_plural_and_grouped_in_both_languages(
     language's digit grouping, as the Export page does (no "record(s)", no 12345)."""
     from types import SimpleNamespace
 
-    from desktop.wording import event_details
+    from desktop.wording import event_details, violation_text
+    from masking.violations import violation
 
     audit, trace = window.audit_page, window.trace_page
 
@@ -352,10 +353,15 @@ def test_audit_and_trace_counts_are_plural_and_grouped_in_both_languages(
         "Stopped after 4,096 of 20,000 rows; the partial file was removed."
     rows = audit.model.rowCount()
     assert audit.verdict.text().startswith(f"{rows} record{'s' if rows != 1 else ''}. Press")
+    refusal = violation("approval_needed", rows=12_345, threshold=1_000)  # the core passes counts as text
+    assert violation_text(refusal).startswith("12,345 rows is more than the 1,000 allowed without approval")
+    assert violation_text(violation("approval_too_few_rows", approved=1, rows=2)) == \
+        "The approval code covers 1 row, but the export has 2 rows."
     assert translations.switch(CHINESE)
     assert origin(12_345) == "证据来源：本机审计账本，12,345 次导出。"
     assert event_details("decrypt", {"rows": 12_345, "output_name": "a.xlsx"}) == "已还原 12,345 行到 a.xlsx"
     assert event_details("approval", {"action": "request", "rows": 5_000}) == "申请审批 5,000 行"
+    assert violation_text(refusal).startswith("12,345 行超过了无需审批的上限 1,000 行")
     qtbot.waitUntil(lambda: audit.verdict.text().startswith(f"共 {rows} 条记录。"), timeout=TIMEOUT_MS)
 
 

@@ -1854,24 +1854,12 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>{column} 列是{kind}，不允许“{action}”。请从以下方式中选择：{allowed}。</translation>
     </message>
     <message>
-        <source>{rows} rows is more than the {threshold} allowed without approval: ask the security office for an approval code, or export fewer rows.</source>
-        <translation>{rows} 行超过了无需审批的上限 {threshold} 行：请向安全办公室申请审批码，或减少导出的行数。</translation>
-    </message>
-    <message>
-        <source>Sheet {sheet}: {rows} rows can be singled out by {columns} (smallest group {k}, the policy asks for at least {min_k}): accept the suggested generalization, or drop those columns.</source>
-        <translation>工作表 {sheet}：有 {rows} 行可凭 {columns} 识别到个人（最小分组 {k} 行，策略要求至少 {min_k} 行）：请接受建议的泛化，或删除这些列。</translation>
-    </message>
-    <message>
         <source>{count} exports have not reached the security office yet (the policy allows {limit}): connect to the office network and synchronise first.</source>
         <translation>已有 {count} 次导出尚未送达安全办公室（策略最多允许 {limit} 次）：请先连接单位网络并同步。</translation>
     </message>
     <message>
         <source>An export has waited more than {hours} hours to reach the security office: connect to the office network and synchronise first.</source>
         <translation>有一次导出超过 {hours} 小时仍未送达安全办公室：请先连接单位网络并同步。</translation>
-    </message>
-    <message>
-        <source>The approval code covers {approved} rows, but the export has {rows}.</source>
-        <translation>审批码只允许 {approved} 行，本次导出有 {rows} 行。</translation>
     </message>
     <message>
         <source>The security office&apos;s policy does not list “{recipient}” as a recipient. Choose one of: {allowed}.</source>
@@ -1912,6 +1900,18 @@ Write it down now and give it to the recipient by another channel (telephone, no
     <message>
         <source>Columns {columns} would leave unchanged, and no watermark the policy requires for that can be placed: protect these columns.</source>
         <translation>{columns} 列将原样导出，但策略为此要求的水印都无法放置：请对这些列加以保护。</translation>
+    </message>
+    <message>
+        <source>{rows} is more than the {threshold} allowed without approval: ask the security office for an approval code, or export fewer rows.</source>
+        <translation>{rows}超过了无需审批的上限 {threshold} 行：请向安全办公室申请审批码，或减少导出的行数。</translation>
+    </message>
+    <message>
+        <source>The approval code covers {approved}, but the export has {rows}.</source>
+        <translation>审批码只允许 {approved}，本次导出有 {rows}。</translation>
+    </message>
+    <message>
+        <source>Sheet {sheet}: {rows} can be singled out by {columns} (smallest group {k}, the policy asks for at least {min_k}): accept the suggested generalization, or drop those columns.</source>
+        <translation>工作表 {sheet}：有 {rows}可凭 {columns} 识别到个人（最小分组 {k} 行，策略要求至少 {min_k} 行）：请接受建议的泛化，或删除这些列。</translation>
     </message>
     <message>
         <source>Column {column} ({kind}) leaves unchanged, as the policy allows.</source>
