@@ -2,6 +2,14 @@
 English catalog ``exportguard_en.ts`` holds only the plural forms of counted strings (``%n row(s)``:
 "1 row", "2 rows"), which Qt resolves through a catalog even in the source language.
 
+Updating the Chinese catalog: ``pyside6-lupdate -locations none -no-obsolete desktop/*.py
+desktop/pages/*.py -ts desktop/translations/exportguard_zh_CN.ts``, then translate what it marks
+unfinished. lupdate does not see the count of a module-level ``translate(context, text, "", n)`` call
+(``wording.py``'s ``%Ln row(s)``, ``about %n second(s) left``, the passphrase's ``%n characters``): it
+drops or un-numeruses those entries, so put them back as ``numerus="yes"`` messages (the test of the
+catalogs fails while one is missing). ``exportguard_en.ts`` is kept by hand: one message per counted
+``tr()``/``translate()`` text, with its singular and plural forms.
+
 The catalogs ship inside the package and are found through ``importlib.resources``, so the app is
 translated wherever it is installed. The ``.qm`` files are built, not committed: a ``.qm`` beside the
 ``.ts`` in the package (put there by ``python -m desktop.i18n --out desktop/translations`` when a frozen
