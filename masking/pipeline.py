@@ -27,7 +27,7 @@ from masking.detect import ScanReport, scan_workbook
 from masking.detect.scan import with_exact_rows
 from masking.errors import Cancelled, InputError, OutputError, PolicyError, UsageError
 from masking.events import BlockedExport, CancelledExport
-from masking.evidence.sync import consume_at_service, report_after_export, require_within_limit
+from masking.evidence.sync import announce_at_service, consume_at_service, report_after_export, require_within_limit
 from masking.export_record import (
     EXPORT_EVENT,
     ColumnRecord,
@@ -644,8 +644,10 @@ def _before_commit(  # noqa: PLR0917 - the export's parts, each needed here
     prepared: PreparedExport, ring: KeyRing, home: Path, export_id: str, summary: TransformSummary,
     office: OfficeKeys | None,
 ) -> dict[str, Any] | None:
-    """The approval code consumed at the office's service (when it is reachable) and the originals sealed
-    to the office, both while the output is still uncommitted; returns the record's ``sealed`` field."""
+    """The export announced to the office's service and its approval code consumed there (when it is
+    reachable), and the originals sealed to the office, all while the output is still uncommitted;
+    returns the record's ``sealed`` field."""
+    announce_at_service(home, ring, export_id, offline_allowed=prepared.policy.offline_exports)
     if prepared.approval is not None:
         consume_at_service(home, ring, prepared.approval.code_id, export_id)
     return _seal(home, export_id, prepared.plan, summary.originals, office)

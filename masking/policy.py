@@ -104,6 +104,9 @@ class Policy:
     # [reporting]: how much an enrolled workstation may keep from the office's service before exports stop
     max_unsynced_exports: int | None = None
     max_unsynced_hours: float | None = None
+    # false: an enrolled workstation exports only while the service answers, since every export is announced
+    # to it before its output is committed (masking.evidence.sync.announce_at_service)
+    offline_exports: bool = True
     # [recipients] and [purposes]: who may receive exports and why; empty lists allow any
     recipients: tuple[RecipientRule, ...] = ()
     unlisted_recipient: Unlisted = "refuse"  # or "approval": an unlisted recipient needs an approval code
@@ -270,7 +273,11 @@ def _reporting_limits(data: Mapping[str, Any], where: str) -> dict[str, Any]:
         raise _fail(where, "'max_unsynced_exports' must be a count of at least 1")
     if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0):
         raise _fail(where, "'max_unsynced_hours' must be a positive number of hours")
-    return {"max_unsynced_exports": exports, "max_unsynced_hours": None if hours is None else float(hours)}
+    offline = table.get("offline_exports", "allow")
+    if offline not in ("allow", "refuse"):
+        raise _fail(where, "'offline_exports' must be \"allow\" or \"refuse\"")
+    return {"max_unsynced_exports": exports, "max_unsynced_hours": None if hours is None else float(hours),
+            "offline_exports": offline == "allow"}
 
 
 def _watermark_settings(export: Mapping[str, Any], where: str) -> dict[str, Any]:

@@ -134,6 +134,21 @@ def decode_consume(body: bytes, signature: str, public_key: bytes) -> tuple[str,
     return code_id, export_id
 
 
+def encode_announce(workstation_id: int, export_id: str, identity: Identity) -> tuple[bytes, str]:
+    """The body and signature telling the service an export is about to commit its output."""
+    return _signed({"protocol": PROTOCOL, "kind": "announce", "workstation_id": workstation_id,
+                    "export_id": export_id, "sent_at": _now(), "nonce": os.urandom(16).hex()}, identity)
+
+
+def decode_announce(body: bytes, signature: str, public_key: bytes) -> str:
+    """The announced ``export_id`` once the signature by ``public_key`` verifies."""
+    verify_signature(body, signature, public_key)
+    export_id = _load(body, "announce").get("export_id")
+    if not isinstance(export_id, str) or not export_id or len(export_id) > 64:
+        raise EnvelopeError("the announce message is malformed")
+    return export_id
+
+
 def encode_enroll(request: EnrollRequest, identity: Identity) -> tuple[bytes, str]:
     return _signed({"protocol": PROTOCOL, "kind": "enroll", "code": request.code,
                     "public_key": request.public_key.hex(),

@@ -24,6 +24,7 @@ from masking.evidence.envelope import (
     SIGNATURE_HEADER,
     EnrollRequest,
     ReportedRecord,
+    encode_announce,
     encode_consume,
     encode_enroll,
     encode_records,
@@ -188,6 +189,30 @@ def consume_at_service(home: Path, ring: KeyRing, code_id: str, export_id: str) 
                                            export_id=str(used.get("export_id")))) from None
         raise
     return "consumed"
+
+
+def announce_at_service(home: Path, ring: KeyRing, export_id: str, *, offline_allowed: bool) -> str:
+    """Tell the office's service an export is about to commit its output, before it does.
+
+    ``server check`` reports an announced export whose record never arrives (an export made, then its
+    home put back or its queue deleted). ``announced``; ``standalone`` (not enrolled); ``offline`` (the
+    service cannot be reached and the policy allows offline exports); otherwise ``ServiceUnreachable``
+    (exit 7), raised while the output is still uncommitted, so nothing is written.
+    """
+    link = load_link(home)
+    if link is None:
+        return "standalone"
+    body, signature = encode_announce(link.workstation_id, export_id, load_identity(home, ring))
+    try:
+        ServiceClient(link.url, ca_file=link.ca_file, timeout=AFTER_EXPORT_TIMEOUT).request(
+            "POST", "/v1/exports/announce", body, {SIGNATURE_HEADER: signature})
+    except ServiceUnreachable as unreachable:
+        if offline_allowed:
+            return "offline"
+        raise ServiceUnreachable(f"the security office's policy allows no export while its service cannot be "
+                                 f"reached ({unreachable}); nothing was written: try again when the network "
+                                 "is back") from None
+    return "announced"
 
 
 def report_after_export(home: Path, ring: KeyRing, ledger: Ledger) -> str:

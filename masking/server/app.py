@@ -35,7 +35,7 @@ from masking.errors import ExportGuardError, KeyProblem
 from masking.events import ReportSaved
 from masking.evidence.envelope import SIGNATURE_HEADER, EnvelopeError
 from masking.server.admin import Caller, authorise, record_query
-from masking.server.ingest import consume_approval, enroll, ingest_records
+from masking.server.ingest import announce_export, consume_approval, enroll, ingest_records
 from masking.server.restore import sealed_export
 from masking.server.search import export_entries, trace_at_service
 from masking.server.trail import trail
@@ -116,6 +116,13 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
                 with_conn, consume_approval, body, request.headers.get(SIGNATURE_HEADER, ""))
         return await guarded(work)
 
+    async def announce_route(request: Request) -> JSONResponse:
+        async def work() -> dict[str, Any]:
+            body = await body_of(request)
+            return await run_in_threadpool(
+                with_conn, announce_export, body, request.headers.get(SIGNATURE_HEADER, ""))
+        return await guarded(work)
+
     async def trace_route(request: Request) -> JSONResponse:
         async def work() -> dict[str, Any]:
             token = token_of(request)
@@ -182,6 +189,7 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
         Route("/v1/enroll", enroll_route, methods=["POST"]),
         Route("/v1/records", records_route, methods=["POST"]),
         Route("/v1/approvals/consume", consume_route, methods=["POST"]),
+        Route("/v1/exports/announce", announce_route, methods=["POST"]),
         Route("/v1/records", list_records, methods=["GET"]),
         Route("/v1/trace", trace_route, methods=["POST"]),
         Route("/v1/reports", report_route, methods=["POST"]),

@@ -3,7 +3,8 @@
 Problems: records stored flagged on arrival (gaps, forks, an older copy put back, a ledger that
 started again; see :mod:`masking.server.ingest`), a workstation name enrolled again while an earlier
 identity's chain was live (the home was wiped), records refused because they were made under a
-policy the office did not sign, and a workstation silent past the setting ``silent_hours``.
+policy the office did not sign, an export announced before its output was written whose record never
+arrived (15 minutes' grace), and a workstation silent past the setting ``silent_hours``.
 ``resolve`` marks a workstation's problems as seen by an admin; they stay stored.
 """
 
@@ -16,6 +17,10 @@ from typing import Any
 import psycopg
 
 from masking.server.schema import setting
+
+# How long an announced export's record may take to arrive (the export writes its record and sends it
+# right after the output is committed) before ``check`` reports it.
+ANNOUNCED_GRACE = dt.timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,16 @@ def check(conn: psycopg.Connection[Any], *, now: dt.datetime | None = None) -> l
                                       "(a wiped home?)"))
     hours = float(setting(conn, "silent_hours"))
     moment = now or dt.datetime.now(dt.UTC)
+    for name, export_id, announced in conn.execute(
+            "SELECT w.name, a.export_id, a.announced FROM exports_announced a JOIN workstations w"
+            " ON w.id = a.workstation_id WHERE a.announced < %s AND NOT EXISTS"
+            " (SELECT 1 FROM exports e WHERE e.export_id = a.export_id) AND NOT EXISTS"  # an export without trace data
+            " (SELECT 1 FROM records r WHERE r.workstation_id = a.workstation_id AND r.event = 'export'"
+            " AND r.body::jsonb ->> 'export_id' = a.export_id) ORDER BY w.name, a.announced",
+            (moment - ANNOUNCED_GRACE,)):
+        problems.append(Problem(name, f"export {export_id} was announced at {announced.isoformat(timespec='seconds')}"
+                                      " before its output was written, and its record never arrived (the home "
+                                      "put back or its queue deleted?)"))
     for name, last_seen in conn.execute(
             "SELECT name, last_seen FROM workstations w WHERE revoked IS NULL AND NOT EXISTS"
             " (SELECT 1 FROM workstations n WHERE n.name = w.name AND n.id > w.id)"):

@@ -26,6 +26,7 @@ from masking.evidence.envelope import (
     EnvelopeError,
     ReportedRecord,
     claimed_workstation,
+    decode_announce,
     decode_consume,
     decode_enroll,
     decode_records,
@@ -177,6 +178,16 @@ def consume_approval(conn: psycopg.Connection[Any], body: bytes, signature: str)
     if used is not None:
         raise ApprovalUsed(used)
     return {"consumed": code_id, "export_id": export_id}
+
+
+def announce_export(conn: psycopg.Connection[Any], body: bytes, signature: str) -> dict[str, Any]:
+    """Note an export about to commit its output; ``server check`` reports it until its record arrives."""
+    with conn.transaction():
+        workstation_id, public_key = _signed_workstation(conn, body, "announce")
+        export_id = decode_announce(body, signature, public_key)
+        conn.execute("INSERT INTO exports_announced (export_id, workstation_id) VALUES (%s, %s)"
+                     " ON CONFLICT (export_id) DO NOTHING", (export_id, workstation_id))
+    return {"announced": export_id}
 
 
 def _approval_reuse(conn: psycopg.Connection[Any], workstation_id: int, record: ReportedRecord) -> str | None:

@@ -139,6 +139,15 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX sealed_export_id ON sealed (export_id);
     CREATE INDEX sealed_outputs ON sealed USING gin (outputs);
     """,
+    # exports announced by their workstation before the output was committed (insider review, row 17): one
+    # whose record never arrives (the home put back, the queue deleted) is a ``server check`` problem
+    """
+    CREATE TABLE exports_announced (
+        export_id text PRIMARY KEY,
+        workstation_id int NOT NULL REFERENCES workstations,
+        announced timestamptz NOT NULL DEFAULT now()
+    );
+    """,
 )
 
 SETTINGS = {"silent_hours": "168", "retention_days": "3650"}
