@@ -250,8 +250,8 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
         if report is None:
             # the scan samples each sheet's first rows and takes its size as stated: the export's own
             # pass is then the one read of the file (it counts the rows, and the policy is judged again)
-            stamp = file_stamp(request.input)
             workbook = stack.enter_context(open_workbook(request.input, encoding=request.input_encoding))
+            stamp = file_stamp(request.input)  # after the reader's checks: a missing file is their one line
             report = scan_workbook(workbook, path=request.input, quick=True)
         _refuse_empty(request, report)
         plan = build_plan(report, policy, choices=request.choices, plan_file=request.plan_file,

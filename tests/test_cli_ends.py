@@ -41,6 +41,16 @@ def test_a_workbook_without_data_is_exit_3(tmp_path: Path, capsys: pytest.Captur
     assert not (tmp_path / "empty_外发_r.xlsx").exists()
 
 
+@pytest.mark.parametrize("command", ["export", "scan"])
+def test_a_missing_input_is_one_line_and_exit_3(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                command: str) -> None:
+    extra = ["--recipient", "r", "--purpose", "p"] if command == "export" else []
+    code = run(["--home", str(tmp_path / "home"), command, str(tmp_path / "客户.xlsx"), *extra])
+    error = capsys.readouterr().err
+    assert code == 3
+    assert error.strip().splitlines() == ["exportguard: error: 客户.xlsx: no such file"]
+
+
 def test_closed_stdout_ends_quietly(tmp_path: Path) -> None:
     path = tmp_path / "wide.csv"
     path.write_text("姓名,手机\n" + "".join(f"张{n},139{n:08d}\n" for n in range(200)), encoding="utf-8")
