@@ -117,3 +117,41 @@ def test_without_registered_policies_nothing_is_refused_and_a_record_without_a_p
     assert [p.problem for p in check(db)] == [f"record {answer['flagged'][0]['seq']}: "
                                               "the record names no policy hash: whether the office signed its "
                                               "policy cannot be told"]
+
+
+def test_an_older_policy_the_office_withdrew_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, service: Service,
+    db: psycopg.Connection[Any],
+) -> None:
+    """A workstation may install any policy the office ever signed (docs/insider-review.md, row 6): the
+    office's ``server policy --replace`` withdraws the older ones, so records made under them are refused."""
+    monkeypatch.setenv("EXPORTGUARD_SIGNING_PASSPHRASE", "office signing secret")
+    monkeypatch.setenv("EXPORTGUARD_DECRYPTION_PASSPHRASE", "office decryption secret")
+    monkeypatch.setenv("EXPORTGUARD_BUNDLE_PASSPHRASE", "bundle passphrase")
+    office = tmp_path / "office"
+    _office(capsys, office, "市公司安全办")
+    old, new = tmp_path / "old.signed.json", tmp_path / "new.signed.json"
+    text = DEFAULT_POLICY.read_text("utf-8")
+    for out, body in ((old, text), (new, text.replace('offline_exports = "allow"', 'offline_exports = "refuse"'))):
+        (tmp_path / "p.toml").write_text(body, "utf-8")
+        signed = _run(capsys, "policy", "sign", str(tmp_path / "p.toml"), "--office", str(office), "--out", str(out))
+        assert signed[0] == 0
+    assert _run(capsys, "server", "policy", "--db", service.db_url, "--office", str(office), str(old))[0] == 0
+    code, answer, _ = _run(capsys, "server", "policy", "--db", service.db_url, "--office", str(office), str(new),
+                           "--replace", "--json")
+    assert code == 0 and answer["policies"] == 1
+    assert [p["sha256"] for p in answer["withdrawn"]] == [json.loads(old.read_text("utf-8"))["sha256"]]
+
+    home, bundle = tmp_path / "ws", str(tmp_path / "org.egkeys")
+    assert _run(capsys, "--home", str(tmp_path / "office-home"), "keys", "init", "--no-passphrase")[0] == 0
+    assert _run(capsys, "--home", str(tmp_path / "office-home"), "keys", "export-bundle", "--out", bundle)[0] == 0
+    assert _run(capsys, "--home", str(home), "keys", "import-bundle", bundle)[0] == 0
+    enroll_code = _run(capsys, "server", "enroll-code", "--db", service.db_url, "--workstation", "branch-w",
+                       "--json")[1]["code"]
+    assert _run(capsys, "--home", str(home), "enroll", service.url, enroll_code)[0] == 0
+    code, made, err = _run(capsys, "--home", str(home), "export", str(SAMPLE), "--recipient", "城东代收银行",
+                           "--purpose", "催缴", "--out", str(tmp_path / "old.csv"), "--format", "csv", "--json",
+                           "--policy", str(old))
+    assert code == 0 and made["reporting"] == "refused", err
+    code, checked, _ = _run(capsys, "server", "check", "--db", service.db_url, "--json")
+    assert code == 8 and "refused, made under policy" in checked["problems"][0]["problem"]

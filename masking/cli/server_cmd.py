@@ -57,6 +57,8 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
                                 help="register policies the office signed: exports made under any other are refused")
     policy.add_argument("signed", nargs="+", metavar="SIGNED", help="a signed policy ('exportguard policy sign')")
     policy.add_argument("--office", required=True, metavar="DIR", help="the office folder (its public keys)")
+    policy.add_argument("--replace", action="store_true",
+                        help="withdraw every other registered policy (an older one a workstation could go back to)")
     policy.set_defaults(handler=_policy)
     check = actions.add_parser("check", parents=[json_flag, db], help="continuity checks over every workstation")
     check.set_defaults(handler=_check)
@@ -160,16 +162,19 @@ def _policy(args: argparse.Namespace, context: Any) -> int:
     from masking.office import read_office
 
     _, _, db, _ = _server_modules()
-    from masking.server.policies import register_policy
+    from masking.server.policies import register_policy, withdraw_others
 
     office = read_office(Path(args.office))
-    with db.connect(args.db) as conn:
+    with db.connect(args.db) as conn, conn.transaction():
         registered = [register_policy(conn, Path(name), office) for name in args.signed]
+        withdrawn = withdraw_others(conn, [p.sha256 for p in registered]) if args.replace else []
         held = conn.execute("SELECT count(*) FROM policies").fetchone()
     count = int(held[0]) if held else 0
-    return say(context, {"registered": [p.as_dict() for p in registered], "policies": count},
-               "\n".join(f"Registered policy {p.version} (SHA-256 {p.sha256[:16]}...) signed by {p.signer}."
-                         for p in registered)
+    return say(context, {"registered": [p.as_dict() for p in registered], "withdrawn": [p.as_dict() for p in withdrawn],
+                         "policies": count},
+               "\n".join([f"Registered policy {p.version} (SHA-256 {p.sha256[:16]}...) signed by {p.signer}."
+                          for p in registered] + [f"Withdrew policy {p.version} (SHA-256 {p.sha256[:16]}...)."
+                                                  for p in withdrawn])
                + f"\nThe service now refuses export records made under any policy but these {count}.")
 
 

@@ -53,6 +53,14 @@ def register_policy(conn: psycopg.Connection[Any], signed_file: Path, office: Of
     return registered
 
 
+def withdraw_others(conn: psycopg.Connection[Any], kept: list[str]) -> list[RegisteredPolicy]:
+    """Withdraw every registered policy but ``kept``: a workstation that goes back to an older policy the
+    office once signed (``policy install`` takes any it signed) has its records refused from now on."""
+    rows = conn.execute("DELETE FROM policies WHERE NOT (sha256 = ANY(%s)) RETURNING sha256, version, signer",
+                        (kept,)).fetchall()
+    return [RegisteredPolicy(str(sha), str(version), str(signer)) for sha, version, signer in rows]
+
+
 class PolicyRefused(EnvelopeError):
     """An export record made under a policy the office did not sign; ``stored_through`` is the last
     sequence number of the batch stored before it (the workstation acknowledges up to there)."""
