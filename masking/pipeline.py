@@ -77,7 +77,7 @@ from masking.transform import (
     use_worker,
 )
 from masking.violations import Violation, violation
-from masking.watermark.canary import UNIQUE_KINDS, CanaryPools
+from masking.watermark.canary import MIN_CANARIES, UNIQUE_KINDS, CanaryPools
 from masking.watermark.embed import MarkSettings, clear_columns, placeable_layers, sheet_canaries
 from masking.watermark.pool import PoolUse, expand_pool, keyed_order, workstation_slice
 from masking.watermark.store import TraceStore
@@ -318,14 +318,15 @@ def file_stamp(path: Path) -> tuple[int, int]:
 
 def _needs_exact_rows(plan: Plan, policy: Policy, report: ScanReport, request: ExportRequest) -> bool:
     """Whether a row count the scan took from a sheet's stated size would decide something before the
-    export reads the rows: an approval threshold it passes, or the xlsx row limit it comes near."""
+    export reads the rows: an approval threshold it passes, or the xlsx row limit it would pass."""
     if all(sheet.rows_exact for sheet in report.sheets):
         return False
     threshold = policy.thresholds(export_grade(plan.columns(), policy.levels)).approval_threshold
     if threshold is not None and plan.rows > threshold:
         return True
-    near_limit = MAX_XLSX_ROWS * 0.9
-    return output_format(request, report.format) == "xlsx" and any(s.data_rows > near_limit for s in plan.included)
+    # _check_row_limit's sum (rows, canaries at the policy's rate, the header), with room for rounding
+    over = [s for s in plan.included if s.data_rows * (1 + policy.canary_rate) + MIN_CANARIES + 2 > MAX_XLSX_ROWS]
+    return output_format(request, report.format) == "xlsx" and bool(over)
 
 
 def risk_threshold(plan: Plan, policy: Policy) -> int:

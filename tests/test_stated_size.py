@@ -96,3 +96,14 @@ def test_a_stated_size_past_an_approval_threshold_is_counted_before_refusing(sou
     assert prepared.verdict.ok and prepared.report.sheets[0].rows_exact
     assert prepared.report.sheets[0].data_rows == ROWS
     assert run().rows == ROWS
+
+
+def test_a_stated_size_past_the_xlsx_row_limit_is_counted_before_refusing(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import masking.pipeline
+
+    monkeypatch.setattr(masking.pipeline, "MAX_XLSX_ROWS", 2 * ROWS)
+    prepared, run = _export(_stating(source, tmp_path, 3 * ROWS), tmp_path)
+    assert prepared.report.sheets[0].rows_exact and prepared.report.sheets[0].data_rows == ROWS
+    assert run().rows == ROWS
