@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+from masking.plurals import choose_plurals
+
 Language = Literal["en", "zh_CN"]
 ENGLISH: Language = "en"
 CHINESE: Language = "zh_CN"
@@ -26,13 +28,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "leaked_sha256": ("SHA-256 of the leaked data", "泄露数据的 SHA-256"),
     "pasted": ("rows pasted into the app ({rows} lines of text)", "粘贴进软件的数据（{rows} 行文字）"),
     "rows_read": ("Rows compared", "比对的行数"),
-    "rows_read_value": ("{rows} row(s) of the leaked data carried something the watermark can read",
+    "rows_read_value": ("{rows} {rows|row|rows} of the leaked data carried something the watermark can read",
                         "泄露数据中有 {rows} 行带有可识别水印的内容"),
     "exports_tested": ("Exports compared", "比对的外发记录"),
-    "exports_tested_value": ("{count} export(s) in this workstation's audit ledger",
+    "exports_tested_value": ("{count} {count|export|exports} in this workstation's audit ledger",
                              "本机审计账本中的 {count} 次外发"),
-    "exports_tested_service": ("{count} export(s) from every workstation, held by the security office's evidence "
-                               "service", "安全办证据服务保存的全部工作站的 {count} 次外发"),
+    "exports_tested_service": ("{count} {count|export|exports} from every workstation, held by the security "
+                               "office's evidence service", "安全办证据服务保存的全部工作站的 {count} 次外发"),
     "evidence_source": ("Evidence source", "证据来源"),
     "source_ledger": ("this workstation's audit ledger", "本机审计账本"),
     "source_service": ("the security office's evidence service at {url}", "安全办证据服务（{url}）"),
@@ -48,11 +50,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
                    "both.", "证据同时指向发给「{recipient}」的外发（编号 {export_id}）：这份数据可能经过了两者。"),
     "not_named": ("No export can be named: the evidence is not strong enough.",
                   "不能认定来源：现有证据不足。"),
-    "rows_needed": ("About {rows} more row(s) of the leaked data from the same source would likely be enough.",
+    "rows_needed": ("About {rows} more {rows|row|rows} of the leaked data from the same source would likely be "
+                    "enough.",
                     "如能再提供约 {rows} 行同一来源的泄露数据，很可能足以认定。"),
     "no_match": ("No export in the ledger matches this data.", "账本中没有任何外发与这份数据相符。"),
     "meaning": ("The chance of error is the probability that an export which did NOT produce this data would "
-                "still show this much evidence, allowing for every one of the {count} export(s) compared.",
+                "still show this much evidence, allowing for the {count} {count|export|exports} compared.",
                 "误判概率是指：一次并非泄露来源的外发，仍然碰巧呈现这么多证据的概率；"
                 "计算时已考虑比对过的全部 {count} 次外发。"),
     "evidence_heading": ("Evidence for export {export_id} ({recipient})", "外发 {export_id}（{recipient}）的证据"),
@@ -111,10 +114,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
                       "export.", "泄露数据的第 {row} 行是第 {canary} 号虚构客户（诱饵），只放在这次外发中。"),
     "ev_membership": ("{rows} of the {total} leaked rows hold identifiers that this export contained.",
                       "泄露的 {total} 行中有 {rows} 行带有这次外发包含的标识。"),
-    "ev_tokens_unique": ("{count} pseudonym(s) or identifier(s) in the leaked data were issued to this export and "
-                         "to no other.", "泄露数据中有 {count} 个假名或标识只发给了这次外发，没有发给任何其他外发。"),
-    "ev_tokens_shared": ("{count} pseudonym(s) were also issued to other exports to the same recipient: not "
-                         "decisive on their own.",
+    "ev_tokens_unique": ("{count} {count|pseudonym or identifier|pseudonyms or identifiers} in the leaked data "
+                         "{count|was|were} issued to this export and to no other.",
+                         "泄露数据中有 {count} 个假名或标识只发给了这次外发，没有发给任何其他外发。"),
+    "ev_tokens_shared": ("{count} {count|pseudonym was|pseudonyms were} also issued to other exports to the same "
+                         "recipient: not decisive on their own.",
                          "有 {count} 个假名也发给了同一接收方的其他外发：单凭这一点不能定论。"),
     "ev_marks": ("{matched} of {tested} masked values show the masking pattern keyed to this export; chance alone "
                  "would give about {expected}, and this many matches by chance has a probability of {p}.",
@@ -144,12 +148,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
                           "这次外发的 {tested} 个虚构客户（诱饵）中有 {matched} 个与泄露数据的行吻合，依据的是重新脱敏"
                           "和取整后仍留下的特征：按密钥生成的证件号或号码末几位、读数，以及各自从真实行沿用的内容。"
                           "纯属巧合约为 {expected} 个，巧合出现这么多吻合的概率为 {p}。"),
-    "ev_pool_unique": ("{count} monitored phone number(s) in the leaked data were given to this export's fictitious "
-                       "customers and to no other export. The office owns these numbers: no customer has them.",
+    "ev_pool_unique": ("{count} monitored phone {count|number|numbers} in the leaked data {count|was|were} given "
+                       "to this export's fictitious customers and to no other export. The office owns these "
+                       "numbers: no customer has them.",
                        "泄露数据中有 {count} 个受监控号码只发给了这次外发的虚构客户，没有发给任何其他外发。这些号码"
                        "归本单位所有，不属于任何客户。"),
-    "ev_pool_shared": ("{count} monitored phone number(s) in the leaked data were given to this export and to "
-                       "other exports: they point to that group of {total} exports, not to one.",
+    "ev_pool_shared": ("{count} monitored phone {count|number|numbers} in the leaked data {count|was|were} given "
+                       "to this export and to other exports: they point to that group of {total} exports, not to one.",
                        "泄露数据中有 {count} 个受监控号码既发给了这次外发，也发给了其他外发：它们指向这 {total} 次"
                        "外发，而不是其中某一次。"),
     "ev_reading_marks": ("{matched} of {tested} marked readings in the leaked data show the +1 or -1 keyed to this "
@@ -158,7 +163,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
                          "泄露数据中 {tested} 个带标记的读数里有 {matched} 个呈现这次外发专属的加一或减一；纯属巧合"
                          "约为 {expected} 个，巧合出现这么多吻合的概率为 {p}。"),
     "ev_membership_all": ("This export contained every one of the {rows} real customers in the leaked data; "
-                          "{total} export(s) in the ledger contained them all.",
+                          "{total} {total|export|exports} in the ledger contained them all.",
                           "这次外发包含了泄露数据中全部 {rows} 个真实客户；账本中共有 {total} 次外发包含了他们全部。"),
     "ev_visible": ("The text of the leaked data names this export.", "泄露数据的文字中写明了这次外发。"),
     "ev_metadata_authentic": ("The file's document properties name this export, and their signature checks out.",
@@ -185,7 +190,7 @@ def say(language: Language, key: str, **values: object) -> str:
     """The text of ``key`` in ``language`` with ``values`` filled in."""
     english, chinese = _TEXTS[key]
     text = chinese if language == CHINESE else english
-    return text.format(**values) if values else text
+    return choose_plurals(text, values).format(**values) if values else text
 
 
 def one_in(power: int, language: Language) -> str:

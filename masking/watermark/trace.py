@@ -39,6 +39,7 @@ from masking.io.properties import read_custom_properties
 from masking.io.reader import open_workbook
 from masking.io.text_encoding import decode_whole
 from masking.keys import KeyRing
+from masking.plurals import choose_plurals
 from masking.watermark.marks import (
     MarkObservation,
     expected_variant_pairs,
@@ -115,7 +116,8 @@ class Evidence:
     @property
     def detail(self) -> str:
         """The finding in English (the CLI's words; the desktop app translates ``key`` instead)."""
-        return EVIDENCE_TEXTS[self.key].format(**dict(self.args))
+        values = dict(self.args)
+        return choose_plurals(EVIDENCE_TEXTS[self.key], values).format(**values)
 
 
 def _evidence(layer: str, key: str, **args: object) -> Evidence:
@@ -126,9 +128,10 @@ def _evidence(layer: str, key: str, **args: object) -> Evidence:
 EVIDENCE_TEXTS = {
     "canary_row": "fragment row {row} is canary row #{canary} of this export (a fictitious customer)",
     "membership": "{rows} of {total} fragment rows carry identifiers this export contained",
-    "tokens_unique": "{count} identifier(s) or token(s) in the fragment were carried by this export and by no other",
-    "tokens_shared": "{count} token(s) were carried by this export and by other exports too (the same recipient): "
-                     "not decisive",
+    "tokens_unique": "{count} {count|identifier or token|identifiers or tokens} in the fragment {count|was|were} "
+                     "carried by this export and by no other",
+    "tokens_shared": "{count} {count|token was|tokens were} carried by this export and by other exports too (the "
+                     "same recipient): not decisive",
     "marks": "{matched} of {tested} masking patterns match this export's key ({expected} expected by chance; "
              "p = {p})",
     "marks_rest": "{matched} of {tested} masking patterns that the exports named before do not explain match this "
@@ -140,14 +143,14 @@ EVIDENCE_TEXTS = {
     "canary_profile": "{matched} of this export's {tested} canary rows match fragment rows on what survives "
                       "re-masking and rounding (keyed ID/number ends, readings, context; {expected} expected by "
                       "chance; p = {p})",
-    "pool_unique": "{count} monitored phone number(s) in the fragment were given to this export's canary rows and "
-                   "to no other export (numbers the office owns: no customer has them)",
-    "pool_shared": "{count} monitored phone number(s) in the fragment were given to this export and to other "
-                   "exports: they point to that set of {total} exports, not to one",
+    "pool_unique": "{count} monitored phone {count|number|numbers} in the fragment {count|was|were} given to this "
+                   "export's canary rows and to no other export (numbers the office owns: no customer has them)",
+    "pool_shared": "{count} monitored phone {count|number|numbers} in the fragment {count|was|were} given to this "
+                   "export and to other exports: they point to that set of {total} exports, not to one",
     "reading_marks": "{matched} of {tested} marked readings show this export's keyed +-1 ({expected} expected by "
                      "chance; p = {p})",
     "membership_all": "this export held every one of the {rows} fragment rows of real customers; {total} "
-                      "export(s) in the ledger held them all",
+                      "{total|export|exports} in the ledger held them all",
     "visible": "the fragment's text names this export",
     "metadata_authentic": "the document properties name this export (authenticated by its MAC)",
     "metadata_forged": "the document properties name this export (MAC does NOT verify)",
