@@ -488,8 +488,9 @@ def _run_export(
                 sinks, read = _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed,
                                             selection=request.rows,
                                             collect=(collecting := collectors(plan) if prepared.risk is None else {}))
+                input_sha256 = _end_of_input(prepared, workbook)  # before anything is committed
                 summary = transform.summary()
-                input_sha256 = _finish_pass(prepared, workbook, summary, sinks, read)  # before anything is committed
+                _finish_pass(prepared, summary, sinks, read)
                 found_notes = _judge_found(plan, summary.checks, prepared.policy)  # before the approval is used
                 sealed = _before_commit(prepared, ring, home, export_id, summary, office)
                 if book.keeps_properties:
@@ -582,16 +583,22 @@ def id_columns(prepared: PreparedExport) -> tuple[tuple[str, tuple[int, ...]], .
     return tuple(result)
 
 
-def _finish_pass(prepared: PreparedExport, workbook: Workbook, summary: TransformSummary,
-                 sinks: Mapping[str, RowSink], read: Mapping[str, int]) -> str:
-    """After the last row: the canary rows (drawn now that every row has been read) into the rows
-    reserved for them, the input checked against its scan, and the policy judged again on the rows
-    read when the scan took a sheet's stated size; returns the input's SHA-256."""
+def _end_of_input(prepared: PreparedExport, workbook: Workbook) -> str:
+    """After the last row: the input's SHA-256, checked against its scan, and the input closed, so that
+    its reader's shared strings are gone before the transform's summary and the risk's arrays come in
+    (at a million rows they are most of this process's memory)."""
+    input_sha256 = _check_input(prepared, workbook.sha256())
+    workbook.close()
+    return input_sha256
+
+
+def _finish_pass(prepared: PreparedExport, summary: TransformSummary, sinks: Mapping[str, RowSink],
+                 read: Mapping[str, int]) -> None:
+    """The canary rows (drawn now that every row has been read) into the rows reserved for them, and
+    the policy judged again on the rows read when the scan took a sheet's stated size."""
     for name, rows in summary.canary_rows.items():
         sinks[name].fill_reserved(rows)
-    input_sha256 = _check_input(prepared, workbook.sha256())
     _judge_rows(prepared, read)
-    return input_sha256
 
 
 def _judge_rows(prepared: PreparedExport, read: Mapping[str, int]) -> None:

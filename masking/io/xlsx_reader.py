@@ -273,6 +273,12 @@ class SharedStrings:
             self._stream.close()
             self._stream = None
 
+    def release(self) -> None:
+        """Close, and let the strings read so far go (the workbook is closed: no cell asks again)."""
+        self.close()
+        self._open_part = None
+        self.items = []
+
 
 # ---------------------------------------------------------------------------------------- package
 
@@ -442,7 +448,7 @@ class XlsxBook:
     def close(self) -> None:
         shared = getattr(self, "_shared", None)
         if shared is not None:
-            shared.close()
+            shared.release()
         self._zip.close()
         if self._source is not None:
             self._source.close()
