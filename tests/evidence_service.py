@@ -9,12 +9,14 @@ cheaper than a database per test (PostgreSQL checkpoints on every DROP DATABASE)
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -22,9 +24,13 @@ import pytest
 import uvicorn
 from psycopg import sql
 
+from masking.cli.main import run
 from masking.server.app import create_app
 from masking.server.schema import migrate
+from masking.watermark.store import TraceData
+from masking.watermark.trace import TracedExport, TraceIndex, read_fragment, trace_fragment
 
+BUNDLE_PASS = "bundle passphrase"
 PG_ADMIN = os.environ.get("EXPORTGUARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -161,3 +167,51 @@ def running_service(db_url: str) -> Iterator[Service]:
 def service(db: psycopg.Connection[Any], pg_url: str) -> Iterator[Service]:
     with running_service(pg_url) as running:
         yield running
+
+
+# --- an organisation at the service, from the command line -------------------------------------------
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    """``exportguard ARGV``: its exit code, its output (parsed when JSON) and its error text."""
+    code = run(list(argv))
+    out, err = capsys.readouterr()
+    try:
+        return code, json.loads(out), err
+    except ValueError:
+        return code, out, err
+
+
+@pytest.fixture
+def office(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+           service: Service) -> dict[str, str]:
+    """The office's keys, given to the service (watermark sub-keys) and in a bundle for workstations."""
+    monkeypatch.setenv("EXPORTGUARD_BUNDLE_PASSPHRASE", BUNDLE_PASS)
+    home, bundle = str(tmp_path / "office"), str(tmp_path / "org.egkeys")
+    assert cli(capsys, "--home", home, "keys", "init", "--no-passphrase")[0] == 0
+    assert cli(capsys, "--home", home, "keys", "export-bundle", "--out", bundle)[0] == 0
+    assert cli(capsys, "server", "keys", "--db", service.db_url, "--bundle", bundle, "--json")[0] == 0
+    return {"bundle": bundle, "db": service.db_url, "url": service.url}
+
+
+def enroll_workstation(capsys: pytest.CaptureFixture[str], office: dict[str, str], home: Path, name: str) -> None:
+    """A workstation at ``home`` with the office's keys, enrolled at the service as ``name``."""
+    assert cli(capsys, "--home", str(home), "keys", "import-bundle", office["bundle"])[0] == 0
+    code, answer, _ = cli(capsys, "server", "enroll-code", "--db", office["db"], "--workstation", name, "--json")
+    assert code == 0
+    code, joined, err = cli(capsys, "--home", str(home), "enroll", office["url"], answer["code"], "--json")
+    assert code == 0, err
+    assert joined["workstation"] == name and joined["uploaded"] == 1  # the key import was already recorded
+    code, _, err = cli(capsys, "--home", str(home), "enroll", office["url"], answer["code"])
+    assert code == 5 and "unknown, used or expired" in err  # a code works once
+
+
+def trace_everything(conn: psycopg.Connection[Any], fragment: Path) -> dict[str, Any]:
+    """The report a trace scoring every export the service holds gives (no index): what the service's
+    trace, which loads only the exports its index finds, must equal."""
+    held = conn.execute("SELECT e.export_id, e.recipient, e.time, e.key_id, e.trace, w.name, e.user_name FROM exports e"
+                        " JOIN workstations w ON w.id = e.workstation_id ORDER BY e.id").fetchall()
+    everything = TraceIndex.of([TracedExport(*row[:4], TraceData.from_bytes(bytes(row[4])), *row[5:]) for row in held],
+                               {k: bytes(v) for k, v in conn.execute("SELECT key_id, watermark_key FROM trace_keys")},
+                               held=0)
+    return trace_fragment(read_fragment(fragment), everything).as_dict()

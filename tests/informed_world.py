@@ -54,7 +54,7 @@ class World:
     decoys: int
 
 
-def _policy(path: Path, *, pool: bool, rate: float) -> Path:
+def world_policy(path: Path, *, pool: bool, rate: float) -> Path:
     h.write_policy(path, canary_rate=rate)
     if pool:
         text = path.read_text(encoding="utf-8").replace('# canary_phones = ["13800000000"]',
@@ -63,7 +63,7 @@ def _policy(path: Path, *, pool: bool, rate: float) -> Path:
     return path
 
 
-def _canary_positions(rows: Sequence[Sequence[str]], people: Sequence[h.synth.Customer]) -> list[int]:
+def canary_positions(rows: Sequence[Sequence[str]], people: Sequence[h.synth.Customer]) -> list[int]:
     """Output rows follow the source order with canaries inserted: a row whose reading is not the next
     customer's is a canary (readings are in clear in every plan here)."""
     out, j = [], 0
@@ -81,8 +81,8 @@ def build(tmp: Path, *, decoys: int, seed: int = 18, rate: float = CANARY_RATE) 
     ring, _ = Workspace(home).keystore.open_or_create()
     source = tmp / "客户.csv"
     people = h.write_source(source, CUSTOMERS, seed=seed)
-    plain = _policy(tmp / "policy.toml", pool=False, rate=rate)
-    pooled = _policy(tmp / "pool.toml", pool=True, rate=rate)
+    plain = world_policy(tmp / "policy.toml", pool=False, rate=rate)
+    pooled = world_policy(tmp / "pool.toml", pool=True, rate=rate)
     ids, rows, canaries = {}, {}, {}
     for n, recipient in enumerate(RECIPIENTS):
         out = tmp / f"E{n}.csv"
@@ -93,7 +93,7 @@ def build(tmp: Path, *, decoys: int, seed: int = 18, rate: float = CANARY_RATE) 
         ids[name] = h.export(home, ring, source, out, recipient, ("手机号码=keep",), pooled).export_id
         rows[name] = h.read_rows(out)
     for name, found in rows.items():
-        canaries[name] = _canary_positions(found, people)
+        canaries[name] = canary_positions(found, people)
     seed_decoys(home, ring, source, plain, decoys, rate)
     return World(home, ring, TraceIndex(home, ring), ids, rows, canaries, decoys)
 

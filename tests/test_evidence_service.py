@@ -10,52 +10,18 @@ from typing import Any
 
 import psycopg
 import pytest
-from evidence_service import Service
+from evidence_service import Service, trace_everything
+from evidence_service import cli as _run
+from evidence_service import enroll_workstation as _workstation
 
-from masking.cli.main import run
 from masking.errors import KeyProblem, ServiceUnreachable
 from masking.evidence.client import ServiceAccess
 from masking.evidence.sync import sync_state
 from masking.evidence.trail import office_trail, older_page
 from masking.policy import DEFAULT_POLICY
-from masking.watermark.store import TraceData
-from masking.watermark.trace import TracedExport, TraceIndex, read_fragment, trace_fragment
 from masking.workspace import Workspace
 
 SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "customers_zh.xlsx"
-BUNDLE_PASS = "bundle passphrase"
-
-
-def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
-    code = run(list(argv))
-    out, err = capsys.readouterr()
-    try:
-        return code, json.loads(out), err
-    except ValueError:
-        return code, out, err
-
-
-@pytest.fixture
-def office(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-           service: Service) -> dict[str, str]:
-    """The office's keys, given to the service (watermark sub-keys) and in a bundle for workstations."""
-    monkeypatch.setenv("EXPORTGUARD_BUNDLE_PASSPHRASE", BUNDLE_PASS)
-    home, bundle = str(tmp_path / "office"), str(tmp_path / "org.egkeys")
-    assert _run(capsys, "--home", home, "keys", "init", "--no-passphrase")[0] == 0
-    assert _run(capsys, "--home", home, "keys", "export-bundle", "--out", bundle)[0] == 0
-    assert _run(capsys, "server", "keys", "--db", service.db_url, "--bundle", bundle, "--json")[0] == 0
-    return {"bundle": bundle, "db": service.db_url, "url": service.url}
-
-
-def _workstation(capsys: pytest.CaptureFixture[str], office: dict[str, str], home: Path, name: str) -> None:
-    assert _run(capsys, "--home", str(home), "keys", "import-bundle", office["bundle"])[0] == 0
-    code, answer, _ = _run(capsys, "server", "enroll-code", "--db", office["db"], "--workstation", name, "--json")
-    assert code == 0
-    code, joined, err = _run(capsys, "--home", str(home), "enroll", office["url"], answer["code"], "--json")
-    assert code == 0, err
-    assert joined["workstation"] == name and joined["uploaded"] == 1  # the key import was already recorded
-    code, _, err = _run(capsys, "--home", str(home), "enroll", office["url"], answer["code"])
-    assert code == 5 and "unknown, used or expired" in err  # a code works once
 
 
 def _export(capsys: pytest.CaptureFixture[str], home: Path, recipient: str, out: Path,
@@ -130,13 +96,8 @@ def test_organisation_trace_rollback_and_unsynced_limit(
     assert remote["candidates"][0]["workstation"] == "branch-b" and "workstation" not in local["candidates"][0]
     assert export_a["export_id"] in {c["export_id"] for c in remote["candidates"]}  # A's export: the same people
     # the index loads only the exports that can score, and the report is the one scoring every export gives
-    held = db.execute("SELECT e.export_id, e.recipient, e.time, e.key_id, e.trace, w.name, e.user_name FROM exports e"
-                      " JOIN workstations w ON w.id = e.workstation_id ORDER BY e.id").fetchall()
-    everything = TraceIndex.of([TracedExport(*row[:4], TraceData.from_bytes(bytes(row[4])), *row[5:]) for row in held],
-                               {k: bytes(v) for k, v in db.execute("SELECT key_id, watermark_key FROM trace_keys")},
-                               held=0)
     assert remote.pop("service") == office["url"] and remote.pop("leaked_sha256") == local["leaked_sha256"]
-    assert trace_fragment(read_fragment(fragment_b), everything).as_dict() == remote
+    assert trace_everything(db, fragment_b) == remote
     logged = db.execute("SELECT role, action FROM queries").fetchall()
     assert ("investigator", "trace") in logged  # the investigator's query is itself recorded
 
