@@ -64,8 +64,8 @@ def pg_url() -> Iterator[str]:
 
 
 def _empty(conn: psycopg.Connection[Any]) -> None:
-    conn.execute("TRUNCATE queries, postings, exports, records, enroll_codes, tokens, workstations, trace_keys,"
-                 " policies RESTART IDENTITY CASCADE")
+    conn.execute("TRUNCATE queries, postings, canary_postings, profile_postings, exports, records, enroll_codes,"
+                 " tokens, workstations, trace_keys, policies RESTART IDENTITY CASCADE")
     conn.execute("UPDATE eg_meta SET value = '168' WHERE name = 'silent_hours'")
 
 

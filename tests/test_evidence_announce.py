@@ -17,14 +17,15 @@ from typing import Any
 
 import psycopg
 import pytest
-from test_evidence_service import _export, _workstation, office  # noqa: F401 (the fixture, used below)
+from evidence_service import enroll_workstation as _workstation
+from test_evidence_service import _export
 
 from masking.policy import DEFAULT_POLICY
 from masking.server.check import check
 
 
 def test_an_export_whose_record_never_arrives_is_reported_and_offline_exports_can_be_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], office: dict[str, str],  # noqa: F811 (the fixture)
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], office: dict[str, str],
     db: psycopg.Connection[Any],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -15,6 +15,8 @@ import pytest
 import trace_harness as h
 from evidence_service import cli, enroll_workstation, trace_everything
 
+from masking.server.schema import MIGRATIONS, PROFILE_POSTINGS, migrate
+
 ROWS = 120  # customers exported by each workstation
 
 
@@ -78,3 +80,12 @@ def test_the_service_traces_an_informed_leak_and_a_monitored_number(
     rng = w.sample_seed("service", "phone")
     fragment = [[row[w.PHONE]] for row in [phone_rows[canaries[0]], *rng.sample(real, 5)]]
     assert _trace(capsys, office, token, _write(tmp_path / "phone.csv", fragment), db) == {phones}
+
+    # a service upgraded from before profile_postings indexes the exports it already held
+    indexed = db.execute("SELECT count(*) FROM profile_postings").fetchone()
+    assert indexed is not None and indexed[0] > 0
+    db.execute("DROP TABLE profile_postings")
+    db.execute("UPDATE eg_meta SET value = %s WHERE name = 'schema_version'", (str(PROFILE_POSTINGS - 1),))
+    assert migrate(db) == (PROFILE_POSTINGS - 1, len(MIGRATIONS))
+    assert db.execute("SELECT count(*) FROM profile_postings").fetchone() == indexed
+    assert _trace(capsys, office, token, tmp_path / "bare.csv", db) == {guilty}

@@ -12,8 +12,8 @@ from typing import Any
 import psycopg
 import pytest
 from evidence_service import Service
+from evidence_service import cli as _run
 from test_evidence_refusals import Station
-from test_evidence_service import _run
 
 from masking.evidence.link import load_link
 from masking.policy import DEFAULT_POLICY

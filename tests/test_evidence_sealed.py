@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 from evidence_service import Service
-from test_evidence_service import _run
+from evidence_service import cli as _run
 from test_office import ENCRYPTED, SAMPLE, _table, _text
 
 from masking.cli.main import run

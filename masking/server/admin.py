@@ -119,5 +119,6 @@ def prune(conn: psycopg.Connection[Any], retention_days: int) -> int:
         if doomed:
             conn.execute("DELETE FROM postings WHERE export = ANY(%s)", (doomed,))
             conn.execute("DELETE FROM canary_postings WHERE export = ANY(%s)", (doomed,))
+            conn.execute("DELETE FROM profile_postings WHERE export = ANY(%s)", (doomed,))
             conn.execute("DELETE FROM exports WHERE id = ANY(%s)", (doomed,))
     return len(doomed)

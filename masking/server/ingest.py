@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import psycopg
 
 from masking.errors import KeyProblem
@@ -34,7 +33,7 @@ from masking.evidence.envelope import (
 from masking.ledger import canonical
 from masking.server.admin import secret_hash
 from masking.server.policies import PolicyRefused, judge, keep_refused
-from masking.watermark.profile import POOL
+from masking.server.postings import add_postings, all_fingerprints
 from masking.watermark.store import TraceData
 
 
@@ -253,18 +252,4 @@ def _store(conn: psycopg.Connection[Any], workstation_id: int, record: ReportedR
         (export_record.export_id, row[0], workstation_id, export_record.recipient, export_record.user, entry.time,
          export_record.key_id or entry.key_id, len(fps), len(data.canary_fps), record.trace)).fetchone()
     assert export is not None  # noqa: S101 (as above)
-    with conn.cursor().copy("COPY postings (fp, export) FROM STDIN") as copy:
-        for fp in fps.tolist():
-            copy.write_row((fp, export[0]))
-    if len(data.canary_fps):
-        with conn.cursor().copy("COPY canary_postings (fp, export) FROM STDIN") as copy:
-            for fp in np.unique(data.canary_fps).view(np.int64).tolist():
-                copy.write_row((fp, export[0]))
-
-
-def all_fingerprints(data: TraceData) -> np.ndarray:
-    """The distinct fingerprints an export is found by, as signed 64-bit integers (PostgreSQL bigint); its
-    canaries' monitored numbers among them (a fragment's phone finds every export that carried it)."""
-    monitored = data.profile_fps[data.profile_kinds == POOL]
-    joined = np.concatenate([data.tokens, data.masked, data.canary_fps, monitored]).astype(np.uint64)
-    return np.unique(joined).view(np.int64)
+    add_postings(conn, int(export[0]), data)

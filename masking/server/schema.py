@@ -11,6 +11,8 @@ from typing import Any
 
 import psycopg
 
+from masking.server.postings import index_held_profiles
+
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE eg_meta (name text PRIMARY KEY, value text NOT NULL);
@@ -148,7 +150,14 @@ MIGRATIONS: tuple[str, ...] = (
         announced timestamptz NOT NULL DEFAULT now()
     );
     """,
+    # canary profiles and reading marks in the inverted index (issue 18 at the service): the exports whose
+    # canaries an informed leaker's fragment can match are found, not only those it shares tokens with
+    """
+    CREATE TABLE profile_postings (fp bigint NOT NULL, export int NOT NULL);
+    CREATE INDEX profile_postings_fp ON profile_postings (fp, export);
+    """,
 )
+PROFILE_POSTINGS = len(MIGRATIONS)  # the version that made profile_postings: the exports held then are indexed
 
 SETTINGS = {"silent_hours": "168", "retention_days": "3650"}
 
@@ -166,6 +175,8 @@ def migrate(conn: psycopg.Connection[Any]) -> tuple[int, int]:
             conn.execute(step.encode())
             conn.execute("INSERT INTO eg_meta (name, value) VALUES ('schema_version', %s)"
                          " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (str(version),))
+            if version == PROFILE_POSTINGS:
+                index_held_profiles(conn)
         for name, value in SETTINGS.items():
             conn.execute("INSERT INTO eg_meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO NOTHING",
                          (name, value))

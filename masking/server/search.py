@@ -4,7 +4,9 @@
 of canary rows (B-trees on ``(fp, export)``, read index-only). One query per key finds the exports
 :class:`masking.watermark.trace.FragmentLookup` says can score: any holder of one of the fragment's
 tokens, any export covering enough of its rows, any export whose canaries hold enough of one row's
-weak features. Only those are loaded and scored; the union bound still counts every export held.
+weak features, and (``profile_postings``, :mod:`masking.server.postings`) any export whose canary profiles
+hold a fresh feature of each type one comparable row shows, or one of the fragment's reading marks. Only
+those are loaded and scored; the union bound still counts every export held.
 So the cost follows the fragment (its fingerprints' posting lists), not the number of exports.
 """
 
@@ -39,6 +41,10 @@ hits AS (
      WHERE f.weak GROUP BY c.export, f.row_no)
 SELECT export FROM hits GROUP BY export
 HAVING bool_or(token) OR count(DISTINCT row_no) FILTER (WHERE cover) >= %(need)s OR max(weak) >= %(min_weak)s
+UNION
+SELECT p.export FROM unnest(%(p_fps)s::bigint[], %(p_rows)s::int[], %(p_kinds)s::int[], %(p_need)s::int[])
+                     AS g(fp, row_no, kind, need) JOIN profile_postings p ON p.fp = g.fp
+ GROUP BY p.export, g.row_no HAVING count(DISTINCT g.kind) >= max(g.need)
 """
 
 
@@ -48,12 +54,13 @@ def _signed(values: tuple[int, ...]) -> list[int]:
 
 def candidate_exports(conn: psycopg.Connection[Any], lookup: FragmentLookup) -> list[int]:
     """The exports that can score against the fragment under one key (see the module's docstring)."""
-    if not lookup.fps:
+    if not lookup.fps and not lookup.profile_fps:
         return []
     rows = conn.execute(_CANDIDATES, {
         "fps": _signed(lookup.fps), "rows": list(lookup.rows), "token": list(lookup.token),
         "cover": list(lookup.cover), "weak": list(lookup.weak), "need": lookup.need,
-        "min_weak": lookup.min_weak}).fetchall()
+        "min_weak": lookup.min_weak, "p_fps": _signed(lookup.profile_fps), "p_rows": list(lookup.profile_rows),
+        "p_kinds": list(lookup.profile_kinds), "p_need": list(lookup.profile_need)}).fetchall()
     return [int(r[0]) for r in rows]
 
 

@@ -231,6 +231,15 @@ def pair_bound(row: RowFeatures, canary: CanaryProfile) -> float | None:
     return bound if bound <= MAX_PAIR_P else None
 
 
+def pair_floor(row: RowFeatures) -> float | None:
+    """The least :func:`pair_bound` of the row with any canary (``C(S, k) >= 1`` and the row's odds
+    raised to at most its own cells' count), or None when the row shows no digit identifier. A row whose
+    floor is above :data:`MAX_PAIR_P` is compared with no canary: the service's index skips it."""
+    if not any(kind >= SUFFIX for kind in row.cells):
+        return None
+    return math.prod(min(1.0, sum(p for _, p in cells)) ** len(cells) for cells in row.cells.values())
+
+
 def pair_matches(row: RowFeatures, canary: CanaryProfile) -> bool:
     for kind, cells in row.cells.items():
         slots = canary.slots[kind]

@@ -60,6 +60,7 @@ from masking.watermark.membership import (
     value_feature,
 )
 from masking.watermark.profile import (
+    MAX_PAIR_P,
     POOL,
     READING,
     SUFFIX,
@@ -69,6 +70,7 @@ from masking.watermark.profile import (
     ctx_ok,
     export_log_p,
     pair_bound,
+    pair_floor,
     pair_matches,
 )
 from masking.watermark.reading_marks import ALT, HELD, row_identity
@@ -448,7 +450,12 @@ class FragmentLookup:
     * every export holding one of the ``tokens`` (token uniqueness counts every holder);
     * every export holding a token or masked identity of at least ``need`` of the fragment's rows
       (the coverage below which :func:`trace_fragment` does not score an export);
-    * every export whose canary rows hold ``MIN_WEAK_CANARY`` or more of one row's ``weak`` features.
+    * every export whose canary rows hold ``MIN_WEAK_CANARY`` or more of one row's ``weak`` features;
+    * every export whose canary profiles (:mod:`masking.watermark.profile`) hold, for one fragment row
+      that can be compared with a canary at all (:func:`~masking.watermark.profile.pair_floor`), a
+      feature of each type the row shows (``profile_*``: the entry's fingerprint, row, type, and the
+      number of types its row shows), or one of the fragment's reading marks (entries of ``profile_need``
+      0: any export holding one is tested). Monitored numbers are tokens: their holders are found above.
 
     ``rows`` maps each (fingerprint, kind) entry to its fragment row; ``cover`` marks the token and
     masked entries that count towards coverage."""
@@ -460,6 +467,10 @@ class FragmentLookup:
     weak: tuple[bool, ...]
     need: int
     min_weak: int = MIN_WEAK_CANARY
+    profile_fps: tuple[int, ...] = ()
+    profile_rows: tuple[int, ...] = ()
+    profile_kinds: tuple[int, ...] = ()
+    profile_need: tuple[int, ...] = ()
 
 
 def fragment_lookup(fragment: Fragment, watermark_key: bytes) -> FragmentLookup:
@@ -472,8 +483,26 @@ def fragment_lookup(fragment: Fragment, watermark_key: bytes) -> FragmentLookup:
         entries.extend((fp, number, False, True, fp in row.weak) for fp in row.masked)
         entries.extend((fp, number, False, False, True) for fp in row.weak if fp not in row.masked)
     columns = list(zip(*entries, strict=True)) if entries else [(), (), (), (), ()]
+    profile = _profile_lookup(fragment.rows, fingerprinter(watermark_key))
+    found = list(zip(*profile, strict=True)) if profile else [(), (), (), ()]
     return FragmentLookup(tuple(columns[0]), tuple(columns[1]), tuple(columns[2]), tuple(columns[3]),
-                          tuple(columns[4]), _coverage_need(used))
+                          tuple(columns[4]), _coverage_need(used), MIN_WEAK_CANARY, *(tuple(c) for c in found))
+
+
+def _profile_lookup(rows: Sequence[Sequence[str]], fp_key: Fingerprinter) -> list[tuple[int, int, int, int]]:
+    """(fingerprint, row, type, types the row shows) of the rows :func:`_score_profiles` can compare with a
+    canary, then (fingerprint, -1 - n, 0, 0) of the n-th identity's reading marks (:func:`_score_reading_marks`)."""
+    entries: list[tuple[int, int, int, int]] = []
+    for number, row in enumerate(_row_profiles(rows, fp_key)):
+        floor = pair_floor(row)
+        if floor is None or floor > MAX_PAIR_P:
+            continue
+        entries.extend((fp, number, kind, len(row.cells)) for kind, cells in row.cells.items() for fp, _ in cells)
+    looked = _reading_lookups(rows)
+    fps = fingerprints(fp_key, [f for wanted in looked for f in wanted]) if looked else np.zeros(0, np.uint64)
+    spans = np.repeat(np.arange(len(looked)), [len(wanted) for wanted in looked])
+    entries.extend((int(fp), -1 - int(n), 0, 0) for fp, n in zip(fps.tolist(), spans.tolist(), strict=True))
+    return entries
 
 
 def _coverage_need(used_rows: int) -> int:
@@ -1002,22 +1031,13 @@ def _score_reading_marks(rows: Sequence[Sequence[str]], fp_key: Fingerprinter, p
                          scores: dict[int, _Score]) -> None:
     """The keyed +-1 on marked readings (masking.watermark.reading_marks): per export, of the identities
     it held in either direction, how many show only its own; exact binomial tail at 1/2."""
-    looked: list[tuple[str, list[str]]] = []
-    seen: set[str] = set()
-    for cells in rows:
-        identity = row_identity(cells)
-        if identity is None or identity in seen:  # one coin per identity
-            continue
-        wanted = [f for f in (reading_feature(identity, text) for text in cells) if f]
-        if wanted:
-            seen.add(identity)
-            looked.append((identity, wanted))
+    looked = _reading_lookups(rows)
     if not looked:
         return
-    fps = iter(int(fp) for fp in fingerprints(fp_key, [f for _, wanted in looked for f in wanted]))
+    fps = iter(int(fp) for fp in fingerprints(fp_key, [f for wanted in looked for f in wanted]))
     tested: dict[int, int] = defaultdict(int)
     matched: dict[int, int] = defaultdict(int)
-    for _, wanted in looked:
+    for wanted in looked:
         held: set[int] = set()
         other: set[int] = set()
         for _ in wanted:
@@ -1033,6 +1053,21 @@ def _score_reading_marks(rows: Sequence[Sequence[str]], fp_key: Fingerprinter, p
         scores[owner].log_ps["readings"] = log_p
         scores[owner].evidence.append(_evidence("readings", "reading_marks", matched=hits, tested=count,
                                                 expected=f"{count / 2:.1f}", p=f"{math.exp(log_p):.3g}"))
+
+
+def _reading_lookups(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The reading-mark features looked up, per identity of the fragment (its first row; one coin per identity)."""
+    looked: list[list[str]] = []
+    seen: set[str] = set()
+    for cells in rows:
+        identity = row_identity(cells)
+        if identity is None or identity in seen:
+            continue
+        wanted = [f for f in (reading_feature(identity, text) for text in cells) if f]
+        if wanted:
+            seen.add(identity)
+            looked.append(wanted)
+    return looked
 
 
 def _note_membership_all(coverage: np.ndarray, held_rows: int, scores: dict[int, _Score]) -> None:
