@@ -69,7 +69,7 @@ def test_organisation_trace_rollback_and_unsynced_limit(
     assert code == 0, err
     text = html.read_text(encoding="utf-8")
     assert f"the security office&#x27;s evidence service at {office['url']}" in text
-    assert "2 export(s) from every workstation" in text and filed["leaked_sha256"] in text
+    assert "2 exports from every workstation" in text and filed["leaked_sha256"] in text
     assert export_a["export_id"] in text and "城东代收银行" in text and "Wang Li" in text
     entry_hash = db.execute("SELECT r.hash FROM exports e JOIN records r ON r.id = e.record_id"
                             " WHERE e.export_id = %s", (export_a["export_id"],)).fetchone()
