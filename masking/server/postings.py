@@ -4,8 +4,9 @@
   monitored phone numbers (a fragment's phone finds every export that carried it);
 * ``canary_postings``: its canary rows' fingerprints (weak features counted per fragment row);
 * ``profile_postings``: its canary profiles' fresh features (identifier suffixes, readings rounded to 0-2
-  decimals) and its reading marks (:mod:`masking.watermark.profile`, :mod:`masking.watermark.reading_marks`):
-  what an informed leaker's fragment still shows once its tokens and marks are dead.
+  decimals), with the canary each belongs to, and its reading marks (:mod:`masking.watermark.profile`,
+  :mod:`masking.watermark.reading_marks`): what an informed leaker's fragment still shows once its tokens
+  and marks are dead.
 
 The context features of canary profiles are not indexed: they only narrow which rows a canary is
 compared with, and a fragment's rows are selected by their fresh features already.
@@ -29,11 +30,13 @@ def all_fingerprints(data: TraceData) -> np.ndarray:
     return np.unique(joined).view(np.int64)
 
 
-def profile_fingerprints(data: TraceData) -> np.ndarray:
-    """The distinct fingerprints of ``profile_postings`` (every profile entry but context and monitored
-    numbers, which ``postings`` holds), as signed 64-bit integers."""
+def profile_entries(data: TraceData) -> list[tuple[int, int]]:
+    """The distinct (fingerprint, canary number) entries of ``profile_postings``: every profile entry but
+    context and monitored numbers (which ``postings`` holds), fingerprints as signed 64-bit integers."""
     kinds = data.profile_kinds
-    return np.unique(data.profile_fps[(kinds != CTX) & (kinds != POOL)].astype(np.uint64)).view(np.int64)
+    keep = (kinds != CTX) & (kinds != POOL)
+    fps = data.profile_fps[keep].astype(np.uint64).view(np.int64).tolist()
+    return sorted(set(zip(fps, data.profile_ids[keep].astype(np.int64).tolist(), strict=True)))
 
 
 def _copy(conn: psycopg.Connection[Any], table: str, fps: np.ndarray, export: int) -> None:
@@ -52,7 +55,12 @@ def add_postings(conn: psycopg.Connection[Any], export: int, data: TraceData) ->
 
 
 def add_profile_postings(conn: psycopg.Connection[Any], export: int, data: TraceData) -> None:
-    _copy(conn, "profile_postings", profile_fingerprints(data), export)
+    entries = profile_entries(data)
+    if not entries:
+        return
+    with conn.cursor().copy("COPY profile_postings (fp, export, canary) FROM STDIN") as copy:
+        for fp, canary in entries:
+            copy.write_row((fp, export, canary))
 
 
 def index_held_profiles(conn: psycopg.Connection[Any]) -> int:

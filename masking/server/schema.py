@@ -153,8 +153,8 @@ MIGRATIONS: tuple[str, ...] = (
     # canary profiles and reading marks in the inverted index (issue 18 at the service): the exports whose
     # canaries an informed leaker's fragment can match are found, not only those it shares tokens with
     """
-    CREATE TABLE profile_postings (fp bigint NOT NULL, export int NOT NULL);
-    CREATE INDEX profile_postings_fp ON profile_postings (fp, export);
+    CREATE TABLE profile_postings (fp bigint NOT NULL, export int NOT NULL, canary int NOT NULL);
+    CREATE INDEX profile_postings_fp ON profile_postings (fp, export, canary);
     """,
 )
 PROFILE_POSTINGS = len(MIGRATIONS)  # the version that made profile_postings: the exports held then are indexed

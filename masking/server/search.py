@@ -5,8 +5,8 @@ of canary rows (B-trees on ``(fp, export)``, read index-only). One query per key
 :class:`masking.watermark.trace.FragmentLookup` says can score: any holder of one of the fragment's
 tokens, any export covering enough of its rows, any export whose canaries hold enough of one row's
 weak features, and (``profile_postings``, :mod:`masking.server.postings`) any export whose canary profiles
-hold a fresh feature of each type one comparable row shows, or one of the fragment's reading marks. Only
-those are loaded and scored; the union bound still counts every export held.
+hold, in one canary, a fresh feature of each type one comparable row shows, or one of the fragment's
+reading marks. Only those are loaded and scored; the union bound still counts every export held.
 So the cost follows the fragment (its fingerprints' posting lists), not the number of exports.
 """
 
@@ -44,7 +44,7 @@ HAVING bool_or(token) OR count(DISTINCT row_no) FILTER (WHERE cover) >= %(need)s
 UNION
 SELECT p.export FROM unnest(%(p_fps)s::bigint[], %(p_rows)s::int[], %(p_kinds)s::int[], %(p_need)s::int[])
                      AS g(fp, row_no, kind, need) JOIN profile_postings p ON p.fp = g.fp
- GROUP BY p.export, g.row_no HAVING count(DISTINCT g.kind) >= max(g.need)
+ GROUP BY p.export, p.canary, g.row_no HAVING count(DISTINCT g.kind) >= max(g.need)
 """
 
 

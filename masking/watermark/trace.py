@@ -451,9 +451,9 @@ class FragmentLookup:
     * every export holding a token or masked identity of at least ``need`` of the fragment's rows
       (the coverage below which :func:`trace_fragment` does not score an export);
     * every export whose canary rows hold ``MIN_WEAK_CANARY`` or more of one row's ``weak`` features;
-    * every export whose canary profiles (:mod:`masking.watermark.profile`) hold, for one fragment row
-      that can be compared with a canary at all (:func:`~masking.watermark.profile.pair_floor`), a
-      feature of each type the row shows (``profile_*``: the entry's fingerprint, row, type, and the
+    * every export one of whose canary profiles (:mod:`masking.watermark.profile`) holds, for one
+      fragment row that can be compared with a canary at all (:func:`~masking.watermark.profile.pair_floor`),
+      a feature of each type the row shows (``profile_*``: the entry's fingerprint, row, type, and the
       number of types its row shows), or one of the fragment's reading marks (entries of ``profile_need``
       0: any export holding one is tested). Monitored numbers are tokens: their holders are found above.
 
