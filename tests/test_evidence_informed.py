@@ -89,3 +89,26 @@ def test_the_service_traces_an_informed_leak_and_a_monitored_number(
     assert migrate(db) == (PROFILE_POSTINGS - 1, len(MIGRATIONS))
     assert db.execute("SELECT count(*) FROM profile_postings").fetchone() == indexed
     assert _trace(capsys, office, token, tmp_path / "bare.csv", db) == {guilty}
+
+
+def test_the_service_scores_the_reading_mark(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], office: dict[str, str], db: psycopg.Connection[Any],
+) -> None:
+    a, b = tmp_path / "ws-a", tmp_path / "ws-b"
+    enroll_workstation(capsys, office, a, "branch-a")
+    enroll_workstation(capsys, office, b, "branch-b")
+    source = tmp_path / "客户.csv"
+    h.write_source(source, ROWS, seed=11)
+    policy = h.write_policy(tmp_path / "p.toml", canary_rate=0.0)
+    policy.write_text(policy.read_text(encoding="utf-8").replace('# mark_readings = ["本月电量(kWh)"]',
+                                                                 'mark_readings = ["本月电量(kWh)"]'), encoding="utf-8")
+    _export(capsys, a, source, tmp_path / "a.csv", "甲催收公司", policy)
+    guilty, rows = _export(capsys, b, source, tmp_path / "b.csv", "乙催收公司", policy)
+    marked = db.execute("SELECT count(*) FROM profile_postings").fetchone()
+    assert marked is not None and 3 * ROWS < marked[0] <= 4 * ROWS  # held and other, each export (some alike)
+    token = cli(capsys, "server", "token", "--db", office["db"], "--role", "investigator", "--json")[1]["token"]
+    informed = w.informed_leak(rows, ROWS, w.sample_seed("service", "readings"))
+    fragment = _write(tmp_path / "informed.csv", informed)
+    assert _trace(capsys, office, token, fragment, db) == {guilty}
+    report = cli(capsys, "trace", str(fragment), "--server", office["url"], "--token", token, "--json")[1]
+    assert any(e["key"] == "reading_marks" for e in report["candidates"][0]["evidence"])
