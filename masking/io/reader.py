@@ -66,6 +66,7 @@ class Workbook:
         # the pass that read a sheet's first rows, paused after them: the next pass over that sheet
         # continues it instead of reading the start of the sheet again
         self._paused: dict[str, Iterator[Row]] = {}
+        self._closed = False
 
     def __enter__(self) -> Workbook:
         return self
@@ -76,6 +77,11 @@ class Workbook:
         self.close()
 
     def close(self) -> None:
+        """Release the file; closing again does nothing (an export closes its input as soon as the
+        last row is read, and the ``with`` block closes it once more)."""
+        if self._closed:
+            return
+        self._closed = True
         paused, self._paused = self._paused, {}
         for rows in paused.values():
             close = getattr(rows, "close", None)
