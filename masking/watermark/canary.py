@@ -149,9 +149,6 @@ class Reservoir:
             self._seen += 1
             self._advance()
 
-    def pick(self, rng: random.Random) -> Sequence[Value]:
-        return self.rows[rng.randrange(len(self.rows))]
-
 
 def _blank(value: Value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
