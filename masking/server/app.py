@@ -94,34 +94,27 @@ def create_app(db_url: str, *, pool_size: int = 8) -> Starlette:  # noqa: PLR091
             return {"ok": True, "schema_version": int(row[0]) if row else 0}
         return await guarded(lambda: run_in_threadpool(with_conn, work))
 
+    async def signed(request: Request, handler: Callable[..., Any]) -> Any:
+        """``handler(conn, body, signature)`` on a workstation's signed request (its body and signature header)."""
+        body = await body_of(request)
+        return await run_in_threadpool(with_conn, handler, body, request.headers.get(SIGNATURE_HEADER, ""))
+
     async def enroll_route(request: Request) -> JSONResponse:
         async def work() -> dict[str, Any]:
-            body = await body_of(request)
-            done = await run_in_threadpool(with_conn, enroll, body, request.headers.get(SIGNATURE_HEADER, ""))
+            done = await signed(request, enroll)
             return {"workstation_id": done.workstation_id, "name": done.name}
         return await guarded(work)
 
     async def records_route(request: Request) -> JSONResponse:
         async def work() -> dict[str, Any]:
-            body = await body_of(request)
-            result = await run_in_threadpool(with_conn, ingest_records, body,
-                                             request.headers.get(SIGNATURE_HEADER, ""))
-            return result.as_dict()  # type: ignore[no-any-return]
+            return (await signed(request, ingest_records)).as_dict()  # type: ignore[no-any-return]
         return await guarded(work)
 
     async def consume_route(request: Request) -> JSONResponse:
-        async def work() -> dict[str, Any]:
-            body = await body_of(request)
-            return await run_in_threadpool(
-                with_conn, consume_approval, body, request.headers.get(SIGNATURE_HEADER, ""))
-        return await guarded(work)
+        return await guarded(lambda: signed(request, consume_approval))
 
     async def announce_route(request: Request) -> JSONResponse:
-        async def work() -> dict[str, Any]:
-            body = await body_of(request)
-            return await run_in_threadpool(
-                with_conn, announce_export, body, request.headers.get(SIGNATURE_HEADER, ""))
-        return await guarded(work)
+        return await guarded(lambda: signed(request, announce_export))
 
     async def trace_route(request: Request) -> JSONResponse:
         async def work() -> dict[str, Any]:
