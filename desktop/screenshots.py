@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
 
     from desktop.main_window import MainWindow
 
-# A developer tool: in a source checkout it shows the bundled sample; an installed app has no samples
-# (the program never needs them), so there the file to show is named with --sample.
-SOURCE_SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "samples" / "hidden_pii.xlsx"
+# The workbook shown by default: a copy of resources/samples/hidden_pii.xlsx (synthetic customers with PII
+# in hidden sheets, comments and headers) that ships inside the package, so an installed app or a frozen
+# bundle can take its own screenshots; tests/test_screenshot_sample.py keeps the two copies identical.
+SAMPLE = Path(str(resources.files("desktop").joinpath("data", "screenshot_sample.xlsx")))
 TIMEOUT_S = 60.0
 PAGES = ("review", "export", "trace", "audit", "keys", "settings")
 
@@ -237,15 +239,19 @@ def _grab(widget: QWidget, target: Path) -> bool:
     return False
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m desktop.screenshots")
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
-    checkout = SOURCE_SAMPLE.is_file()
-    parser.add_argument("--sample", type=Path, required=not checkout, default=SOURCE_SAMPLE if checkout else None,
-                        help="the workbook to show (default in a source checkout: resources/samples/hidden_pii.xlsx)")
+    parser.add_argument("--sample", type=Path, default=SAMPLE,
+                        help="the workbook to show (default: the package's synthetic sample with hidden PII)")
     parser.add_argument("--service", metavar="URL", help="the security office's service (see the module's docstring)")
     parser.add_argument("--bundle", type=Path, metavar="BUNDLE", help="the organisation's keys, for --service")
     parser.add_argument("--enroll-code", metavar="CODE", help="a one-time enrollment code, for --service")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.service and not (args.bundle and args.enroll_code and os.environ.get("EXPORTGUARD_SERVER_TOKEN")):
         parser.error("--service needs --bundle, --enroll-code and EXPORTGUARD_SERVER_TOKEN")
