@@ -4,6 +4,7 @@
     .venv/bin/python bench/bench_export.py --rows 200000      # quicker
     .venv/bin/python bench/bench_export.py --rows 200000 --only export --only copy
     .venv/bin/python bench/bench_export.py --repeat 3 --only export --only copy:exportguard   # medians
+    .venv/bin/python bench/bench_export.py --rows 200000 --rows 1000000 --repeat 3   # both sizes, one run
 
 Cases (each in its own subprocess, with its own peak resident memory; rounds interleaved):
 - export: ``prepare_export`` + ``run_export`` as the CLI runs them (scan, plan, policy, transforms,
@@ -178,7 +179,8 @@ def _children_peak_mb() -> float:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=1_000_000, help="data rows (default 1,000,000)")
+    parser.add_argument("--rows", type=int, action="append",
+                        help="data rows (default 1,000,000); repeatable: one table and verdict per size, in one run")
     parser.add_argument("--only", action="append", help="run cases whose name contains this (repeatable)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds of every case, interleaved; the verdicts use each case's median")
@@ -196,11 +198,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     # a pattern that names a case exactly selects only that case ("export" is not also export:all-defaults)
     cases = [c for c in CASES if not args.only or any(p == c or (p not in CASES and p in c) for p in args.only)]
-    source, how = ensure_input(args.rows)
-    print(f"input: {source.relative_to(ROOT)} ({source.stat().st_size / 1e6:.0f} MB; {how})")
+    sizes = args.rows or [1_000_000]
+    for number, rows in enumerate(sizes):
+        if number:
+            print()
+        _verdicts(run_size(rows, cases, args.repeat))
+    return 0
+
+
+def run_size(rows: int, cases: Sequence[str], repeat: int) -> dict[str, dict[str, float]]:
+    """Every case on the ``rows``-row input, ``repeat`` interleaved rounds; each case's medians."""
+    source, how = ensure_input(rows)
+    print(f"input: {source.relative_to(ROOT)} ({rows:,} rows, {source.stat().st_size / 1e6:.0f} MB; {how})")
     print(f"{'case':22} {'rows':>10} {'seconds':>9} {'cpu s':>7} {'rows/s':>9} {'peak MB':>8}  note", flush=True)
     runs: dict[str, list[dict[str, float]]] = {}
-    for _ in range(max(1, args.repeat)):
+    for _ in range(max(1, repeat)):
         for case in cases:
             command = [sys.executable, __file__, "--case", case, "--input", str(source)]
             path = os.pathsep.join(filter(None, (str(NO_CHECKS), os.environ.get("PYTHONPATH"))))
@@ -211,23 +223,22 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{case:22} {'failed':>10}  ({last[:100]})", flush=True)
                 continue
             result = json.loads(done.stdout.strip().splitlines()[-1])
-            seconds, rows, peak = float(result["seconds"]), int(result["rows"]), float(result["peak_mb"])
+            seconds, done_rows, peak = float(result["seconds"]), int(result["rows"]), float(result["peak_mb"])
             cpu = float(result.get("cpu", 0.0))
             runs.setdefault(case, []).append({"seconds": seconds, "cpu": cpu, "peak_mb": peak})
-            print(f"{case:22} {rows:>10,} {seconds:>9.1f} {cpu:>7.1f} {rows / seconds if rows else 0:>9,.0f} "
-                  f"{peak:>8.0f}  {result['note']}", flush=True)
+            print(f"{case:22} {done_rows:>10,} {seconds:>9.1f} {cpu:>7.1f} "
+                  f"{done_rows / seconds if done_rows else 0:>9,.0f} {peak:>8.0f}  {result['note']}", flush=True)
     results = {case: {"seconds": statistics.median(r["seconds"] for r in rounds),
                       "cpu": statistics.median(r["cpu"] for r in rounds),
                       "peak_mb": max(r["peak_mb"] for r in rounds)} for case, rounds in runs.items()}
-    if args.repeat > 1:
+    if repeat > 1:
         print()
         for case, rounds in runs.items():
             times = ", ".join(f"{r['seconds']:.1f}" for r in rounds)
             cpus = ", ".join(f"{r['cpu']:.1f}" for r in rounds)
             print(f"{case:22} median {results[case]['seconds']:.1f} s of {times}; "
                   f"CPU median {results[case]['cpu']:.1f} s of {cpus}")
-    _verdicts(results)
-    return 0
+    return results
 
 
 def _verdict(met: bool) -> str:
