@@ -104,7 +104,7 @@ def parse_grading(data: Mapping[str, Any], where: str) -> tuple[Mapping[Kind, in
         inside = f"{where} [grading.thresholds.{name}]"
         unknown = set(entry) - {"approval_threshold", "require_password", "min_k"}
         if unknown:
-            raise _fail(inside, f"unknown key(s) {', '.join(sorted(unknown))}")
+            raise _fail(inside, f"unknown {'key' if len(unknown) == 1 else 'keys'} {', '.join(sorted(unknown))}")
         password = entry.get("require_password", False)
         if not isinstance(password, bool):
             raise _fail(inside, "'require_password' must be true or false")

@@ -29,6 +29,7 @@ from typing import Any
 from masking.crypto import hmac_sha256
 from masking.errors import InputError, OutputError, PolicyError
 from masking.events import Event
+from masking.plurals import numbered
 from masking.violations import violation
 
 GENESIS = "0" * 64
@@ -368,8 +369,8 @@ class Ledger:
             _, seq, event, time, body_text, stored_prev, stored_hash, key_id, stored_mac = row
             if seq != expected_seq:
                 if seq > expected_seq:
-                    missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
-                    yield LedgerProblem(workstation, seq, f"record(s) {missing} before this one were deleted")
+                    missing = numbered(expected_seq, seq - 1, "record")
+                    yield LedgerProblem(workstation, seq, f"{missing} before this one deleted")
                 else:
                     yield LedgerProblem(workstation, seq, "record out of order (reordered or inserted)")
             problem = self._record_problem(workstation, seq, event, time, body_text, stored_prev, stored_hash,

@@ -52,6 +52,7 @@ from masking.manifest import encryption_manifest, manifest_properties
 from masking.office import OfficeKeys, read_pin
 from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContext
 from masking.plan import Plan, build_plan
+from masking.plurals import counted
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.recipient import Recipient
@@ -549,7 +550,7 @@ def _run_export(
     )
     entry = _record_export(ledger, record, prepared.approval, written)
     warnings = (*_count_warnings(outcomes),
-                *(f"{sheet}: {count} title row(s) above the header were not exported" for sheet, count in titles),
+                *(f"{sheet}: {counted(count, 'title row')} above the header left out" for sheet, count in titles),
                 *(note.text for note in found_notes), *_pool_warnings(summary.pool))
     reporting = report_after_export(home, ring, ledger)
     return ExportResult(export_id, prepared.output, prepared.format, tracker.done, outcomes, prepared.verdict,
@@ -801,6 +802,7 @@ def _count_warnings(outcomes: Sequence[ColumnOutcome]) -> Iterator[str]:
     for o in outcomes:
         where = f"{o.sheet}!{o.header or '?'}"
         if o.counts.damaged:
-            yield f"{where}: {o.counts.damaged} value(s) were already cut by Excel to 15 digits; protected as tokens"
+            yield (f"{where}: {counted(o.counts.damaged, 'value')} already cut by Excel to 15 digits, protected as "
+                   "tokens")
         if o.counts.unparsed:
-            yield f"{where}: {o.counts.unparsed} value(s) were not a valid {o.kind}; protected as tokens"
+            yield f"{where}: {counted(o.counts.unparsed, 'value')} not a valid {o.kind}, protected as tokens"

@@ -177,7 +177,7 @@ def _kind_rules(data: Mapping[str, Any], where: str) -> dict[Kind, KindRule]:
         raise _fail(where, "no [kinds] tables")
     unknown = set(table) - {k.value for k in Kind}
     if unknown:
-        raise _fail(where, f"unknown kind(s) {', '.join(sorted(unknown))}")
+        raise _fail(where, f"unknown {'kind' if len(unknown) == 1 else 'kinds'} {', '.join(sorted(unknown))}")
     rules: dict[Kind, KindRule] = {}
     for kind in Kind:
         entry = table.get(kind.value)

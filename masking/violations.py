@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from masking.plurals import choose_plurals
+
 __all__ = ["VIOLATION_TEXTS", "Violation", "violation"]
 
 # code -> the English sentence, formatted with the violation's arguments (a tuple argument is
@@ -39,9 +41,10 @@ VIOLATION_TEXTS: Mapping[str, str] = {
                          "for such an export ({layers}) can be placed",
     "k_below_min": "sheet {sheet}: {rows} rows are in groups smaller than the policy's minimum k of {min_k} "
                    "(k = {k}) on {columns}: generalize those columns (--generalize-to-k) or drop them",
-    "unsynced_exports": "{count} export(s) have not reached the security office (the policy allows {limit}); "
+    "unsynced_exports": "{count} {count|export has|exports have} not reached the security office (the policy "
+                        "allows {limit}); "
                         "connect to the office network and run 'exportguard sync'",
-    "unsynced_hours": "an export has waited more than {hours} hour(s) to reach the security office; "
+    "unsynced_hours": "an export has waited more than {hours} {hours|hour|hours} to reach the security office; "
                       "connect to the office network and run 'exportguard sync'",
     "recipient_not_listed": "the policy does not list {recipient} as a recipient; the recipients it allows: "
                             "{allowed}",
@@ -61,11 +64,13 @@ VIOLATION_TEXTS: Mapping[str, str] = {
                       "({office})",
     "approval_used": "approval code refused: it was already used on {time} by export {export_id}; an approval "
                      "allows one export",
-    "pii_found_in_kept": "sheet {sheet}, column {column}: {cells} cell(s) hold {kinds}, and the plan keeps the column "
-                         "in clear: nothing was written. Protect the column (--action {column}=ACTION) or let the "
+    "pii_found_in_kept": "sheet {sheet}, column {column}: {cells} {cells|cell holds|cells hold} {kinds}, and the "
+                         "plan keeps the column in clear: nothing was written. Protect the column "
+                         "(--action {column}=ACTION) or let the "
                          "policy protect what is found ([export] found_pii = \"protect\")",
     # warnings (allowed, worth knowing)
-    "pii_found_protected": "sheet {sheet}, column {column}: {cells} cell(s) held {kinds} and were protected",
+    "pii_found_protected": "sheet {sheet}, column {column}: {cells} {cells|cell|cells} held {kinds} and "
+                           "{cells|was|were} protected",
     "keeps_clear": "column {column} ({kind}) leaves in clear, as the policy allows",
     "keeps_text": "column {column} keeps text that contains {kinds}",
 }
@@ -100,7 +105,7 @@ class Violation:
         """The violation in English (the CLI's and the ledger's words)."""
         words = {name: value if isinstance(value, str) else _LIST_JOINS.get(name, ", ").join(value)
                  for name, value in self.args}
-        return VIOLATION_TEXTS[self.code].format(**words)
+        return choose_plurals(VIOLATION_TEXTS[self.code], words).format(**words)
 
     def __str__(self) -> str:
         return self.text

@@ -124,7 +124,7 @@ def test_gaps_forks_and_restarts_are_flagged_not_refused(
     one, two, three = station.export(1), station.export(2), station.export(3)
     assert station.send(one)["accepted"] == 1
     answer = station.send(three)  # two never arrives
-    assert answer["accepted"] == 0 and answer["flagged"][0]["problem"] == "record(s) 2 never arrived (a gap)"
+    assert answer["accepted"] == 0 and answer["flagged"][0]["problem"] == "record 2 never arrived (a gap)"
     late = station.send(two)
     assert "seen before" not in late["flagged"][0]["problem"] and "fork" in late["flagged"][0]["problem"]
     problems = check(db)
@@ -143,7 +143,7 @@ def test_silent_workstations_are_reported(tmp_path: Path, service: Service, db: 
     db.execute("UPDATE workstations SET last_seen = now() - interval '200 hours'")
     problems = check(db)
     assert [(p.workstation, p.problem) for p in problems] == [
-        ("branch-z", "silent for 200 hour(s) (the policy allows 168)")]
+        ("branch-z", "silent for 200 hours (the policy allows 168)")]
 
 
 def test_unreachable_service_is_exit_7_and_refusal_is_integrity(tmp_path: Path) -> None:

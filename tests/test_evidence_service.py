@@ -129,7 +129,7 @@ def test_organisation_trace_rollback_and_unsynced_limit(
     code, _, err = _run(capsys, "--home", str(b), "sync")
     assert code == 7 and "could not be reached" in err
     code, _, err = _export(capsys, b, "城西代收银行", tmp_path / "q3.csv", "--policy", str(policy))
-    assert code == 4 and "2 export(s) have not reached the security office" in err
+    assert code == 4 and "2 exports have not reached the security office" in err
     assert not (tmp_path / "q3.csv").exists()
     service.start()
     code, synced, _ = _run(capsys, "--home", str(b), "sync", "--json")

@@ -68,7 +68,7 @@ approval_threshold = 9000
         ("[grading.levels]\nfax = 3", "unknown kind 'fax'"),
         ("[grading.thresholds.7]\nmin_k = 5", "grades are 1, 2, 3 and 4"),
         ("[grading.thresholds.4]\nmin_k = 1", "'min_k' must be a whole number of at least 2"),
-        ("[grading.thresholds.4]\nmax_k = 1", "unknown key(s) max_k"),
+        ("[grading.thresholds.4]\nmax_k = 1", "unknown key max_k"),
         ("[export]\nmin_k = \"five\"", "'min_k' must be a whole number of at least 2"),
         ("[export]\nmax_suppressed = 0.9", "'max_suppressed' must be a share from 0 to 0.5"),
     ],

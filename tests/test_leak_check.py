@@ -155,7 +155,7 @@ def test_a_default_export_stops_or_protects_every_planted_value(
     captured = capsys.readouterr()
     if code == 4:
         assert not out.exists() and not list(tmp_path.glob(".~exportguard-*"))
-        assert re.search(r"sheet 1, column D: \d+ cell\(s\) hold [a-z_, ]+", captured.err), captured.err
+        assert re.search(r"sheet 1, column D: \d+ cells? holds? [a-z_, ]+", captured.err), captured.err
     else:
         assert code == 0, captured.err
     seen = "\n".join((captured.out, captured.err, _texts(out), _ledger_text(home)))
@@ -175,7 +175,7 @@ def test_the_refusal_counts_cells_and_kinds_and_nothing_else(tmp_path: Path) -> 
     with pytest.raises(PolicyError) as refused:
         run_export(prepared, ring, Workspace(home).ledger(ring))
     assert refused.value.violations[0].code == "pii_found_in_kept"
-    assert str(refused.value).startswith("sheet 1, column D: 30 cell(s) hold phone")  # 1,200 rows / 40
+    assert str(refused.value).startswith("sheet 1, column D: 30 cells hold phone")  # 1,200 rows / 40
     blocked = [e.body for e in Workspace(home).ledger(ring).entries() if e.event == "blocked"]
     assert len(blocked) == 1 and blocked[0]["violations"][0]["code"] == "pii_found_in_kept"
 

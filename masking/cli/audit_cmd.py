@@ -13,6 +13,7 @@ from masking.errors import IntegrityProblem, KeyProblem, UsageError
 from masking.events import Event
 from masking.evidence.trail import TRAIL_LIMIT, office_trail
 from masking.ledger import Ledger, LedgerEntry, VerifyReport
+from masking.plurals import counted
 from masking.workspace import Workspace
 
 
@@ -124,9 +125,10 @@ def _verify(args: argparse.Namespace, context: Any) -> int:
     if context.json:
         emit_json({"ok": report.ok, "entries": report.entries, "problems": problems})
     elif report.ok:
-        print(f"OK: all {report.entries} record(s) are intact and authenticated.")
+        print(f"OK: all {counted(report.entries, 'record')} are intact and authenticated."
+              if report.entries != 1 else "OK: the 1 record is intact and authenticated.")
     else:
-        print(f"TAMPERED: {len(problems)} problem(s) in {report.entries} record(s):")
+        print(f"TAMPERED: {counted(len(problems), 'problem')} in {counted(report.entries, 'record')}:")
         for p in problems:
             print(f"  record {p['seq']} ({p['workstation']}): {p['problem']}")
     return 0 if report.ok else IntegrityProblem.exit_code
@@ -140,7 +142,7 @@ def _export(args: argparse.Namespace, context: Any) -> int:
     if context.json:
         emit_json({"output": args.out, "entries": count})
     else:
-        print(f"Wrote {count} record(s) to {args.out}.")
+        print(f"Wrote {counted(count, 'record')} to {args.out}.")
     return 0
 
 
@@ -150,6 +152,6 @@ def _import(args: argparse.Namespace, context: Any) -> int:
         emit_json({"added": result.added, "already_present": result.already_present,
                    "workstations": list(result.workstations)})
     else:
-        print(f"Imported {result.added} record(s) ({result.already_present} already present) "
+        print(f"Imported {counted(result.added, 'record')} ({result.already_present} already present) "
               f"from {', '.join(result.workstations) or 'no workstation'}.")
     return 0

@@ -26,6 +26,7 @@ from masking.decrypt import DecryptResult, decrypt_file
 from masking.errors import KeyProblem, UsageError
 from masking.home import is_managed
 from masking.office import read_decryption_keys
+from masking.plurals import counted
 from masking.workspace import Workspace
 
 
@@ -80,7 +81,7 @@ def _print(result: DecryptResult, context: Any) -> int:
     if context.json:
         emit_json(result.as_dict())
         return 0
-    print(f"Decrypted {len(result.columns)} column(s) over {result.rows} rows to {result.output}"
+    print(f"Decrypted {counted(len(result.columns), 'column')} over {counted(result.rows, 'row')} to {result.output}"
           + (f"  (export id {result.export_id})" if result.export_id else ""))
     for column in result.columns:
         counts = ", ".join(f"{k} {v}" for k, v in column.as_dict()["counts"].items())

@@ -18,6 +18,7 @@ from masking.events import KeyAction, KeyChange
 from masking.keys import MIN_MANAGED_PASSPHRASE, KeyRing, KeystoreStatus, bundle_office
 from masking.office import import_organisation_bundle, read_office, read_pin
 from masking.passphrase_strength import require_strong
+from masking.plurals import counted
 from masking.workspace import Workspace
 
 BUNDLE_ENV = "EXPORTGUARD_BUNDLE_PASSPHRASE"
@@ -156,8 +157,8 @@ def _export_bundle(args: argparse.Namespace, context: Any) -> int:
     KeyChange(action=KeyAction.EXPORT_BUNDLE, key_id=ring.active.key_id, keys=count,
               office_id=office.office_id if office else None).append_to(workspace.ledger(ring))
     payload = {"bundle": args.out, "keys": count, "office_id": office.office_id if office else None}
-    text = f"Wrote {count} key(s) to {args.out}" + (f" with the public keys of office {office.office_id}." if office
-                                                   else ".")
+    text = f"Wrote {counted(count, 'key')} to {args.out}" + (
+        f" with the public keys of office {office.office_id}." if office else ".")
     return say(context, payload, text)
 
 

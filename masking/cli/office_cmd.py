@@ -27,6 +27,7 @@ from masking.cli.secrets import keystore_passphrase, new_passphrase
 from masking.events import OfficeAction, OfficeChange
 from masking.ledger import Ledger
 from masking.office import OfficeKeys, init_office, read_office, roll_office
+from masking.plurals import counted
 
 SIGNING_ENV = "EXPORTGUARD_SIGNING_PASSPHRASE"
 DECRYPTION_ENV = "EXPORTGUARD_DECRYPTION_PASSPHRASE"
@@ -78,7 +79,7 @@ def _print_summary(folder: Path, keys: OfficeKeys) -> None:
     print(f"  signing key     {keys.office_id}  (signs policies and approval codes)")
     print(f"  decryption key  {keys.decryption_id}  (restores encrypted values; keep it offline)")
     if keys.rolls:
-        print(f"  rolled {len(keys.rolls)} time(s); workstations follow the roll certificates")
+        print(f"  rolled {counted(len(keys.rolls), 'time')}; workstations follow the roll certificates")
 
 
 def _record(ledger: Ledger | None, action: OfficeAction, keys: OfficeKeys, *, shares: int | None = None,
@@ -153,5 +154,6 @@ def _restore(args: argparse.Namespace, context: Any) -> int:
     if context.json:
         emit_json({"office": args.office, "decryption_keys": ids})
         return 0
-    print(f"Restored the decryption key(s) {', '.join(ids)} into {Path(args.office) / 'decryption.key'}.")
+    keys = "key" if len(ids) == 1 else "keys"
+    print(f"Restored the decryption {keys} {', '.join(ids)} into {Path(args.office) / 'decryption.key'}.")
     return 0

@@ -13,6 +13,7 @@ from masking.io.atomic import atomic_output
 from masking.io.reader import open_workbook
 from masking.pipeline import risk_threshold
 from masking.plan import build_plan
+from masking.plurals import counted
 from masking.policy import load_policy
 from masking.risk.assess import assess
 
@@ -34,12 +35,12 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
 def _print_text(report: dict[str, Any]) -> None:
     encoding = report.get("encoding")
     decoded = f", {encoding['name']} ({encoding['evidence']})" if encoding else ""
-    print(f"{report['input']}  ({report['format']}{decoded}, {len(report['sheets'])} sheet(s))")
+    print(f"{report['input']}  ({report['format']}{decoded}, {counted(len(report['sheets']), 'sheet')})")
     for sheet in report["sheets"]:
         state = "  [hidden]" if sheet["hidden"] else ""
         header = f"header row {sheet['header_row']}" if sheet["header_row"] else "no header row"
         if sheet["title_rows"]:
-            header += f" under {sheet['title_rows']} title row(s), not exported"
+            header += f" under {counted(sheet['title_rows'], 'title row')}, not exported"
         print(f"\nSheet {sheet['name']}{state}: {header}, {sheet['data_rows']} data rows")
         rows = [
             [c["letter"], c["header"] or "", c["kind"] or "-", f"{c['confidence']:.2f}", c["default_action"]]

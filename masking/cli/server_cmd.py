@@ -14,6 +14,7 @@ from masking.cli.keys_cmd import BUNDLE_ENV
 from masking.cli.output import emit_json, format_table, say
 from masking.cli.secrets import keystore_passphrase
 from masking.errors import IntegrityProblem, KeyProblem, UsageError
+from masking.plurals import counted
 
 
 def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
@@ -187,7 +188,7 @@ def _check(args: argparse.Namespace, context: Any) -> int:
     elif not problems:
         print("OK: every workstation's chain is continuous.")
     else:
-        print(f"{len(problems)} problem(s):")
+        print(f"{counted(len(problems), 'problem')}:")
         print(format_table(["workstation", "problem"], [[p.workstation, p.problem] for p in problems]))
     return 0 if not problems else IntegrityProblem.exit_code
 
@@ -197,7 +198,7 @@ def _resolve(args: argparse.Namespace, context: Any) -> int:
     with db.connect(args.db) as conn:
         cleared = check.resolve(conn, args.workstation.strip())
     return say(context, {"workstation": args.workstation.strip(), "cleared": cleared},
-                f"Cleared {cleared} problem(s) of {args.workstation.strip()}.")
+                f"Cleared {counted(cleared, 'problem')} of {args.workstation.strip()}.")
 
 
 def _prune(args: argparse.Namespace, context: Any) -> int:
@@ -206,4 +207,4 @@ def _prune(args: argparse.Namespace, context: Any) -> int:
         days = int(schema.setting(conn, "retention_days"))
         pruned = admin.prune(conn, days)
     return say(context, {"pruned": pruned, "retention_days": days},
-                f"Dropped the trace data of {pruned} export(s) received more than {days} day(s) ago.")
+                f"Dropped the trace data of {counted(pruned, 'export')} received more than {counted(days, 'day')} ago.")

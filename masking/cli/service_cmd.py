@@ -9,6 +9,7 @@ from masking.cli.output import emit_json
 from masking.cli.secrets import opening_passphrase
 from masking.errors import UsageError
 from masking.evidence.sync import enroll, sync
+from masking.plurals import counted
 from masking.workspace import Workspace
 
 
@@ -38,7 +39,7 @@ def _enroll(args: argparse.Namespace, context: Any) -> int:
         emit_json({"server": link.url, "workstation": link.name, "workstation_id": link.workstation_id,
                    "uploaded": result.sent, "flagged": list(result.flagged)})
     else:
-        print(f"Enrolled as {link.name} with {link.url}; {result.sent} existing record(s) uploaded.")
+        print(f"Enrolled as {link.name} with {link.url}; {counted(result.sent, 'existing record')} uploaded.")
     return 0
 
 
@@ -50,7 +51,7 @@ def _sync(args: argparse.Namespace, context: Any) -> int:
     if context.json:
         emit_json(result.as_dict())
     else:
-        print(f"Sent {result.sent} record(s) to {result.url}; nothing is queued.")
+        print(f"Sent {counted(result.sent, 'record')} to {result.url}; nothing is queued.")
         for item in result.flagged:
             print(f"  note: the service flagged record {item.get('seq')}: {item.get('problem')}")
     return 0

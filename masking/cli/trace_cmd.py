@@ -16,6 +16,7 @@ from masking.events import current_user
 from masking.evidence.remote_trace import investigate_at_service, service_recorder
 from masking.investigation import file_report, investigate, ledger_recorder
 from masking.io.text_encoding import decode_whole
+from masking.plurals import counted
 from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format
 from masking.workspace import Workspace
 
@@ -87,7 +88,8 @@ def system_language() -> Language:
 def _print(report: dict[str, Any]) -> None:
     """The ``--json`` object as people read it: the same for a local trace and one at the service."""
     where = f" at {report['service']}" if report.get("service") else ""
-    print(f"{report['rows']} fragment row(s) read; {report['exports_tested']} export(s) tested{where}")
+    print(f"{counted(report['rows'], 'fragment row')} read; "
+          f"{counted(report['exports_tested'], 'export')} tested{where}")
     verdict = report["verdict"]
     if verdict:
         print(f"Verdict: export {verdict['export_id']} to {verdict['recipient']} (false-attribution probability "
@@ -95,7 +97,7 @@ def _print(report: dict[str, Any]) -> None:
     else:
         print("Verdict: no one is named; the evidence is too weak.")
         if report.get("rows_needed"):
-            print(f"  About {report['rows_needed']} more row(s) from the same source would likely be needed.")
+            print(f"  About {counted(report['rows_needed'], 'more row')} from the same source would likely be needed.")
     for candidate in report["candidates"]:
         flag = "NAMED" if candidate["named"] else "     "
         p = "-" if candidate["p_value"] is None else _probability(candidate["p_value"])

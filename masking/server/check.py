@@ -16,6 +16,7 @@ from typing import Any
 
 import psycopg
 
+from masking.plurals import counted
 from masking.server.schema import setting
 
 # How long an announced export's record may take to arrive (the export writes its record and sends it
@@ -66,7 +67,7 @@ def check(conn: psycopg.Connection[Any], *, now: dt.datetime | None = None) -> l
             " (SELECT 1 FROM workstations n WHERE n.name = w.name AND n.id > w.id)"):
         if last_seen is not None and moment - last_seen > dt.timedelta(hours=hours):
             silent = (moment - last_seen).total_seconds() / 3600
-            problems.append(Problem(name, f"silent for {silent:.0f} hour(s) (the policy allows {hours:g})"))
+            problems.append(Problem(name, f"silent for {counted(round(silent), 'hour')} (the policy allows {hours:g})"))
     return problems
 
 

@@ -31,6 +31,7 @@ from masking.evidence.envelope import (
     decode_records,
 )
 from masking.ledger import canonical
+from masking.plurals import numbered
 from masking.server.admin import secret_hash
 from masking.server.policies import PolicyRefused, judge, keep_refused
 from masking.server.postings import add_postings, all_fingerprints
@@ -218,8 +219,7 @@ def _continuity(new_ledger: bool, seen: bool, seq: int, prev: str, head_seq: int
         return (f"sequence {seq} was seen before with another record: an older copy of the ledger was put back "
                 "(a rollback)")
     if seq > head_seq + 1:
-        missing = f"{head_seq + 1}" if seq == head_seq + 2 else f"{head_seq + 1}-{seq - 1}"
-        return f"record(s) {missing} never arrived (a gap)"
+        return f"{numbered(head_seq + 1, seq - 1, 'record')} never arrived (a gap)"
     if seq <= head_seq or prev != head_hash:
         return "the record does not follow the one before it (a fork)"
     return None
