@@ -48,7 +48,6 @@ from masking.watermark.marks import (
 from masking.watermark.membership import (
     MIN_TOKEN_CHARS,
     U64,
-    fingerprint,
     fingerprinter,
     fingerprints,
     mark_feature,
@@ -63,6 +62,7 @@ from masking.watermark.profile import (
     POOL,
     READING,
     SUFFIX,
+    ProfileEntries,
     canary_readings,
     canary_suffixes,
     cell_features,
@@ -178,13 +178,13 @@ class ExportMarker:
         pools = settings.pools
         self._phone_pool = PhonePool(pools.phones, pools.phone_offset) if pools.phones else None
         self._pool_values: set[str] = set()  # the monitored numbers this export's canaries carry
-        self._profile: list[tuple[int, int, int, int]] = []  # (fingerprint, canary, kind, slot)
+        self._profile = ProfileEntries(self._fp_key)
         # per sheet, each canary's number, the reservoir's rows at its place, and the source row after it
         self._pending: dict[str, list[tuple[int, list[Sequence[Value]], tuple[Value, ...] | None]]] = {}
         self._snapshots: dict[str, tuple[int, list[Sequence[Value]]]] = {}  # the latest, by reservoir version
         self._tokens: list[U64] = []
         self._masked: list[U64] = []
-        self._canary_fps: list[int] = []
+        self._canary_features: list[str] = []  # fingerprinted all at once by finish()
         self._canary_ids: list[int] = []
         self._canary_strong: list[bool] = []
         self.canaries = 0
@@ -354,11 +354,7 @@ class ExportMarker:
         self._add_profile(number, features)
 
     def _add_profile(self, number: int, features: Sequence[tuple[str, int, int]]) -> None:
-        if not features:
-            return
-        fps = fingerprints(self._fp_key, [f for f, _, _ in features])
-        self._profile.extend((int(fp), number, kind, min(slot, 255))
-                             for fp, (_, kind, slot) in zip(fps, features, strict=True))
+        self._profile.add(number, features)
 
     def pool_use(self) -> PoolUse | None:
         """What this export took from its workstation's monitored numbers (None without a pool)."""
@@ -475,7 +471,7 @@ class ExportMarker:
         if mark:
             features.append((mark, False))
         for feature, strong in features:
-            self._canary_fps.append(fingerprint(self._fp_key, feature))
+            self._canary_features.append(feature)
             self._canary_ids.append(number)
             self._canary_strong.append(strong)
 
@@ -487,12 +483,12 @@ class ExportMarker:
             parts.clear()  # the pieces go before the sort, so they are never held twice
             return sorted_unique(joined, in_place=True)
 
-        profile = self._profile
+        canary_fps = fingerprints(self._fp_key, self._canary_features) if self._canary_features \
+            else np.zeros(0, np.uint64)
         return TraceData(
-            merged(self._tokens), merged(self._masked), np.array(self._canary_fps, dtype=np.uint64),
+            merged(self._tokens), merged(self._masked), canary_fps,
             np.array(self._canary_ids, dtype=np.uint32), np.array(self._canary_strong, dtype=np.bool_),
-            np.array([p[0] for p in profile], dtype=np.uint64), np.array([p[1] for p in profile], dtype=np.uint32),
-            np.array([p[2] for p in profile], dtype=np.uint8), np.array([p[3] for p in profile], dtype=np.uint8),
+            *self._profile.arrays(),
         )
 
     def layers(self, data: TraceData) -> tuple[str, ...]:

@@ -48,8 +48,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 import numpy as np
 
 from masking.cell_text import trace_text
+from masking.crypto import Fingerprinter
 from masking.watermark.marks import SEPARATORS, read_mark
-from masking.watermark.membership import U64
+from masking.watermark.membership import U64, fingerprints
 from masking.watermark.stats import log_tail
 
 CTX = 0
@@ -63,6 +64,7 @@ _MASKED_DIGITS = re.compile(r"([0-9X]*)(\*+)([0-9X]+)")
 _CLEAR_DIGITS = re.compile(r"\d{9,19}[\dX]")
 _NUMBER = re.compile(r"-?\d{1,9}(?:\.(\d{1,6}))?")
 _ID_P = (0.2, 0.02, 0.002, 0.002)  # an ID's last 1..4 characters (check character, sex-bound sequence)
+QUEUED_FEATURES = 1 << 16  # profile features fingerprinted in one keyed call (bounds the queue's memory)
 
 
 def suffix_p(length: int, j: int) -> float:
@@ -137,6 +139,44 @@ def canary_readings(text: str) -> list[str]:
         return []
     out = {_reading_feature(number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))[0] for places in (0, 1, 2)}
     return sorted(out)
+
+
+class ProfileEntries:
+    """One export's profile entries (fingerprint, canary, type, slot), kept in the order added.
+
+    A keyed fingerprint call costs far more than one feature, and a canary has only a handful: the
+    features are queued and fingerprinted :data:`QUEUED_FEATURES` at a time, and :meth:`arrays`
+    gives the entries as :class:`~masking.watermark.store.TraceData` stores them."""
+
+    def __init__(self, keyed: Fingerprinter) -> None:
+        self._keyed = keyed
+        self._queued: list[str] = []  # features not yet fingerprinted (the last entries added)
+        self._fps: list[U64] = []
+        self._canaries: list[int] = []
+        self._kinds: list[int] = []
+        self._slots: list[int] = []
+
+    def add(self, canary: int, features: Sequence[tuple[str, int, int]]) -> None:
+        """Entries of canary ``canary`` (0 for real rows' readings), each feature as (text, type, slot)."""
+        for feature, kind, slot in features:
+            self._queued.append(feature)
+            self._canaries.append(canary)
+            self._kinds.append(kind)
+            self._slots.append(min(slot, 255))
+        if len(self._queued) >= QUEUED_FEATURES:
+            self._fingerprint_queued()
+
+    def _fingerprint_queued(self) -> None:
+        if self._queued:
+            self._fps.append(fingerprints(self._keyed, self._queued))
+            self._queued = []
+
+    def arrays(self) -> tuple[U64, np.ndarray, np.ndarray, np.ndarray]:
+        """(fingerprints, canary numbers, types, slots) of every entry, in order."""
+        self._fingerprint_queued()
+        fps = np.concatenate(self._fps) if self._fps else np.zeros(0, np.uint64)
+        return (fps, np.array(self._canaries, dtype=np.uint32), np.array(self._kinds, dtype=np.uint8),
+                np.array(self._slots, dtype=np.uint8))
 
 
 # --- the canaries of the ledger, for trace ---------------------------------------------------------
