@@ -21,8 +21,7 @@ from desktop.snapshot import ReadySnapshot
 from desktop.workers import scan_file
 from masking import os_secrets
 from masking.errors import PolicyError, UsageError
-from masking.evidence.client import normalise_url
-from masking.evidence.remote_trace import TOKEN_ENV
+from masking.evidence.client import TOKEN_ENV, normalise_url
 from masking.home import resolve_home
 from masking.policy import builtin_policy, load_policy
 from masking.workspace import Workspace

@@ -14,7 +14,7 @@ from desktop.app import create_main_window
 from desktop.i18n import CHINESE, Translations
 from desktop.main_window import MainWindow
 from masking import os_secrets
-from masking.evidence.remote_trace import TOKEN_ENV
+from masking.evidence.client import TOKEN_ENV
 
 pytest_plugins = ("test_desktop_support",)
 

@@ -1,10 +1,13 @@
 """Import contracts, read from the source (every import, at module level or inside a function):
 the core never imports the desktop app or Qt; only the crypto recipes import the primitives; only
-the crypto layer imports ``cryptography``."""
+the crypto layer imports ``cryptography``. And what a command's start-up leaves out (every command,
+an export too, builds the whole parser before it runs)."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,19 @@ def test_the_gui_command_finds_the_app_through_its_entry_point() -> None:
     from masking.cli.gui_cmd import desktop_main
 
     assert desktop_main() is main
+
+
+# Modules only some commands need: the evidence service's HTTP stack (an export without a service),
+# the trace's investigation and report, the desktop's entry-point lookup.
+NOT_AT_START_UP = ("urllib.request", "ssl", "http.client", "importlib.metadata", "masking.investigation",
+                   "masking.evidence.remote_trace")
+
+
+def test_the_command_line_starts_without_what_only_some_commands_need() -> None:
+    probe = ("import sys\n"
+             "from masking.cli.main import build_parser\n"
+             "build_parser()\n"
+             "import masking.pipeline\n"
+             f"print(sorted(set({NOT_AT_START_UP!r}) & set(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"

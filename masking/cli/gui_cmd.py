@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any, cast
 
 from masking.errors import UsageError
@@ -25,6 +24,8 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
 
 def desktop_main() -> Callable[[list[str]], int]:
     """The desktop app's ``main(argv)``, looked up through the installed entry point."""
+    from importlib.metadata import entry_points  # ~10 ms, here: every command's start-up builds the parser
+
     found = entry_points(group="gui_scripts", name=GUI_ENTRY_POINT)
     if not found:
         raise UsageError("the desktop app is not installed (no 'exportguard-gui' entry point)")

@@ -15,8 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from masking.errors import KeyProblem
-from masking.evidence.client import ServiceAccess
-from masking.evidence.remote_trace import TOKEN_ENV
+from masking.evidence.client import TOKEN_ENV, ServiceAccess
 from masking.keys import Keystore
 from masking.passphrase_strength import require_strong
 

@@ -13,11 +13,9 @@ from masking.cli.output import add_input_encoding, emit_json
 from masking.cli.secrets import add_service_arguments, keystore_passphrase, service_access
 from masking.errors import InputError, KeyProblem
 from masking.events import current_user
-from masking.evidence.remote_trace import investigate_at_service, service_recorder
-from masking.investigation import file_report, investigate, ledger_recorder
 from masking.io.text_encoding import decode_whole
 from masking.plurals import counted
-from masking.report import CHINESE, ENGLISH, LANGUAGES, Language, report_format
+from masking.report.words import CHINESE, ENGLISH, LANGUAGES, Language
 from masking.workspace import Workspace
 
 
@@ -38,6 +36,11 @@ def register(commands: Any, json_flag: argparse.ArgumentParser) -> None:
 
 
 def run_trace_command(args: argparse.Namespace, context: Any) -> int:
+    # imported here, not with the module: every command's start-up (an export's too) builds this parser
+    from masking.evidence.remote_trace import investigate_at_service, service_recorder
+    from masking.investigation import file_report, investigate, ledger_recorder
+    from masking.report import report_format
+
     report_path = Path(args.report) if args.report else None
     if report_path is not None:
         report_format(report_path)  # a wrong suffix is a usage error before any work

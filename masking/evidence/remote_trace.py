@@ -24,7 +24,6 @@ from masking.ledger import LedgerEntry
 from masking.report import LeakedSource, RecordedExport
 from masking.watermark.trace import TraceReport, read_fragment
 
-TOKEN_ENV = "EXPORTGUARD_SERVER_TOKEN"  # noqa: S105 (the name of a variable, not a secret)
 TRACE_TIMEOUT = 120.0
 
 
