@@ -98,27 +98,28 @@ def test_later_rounds_give_innocent_exports_valid_p_values(world: World, monkeyp
     under an export that took no part, each group left must still match by chance (m/k), so its p-values
     are valid: at most a share t of them fall at or below t. Checked on every innocent candidate of the
     later rounds of 150-row fragments of 5 colluders (exact tails below 1e-3, the Chernoff bound above)."""
-    from masking.watermark import trace
+    from masking.watermark import mark_scoring
 
     guilty = {world.ids[name] for name in EXPORTS[:5]}
     merged = h.vote_merge([world.rows[name] for name in EXPORTS[:5]], "minority", random.Random(5))
     later: list[float] = []
     pending: list[np.ndarray] = []
-    counts_of, log_ps_of = trace._mark_counts, trace._marks_log_ps
+    counts_of, log_ps_of = mark_scoring._mark_counts, mark_scoring._marks_log_ps
 
-    def counting(table: trace._MarkTable, rows: np.ndarray, excluded: np.ndarray | None = None) -> trace._MarkCounts:
+    def counting(table: mark_scoring._MarkTable, rows: np.ndarray,
+                 excluded: np.ndarray | None = None) -> mark_scoring._MarkCounts:
         pending.append(table.cands[rows] if excluded is not None else np.zeros(0, np.int64))
         return counts_of(table, rows, excluded)
 
-    def scoring(counts: trace._MarkCounts) -> list[float | None]:
+    def scoring(counts: mark_scoring._MarkCounts) -> list[float | None]:
         log_ps = log_ps_of(counts)
         exports = pending.pop()
         later.extend(lp for i, lp in zip(exports.tolist(), log_ps, strict=False)
                      if lp is not None and world.index.exports[i].export_id not in guilty)
         return log_ps
 
-    monkeypatch.setattr(trace, "_mark_counts", counting)
-    monkeypatch.setattr(trace, "_marks_log_ps", scoring)
+    monkeypatch.setattr(mark_scoring, "_mark_counts", counting)
+    monkeypatch.setattr(mark_scoring, "_marks_log_ps", scoring)
     for seed in range(6):  # sizes where the first round names some colluders, not all (all explain every group)
         rows = random.Random(seed).sample(merged, 150)
         named = {c.export_id for c in trace_fragment(Fragment(tuple(tuple(r) for r in rows)), world.index).named}
