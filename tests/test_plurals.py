@@ -38,7 +38,8 @@ def test_the_cli_sentences_with_counts_read_right() -> None:
     assert not any("(s)" in text for text in VIOLATION_TEXTS.values())
     one = violation("pii_found_in_kept", sheet="1", column="D", cells="1", kinds=("phone",)).text
     many = violation("pii_found_in_kept", sheet="1", column="D", cells="30", kinds=("phone",)).text
-    assert one.startswith("sheet 1, column D: 1 cell holds phone") and many.startswith("sheet 1, column D: 30 cells hold")
+    assert one.startswith("sheet 1, column D: 1 cell holds phone")
+    assert many.startswith("sheet 1, column D: 30 cells hold")
     assert violation("unsynced_exports", count="1", limit="0").text.startswith("1 export has not reached")
     assert violation("pii_found_protected", sheet="1", column="B", cells="2", kinds=("phone",)).text.endswith(
         "2 cells held phone and were protected")
