@@ -27,11 +27,12 @@ import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from masking.cell_text import identifier_text
 from masking.checksums import PROVINCE_CODES
-from masking.detect.freetext import find_pii_spans
+from masking.detect.freetext import find_pii_spans, may_hold_each
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind
 from masking.operators import get_operator
@@ -40,7 +41,7 @@ from masking.plan import ColumnPlan, Plan
 from masking.policy import FoundPii
 from masking.violations import Violation, violation
 
-__all__ = ["ColumnCheck", "LeakCheck", "checked", "found_kinds", "leak_verdict", "rechecked"]
+__all__ = ["ColumnCheck", "LeakCheck", "checked", "found_in_column", "found_kinds", "leak_verdict", "rechecked"]
 
 _MIN_CHARS = 5  # nothing shorter holds a value the finder knows (a name after a cue: 联系人王伟 is 5)
 _CACHE = 1 << 16  # distinct cell texts remembered per process (category columns repeat a few values)
@@ -70,6 +71,29 @@ def found_kinds(value: Value) -> tuple[Kind, ...]:
     else:
         return ()
     return _kinds_of_text(text)[0] if len(text) >= _MIN_CHARS else ()
+
+
+def found_in_column(values: Sequence[Value]) -> list[tuple[int, tuple[Kind, ...]]]:
+    """``(position, found_kinds(value))`` for each cell of ``values`` holding personal data, in order
+    of position. The text cells are read together: the finder's quick refusal runs once over all of
+    them (:func:`may_hold_each`), and only the texts it lets through are read one by one."""
+    found: list[tuple[int, tuple[Kind, ...]]] = []
+    positions: list[int] = []
+    texts: list[str] = []
+    for position, value in enumerate(values):
+        if type(value) is str:
+            if len(value) >= _MIN_CHARS and len(text := value.strip()) >= _MIN_CHARS:
+                positions.append(position)
+                texts.append(text)
+        elif value is None or type(value) is dt.date or (type(value) is float and not value.is_integer()):
+            continue  # what found_kinds answers () for without looking: blanks, dates, readings
+        elif kinds := found_kinds(value):
+            found.append((position, kinds))
+    for index in may_hold_each(texts):
+        if kinds := _kinds_of_text(texts[index])[0]:
+            found.append((positions[index], kinds))
+    found.sort(key=itemgetter(0))  # by position: the tally counts kinds in the order the cells come
+    return found
 
 
 def _damaged_kinds(digits: str) -> tuple[Kind, ...]:
@@ -149,15 +173,11 @@ class LeakCheck:
         expected = frozenset() if transformed else _expected(column)
         hits: list[tuple[int, tuple[Kind, ...]]] = []
         skipped = frozenset(skip)
-        for position, value in enumerate(values):
-            if value is None or type(value) is dt.date or (type(value) is float and not value.is_integer()):
-                continue  # what found_kinds answers () for without looking: blanks, dates, readings
-            kinds = found_kinds(value)
-            if kinds and position in skipped:
+        for position, kinds in found_in_column(values):
+            if position in skipped:
                 if self.mode == "protect":
                     hits.append((position, kinds))  # protected like its donor, not counted
-                continue
-            if kinds and any(kind not in expected for kind in kinds):
+            elif any(kind not in expected for kind in kinds):
                 hits.append((position, kinds))
         if not hits:
             return values

@@ -21,11 +21,15 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from masking import synth
 from masking.checksums import id_check_char
 from masking.cli.main import run as cli_run
 from masking.errors import PolicyError
+from masking.io.model import Damaged
+from masking.kinds import Kind
 from masking.pipeline import ExportRequest, prepare_export, run_export
 from masking.policy import DEFAULT_POLICY
 from masking.workspace import Workspace
@@ -273,3 +277,50 @@ def test_the_finders_quick_refusal_never_hides_a_span(seed: int, monkeypatch: py
     monkeypatch.setattr(freetext, "_may_hold", lambda text: True)  # every text goes through every finder
     assert quick == [freetext.find_pii_spans(t) for t in texts]
     assert sum(1 for spans in quick if spans) > 50  # the texts do hold spans
+
+
+# A column's cells as the check meets them: text built from pieces that start, end or split what the
+# finder looks for (cue words, titles, digits with separators, full-width digits and @, invisible
+# characters inside numbers, the character the bulk reading joins texts with), blanks, numbers, dates.
+_PIECES = ("联系人", "王", "先生", "女士", "户主", "地址：", "中山路18号", "3栋501室", "139", "1234", "5678",
+           "11010519491231002", "X", "ｘ", "１３９", "１２３４", "－", "-", " ", "　", "\t", "\u200b", "\u2060",
+           "\u00ad", "\ufeff", "\x00", "@", "＠", "zhang", "163.com", "(", ")", "已缴清", "备用电话", "025",
+           "联系", "人", "先", "生", "女", "士", "地", "址")  # halves: a cue word split across two cells
+_TEXTS = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
+_CELLS = st.one_of(
+    _TEXTS, _TEXTS.map(lambda text: f"  {text} "), st.none(), st.just(""), st.just("   "),
+    st.integers(min_value=-10**19, max_value=10**19), st.sampled_from((13912345678, 110105194912310002, 100000)),
+    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from((13912345678.0, 1.0e17, 99999.0, 2.5)),
+    st.text(alphabet="0123456789", min_size=14, max_size=23).map(Damaged),
+    st.sampled_from((Damaged("110105194912310000"), Damaged("1234567890123456789012"))),
+    st.dates(), st.datetimes(), st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_CELLS, max_size=40))
+def test_a_column_read_in_bulk_finds_what_each_cell_read_alone_finds(values: list[object]) -> None:
+    from masking.leak_check import _kinds_of_text, found_in_column, found_kinds
+
+    _kinds_of_text.cache_clear()
+    one_by_one = [(position, kinds) for position, value in enumerate(values) if (kinds := found_kinds(value))]
+    _kinds_of_text.cache_clear()
+    assert found_in_column(values) == one_by_one
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXTS, max_size=30))
+def test_the_quick_refusal_read_over_joined_texts_answers_for_each_text_alone(texts: list[str]) -> None:
+    from masking.detect import freetext
+
+    alone = [i for i, text in enumerate(texts) if freetext._may_hold(freetext._plain(text))]
+    assert freetext.may_hold_each(texts) == alone
+
+
+def test_the_bulk_reading_finds_values_split_across_the_joins_in_no_cell() -> None:
+    from masking.leak_check import found_in_column
+
+    # each cell alone holds nothing; read as one text they would hold a phone and a name after a cue
+    assert found_in_column(["139123", "45678 ", "联系人", "王伟先到"]) == []
+    values = ["备注\x0013912345678", "联系人\x00王伟", 13912345678, 2.5, None, Damaged("110105194912310000")]
+    assert found_in_column(values) == [(0, (Kind.PHONE,)), (2, (Kind.PHONE,)), (5, (Kind.ID_NUMBER,))]
