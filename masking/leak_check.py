@@ -32,7 +32,7 @@ from typing import Any
 
 from masking.cell_text import identifier_text
 from masking.checksums import PROVINCE_CODES
-from masking.detect.freetext import find_pii_spans, may_hold_each
+from masking.detect.freetext import Span, find_pii_spans, find_pii_spans_each
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind
 from masking.operators import get_operator
@@ -50,7 +50,11 @@ _CACHE = 1 << 16  # distinct cell texts remembered per process (category columns
 @functools.lru_cache(maxsize=_CACHE)
 def _kinds_of_text(text: str) -> tuple[tuple[Kind, ...], bool]:
     """The kinds in ``text``, and whether one value fills the whole text."""
-    spans = find_pii_spans(text)
+    return _kinds_in(text, find_pii_spans(text))
+
+
+def _kinds_in(text: str, spans: list[Span]) -> tuple[tuple[Kind, ...], bool]:
+    """The kinds of ``spans`` (the finder's, in ``text``), and whether one value fills the whole text."""
     kinds = tuple(dict.fromkeys(span.kind for span in spans))
     whole = len(spans) == 1 and spans[0].start == 0 and spans[0].end == len(text)
     return kinds, whole
@@ -75,8 +79,8 @@ def found_kinds(value: Value) -> tuple[Kind, ...]:
 
 def found_in_column(values: Sequence[Value]) -> list[tuple[int, tuple[Kind, ...]]]:
     """``(position, found_kinds(value))`` for each cell of ``values`` holding personal data, in order
-    of position. The text cells are read together: the finder's quick refusal runs once over all of
-    them (:func:`may_hold_each`), and only the texts it lets through are read one by one."""
+    of position. The text cells are read together: each distinct text once, by the finder run over
+    them all joined (:func:`find_pii_spans_each`)."""
     found: list[tuple[int, tuple[Kind, ...]]] = []
     positions: list[int] = []
     texts: list[str] = []
@@ -89,9 +93,12 @@ def found_in_column(values: Sequence[Value]) -> list[tuple[int, tuple[Kind, ...]
             continue  # what found_kinds answers () for without looking: blanks, dates, readings
         elif kinds := found_kinds(value):
             found.append((position, kinds))
-    for index in may_hold_each(texts):
-        if kinds := _kinds_of_text(texts[index])[0]:
-            found.append((positions[index], kinds))
+    distinct = list(dict.fromkeys(texts))  # a category column repeats a few texts
+    kinds_of = {distinct[index]: _kinds_in(distinct[index], spans)[0]
+                for index, spans in find_pii_spans_each(distinct)}
+    if kinds_of:
+        found.extend((position, kinds_of[text]) for position, text in zip(positions, texts, strict=True)
+                     if text in kinds_of)
     found.sort(key=itemgetter(0))  # by position: the tally counts kinds in the order the cells come
     return found
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import xlsxwriter
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from masking import synth
@@ -285,7 +285,8 @@ def test_the_finders_quick_refusal_never_hides_a_span(seed: int, monkeypatch: py
 _PIECES = ("联系人", "王", "先生", "女士", "户主", "地址：", "中山路18号", "3栋501室", "139", "1234", "5678",
            "11010519491231002", "X", "ｘ", "１３９", "１２３４", "－", "-", " ", "　", "\t", "\u200b", "\u2060",
            "\u00ad", "\ufeff", "\x00", "@", "＠", "zhang", "163.com", "(", ")", "已缴清", "备用电话", "025",
-           "联系", "人", "先", "生", "女", "士", "地", "址")  # halves: a cue word split across two cells
+           "联系", "人", "先", "生", "女", "士", "地", "址",  # halves: a cue word split across two cells
+           "房东", "欧阳", "张", "伟", "明", "a.b@x.cn")  # a cue that is also a surname, names after it
 _TEXTS = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
 _CELLS = st.one_of(
     _TEXTS, _TEXTS.map(lambda text: f"  {text} "), st.none(), st.just(""), st.just("   "),
@@ -324,3 +325,37 @@ def test_the_bulk_reading_finds_values_split_across_the_joins_in_no_cell() -> No
     assert found_in_column(["139123", "45678 ", "联系人", "王伟先到"]) == []
     values = ["备注\x0013912345678", "联系人\x00王伟", 13912345678, 2.5, None, Damaged("110105194912310000")]
     assert found_in_column(values) == [(0, (Kind.PHONE,)), (2, (Kind.PHONE,)), (5, (Kind.ID_NUMBER,))]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXTS, max_size=30))
+def test_the_finder_run_over_joined_texts_finds_what_it_finds_in_each_text(texts: list[str]) -> None:
+    from masking.detect import freetext
+
+    alone = [(position, spans) for position, text in enumerate(texts) if (spans := freetext.find_pii_spans(text))]
+    assert freetext.find_pii_spans_each(texts) == alone
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXTS)
+@example("联系人房东强伟明")  # the cue 房东 inside the name found after 联系人 (房东强)
+@example("联系人王先生")  # the name after the cue is the titled one
+def test_names_after_cues_skip_the_names_already_found_as_a_pass_over_all_of_them_would(text: str) -> None:
+    from masking.detect import freetext
+
+    def reference(text: str) -> list[freetext.Span]:  # the finder as first written: any() over all names
+        spans = []
+        for match in freetext._TITLED.finditer(text):
+            surname = match.group(1)
+            if surname in freetext.compound_surnames() or (len(surname) == 1 and surname in freetext.single_surnames()):
+                spans.append(freetext.Span(match.start(), match.end(), Kind.PERSON_NAME))
+            elif len(surname) == 2 and surname[1] in freetext.single_surnames():
+                spans.append(freetext.Span(match.start() + 1, match.end(), Kind.PERSON_NAME))
+        for match in freetext._NAME_CUES.finditer(text):
+            end = freetext._name_at(text, match.end(), titled=False)
+            if end and not any(s.start <= match.end() < s.end for s in spans):
+                spans.append(freetext.Span(match.end(), end, Kind.PERSON_NAME))
+        return spans
+
+    plain = freetext._plain(text)
+    assert freetext._name_spans(plain) == reference(plain)

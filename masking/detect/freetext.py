@@ -165,21 +165,30 @@ def _name_at(text: str, start: int, *, titled: bool) -> int:
 
 
 def _name_spans(text: str) -> list[Span]:
-    spans: list[Span] = []
+    titled: list[Span] = []
     compounds, singles = compound_surnames(), single_surnames()
     titles = () if _TITLE_FIRST.isdisjoint(text) else _TITLED.finditer(text)
     for match in titles:
         surname = match.group(1)
         if surname in compounds or (len(surname) == 1 and surname in singles):
-            spans.append(Span(match.start(), match.end(), Kind.PERSON_NAME))
+            titled.append(Span(match.start(), match.end(), Kind.PERSON_NAME))
         elif len(surname) == 2 and surname[1] in singles:
-            spans.append(Span(match.start() + 1, match.end(), Kind.PERSON_NAME))
+            titled.append(Span(match.start() + 1, match.end(), Kind.PERSON_NAME))
+    # A name after a cue is not taken inside a name already found. Both lists are in order of position
+    # without overlaps, and cues come in order: the titled name to look at is found by bisection, the
+    # cued one is the last (a long text, or many joined, needs no pass over all names per cue).
+    titled_starts = [span.start for span in titled]
+    cued: list[Span] = []
     cues = () if _NAME_CUE_FIRST.isdisjoint(text) else _NAME_CUES.finditer(text)
     for match in cues:
-        end = _name_at(text, match.end(), titled=False)
-        if end and not any(s.start <= match.end() < s.end for s in spans):
-            spans.append(Span(match.end(), end, Kind.PERSON_NAME))
-    return spans
+        start = match.end()
+        end = _name_at(text, start, titled=False)
+        if not end or (cued and cued[-1].start <= start < cued[-1].end):
+            continue
+        before = bisect_right(titled_starts, start) - 1
+        if before < 0 or start >= titled[before].end:
+            cued.append(Span(start, end, Kind.PERSON_NAME))
+    return titled + cued
 
 
 _HAN_RUN_BEFORE = re.compile(r"(?:^|(?<=[^\u4e00-\u9fff]))([\u4e00-\u9fff]{2,4})[\s:：,，]*$")
@@ -224,17 +233,24 @@ def _may_hold(text: str) -> bool:
             or (not _CUE_FIRST.isdisjoint(text) and _CUES.search(text) is not None))
 
 
-# _may_hold's patterns, run once over many texts joined by a character none of them takes (nor _PLAIN
-# changes), so that no match runs from one text into the next.
+# Many texts are read as one, joined by a character that no pattern here takes, that _PLAIN leaves
+# alone and that is no letter, digit, Chinese character or space: every lookaround and every character
+# class stops at it as at the end or the start of a text, so no match runs from one text into the next
+# and each text's matches are those it has alone (tests/test_leak_check.py pins it).
 _AT = re.compile("[@＠]")
 _JOIN = "\x00"
+
+
+def _starts(texts: Sequence[str]) -> list[int]:
+    """Where each of ``texts`` starts in ``_JOIN.join(texts)``, and one past the end."""
+    return [0, *itertools.accumulate(len(text) + 1 for text in texts)]
 
 
 def may_hold_each(texts: Sequence[str]) -> list[int]:
     """The positions in ``texts`` of the texts :func:`find_pii_spans` has to read: what ``_may_hold``
     answers for each, asked at once of the joined texts (a column's cells at C speed)."""
     joined = _plain(_JOIN.join(texts))
-    starts = [0, *itertools.accumulate(len(text) + 1 for text in texts)]
+    starts = _starts(texts)
     held: set[int] = set()
     for pattern in (_AT, _DIGIT_RUN, _CUES):
         held.update(bisect_right(starts, match.start()) - 1 for match in pattern.finditer(joined))
@@ -251,6 +267,22 @@ def find_pii_spans(text: str) -> list[Span]:
     plain = _plain(text)
     if not _may_hold(plain):
         return []
+    return _spans_of_each(plain, [0, len(plain) + 1])[0]
+
+
+def find_pii_spans_each(texts: Sequence[str]) -> list[tuple[int, list[Span]]]:
+    """``(position, find_pii_spans(text))`` for each of ``texts`` that holds PII: the quick refusal
+    and then the finders each run once over the joined texts that need reading (a column's cells)."""
+    held = may_hold_each(texts)
+    if not held:
+        return []
+    read = [texts[position] for position in held]
+    found = _spans_of_each(_plain(_JOIN.join(read)), _starts(read))
+    return [(position, spans) for position, spans in zip(held, found, strict=True) if spans]
+
+
+def _spans_of_each(plain: str, starts: list[int]) -> list[list[Span]]:
+    """The spans of each text joined in ``plain`` (plain, joined by _JOIN), offsets into that text."""
     found = [Span(m.start(), m.end(), Kind.EMAIL) for m in _EMAIL.finditer(plain) if is_email(m.group())] if (
         "@" in plain) else []
     numbers = _number_spans(plain)
@@ -258,13 +290,23 @@ def find_pii_spans(text: str) -> list[Span]:
     found += _names_before_numbers(plain, numbers)
     found += _name_spans(plain)
     found += _address_spans(plain)
+    if len(starts) == 2:  # one text
+        return [_kept(found, 0)]
+    by_text: list[list[Span]] = [[] for _ in starts[1:]]
+    for span in found:
+        by_text[bisect_right(starts, span.start) - 1].append(span)
+    return [_kept(spans, start) if spans else spans for spans, start in zip(by_text, starts, strict=False)]
+
+
+def _kept(found: list[Span], offset: int) -> list[Span]:
+    """The spans that stay, in order (the earlier and longer span wins), moved back by ``offset``."""
     found.sort(key=lambda span: (span.start, -(span.end - span.start)))
     kept: list[Span] = []
     for span in found:
         if kept and span.start < kept[-1].end:
             continue
         kept.append(span)
-    return kept
+    return kept if not offset else [Span(span.start - offset, span.end - offset, span.kind) for span in kept]
 
 
 @functools.lru_cache(maxsize=4096)
