@@ -20,6 +20,7 @@ anywhere but its answers, and it is ended as soon as the export ends, is cancell
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import pickle
 import queue
@@ -128,7 +129,8 @@ class BatchTransform:
         )
         self._check = LeakCheck(spec.found_pii, dict(spec.defaults))
 
-    def _kept_columns(self, sheet: str) -> list[ColumnPlan]:
+    def kept_columns(self, sheet: str) -> list[ColumnPlan]:
+        """The columns of ``sheet`` that reach the output, in output order."""
         kept = self._kept.get(sheet)
         if kept is None:
             kept = self._kept[sheet] = kept_columns(self._plan, sheet)
@@ -138,20 +140,22 @@ class BatchTransform:
         """The output rows of one batch of source rows (all of the table's width) of ``sheet``, with
         a row reserved (``None``) at each canary's place; ``None`` for the sheet's end (rows reserved
         for the canaries that go after its last row)."""
-        marker = self._marker
         if source is None:
-            return [None] * marker.sheet_end(sheet)
-        kept = self._kept_columns(sheet)
+            return [None] * self._marker.sheet_end(sheet)
+        return output_rows(*self.batch_columns(sheet, source), len(source))
+
+    def batch_columns(self, sheet: str, source: Batch) -> tuple[list[Sequence[Value]], list[int]]:
+        """:meth:`batch` as the kept columns' output values and the places of the rows reserved for
+        canaries (what :func:`output_rows` turns into the batch's output rows)."""
+        marker = self._marker
+        kept = self.kept_columns(sheet)
         source = marker.moved_readings(kept, source)
         places = marker.canary_places(sheet, source)
         by_column = list(zip(*source, strict=True))  # every row has the table's width: transpose in C
         marker.source_rows(sheet, by_column)
         out_columns = self._transformed(kept, by_column, len(source))
         marker.record(kept, out_columns)
-        rows: OutRows = list(zip(*out_columns, strict=True)) if out_columns else [() for _ in source]
-        for place in places:
-            rows.insert(place, None)
-        return rows
+        return out_columns, places
 
     def _transformed(
         self, kept: list[ColumnPlan], by_column: list[tuple[Value, ...]], count: int, *, canaries: bool = False
@@ -178,8 +182,8 @@ class BatchTransform:
     def _canary_rows(self) -> dict[str, list[tuple[Value, ...]]]:
         """Every canary, drawn now that every source row has been read, through the same steps."""
         result: dict[str, list[tuple[Value, ...]]] = {}
-        for sheet, (numbers, rows) in self._marker.draw_canaries(self._kept_columns).items():
-            kept = self._kept_columns(sheet)
+        for sheet, (numbers, rows) in self._marker.draw_canaries(self.kept_columns).items():
+            kept = self.kept_columns(sheet)
             out_columns = self._transformed(kept, list(zip(*rows, strict=True)), len(rows), canaries=True)
             self._marker.record_canaries(kept, out_columns, numbers)
             result[sheet] = list(zip(*out_columns, strict=True)) if out_columns else [() for _ in rows]
@@ -198,6 +202,15 @@ class BatchTransform:
         return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
                                 marker.marked_cells, marker.markable_cells, self._originals or {},
                                 dict(self._check.columns), marker.pool_use(), canary_rows)
+
+
+def output_rows(out_columns: Sequence[Sequence[Value]], places: Sequence[int], count: int) -> OutRows:
+    """The output rows of ``count`` source rows from their kept columns' values, with a row reserved
+    (``None``) at each of ``places``."""
+    rows: OutRows = list(zip(*out_columns, strict=True)) if out_columns else [() for _ in range(count)]
+    for place in places:
+        rows.insert(place, None)
+    return rows
 
 
 def _keep_originals(originals: dict[str, Value], sources: Sequence[Value], outputs: Sequence[Value]) -> None:
@@ -241,7 +254,12 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
         while (task := _read_frame(inbox)) is not None:
             if task is _EOF:
                 return
-            _write_frame(outbox, ("rows", transform.batch(*task)))
+            sheet, source = task
+            if source is None:
+                _write_frame(outbox, ("rows", transform.batch(sheet, None)))
+                continue
+            columns, places = transform.batch_columns(sheet, source)
+            _write_frame(outbox, ("columns", (_shipped(columns, transform.kept_columns(sheet), source), places)))
         _write_frame(outbox, ("summary", transform.summary()))
     except Exception as error:
         try:
@@ -249,6 +267,26 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
         except Exception:
             error = RuntimeError(f"{type(error).__name__}: {error}")
         _write_frame(outbox, ("error", error))
+
+
+def _shipped(columns: list[Sequence[Value]], kept: list[ColumnPlan], source: Batch) -> list[Sequence[Value] | int]:
+    """The output columns to send back, each as its values or, when it holds the very objects of a
+    source column as received (a kept column that no operator, check or mark changed), as that
+    column's index: the sending side has those values already, so they need not cross the pipe twice."""
+    received: list[tuple[Value, ...]] | None = None
+    shipped: list[Sequence[Value] | int] = []
+    for column, values in zip(kept, columns, strict=True):
+        if received is None:
+            received = list(zip(*source, strict=True))
+        unchanged = column.index < len(received) and len(values) == len(source) and all(
+            map(operator.is_, values, received[column.index]))
+        shipped.append(column.index if unchanged else values)
+    return shipped
+
+
+def _unshipped(shipped: list[Sequence[Value] | int], source: Batch) -> list[Sequence[Value]]:
+    """The output columns :func:`_shipped` sent, those sent as an index taken from ``source``."""
+    return [[row[item] for row in source] if isinstance(item, int) else item for item in shipped]
 
 
 def worker_command() -> list[str]:
@@ -272,7 +310,10 @@ class ParallelTransform:
     standard input and output, so nothing of the calling program is imported again there (unlike
     ``multiprocessing``'s spawn, which re-runs a script without a ``__main__`` guard). A sender
     thread feeds it, so neither side can block the other on a full pipe. Its standard error is
-    discarded: a traceback could quote a cell.
+    discarded: a traceback could quote a cell. Each batch goes there as rows and comes back as its
+    output columns, a column that left its source cells untouched as the source column's index
+    (:func:`_shipped`): this process keeps each batch until it is answered and takes those cells
+    from it, instead of unpickling them again.
     """
 
     def __init__(self) -> None:
@@ -303,18 +344,25 @@ class ParallelTransform:
                 stream.close()
 
     def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...] | None]:
-        sizes: deque[int] = deque()
+        in_flight: deque[Batch] = deque()  # kept until answered: the worker sends back only what changed
         for source in batches:
             self._outbox.put((sheet, source))
-            sizes.append(len(source))
-            if len(sizes) >= _AHEAD:
-                yield from self._take("rows")
-                advance(sizes.popleft())
+            in_flight.append(source)
+            if len(in_flight) >= _AHEAD:
+                answered = in_flight.popleft()
+                yield from self._answer(answered)
+                advance(len(answered))
         self._outbox.put((sheet, None))  # the sheet's end: the rows reserved after its last row
-        while sizes:
-            yield from self._take("rows")
-            advance(sizes.popleft())
+        while in_flight:
+            answered = in_flight.popleft()
+            yield from self._answer(answered)
+            advance(len(answered))
         yield from self._take("rows")
+
+    def _answer(self, source: Batch) -> OutRows:
+        """The output rows of ``source``, from the worker's next answer."""
+        shipped, places = self._take("columns")
+        return output_rows(_unshipped(shipped, source), places, len(source))
 
     def summary(self) -> TransformSummary:
         self._outbox.put(None)

@@ -160,3 +160,27 @@ def test_a_frozen_app_runs_its_worker_through_its_console_program(
     finally:
         there.close()
     assert rows_there == rows_here
+
+
+def test_the_worker_sends_back_only_the_columns_it_changed() -> None:
+    """A kept column whose cells are the very objects received goes back as its index and is taken
+    from the batch here; any other column, equal values in new objects too (a moved reading), as values."""
+    import datetime as dt
+
+    from masking.io.model import Damaged
+    from masking.kinds import Action
+    from masking.plan import ColumnPlan
+    from masking.transform import _shipped, _unshipped, output_rows
+
+    source = [("张三", 1, 2.5, dt.date(2026, 1, 2), Damaged("110105194912310000"), None),
+              ("李四", 2, -0.0, dt.datetime(2026, 1, 2, 3, 4), "", 70000)]
+    received = list(zip(*source, strict=True))
+    kept = [ColumnPlan("s", i, f"c{i}", None, None, 1.0, Action.KEEP, "policy") for i in range(6)]
+    same_text = ("".join(["张", "三"]), "".join(["李", "四"]))  # equal to column 0, other objects
+    columns = [received[0], ("a", "b"), received[2], received[3], received[4], (None, int("70000"))]
+    shipped = _shipped([*columns[:1], same_text, *columns[2:]], kept, source)
+    assert shipped[:5] == [0, same_text, 2, 3, 4] and shipped[5] == (None, 70000)
+    back = _unshipped(shipped, source)
+    assert all(a is b for column, sent in zip(back, [columns[0], same_text, *columns[2:]], strict=True)
+               for a, b in zip(column, sent, strict=True))
+    assert output_rows(back, [0, 3], 2) == [None, tuple(c[0] for c in back), tuple(c[1] for c in back), None]
