@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import pickle
+import random
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from masking.io.model import Damaged, Value
+from masking.kinds import Action, Kind
+from masking.plan import ColumnPlan, Plan, SheetPlan
 from masking.watermark import profile
+from masking.watermark.canary import _fresh_digits
+from masking.watermark.embed import ExportMarker, MarkSettings
 from masking.watermark.membership import fingerprint, fingerprinter
 from masking.watermark.profile import ProfileEntries
+from masking.watermark.source_ids import SourceIdCollector, identifier_hash, source_has, source_has_any
 
 KEYED = fingerprinter(bytes(range(32)))
 _FEATURE = st.text(st.sampled_from("0123456789.|sxrm张王*X\u200b\uff11 "), max_size=24)
@@ -28,3 +38,66 @@ def test_profile_entries_equal_one_fingerprint_per_feature(canaries: list[tuple[
     assert [(int(fp), int(n), int(k), int(s)) for fp, n, k, s in zip(fps, numbers, kinds, slots, strict=True)] \
         == expected
     assert (fps.dtype, numbers.dtype, kinds.dtype, slots.dtype) == ("uint64", "uint32", "uint8", "uint8")
+
+
+@given(st.integers(0, 2**32), st.integers(0, 40))
+def test_fresh_digits_are_the_randrange_digits(seed: int, count: int) -> None:
+    fast, reference = random.Random(seed), random.Random(seed)
+    assert _fresh_digits(fast, count) == "".join(str(reference.randrange(10)) for _ in range(count))
+    assert fast.random() == reference.random()  # the stream goes on from the same place
+
+
+_TOKEN_TEXT = st.text(st.sampled_from("0123456789Xab张"), min_size=1, max_size=8)
+
+
+@given(st.lists(_TOKEN_TEXT, max_size=30), st.lists(_TOKEN_TEXT, max_size=6))
+def test_source_has_any_is_a_lookup_of_each(source: list[str], asked: list[str]) -> None:
+    collector = SourceIdCollector()
+    collector.add(source)
+    ids = collector.result()
+    held = set(ids.tolist())
+    assert source_has_any(ids, asked) == any(identifier_hash(text) in held for text in asked)
+    assert [source_has(ids, text) for text in asked] == [identifier_hash(text) in held for text in asked]
+
+
+class _Master:
+    key_id = "KCANARY"
+
+    def subkey(self, purpose: str, length: int = 32) -> bytes:
+        return hashlib.sha256(f"test/{purpose}".encode()).digest()[:length]
+
+
+_COLUMNS = (
+    ColumnPlan("S", 0, "A", "户号", Kind.ACCOUNT_NO, 1.0, Action.PSEUDONYMIZE, "policy"),
+    ColumnPlan("S", 1, "B", "户名", Kind.PERSON_NAME, 1.0, Action.MASK, "policy"),
+    ColumnPlan("S", 2, "C", "手机", Kind.PHONE, 1.0, Action.KEEP, "policy"),
+    ColumnPlan("S", 3, "D", "身份证", Kind.ID_NUMBER, 1.0, Action.MASK, "policy"),
+    ColumnPlan("S", 4, "E", "电量", None, 1.0, Action.KEEP, "policy"),
+    ColumnPlan("S", 5, "F", "备注", Kind.FREE_TEXT, 1.0, Action.KEEP, "policy"),
+    ColumnPlan("S", 6, "G", "密码", Kind.SECRET, 1.0, Action.DROP, "policy"),
+)
+_CELL = st.one_of(
+    st.none(), st.integers(-5, 10**12), st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(), st.sampled_from(["", " ", "张*明", "张某", "110***********1234", "1381234****", "13812345678",
+                                 "１３８１２３４５６７８", "138\u200b1234\u200b5678", "112.13", "0.00", "1,234.56",
+                                 "低保户", "2024-11-06", "X", "ab"]),
+    st.builds(Damaged, st.sampled_from(["110105194912310000", "3210102124183518"])),
+    st.text(st.sampled_from("0123456789.*X张明 \u200b\uff11"), max_size=20),
+)
+
+
+@given(st.lists(st.tuples(*[_CELL] * len(_COLUMNS)), min_size=1, max_size=8))
+def test_canaries_recorded_together_equal_one_at_a_time(rows: list[tuple[Value, ...]]) -> None:
+    """record_canaries works a column at a time and shares the features of equal cells: the trace
+    data are those of recording each canary row alone."""
+    plan = Plan((SheetPlan("S", False, True, 10, _COLUMNS),))
+
+    def marker() -> ExportMarker:
+        return ExportMarker("EX-20260101-CANARY00", _Master(), plan, {}, MarkSettings(canary_rate=0.0))
+
+    together, alone = marker(), marker()
+    numbers = list(range(3, 3 + len(rows)))
+    together.record_canaries(_COLUMNS, list(zip(*rows, strict=True)), numbers)
+    for number, row in zip(numbers, rows, strict=True):
+        alone.record_canaries(_COLUMNS, [(cell,) for cell in row], [number])
+    assert pickle.dumps(together.finish()) == pickle.dumps(alone.finish())

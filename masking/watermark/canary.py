@@ -54,6 +54,7 @@ _METER_LENGTH = 22
 _MOBILE_LENGTH = 11
 RESERVOIR_ROWS = 256  # the source rows a canary may be drawn from, sampled as they stream
 # A plain decimal written as text (CSV sources keep cells as text): "112.13", "0.00", "-3.5", "1,234.56".
+_DIGITS = "0123456789"
 _DECIMAL_TEXT = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d{1,9})\.(\d{1,4})")
 
 
@@ -155,13 +156,23 @@ def _blank(value: Value) -> bool:
 
 
 def _fresh_digits(rng: random.Random, count: int) -> str:
-    return "".join(str(rng.randrange(10)) for _ in range(count))
+    """``count`` digits, each the ``rng.randrange(10)`` of its turn, drawn as CPython's ``Random``
+    draws it (four random bits until they are below 10) without randrange's checks on every call:
+    a canary has dozens of fresh digits (tests/test_canary_batching.py holds the two equal)."""
+    bits = rng.getrandbits
+    digits = []
+    for _ in range(count):
+        digit = bits(4)
+        while digit >= 10:  # rejection sampling, as randrange(10) does
+            digit = bits(4)
+        digits.append(_DIGITS[digit])
+    return "".join(digits)
 
 
-def _rewritten(kind: Kind, value: Value, new: str) -> Value:
-    """``new`` written the way ``value`` was (separators, width, number cell)."""
-    text = identifier_text(value) or ""
-    return with_format(value, text, canonical_digits(kind, value) or text, new)
+def _rewritten(value: Value, canonical: str, new: str) -> Value:
+    """``new`` written the way ``value`` was (separators, width, number cell); ``canonical`` is
+    ``value``'s canonical digits (never empty)."""
+    return with_format(value, identifier_text(value) or "", canonical, new)
 
 
 def _phone_like(rng: random.Random, value: Value, other: Value) -> Value | None:
@@ -171,10 +182,10 @@ def _phone_like(rng: random.Random, value: Value, other: Value) -> Value | None:
     if len(canonical) == _MOBILE_LENGTH and canonical[0] == "1":
         donor = canonical_digits(Kind.PHONE, other)
         block = donor[:7] if donor is not None and len(donor) == _MOBILE_LENGTH and donor[0] == "1" else canonical[:7]
-        return _rewritten(Kind.PHONE, value, block + _fresh_digits(rng, 4))
+        return _rewritten(value, canonical, block + _fresh_digits(rng, 4))
     if len(canonical) <= 6:
         return None
-    return _rewritten(Kind.PHONE, value, canonical[:-4] + _fresh_digits(rng, 4))
+    return _rewritten(value, canonical, canonical[:-4] + _fresh_digits(rng, 4))
 
 
 def _id_like(rng: random.Random, value: Value, other: Value) -> Value | None:
@@ -183,14 +194,14 @@ def _id_like(rng: random.Random, value: Value, other: Value) -> Value | None:
         return None
     if len(canonical) == 15:
         seq = rng.randrange(500) * 2 + int(canonical[14]) % 2
-        return _rewritten(Kind.ID_NUMBER, value, f"{canonical[:12]}{seq:03d}")
+        return _rewritten(value, canonical, f"{canonical[:12]}{seq:03d}")
     donor = canonical_digits(Kind.ID_NUMBER, other)
     birth, sex = canonical[6:14], int(canonical[16]) % 2
     if donor is not None and len(donor) == _ID_LENGTH and donor[:-1].isdigit() \
             and code_in_use(canonical[:6], int(donor[6:10])):
         birth, sex = donor[6:14], int(donor[16]) % 2  # the given name comes from the same donor
     first17 = f"{canonical[:6]}{birth}{rng.randrange(500) * 2 + sex:03d}"
-    return _rewritten(Kind.ID_NUMBER, value, first17 + id_check_char(first17))
+    return _rewritten(value, canonical, first17 + id_check_char(first17))
 
 
 def _name_like(rng: random.Random, value: Value, other: Value) -> Value | None:
@@ -233,7 +244,7 @@ def _meter_like(rng: random.Random, value: Value) -> Value | None:
     if canonical is None or len(canonical) != _METER_LENGTH:
         return None
     payload = canonical[:7] + _fresh_digits(rng, 14)
-    return _rewritten(Kind.METER_ID, value, payload + gs1_check_digit(payload))
+    return _rewritten(value, canonical, payload + gs1_check_digit(payload))
 
 
 def _account_like(rng: random.Random, value: Value) -> Value | None:
@@ -241,7 +252,7 @@ def _account_like(rng: random.Random, value: Value) -> Value | None:
     if canonical is None or len(canonical) < 4:
         return None
     keep = len(canonical) // 2
-    return _rewritten(Kind.ACCOUNT_NO, value, canonical[:keep] + _fresh_digits(rng, len(canonical) - keep))
+    return _rewritten(value, canonical, canonical[:keep] + _fresh_digits(rng, len(canonical) - keep))
 
 
 def _card_like(rng: random.Random, value: Value) -> Value | None:
@@ -249,7 +260,7 @@ def _card_like(rng: random.Random, value: Value) -> Value | None:
     if canonical is None or len(canonical) < 13:
         return None
     payload = canonical[:6] + _fresh_digits(rng, len(canonical) - 7)
-    return _rewritten(Kind.BANK_CARD, value, payload + luhn_check_digit(payload))
+    return _rewritten(value, canonical, payload + luhn_check_digit(payload))
 
 
 def _email_like(rng: random.Random, value: Value, other: Value) -> Value | None:

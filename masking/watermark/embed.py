@@ -15,6 +15,7 @@ Nothing here writes a cell value anywhere.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -70,7 +71,7 @@ from masking.watermark.profile import (
 from masking.watermark.reading_marks import ALT, HELD, direction, moved, reading_value, row_identity
 from masking.watermark.reading_marks import features as features_of_reading
 from masking.watermark.source_ids import EMPTY as NO_IDS
-from masking.watermark.source_ids import SourceIdCollector, SourceIds, source_has
+from masking.watermark.source_ids import SourceIdCollector, SourceIds, source_has, source_has_any
 from masking.watermark.store import TraceData
 
 # digit identifiers whose canary values end in keyed digits (masking.watermark.profile)
@@ -259,7 +260,7 @@ class ExportMarker:
         self._source_ids = self._ids.result()
         drawn = {}
         for sheet, pending in self._pending.items():
-            columns = kept(sheet)
+            columns = _CanaryColumns.of(kept(sheet))
             drawn[sheet] = ([number for number, _, _ in pending],
                             [self._canary_row(sheet, columns, number, rows, following)
                              for number, rows, following in pending])
@@ -298,12 +299,12 @@ class ExportMarker:
         return out
 
     def _canary_row(
-        self, sheet: str, kept: Sequence[ColumnPlan], number: int, rows: Sequence[Sequence[Value]],
+        self, sheet: str, columns: _CanaryColumns, number: int, rows: Sequence[Sequence[Value]],
         following: tuple[Value, ...] | None,
     ) -> tuple[Value, ...]:
         """A canary drawn from two of ``rows`` (the reservoir at its place; the row it goes before
         when that was empty: a sheet's first row, with nothing before it)."""
-        kinds = [c.kind for c in kept]
+        kinds = columns.kinds
         pools = self._settings.pools
         taken: list[str | None] = []  # this canary's monitored numbers: taken once, kept across redraws
 
@@ -317,38 +318,37 @@ class ExportMarker:
             template = rows[rng.randrange(len(rows))] if rows else following
             second = rows[rng.randrange(len(rows))] if rows else following
             assert template is not None and second is not None  # noqa: S101 - sheet_end holds none without rows
-            cells = [template[c.index] if c.index < len(template) else None for c in kept]
-            other = [second[c.index] if c.index < len(second) else None for c in kept]
-            values = make_canary(rng, kinds, cells, pools, other, phones=monitored)
-            if not self._reuses_source(kinds, values):
+            values = make_canary(rng, kinds, columns.cells(template), pools, columns.cells(second), phones=monitored)
+            if not self._reuses_source(columns, values):
                 break
         else:  # pragma: no cover - 64 draws all hitting the source is not a real possibility
             raise RuntimeError("could not draw a canary row distinct from the source")
         self._pool_values.update(t for t in taken if t is not None)
-        self._record_fresh(number, kept, values)
+        self._record_fresh(number, columns, values)
         row = list(template)
-        for column, value in zip(kept, values, strict=True):
-            if column.index < len(row):
-                row[column.index] = value
+        for index, value in zip(columns.indices, values, strict=True):
+            if index < len(row):
+                row[index] = value
         return tuple(row)
 
     def _in_source(self, number: str) -> bool:
         feature = token_feature(number)
         return feature is not None and source_has(self._source_ids, feature[2:])
 
-    def _record_fresh(self, number: int, kept: Sequence[ColumnPlan], values: Sequence[Value]) -> None:
+    def _record_fresh(self, number: int, columns: _CanaryColumns, values: Sequence[Value]) -> None:
         """The canary's keyed digit-identifier ends (:mod:`masking.watermark.profile`), from its clear
         values, and its monitored numbers (where they leave in clear)."""
         features: list[tuple[str, int, int]] = []
-        for slot, (column, value) in enumerate(zip(kept, values, strict=True)):
-            if column.kind not in FRESH_ID_KINDS or column.action not in (Action.MASK, Action.KEEP) or value is None:
+        for slot, kind, clear in columns.fresh:
+            value = values[slot]
+            if value is None:
                 continue
             text = identifier_text(value)
             if text is not None and text in self._pool_values:
-                if column.action is Action.KEEP and (token := token_feature(text)) is not None:
+                if clear and (token := token_feature(text)) is not None:
                     features.append((token, POOL, slot))
                 continue
-            digits = canonical_digits(column.kind, value)
+            digits = canonical_digits(kind, value)
             if digits is not None and len(digits) >= MIN_SUFFIX_LENGTH:
                 features.extend((f, SUFFIX + min(len(digits), 200), slot) for f in canary_suffixes(digits))
         self._add_profile(number, features)
@@ -360,15 +360,9 @@ class ExportMarker:
         """What this export took from its workstation's monitored numbers (None without a pool)."""
         return self._phone_pool.use() if self._phone_pool is not None else None
 
-    def _reuses_source(self, kinds: Sequence[Kind | None], values: Sequence[Value]) -> bool:
-        for kind, value in zip(kinds, values, strict=True):
-            if kind in UNIQUE_KINDS:
-                feature = _token_of(value)
-                if feature is None:
-                    continue
-                if source_has(self._source_ids, feature[2:]):
-                    return True
-        return False
+    def _reuses_source(self, columns: _CanaryColumns, values: Sequence[Value]) -> bool:
+        features = (_token_of(values[slot]) for slot in columns.unique)
+        return source_has_any(self._source_ids, [feature[2:] for feature in features if feature is not None])
 
     # --- marks ----------------------------------------------------------------------------------
 
@@ -445,35 +439,36 @@ class ExportMarker:
     ) -> None:
         """Keep the fingerprints of transformed canary rows (``numbers[i]`` is row i's canary number)."""
         self._marks.clear()
+        cells = [self._canary_column(slot, column, values)
+                 for slot, (column, values) in enumerate(zip(kept, out_columns, strict=True))]
         for place, number in enumerate(numbers):
             context: list[tuple[str, int, int]] = []
-            for slot, (column, values) in enumerate(zip(kept, out_columns, strict=True)):
-                self._record_canary_cell(number, column, values[place])
-                context.extend(_context_features(slot, column, values[place]))
+            for column_cells in cells:
+                features, cell_context = column_cells[place]
+                for feature, strong in features:
+                    self._canary_features.append(feature)
+                    self._canary_ids.append(number)
+                    self._canary_strong.append(strong)
+                context.extend(cell_context)
             self._add_profile(number, context)
 
-    def _record_canary_cell(self, number: int, column: ColumnPlan, value: Value) -> None:
-        text = round_trip_text(value)
-        if text is None or column.action in (Action.DROP, Action.REDACT):
-            return
-        features: list[tuple[str, bool]] = []
-        if column.action is Action.KEEP and text.strip() in self._pool_values:
-            return  # a monitored number: a profile entry of its own (trace scores those apart)
-        if _identifier(column) and column.action in TOKEN_ACTIONS:
-            token = token_feature(text)
-            if token:
-                features.append((token, column.kind in UNIQUE_KINDS or column.action in SCOPED_ACTIONS))
-        elif column.kind is None:
-            number_feature = value_feature(text)
-            if number_feature:
-                features.append((number_feature, False))
-        mark = mark_feature(text)
-        if mark:
-            features.append((mark, False))
-        for feature, strong in features:
-            self._canary_features.append(feature)
-            self._canary_ids.append(number)
-            self._canary_strong.append(strong)
+    def _canary_column(self, slot: int, column: ColumnPlan, values: Sequence[Value]) -> list[_CanaryCell]:
+        """What each canary cell of one output column records (cells of equal text share it)."""
+        if column.action in (Action.DROP, Action.REDACT):
+            return [_NOTHING] * len(values)
+        recorded = _CanaryColumn.of(slot, column, self._pool_values)
+        known: dict[str, _CanaryCell] = {}
+        out = []
+        for value in values:
+            text = round_trip_text(value)
+            if text is None:
+                out.append(_NOTHING)
+                continue
+            cell = known.get(text)
+            if cell is None:
+                cell = known[text] = (recorded.features(text), recorded.context(text))
+            out.append(cell)
+        return out
 
     def finish(self) -> TraceData:
         def merged(parts: list[U64]) -> U64:
@@ -504,20 +499,79 @@ class ExportMarker:
         return tuple(placed)
 
 
-def _context_features(slot: int, column: ColumnPlan, value: Value) -> list[tuple[str, int, int]]:
-    """A canary output cell's profile entries: its context, or its reading rounded three ways. Token
-    columns (pseudonyms, clear identifiers) are left out: a leaker drops them, and they are tokens."""
-    if column.action in (Action.DROP, Action.REDACT) or (_identifier(column) and column.action in TOKEN_ACTIONS):
+@dataclass(frozen=True)
+class _CanaryColumns:
+    """A sheet's kept columns as the canary draw reads them (worked out once per sheet)."""
+
+    indices: tuple[int, ...]  # each kept column's index in the source rows
+    kinds: list[Kind | None]
+    unique: tuple[int, ...]  # slots a canary must not share with the source (UNIQUE_KINDS)
+    fresh: tuple[tuple[int, Kind, bool], ...]  # (slot, kind, left in clear) of the digit identifiers masked or kept
+
+    @classmethod
+    def of(cls, kept: Sequence[ColumnPlan]) -> _CanaryColumns:
+        return cls(tuple(c.index for c in kept), [c.kind for c in kept],
+                   tuple(slot for slot, c in enumerate(kept) if c.kind in UNIQUE_KINDS),
+                   tuple((slot, c.kind, c.action is Action.KEEP) for slot, c in enumerate(kept)
+                         if c.kind in FRESH_ID_KINDS and c.action in (Action.MASK, Action.KEEP)))
+
+    def cells(self, row: Sequence[Value]) -> list[Value]:
+        """The kept columns' cells of a source row (None past its end)."""
+        width = len(row)
+        return [row[index] if index < width else None for index in self.indices]
+
+
+# a canary output cell's features: (token and mark features, each strong or not; profile entries)
+_CanaryCell = tuple[Sequence[tuple[str, bool]], Sequence[tuple[str, int, int]]]
+_NOTHING: _CanaryCell = ((), ())
+
+
+@dataclass(frozen=True)
+class _CanaryColumn:
+    """How the canary cells of one output column (neither dropped nor redacted) are recorded, from
+    their round-trip text; decided once per column."""
+
+    slot: int
+    token: bool  # pseudonyms or identifiers in clear: token features, and no profile entries
+    strong: bool  # its tokens are strong evidence (a unique identifier, or recipient-scoped)
+    plain: bool  # no kind: plain numbers give value features and readings
+    monitored: AbstractSet[str]  # the export's monitored numbers, when the column leaves in clear
+
+    @classmethod
+    def of(cls, slot: int, column: ColumnPlan, pool_values: AbstractSet[str]) -> _CanaryColumn:
+        return cls(slot, _identifier(column) and column.action in TOKEN_ACTIONS,
+                   column.kind in UNIQUE_KINDS or column.action in SCOPED_ACTIONS, column.kind is None,
+                   pool_values if column.action is Action.KEEP else frozenset())
+
+    def features(self, text: str) -> list[tuple[str, bool]]:
+        """The cell's token and mark features, each strong or not (:class:`TraceData`'s canary arrays)."""
+        features: list[tuple[str, bool]] = []
+        if text in self.monitored:
+            return features  # a monitored number: a profile entry of its own (trace scores those apart)
+        if self.token:
+            token = token_feature(text)
+            if token:
+                features.append((token, self.strong))
+        elif self.plain:
+            number_feature = value_feature(text)
+            if number_feature:
+                features.append((number_feature, False))
+        mark = mark_feature(text)
+        if mark:
+            features.append((mark, False))
+        return features
+
+    def context(self, text: str) -> list[tuple[str, int, int]]:
+        """The cell's profile entries: its context, or its reading rounded three ways. Token columns
+        are left out: a leaker drops them, and they are tokens."""
+        if self.token:
+            return []
+        cell = cell_features(text)
+        if cell.ctx is not None:
+            return [(cell.ctx, CTX, self.slot)]
+        if cell.reading is not None and self.plain:
+            return [(feature, READING, self.slot) for feature in canary_readings(text)]
         return []
-    text = round_trip_text(value)
-    if text is None:
-        return []
-    cell = cell_features(text)
-    if cell.ctx is not None:
-        return [(cell.ctx, CTX, slot)]
-    if cell.reading is not None and column.kind is None:
-        return [(feature, READING, slot) for feature in canary_readings(text)]
-    return []
 
 
 def _token_features(values: Sequence[Value], into: list[str]) -> None:

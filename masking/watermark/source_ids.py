@@ -20,7 +20,7 @@ from masking.cell_text import round_trip_text
 from masking.io.model import Value
 from masking.watermark.membership import MIN_TOKEN_CHARS, sorted_unique, token_feature
 
-__all__ = ["SourceIdCollector", "SourceIds", "identifier_hash", "source_has"]
+__all__ = ["SourceIdCollector", "SourceIds", "identifier_hash", "source_has", "source_has_any"]
 
 SourceIds = npt.NDArray[np.int64]
 EMPTY: SourceIds = np.zeros(0, np.int64)
@@ -64,6 +64,14 @@ class SourceIdCollector:
 
 def source_has(ids: SourceIds, text: str) -> bool:
     """Whether the token text ``text`` occurs among the source's identifiers."""
-    hashed = identifier_hash(text)
-    at = int(np.searchsorted(ids, hashed))
-    return at < len(ids) and int(ids[at]) == hashed
+    return source_has_any(ids, (text,))
+
+
+def source_has_any(ids: SourceIds, texts: Sequence[str]) -> bool:
+    """Whether any of the token texts ``texts`` occurs among the source's identifiers (one lookup)."""
+    if not texts or not len(ids):
+        return False
+    hashed = np.fromiter(map(identifier_hash, texts), dtype=np.int64, count=len(texts))
+    at = ids.searchsorted(hashed)
+    np.minimum(at, len(ids) - 1, out=at)
+    return bool((ids[at] == hashed).any())
