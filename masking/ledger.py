@@ -33,6 +33,10 @@ from masking.plurals import numbered
 from masking.violations import violation
 
 GENESIS = "0" * 64
+# How far a record's time may fall behind the one before it (a clock corrected by NTP, two processes
+# appending at once) before it reads as a clock set back: by ``audit verify``, the export's own check
+# and the evidence service.
+CLOCK_TOLERANCE = dt.timedelta(minutes=10)
 EVENTS = frozenset(Event)  # the one list of kinds: masking/events.py
 
 _SCHEMA = """
@@ -136,6 +140,18 @@ def record_hash(workstation: str, seq: int, event: str, time: str, body: Mapping
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def clock_set_back(time: str, latest: str) -> str | None:
+    """Why a record dated ``time``, after one dated ``latest`` in its chain, shows a clock set back (None
+    when it does not; a time that is not one is the hash check's to report, as only an edit makes one)."""
+    try:
+        behind = dt.datetime.fromisoformat(latest) - dt.datetime.fromisoformat(time)
+    except (TypeError, ValueError):
+        return None
+    if behind <= CLOCK_TOLERANCE:
+        return None
+    return f"dated {time}, before a record made ahead of it ({latest}): the clock was set back"
 
 
 @dataclass(frozen=True)
@@ -364,9 +380,12 @@ class Ledger:
     def _verify_chain(
         self, workstation: str, chain: list[tuple[Any, ...]], head: tuple[Any, ...] | None
     ) -> Iterator[LedgerProblem]:
-        prev_hash, expected_seq = GENESIS, 1
+        prev_hash, expected_seq, latest = GENESIS, 1, ""
         for row in chain:
             _, seq, event, time, body_text, stored_prev, stored_hash, key_id, stored_mac = row
+            if latest and (setback := clock_set_back(time, latest)) is not None:
+                yield LedgerProblem(workstation, seq, setback)
+            latest = max(latest, time)  # UTC ISO times order as their text does
             if seq != expected_seq:
                 if seq > expected_seq:
                     missing = numbered(expected_seq, seq - 1, "record")

@@ -658,7 +658,7 @@ def _before_commit(  # noqa: PLR0917 - the export's parts, each needed here
     returns the record's ``sealed`` field."""
     announce_at_service(home, ring, export_id, offline_allowed=prepared.policy.offline_exports)
     if prepared.approval is not None:
-        consume_at_service(home, ring, prepared.approval.code_id, export_id)
+        consume_at_service(home, ring, prepared.approval, export_id)
     return _seal(home, export_id, prepared.plan, summary.originals, office)
 
 

@@ -233,3 +233,22 @@ def test_records_survive_key_rotation(tmp_path: Path) -> None:
     forgetful = Ledger(tmp_path / "l.sqlite", {"K2": b"n" * 32}, "K2")
     problems = forgetful.verify().problems
     assert [(p.seq, "not in this keystore" in p.problem) for p in problems] == [(1, True)]
+
+
+def test_a_record_dated_before_one_made_ahead_of_it_is_named_by_verify(tmp_path: Path) -> None:
+    """Insider review, clock tricks: the clock set back, beyond the tolerance for a corrected clock."""
+    start = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    hour = dt.timedelta(hours=1)
+    moments = iter([start, start + hour, start + 55 * hour / 60,  # 5 minutes back: a clock corrected by NTP
+                    start - 48 * hour, start - 47 * hour, start + 2 * hour])
+    ledger = Ledger(tmp_path / "ledger.sqlite", {"K1": KEY}, "K1", clock=lambda: next(moments))
+    for n in range(6):
+        ledger.append("export", {"n": n})
+    report = ledger.verify()
+    assert not report.ok
+    assert [(p.seq, p.problem) for p in report.problems] == [
+        (4, "dated 2026-12-04T09:00:00+00:00, before a record made ahead of it (2026-12-06T10:00:00+00:00): "
+            "the clock was set back"),
+        (5, "dated 2026-12-04T10:00:00+00:00, before a record made ahead of it (2026-12-06T10:00:00+00:00): "
+            "the clock was set back"),
+    ]

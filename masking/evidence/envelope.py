@@ -118,20 +118,41 @@ def _unb64(text: object) -> bytes | None:
     return None if text is None else base64.b64decode(str(text), validate=True)
 
 
-def encode_consume(workstation_id: int, code_id: str, export_id: str, identity: Identity) -> tuple[bytes, str]:
-    """The body and signature asking the service to consume an approval code for this export."""
+def encode_consume(workstation_id: int, code_id: str, export_id: str, identity: Identity, *,
+                   expires: str = "") -> tuple[bytes, str]:
+    """The body and signature asking the service to consume an approval code for this export; ``expires``
+    (the code's end, UTC ISO) lets the service judge it by its own clock, not the workstation's."""
     return _signed({"protocol": PROTOCOL, "kind": "consume", "workstation_id": workstation_id, "code_id": code_id,
-                    "export_id": export_id, "sent_at": _now(), "nonce": os.urandom(16).hex()}, identity)
+                    "export_id": export_id, "expires": expires, "sent_at": _now(), "nonce": os.urandom(16).hex()},
+                   identity)
 
 
-def decode_consume(body: bytes, signature: str, public_key: bytes) -> tuple[str, str]:
-    """``(code_id, export_id)`` once the signature by ``public_key`` verifies."""
+@dataclass(frozen=True)
+class ConsumeRequest:
+    code_id: str
+    export_id: str
+    expires: dt.datetime | None  # None from a workstation too old to send it
+
+
+def decode_consume(body: bytes, signature: str, public_key: bytes) -> ConsumeRequest:
+    """The request once the signature by ``public_key`` verifies."""
     verify_signature(body, signature, public_key)
     message = _load(body, "consume")
     code_id, export_id = message.get("code_id"), message.get("export_id")
     if not isinstance(code_id, str) or len(code_id) != 64 or not isinstance(export_id, str) or not export_id:
         raise EnvelopeError("the consume message is malformed")
-    return code_id, export_id
+    return ConsumeRequest(code_id, export_id, parse_time(message.get("expires")))
+
+
+def parse_time(text: object) -> dt.datetime | None:
+    """An ISO time a workstation wrote (``Z`` or an offset; a naive one read as UTC); None when absent or unreadable."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def encode_announce(workstation_id: int, export_id: str, identity: Identity) -> tuple[bytes, str]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from masking.approval import Approval
 from masking.errors import ExportGuardError, PolicyError, ServiceUnreachable
 from masking.evidence.client import DEFAULT_TIMEOUT, Refused, ServiceClient, normalise_url
 from masking.evidence.envelope import (
@@ -33,7 +34,7 @@ from masking.evidence.identity import load_identity, load_or_create_identity
 from masking.evidence.link import ServiceLink, load_link, save_link
 from masking.export_record import EXPORT_EVENT, ExportRecord
 from masking.keys import KeyRing
-from masking.ledger import Ledger, LedgerEntry
+from masking.ledger import CLOCK_TOLERANCE, Ledger, LedgerEntry
 from masking.policy import Policy
 from masking.sealed import SealedStore
 from masking.violations import Violation, violation
@@ -145,11 +146,21 @@ def enroll(home: Path, ring: KeyRing, ledger: Ledger, url: str, code: str, *,
 
 def require_within_limit(home: Path, policy: Policy, ledger: Ledger, *,
                          clock: Callable[[], dt.datetime] = _now) -> None:
-    """Refuse a further export when an enrolled workstation has kept too much from the service."""
+    """Refuse a further export when an enrolled workstation has kept too much from the service, or when its
+    clock is behind a record it has not sent yet (set back, to look within the limits or an approval
+    code's validity). Once its records have left, the service judges their times by its own clock: a
+    clock that was wrong and is right again is not locked out by the records it dated."""
     link = load_link(home)
     if link is None:
         return
-    exports = [e for e in unsynced(ledger, link) if e.event == EXPORT_EVENT]
+    now = clock()
+    waiting = unsynced(ledger, link)
+    newest = max((dt.datetime.fromisoformat(e.time) for e in waiting), default=None)
+    if newest is not None and now < newest - CLOCK_TOLERANCE:
+        raise PolicyError(f"refused: this computer's clock ({_iso(now)}) is behind a record it has not yet sent to "
+                          f"the security office ({_iso(newest)}); correct the clock, or if it is right, sync "
+                          "(exportguard sync) and export again")
+    exports = [e for e in waiting if e.event == EXPORT_EVENT]
     if not exports:
         return
     found: Violation | None = None
@@ -159,24 +170,30 @@ def require_within_limit(home: Path, policy: Policy, ledger: Ledger, *,
     hours = policy.max_unsynced_hours
     if found is None and hours is not None:
         oldest = dt.datetime.fromisoformat(exports[0].time)
-        if clock() - oldest > dt.timedelta(hours=hours):
+        if now - oldest > dt.timedelta(hours=hours):
             found = violation("unsynced_hours", hours=f"{hours:g}")
     if found is not None:
         raise PolicyError(f"refused by policy: {found.text}", (found,))
 
 
-def consume_at_service(home: Path, ring: KeyRing, code_id: str, export_id: str) -> str:
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def consume_at_service(home: Path, ring: KeyRing, approval: Approval, export_id: str) -> str:
     """Consume an approval code at the office's service before the export's output is committed.
 
     ``consumed``; ``standalone`` (not enrolled) or ``offline`` (unreachable): the code is consumed in
     this home's ledger only, and the service sees a reuse from a copied home when the records arrive
-    (it flags the later export). A code another export already consumed is refused (``PolicyError``,
-    ``approval_used``), and the export leaves nothing behind.
+    (it flags the later export). A code another export already consumed, or one that has expired by the
+    service's clock (a workstation clock set back does not stretch a code), is refused (``PolicyError``),
+    and the export leaves nothing behind.
     """
     link = load_link(home)
     if link is None:
         return "standalone"
-    body, signature = encode_consume(link.workstation_id, code_id, export_id, load_identity(home, ring))
+    body, signature = encode_consume(link.workstation_id, approval.code_id, export_id, load_identity(home, ring),
+                                     expires=approval.as_dict()["expires"])
     try:
         ServiceClient(link.url, ca_file=link.ca_file, timeout=AFTER_EXPORT_TIMEOUT).request(
             "POST", "/v1/approvals/consume", body, {SIGNATURE_HEADER: signature})
@@ -187,6 +204,10 @@ def consume_at_service(home: Path, ring: KeyRing, code_id: str, export_id: str) 
         if isinstance(used, dict):
             raise PolicyError.of(violation("approval_used", time=str(used.get("time")),
                                            export_id=str(used.get("export_id")))) from None
+        expired = refusal.answer.get("approval_expired")
+        if isinstance(expired, dict):
+            raise PolicyError(f"approval code refused: it expired on {expired.get('expires')} by the security "
+                              f"office's clock (now {expired.get('now')}); ask for a new one") from None
         raise
     return "consumed"
 

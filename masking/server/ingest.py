@@ -10,11 +10,15 @@ for byte, is a replay: not stored again, and a batch of nothing but replays is r
 record made under a policy the office did not sign is refused, the records before it in the batch
 kept (:mod:`masking.server.policies`). An export record's sealed originals are stored beside it (their
 SHA-256 was checked against the record when the message was decoded); one whose originals did not
-come is stored flagged.
+come is stored flagged. A record's time is the workstation's clock, which its employee sets: the
+service flags one its own clock belies (dated after it arrived, before the record it follows, far
+from its export's announcement, or using an approval code that had expired before the service heard
+of the export), and consumes approval codes by its own clock.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,13 +33,18 @@ from masking.evidence.envelope import (
     decode_consume,
     decode_enroll,
     decode_records,
+    parse_time,
 )
-from masking.ledger import canonical
+from masking.ledger import CLOCK_TOLERANCE, canonical, clock_set_back
 from masking.plurals import numbered
 from masking.server.admin import secret_hash
 from masking.server.policies import PolicyRefused, judge, keep_refused
 from masking.server.postings import add_postings, all_fingerprints
 from masking.watermark.store import TraceData
+
+# An export is announced once its data pass is done, and recorded once its output is committed: a record
+# dated this long after the announcement was dated by a clock set forward.
+RECORDED_AFTER_ANNOUNCED = dt.timedelta(hours=1)
 
 
 class ApprovalUsed(EnvelopeError):
@@ -49,6 +58,19 @@ class ApprovalUsed(EnvelopeError):
 
     def details(self) -> dict[str, Any]:
         return {"approval_used": self.used}
+
+
+class ApprovalExpired(EnvelopeError):
+    """An approval code whose validity ended before the service was asked to consume it."""
+
+    status = 409
+
+    def __init__(self, expires: dt.datetime, now: dt.datetime) -> None:
+        self.expires, self.now = _iso(expires), _iso(now)
+        super().__init__(f"approval code expired on {self.expires} (the service's clock says {self.now})")
+
+    def details(self) -> dict[str, Any]:
+        return {"approval_expired": {"expires": self.expires, "now": self.now}}
 
 
 class Replayed(EnvelopeError):
@@ -107,6 +129,7 @@ def ingest_records(conn: psycopg.Connection[Any], body: bytes, signature: str) -
             raise KeyProblem("this workstation was decommissioned; its identity is revoked")
         report = decode_records(body, signature, bytes(row[0]))
         ledger, head_seq, head_hash = str(row[2]), int(row[3]), str(row[4])
+        received = _service_now(conn)
         result = Ingested()
         refused: PolicyRefused | None = None
         stored_through = 0  # the last record of this batch the service holds (the workstation acknowledges it)
@@ -125,9 +148,10 @@ def ingest_records(conn: psycopg.Connection[Any], body: bytes, signature: str) -
                 break
             continuity = _continuity(entry.workstation != ledger, bool(held), entry.seq, entry.prev_hash, head_seq,
                                      head_hash)
+            clock = _clock_flag(conn, workstation_id, record, received)  # before the approval's use is noted
             reuse = _approval_reuse(conn, workstation_id, record)
             unsealed = _sealed_missing(record)
-            flag = "; ".join(f for f in (continuity, reuse, judged.flag, unsealed) if f) or None
+            flag = "; ".join(f for f in (continuity, reuse, judged.flag, unsealed, *clock) if f) or None
             _store(conn, workstation_id, record, flag)
             if judged.accepted_by_admin and not (continuity or reuse):
                 conn.execute("UPDATE records SET resolved = now() WHERE workstation_id = %s AND seq = %s"
@@ -170,14 +194,18 @@ def _use(conn: psycopg.Connection[Any], workstation_id: int, code_id: str, expor
 
 
 def consume_approval(conn: psycopg.Connection[Any], body: bytes, signature: str) -> dict[str, Any]:
-    """Consume an approval code for an export about to be committed; ``ApprovalUsed`` if another export has."""
+    """Consume an approval code for an export about to be committed; ``ApprovalUsed`` if another export has,
+    ``ApprovalExpired`` if the code's validity ended by the service's clock (the workstation's may be set back)."""
     with conn.transaction():
         workstation_id, public_key = _signed_workstation(conn, body, "consume")
-        code_id, export_id = decode_consume(body, signature, public_key)
-        used = _use(conn, workstation_id, code_id, export_id)
+        request = decode_consume(body, signature, public_key)
+        now = _service_now(conn)
+        if request.expires is not None and now >= request.expires:
+            raise ApprovalExpired(request.expires, now)
+        used = _use(conn, workstation_id, request.code_id, request.export_id)
     if used is not None:
         raise ApprovalUsed(used)
-    return {"consumed": code_id, "export_id": export_id}
+    return {"consumed": request.code_id, "export_id": request.export_id}
 
 
 def announce_export(conn: psycopg.Connection[Any], body: bytes, signature: str) -> dict[str, Any]:
@@ -201,6 +229,59 @@ def _approval_reuse(conn: psycopg.Connection[Any], workstation_id: int, record: 
         return None
     return (f"approval code reused: export {used['export_id']} on {used['workstation']} used it first, "
             f"on {used['time']}")
+
+
+def _service_now(conn: psycopg.Connection[Any]) -> dt.datetime:
+    """The service's own time (the database's clock), which no workstation sets."""
+    row = conn.execute("SELECT now()").fetchone()
+    assert row is not None  # noqa: S101 (SELECT now() returns a row)
+    return row[0]  # type: ignore[no-any-return]  # a timestamptz: an aware datetime
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+def _clock_flag(conn: psycopg.Connection[Any], workstation_id: int, record: ReportedRecord,
+                received: dt.datetime) -> list[str]:
+    """Flags for a record whose time, which the workstation's clock wrote, the service's own clock belies:
+    later than its arrival or long after its export was announced (set forward); before the record it
+    follows, or before its export was announced (set back); an approval code that had expired by the
+    time the service first heard of the export."""
+    entry = record.entry
+    time = parse_time(entry.time)
+    if time is None:
+        return [f"its time {entry.time!r} is not a time"]
+    flags = []
+    if time > received + CLOCK_TOLERANCE:
+        flags.append(f"dated {entry.time}, after the service received it ({_iso(received)}): the workstation's "
+                     "clock was set forward")
+    # (not "before the record it follows was received": a queue sent in several batches holds records made
+    # long before the batch ahead of them arrived)
+    before = conn.execute("SELECT time FROM records WHERE workstation_id = %s AND hash = %s ORDER BY id DESC"
+                          " LIMIT 1", (workstation_id, entry.prev_hash)).fetchone()
+    if before is not None and clock_set_back(entry.time, str(before[0])) is not None:
+        flags.append(f"dated {entry.time}, before the record it follows ({before[0]}): the workstation's clock "
+                     "was set back")
+    export = record.export
+    if export is None:
+        return flags
+    heard = [row[0] for row in conn.execute(
+        "SELECT announced FROM exports_announced WHERE export_id = %s AND workstation_id = %s"
+        " UNION ALL SELECT used FROM approvals_used WHERE export_id = %s AND workstation_id = %s",
+        (export.export_id, workstation_id, export.export_id, workstation_id))]
+    first_heard = min(heard, default=received)
+    if heard and time < first_heard - CLOCK_TOLERANCE:
+        flags.append(f"dated {entry.time}, before the service heard of its export ({_iso(first_heard)}): "
+                     "the workstation's clock was set back")
+    elif heard and time > first_heard + RECORDED_AFTER_ANNOUNCED:
+        flags.append(f"dated {entry.time}, long after the service heard of its export ({_iso(first_heard)}): "
+                     "the workstation's clock was set forward")
+    expires = parse_time((export.approval or {}).get("expires"))
+    if expires is not None and first_heard >= expires:
+        flags.append(f"its approval code expired on {_iso(expires)}, before the service first heard of this "
+                     f"export ({_iso(first_heard)}): used late with the clock set back, or offline")
+    return flags
 
 
 def _sealed_missing(record: ReportedRecord) -> str | None:
