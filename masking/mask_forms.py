@@ -15,6 +15,7 @@ counts) and so is what every form shows (the cell's identity, read back by the m
 
 from __future__ import annotations
 
+import functools
 import re
 
 from masking.kinds import Kind
@@ -72,6 +73,7 @@ def phone_class(length: int, shown: str) -> tuple[int, bool] | None:
     return (3, True) if mobile else None
 
 
+@functools.cache  # a handful of answers, asked for every phone rendered or read
 def phone_keeps(length: int, head: int, mobile: bool) -> tuple[tuple[int, int], ...]:
     """The (keep_first, keep_last) forms a phone of ``length`` digits with a ``head`` may show, the
     default (head, 4) first (none for a length no mark is read at, or where the default itself hides

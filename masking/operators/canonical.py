@@ -3,16 +3,20 @@
 Shared by the operators that key on digits (pseudonymize, encrypt, mask, hash, generalize):
 :func:`canonical_digits` gives the one form a number is keyed on whatever its spelling,
 :func:`with_format` writes a result back the way the input was written, and :func:`valid_digits`
-says whether a canonical form is a value of its kind.
+(:func:`valid_digits_many` for a chunk) says whether a canonical form is a value of its kind.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from itertools import compress
+
+import numpy as np
 
 from masking.cell_text import identifier_text
+from masking.checksums import id_numbers_valid_many
 from masking.io.model import Damaged, Value
 from masking.kinds import Kind, is_bank_card, is_id_number, is_landline, is_meter_id, phone_digits
 
@@ -22,6 +26,7 @@ __all__ = [
     "DIGIT_KINDS",
     "canonical_digits",
     "valid_digits",
+    "valid_digits_many",
     "with_format",
 ]
 
@@ -117,3 +122,30 @@ def valid_digits(kind: Kind, canonical: str) -> bool:
     """Whether a canonical form is a value of the digit kind (the kinds module's validators; an
     account number is 6 to 40 digits). Masking and hashing use it; FF1 codecs are stricter."""
     return bool(_VALID_DIGITS[kind](canonical))
+
+
+_ID_LENGTH = 18
+
+
+def valid_digits_many(kind: Kind, canonicals: Sequence[str]) -> list[bool]:
+    """:func:`valid_digits` of each canonical form: the 18-character IDs in one numpy pass
+    (:func:`~masking.checksums.id_numbers_valid_many`), every other value one by one."""
+    if kind is not Kind.ID_NUMBER:
+        valid = _VALID_DIGITS[kind]
+        return [bool(valid(canonical)) for canonical in canonicals]
+    # in bulk: what is_id_number reads as it is, upper-cased (an X), 18 ASCII letters and digits
+    joined = "".join(canonicals)
+    if joined.isascii() and joined.isalnum() and min(map(len, canonicals), default=0) == _ID_LENGTH \
+            and max(map(len, canonicals)) == _ID_LENGTH:  # the common case, every value: no test per value
+        return _ids_valid(joined)
+    in_bulk = [len(c) == _ID_LENGTH and c.isascii() and c.isalnum() for c in canonicals]
+    valid_ids = iter(_ids_valid("".join(compress(canonicals, in_bulk))))
+    return [next(valid_ids) if bulk else is_id_number(canonical)
+            for canonical, bulk in zip(canonicals, in_bulk, strict=True)]
+
+
+def _ids_valid(joined: str) -> list[bool]:
+    """Whether each 18 characters of ``joined`` (ASCII letters and digits) are a valid ID."""
+    chars = np.frombuffer(joined.upper().encode("ascii"), dtype=np.uint8).reshape(-1, _ID_LENGTH)
+    valid: list[bool] = id_numbers_valid_many(chars - np.uint8(ord("0"))).tolist()
+    return valid

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
+from typing import Protocol
 
 from masking.cell_text import crypto_text, identifier_text
 from masking.detect.freetext import find_pii_spans
@@ -61,9 +63,9 @@ from masking.operators.base import (
     Tally,
     is_blank,
 )
-from masking.operators.canonical import canonical_digits, valid_digits, with_format
+from masking.operators.canonical import canonical_digits, valid_digits, valid_digits_many, with_format
 
-__all__ = ["MASK_VARIANTS", "MaskOperator", "MaskParams"]
+__all__ = ["MASK_VARIANTS", "FormPicker", "MaskOperator", "MaskParams"]
 
 _NAME_STYLES = ("surname", "middle")
 _STARS = ("*", "\uff0a")  # mask characters the other name characters may stand in for (read_mark reads both)
@@ -77,6 +79,18 @@ class MaskParams(OperatorParams):
     keep_last: int | None = None
     char: str = "*"
     name_style: str = "surname"
+
+
+class FormPicker(Protocol):
+    """Chooses the form of a chunk's plain digit values (the watermark's marker, see
+    :meth:`MaskOperator.apply_batch`)."""
+
+    def __call__(
+        self, positions: Sequence[int], canonicals: Sequence[str], keeps: Sequence[tuple[int, int]]
+    ) -> Sequence[tuple[int, int]]:
+        """The (keep_first, keep_last) to render each value with, given its position in the chunk, its
+        canonical digits (valid values of the kind) and the form it would take otherwise."""
+        ...
 
 
 _DEFAULT_KEEP: dict[Kind | None, tuple[int, int]] = {
@@ -120,11 +134,20 @@ class MaskOperator(Operator):
         return self.params
 
     def apply_batch(
-        self, values: Sequence[Value], ctx: OperatorContext, *, variants: Sequence[int] | None = None
+        self, values: Sequence[Value], ctx: OperatorContext, *, variants: Sequence[int] | None = None,
+        pick: FormPicker | None = None,
     ) -> BatchResult:
-        """Mask a chunk; ``variants`` (one per value, 0 = default) picks each value's rendering."""
+        """Mask a chunk; ``variants`` (one per value, 0 = default) picks each value's rendering.
+
+        ``pick`` (digit kinds, default parameters): called once with the chunk's *plain* values (digits
+        written as their canonical form, or a whole number cell; valid values of the kind), whose
+        masked form is their canonical digits with the chosen ones kept and the rest hidden: it
+        chooses their forms before anything is rendered. The other values render as by default.
+        """
         if variants is not None and len(variants) != len(values):
             raise OperatorError("mask variants must give one variant per value")
+        if self.kind in _DIGIT_KINDS:
+            return self._apply_digits(values, variants, pick)
         tally = Tally()
         out = list(values)
         fallback = self._params.char * 4
@@ -153,6 +176,58 @@ class MaskOperator(Operator):
                 out[position] = masked
                 tally.transformed += 1
         return BatchResult(out, tally.freeze())
+
+    def _apply_digits(
+        self, values: Sequence[Value], variants: Sequence[int] | None, pick: FormPicker | None
+    ) -> BatchResult:
+        """:meth:`apply_batch` of a digit kind: the plain values (the common case) validated together
+        and masked from their canonical form, each other value by :func:`_mask_digits`."""
+        kind, params = self.kind, self._params
+        assert kind is not None  # noqa: S101 - a digit kind
+        tally = Tally()
+        out = list(values)
+        fallback = params.char * 4
+        positions: list[int] = []
+        canonicals: list[str] = []
+        for position, value in enumerate(values):
+            canonical = _plain_digits(kind, value)
+            if canonical is None:
+                out[position] = self._mask_other(value, variants[position] if variants is not None else 0, tally)
+            else:
+                positions.append(position)
+                canonicals.append(canonical)
+        valid = valid_digits_many(kind, canonicals)
+        if not all(valid):
+            for position in compress(positions, (not ok for ok in valid)):
+                out[position] = fallback
+            tally.unparsed += valid.count(False)
+            positions, canonicals = list(compress(positions, valid)), list(compress(canonicals, valid))
+        tally.transformed += len(positions)
+        wanted = [variants[position] for position in positions] if variants is not None else [0] * len(positions)
+        keeps = _digit_keeps(kind, canonicals, params, wanted)
+        if pick is not None and params.keep_first is None and params.keep_last is None:
+            keeps = list(pick(positions, canonicals, keeps))
+        char = params.char
+        for position, canonical, (first, last) in zip(positions, canonicals, keeps, strict=True):
+            out[position] = _hide(canonical, first, last, char)
+        return BatchResult(out, tally.freeze())
+
+    def _mask_other(self, value: Value, variant: int, tally: Tally) -> Value:
+        """One value of a digit kind that is not plain, masked (or the fallback), and counted."""
+        if is_blank(value):
+            tally.blank += 1
+            return value
+        fallback = self._params.char * 4
+        if isinstance(value, Damaged):
+            tally.damaged += 1
+            return fallback
+        assert self.kind is not None  # noqa: S101 - a digit kind
+        masked = _mask_digits(self.kind, value, self._params, variant)
+        if masked is None:
+            tally.unparsed += 1
+            return fallback
+        tally.transformed += 1
+        return masked
 
     def remask(self, values: Sequence[Value], variants: Sequence[int]) -> list[Value | None]:
         """The renderings ``variants`` pick of values this operator has already masked once.
@@ -235,24 +310,21 @@ def _pick(given: int | None, default: int) -> int:
 _DIGIT_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.BANK_CARD, Kind.METER_ID, Kind.ACCOUNT_NO})
 
 
-def _mask_digits(
-    kind: Kind, value: Value, params: MaskParams, variant: int = 0, *, validated: bool = False
-) -> Value | None:
-    if type(value) is str and value.isascii() and (
-        value.isdigit() or (kind is Kind.ID_NUMBER and value[-1:] == "X" and value[:-1].isdigit())
-    ):
-        # the common case: a plain digit string is its own cell text and canonical form, and
-        # with_format would hand the masked form back unchanged
-        plain = True
-        canonical = text = value
-    else:
-        plain = False
-        found, text_found = canonical_digits(kind, value), identifier_text(value)
-        if found is None or text_found is None:
-            return None
-        canonical, text = found, text_found
-    if not validated and not valid_digits(kind, canonical):
-        return None
+def _plain_digits(kind: Kind, value: Value) -> str | None:
+    """The canonical form of a value written as it (ASCII digits, an ID's trailing X; a whole number
+    cell), else None. The common case: identifier_text and canonical_digits give it unchanged, and
+    the value's masked form is its canonical form masked (with_format hands that back unchanged)."""
+    if type(value) is str:
+        digits = value.isdigit() or (kind is Kind.ID_NUMBER and value[-1:] == "X" and value[:-1].isdigit())
+        return value if digits and value.isascii() else None
+    if type(value) is int and value >= 0:
+        return str(value)
+    return None
+
+
+def _digit_keep(kind: Kind, canonical: str, params: MaskParams, variant: int = 0) -> tuple[int, int]:
+    """How many leading and trailing digits of a valid value stay: the parameters' choice, else the
+    ``variant``'s form (:func:`~masking.mask_forms.variant_keep`), else the kind's default."""
     if kind is Kind.PHONE:
         first, last = phone_head(canonical), 4
     else:
@@ -263,9 +335,42 @@ def _mask_digits(
         last = params.keep_last
     if variant and params.keep_first is None and params.keep_last is None:
         first, last = variant_keep(kind, canonical, variant) or (first, last)
-    char = params.char
-    masked = _hide(canonical, first, last, char)
-    return masked if plain else with_format(value, text, canonical, masked)
+    return first, last
+
+
+def _digit_keeps(
+    kind: Kind, canonicals: Sequence[str], params: MaskParams, variants: Sequence[int]
+) -> list[tuple[int, int]]:
+    """:func:`_digit_keep` of each value. A phone's follows from its digits (its head); any other
+    kind's from its length alone, so those are worked out once per length and variant."""
+    if kind is Kind.PHONE:
+        return [_digit_keep(kind, c, params, variant) for c, variant in zip(canonicals, variants, strict=True)]
+    known: dict[tuple[int, int], tuple[int, int]] = {}
+    keeps = []
+    for canonical, variant in zip(canonicals, variants, strict=True):
+        key = (len(canonical), variant)
+        keep = known.get(key)
+        if keep is None:
+            keep = known[key] = _digit_keep(kind, canonical, params, variant)
+        keeps.append(keep)
+    return keeps
+
+
+def _mask_digits(
+    kind: Kind, value: Value, params: MaskParams, variant: int = 0, *, validated: bool = False
+) -> Value | None:
+    plain = _plain_digits(kind, value)
+    if plain is not None:
+        canonical = text = plain
+    else:
+        found, text_found = canonical_digits(kind, value), identifier_text(value)
+        if found is None or text_found is None:
+            return None
+        canonical, text = found, text_found
+    if not validated and not valid_digits(kind, canonical):
+        return None
+    masked = _hide(canonical, *_digit_keep(kind, canonical, params, variant), params.char)
+    return masked if plain is not None else with_format(value, text, canonical, masked)
 
 
 def _mask_name(value: Value, params: MaskParams, variant: int = 0) -> str | None:

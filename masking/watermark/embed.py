@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -25,6 +26,7 @@ from masking.cell_text import identifier_text, round_trip_text
 from masking.crypto import hmac_sha256
 from masking.io.model import Value
 from masking.kinds import Action, Kind
+from masking.mask_forms import variant_keep
 from masking.operators.base import BatchResult, Operator, OperatorContext
 from masking.operators.canonical import canonical_digits
 from masking.operators.mask import MaskOperator, MaskParams
@@ -40,6 +42,7 @@ from masking.watermark.canary import (
 )
 from masking.watermark.marks import (
     MarkObservation,
+    digit_form,
     expected_variant,
     export_mark_key,
     identity_hash,
@@ -80,6 +83,10 @@ MARKABLE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCO
 TOKEN_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT, Action.HASH, Action.KEEP})
 SCOPED_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT})
 _CANARY_TRIES = 64
+
+
+# a plain digit value's form: (its keep_first and keep_last, its mark, whether that shows the pattern)
+_Form = tuple[tuple[int, int], MarkObservation | None, bool]
 
 
 class _MasterLike(Protocol):
@@ -163,8 +170,11 @@ class ExportMarker:
         self._id_columns = {sheet: tuple(columns) for sheet, columns in (id_columns or {}).items() if columns}
         self._ids = SourceIdCollector()
         self._source_ids: SourceIds = NO_IDS  # every identifier of the source, once every row is read
-        self._variant_cache: dict[tuple[str, str], int] = {}
-        # the marks read back from the latest chunk of each markable column, for record() to reuse
+        self._variant_cache: dict[tuple[str, str], int] = {}  # (scheme, identity) -> the pattern shown
+        # (kind, scheme, identity, default form) -> a plain digit value's form, its mark, and whether that
+        # shows the pattern (ExportMarker._choose_form)
+        self._forms: dict[tuple[Kind, str, str, tuple[int, int]], _Form] = {}
+        # the marks the latest chunk of each markable column carries (by apply()), for record() to reuse
         self._marks: dict[tuple[str, int], tuple[list[Value], list[MarkObservation | None]]] = {}
         self._positions: dict[str, list[int]] = {}
         canaries = sheet_canaries(plan, settings)
@@ -369,49 +379,112 @@ class ExportMarker:
     def apply(
         self, column: ColumnPlan, operator: Operator, values: Sequence[Value], ctx: OperatorContext
     ) -> BatchResult:
-        """Transform one column chunk; masked cells take the pattern this export's key picks."""
-        result = operator.apply_batch(values, ctx)
+        """Transform one column chunk; masked cells take the pattern this export's key picks.
+
+        The operator asks :meth:`_pick_forms` for the pattern of each plain digit value before it
+        renders any (its mark follows from its digits, :func:`~masking.watermark.marks.digit_form`),
+        so those are rendered once and never read back; the other masked cells (names, formatted
+        numbers) are rendered by default, read back and rendered again where the pattern differs."""
         if not _markable(column, operator):
-            return result
-        assert isinstance(operator, MaskOperator)  # noqa: S101 - checked by _markable
-        observations = [read_mark(out) if isinstance(out, str) else None for out in result.values]
+            return operator.apply_batch(values, ctx)
+        params = operator.params
+        assert isinstance(operator, MaskOperator) and isinstance(params, MaskParams)  # noqa: S101 - checked by _markable
+        assert column.kind is not None  # noqa: S101 - checked by _markable
+        marks: dict[int, MarkObservation | None] = {}  # position -> the mark its output carries
+        # digit_form reads renderings with stars; other mask characters are read back
+        pick = partial(self._pick_forms, column.kind, marks) if params.char == "*" else None
+        result = operator.apply_batch(values, ctx, pick=pick)
+        unread = [position for position, out in enumerate(result.values)
+                  if position not in marks and isinstance(out, str)]
+        if unread:
+            result = self._read_back(operator, values, result, unread, marks)
+        self._marks[(column.sheet, column.index)] = (result.values, [marks.get(p) for p in range(len(values))])
+        return result
+
+    def _target(self, scheme: str, identity: str, k: int) -> int:
+        """The pattern this export shows for ``identity`` (of ``k``), worked out once per identity."""
+        key = (scheme, identity)
+        target = self._variant_cache.get(key)
+        if target is None:
+            target = self._variant_cache[key] = expected_variant(self._mark_key, identity_hash(self._id_key, *key), k)
+        return target
+
+    def _pick_forms(
+        self, kind: Kind, marks: dict[int, MarkObservation | None], positions: Sequence[int],
+        canonicals: Sequence[str], keeps: Sequence[tuple[int, int]],
+    ) -> list[tuple[int, int]]:
+        """The :class:`~masking.operators.mask.FormPicker` of :meth:`apply`: the form that shows the
+        export's pattern for each plain value's identity, its mark kept in ``marks``."""
+        chosen: list[tuple[int, int]] = []
+        forms = self._forms
+        markable = marked = 0
+        for position, canonical, keep in zip(positions, canonicals, keeps, strict=True):
+            form = digit_form(canonical, *keep)
+            if form is None:
+                marks[position] = None
+                chosen.append(keep)
+                continue
+            key = (kind, form[0], form[1], keep)
+            choice = forms.get(key)
+            if choice is None:
+                choice = forms[key] = self._choose_form(kind, canonical, keep, form)
+            keep_chosen, marks[position], shows_target = choice
+            chosen.append(keep_chosen)
+            markable += 1
+            marked += shows_target
+        self.markable_cells += markable
+        self.marked_cells += marked
+        return chosen
+
+    def _choose_form(
+        self, kind: Kind, canonical: str, keep: tuple[int, int], form: tuple[str, str, int, int]
+    ) -> _Form:
+        """(the form to render, the mark it carries, whether that shows the export's pattern) of a value
+        whose default ``keep`` carries ``form``. The same for every value of the kind with that identity
+        and default (the pattern is the identity's; a phone's default tells its head, and so its
+        forms), so :meth:`_pick_forms` keeps it per (kind, scheme, identity, default)."""
+        scheme, identity, _, k = form
+        target = self._target(scheme, identity, k)
+        chosen = variant_keep(kind, canonical, target) or keep  # the operator's rendering of variant ``target``
+        shown = form if chosen == keep else digit_form(canonical, *chosen)
+        mark = MarkObservation(*shown) if shown is not None else None
+        return chosen, mark, mark is not None and mark.variant == target
+
+    def _read_back(
+        self, operator: MaskOperator, values: Sequence[Value], result: BatchResult, unread: Sequence[int],
+        marks: dict[int, MarkObservation | None],
+    ) -> BatchResult:
+        """The cells at ``unread`` marked the slow way: each output's mark read back, and the cells whose
+        pattern is not the export's rendered again in it (their marks, read again, kept in ``marks``)."""
         rerender: list[int] = []
         wanted: list[int] = []
-        targets: list[int] = []
-        cache = self._variant_cache
-        for position, observation in enumerate(observations):
+        targets: dict[int, int] = {}
+        for position in unread:
+            out = result.values[position]
+            observation = marks[position] = read_mark(out) if isinstance(out, str) else None
             if observation is None:
                 continue
-            scheme = observation.scheme
-            key = (scheme, observation.identity)
-            target = cache.get(key)
-            if target is None:
-                id_hash = identity_hash(self._id_key, *key)
-                target = cache[key] = expected_variant(self._mark_key, id_hash, observation.k)
-            targets.append(target)
+            target = targets[position] = self._target(observation.scheme, observation.identity, observation.k)
             # the rendering that shows ``target``: names toggle the style, digits index the table
-            variant = target ^ observation.variant if scheme == "name" else target
+            variant = target ^ observation.variant if observation.scheme == "name" else target
             if variant:
                 rerender.append(position)
                 wanted.append(variant)
             elif observation.variant == target:
                 self.marked_cells += 1
         self.markable_cells += len(targets)
-        if rerender:
-            # only the cells whose pattern changes are rendered again; the others (and the counts,
-            # which do not depend on the pattern) stay those of the default rendering
-            out = list(result.values)
-            again = operator.remask([values[p] for p in rerender], wanted)
-            target_of = dict(zip((p for p, o in enumerate(observations) if o is not None), targets, strict=True))
-            for position, masked in zip(rerender, again, strict=True):
-                out[position] = masked
-                observation = read_mark(masked) if isinstance(masked, str) else None
-                observations[position] = observation
-                if observation is not None and observation.variant == target_of[position]:
-                    self.marked_cells += 1
-            result = BatchResult(out, result.counts)
-        self._marks[(column.sheet, column.index)] = (result.values, observations)
-        return result
+        if not rerender:
+            return result
+        # only the cells whose pattern changes are rendered again; the others (and the counts, which do
+        # not depend on the pattern) stay those of the default rendering
+        out_values = list(result.values)
+        again = operator.remask([values[p] for p in rerender], wanted)
+        for position, masked in zip(rerender, again, strict=True):
+            out_values[position] = masked
+            observation = marks[position] = read_mark(masked) if isinstance(masked, str) else None
+            if observation is not None and observation.variant == targets[position]:
+                self.marked_cells += 1
+        return BatchResult(out_values, result.counts)
 
     # --- trace data -----------------------------------------------------------------------------
 

@@ -109,7 +109,11 @@ _DIGIT_READERS: dict[int, tuple[str, dict[tuple[int, int], int], int, int]] = {
 }
 
 
-def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
+def digit_form(digits: str, first: int, last: int) -> tuple[str, str, int, int] | None:
+    """The mark (scheme, identity, variant, k) that ``digits`` carry when shown as their first ``first``
+    and last ``last`` characters with stars between, or None: what :func:`read_mark` reads from that
+    rendering, worked out without it (the mask operator's plain renderings, see ExportMarker.apply).
+    Only the characters such a rendering shows are read."""
     length = len(digits)
     if length in PHONE_LENGTHS:
         found = phone_class(length, digits[:first])
@@ -117,8 +121,7 @@ def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
         if (first, last) not in keeps:
             return None
         keep_first, keep_last = min(f for f, _ in keeps), min(la for _, la in keeps)
-        return MarkObservation("phone", f"{length}:{digits[:keep_first]}:{digits[-keep_last:]}",
-                               keeps.index((first, last)), len(keeps))
+        return "phone", f"{length}:{digits[:keep_first]}:{digits[-keep_last:]}", keeps.index((first, last)), len(keeps)
     reader = _DIGIT_READERS.get(length)
     if reader is None:
         return None
@@ -126,7 +129,12 @@ def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
     index = variants.get((first, last))
     if index is None:
         return None
-    return MarkObservation(name, f"{digits[:keep_first]}:{digits[-keep_last:]}", index, len(variants))
+    return name, f"{digits[:keep_first]}:{digits[-keep_last:]}", index, len(variants)
+
+
+def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
+    form = digit_form(digits, first, last)
+    return None if form is None else MarkObservation(*form)
 
 
 def export_mark_key(watermark_key: bytes, export_id: str) -> int:
