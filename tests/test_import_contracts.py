@@ -72,7 +72,7 @@ def test_the_gui_command_finds_the_app_through_its_entry_point() -> None:
 # Modules only some commands need: the evidence service's HTTP stack (an export without a service),
 # the trace's investigation and report, the desktop's entry-point lookup.
 NOT_AT_START_UP = ("urllib.request", "ssl", "http.client", "importlib.metadata", "masking.investigation",
-                   "masking.evidence.remote_trace")
+                   "masking.evidence.remote_trace", "masking.report", "masking.watermark.trace")
 
 
 def test_the_command_line_starts_without_what_only_some_commands_need() -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from masking.languages import CHINESE, ENGLISH
 from masking.plurals import choose_plurals, counted, numbered
-from masking.report.words import CHINESE, ENGLISH, say
+from masking.report.words import say
 from masking.violations import VIOLATION_TEXTS, violation
 from masking.watermark.trace import EVIDENCE_TEXTS, Evidence
 

@@ -14,8 +14,8 @@ from masking.cli.secrets import add_service_arguments, keystore_passphrase, serv
 from masking.errors import InputError, KeyProblem
 from masking.events import current_user
 from masking.io.text_encoding import decode_whole
+from masking.languages import CHINESE, ENGLISH, LANGUAGES, Language
 from masking.plurals import counted
-from masking.report.words import CHINESE, ENGLISH, LANGUAGES, Language
 from masking.workspace import Workspace
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from masking.errors import UsageError
 from masking.io.atomic import atomic_output
+from masking.languages import CHINESE, ENGLISH, LANGUAGES, Language
 from masking.report.document import (
     Document,
     LeakedSource,
@@ -25,7 +26,6 @@ from masking.report.document import (
     recorded_exports,
 )
 from masking.report.html import render_html
-from masking.report.words import CHINESE, ENGLISH, LANGUAGES, Language
 
 REPORT_SUFFIXES = (".pdf", ".html", ".htm")
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from masking.export_record import ExportRecord
+from masking.languages import Language
 from masking.ledger import LedgerEntry
-from masking.report.words import Language, chance_words, grouped, has, probability_words, say
+from masking.report.words import chance_words, grouped, has, probability_words, say
 from masking.watermark.trace import Candidate, Evidence, TraceReport
 
 WEAK = 0.01  # an unnamed candidate at or below this bound is reported as "some evidence"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from masking.languages import CHINESE
 from masking.report.document import Bullets, Document, Facts, Heading, Paragraph
-from masking.report.words import CHINESE
 
 STYLE = """
 body { font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "Source Han Sans SC", sans-serif;

@@ -24,8 +24,9 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import ListFlowable, ListItem, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus import Paragraph as PdfParagraph
 
+from masking.languages import CHINESE
 from masking.report.document import Bullets, Document, Facts, Heading, Paragraph
-from masking.report.words import CHINESE, say
+from masking.report.words import say
 
 CJK_FONT = "STSong-Light"
 CODE_FONT = "Courier"

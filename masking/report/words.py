@@ -9,14 +9,9 @@ language; :func:`say` fills in the values. The evidence sentences follow the key
 from __future__ import annotations
 
 import math
-from typing import Literal
 
+from masking.languages import CHINESE, Language
 from masking.plurals import choose_plurals
-
-Language = Literal["en", "zh_CN"]
-ENGLISH: Language = "en"
-CHINESE: Language = "zh_CN"
-LANGUAGES: tuple[Language, ...] = (ENGLISH, CHINESE)
 
 # key -> (English, Chinese)
 _TEXTS: dict[str, tuple[str, str]] = {
