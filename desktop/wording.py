@@ -417,6 +417,13 @@ _VIOLATION_WORDS: dict[str, Callable[[Violation], str]] = {
     "unsynced_hours": lambda v: translate(
         "policy", "An export has waited more than {hours} hours to reach the security office: "
                   "connect to the office network and synchronise first.").format(hours=v.arg("hours")),
+    "clock_behind": lambda v: translate(
+        "policy", "This computer's clock ({now}) is behind an export it has not yet sent to the security office "
+                  "({newest}). Correct the clock; if it is right, synchronise first and export again.").format(
+        now=v.arg("now"), newest=v.arg("newest")),
+    "approval_expired": lambda v: translate(
+        "policy", "This approval code expired on {expires} by the security office's clock (now {now}): ask "
+                  "the security office for a new one.").format(expires=v.arg("expires"), now=v.arg("now")),
     "recipient_not_listed": lambda v: translate(
         "policy", "The security office's policy does not list “{recipient}” as a recipient. Choose one of: "
                   "{allowed}.").format(recipient=v.arg("recipient"),

@@ -46,6 +46,10 @@ VIOLATION_TEXTS: Mapping[str, str] = {
                         "connect to the office network and run 'exportguard sync'",
     "unsynced_hours": "an export has waited more than {hours} {hours|hour|hours} to reach the security office; "
                       "connect to the office network and run 'exportguard sync'",
+    "clock_behind": "this computer's clock ({now}) is behind a record it has not yet sent to the security office "
+                    "({newest}); correct the clock, or if it is right, sync (exportguard sync) and export again",
+    "approval_expired": "approval code refused: it expired on {expires} by the security office's clock (now {now}); "
+                        "ask for a new one",
     "recipient_not_listed": "the policy does not list {recipient} as a recipient; the recipients it allows: "
                             "{allowed}",
     "recipient_needs_approval": "{recipient} is not among the recipients the policy lists: an export to them needs "

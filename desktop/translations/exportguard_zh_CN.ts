@@ -1862,6 +1862,14 @@ Write it down now and give it to the recipient by another channel (telephone, no
         <translation>有一次导出超过 {hours} 小时仍未送达安全办公室：请先连接单位网络并同步。</translation>
     </message>
     <message>
+        <source>This computer&apos;s clock ({now}) is behind an export it has not yet sent to the security office ({newest}). Correct the clock; if it is right, synchronise first and export again.</source>
+        <translation>本机时钟（{now}）早于一条尚未送达安全办公室的导出记录（{newest}）。请校正时钟；如时钟无误，请先同步再导出。</translation>
+    </message>
+    <message>
+        <source>This approval code expired on {expires} by the security office&apos;s clock (now {now}): ask the security office for a new one.</source>
+        <translation>按安全办公室的时钟，该审批码已于 {expires} 过期（现在是 {now}）：请向安全办公室申请新的审批码。</translation>
+    </message>
+    <message>
         <source>The security office&apos;s policy does not list “{recipient}” as a recipient. Choose one of: {allowed}.</source>
         <translation>安全办的策略没有列出接收方“{recipient}”。请从以下选择：{allowed}。</translation>
     </message>

@@ -157,9 +157,7 @@ def require_within_limit(home: Path, policy: Policy, ledger: Ledger, *,
     waiting = unsynced(ledger, link)
     newest = max((dt.datetime.fromisoformat(e.time) for e in waiting), default=None)
     if newest is not None and now < newest - CLOCK_TOLERANCE:
-        raise PolicyError(f"refused: this computer's clock ({_iso(now)}) is behind a record it has not yet sent to "
-                          f"the security office ({_iso(newest)}); correct the clock, or if it is right, sync "
-                          "(exportguard sync) and export again")
+        raise PolicyError.of(violation("clock_behind", now=_iso(now), newest=_iso(newest)))
     exports = [e for e in waiting if e.event == EXPORT_EVENT]
     if not exports:
         return
@@ -206,8 +204,8 @@ def consume_at_service(home: Path, ring: KeyRing, approval: Approval, export_id:
                                            export_id=str(used.get("export_id")))) from None
         expired = refusal.answer.get("approval_expired")
         if isinstance(expired, dict):
-            raise PolicyError(f"approval code refused: it expired on {expired.get('expires')} by the security "
-                              f"office's clock (now {expired.get('now')}); ask for a new one") from None
+            raise PolicyError.of(violation("approval_expired", expires=str(expired.get("expires")),
+                                           now=str(expired.get("now")))) from None
         raise
     return "consumed"
 
