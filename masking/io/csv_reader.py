@@ -15,7 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, cast
@@ -23,7 +23,7 @@ from typing import BinaryIO, cast
 from masking.errors import InputError
 from masking.io.digest import FileDigest
 from masking.io.limits import DEFAULT_LIMITS, Limits
-from masking.io.model import SheetInfo, Value, column_chunks
+from masking.io.model import SheetInfo, Value
 from masking.io.text_encoding import EncodingChoice, detect_encoding, legacy_encoding
 
 CHUNK_BYTES = 1 << 20
@@ -210,27 +210,7 @@ class CsvBook:
             if record:
                 yield number, tuple(field or None for field in record)
 
-    def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]:
-        """The non-empty fields of ``columns`` (0-based) of every record, header included, in chunks."""
-        return column_chunks(self.rows(info), columns)
-
-    def count_value_rows(
-        self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
-    ) -> int:
-        """Records with a non-empty field; the non-empty fields of ``columns`` go to ``sink`` in chunks."""
+    def count_value_rows(self, info: SheetInfo) -> int:
+        """Records with a non-empty field."""
         del info
-        wanted = sorted(set(columns)) if sink is not None else []
-        if not wanted or sink is None:
-            return sum(1 for _, record in self._records() if any(record))
-        count = 0
-        chunk: list[Value] = []
-        for _, record in self._records():
-            if any(record):
-                count += 1
-                chunk.extend(record[i] for i in wanted if i < len(record) and record[i])
-                if len(chunk) >= 16_384:
-                    sink(chunk)
-                    chunk = []
-        if chunk:
-            sink(chunk)
-        return count
+        return sum(1 for _, record in self._records() if any(record))

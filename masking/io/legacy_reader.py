@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from masking.errors import InputError
 from masking.io.digest import FileDigest
 from masking.io.limits import human_limit
-from masking.io.model import SheetInfo, Value, Visibility, column_chunks, values_in_columns
+from masking.io.model import SheetInfo, Value, Visibility
 from masking.io.xlsx_values import MalformedXml, number_value
 
 LEGACY_MAX_BYTES = 64 << 20
@@ -93,19 +92,6 @@ class LegacyBook:
             if values:
                 yield first_row + offset + 1, padding + tuple(values)
 
-    def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]:
-        """The non-empty values of ``columns`` (0-based) of every row, in chunks."""
-        return column_chunks(self.rows(info), columns)
-
-    def count_value_rows(
-        self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
-    ) -> int:
-        """Rows holding a value; the non-empty values of ``columns`` go to ``sink`` in chunks."""
-        count = 0
-        wanted = sorted(set(columns)) if sink is not None else []
-        rows = self.rows(info)
-        while batch := list(itertools.islice(rows, 4096)):
-            count += len(batch)
-            if sink is not None and wanted:
-                sink(list(values_in_columns(batch, wanted)))
-        return count
+    def count_value_rows(self, info: SheetInfo) -> int:
+        """Rows holding a value."""
+        return sum(1 for _ in self.rows(info))

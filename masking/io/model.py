@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -73,16 +71,3 @@ def column_letter(index: int) -> str:
         index, rest = divmod(index - 1, 26)
         letters = chr(65 + rest) + letters
     return letters
-
-
-def values_in_columns(rows: Iterable[tuple[int, tuple[Value, ...]]], columns: Sequence[int]) -> Iterator[Value]:
-    """The non-empty values of ``columns`` (0-based) in ``(row number, values)`` rows."""
-    for _, row in rows:
-        yield from (row[i] for i in columns if i < len(row) and row[i] is not None)
-
-
-def column_chunks(rows: Iterator[tuple[int, tuple[Value, ...]]], columns: Iterable[int]) -> Iterator[list[Value]]:
-    """The non-empty values of ``columns`` (0-based) of ``rows``, a list per 4,096 rows."""
-    wanted = sorted(set(columns))
-    while batch := list(itertools.islice(rows, 4096)):
-        yield list(values_in_columns(batch, wanted))

@@ -9,7 +9,7 @@ is read as CSV when the name says .csv/.tsv/.txt. Every problem with the input i
 from __future__ import annotations
 
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Protocol
@@ -40,10 +40,7 @@ class _Backend(Protocol):
     def sheets(self) -> tuple[SheetInfo, ...]: ...
 
     def rows(self, info: SheetInfo) -> Iterator[Row]: ...
-    def count_value_rows(
-        self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
-    ) -> int: ...
-    def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]: ...
+    def count_value_rows(self, info: SheetInfo) -> int: ...
     def close(self) -> None: ...
 
 
@@ -172,15 +169,6 @@ class Workbook:
                 continue
             yield number, ((values + padding)[:width] if len(values) < width else values[:width])
 
-    def column_values(self, name: str, columns: Iterable[int]) -> Iterator[list[Value]]:
-        """Every non-empty value in ``columns`` (0-based) of a sheet, in chunks and in no set order,
-        title and header rows included.
-
-        For questions about a few columns of the whole sheet ("does this value occur anywhere?"): a
-        pass over an xlsx sheet that parses only those cells, several times cheaper than ``rows``.
-        """
-        return self._backend.column_values(self.sheet(name), columns)
-
     def row_estimate(self, name: str) -> tuple[int, bool]:
         """How many rows ``data_rows`` yields, as ``(rows, exact)``, without a pass over the sheet
         where possible: exact when its first rows (read to find the header) are all it has; else, for
@@ -196,15 +184,11 @@ class Workbook:
             return self.count_rows(name), True
         return last - max(table.first_data_row, 1) + 1, False
 
-    def count_rows(
-        self, name: str, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
-    ) -> int:
-        """How many rows ``data_rows`` yields, from a cheap pass that does not type any cell; with
-        ``sink``, the same pass hands it the non-empty values of ``columns`` (0-based), in chunks and
-        in no set order, title and header rows included (what :meth:`column_values` gives)."""
+    def count_rows(self, name: str) -> int:
+        """How many rows ``data_rows`` yields, from a cheap pass that does not type any cell."""
         table, head = self._head(name)
         before = sum(1 for number, _ in head if number < table.first_data_row)
-        return max(0, self._backend.count_value_rows(self.sheet(name), columns, sink) - before)
+        return max(0, self._backend.count_value_rows(self.sheet(name)) - before)
 
 
 def open_workbook(path: str | Path, limits: Limits = DEFAULT_LIMITS, *, hashed: bool = False,

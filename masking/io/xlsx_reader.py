@@ -20,8 +20,10 @@ import posixpath
 import re
 import threading
 import zipfile
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import unquote
@@ -32,7 +34,7 @@ from defusedxml import DefusedXmlException
 from masking.errors import InputError
 from masking.io.digest import FileDigest
 from masking.io.limits import DEFAULT_LIMITS, GuardedStream, Limits, open_checked_zip
-from masking.io.model import SheetInfo, Value, Visibility, column_letter, values_in_columns
+from masking.io.model import SheetInfo, Value, Visibility, column_letter
 from masking.io.xlsx_values import (
     MalformedXml,
     date_style_ids,
@@ -58,6 +60,10 @@ _DIMENSION = re.compile(
     r"""<(?:[A-Za-z_][\w.\-]*:)?dimension\s[^>]*?ref\s*=\s*["'][^"':]*?(?::[A-Za-z]{0,3}(\d+))?["']"""
 )
 _LONE_CELL = re.compile(r"[A-Za-z]{0,3}(\d+)")
+_COLUMN_LETTERS = tuple(column_letter(i) for i in range(16_384))  # A..XFD, Excel's columns
+
+Row = tuple[int, tuple[Value, ...]]
+_FIRST, _SECOND, _FOURTH, _LAST = itemgetter(0), itemgetter(1), itemgetter(3), itemgetter(-1)
 
 
 # ---------------------------------------------------------------------------------------- XML text
@@ -147,12 +153,16 @@ class _Grammar:
 
     row_open: str
     row_close: str
+    cell_open: str
     value_close: str
     text_close: str
     cell: re.Pattern[str]
+    common_shapes: re.Pattern[str]  # see XlsxBook._common_rows
     value: re.Pattern[str]
     inline: re.Pattern[str]
+    item_open: str
     shared_item: re.Pattern[str]
+    plain_item: re.Pattern[str]
     text_run: re.Pattern[str]
     phonetic: re.Pattern[str]
 
@@ -172,13 +182,20 @@ def _grammar(prefix: str) -> _Grammar:
     grammar = _Grammar(
         row_open=f"<{prefix}row",
         row_close=f"</{prefix}row>",
+        cell_open=f"<{prefix}c",
         value_close=f"</{prefix}v>",
         text_close=f"</{prefix}t>",
         cell=re.compile(
             rf"<{p}c(?:{_ATTRIBUTE})*\s*(?:/>|>(?:<{p}v>(?P<v>[^<]*)</{p}v>|(?P<body>.*?))</{p}c>)", re.DOTALL
         ),
+        common_shapes=re.compile(
+            rf'<(?:{p}row r="([0-9]+)"[^>/]*>|{p}c r="([A-Z]{{1,3}})[0-9]+"(?: s="([0-9]+)")?'
+            rf'(?: t="s"><{p}v>([0-9]+)</{p}v></{p}c>|(?: t="n")?(?:/>|><{p}v>([^<]*)</{p}v></{p}c>))(</{p}row>)?)'
+        ),
         value=re.compile(rf"<{p}v(?:\s[^>]*)?>(.*?)</{p}v>", re.DOTALL),
         inline=re.compile(rf"<{p}is(?:\s[^>]*)?>(.*?)</{p}is>", re.DOTALL),
+        item_open=f"<{prefix}si",
+        plain_item=re.compile(rf"<{p}si><{p}t>([^<]*)</{p}t></{p}si>"),
         shared_item=re.compile(
             rf"<{p}si(?:\s[^>]*)?(?:/>|>(?:<{p}t>(?P<plain>[^<]*)</{p}t>|(?P<rich>.*?))</{p}si>)", re.DOTALL
         ),
@@ -194,6 +211,11 @@ def _rich_text(body: str, grammar: _Grammar) -> str:
     if "rPh" in body:
         body = grammar.phonetic.sub("", body)
     return "".join(decode_text(run or "") for run in grammar.text_run.findall(body))
+
+
+def _rich_item(body: str, grammar: _Grammar) -> str | None:
+    """The string of an ``<si>`` that is not one plain ``<t>`` (None when it holds no text)."""
+    return (_rich_text(body, grammar) or None) if body else None
 
 
 # ---------------------------------------------------------------------------------- shared strings
@@ -220,21 +242,23 @@ class SharedStrings:
         self._max_chars = max_chars
 
     def get(self, index: int) -> str | None:
-        items = self.items
-        if index < len(items):
-            return items[index]
-        with self._lock:
-            while index >= len(items) and self._extend():
-                pass
-        if not 0 <= index < len(items):
+        if not self.read_to(index):
             raise self._fail(f"shared string {index} does not exist (corrupt workbook)")
-        return items[index]
+        return self.items[index]
 
-    def load_all(self) -> None:
-        """Read the whole table now, in one tight pass (its strings then sit together in memory)."""
-        with self._lock:
-            while self._extend():
-                pass
+    @property
+    def complete(self) -> bool:
+        """Has the whole table been read?"""
+        return self._open_part is None
+
+    def read_to(self, index: int) -> bool:
+        """Read the table as far as string ``index``; False when the table has no such string."""
+        items = self.items
+        if index >= len(items):
+            with self._lock:
+                while index >= len(items) and self._extend():
+                    pass
+        return 0 <= index < len(items)
 
     def _extend(self) -> bool:
         if self._batches is None:
@@ -258,15 +282,16 @@ class SharedStrings:
         segments = _segments(_decoded_chunks(stream), _SST_OPEN, "si", "sst", max_chars)
         for prefix, text in segments:
             grammar = _grammar(prefix)
-            batch: list[str | None] = []
-            for match in grammar.shared_item.finditer(text):
-                plain = match.group("plain")
-                if plain is not None:
-                    value = decode_text(plain) if ("&" in plain or "_x" in plain or "\r" in plain) else plain
-                else:
-                    value = _rich_text(match.group("rich") or "", grammar)
-                batch.append(value or None)
-            yield batch
+            escaped = "&" in text or "_x" in text or "\r" in text
+            simple = grammar.plain_item.findall(text)
+            if len(simple) == text.count(grammar.item_open):  # every item one plain <t>: the common case
+                yield [decode_text(item) or None for item in simple] if escaped else [item or None for item in simple]
+                continue
+            items = grammar.shared_item.findall(text)  # (plain text, rich body): one of them is ""
+            if escaped:
+                yield [(decode_text(plain) or None) if plain else _rich_item(rich, grammar) for plain, rich in items]
+            else:  # no escape anywhere in this piece: a plain <t>'s text is the string
+                yield [plain or _rich_item(rich, grammar) for plain, rich in items]
 
     def close(self) -> None:
         if self._stream is not None:
@@ -326,7 +351,7 @@ class XlsxBook:
             self._date_styles = frozenset(date_style_ids(self._xml(styles))) if styles else frozenset()
             shared = rels.get("sharedStrings")
             opener = (lambda: self._stream(shared, limits.max_shared_strings_bytes)) if shared else None
-            self._date_cache: dict[str, Value] = {}  # a date column repeats few distinct serials
+            self._dates = _SerialDates(self._date1904)
             self._last_rows: dict[int, int | None] = {}  # per sheet read so far: its <dimension>'s last row
             self._shared = SharedStrings(opener, self._error, limits.max_row_chars)
         except BaseException:
@@ -483,47 +508,112 @@ class XlsxBook:
         finally:
             stream.close()
 
-    def rows(self, info: SheetInfo) -> Iterator[tuple[int, tuple[Value, ...]]]:
+    def rows(self, info: SheetInfo) -> Iterator[Row]:
         """Rows holding at least one value, in file order, trailing empty cells trimmed."""
         row_number = 0
         columns: dict[str, int] = {}
         for prefix, text in self._segments(info):
             grammar = _grammar(prefix)
-            for piece in text.split(grammar.row_close):
-                start = piece.rfind(grammar.row_open)
-                if start < 0:
-                    continue
-                tag_end = piece.find(">", start)
-                attributes = piece[start + len(grammar.row_open) : tag_end]
-                if attributes.endswith("/") or (attributes and not attributes[0].isspace()):
-                    continue
-                numbered = _ROW_NUMBER.search(attributes)
-                row_number = int(numbered.group(1)) if numbered else _next_row_number(piece, start, grammar, row_number)
-                try:
-                    values = self._cells(piece, tag_end + 1, grammar, columns)
-                except MalformedXml as exc:
-                    raise self._error(f"{info.name!r} row {row_number}: {exc}") from None
-                except (ValueError, IndexError):
-                    raise self._error(f"{info.name!r} row {row_number}: a cell is not valid SpreadsheetML") from None
+            common = self._common_rows(text, grammar, columns)
+            if common is not None:
+                rows, row_number = common
+                yield from rows
+            else:
+                row_number = yield from self._rows_cell_by_cell(info.name, text, grammar, columns, row_number)
+
+    def _common_rows(self, text: str, grammar: _Grammar, columns: dict[str, int]) -> tuple[list[Row], int] | None:
+        """The rows of one piece of sheet XML and its last row number, when every row and cell in it
+        has a common shape: ``<row r="..">`` holding cells ``<c r=".." s="..">`` that hold a number,
+        a shared string (``t="s"``) or nothing.
+
+        One ``findall`` over the piece gives its row tags and cells in order, one comprehension types
+        the cells by the rules of :meth:`_cells`, and a row whose cells run A, B, C... is a slice of
+        them. None when anything else is there (formulas, inline strings, booleans, a row without
+        cells or ``r=``, a value that does not parse): the caller then reads that piece cell by
+        cell, which also words any error with its row.
+        """
+        found = grammar.common_shapes.findall(text)
+        numbers = list(map(_FIRST, found))
+        everywhere = range(len(found))
+        starts = list(compress(everywhere, numbers))  # where each <row> tag is in ``found``
+        ends = [index + 1 for index in compress(everywhere, map(_LAST, found))]  # just after its </row>
+        if (
+            not starts
+            or len(starts) != len(ends)
+            or len(starts) != text.count(grammar.row_open)
+            or len(found) - len(starts) != text.count(grammar.cell_open)
+            or starts[0] != 0
+            or ends[-1] != len(found)
+            or starts[1:] != ends[:-1]
+        ):
+            return None  # another shape, a row without cells, or a cell outside a row
+        letters = tuple(map(_SECOND, found))
+        max_columns = self.limits.max_columns
+        in_order = _COLUMN_LETTERS[:max_columns]
+        rows: list[Row] = []
+        try:
+            typed = self._typed_common(found)
+            for start, end in zip(starts, ends, strict=True):
+                first = start + 1
+                if letters[first:end] == in_order[: end - first]:
+                    values = typed[first:end]
+                    if values[-1] is None:
+                        values = _trimmed(values)
+                else:  # gaps, or columns out of order
+                    values = _trimmed(_placed(found[first:end], typed[first:end], columns, max_columns))
                 if values:
-                    yield row_number, values
+                    rows.append((int(numbers[start]), values))
+        except (ValueError, IndexError):  # MalformedXml included
+            return None
+        return rows, int(numbers[starts[-1]])
+
+    def _typed_common(self, found: list[tuple[str, ...]]) -> tuple[Value, ...]:
+        """The values of common-shape cells (see :meth:`_common_rows`), None for an empty one;
+        IndexError for a shared string the table does not have."""
+        shared = self._shared
+        if not shared.complete:  # read the table as far as these cells need, and no further
+            shared.read_to(max(map(int, filter(None, map(_FOURTH, found))), default=0))
+        return _typed_cells(found, shared=shared.items, date_styles=self._date_styles, dates=self._dates)
+
+    def _rows_cell_by_cell(
+        self, sheet: str, text: str, grammar: _Grammar, columns: dict[str, int], row_number: int
+    ) -> Generator[Row, None, int]:
+        """The rows of one piece of sheet XML, a row and a cell at a time (any shape the format
+        allows); returns the number of the last row, ``row_number`` being the one before the piece."""
+        for piece in text.split(grammar.row_close):
+            start = piece.rfind(grammar.row_open)
+            if start < 0:
+                continue
+            tag_end = piece.find(">", start)
+            attributes = piece[start + len(grammar.row_open) : tag_end]
+            if attributes.endswith("/") or (attributes and not attributes[0].isspace()):
+                continue
+            numbered = _ROW_NUMBER.search(attributes)
+            row_number = int(numbered.group(1)) if numbered else _next_row_number(piece, start, grammar, row_number)
+            try:
+                values = self._cells(piece, tag_end + 1, grammar, columns)
+            except MalformedXml as exc:
+                raise self._error(f"{sheet!r} row {row_number}: {exc}") from None
+            except (ValueError, IndexError):
+                raise self._error(f"{sheet!r} row {row_number}: a cell is not valid SpreadsheetML") from None
+            if values:
+                yield row_number, values
+        return row_number
 
     def _cells(  # noqa: PLR0912 - the per-cell hot loop is inlined on purpose (no call per cell)
         self, piece: str, start: int, grammar: _Grammar, columns: dict[str, int]
     ) -> tuple[Value, ...]:
         """Typed values of one row's cells, placed by their ``r=`` column (or by order without one).
 
-        This is the hot loop (one pass per cell of a million-row sheet), hence ``findall`` tuples
-        instead of match objects and the common cases first.
+        The loop for rows of any shape (one pass per cell), hence ``findall`` tuples instead of match
+        objects and the common cases first.
         """
         values: list[Value] = []
         append = values.append
         position = -1
         shared = self._shared.items
         date_styles = self._date_styles
-        dates = self._date_cache
-        if len(dates) > 100_000:
-            dates.clear()
+        dates = self._dates
         max_columns = self.limits.max_columns
         value: Any
         for letters, style, kind, raw, body in grammar.cell.findall(piece, start):
@@ -546,9 +636,7 @@ class XlsxBook:
                     continue
             if not kind or kind == "n":
                 if style and style in date_styles:
-                    value = dates.get(raw, dates)
-                    if value is dates:
-                        value = dates[raw] = serial_to_value(raw, self._date1904)
+                    value = dates[raw]
                 elif len(raw) < 16 and raw.isdigit():
                     value = int(raw)
                 else:
@@ -566,103 +654,18 @@ class XlsxBook:
             values.pop()
         return tuple(values)
 
-    def column_values(self, info: SheetInfo, columns: Iterable[int]) -> Iterator[list[Value]]:
-        """The non-empty values of the cells in ``columns`` (0-based), in chunks, in no set order;
-        title and header rows included.
-
-        A pass several times cheaper than :meth:`rows` when a few columns of a wide sheet are wanted:
-        one regular expression per chunk picks out just those cells by their ``r=`` reference, and
-        they are typed as :meth:`rows` types them. A chunk where some ``<c`` tag does not start with
-        an ``r="`` reference (a rare producer, or rich text) sends the whole sheet through
-        :meth:`rows` instead, from the start.
-        """
-        wanted = sorted(set(columns))
-        if not wanted:
-            return
-        letters = "|".join(column_letter(i) for i in wanted)
-        # a whole-sheet pass needs nearly every shared string: read the table first, in one go, rather
-        # than interleaved with this pass's short-lived lists (which would leave it spread thin in memory)
-        self._shared.load_all()
-        segments = self._segments(info)
-        try:
-            for prefix, text in segments:
-                tag = f"<{prefix}c"
-                if text.count(tag) != text.count(f'{tag} r="'):
-                    break
-                yield self._typed(_column_cells(prefix, letters).findall(text), _grammar(prefix))
-            else:
-                return
-        finally:
-            segments.close()
-        yield list(values_in_columns(self.rows(info), wanted))
-
-    def _typed(self, cells: list[tuple[str, str, str]], grammar: _Grammar) -> list[Value]:
-        """The non-empty values of ``(attributes, <v> text, body)`` cells, typed by the rules of
-        :meth:`_cells`; the two common shapes (shared strings, plain numbers) a chunk at a time."""
-        shared = [int(raw) for attributes, raw, _ in cells if raw and attributes in _SHARED_STRING_ATTRIBUTES]
-        numbers = [raw for attributes, raw, _ in cells if raw and "=" not in attributes]
-        values: list[Value] = []
-        if shared:
-            self._shared.get(max(shared))  # reads the table that far (or refuses a corrupt index)
-            items = self._shared.items
-            values = [items[index] for index in shared]
-        values += [int(raw) if len(raw) < 16 and raw.isdigit() else number_value(raw) for raw in numbers]
-        for attributes, raw, body in cells:
-            if raw and (attributes in _SHARED_STRING_ATTRIBUTES or "=" not in attributes):
-                continue  # done above
-            kind = found.group(1) if (found := _KIND_ATTRIBUTE.search(attributes)) else ""
-            if not raw:
-                if kind == "inlineStr" and (inline := grammar.inline.search(body)):
-                    values.append(_rich_text(inline.group(1), grammar) or None)
-                    continue
-                found = grammar.value.search(body) if body else None
-                if found is None or not (raw := found.group(1)):
-                    continue
-            if not kind or kind == "n":
-                style = found.group(1) if (found := _STYLE_ATTRIBUTE.search(attributes)) else ""
-                values.append(serial_to_value(raw, self._date1904) if style in self._date_styles
-                              else int(raw) if len(raw) < 16 and raw.isdigit() else number_value(raw))
-            elif kind == "s":
-                values.append(self._shared.get(int(raw)))
-            else:
-                values.append(_other_value(kind, raw))
-        return [value for value in values if value is not None]
-
-    def count_value_rows(
-        self, info: SheetInfo, columns: Iterable[int] = (), sink: Callable[[list[Value]], None] | None = None
-    ) -> int:
-        """Rows holding a ``<v>`` or an inline ``<t>``: a cheap pass that parses no cell, or only the
-        cells of ``columns``, whose non-empty values go to ``sink`` a chunk at a time (as
-        :meth:`column_values` gives them, and by it when a chunk has cells without ``r=``)."""
+    def count_value_rows(self, info: SheetInfo) -> int:
+        """Rows holding a ``<v>`` or an inline ``<t>``: a cheap pass that parses no cell."""
         count = 0
-        wanted = sorted(set(columns)) if sink is not None else []
-        letters = "|".join(column_letter(i) for i in wanted)
-        fallback = False
         for prefix, text in self._segments(info):
             grammar = _grammar(prefix)
-            if wanted and not fallback and sink is not None:
-                tag = f"<{prefix}c"
-                if text.count(tag) == text.count(f'{tag} r="'):
-                    try:
-                        typed = self._typed(_column_cells(prefix, letters).findall(text), grammar)
-                    except MalformedXml as exc:
-                        raise self._error(f"{info.name!r}: {exc}") from None
-                    except (ValueError, IndexError):  # as in rows(): markup where a value belongs
-                        raise self._error(f"{info.name!r}: a cell is not valid SpreadsheetML") from None
-                    sink(typed)
-                else:
-                    fallback = True
             for piece in text.split(grammar.row_close):
                 start = piece.rfind(grammar.row_open)
                 if start >= 0 and (
                     piece.find(grammar.value_close, start) >= 0 or piece.find(grammar.text_close, start) >= 0
                 ):
                     count += 1
-        if fallback and sink is not None:  # a rare producer: the values from a pass of their own
-            for chunk in self.column_values(info, wanted):
-                sink(chunk)
         return count
-
 
 def _next_row_number(piece: str, start: int, grammar: _Grammar, previous: int) -> int:
     """The number of a ``<row>`` without ``r=``: one past the previous row, empty ``<row/>`` included."""
@@ -674,6 +677,60 @@ def _next_row_number(piece: str, start: int, grammar: _Grammar, previous: int) -
     return previous + 1
 
 
+class _SerialDates(dict[str, Value]):
+    """The values of date-formatted serials (``"45602"``), each computed once: a date column
+    repeats few distinct serials. Forgets them all past 100,000 (a column of distinct times)."""
+
+    def __init__(self, date1904: bool) -> None:
+        super().__init__()
+        self.date1904 = date1904
+
+    def __missing__(self, raw: str) -> Value:
+        if len(self) >= 100_000:
+            self.clear()
+        value = self[raw] = serial_to_value(raw, self.date1904)
+        return value
+
+
+def _typed_cells(
+    found: list[tuple[str, ...]], *, shared: list[str | None], date_styles: frozenset[str], dates: _SerialDates
+) -> tuple[Value, ...]:
+    """The values of ``_Grammar.common_shapes`` matches (``XlsxBook._common_rows``), typed by the
+    rules of ``XlsxBook._cells``, a chunk at a time: None for an empty cell or a row tag. IndexError
+    when a shared string is not in ``shared`` (not read yet, or missing)."""
+    return tuple([
+        shared[int(index)] if index
+        else None if not raw
+        else dates[raw] if style in date_styles
+        else int(raw) if len(raw) < 16 and raw.isdigit()
+        else number_value(raw)
+        for _, _, style, index, raw, _ in found
+    ])
+
+
+def _trimmed(values: Sequence[Value]) -> tuple[Value, ...]:
+    """``values`` without their trailing empty cells."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return tuple(values[:end])
+
+
+def _placed(
+    cells: list[tuple[str, ...]], typed: Sequence[Value], columns: dict[str, int], max_columns: int
+) -> list[Value]:
+    """A row's typed common-shape cells placed by their columns (a row with gaps or out of order);
+    as in ``XlsxBook._cells``, a later cell holding a value replaces one in the same column."""
+    values: list[Value] = []
+    for (_, column, _, index, raw, _), value in zip(cells, typed, strict=True):
+        position = columns.get(column, -1)
+        if position < 0:
+            position = _column_index(column, columns, max_columns)
+        if index or raw:
+            _place(values, position, value)
+    return values
+
+
 def _other_value(kind: str, raw: str) -> Value:
     """A cell that is neither a number nor a shared string: boolean, date, or kept as text."""
     if kind == "b":
@@ -682,25 +739,6 @@ def _other_value(kind: str, raw: str) -> Value:
         return typed_date(raw)
     # "str", "e", "inlineStr" carrying a <v>, or an unknown type: keep the text
     return (decode_text(raw) if ("&" in raw or "_x" in raw or "\r" in raw) else raw) or None
-
-
-_COLUMN_CELLS: dict[tuple[str, str], re.Pattern[str]] = {}
-_KIND_ATTRIBUTE = re.compile(r"""\st\s*=\s*["']([^"']*)["']""")
-_STYLE_ATTRIBUTE = re.compile(r"""\ss\s*=\s*["']([^"']*)["']""")
-_SHARED_STRING_ATTRIBUTES = frozenset({' t="s"'} | {f' s="{n}" t="s"' for n in range(64)})
-
-
-def _column_cells(prefix: str, letters: str) -> re.Pattern[str]:
-    """Cells whose start tag begins ``<c r="`` with one of ``letters`` (``A|C|AB``): the groups are
-    the rest of the start tag's attributes, a lone ``<v>``'s text, or else the whole content."""
-    key = (prefix, letters)
-    pattern = _COLUMN_CELLS.get(key)
-    if pattern is None:
-        p = re.escape(prefix)
-        pattern = _COLUMN_CELLS[key] = re.compile(
-            rf"<{p}c r=\"(?:{letters})[0-9]+\"([^>]*?)(?:/>|>(?:<{p}v>([^<]*)</{p}v>|(.*?))</{p}c>)", re.DOTALL
-        )
-    return pattern
 
 
 def _place(values: list[Value], position: int, value: Value) -> None:
