@@ -1,23 +1,28 @@
-"""The xlsx reader's fast paths give exactly what its general paths give.
+"""The xlsx reader's and writer's fast paths give exactly what their general paths give.
 
 The reader types the cells of common-shape rows a chunk at a time (``XlsxBook._common_rows``) and
-reads plain shared strings with one pattern. Each is pinned here against the path that handles
-every shape.
+reads plain shared strings with one pattern; the writer writes common values inline in
+``SheetSink.write_rows``. Each is pinned here against the path that handles every shape.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
 
 from masking.errors import InputError
 from masking.io import xlsx_reader
-from masking.io.model import Value, column_letter
+from masking.io.model import Damaged, Value, column_letter
 from masking.io.reader import open_workbook
+from masking.io.writer import open_writer
+from masking.io.xlsx_writer import SheetSink, _RowText
 from tests.test_read_xlsx import MAIN_NS, handmade_xlsx, sheet_xml
 
 # ------------------------------------------------------------------------------------------ reader
@@ -153,3 +158,69 @@ def _parsed(xml: str) -> list[str | None]:
 
     batches = xlsx_reader.SharedStrings._parse(_Stream(xml.encode()), 1 << 20)  # type: ignore[arg-type]
     return [item for batch in batches for item in batch]
+
+
+# ------------------------------------------------------------------------------------------ writer
+
+VALUES = st.one_of(
+    st.none(),
+    st.text(max_size=8),
+    st.sampled_from(["１２３", "a\u200bb", " lead", "trail ", "\u3000x", "=1", "-12.5", "_x000D_", "a_b", "<&>",
+                     "a\x01b", "\r", "x\ud800", "", "中文"]),
+    st.integers(min_value=-(10**17), max_value=10**17),
+    st.sampled_from([10**15 - 1, 10**15, -(10**15), 0, True, False]),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([1e15, -1e15, 999999999999999.9, 0.1, -0.0]),
+    st.dates(min_value=dt.date(1, 1, 1)),
+    st.sampled_from([dt.date(1900, 2, 28), dt.date(1900, 3, 1), dt.date(1899, 12, 31)]),
+    st.datetimes(min_value=dt.datetime(1899, 1, 1)),
+    st.times(),
+    st.builds(Damaged, st.sampled_from(["110105194912310000", "1234567890123460"])),
+)
+
+
+@given(st.lists(VALUES, min_size=1, max_size=6))
+def test_common_cells_are_written_as_the_careful_path_writes_them(row: list[Value]) -> None:
+    part = _RowText(0, 0)
+    sink = SheetSink(part, ("1", "2"), 0)  # type: ignore[arg-type]
+    sink.write_rows([row])
+    reference = SheetSink(_RowText(0, 0), ("1", "2"), 0)  # type: ignore[arg-type]
+    cells = "".join(reference._careful_cell(f"{chr(65 + col)}1", value) for col, value in enumerate(row))
+    assert part.text == (f'<row r="1">{cells}</row>' if cells else "")
+
+
+def test_written_values_read_back_alike_in_openpyxl_calamine_and_our_reader(tmp_path: Path) -> None:
+    rows: list[list[Value]] = [
+        ["户号", 13912345678, 112.13, dt.date(2024, 11, 4), "  padded ", "a&b<c>", "=SUM(A1)", None, True],
+        ["中文", 0, -0.25, dt.datetime(2024, 1, 2, 3, 4, 5), "１２３", "a_b", "-12.5", 10**16, "x"],
+    ]
+    path = tmp_path / "out.xlsx"
+    with open_writer(path, "xlsx") as book:
+        book.add_sheet("数据", None).write_rows(rows)
+    expected = [[_as_read(value) for value in row] for row in rows]
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    try:
+        sheet = workbook["数据"]
+        assert [[_as_read(value) for value in row] for row in sheet.iter_rows(values_only=True)] == expected
+    finally:
+        workbook.close()
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        calamine = book.get_sheet_by_name("数据").to_python(skip_empty_area=False)
+    finally:
+        book.close()
+    assert [[_as_read(value if value != "" else None) for value in row] for row in calamine] == expected
+    with open_workbook(path) as wb:
+        ours = [list(values) + [None] * (len(rows[0]) - len(values)) for _, values in wb.rows("数据")]
+    assert [[_as_read(value) for value in row] for row in ours] == expected
+
+
+def _as_read(value: object) -> object:
+    """A value as the three readers agree to give it: whole numbers as int, dates as date or datetime."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        return str(value)
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        return value.date()
+    return value

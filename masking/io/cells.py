@@ -66,7 +66,8 @@ TIME_FORMAT: Final = "hh:mm:ss"
 TEXT_FORMAT: Final = "@"
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_ILLEGAL_CHARS: Final = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"  # a regex class's content
+XML_ILLEGAL = re.compile(f"[{XML_ILLEGAL_CHARS}]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _EXCEL_FIRST_YEAR: Final = 1900
 

@@ -39,7 +39,7 @@ from masking.io.cells import (
     FORMULA_TRIGGERS,
     MAX_EXACT_NUMBER,
     TIME_FORMAT,
-    XML_ILLEGAL,
+    XML_ILLEGAL_CHARS,
     XlsxCell,
     xlsx_cell,
     xlsx_text,
@@ -112,6 +112,10 @@ def _checked_property_text(text: str, what: str) -> str:
 # --- XML text ----------------------------------------------------------------------------------------
 
 _ESCAPED_ESCAPE = re.compile(r"(_x[0-9A-Fa-f]{4}_)")
+# Characters that keep a text from the write_rows loop's plain path: to remove, or to escape (any
+# "_", for Excel's "_xHHHH_"); a text starting with a formula trigger or with/ending in whitespace
+# is left to the careful path too.
+_TEXT_NEEDING_CARE = re.compile(f"[{XML_ILLEGAL_CHARS}&<>\r_]")
 
 
 def _xml_text(text: str) -> str:
@@ -194,6 +198,7 @@ def _zulu(moment: dt.datetime) -> str:
 
 _TEXT, _INERT, _DATE, _DATETIME, _TIME, _BOLD_TEXT, _BOLD_INERT = "1", "2", "3", "4", "5", "6", "7"
 _BODY_STYLES: Final = (_TEXT, _INERT)
+_DATE_STYLES: Final = {XlsxCell.DATE: _DATE, XlsxCell.DATETIME: _DATETIME, XlsxCell.TIME: _TIME}
 _HEADER_STYLES: Final = (_BOLD_TEXT, _BOLD_INERT)
 
 _XML_DECLARATION: Final = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -363,28 +368,19 @@ class SheetSink:
         Exceptions from the ``rows`` iterator (``Cancelled``, reader errors) pass through
         unchanged; a row beyond Excel's 1,048,576 or a column beyond 16,384 raises OutputError.
         """
-        text_kind, inert_kind, number_kind, boolean_kind = (
-            XlsxCell.TEXT,
-            XlsxCell.INERT_TEXT,
-            XlsxCell.NUMBER,
-            XlsxCell.BOOLEAN,
-        )
-        date_styles = ["0"] * (max(XlsxCell) + 1)  # indexed by kind: a list is faster than an enum-keyed dict
-        date_styles[XlsxCell.DATE], date_styles[XlsxCell.DATETIME], date_styles[XlsxCell.TIME] = _DATE, _DATETIME, _TIME
-        text_head = f'" s="{self._text_style}" t="inlineStr"><is><t'
-        inert_head = f'" s="{self._inert_style}" t="inlineStr"><is><t'
-        plain, preserve = ">", ' xml:space="preserve">'  # Excel trims edge spaces unless told
+        text_head = f'" s="{self._text_style}" t="inlineStr"><is><t>'
         text_end = "</t></is></c>"
         columns = _COLUMNS
-        cell = xlsx_cell
-        triggers, illegal, exact = FORMULA_TRIGGERS, XML_ILLEGAL.search, MAX_EXACT_NUMBER
+        careful = self._careful_cell
+        needs_care, triggers = _TEXT_NEEDING_CARE.search, FORMULA_TRIGGERS
+        exact, epoch, date_type = MAX_EXACT_NUMBER, _EPOCH_ORDINAL, dt.date
         half_limit = MAX_CELL_UNITS // 2
         max_rows = MAX_ROWS
         part = self._part
         buffer: list[str] = []
         count = 0
         row_index = self._next_row
-        last_row, last_col, truncated = part.last_row, part.last_col, 0
+        last_row, last_col = part.last_row, part.last_col
         try:
             for row in rows:
                 if row_index >= max_rows:
@@ -402,42 +398,26 @@ class SheetSink:
                 cells = []
                 last = -1
                 for col, value in enumerate(row):
-                    # the two commonest cells first, inline: what xlsx_cell would answer for them
-                    if type(value) is str and value and value[0] not in triggers and illegal(value) is None \
-                            and len(value) <= half_limit:
+                    # the commonest cells inline, written as _careful_cell would write them
+                    if type(value) is str:
+                        if value and len(value) <= half_limit and needs_care(value) is None \
+                                and value[0] not in triggers and not value[0].isspace() and not value[-1].isspace():
+                            last = col
+                            cells.append(f'<c r="{columns[col]}{r}{text_head}{value}{text_end}')
+                            continue
+                    elif type(value) is int or type(value) is float:
+                        if -exact < value < exact:
+                            last = col
+                            cells.append(f'<c r="{columns[col]}{r}"><v>{value!r}</v></c>')
+                            continue
+                    elif type(value) is date_type and (days := value.toordinal() - epoch) >= _FIRST_REAL_DAY:
                         last = col
-                        space = preserve if value[0].isspace() or value[-1].isspace() else plain
-                        shown = value
-                        if "&" in value or "<" in value or ">" in value or "\r" in value or "_x" in value:
-                            shown = _xml_text(value)
-                        cells.append(f'<c r="{columns[col]}{r}{text_head}{space}{shown}{text_end}')
+                        cells.append(f'<c r="{columns[col]}{r}" s="{_DATE}"><v>{days}</v></c>')
                         continue
-                    if type(value) is int and -exact < value < exact:
+                    written = careful(columns[col] + r, value)
+                    if written:
                         last = col
-                        cells.append(f'<c r="{columns[col]}{r}"><v>{value}</v></c>')
-                        continue
-                    kind, payload = cell(value)
-                    if not kind:  # BLANK writes nothing
-                        continue
-                    last = col
-                    if kind is text_kind or kind is inert_kind:
-                        text: str = payload  # type: ignore[assignment]
-                        if len(text) > MAX_CELL_UNITS // 2:
-                            text, cut = _cut_text(text)
-                            truncated += cut
-                        space = preserve if text[0].isspace() or text[-1].isspace() else plain
-                        if "&" in text or "<" in text or ">" in text or "\r" in text or "_x" in text:
-                            text = _xml_text(text)
-                        head = text_head if kind is text_kind else inert_head
-                        cells.append(f'<c r="{columns[col]}{r}{head}{space}{text}{text_end}')
-                    elif kind is number_kind:
-                        cells.append(f'<c r="{columns[col]}{r}"><v>{_number(payload)}</v></c>')  # type: ignore[arg-type]
-                    elif kind is boolean_kind:
-                        cells.append(f'<c r="{columns[col]}{r}" t="b"><v>{"1" if payload else "0"}</v></c>')
-                    else:
-                        cells.append(
-                            f'<c r="{columns[col]}{r}" s="{date_styles[kind]}"><v>{_serial(payload)}</v></c>'  # type: ignore[arg-type]
-                        )
+                        cells.append(written)
                 if last >= 0:
                     buffer.append(f'<row r="{r}">{"".join(cells)}</row>')
                     last_row = row_index + 1
@@ -459,9 +439,28 @@ class SheetSink:
                     part.append("".join(buffer))
             self._next_row = row_index
             self.rows_written += count
-            self.truncated_cells += truncated
             part.last_row, part.last_col = last_row, last_col
         return count
+
+    def _careful_cell(self, ref: str, value: Value) -> str:
+        """The XML of the cell at ``ref`` (``"B7"``) holding ``value``, "" for a blank one, by the
+        rules of :func:`masking.io.cells.xlsx_cell`; a text cut to Excel's length is counted."""
+        kind, payload = xlsx_cell(value)
+        if kind is XlsxCell.TEXT or kind is XlsxCell.INERT_TEXT:
+            text: str = payload  # type: ignore[assignment]
+            if len(text) > MAX_CELL_UNITS // 2:
+                text, cut = _cut_text(text)
+                self.truncated_cells += cut
+            space = ' xml:space="preserve">' if text[0].isspace() or text[-1].isspace() else ">"  # else Excel trims
+            style = self._text_style if kind is XlsxCell.TEXT else self._inert_style
+            return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}{_xml_text(text)}</t></is></c>'
+        if kind is XlsxCell.NUMBER:
+            return f'<c r="{ref}"><v>{_number(payload)}</v></c>'  # type: ignore[arg-type]
+        if kind is XlsxCell.BOOLEAN:
+            return f'<c r="{ref}" t="b"><v>{"1" if payload else "0"}</v></c>'
+        if kind is XlsxCell.BLANK:
+            return ""
+        return f'<c r="{ref}" s="{_DATE_STYLES[kind]}"><v>{_serial(payload)}</v></c>'  # type: ignore[arg-type]
 
     def fill_reserved(self, rows: Sequence[Sequence[Value]]) -> int:
         """The rows reserved by ``None`` in :meth:`write_rows`, in order (as many as were reserved);
