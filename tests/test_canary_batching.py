@@ -16,9 +16,9 @@ from masking.plan import ColumnPlan, Plan, SheetPlan
 from masking.watermark import profile
 from masking.watermark.canary import _fresh_digits
 from masking.watermark.embed import ExportMarker, MarkSettings
-from masking.watermark.membership import fingerprint, fingerprinter
+from masking.watermark.membership import MIN_TOKEN_CHARS, fingerprint, fingerprinter
 from masking.watermark.profile import ProfileEntries
-from masking.watermark.source_ids import SourceIdCollector, identifier_hash, source_has, source_has_any
+from masking.watermark.source_ids import SourceIdCollector, _other_hash, identifier_hash, source_has, source_has_any
 
 KEYED = fingerprinter(bytes(range(32)))
 _FEATURE = st.text(st.sampled_from("0123456789.|sxrm张王*X\u200b\uff11 "), max_size=24)
@@ -101,3 +101,35 @@ def test_canaries_recorded_together_equal_one_at_a_time(rows: list[tuple[Value, 
     for number, row in zip(numbers, rows, strict=True):
         alone.record_canaries(_COLUMNS, [(cell,) for cell in row], [number])
     assert pickle.dumps(together.finish()) == pickle.dumps(alone.finish())
+
+
+_ID_CELL = st.one_of(
+    st.text(st.sampled_from("0123456789"), min_size=0, max_size=22),
+    st.builds(Damaged, st.text(st.sampled_from("0123456789"), min_size=1, max_size=18)),
+    st.sampled_from(["51152519900507390X", "51152519900507390x", " 13812345678 ", "138-1234-5678",
+                     "１３８１２３４５６７８", "138\u200b12345678", "110***********1234", "5", "", "abc", "张三"]),
+    st.integers(-20, 10**18), st.floats(allow_nan=True), st.none(), st.dates(),
+)
+
+
+def _reference_hashes(chunk: list[Value]) -> set[int]:
+    """Each cell's token-text hash the slow way (plain digit strings as they are, others through
+    their token feature)."""
+    out = set()
+    for value in chunk:
+        if type(value) is str and value.isdigit() and value.isascii():
+            if len(value) >= MIN_TOKEN_CHARS:
+                out.add(identifier_hash(value))
+        elif (hashed := _other_hash(value)) is not None:
+            out.add(hashed)
+    return out
+
+
+@given(st.lists(st.lists(_ID_CELL, max_size=12), max_size=4),
+       st.lists(st.text(st.sampled_from("0123456789"), min_size=2, max_size=22), max_size=12))
+def test_source_ids_equal_each_cell_hashed_alone(chunks: list[list[Value]], digits: list[str]) -> None:
+    chunks = [*chunks, digits]  # a column of plain digit strings only: the bulk path
+    collector = SourceIdCollector()
+    for chunk in chunks:
+        collector.add(chunk)
+    assert collector.result().tolist() == sorted(set().union(*map(_reference_hashes, chunks)))

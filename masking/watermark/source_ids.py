@@ -10,8 +10,8 @@ makes a canary be drawn again, never more; the hashes live in memory only and ar
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Sequence
+from typing import TypeGuard, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -42,24 +42,38 @@ def _other_hash(value: Value) -> int | None:
     return hash(feature[2:]) if feature is not None else None
 
 
+def _all_plain_digits(chunk: Sequence[Value]) -> TypeGuard[Sequence[str]]:
+    """Whether every cell is a string of at least two ASCII digits, each its own token text (a
+    ``Damaged`` one too: its token text is its digits), checked on the joined cells."""
+    texts = cast("Sequence[str]", chunk)  # until join() finds a cell that is not a str
+    try:
+        joined = "".join(texts)
+    except TypeError:
+        return False
+    return joined.isdigit() and joined.isascii() and min(map(len, texts)) >= MIN_TOKEN_CHARS
+
+
 class SourceIdCollector:
     """Hashes identifiers a column chunk at a time; :meth:`result` sorts them once."""
 
     def __init__(self) -> None:
-        self._hashes = array("q")
+        self._chunks: list[SourceIds] = []
 
     def add(self, chunk: Sequence[Value]) -> None:
-        extend = self._hashes.extend
+        if _all_plain_digits(chunk):  # most identifier columns (account, mobile, meter numbers): in C
+            self._chunks.append(np.fromiter(map(identifier_hash, chunk), dtype=np.int64, count=len(chunk)))
+            return
         # the common shape in bulk (account, mobile, meter and most ID numbers), then the others
-        extend([hash(v) for v in chunk
-                if type(v) is str and len(v) >= MIN_TOKEN_CHARS and v.isdigit() and v.isascii()])
-        extend([h for v in chunk if not (type(v) is str and v.isdigit() and v.isascii())
-                and (h := _other_hash(v)) is not None])
+        plain = [hash(v) for v in chunk
+                 if type(v) is str and len(v) >= MIN_TOKEN_CHARS and v.isdigit() and v.isascii()]
+        other = [h for v in chunk if not (type(v) is str and v.isdigit() and v.isascii())
+                 and (h := _other_hash(v)) is not None]
+        self._chunks.append(np.array(plain + other, dtype=np.int64))
 
     def result(self) -> SourceIds:
         """The sorted, distinct hashes (the collector is spent afterwards)."""
-        hashes, self._hashes = self._hashes, array("q")
-        return sorted_unique(np.frombuffer(hashes, dtype=np.int64), in_place=True) if hashes else EMPTY
+        chunks, self._chunks = self._chunks, []
+        return sorted_unique(np.concatenate(chunks), in_place=True) if chunks else EMPTY
 
 
 def source_has(ids: SourceIds, text: str) -> bool:
