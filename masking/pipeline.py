@@ -56,7 +56,7 @@ from masking.plurals import counted
 from masking.policy import Policy, load_policy
 from masking.policy_check import ExportFacts, PolicyVerdict, check_plan
 from masking.recipient import Recipient
-from masking.risk.assess import CodeCollector, PlanRisk, assess, collectors, plan_risk
+from masking.risk.assess import PlanRisk, SheetCodes, assess, plan_risk
 from masking.risk.generalize import generalize_to_k
 from masking.row_selection import (
     RowSelection,
@@ -481,14 +481,13 @@ def _run_export(
             office = prepared.office if encrypted else None
             spec = TransformSpec(plan, ring.active, ctx.scope, export_id, settings,
                                  id_columns(prepared) if settings.canary_rate > 0 else (), seal=office is not None,
-                                 found_pii=prepared.policy.found_pii, defaults=_default_actions(prepared.policy))
+                                 found_pii=prepared.policy.found_pii, defaults=_default_actions(prepared.policy),
+                                 measure_risk=prepared.risk is None)
             transform: Transform = (worker.begin(spec) if worker is not None
                                     else BatchTransform(spec, operators=operators))
             with _open_output(prepared, password) as book:
-                # the risk, measured in this same pass when preparing did not need it
                 sinks, read = _write_sheets(book, workbook, plan, mark, transform, tracker, skip=prepared.suppressed,
-                                            selection=request.rows,
-                                            collect=(collecting := collectors(plan) if prepared.risk is None else {}))
+                                            selection=request.rows)
                 input_sha256 = _end_of_input(prepared, workbook)  # before anything is committed
                 summary = transform.summary()
                 _finish_pass(prepared, summary, sinks, read)
@@ -545,7 +544,7 @@ def _run_export(
         office_id=prepared.office.office_id if prepared.office else None,
         sealed=sealed,
         title_rows_dropped=titles,
-        deidentification=deidentification_record(prepared, collecting),
+        deidentification=deidentification_record(prepared, summary.risk_codes),
         selection=None if request.rows.everything else request.rows.record(plan),
     )
     entry = _record_export(ledger, record, prepared.approval, written)
@@ -558,13 +557,12 @@ def _run_export(
                         record.deidentification, record.selection)
 
 
-def deidentification_record(prepared: PreparedExport, collected: Mapping[str, CodeCollector]) -> DeidentificationRecord:
-    """The de-identification record: the risk measured while preparing, else the one ``collected`` in
-    the export's pass."""
+def deidentification_record(prepared: PreparedExport, codes: Mapping[str, SheetCodes]) -> DeidentificationRecord:
+    """The de-identification record: the risk measured while preparing, else the one of the ``codes``
+    the transform step collected in the export's pass."""
     risk = prepared.risk
     if risk is None:
-        risk = plan_risk({name: c.finish() for name, c in collected.items()},
-                         risk_threshold(prepared.plan, prepared.policy))
+        risk = plan_risk(codes, risk_threshold(prepared.plan, prepared.policy))
     return DeidentificationRecord.of(risk, grade=prepared.grade,
                                      min_k=prepared.policy.thresholds(prepared.grade).min_k,
                                      generalized=prepared.generalized, sheet_name=prepared.plan.shown_sheet_name)
@@ -682,12 +680,11 @@ def _seal(
 
 def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
     book: BookWriter, workbook: Workbook, plan: Plan, mark: VisibleMark, transform: Transform, tracker: _Tracker,
-    *, skip: Mapping[str, npt.NDArray[np.int64]], collect: Mapping[str, CodeCollector], selection: RowSelection,
+    *, skip: Mapping[str, npt.NDArray[np.int64]], selection: RowSelection,
 ) -> tuple[dict[str, RowSink], dict[str, int]]:
     """The notice sheet (where the format keeps one), then every included sheet through the transform,
     streaming only the rows ``selection`` keeps and leaving out those ``skip`` names (suppressed by
-    ``--generalize-to-k``, counted among the selected rows); each sheet's source rows also go to its
-    ``collect`` entry, if any (the risk measured in this pass). Returns each sheet's sink (its canary
+    ``--generalize-to-k``, counted among the selected rows). Returns each sheet's sink (its canary
     rows are filled in later) and how many of its rows went out (selected, less ``skip``)."""
     if book.keeps_properties:
         notice = book.add_sheet(mark.notice_title, None)
@@ -703,9 +700,6 @@ def _write_sheets(  # noqa: PLR0917 - the export's parts, each needed here
                                                   footer=mark.footer)
         counted = [0]
         batches = _counted(_batches(source.data_rows(sheet.name, table), BATCH_ROWS, skip.get(sheet.name)), counted)
-        collector = collect.get(sheet.name)
-        if collector is not None and collector.needs_rows:
-            batches = _collected(batches, collector)
         sink.write_rows(transform.rows(sheet.name, batches, tracker.advance))
         read[sheet.name] = counted[0]
     return sinks, read
@@ -716,12 +710,6 @@ def _counted(batches: Iterator[list[tuple[Value, ...]]], count: list[int]) -> It
         count[0] += len(batch)
         yield batch
 
-
-def _collected(batches: Iterator[list[tuple[Value, ...]]], collector: CodeCollector
-               ) -> Iterator[list[tuple[Value, ...]]]:
-    for batch in batches:
-        collector.add(batch)
-        yield batch
 
 
 def _open_output(prepared: PreparedExport, password: str | None) -> AbstractContextManager[BookWriter]:

@@ -43,6 +43,7 @@ from masking.operators.base import Counts, KeyMaterial, Operator, OperatorContex
 from masking.operators.encrypt import EncryptOperator
 from masking.plan import ColumnPlan, Plan
 from masking.policy import FoundPii
+from masking.risk.assess import CodeCollector, SheetCodes, collectors
 from masking.sealed import cell_key
 from masking.transform_worker import FROZEN_FLAG
 from masking.watermark.embed import ExportMarker, MarkSettings
@@ -92,6 +93,7 @@ class TransformSpec:
     # what to do with personal data found in a kept column, and each kind's default action to protect it
     found_pii: FoundPii = "stop"
     defaults: tuple[tuple[Kind, Action], ...] = ()
+    measure_risk: bool = False  # collect the re-identification risk's codes from the source rows (masking.risk)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class TransformSummary:
     pool: PoolUse | None = None  # what the canaries took from the workstation's monitored numbers
     # per sheet, the output rows of its canaries, in order: what fills the rows reserved for them
     canary_rows: dict[str, list[tuple[Value, ...]]] = field(default_factory=dict, repr=False)
+    # with ``TransformSpec.measure_risk``: per included sheet, the risk's codes of the source rows seen
+    risk_codes: dict[str, SheetCodes] = field(default_factory=dict, repr=False)
 
 
 class BatchTransform:
@@ -128,6 +132,7 @@ class BatchTransform:
             {key: {} for key, op in self._operators.items() if isinstance(op, EncryptOperator)} if spec.seal else None
         )
         self._check = LeakCheck(spec.found_pii, dict(spec.defaults))
+        self._risk: dict[str, CodeCollector] = collectors(spec.plan) if spec.measure_risk else {}
 
     def kept_columns(self, sheet: str) -> list[ColumnPlan]:
         """The columns of ``sheet`` that reach the output, in output order."""
@@ -148,6 +153,9 @@ class BatchTransform:
         """:meth:`batch` as the kept columns' output values and the places of the rows reserved for
         canaries (what :func:`output_rows` turns into the batch's output rows)."""
         marker = self._marker
+        risk = self._risk.get(sheet)
+        if risk is not None and risk.needs_rows:
+            risk.add(source)  # the rows as the source holds them (before any reading is moved)
         kept = self.kept_columns(sheet)
         source = marker.moved_readings(kept, source)
         places = marker.canary_places(sheet, source)
@@ -201,7 +209,8 @@ class BatchTransform:
         trace = marker.finish()
         return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
                                 marker.marked_cells, marker.markable_cells, self._originals or {},
-                                dict(self._check.columns), marker.pool_use(), canary_rows)
+                                dict(self._check.columns), marker.pool_use(), canary_rows,
+                                {name: collector.finish() for name, collector in self._risk.items()})
 
 
 def output_rows(out_columns: Sequence[Sequence[Value]], places: Sequence[int], count: int) -> OutRows:

@@ -14,6 +14,7 @@ from masking.io.reader import open_workbook
 from masking.keys import MasterKey
 from masking.pipeline import ExportRequest, id_columns, prepare_export, token_scope
 from masking.recipient import Recipient
+from masking.risk.assess import collectors
 from masking.transform import BatchTransform, ParallelTransform, TransformSpec
 from masking.watermark.embed import MarkSettings
 
@@ -34,7 +35,7 @@ def spec_and_batches(tmp_path_factory: pytest.TempPathFactory) -> tuple[Transfor
                 batches.append((sheet.name, batch))
     master = MasterKey("KTEST", "2026-11-29", os.urandom(32))
     spec = TransformSpec(plan, master, token_scope(prepared.policy, Recipient.of("城东代收银行")), "EX-20261129-TEST",
-                         MarkSettings(canary_rate=0.05), id_columns(prepared))
+                         MarkSettings(canary_rate=0.05), id_columns(prepared), measure_risk=True)
     return spec, batches
 
 
@@ -67,6 +68,28 @@ def test_the_worker_gives_the_same_rows_and_summary(spec_and_batches: tuple[Tran
                                               summary_here.marked_cells, summary_here.markable_cells)
     for name in ("tokens", "masked", "canary_fps", "canary_ids", "canary_strong"):
         assert np.array_equal(getattr(summary_there.trace, name), getattr(summary_here.trace, name)), name
+    # the risk's codes, collected from the source rows as they pass: the classes of a pass of their own
+    # (a code is a hash of the shown text, salted per process: the classes are what must be equal)
+    alone = collectors(spec.plan)
+    for sheet, batch in batches:
+        alone[sheet].add(batch)
+    expected = {name: collector.finish() for name, collector in alone.items()}
+    assert any(codes.codes for codes in expected.values())
+    for summary in (summary_here, summary_there):
+        assert summary.risk_codes.keys() == expected.keys()
+        for name, codes in expected.items():
+            got = summary.risk_codes[name]
+            assert got.rows == codes.rows and got.codes.keys() == codes.codes.keys()
+            assert all(np.array_equal(_classes(a), _classes(b))
+                       for i in codes.codes for a, b in zip(got.codes[i], codes.codes[i], strict=True))
+
+
+def _classes(codes: np.ndarray) -> np.ndarray:
+    """Each row's class, numbered in order of first appearance (whatever the codes' values)."""
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[inverse]
 
 
 def test_a_failure_in_the_worker_is_raised_here(spec_and_batches: tuple[TransformSpec, list]) -> None:
@@ -112,6 +135,7 @@ def test_an_export_through_the_worker_matches_one_without(tmp_path: Path) -> Non
     serial, parallel_result = results[False], results[True]
     assert parallel_result.rows == serial.rows > 0
     assert parallel_result.layers == serial.layers and "canaries" in serial.layers
+    assert parallel_result.deidentification == serial.deidentification  # the risk, measured in the pass
     # the counts include canary rows, which differ per export; every cell is counted once either way
     assert [sum(vars(c.counts).values()) for c in parallel_result.columns] == \
         [sum(vars(c.counts).values()) for c in serial.columns]
