@@ -536,7 +536,7 @@ class XlsxBook:
         numbers = list(map(_FIRST, found))
         everywhere = range(len(found))
         starts = list(compress(everywhere, numbers))  # where each <row> tag is in ``found``
-        ends = [index + 1 for index in compress(everywhere, map(_LAST, found))]  # just after its </row>
+        ends = list(compress(range(1, len(found) + 1), map(_LAST, found)))  # just after its </row>
         if (
             not starts
             or len(starts) != len(ends)
@@ -553,7 +553,7 @@ class XlsxBook:
         rows: list[Row] = []
         try:
             typed = self._typed_common(found)
-            for start, end in zip(starts, ends, strict=True):
+            for number, start, end in zip(map(int, compress(numbers, numbers)), starts, ends, strict=True):
                 first = start + 1
                 if letters[first:end] == in_order[: end - first]:
                     values = typed[first:end]
@@ -562,7 +562,7 @@ class XlsxBook:
                 else:  # gaps, or columns out of order
                     values = _trimmed(_placed(found[first:end], typed[first:end], columns, max_columns))
                 if values:
-                    rows.append((int(numbers[start]), values))
+                    rows.append((number, values))
         except (ValueError, IndexError):  # MalformedXml included
             return None
         return rows, int(numbers[starts[-1]])

@@ -101,11 +101,11 @@ def number_value(raw: str) -> int | float | Damaged:
         number = float(raw)
     except ValueError:
         raise MalformedXml("a number cell does not hold a number") from None
-    if not math.isfinite(number):
-        raise MalformedXml("a number cell holds an infinite or NaN value")
-    if not number.is_integer():
+    if not number.is_integer():  # infinities and NaN are not integers: checked here, off the common path
+        if number - number != 0.0:
+            raise MalformedXml("a number cell holds an infinite or NaN value")
         return number
-    if abs(number) < _EXACT_LIMIT:
+    if -_EXACT_LIMIT < number < _EXACT_LIMIT:
         return int(number)
     try:
         shown = _FIFTEEN_DIGITS.plus(Decimal(raw.strip()))
