@@ -302,8 +302,17 @@ class Fingerprinter:
         return self._cmac.one(message)
 
     def many(self, messages: Sequence[bytes]) -> npt.NDArray[np.uint64]:
-        """:meth:`one` of each message, in order, a length group at a time."""
+        """:meth:`one` of each message, in order, a block count at a time."""
         return self._cmac.many(messages)
+
+    def many_packed(self, data: bytes, lengths: npt.NDArray[np.intp]) -> npt.NDArray[np.uint64]:
+        """:meth:`one` of each message of ``data`` (written back to back, message i ``lengths[i]``
+        bytes long), in order: a batch built without a bytes object per message."""
+        return self._cmac.many_packed(data, lengths)
+
+    def many_lines(self, data: bytes) -> npt.NDArray[np.uint64]:
+        """:meth:`one` of each line of ``data`` (the messages joined by newlines, none holding one)."""
+        return self._cmac.many_lines(data)
 
 
 class BlockFunction:

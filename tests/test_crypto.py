@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 
+import numpy as np
 import pytest
 
 from masking import crypto
@@ -313,3 +314,30 @@ def test_cmac64_many_equals_one_for_every_length_and_order() -> None:
     messages = [rng.randbytes(rng.randrange(70)) for _ in range(2000)]
     assert [int(x) for x in cmac.many(messages)] == [cmac.one(m) for m in messages]
     assert len(cmac.many([])) == 0
+
+
+@pytest.mark.parametrize(("length", "tag"), [(0, "bb1d6929e9593728"), (16, "070a16b46b4d4144"),
+                                             (40, "dfa66747de9ae630"), (64, "51f0bebf7e3b9d92")])
+def test_cmac64_batched_paths_give_rfc4493_vectors(length: int, tag: str) -> None:
+    cmac = Cmac64(_CMAC_KEY)
+    message = _CMAC_TEXT[:length]
+    count = Cmac64.BATCH_FROM + 1  # past the one-by-one path
+    same = cmac.many([message] * count)  # one length: the rows of the data
+    mixed = cmac.many([message, b"x" * 17] * count)  # several lengths: longest first, a block count at a time
+    assert {f"{int(x):016x}" for x in same} == {tag}
+    assert {f"{int(x):016x}" for x in mixed[::2]} == {tag}
+
+
+def test_cmac64_packed_and_lines_equal_one() -> None:
+    cmac = Cmac64(os.urandom(32))
+    rng = random.Random(11)
+    for count in (1, 5, Cmac64.BATCH_FROM - 1, Cmac64.BATCH_FROM, 300):
+        messages = [rng.randbytes(rng.choice((0, 1, 15, 16, 17, 31, 32, 33, rng.randrange(100)))) for _ in range(count)]
+        expected = [cmac.one(m) for m in messages]
+        assert [int(x) for x in cmac.many(messages)] == expected
+        lengths = np.array([len(m) for m in messages], dtype=np.intp)
+        assert [int(x) for x in cmac.many_packed(b"".join(messages), lengths)] == expected
+        lines = [m.replace(b"\n", b"") for m in messages]
+        assert [int(x) for x in cmac.many_lines(b"\n".join(lines))] == [cmac.one(m) for m in lines]
+    with pytest.raises(ValueError, match="add up"):
+        cmac.many_packed(b"abc", np.array([1, 1], dtype=np.intp))

@@ -14,17 +14,17 @@ Nothing here writes a cell value anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
 
 from masking.cell_text import identifier_text, round_trip_text
 from masking.crypto import hmac_sha256
-from masking.io.model import Value
+from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind
 from masking.mask_forms import variant_keep
 from masking.operators.base import BatchResult, Operator, OperatorContext
@@ -50,13 +50,13 @@ from masking.watermark.marks import (
     read_mark,
 )
 from masking.watermark.membership import (
-    MIN_TOKEN_CHARS,
     U64,
     fingerprinter,
     fingerprints,
     mark_feature,
     sorted_unique,
     token_feature,
+    token_fingerprints,
     value_feature,
 )
 from masking.watermark.pool import PhonePool, PoolUse
@@ -82,6 +82,7 @@ FRESH_ID_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCO
 MARKABLE_KINDS = frozenset({Kind.PHONE, Kind.ID_NUMBER, Kind.METER_ID, Kind.ACCOUNT_NO, Kind.PERSON_NAME})
 TOKEN_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT, Action.HASH, Action.KEEP})
 SCOPED_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT})
+_TEXT_TYPES = frozenset({str, Damaged, type(None)})  # cells whose round-trip text is the text, trimmed
 _CANARY_TRIES = 64
 
 
@@ -489,22 +490,25 @@ class ExportMarker:
     # --- trace data -----------------------------------------------------------------------------
 
     def record(self, kept: Sequence[ColumnPlan], out_columns: Sequence[Sequence[Value]]) -> None:
-        """Keep the fingerprints of one transformed batch of source rows (columns in output order)."""
-        token_features: list[str] = []
-        mask_features: list[str] = []
+        """Keep the fingerprints of one transformed batch of source rows (columns in output order).
+        Only the set of them matters (:meth:`finish` keeps each once), so each column's are made in
+        the order that is quickest, and a mask feature is fingerprinted once per batch."""
+        tokens: list[U64] = []
+        mask_features: set[str] = set()
         for column, values in zip(kept, out_columns, strict=True):
             if _identifier(column) and column.action in TOKEN_ACTIONS:
-                _token_features(values, token_features)
+                tokens.append(token_fingerprints(self._fp_key, _token_texts(values)))
             elif column.action is Action.MASK and column.kind in MARKABLE_KINDS:
                 read = self._marks.get((column.sheet, column.index))
                 if read is not None and read[0] is values:  # read back by apply(): reuse
-                    mask_features.extend(f"m|{o.scheme}|{o.identity}" for o in read[1] if o is not None)
+                    mask_features.update(f"m|{o.scheme}|{o.identity}" for o in read[1] if o is not None)
                 else:
-                    mask_features.extend(f for f in map(_mark_of, values) if f)
-        if token_features:
-            self._tokens.append(fingerprints(self._fp_key, token_features))
+                    mask_features.update(f for f in map(_mark_of, values) if f)
+        found = np.concatenate(tokens) if tokens else np.zeros(0, np.uint64)
+        if found.size:
+            self._tokens.append(found)
         if mask_features:
-            self._masked.append(fingerprints(self._fp_key, mask_features))
+            self._masked.append(fingerprints(self._fp_key, list(mask_features)))
         self._marks.clear()
 
     def record_canaries(
@@ -647,17 +651,12 @@ class _CanaryColumn:
         return []
 
 
-def _token_features(values: Sequence[Value], into: list[str]) -> None:
-    """Append the token feature of each value that has one (plain digit strings, e.g. pseudonyms, first)."""
-    append = into.append
-    for value in values:
-        if type(value) is str and value.isdigit() and value.isascii():
-            if len(value) >= MIN_TOKEN_CHARS:  # what token_feature(round_trip_text(value)) gives
-                append("t|" + value)
-        elif type(value) is int and value >= 10:  # a number cell (pseudonyms keep the type): its digits
-            append(f"t|{value}")
-        elif (feature := _token_of(value)) is not None:
-            append(feature)
+def _token_texts(values: Sequence[Value]) -> list[str]:
+    """The round-trip text of each value that has one: what the token features are read from."""
+    if set(map(type, values)) <= _TEXT_TYPES:  # text and blank cells (the usual case): the text, trimmed
+        texts = list(map(str.strip, cast("Iterable[str]", filter(None, values))))
+        return list(filter(None, texts)) if "" in texts else texts
+    return [text for text in map(round_trip_text, values) if text]
 
 
 def _token_of(value: Value) -> str | None:

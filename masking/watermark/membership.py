@@ -15,8 +15,11 @@ of cells is fingerprinted at once (:class:`masking.crypto.Fingerprinter`).
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Iterable
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +27,7 @@ import numpy.typing as npt
 
 from masking.cell_text import trace_text
 from masking.crypto import Fingerprinter, hmac_sha256
+from masking.mask_forms import NAME_CHARS
 from masking.watermark.marks import SEPARATORS, read_mark
 
 U64 = npt.NDArray[np.uint64]
@@ -45,7 +49,7 @@ def fingerprint(keyed: Fingerprinter, feature: str) -> int:
 
 def fingerprints(keyed: Fingerprinter, features: Iterable[str]) -> U64:
     """:func:`fingerprint` of each feature, in order, computed a batch at a time."""
-    return keyed.many([feature.encode() for feature in features])
+    return keyed.many(list(map(str.encode, features)))
 
 
 def sorted_unique(values: npt.NDArray[Any], *, in_place: bool = False) -> npt.NDArray[Any]:
@@ -112,3 +116,75 @@ def value_feature(text: str) -> str | None:
 def mark_feature(text: str) -> str | None:
     observation = read_mark(text)
     return None if observation is None else f"m|{observation.scheme}|{observation.identity}"
+
+
+# Characters that keep a text off the quick path of token_fingerprints: the mask characters read_mark
+# looks for (after NFKC, which the quick path's texts are in), the space and the separator · (both of
+# which token_feature treats apart).
+_NOT_PLAIN = (" ", "\u00b7", *NAME_CHARS, *(char.lower() for char in NAME_CHARS))
+_NOT_PLAIN_PATTERN = re.compile("[" + re.escape("".join(_NOT_PLAIN)) + "]")
+_is_nfkc = functools.partial(unicodedata.is_normalized, "NFKC")
+
+
+def token_fingerprints(keyed: Fingerprinter, texts: Sequence[str]) -> U64:
+    """The fingerprints of the token features of ``texts`` (the round-trip texts of a column's cells),
+    in no particular order: as a multiset, :func:`fingerprints` of :func:`token_feature` of each text
+    that has one. No feature string is made per cell for a column of plain digit strings
+    (pseudonyms: ``t|`` + the digits) nor for text that is clean already (:func:`_split_clean`:
+    ``t|`` + its case fold); the rest go through :func:`token_feature` (the tests hold the two equal)."""
+    digits = _digit_features(texts)
+    if digits is not None:
+        return keyed.many_packed(*digits)
+    clean, rest = _split_clean(texts)
+    parts = [fingerprints(keyed, [feature for feature in map(token_feature, rest) if feature is not None])]
+    if clean:  # casefold works character by character and keeps the newlines
+        parts.append(keyed.many_lines(("t|" + "\nt|".join(clean)).casefold().encode()))
+    return np.concatenate(parts)
+
+
+def _digit_features(texts: Sequence[str]) -> tuple[bytes, npt.NDArray[np.intp]] | None:
+    """The token features of ``texts`` written back to back, and their lengths, when every text is
+    ASCII digits, at least :data:`MIN_TOKEN_CHARS` of them (a column of pseudonyms); else None."""
+    joined = "t|" + "t|".join(texts)
+    if not texts or not joined.isascii():
+        return None
+    data = joined.encode("ascii")
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts = np.flatnonzero(raw == ord("t"))
+    # the prefixes are the only characters that are not digits: each text is digits alone
+    if len(starts) != len(texts) or np.count_nonzero(raw - np.uint8(ord("0")) < 10) != len(raw) - 2 * len(texts):
+        return None
+    lengths = np.diff(starts, append=len(raw))
+    if int(lengths.min()) < 2 + MIN_TOKEN_CHARS:
+        return None
+    return data, lengths
+
+
+def _split_clean(texts: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The texts that are clean already, and the others. A clean text (not ASCII, printable, no space,
+    in NFKC, no mask character or ·, two characters or more: most names and addresses) is left alone
+    by :func:`token_feature` but for its case fold. A column is checked whole first."""
+    joined = "".join(texts)
+    if (
+        joined.isprintable()
+        and not any(char in joined for char in _NOT_PLAIN)
+        and not any(map(str.isascii, texts))
+        and all(map(_is_nfkc, texts))
+        and min(map(len, texts), default=0) >= MIN_TOKEN_CHARS
+    ):
+        return list(texts), []
+    clean: list[str] = []
+    rest: list[str] = []
+    for text in texts:
+        (clean if _is_clean(text) else rest).append(text)
+    return clean, rest
+
+
+def _is_clean(text: str) -> bool:
+    return (
+        len(text) >= MIN_TOKEN_CHARS
+        and not text.isascii()
+        and text.isprintable()
+        and _NOT_PLAIN_PATTERN.search(text) is None
+        and _is_nfkc(text)
+    )
