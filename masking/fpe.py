@@ -1,7 +1,9 @@
 """FF1 format-preserving encryption (NIST SP 800-38G, Rev. 1), single values and whole columns.
 
 One class, :class:`FF1`. ``encrypt``/``decrypt`` handle one value; ``encrypt_batch``/``decrypt_batch``
-handle a column. Both run the same algorithm; the batch form only changes *how* it is computed:
+handle a column, and ``encrypt_values``/``decrypt_values`` a column given as the numeral strings'
+values (no string written either way). All run the same algorithm; the batch forms only change *how*
+it is computed:
 
 * For a fixed length and tweak, everything the round function feeds to AES before the last block
   (``P`` and the tweak part of ``Q``) is the same for every value, so its CBC-MAC state is computed
@@ -34,6 +36,7 @@ ROUNDS = 10
 _BLOCK = 16
 _MASK128 = (1 << 128) - 1
 _NUMPY_LIMIT = 2**48  # radix**v below this keeps every intermediate of the numpy path < 2**64
+_VALUES_LIMIT = 2**63  # radix**n below this: a value fits uint64 and radix**v stays below _NUMPY_LIMIT
 _CHUNK = 1 << 16  # values per numpy pass: keeps the working set in cache
 _INT_STR_CHUNK = 1000  # stay far below Python's int/str conversion digit limit
 _INVALID = 255
@@ -111,6 +114,15 @@ class FF1:
     def decrypt_batch(self, numerals: Sequence[str], tweak: bytes = b"") -> list[str]:
         """Invert :meth:`encrypt_batch`; equal to ``[decrypt(x, tweak) for x in numerals]``."""
         return self._many(numerals, tweak, decrypt=True)
+
+    def encrypt_values(self, values: U64, length: int, tweak: bytes = b"") -> U64:
+        """:meth:`encrypt_batch` of numeral strings of ``length`` given by their values (``NUM_radix``),
+        results likewise: no numeral string is written (``radix ** length`` below 2**63)."""
+        return self._many_values(values, length, tweak, decrypt=False)
+
+    def decrypt_values(self, values: U64, length: int, tweak: bytes = b"") -> U64:
+        """Invert :meth:`encrypt_values`."""
+        return self._many_values(values, length, tweak, decrypt=True)
 
     # --- checks ---------------------------------------------------------------------------------
 
@@ -313,6 +325,38 @@ class FF1:
             raise ValueError(f"numerals must use only the first {radix} characters of {ALPHABET!r}")
         a = _digits_to_u64(digits[:, :u], radix)
         b = _digits_to_u64(digits[:, u:], radix)
+        a, b = self._rounds_numpy(layout, a, b, ecb, decrypt=decrypt)
+        out = np.empty((count, n + 1), dtype=np.uint8)
+        out[:, :u] = self._alphabet_bytes[_u64_to_digits(a, radix, u)]
+        out[:, u:n] = self._alphabet_bytes[_u64_to_digits(b, radix, layout.v)]
+        out[:, n] = ord("\n")
+        texts = out.tobytes().decode("ascii").split("\n")
+        texts.pop()
+        return texts
+
+    def _many_values(self, values: U64, length: int, tweak: bytes, *, decrypt: bool) -> U64:
+        """:meth:`_many` on the values of the numeral strings: A and B are the quotient and remainder
+        of each value by ``radix ** v``, and the result is ``A * radix ** v + B``."""
+        tweak = self._check_tweak(tweak)
+        self._check_length(length)
+        if self._radix**length >= _VALUES_LIMIT:
+            raise ValueError("numeral values need radix ** length below 2**63")
+        values = np.asarray(values, dtype=np.uint64)
+        if values.size and int(values.max()) >= self._radix**length:
+            raise ValueError(f"a value has more than {length} numerals")
+        layout = self._layout(length, tweak)
+        split = np.uint64(self._radix**layout.v)
+        ecb = self._aes.ecb_stream()
+        out = np.empty_like(values)
+        for start in range(0, len(values), _CHUNK):
+            a, b = np.divmod(values[start : start + _CHUNK], split)
+            a, b = self._rounds_numpy(layout, a, b, ecb, decrypt=decrypt)
+            out[start : start + _CHUNK] = a * split + b
+        return out
+
+    def _rounds_numpy(self, layout: _Layout, a: U64, b: U64, ecb: EcbFunction, *, decrypt: bool) -> tuple[U64, U64]:
+        """The ten rounds on the halves of a chunk (``radix ** v < 2**48``)."""
+        radix = self._radix
         modulus = (np.uint64(radix**layout.u), np.uint64(radix**layout.v))
         for i in reversed(range(ROUNDS)) if decrypt else range(ROUNDS):
             m = modulus[i % 2]
@@ -322,13 +366,7 @@ class FF1:
             else:
                 y = self._round_numpy(layout, i, b, m, ecb)
                 a, b = b, (a + y) % m
-        out = np.empty((count, n + 1), dtype=np.uint8)
-        out[:, :u] = self._alphabet_bytes[_u64_to_digits(a, radix, u)]
-        out[:, u:n] = self._alphabet_bytes[_u64_to_digits(b, radix, layout.v)]
-        out[:, n] = ord("\n")
-        texts = out.tobytes().decode("ascii").split("\n")
-        texts.pop()
-        return texts
+        return a, b
 
     def _round_numpy(self, layout: _Layout, i: int, half: U64, m: np.uint64, ecb: EcbFunction) -> U64:
         """y mod m for a whole chunk; one AES-ECB call (single tail block, d in {8, 12})."""

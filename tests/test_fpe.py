@@ -299,3 +299,41 @@ def test_matches_reference_at_path_boundaries(radix: int, n: int) -> None:
     assert cipher.encrypt_batch(values, tweak) == expected
     assert [cipher.encrypt(value, tweak) for value in values] == expected
     assert cipher.decrypt_batch(expected, tweak) == values
+
+
+def _value(text: str, radix: int) -> int:
+    return int(text, radix)
+
+
+@PROPERTY
+@given(columns())
+def test_values_equal_the_numeral_batch(column: tuple[int, list[str], bytes]) -> None:
+    """encrypt_values on NUM_radix of each numeral string gives NUM_radix of encrypt_batch's result."""
+    radix, values, tweak = column
+    cipher = FF1(KEY, radix)
+    for n in sorted({len(v) for v in values}):
+        if radix**n >= 2**63:
+            continue
+        texts = [v for v in values if len(v) == n]
+        numbers = np.array([_value(v, radix) for v in texts], dtype=np.uint64)
+        tokens = cipher.encrypt_values(numbers, n, tweak)
+        assert tokens.tolist() == [_value(t, radix) for t in cipher.encrypt_batch(texts, tweak)]
+        assert cipher.decrypt_values(tokens, n, tweak).tolist() == numbers.tolist()
+
+
+def test_values_at_the_edges_and_refusals() -> None:
+    cipher = FF1(KEY)
+    numbers = np.array([0, 1, 10**18 - 1, 123456789012345678], dtype=np.uint64)
+    assert cipher.encrypt_values(numbers, 18).tolist() == [int(t) for t in cipher.encrypt_batch(
+        [f"{int(x):018d}" for x in numbers])]
+    assert cipher.encrypt_values(np.zeros(0, dtype=np.uint64), 18).size == 0
+    with pytest.raises(ValueError, match="more than 6 numerals"):
+        cipher.encrypt_values(np.array([10**6], dtype=np.uint64), 6)
+    with pytest.raises(ValueError, match="2\\*\\*63"):
+        cipher.encrypt_values(np.array([1], dtype=np.uint64), 19)
+    with pytest.raises(ValueError, match="1,000,000"):
+        cipher.encrypt_values(np.array([1], dtype=np.uint64), 5)
+    spanning = np.arange(70_001, dtype=np.uint64) * np.uint64(7919) + np.uint64(13800000000)
+    tokens = cipher.encrypt_values(spanning, 11)
+    for i in (0, 65_535, 65_536, 70_000):
+        assert int(tokens[i]) == int(cipher.encrypt(f"{int(spanning[i]):011d}"))

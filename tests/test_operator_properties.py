@@ -336,3 +336,12 @@ def test_batched_codecs_equal_split_and_join(kind: Kind, data: st.DataObject) ->
     # the values of the kind that split_many leaves to split are the rare forms only
     if kind is not Kind.PHONE:
         assert all(ok or codec.split(n) is None for n, ok in zip(numbers, handled.tolist(), strict=True))
+
+
+def test_distinct_digit_counts_equal_set_sizes() -> None:
+    from masking.operators.format_cipher import _distinct_digits
+
+    rng = np.random.default_rng(5)
+    rows = np.concatenate([rng.integers(0, 10, size=(500, 22)), rng.integers(0, 3, size=(200, 22)),
+                           np.zeros((1, 22), dtype=np.int64), np.arange(22)[None, :] % 10]).astype(np.uint8)
+    assert _distinct_digits(rows).tolist() == [len(set(row.tolist())) for row in rows]

@@ -80,10 +80,6 @@ I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]
 
-_ALPHABET_BYTES = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
-_LOOKUP = np.full(256, 255, dtype=np.uint8)
-_LOOKUP[_ALPHABET_BYTES] = np.arange(len(ALPHABET), dtype=np.uint8)
-
 # --------------------------------------------------------------------------------------------
 # Codecs: canonical value <-> (group, index < domain)
 
@@ -272,14 +268,20 @@ class _PhoneCodec(_Codec):
         return hashlib.sha256(table.encode("ascii")).hexdigest()[:12]
 
 
+_BIT_COUNTS = np.array([bin(bits).count("1") for bits in range(1 << 10)], dtype=np.uint8)
+
+
+def _distinct_digits(digits: U8) -> U8:
+    """How many distinct digits each row of digit values (0-9) holds: the bits of the digits seen."""
+    seen = np.bitwise_or.reduce(np.left_shift(np.uint16(1), digits.astype(np.uint16)), axis=1)
+    return _BIT_COUNTS[seen]
+
+
 class _MeterCodec(_Codec):
     fast_lengths = frozenset({22})
 
     def split_many(self, digits: U8) -> tuple[Mask, I64, U64]:
-        count = digits.shape[0]
-        present = np.zeros((count, 10), dtype=bool)
-        present[np.arange(count)[:, None], digits] = True
-        handled = (present.sum(axis=1) > 2) & digits[:, :5].any(axis=1)
+        handled = (_distinct_digits(digits) > 2) & digits[:, :5].any(axis=1)
         offset = (digits[:, 21].astype(np.int64) - gs1_check_digits_many(digits[:, :21])) % 10
         keys = _number(digits[:, :7]).astype(np.int64) * 10 + offset
         return handled, keys, _number(digits[:, 7:21])
@@ -627,30 +629,6 @@ def ff1_plan(domain: int) -> tuple[int, int]:
     return best[2], best[3]
 
 
-def _to_numerals(values: U64, radix: int, length: int) -> list[str]:
-    count = values.shape[0]
-    out = np.empty((count, length + 1), dtype=np.uint8)
-    rest = values.copy()
-    r = np.uint64(radix)
-    for column in reversed(range(length)):
-        rest, digit = np.divmod(rest, r)
-        out[:, column] = _ALPHABET_BYTES[digit]
-    out[:, length] = ord("\n")
-    texts = out.tobytes().decode("ascii").split("\n")
-    texts.pop()
-    return texts
-
-
-def _from_numerals(texts: list[str], radix: int, length: int) -> U64:
-    digits = _LOOKUP[np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)].reshape(len(texts), length)
-    acc = np.zeros(len(texts), dtype=np.uint64)
-    r = np.uint64(radix)
-    for column in range(length):
-        acc *= r
-        acc += digits[:, column]
-    return acc
-
-
 class DomainPermutation:
     """FF1 under one key as a keyed permutation of ``range(domain)``, batched, with cycle-walking."""
 
@@ -678,12 +656,12 @@ class DomainPermutation:
         """:meth:`apply` on a numpy array, for domains up to 2**62."""
         radix, length = ff1_plan(domain)
         cipher = self._cipher(radix)
-        step = cipher.decrypt_batch if inverse else cipher.encrypt_batch
-        out = _from_numerals(step(_to_numerals(indices, radix, length), tweak), radix, length)
+        step = cipher.decrypt_values if inverse else cipher.encrypt_values
+        out = step(indices, length, tweak)
         limit = np.uint64(domain)
         pending = np.flatnonzero(out >= limit)
         while pending.size:
-            again = _from_numerals(step(_to_numerals(out[pending], radix, length), tweak), radix, length)
+            again = step(out[pending], length, tweak)
             out[pending] = again
             pending = pending[again >= limit]
         return out
