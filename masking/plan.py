@@ -11,15 +11,17 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from masking.detect import ScanReport, SheetScan
 from masking.detect.freetext import holds_pii
 from masking.errors import UsageError
 from masking.kinds import Action, Kind
 from masking.operators import OperatorError, params_from_dict
-from masking.policy import Policy
 from masking.risk.roles import Role
+
+if TYPE_CHECKING:  # for annotations only: a transform worker unpickles plans without the scan and policy code
+    from masking.detect import ScanReport, SheetScan
+    from masking.policy import Policy
 
 Source = Literal["policy", "plan", "user"]
 

@@ -259,7 +259,10 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
     """The worker's loop (``python -m masking.transform_worker``): the spec, then batches in and output
     rows out, ``None`` for the summary. Every failure goes back as an exception object."""
     try:
-        transform = BatchTransform(_read_frame(inbox))
+        spec = _read_frame(inbox)
+        if spec is _EOF:
+            return
+        transform = BatchTransform(spec)
         while (task := _read_frame(inbox)) is not None:
             if task is _EOF:
                 return

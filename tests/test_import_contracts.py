@@ -83,3 +83,30 @@ def test_the_command_line_starts_without_what_only_some_commands_need() -> None:
              f"print(sorted(set({NOT_AT_START_UP!r}) & set(sys.modules)))\n")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
+
+
+# A transform worker (python -m masking.transform_worker) imports the transform step only: not the scan,
+# the policy's scan-time code or the xlsx parts (a plan unpickles without them).
+NOT_IN_THE_WORKER = ("masking.detect.scan", "masking.detect.outside", "masking.detect.columns", "masking.io.xlsx_parts",
+                     "masking.pipeline")
+
+
+def test_the_transform_worker_starts_without_the_scan() -> None:
+    probe = ("import sys\n"
+             "import masking.transform_worker\n"
+             "from masking.transform import serve\n"
+             f"print(sorted(set({NOT_IN_THE_WORKER!r}) & set(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_detect_package_gives_every_name_it_lists() -> None:
+    import importlib
+
+    from masking import detect
+
+    assert set(detect.__all__) == set(detect._HOMES)
+    for name in detect.__all__:
+        assert getattr(detect, name) is getattr(importlib.import_module(detect._HOMES[name]), name)
+    with pytest.raises(AttributeError):
+        _ = detect.no_such_name
