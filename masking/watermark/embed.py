@@ -2,7 +2,7 @@
 
 For every batch of source rows the transform step asks :meth:`ExportMarker.canary_places` where
 this export's canary rows go among them (the output reserves a row at each place), transforms each
-column through :meth:`ExportMarker.apply` (which re-renders masked cells in the pattern the export's
+column through :meth:`ExportMarker.apply` (which renders masked cells in the pattern the export's
 mark key picks), and hands the output to :meth:`ExportMarker.record`, which keeps the keyed
 fingerprints trace needs. The same pass collects the source's identifiers
 (:meth:`ExportMarker.source_rows`); once every row has been read, :meth:`ExportMarker.draw_canaries`
@@ -391,15 +391,16 @@ class ExportMarker:
         params = operator.params
         assert isinstance(operator, MaskOperator) and isinstance(params, MaskParams)  # noqa: S101 - checked by _markable
         assert column.kind is not None  # noqa: S101 - checked by _markable
-        marks: dict[int, MarkObservation | None] = {}  # position -> the mark its output carries
+        marks: list[MarkObservation | None] = [None] * len(values)  # the mark each output carries
+        picked: set[int] = set()  # the positions whose marks _pick_forms gave
         # digit_form reads renderings with stars; other mask characters are read back
-        pick = partial(self._pick_forms, column.kind, marks) if params.char == "*" else None
+        pick = partial(self._pick_forms, column.kind, marks, picked) if params.char == "*" else None
         result = operator.apply_batch(values, ctx, pick=pick)
-        unread = [position for position, out in enumerate(result.values)
-                  if position not in marks and isinstance(out, str)]
-        if unread:
+        if len(picked) < len(values):
+            unread = [position for position, out in enumerate(result.values)
+                      if position not in picked and isinstance(out, str)]
             result = self._read_back(operator, values, result, unread, marks)
-        self._marks[(column.sheet, column.index)] = (result.values, [marks.get(p) for p in range(len(values))])
+        self._marks[(column.sheet, column.index)] = (result.values, marks)
         return result
 
     def _target(self, scheme: str, identity: str, k: int) -> int:
@@ -410,19 +411,20 @@ class ExportMarker:
             target = self._variant_cache[key] = expected_variant(self._mark_key, identity_hash(self._id_key, *key), k)
         return target
 
-    def _pick_forms(
-        self, kind: Kind, marks: dict[int, MarkObservation | None], positions: Sequence[int],
+    def _pick_forms(  # noqa: PLR0917 - apply() binds the first three (a FormPicker takes the rest)
+        self, kind: Kind, marks: list[MarkObservation | None], picked: set[int], positions: Sequence[int],
         canonicals: Sequence[str], keeps: Sequence[tuple[int, int]],
     ) -> list[tuple[int, int]]:
         """The :class:`~masking.operators.mask.FormPicker` of :meth:`apply`: the form that shows the
-        export's pattern for each plain value's identity, its mark kept in ``marks``."""
+        export's pattern for each plain value's identity, its mark kept in ``marks`` (and its
+        position in ``picked``)."""
+        picked.update(positions)
         chosen: list[tuple[int, int]] = []
         forms = self._forms
         markable = marked = 0
         for position, canonical, keep in zip(positions, canonicals, keeps, strict=True):
             form = digit_form(canonical, *keep)
             if form is None:
-                marks[position] = None
                 chosen.append(keep)
                 continue
             key = (kind, form[0], form[1], keep)
@@ -453,7 +455,7 @@ class ExportMarker:
 
     def _read_back(
         self, operator: MaskOperator, values: Sequence[Value], result: BatchResult, unread: Sequence[int],
-        marks: dict[int, MarkObservation | None],
+        marks: list[MarkObservation | None],
     ) -> BatchResult:
         """The cells at ``unread`` marked the slow way: each output's mark read back, and the cells whose
         pattern is not the export's rendered again in it (their marks, read again, kept in ``marks``)."""
