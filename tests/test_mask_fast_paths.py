@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import random
+import sys
 
 import numpy as np
 import pytest
@@ -29,6 +30,7 @@ from masking.operators.base import BatchResult, is_blank
 from masking.operators.canonical import valid_digits, valid_digits_many
 from masking.operators.mask import MaskOperator, MaskParams
 from masking.plan import ColumnPlan, Plan, SheetPlan
+from masking.risk.projection import Projection
 from masking.watermark.embed import ExportMarker, MarkSettings
 from masking.watermark.marks import (
     MarkObservation,
@@ -243,3 +245,13 @@ def test_marker_picks_the_form_the_read_back_algorithm_rendered(kind: Kind, char
         assert (marker.marked_cells, marker.markable_cells) == (marked, markable)
         if char == "*" and kind is not Kind.PERSON_NAME:
             assert markable > 50
+
+
+def test_the_projection_shows_a_blank_cell_as_nothing() -> None:
+    """Projection.shown takes crypto_text of every cell, blank or not: NFKC turns no whitespace
+    character into anything else, so a blank cell's text is "" (every whitespace character checked)."""
+    spaces = [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()]
+    blanks: list[Value] = [None, "", *spaces, "".join(spaces), " \u3000\t"]
+    for kind, action in ((Kind.PERSON_NAME, Action.KEEP), (Kind.ID_NUMBER, Action.MASK), (None, Action.KEEP)):
+        assert Projection(kind, action).shown(blanks) == [""] * len(blanks)
+        assert Projection(kind, action).shown([" 张伟 ", "11010519491231002X"])[0] != ""

@@ -61,7 +61,7 @@ class Projection:
         if action in (Action.DROP, Action.REDACT):
             return [""] * len(values)
         if action is Action.KEEP:
-            return ["" if is_blank(v) else crypto_text(v) for v in values]
+            return [crypto_text(v) for v in values]  # a blank cell's is "" (NFKC keeps whitespace whitespace)
         if action in _TOKENS:
             return [self._token_part(v) for v in values]
         operator = self._operator
@@ -71,7 +71,7 @@ class Projection:
             out = operator.apply_batch(values, _CONTEXT, variants=[self._variant] * len(values)).values
         else:
             out = operator.apply_batch(values, _CONTEXT).values
-        return ["" if is_blank(v) else crypto_text(v) for v in out]
+        return [crypto_text(v) for v in out]
 
     def _token_part(self, value: Value) -> str:
         if is_blank(value):
