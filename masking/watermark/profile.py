@@ -63,6 +63,7 @@ MAX_PAIR_P = 0.01  # a (row, canary) pair whose odds bound is weaker than this i
 _MASKED_DIGITS = re.compile(r"([0-9X]*)(\*+)([0-9X]+)")
 _CLEAR_DIGITS = re.compile(r"\d{9,19}[\dX]")
 _NUMBER = re.compile(r"-?\d{1,9}(?:\.(\d{1,6}))?")
+_ROUNDINGS = tuple(Decimal(1).scaleb(-places) for places in (0, 1, 2))  # what a leaker may round a reading to
 _ID_P = (0.2, 0.02, 0.002, 0.002)  # an ID's last 1..4 characters (check character, sex-bound sequence)
 QUEUED_FEATURES = 1 << 16  # profile features fingerprinted in one keyed call (bounds the queue's memory)
 
@@ -137,7 +138,7 @@ def canary_readings(text: str) -> list[str]:
         return []
     if not number.is_finite():
         return []
-    out = {_reading_feature(number.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))[0] for places in (0, 1, 2)}
+    out = {_reading_feature(number.quantize(step, ROUND_HALF_UP))[0] for step in _ROUNDINGS}
     return sorted(out)
 
 
