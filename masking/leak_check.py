@@ -89,8 +89,9 @@ def found_in_column(values: Sequence[Value]) -> list[tuple[int, tuple[Kind, ...]
             if len(value) >= _MIN_CHARS and len(text := value.strip()) >= _MIN_CHARS:
                 positions.append(position)
                 texts.append(text)
-        elif value is None or type(value) is dt.date or (type(value) is float and not value.is_integer()):
-            continue  # what found_kinds answers () for without looking: blanks, dates, readings
+        elif (value is None or type(value) is dt.date or (type(value) is int and value < 100_000)
+              or (type(value) is float and not value.is_integer())):
+            continue  # what found_kinds answers () for without looking: blanks, dates, amounts, readings
         elif kinds := found_kinds(value):
             found.append((position, kinds))
     distinct = list(dict.fromkeys(texts))  # a category column repeats a few texts
