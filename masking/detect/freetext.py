@@ -66,7 +66,6 @@ def _plain_char(match: re.Match[str]) -> str:
     return _PLAIN_CHARS[match.group()]
 
 
-
 # A run of digits with the separators people type inside numbers, optionally after +86 / (0xx).
 _NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])(?:\+\s?86[\s-]?)?\(?\d[\d\s\-)]{5,30}[\dXx](?![0-9A-Za-z])")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}")
