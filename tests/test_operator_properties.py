@@ -345,3 +345,19 @@ def test_distinct_digit_counts_equal_set_sizes() -> None:
     rows = np.concatenate([rng.integers(0, 10, size=(500, 22)), rng.integers(0, 3, size=(200, 22)),
                            np.zeros((1, 22), dtype=np.int64), np.arange(22)[None, :] % 10]).astype(np.uint8)
     assert _distinct_digits(rows).tolist() == [len(set(row.tolist())) for row in rows]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.text("0123456789X\n１ ", max_size=5), st.sampled_from(["13912345678", "1391234567"]),
+                          st.integers(0, 99), st.none()), max_size=12))
+def test_plain_digit_columns_read_in_numpy_equal_the_per_cell_reading(values: list[object]) -> None:
+    from masking.operators.format_cipher import _plain_digits
+
+    for x_last in (False, True):
+        plain, texts, rest, common = _plain_digits(values, x_last=x_last)  # type: ignore[arg-type]
+        expected = [i for i, v in enumerate(values) if type(v) is str and v.isascii()
+                    and (v.isdigit() or (x_last and v[-1:] == "X" and v[:-1].isdigit()))]
+        assert plain == expected
+        assert texts == [values[i] for i in expected]
+        assert rest == [i for i in range(len(values)) if i not in expected]
+        assert common is None or ({len(t) for t in texts} == {common} and len(plain) == len(values))

@@ -85,6 +85,7 @@ Mask = npt.NDArray[np.bool_]
 
 
 _ZERO = ord("0")
+_NEWLINE = ord("\n")
 _TEN = np.uint64(10)
 
 
@@ -748,8 +749,9 @@ class FormatCipher:
         groups: dict[str, _Group] = {}
         shapes: dict[int, tuple[str, str]] = {}
         bulks: dict[int, _Bulk] = {}
-        plain, texts, rest = _plain_digits(values, x_last=kind is Kind.ID_NUMBER)
-        for length, (positions, canonicals) in _by_length(plain, texts).items():
+        plain, texts, rest, common = _plain_digits(values, x_last=kind is Kind.ID_NUMBER)
+        by_length = {common: (plain, texts)} if common is not None else _by_length(plain, texts)
+        for length, (positions, canonicals) in by_length.items():
             if length in fast:
                 bulks[length] = _Bulk(length, positions, canonicals)
             else:
@@ -887,18 +889,26 @@ class FormatCipher:
         return out
 
 
-def _plain_digits(values: Sequence[Value], *, x_last: bool = False) -> tuple[list[int], list[str], list[int]]:
+def _plain_digits(
+    values: Sequence[Value], *, x_last: bool = False
+) -> tuple[list[int], list[str], list[int], int | None]:
     """(positions, texts) of the values that are plain ASCII digit strings (with ``x_last``, also
-    digits and a final upper-case X, as in a resident ID), and the other positions. Such a value is
-    its own canonical form, and ``with_format`` hands its transform back unchanged."""
+    digits and a final upper-case X, as in a resident ID), the other positions, and the texts' one
+    length when all values are digit strings of one length (else None). Such a value is its own
+    canonical form, and ``with_format`` hands its transform back unchanged."""
     count = len(values)
-    if set(map(type, values)) == {str}:
+    if count and set(map(type, values)) == {str}:
         texts = cast("list[str]", list(values))
-        joined = "".join(texts)
-        if joined.isascii() and "" not in texts:
+        joined = "\n".join(texts)
+        if joined.isascii():
             raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
-            if bool(((raw - np.uint8(_ZERO)) < 10).all()):  # isdigit, in numpy
-                return list(range(count)), texts, []
+            breaks = np.flatnonzero(raw == _NEWLINE)
+            # isdigit, in numpy: the newlines are the only other characters, one between each two texts
+            if len(breaks) == count - 1 and np.count_nonzero(raw - np.uint8(_ZERO) < 10) == len(raw) - len(breaks):
+                lengths = np.diff(breaks, prepend=-1, append=len(raw)) - 1
+                shortest, longest = int(lengths.min()), int(lengths.max())
+                if shortest:  # no empty text
+                    return list(range(count)), texts, [], longest if shortest == longest else None
     if x_last:
         plain = [
             i
@@ -909,9 +919,9 @@ def _plain_digits(values: Sequence[Value], *, x_last: bool = False) -> tuple[lis
         plain = [i for i, v in enumerate(values) if type(v) is str and v.isdigit() and v.isascii()]
     texts = cast("list[str]", [values[i] for i in plain])
     if len(plain) == count:
-        return plain, texts, []
+        return plain, texts, [], None
     taken = set(plain)
-    return plain, texts, [i for i in range(count) if i not in taken]
+    return plain, texts, [i for i in range(count) if i not in taken], None
 
 
 def _by_length(positions: list[int], texts: list[str]) -> dict[int, tuple[list[int], list[str]]]:
