@@ -422,7 +422,8 @@ _VIOLATION_ARGS = {"limit": 200, "column": "A '手机号码'", "kind": "phone", 
                    "count": 3, "hours": 48, "name": "policy.signed.json", "path": "home/policy.toml",
                    "signer": "AK-0000AAAA", "office": "AK-1111BBBB", "time": "2026-12-06T09:00:00+00:00",
                    "export_id": "EX-20261206-0A1B2C3D", "recipient": "城东代收银行", "purpose": "欠费催缴",
-                   "cells": 4}
+                   "cells": 4, "now": "2026-12-06T09:00:00+00:00", "newest": "2026-12-07T09:00:00+00:00",
+                   "expires": "2026-12-05T09:00:00+00:00"}
 
 
 def _every_violation() -> list[Violation]:
