@@ -287,3 +287,18 @@ def test_clear_identifier_export_carries_marks_or_is_refused(tmp_path: Path) -> 
     with pytest.raises(PolicyError, match="leave in clear"):
         h.export(home, ring, source, tmp_path / "no.csv", "r", everything_clear, lenient)
     assert not (tmp_path / "no.csv").exists()
+
+
+def test_a_header_row_and_the_notice_sheet_are_not_counted_as_customer_rows(world: World) -> None:
+    """A cut keeps the header row, and the whole file the notice sheet: trace counts the customers' rows."""
+    rows = world.rows["T"][:30]
+    bare = _trace(world, rows)
+    with_header = _trace(world, [list(h.HEADERS), *rows])
+    assert bare.rows == with_header.rows == 30
+    assert with_header.verdict is not None and with_header.verdict.export_id == world.ids["T"]
+    assert with_header.named[0].evidence == bare.named[0].evidence  # the same evidence, "30 of 30 fragment rows"
+    whole = trace_fragment(read_fragment(world.files["T"]), world.index)  # notice sheet, header, every row
+    assert whole.rows == len(world.rows["T"])
+    assert any(e.layer == "visible" for e in whole.named[0].evidence)  # the notice still names the export
+    # a customer row whose texts name columns is still a customer row: it holds numbers
+    assert _trace(world, [[*rows[0][:2], "手机号码", "用电地址"], *rows[1:]]).rows == 30

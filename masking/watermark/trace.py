@@ -40,6 +40,7 @@ import numpy as np
 
 from masking.cell_text import round_trip_text
 from masking.crypto import Fingerprinter
+from masking.detect.vocabulary import header_meaning
 from masking.errors import InputError
 from masking.io.properties import read_custom_properties
 from masking.io.reader import open_workbook
@@ -65,7 +66,7 @@ from masking.watermark.membership import (
 from masking.watermark.scoring import ALPHA, EVIDENCE_TEXTS, Evidence, _bounds, _evidence, _Row, _Score
 from masking.watermark.stats import log_combine
 from masking.watermark.trace_index import TracedExport, TraceIndex, _KeyIndex
-from masking.watermark.visible import PROPERTY_PREFIX, mark_is_authentic
+from masking.watermark.visible import NOTICE_TEXTS, PROPERTY_PREFIX, mark_is_authentic
 
 __all__ = [  # the public face of trace, with the records and the index it hands on from its modules
     "ALPHA",
@@ -225,6 +226,9 @@ def _features(rows: Sequence[Sequence[str]], fp_key: Fingerprinter) -> list[_Row
     out: list[_Row] = []
     for cells in rows:
         row = _Row()
+        if _is_header_row(cells) or not NOTICE_TEXTS.isdisjoint(cells):  # a header or notice row: no customer's
+            out.append(row)
+            continue
         for text in cells:
             token = token_feature(text)
             if token:
@@ -242,6 +246,16 @@ def _features(rows: Sequence[Sequence[str]], fp_key: Fingerprinter) -> list[_Row
                 row.weak[fingerprint(fp_key, value)] = value
         out.append(row)
     return out
+
+
+def _is_header_row(cells: Sequence[str]) -> bool:
+    """Whether a fragment row is a table's header row (户号, 户名, 手机号码, ...): most of its cells, two
+    at least, name a column the scan knows, and none holds a number of six digits or more."""
+    filled = [text for text in cells if text.strip()]
+    if len(filled) < 2 or any(sum(ch.isdigit() for ch in text) >= 6 for text in filled):
+        return False
+    named = sum(1 for text in filled if header_meaning(text)[0] is not None)
+    return named >= 2 and named * 5 >= len(filled) * 3  # two, and three in five
 
 
 # --- what an index must find (the office's service) -------------------------------------------

@@ -28,6 +28,15 @@ class VisibleMark:
     title: str
 
 
+_NOTICE_ZH = ("本文件由数据外发卫士（ExportGuard）生成。敏感信息已按单位政策处理，"
+              "每一份外发副本都带有可追溯的标记：如发生泄露，可据此追查到本次导出及其接收方。")
+_NOTICE_EN = ("This copy was produced by ExportGuard. Personal data in it is protected under the organisation's "
+              "policy, and the copy is traceable to this export and its recipient.")
+# The fixed texts of the notice sheet's rows: a row holding one is the notice's, no customer's (trace).
+NOTICE_TEXTS = frozenset({"项目 Item", "内容 Content", "导出编号 Export ID", "接收方 Recipient", "用途 Purpose",
+                          "导出日期 Date (UTC)", "说明 Notice", "校验 Mark", _NOTICE_ZH, _NOTICE_EN})
+
+
 def watermark_mac(watermark_key: bytes, export_id: str) -> str:
     return hmac_sha256(watermark_key, f"exportguard/export-id/{export_id}".encode()).hex()[:32]
 
@@ -53,10 +62,8 @@ def visible_mark(export_id: str, recipient: str, purpose: str, when: dt.datetime
         ("接收方 Recipient", recipient),
         ("用途 Purpose", purpose),
         ("导出日期 Date (UTC)", date),
-        ("说明 Notice", "本文件由数据外发卫士（ExportGuard）生成。敏感信息已按单位政策处理，"
-                      "每一份外发副本都带有可追溯的标记：如发生泄露，可据此追查到本次导出及其接收方。"),
-        ("", "This copy was produced by ExportGuard. Personal data in it is protected under the "
-             "organisation's policy, and the copy is traceable to this export and its recipient."),
+        ("说明 Notice", _NOTICE_ZH),
+        ("", _NOTICE_EN),
         ("校验 Mark", mac),
     )
     properties = {
