@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from masking.errors import OutputError
 from masking.io.reader import open_workbook
@@ -15,8 +19,15 @@ from masking.keys import MasterKey
 from masking.pipeline import ExportRequest, id_columns, prepare_export, token_scope
 from masking.recipient import Recipient
 from masking.risk.assess import collectors
-from masking.transform import BatchTransform, ParallelTransform, TransformSpec
-from masking.watermark.embed import MarkSettings
+from masking.transform import (
+    BatchTransform,
+    ColumnRows,
+    ParallelTransform,
+    TransformSpec,
+    build_operators,
+    source_columns,
+)
+from masking.watermark.embed import ExportMarker, MarkSettings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "resources" / "samples"
 
@@ -187,24 +198,198 @@ def test_a_frozen_app_runs_its_worker_through_its_console_program(
 
 
 def test_the_worker_sends_back_only_the_columns_it_changed() -> None:
-    """A kept column whose cells are the very objects received goes back as its index and is taken
-    from the batch here; any other column, equal values in new objects too (a moved reading), as values."""
+    """A kept column whose cells are the very objects received goes back as its index and is the very
+    column sent here; any other column, equal values in new objects too (a moved reading), as values."""
     import datetime as dt
 
     from masking.io.model import Damaged
     from masking.kinds import Action
     from masking.plan import ColumnPlan
-    from masking.transform import _shipped, _unshipped, output_rows
+    from masking.transform import _shipped, _unshipped, output_rows, source_columns
 
     source = [("张三", 1, 2.5, dt.date(2026, 1, 2), Damaged("110105194912310000"), None),
               ("李四", 2, -0.0, dt.datetime(2026, 1, 2, 3, 4), "", 70000)]
-    received = list(zip(*source, strict=True))
+    sent = source_columns(source)
+    received = pickle.loads(pickle.dumps(sent))  # noqa: S301 - our own bytes
     kept = [ColumnPlan("s", i, f"c{i}", None, None, 1.0, Action.KEEP, "policy") for i in range(6)]
     same_text = ("".join(["张", "三"]), "".join(["李", "四"]))  # equal to column 0, other objects
-    columns = [received[0], ("a", "b"), received[2], received[3], received[4], (None, int("70000"))]
-    shipped = _shipped([*columns[:1], same_text, *columns[2:]], kept, source)
+    columns = [received[0], ("a", "b"), list(received[2]), received[3], received[4], (None, int("70000"))]
+    shipped = _shipped([*columns[:1], same_text, *columns[2:]], kept, received, 2)
     assert shipped[:5] == [0, same_text, 2, 3, 4] and shipped[5] == (None, 70000)
-    back = _unshipped(shipped, source)
-    assert all(a is b for column, sent in zip(back, [columns[0], same_text, *columns[2:]], strict=True)
-               for a, b in zip(column, sent, strict=True))
-    assert output_rows(back, [0, 3], 2) == [None, tuple(c[0] for c in back), tuple(c[1] for c in back), None]
+    back = _unshipped(shipped, sent)
+    assert back[0] is sent[0] and back[1] is same_text and back[2] is sent[2] and back[5] is shipped[5]
+    assert list(output_rows(back, [0, 3], 2)) == [None, tuple(c[0] for c in back), tuple(c[1] for c in back), None]
+
+
+# --- the batch as columns: each equal to the rows' form it replaced -----------------------------------
+
+_CELLS = st.one_of(st.none(), st.sampled_from(["", "张三", "1.5"]), st.integers(-3, 3), st.floats(-2, 2),
+                   st.dates(dt.date(2020, 1, 1), dt.date(2020, 12, 31)))
+_BATCHES = st.integers(0, 4).flatmap(
+    lambda width: st.lists(st.lists(_CELLS, min_size=width, max_size=width).map(tuple), max_size=10))
+PROPERTY = settings(max_examples=60, deadline=None)
+
+
+@PROPERTY
+@given(_BATCHES)
+def test_source_columns_are_the_transposed_rows(batch: list[tuple]) -> None:
+    from masking.transform import source_columns
+
+    columns = source_columns(batch)
+    assert columns == list(zip(*batch, strict=True))
+    assert all(a is b for column, cells in zip(columns, zip(*batch, strict=True), strict=True)
+               for a, b in zip(column, cells, strict=True))
+
+
+@PROPERTY
+@given(_BATCHES.filter(lambda batch: len(batch) > 1), st.data())
+def test_rows_of_different_widths_are_refused_as_zip_refuses_them(batch: list[tuple], data: st.DataObject) -> None:
+    from masking.transform import source_columns
+
+    index = data.draw(st.integers(0, len(batch) - 1))
+    ragged = [*batch]
+    longer = data.draw(st.booleans()) or not ragged[index]
+    ragged[index] = (*ragged[index], None) if longer else ragged[index][:-1]  # one row of another width
+    with pytest.raises(ValueError):
+        list(zip(*ragged, strict=True))
+    with pytest.raises(ValueError):
+        source_columns(ragged)
+
+
+@PROPERTY
+@given(_BATCHES, st.data())
+def test_column_rows_read_as_the_rows_do(batch: list[tuple], data: st.DataObject) -> None:
+    from masking.transform import ColumnRows, source_columns
+
+    count = len(batch)
+    rows = ColumnRows(source_columns(batch), 0, count)
+    assert len(rows) == count and list(rows) == batch
+    bounds = st.one_of(st.none(), st.integers(-count - 2, count + 2))
+    part, expected = rows, batch
+    for _ in range(2):  # a slice of a slice too
+        start, stop = data.draw(bounds), data.draw(bounds)
+        part, expected = part[start:stop], expected[start:stop]
+        assert len(part) == len(expected) and list(part) == expected
+        for index in range(-len(part) - 1, len(part) + 1):
+            if -len(part) <= index < len(part):
+                assert part[index] == expected[index]
+            else:
+                with pytest.raises(IndexError):
+                    part[index]
+
+
+@PROPERTY
+@given(_BATCHES, st.data())
+def test_output_rows_are_the_zipped_columns_with_the_places_reserved(batch: list[tuple], data: st.DataObject) -> None:
+    """As the output rows were made before they were made lazily: the rows as a list, each place inserted."""
+    from masking.transform import output_rows, source_columns
+
+    count = len(batch)
+    positions = sorted(data.draw(st.lists(st.integers(0, max(count - 1, 0)), max_size=4))) if count else []
+    places = [position + n for n, position in enumerate(positions)]  # as ExportMarker.canary_places gives them
+    expected: list[tuple | None] = list(batch)
+    for place in places:
+        expected.insert(place, None)
+    assert list(output_rows(source_columns(batch), places, count)) == expected
+
+
+@PROPERTY
+@given(st.data())
+def test_canary_places_and_the_reservoir_take_the_same_rows_from_columns(data: st.DataObject) -> None:
+    """The marker fed each batch as ColumnRows draws the very canaries it draws fed the rows."""
+    import hashlib
+
+    import canary_harness as h
+
+    rows = h.source_rows(300, seed=data.draw(st.integers(0, 50)))
+    size = data.draw(st.integers(1, 120))
+    drawn = []
+    for as_columns in (False, True):
+        plan = h.plan_for(len(rows))
+        marker = ExportMarker("EX-TEST", h._Master(hashlib.sha256(b"k").digest()), plan, build_operators(plan),
+                              MarkSettings(canary_rate=0.05))
+        places = []
+        for start in range(0, len(rows), size):
+            batch = rows[start:start + size]
+            columns = source_columns(batch)
+            places.append(marker.canary_places(h.SHEET, ColumnRows(columns, 0, len(batch)) if as_columns else batch))
+        places.append([marker.sheet_end(h.SHEET)])
+        drawn.append((places, marker.draw_canaries(lambda _, p=plan: p.sheets[0].columns)))
+    assert drawn[0] == drawn[1] and drawn[0][1]
+
+
+def _moved_rows(marker: ExportMarker, kept: list, batch: list[tuple], profile: list) -> list[tuple]:
+    """The +-1 reading mark over a batch's rows, as ExportMarker.moved_readings made it before the
+    transform step held batches as columns (the reference the column form is held to)."""
+    from masking.kinds import Action, Kind
+    from masking.operators.mask import MaskOperator, MaskParams
+    from masking.watermark.reading_marks import ALT, HELD, direction, features, moved, reading_value, row_identity
+
+    readings = [c.index for c in kept if c.kind is None and c.header in marker._settings.reading_headers]
+    named = [c for c in kept if c.action is Action.MASK and c.kind in (Kind.ID_NUMBER, Kind.PERSON_NAME)]
+    if not readings or not named:
+        return batch
+    out, found = [], []
+    for row in batch:
+        masked = (MaskOperator.mask_one(c.kind, row[c.index], MaskParams()) if c.index < len(row) else None
+                  for c in named if c.kind is not None)
+        identity = row_identity(m for m in masked if isinstance(m, str))
+        if identity is None:
+            out.append(row)
+            continue
+        step = direction(marker._reading_key, identity)
+        cells = list(row)
+        for index in readings:
+            number = reading_value(cells[index]) if index < len(cells) else None
+            if number is not None:
+                cells[index] = moved(cells[index], number, step)
+                held, other = features(identity, number, step)
+                found.extend(((held, HELD, 0), (other, ALT, 0)))
+        out.append(tuple(cells))
+    profile.append((0, found))
+    return out
+
+
+_READINGS = st.one_of(st.none(), st.floats(-5, 5000, allow_nan=False), st.integers(-5, 5000), st.booleans(),
+                      st.sampled_from(["12.50", " 7 ", "0.5", "abc", "", "1e3"]))
+
+
+@PROPERTY
+@given(st.integers(0, 50), st.lists(st.tuples(_READINGS, st.booleans()), min_size=1, max_size=40))
+def test_moved_readings_over_columns_move_what_the_rows_form_moved(seed: int, cells: list) -> None:
+    """Same values (same types), same untouched objects, same trace features, a column only where moved."""
+    import dataclasses
+    import hashlib
+
+    import canary_harness as h
+
+    from masking.kinds import Action, Kind
+
+    rows = [(*row[:5], None if blank else row[5], *row[6:9], reading, *row[10:])
+            for row, (reading, blank) in zip(h.source_rows(len(cells), seed), cells, strict=False)]
+    plan = h.plan_for(len(rows))
+    columns = tuple(dataclasses.replace(c, action=Action.MASK) if c.kind in (Kind.ID_NUMBER, Kind.PERSON_NAME) else c
+                    for c in plan.sheets[0].columns)
+    plan = dataclasses.replace(plan, sheets=(dataclasses.replace(plan.sheets[0], columns=columns),))
+    settings = MarkSettings(canary_rate=0.0, reading_headers=("本月电量(kWh)",))
+    markers, profiles = [], []
+    for _ in range(2):
+        master = h._Master(hashlib.sha256(b"k").digest())
+        marker = ExportMarker("EX-TEST", master, plan, build_operators(plan), settings)
+        profile: list = []
+        marker._add_profile = (  # type: ignore[method-assign]
+            lambda number, found, into=profile: into.append((number, list(found))))
+        markers.append(marker)
+        profiles.append(profile)
+    expected = _moved_rows(markers[0], list(columns), rows, profiles[0])
+    source = source_columns(rows)
+    got = markers[1].moved_readings(columns, source)
+    assert [list(c) for c in got] == [list(c) for c in source_columns(expected)]
+    assert [list(map(type, c)) for c in got] == [list(map(type, c)) for c in source_columns(expected)]
+    assert [p for p in profiles[1] if p[1]] == [p for p in profiles[0] if p[1]]  # (an empty one adds nothing)
+    for index, column in enumerate(got):
+        if column is not source[index]:
+            assert index == 9  # only the reading column is a new one
+        # a cell is the very source object in both forms, or a new one in both
+        assert all((a is b) == (c is b) for a, b, c in zip(column, source[index], (r[index] for r in expected),
+                                                            strict=True))

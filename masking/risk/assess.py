@@ -149,12 +149,20 @@ class CodeCollector:
         if not self._steps or not batch:
             return
         width = max(self._steps) + 1
-        by_column = list(zip(*(row if len(row) >= width else (*row, *(None,) * (width - len(row)))
-                               for row in batch), strict=True))
+        self.add_columns(list(zip(*(row if len(row) >= width else (*row, *(None,) * (width - len(row)))
+                                    for row in batch), strict=True)), len(batch))
+
+    def add_columns(self, by_column: Sequence[Sequence[Value]], count: int) -> None:
+        """A batch of ``count`` source rows as its columns (a column past the last is blank): the export's
+        transform step holds its batches so."""
+        if not self._steps or not count:
+            return
+        blank = (None,) * count
         for i, projections in self._projections.items():
+            column = by_column[i] if i < len(by_column) else blank
             for step, projection in enumerate(projections):
-                self._parts[i][step].append(value_codes(projection.shown(by_column[i])))
-        self._rows += len(batch)
+                self._parts[i][step].append(value_codes(projection.shown(column)))
+        self._rows += count
 
     def finish(self) -> SheetCodes:
         codes = {i: [np.concatenate(p) if p else np.zeros(0, dtype=np.uint64) for p in per_step]

@@ -279,33 +279,41 @@ class ExportMarker:
         self._snapshots.clear()
         return drawn
 
-    def moved_readings(self, kept: Sequence[ColumnPlan], batch: list[tuple[Value, ...]]) -> list[tuple[Value, ...]]:
-        """Each real row's marked readings moved by the export's keyed +-1, recorded for trace, when the
-        policy asks for them (the batch itself otherwise): the rows the transform and the canaries see."""
+    def moved_readings(
+        self, kept: Sequence[ColumnPlan], by_column: Sequence[Sequence[Value]]
+    ) -> Sequence[Sequence[Value]]:
+        """A batch's columns with each real row's marked readings moved by the export's keyed +-1, recorded
+        for trace, when the policy asks for them (``by_column`` itself otherwise): what the transform and
+        the canaries see. A reading column is replaced by a new list in which only the moved cells are new
+        objects; every other column is the very one given."""
         if not self._settings.reading_headers:
-            return batch
-        readings = [c.index for c in kept if c.kind is None and c.header in self._settings.reading_headers]
+            return by_column
+        width = len(by_column)
+        readings = [c.index for c in kept
+                    if c.kind is None and c.header in self._settings.reading_headers and c.index < width]
         named = [c for c in kept if c.action is Action.MASK and c.kind in (Kind.ID_NUMBER, Kind.PERSON_NAME)]
         if not readings or not named:
-            return batch
-        out: list[tuple[Value, ...]] = []
+            return by_column
+        out: list[Sequence[Value]] = list(by_column)
+        moving: dict[int, list[Value]] = {}
+        for index in readings:
+            out[index] = moving[index] = list(by_column[index])
+        named_columns = [(c.kind, by_column[c.index] if c.index < width else None) for c in named if c.kind is not None]
         features: list[tuple[str, int, int]] = []
-        for row in batch:
-            masked = (MaskOperator.mask_one(c.kind, row[c.index], MaskParams()) if c.index < len(row) else None
-                      for c in named if c.kind is not None)
+        for row in range(len(by_column[0])):
+            masked = (MaskOperator.mask_one(kind, column[row], MaskParams()) if column is not None else None
+                      for kind, column in named_columns)
             identity = row_identity(m for m in masked if isinstance(m, str))
             if identity is None:
-                out.append(row)
                 continue
             step = direction(self._reading_key, identity)
-            cells = list(row)
             for index in readings:
-                number = reading_value(cells[index]) if index < len(cells) else None
+                cells = moving[index]
+                number = reading_value(cells[row])
                 if number is not None:
-                    cells[index] = moved(cells[index], number, step)
+                    cells[row] = moved(cells[row], number, step)
                     held, other = features_of_reading(identity, number, step)
                     features.extend(((held, HELD, 0), (other, ALT, 0)))
-            out.append(tuple(cells))
         self._add_profile(0, features)
         return out
 
