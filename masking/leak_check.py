@@ -32,7 +32,7 @@ from typing import Any
 
 from masking.cell_text import identifier_text
 from masking.checksums import PROVINCE_CODES
-from masking.detect.freetext import Span, find_pii_spans, find_pii_spans_each
+from masking.detect.freetext import Span, find_pii_kinds_each, find_pii_spans
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind
 from masking.operators import get_operator
@@ -80,7 +80,7 @@ def found_kinds(value: Value) -> tuple[Kind, ...]:
 def found_in_column(values: Sequence[Value]) -> list[tuple[int, tuple[Kind, ...]]]:
     """``(position, found_kinds(value))`` for each cell of ``values`` holding personal data, in order
     of position. The text cells are read together: each distinct text once, by the finder run over
-    them all joined (:func:`find_pii_spans_each`)."""
+    them all joined (:func:`find_pii_kinds_each`)."""
     found: list[tuple[int, tuple[Kind, ...]]] = []
     positions: list[int] = []
     texts: list[str] = []
@@ -95,8 +95,7 @@ def found_in_column(values: Sequence[Value]) -> list[tuple[int, tuple[Kind, ...]
         elif kinds := found_kinds(value):
             found.append((position, kinds))
     distinct = list(dict.fromkeys(texts))  # a category column repeats a few texts
-    kinds_of = {distinct[index]: _kinds_in(distinct[index], spans)[0]
-                for index, spans in find_pii_spans_each(distinct)}
+    kinds_of = {distinct[index]: kinds for index, kinds in find_pii_kinds_each(distinct)}
     if kinds_of:
         found.extend((position, kinds_of[text]) for position, text in zip(positions, texts, strict=True)
                      if text in kinds_of)

@@ -286,7 +286,8 @@ _PIECES = ("联系人", "王", "先生", "女士", "户主", "地址：", "中�
            "11010519491231002", "X", "ｘ", "１３９", "１２３４", "－", "-", " ", "　", "\t", "\u200b", "\u2060",
            "\u00ad", "\ufeff", "\x00", "@", "＠", "zhang", "163.com", "(", ")", "已缴清", "备用电话", "025",
            "联系", "人", "先", "生", "女", "士", "地", "址",  # halves: a cue word split across two cells
-           "房东", "欧阳", "张", "伟", "明", "a.b@x.cn")  # a cue that is also a surname, names after it
+           "房东", "欧阳", "张", "伟", "明", "a.b@x.cn",  # a cue that is also a surname, names after it
+           "+86", "86", "+", "a", "\n", "(025)", "020-", "6")  # what a number may start with, or must not touch
 _TEXTS = st.lists(st.sampled_from(_PIECES), max_size=8).map("".join)
 _CELLS = st.one_of(
     _TEXTS, _TEXTS.map(lambda text: f"  {text} "), st.none(), st.just(""), st.just("   "),
@@ -336,6 +337,39 @@ def test_the_finder_run_over_joined_texts_finds_what_it_finds_in_each_text(texts
     assert freetext.find_pii_spans_each(texts) == alone
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TEXTS, max_size=30))
+@example(["139", "12345678", "联系人", "王伟", "+86", "13912345678"])  # what would be one value across a join
+@example(["13912345678\x00", "\x00联系人王伟", "王先生\x00", "a@b.cn"])  # the join character inside texts
+def test_the_kinds_read_in_bulk_are_the_kinds_of_the_spans_each_text_holds(texts: list[str]) -> None:
+    from masking.detect import freetext
+    from masking.leak_check import _kinds_of_text
+
+    alone = [(position, tuple(dict.fromkeys(span.kind for span in spans)))
+             for position, text in enumerate(texts) if (spans := freetext.find_pii_spans(text))]
+    assert freetext.find_pii_kinds_each(texts) == alone
+    _kinds_of_text.cache_clear()
+    assert alone == [(position, kinds) for position, text in enumerate(texts)
+                     if (kinds := _kinds_of_text(text)[0])]
+
+
+_FOUND = st.tuples(st.integers(0, 30), st.integers(1, 12), st.sampled_from(list(Kind))).map(
+    lambda found: (found[0], found[0] + found[1], found[2]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_FOUND, max_size=30))
+@example([(3, 5, Kind.PHONE), (3, 9, Kind.ID_NUMBER), (4, 12, Kind.EMAIL), (9, 10, Kind.ADDRESS)])
+def test_the_spans_kept_are_the_earlier_and_longer_ones(found: list[tuple[int, int, Kind]]) -> None:
+    from masking.detect import freetext
+
+    kept: list[tuple[int, int, Kind]] = []  # the rule as first written: one sort by (start, longest first)
+    for span in sorted(found, key=lambda span: (span[0], -(span[1] - span[0]))):
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    assert freetext._kept(list(found)) == kept
+
+
 @settings(max_examples=500, deadline=None)
 @given(_TEXTS)
 @example("联系人房东强伟明")  # the cue 房东 inside the name found after 联系人 (房东强)
@@ -358,4 +392,4 @@ def test_names_after_cues_skip_the_names_already_found_as_a_pass_over_all_of_the
         return spans
 
     plain = freetext._plain(text)
-    assert freetext._name_spans(plain) == reference(plain)
+    assert [freetext.Span(*span) for span in freetext._name_spans(plain)] == reference(plain)
