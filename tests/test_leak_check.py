@@ -370,6 +370,22 @@ def test_the_spans_kept_are_the_earlier_and_longer_ones(found: list[tuple[int, i
     assert freetext._kept(list(found)) == kept
 
 
+_NUMBER_RUN_AS_READ = re.compile(r"(?<![0-9A-Za-z])(?:\+\s?86[\s-]?)?\(?\d[\d\s\-)]{5,30}[\dXx](?![0-9A-Za-z])")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(("1", "39", "0", "12345", "+", "86", "+86", "(", ")", "-", " ", "\u3000", "\n", "X",
+                                 "x", "a", "Z", "\x00", "王", "١٢٣", "@")), max_size=40).map("".join))
+@example("a(13912345678")  # a letter before the bracket
+@example("+86 (010) 88886666")
+@example("+8713912345678")  # not the +86 prefix: the digits after the + are a number of their own
+def test_the_number_pattern_finds_what_it_finds_as_first_written(text: str) -> None:
+    from masking.detect import freetext
+
+    found = [match.span() for match in freetext._NUMBER_RUN.finditer(text)]
+    assert found == [match.span() for match in _NUMBER_RUN_AS_READ.finditer(text)]
+
+
 @settings(max_examples=500, deadline=None)
 @given(_TEXTS)
 @example("联系人房东强伟明")  # the cue 房东 inside the name found after 联系人 (房东强)

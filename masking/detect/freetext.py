@@ -75,8 +75,14 @@ def _plain_char(match: re.Match[str]) -> str:
     return _PLAIN_CHARS[match.group()]
 
 
-# A run of digits with the separators people type inside numbers, optionally after +86 / (0xx).
-_NUMBER_RUN = re.compile(r"(?<![0-9A-Za-z])(?:\+\s?86[\s-]?)?\(?\d[\d\s\-)]{5,30}[\dXx](?![0-9A-Za-z])")
+# A run of digits with the separators people type inside numbers, optionally after +86 / (0xx):
+#     (?<![0-9A-Za-z])(?:\+\s?86[\s-]?)?\(?\d[\d\s\-)]{5,30}[\dXx](?![0-9A-Za-z])
+# written to start with its first character, + ( or a digit, and only then to look behind it and to
+# go on as that character says: a pattern that starts with a set of characters is looked for by
+# skipping the characters outside it at C speed, twice as fast over a column's joined texts
+# (tests/test_leak_check.py holds the two equal).
+_NUMBER_RUN = re.compile(r"[+(\d](?<![0-9A-Za-z][+(\d])(?:(?<=\+)\s?86[\s-]?\(?\d|(?<=\()\d|(?<=\d))"
+                         r"[\d\s\-)]{5,30}[\dXx](?![0-9A-Za-z])")
 _EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24}")
 _TITLES = "先生|女士|小姐|师傅|老师|阿姨|大爷|经理"
 _TITLED = re.compile(rf"([\u4e00-\u9fff]{{1,2}}?)(?:{_TITLES})")  # 王先生, 欧阳女士
