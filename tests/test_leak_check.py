@@ -386,6 +386,50 @@ def test_the_number_pattern_finds_what_it_finds_as_first_written(text: str) -> N
     assert found == [match.span() for match in _NUMBER_RUN_AS_READ.finditer(text)]
 
 
+def _number_spans_as_first_written(text: str) -> list[tuple[int, int, Kind]]:
+    from masking.detect import freetext
+
+    def piece_spans(run: str, offset: int) -> list[tuple[int, int, Kind]]:
+        spans = []
+        for piece in freetext._PIECE.finditer(run):
+            kind = freetext._number_kind(piece.group())
+            if kind is not None:
+                spans.append((offset + piece.start(), offset + piece.end(), kind))
+                continue
+            for digits in freetext._BARE_DIGITS.finditer(piece.group()):
+                kind = freetext._number_kind(digits.group())
+                if kind is not None:
+                    start = offset + piece.start() + digits.start()
+                    spans.append((start, start + len(digits.group()), kind))
+        return spans
+
+    spans = []
+    for match in freetext._NUMBER_RUN.finditer(text):
+        run = match.group().rstrip(" -")
+        pieces = piece_spans(run, match.start()) if freetext._SPACE.search(run) is not None else []
+        kind = freetext._number_kind(run)
+        if pieces and (kind is None or len(pieces) > 1):
+            spans.extend(pieces)
+        elif kind is not None:
+            spans.append((match.start(), match.start() + len(run), kind))
+        else:
+            spans.extend(piece_spans(run, match.start()))
+    return spans
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(("13912345678", "11010519491231002", "X", "x", "025", "-", "41120347", " ", "  ",
+                                 "6222021234567890123", "3210102124183518628150", "123", "0", "+86", "(", ")",
+                                 "a", "\u3000", "\x00", "王")), max_size=12).map("".join))
+@example("13912345678 13812345678")  # two numbers side by side
+@example("备用0251391234567800")  # a run of no kind with a phone inside it
+@example("3470090718")  # an account number: no kind, nothing inside
+def test_the_number_finder_reads_a_run_of_no_kind_once_and_finds_what_it_found(text: str) -> None:
+    from masking.detect import freetext
+
+    assert freetext._number_spans(text) == _number_spans_as_first_written(text)
+
+
 @settings(max_examples=500, deadline=None)
 @given(_TEXTS)
 @example("联系人房东强伟明")  # the cue 房东 inside the name found after 联系人 (房东强)

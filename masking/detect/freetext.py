@@ -132,18 +132,28 @@ _SPACE = re.compile(r"\s")
 
 
 def _piece_spans(run: str, offset: int) -> list[_Found]:
-    """Spans of the whitespace-separated pieces of a run, then of the bare digit runs inside them."""
+    """Spans of the whitespace-separated pieces of a run, or of the bare digit runs inside them."""
     spans: list[_Found] = []
     for piece in _PIECE.finditer(run):
         kind = _number_kind(piece.group())
         if kind is not None:
             spans.append((offset + piece.start(), offset + piece.end(), kind))
+        else:
+            spans.extend(_digit_spans(piece.group(), offset + piece.start()))
+    return spans
+
+
+def _digit_spans(piece: str, offset: int) -> list[_Found]:
+    """Spans of the bare digit runs inside a piece of a run that is of no kind itself (so a digit run
+    that is the whole piece is not validated again: a column of account numbers would be read thrice)."""
+    spans: list[_Found] = []
+    for digits in _BARE_DIGITS.finditer(piece):
+        if len(digits.group()) == len(piece):
             continue
-        for digits in _BARE_DIGITS.finditer(piece.group()):
-            kind = _number_kind(digits.group())
-            if kind is not None:
-                start = offset + piece.start() + digits.start()
-                spans.append((start, start + len(digits.group()), kind))
+        kind = _number_kind(digits.group())
+        if kind is not None:
+            start = offset + digits.start()
+            spans.append((start, start + len(digits.group()), kind))
     return spans
 
 
@@ -153,14 +163,16 @@ def _number_spans(text: str) -> list[_Found]:
         run = match.group().rstrip(" -")
         # Two numbers side by side ("13912345678 13812345678") read as pieces when pieces validate;
         # a number typed in groups ("+86 139 1234 5678") reads as one.
-        pieces = _piece_spans(run, match.start()) if _SPACE.search(run) is not None else []
+        spaced = _SPACE.search(run) is not None
+        pieces = _piece_spans(run, match.start()) if spaced else []
         kind = _number_kind(run)
         if pieces and (kind is None or len(pieces) > 1):
             spans.extend(pieces)
         elif kind is not None:
             spans.append((match.start(), match.start() + len(run), kind))
-        else:
-            spans.extend(_piece_spans(run, match.start()))
+        elif not spaced:  # the run is one piece, of no kind: what the digit runs inside it hold
+            spans.extend(_digit_spans(run, match.start()))
+        # (a spaced run of no kind whose pieces hold nothing holds nothing)
     return spans
 
 
