@@ -317,42 +317,52 @@ def find_pii_spans(text: str) -> list[Span]:
 def find_pii_spans_each(texts: Sequence[str]) -> list[tuple[int, list[Span]]]:
     """``(position, find_pii_spans(text))`` for each of ``texts`` that holds PII: the quick refusal
     and then the finders each run once over the joined texts that need reading (a column's cells)."""
-    return [(position, [Span(start - offset, end - offset, kind) for start, end, kind in found])
-            for position, offset, found in _kept_each(texts)]
+    kept, positions, offsets, bounds = _kept_each(texts)
+    return [(position, [Span(start - offset, end - offset, kind) for start, end, kind in kept[low:high]])
+            for position, offset, low, high in zip(positions, offsets, bounds, bounds[1:], strict=False)]
 
 
 def find_pii_kinds_each(texts: Sequence[str]) -> list[tuple[int, tuple[Kind, ...]]]:
     """``(position, kinds)`` for each of ``texts`` that holds PII: the kinds of the spans
     :func:`find_pii_spans_each` gives, each once in order of first appearance, without making the
     spans (the leak check counts kinds, not where they are)."""
-    return [(position, tuple(dict.fromkeys(map(_KIND, found)))) for position, _, found in _kept_each(texts)]
+    kept, positions, _, bounds = _kept_each(texts)
+    kinds = list(map(_KIND, kept))
+    return [(position, _distinct(tuple(kinds[low:high])))
+            for position, low, high in zip(positions, bounds, bounds[1:], strict=False)]
 
 
 _KIND = itemgetter(2)
 
 
-def _kept_each(texts: Sequence[str]) -> list[tuple[int, int, list[_Found]]]:
-    """``(position, offset, found)`` for each of ``texts`` holding PII: what stays of what the
-    finders found in it, with positions in the joined texts read (the text starts at ``offset``)."""
+@functools.lru_cache(maxsize=1024)
+def _distinct(kinds: tuple[Kind, ...]) -> tuple[Kind, ...]:
+    """Each of ``kinds`` once, in order: a column's texts hold a few sequences of kinds, each made once."""
+    return tuple(dict.fromkeys(kinds))
+
+
+def _kept_each(texts: Sequence[str]) -> tuple[list[_Found], list[int], list[int], list[int]]:
+    """What stays of what the finders found in ``texts`` read joined, and for each text holding PII
+    its position in ``texts``, where it starts in the joined texts read, and where its spans start in
+    the first list (one past the last text's spans ends the last list)."""
     joined, starts = _plain(_JOIN.join(texts)), _starts(texts)
     held = _held(joined, starts)
     if not held:
-        return []
+        return [], [], [], []
     if len(held) < len(texts):  # the finders read only the texts that may hold PII
         joined = _JOIN.join([joined[starts[position]:starts[position + 1] - 1] for position in held])
         starts = _starts([texts[position] for position in held])  # _plain keeps every length
     kept = _kept(_found(joined))
-    # No span runs across a join, so what stays of the joined texts' spans is what stays of each text's.
-    owners: list[int] = np.searchsorted(starts, [span[0] for span in kept], side="right").tolist()
-    each: list[tuple[int, int, list[_Found]]] = []
-    last = 0
-    for owner, span in zip(owners, kept, strict=True):
-        if owner != last:
-            last = owner
-            found: list[_Found] = []
-            each.append((held[owner - 1], starts[owner - 1], found))
-        found.append(span)
-    return each
+    if not kept:
+        return [], [], [], []
+    # No span runs across a join, so what stays of the joined texts' spans is what stays of each text's;
+    # the spans are in order, so each text's are together: cut where the text they start in changes.
+    owners = np.searchsorted(starts, [span[0] for span in kept], side="right") - 1
+    firsts = np.flatnonzero(np.diff(owners, prepend=-1))
+    read = owners[firsts]
+    positions: list[int] = np.asarray(held)[read].tolist()
+    offsets: list[int] = np.asarray(starts)[read].tolist()
+    return kept, positions, offsets, [*firsts.tolist(), len(kept)]
 
 
 def _found(plain: str) -> list[_Found]:
