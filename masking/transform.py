@@ -4,9 +4,13 @@ second process.
 :class:`BatchTransform` turns one batch of source rows into output rows: every kept column through
 its operator (masked cells in the pattern the export's mark key picks), a row reserved (``None``)
 wherever a canary goes, and the keyed fingerprints trace needs recorded. The canary rows themselves
-are drawn and transformed once every source row has been read (a canary must not reuse any
-identifier of the source, and the source is read once): the summary carries them, and the writer
-fills the reserved rows with them before the output is committed. It is built from a :class:`TransformSpec`, which
+are drawn, transformed and recorded between batches, as soon as the stream has passed their places
+(:meth:`BatchTransform.draw_passed`; the worker does it after sending the batch's answer, while the
+exporting process reads and writes), against the identifiers seen so far; after the last row the
+summary checks each draw against every identifier of the source (a canary must not reuse any, and
+the source is read once) and draws again, transforms and records again only the few that changed
+(:mod:`masking.watermark.canary_draws`). The summary carries the canary rows, and the writer fills
+the reserved rows with them before the output is committed. It is built from a :class:`TransformSpec`, which
 holds only plain data, so the same step can run in a worker process: :class:`ParallelTransform`
 sends each batch there and yields the output rows back in order, a few batches ahead, so that the
 transforms run on a second core while this process reads the input and writes the output. Both give
@@ -56,7 +60,7 @@ from masking.policy import FoundPii
 from masking.risk.assess import CodeCollector, SheetCodes, collectors
 from masking.sealed import cell_key
 from masking.transform_worker import FROZEN_FLAG
-from masking.watermark.embed import ExportMarker, MarkSettings
+from masking.watermark.embed import CanaryRecord, ExportMarker, MarkSettings
 from masking.watermark.pool import PoolUse
 from masking.watermark.store import TraceData
 
@@ -127,6 +131,68 @@ class TransformSummary:
     risk_codes: dict[str, SheetCodes] = field(default_factory=dict, repr=False)
 
 
+_Originals = list[tuple[tuple[str, int], Sequence[Value], Sequence[Value]]]  # (column, sources, tokens)
+
+
+@dataclass
+class _Totals:
+    """What transforming some rows adds to the export's totals: per column its counts and, when
+    originals are sealed, each encrypted column's sources and tokens; and the cells marked."""
+
+    counts: list[tuple[tuple[str, int], Counts]] = field(default_factory=list)
+    originals: _Originals = field(default_factory=list)
+    marked: int = 0
+    markable: int = 0
+    taken_back: list[tuple[tuple[str, int], Counts]] = field(default_factory=list)  # counted, then drawn again
+
+    def replaced(self, positions: Sequence[int], old: _Totals, new: _Totals) -> _Totals:
+        """These totals of a group with the rows at ``positions`` (whose own totals were ``old``) now
+        ``new``'s: counts and marked cells are sums (each step counts a cell by itself), and each
+        column's originals are the group's own with those rows' put in their places."""
+        originals: _Originals = []
+        for (key, sources, tokens), (_, new_sources, new_tokens) in zip(self.originals, new.originals, strict=True):
+            kept_sources, kept_tokens = list(sources), list(tokens)
+            for place, position in enumerate(positions):
+                kept_sources[position], kept_tokens[position] = new_sources[place], new_tokens[place]
+            originals.append((key, kept_sources, kept_tokens))
+        return _Totals(self.counts + new.counts, originals, self.marked - old.marked + new.marked,
+                       self.markable - old.markable + new.markable, self.taken_back + old.counts)
+
+    @staticmethod
+    def joined(parts: Sequence[_Totals]) -> _Totals:
+        """The totals of groups one after another (each column's originals in the groups' order)."""
+        originals: _Originals = [(columns[0][0], [v for _, sources, _ in columns for v in sources],
+                                 [v for _, _, tokens in columns for v in tokens])
+                                for columns in zip(*(part.originals for part in parts), strict=True)]
+        return _Totals([c for part in parts for c in part.counts], originals, sum(part.marked for part in parts),
+                       sum(part.markable for part in parts), [c for part in parts for c in part.taken_back])
+
+
+@dataclass(frozen=True)
+class _CanaryGroup:
+    """Canaries drawn together between batches (:data:`~masking.watermark.embed.DRAW_TOGETHER`, or
+    those left at a sheet's end), transformed and recorded at once: their totals are held here until
+    the canaries are known to be final (summary())."""
+
+    sheet: str
+    numbers: list[int]
+    sources: list[tuple[Value, ...]]  # the canaries in source form
+    rows: list[tuple[Value, ...]]  # output rows
+    totals: _Totals
+    record: CanaryRecord
+
+    @staticmethod
+    def joined(groups: Sequence[_CanaryGroup]) -> _CanaryGroup:
+        """Groups of one sheet, one after another, as one."""
+        if len(groups) == 1:
+            return groups[0]
+        return _CanaryGroup(groups[0].sheet, [n for group in groups for n in group.numbers],
+                            [row for group in groups for row in group.sources],
+                            [row for group in groups for row in group.rows],
+                            _Totals.joined([group.totals for group in groups]),
+                            CanaryRecord.joined([group.record for group in groups]))
+
+
 class BatchTransform:
     """The transform step of one export, in this process (one instance per export; not thread-safe)."""
 
@@ -144,6 +210,7 @@ class BatchTransform:
         )
         self._check = LeakCheck(spec.found_pii, dict(spec.defaults))
         self._risk: dict[str, CodeCollector] = collectors(spec.plan) if spec.measure_risk else {}
+        self._canaries: list[_CanaryGroup] = []  # drawn between batches, in order
 
     def kept_columns(self, sheet: str) -> list[ColumnPlan]:
         """The columns of ``sheet`` that reach the output, in output order."""
@@ -164,7 +231,10 @@ class BatchTransform:
         by_column = marker.moved_readings(kept, source)
         places = marker.canary_places(sheet, ColumnRows(by_column, 0, count))
         marker.source_rows(sheet, by_column)
-        out_columns = self._transformed(kept, by_column, count)
+        totals = _Totals()
+        out_columns = self._transformed(kept, by_column, count, totals)
+        self._add_counts(totals)
+        self._add_originals(totals.originals)
         marker.record(kept, out_columns)
         return out_columns, places
 
@@ -173,10 +243,12 @@ class BatchTransform:
         return self._marker.sheet_end(sheet)
 
     def _transformed(
-        self, kept: list[ColumnPlan], by_column: Sequence[Sequence[Value]], count: int, *, canaries: bool = False
+        self, kept: list[ColumnPlan], by_column: Sequence[Sequence[Value]], count: int, totals: _Totals, *,
+        canaries: bool = False,
     ) -> Columns:
-        """Every kept column of ``count`` rows through the check, its operator and the marks; with
-        ``canaries``, the rows are canaries (checked only to protect, never counted as the source's)."""
+        """Every kept column of ``count`` rows through the check, its operator and the marks, what they
+        add to the export's counts and originals put in ``totals``; with ``canaries``, the rows are
+        canaries (checked only to protect, never counted as the source's)."""
         skip = range(count) if canaries else ()
         out_columns: Columns = []
         for column in kept:
@@ -185,34 +257,109 @@ class BatchTransform:
             if checked(column):
                 values = self._check.check(column, values, self._ctx, skip=skip)
             result = self._marker.apply(column, self._operators[key], values, self._ctx)
-            self._counts[key] = self._counts.get(key, Counts()) + result.counts
+            totals.counts.append((key, result.counts))
             if self._originals is not None and key in self._originals:
-                _keep_originals(self._originals[key], values, result.values)
+                totals.originals.append((key, values, result.values))
             out: Sequence[Value] = result.values
             if rechecked(column):
                 out = self._check.check(column, out, self._ctx, skip=skip, transformed=True)
             out_columns.append(out)
         return out_columns
 
-    def _canary_rows(self) -> dict[str, list[tuple[Value, ...]]]:
-        """Every canary, drawn now that every source row has been read, through the same steps."""
-        result: dict[str, list[tuple[Value, ...]]] = {}
-        for sheet, (numbers, rows) in self._marker.draw_canaries(self.kept_columns).items():
-            kept = self.kept_columns(sheet)
-            out_columns = self._transformed(kept, source_columns(rows), len(rows), canaries=True)
-            self._marker.record_canaries(kept, out_columns, numbers)
-            result[sheet] = list(zip(*out_columns, strict=True)) if out_columns else [() for _ in rows]
-        return result
+    def _add_counts(self, totals: _Totals) -> None:
+        for key, counts in totals.counts:
+            self._counts[key] = self._counts.get(key, Counts()) + counts
+        for key, counts in totals.taken_back:
+            self._counts[key] = self._counts[key] - counts
+
+    def _add_originals(self, originals: _Originals) -> None:
+        if self._originals is not None:
+            for key, sources, tokens in originals:
+                _keep_originals(self._originals[key], sources, tokens)
+
+    def draw_passed(self, *, ended: bool = False) -> None:
+        """Draw, transform and record the canaries whose places the stream has passed, once enough of
+        them wait or the sheet has ``ended`` (:meth:`ExportMarker.after_batch`). Between batches: the
+        worker calls this after sending a batch's answer, so the exporting process does not wait."""
+        for sheet, numbers, rows in self._marker.after_batch(self.kept_columns, ended=ended):
+            self._canaries.append(self._canary_group(sheet, numbers, rows))
+
+    def _canary_group(self, sheet: str, numbers: list[int], sources: list[tuple[Value, ...]]) -> _CanaryGroup:
+        """Canaries of ``sheet`` (``sources``: in source form) through the same steps as any row, and recorded."""
+        kept = self.kept_columns(sheet)
+        out_columns, totals = self._canary_transformed(kept, sources)
+        rows: list[tuple[Value, ...]] = list(zip(*out_columns, strict=True)) if out_columns else [() for _ in sources]
+        return _CanaryGroup(sheet, numbers, sources, rows, totals,
+                            self._marker.canary_record(kept, out_columns, numbers))
+
+    def _canary_transformed(self, kept: list[ColumnPlan], sources: list[tuple[Value, ...]]
+                            ) -> tuple[list[Sequence[Value]], _Totals]:
+        """:meth:`_transformed` of canary rows, with every total held apart: the cells the marker marked
+        too (taken back from it, counted once the canaries are final)."""
+        marker = self._marker
+        marked, markable = marker.marked_cells, marker.markable_cells
+        totals = _Totals()
+        out_columns = self._transformed(kept, source_columns(sources), len(sources), totals, canaries=True)
+        totals.marked, totals.markable = marker.marked_cells - marked, marker.markable_cells - markable
+        marker.marked_cells, marker.markable_cells = marked, markable
+        return out_columns, totals
+
+    def _final_canaries(self) -> list[_CanaryGroup]:
+        """Each sheet's canaries (in order of sheet) as a draw after the last row gives them: the
+        groups drawn between batches joined, with the canaries drawn again put in (:meth:`_redrawn`);
+        a group whose record no longer holds (a cell in clear became a monitored number) is first
+        recorded again (and transformed: one call does both)."""
+        self.draw_passed(ended=True)  # the canaries not drawn yet (none, when every sheet's end drew them)
+        marker = self._marker
+        again = marker.settle_canaries()
+        by_sheet: dict[str, list[_CanaryGroup]] = {}
+        for group in self._canaries:
+            final = group if marker.record_holds(group.record) \
+                else self._canary_group(group.sheet, group.numbers, group.sources)
+            by_sheet.setdefault(group.sheet, []).append(final)
+        sheets = [_CanaryGroup.joined(groups) for groups in by_sheet.values()]
+        return [self._redrawn(sheet, again) if not again.keys().isdisjoint(sheet.numbers) else sheet
+                for sheet in sheets]
+
+    def _redrawn(self, group: _CanaryGroup, again: dict[int, tuple[Value, ...]]) -> _CanaryGroup:
+        """``group`` with its canaries drawn again (``again``, by number) put in: only those are
+        transformed and recorded again, and their first draws' share of the group's totals is taken
+        back by transforming those rows once more (each step works a cell at a time, so a row's share
+        is the same in any batch)."""
+        positions = [position for position, number in enumerate(group.numbers) if number in again]
+        numbers = [group.numbers[position] for position in positions]
+        _, old = self._canary_transformed(self.kept_columns(group.sheet), [group.sources[p] for p in positions])
+        new = self._canary_group(group.sheet, numbers, [again[number] for number in numbers])
+        sources, rows = list(group.sources), list(group.rows)
+        for place, position in enumerate(positions):
+            sources[position], rows[position] = new.sources[place], new.rows[place]
+        totals, record = group.totals.replaced(positions, old, new.totals), group.record.replaced(new.record, numbers)
+        return _CanaryGroup(group.sheet, group.numbers, sources, rows, totals, record)
+
+    def _keep_canaries(self, sheets: list[_CanaryGroup]) -> None:
+        """The final canaries' totals and records (one group per sheet), kept in the order one transform
+        of each sheet's canaries after the last row keeps them."""
+        marker = self._marker
+        marker.keep_canary_records([sheet.record for sheet in sheets])
+        for sheet in sheets:
+            self._add_counts(sheet.totals)
+            self._add_originals(sheet.totals.originals)  # column by column, each over all of the sheet's canaries
+            marker.marked_cells += sheet.totals.marked
+            marker.markable_cells += sheet.totals.markable
 
     def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...] | None]:
         for source in batches:
             count = len(source)
             yield from output_rows(*self.batch_columns(sheet, source_columns(source), count), count)
             advance(count)
+            self.draw_passed()
         yield from repeat(None, self.sheet_end(sheet))
+        self.draw_passed(ended=True)
 
     def summary(self) -> TransformSummary:
-        canary_rows = self._canary_rows()
+        sheets = self._final_canaries()
+        self._keep_canaries(sheets)
+        canary_rows = {sheet.sheet: sheet.rows for sheet in sheets}
         marker = self._marker
         trace = marker.finish()
         return TransformSummary(dict(self._counts), trace, marker.layers(trace), marker.canaries,
@@ -328,9 +475,11 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
             sheet, source, count = task
             if source is None:
                 _write_frame(outbox, ("end", transform.sheet_end(sheet)))
-                continue
-            columns, places = transform.batch_columns(sheet, source, count)
-            _write_frame(outbox, ("columns", (_shipped(columns, transform.kept_columns(sheet), source, count), places)))
+            else:
+                columns, places = transform.batch_columns(sheet, source, count)
+                shipped = _shipped(columns, transform.kept_columns(sheet), source, count)
+                _write_frame(outbox, ("columns", (shipped, places)))
+            transform.draw_passed(ended=source is None)  # once the answer is sent: the exporting process goes on
         _write_frame(outbox, ("summary", transform.summary()))
     except Exception as error:
         try:

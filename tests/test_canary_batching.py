@@ -18,7 +18,7 @@ from masking.watermark.canary import _fresh_digits
 from masking.watermark.embed import ExportMarker, MarkSettings
 from masking.watermark.membership import MIN_TOKEN_CHARS, fingerprint, fingerprinter
 from masking.watermark.profile import ProfileEntries
-from masking.watermark.source_ids import SourceIdCollector, _other_hash, identifier_hash, source_has, source_has_any
+from masking.watermark.source_ids import SourceIdCollector, _other_hash, identifier_hash, identifier_hashes
 
 KEYED = fingerprinter(bytes(range(32)))
 _FEATURE = st.text(st.sampled_from("0123456789.|sxrm张王*X\u200b\uff11 "), max_size=24)
@@ -50,14 +50,16 @@ def test_fresh_digits_are_the_randrange_digits(seed: int, count: int) -> None:
 _TOKEN_TEXT = st.text(st.sampled_from("0123456789Xab张"), min_size=1, max_size=8)
 
 
-@given(st.lists(_TOKEN_TEXT, max_size=30), st.lists(_TOKEN_TEXT, max_size=6))
-def test_source_has_any_is_a_lookup_of_each(source: list[str], asked: list[str]) -> None:
+@given(st.lists(st.lists(_TOKEN_TEXT, max_size=30), max_size=5), st.lists(_TOKEN_TEXT, max_size=6))
+def test_found_is_a_lookup_of_each(chunks: list[list[Value]], asked: list[str]) -> None:
+    """Asked between chunks (against the sorted runs so far) and at the end, as the canary draws ask."""
     collector = SourceIdCollector()
-    collector.add(source)
-    ids = collector.result()
-    held = set(ids.tolist())
-    assert source_has_any(ids, asked) == any(identifier_hash(text) in held for text in asked)
-    assert [source_has(ids, text) for text in asked] == [identifier_hash(text) in held for text in asked]
+    held: set[int] = set()
+    for chunk in chunks:
+        collector.add(chunk)
+        held |= _reference_hashes(chunk)  # the collector's token texts
+        assert collector.found(identifier_hashes(asked)).tolist() == [identifier_hash(text) in held for text in asked]
+    assert collector.result().tolist() == sorted(held)
 
 
 class _Master:

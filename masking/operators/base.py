@@ -150,6 +150,17 @@ class Counts:
             self.failed + other.failed,
         )
 
+    def __sub__(self, other: Counts) -> Counts:
+        """What is left of these counts without ``other``'s (a canary's share, when it is drawn again)."""
+        return Counts(
+            self.transformed - other.transformed,
+            self.blank - other.blank,
+            self.unparsed - other.unparsed,
+            self.damaged - other.damaged,
+            self.clean - other.clean,
+            self.failed - other.failed,
+        )
+
     @property
     def total(self) -> int:
         return self.transformed + self.blank + self.unparsed + self.damaged + self.clean + self.failed

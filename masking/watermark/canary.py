@@ -19,11 +19,14 @@ The policy may name monitored phone numbers and e-mail addresses to use instead:
 workstation's slice of the office's numbers, in order, never repeated within an export
 (:mod:`masking.watermark.pool`; ``make_canary`` takes them from ``phones``). A canary never
 carries an identifier (phone, ID, meter, account, card, e-mail) that occurs in the source: every
-source identifier is fingerprinted first and a canary that hits one is drawn again. Plain decimal
-numbers (a kWh reading), as numbers or as text with decimals (a CSV source's "112.13", "0.00"), are
-drawn anew so the row is unique as a whole. A redrawn number is never whole: trace registers only
-non-whole readings (:func:`masking.watermark.membership.value_feature`), and in an export without
-tokens a canary is recognised from its masked identities and readings alone.
+source identifier is hashed as the rows pass, and a canary that hits one is drawn again. Canaries
+are drawn while the rows still stream, against the identifiers seen so far, and checked against
+every identifier of the source after the last row, where those a later row collides with are drawn
+again (:mod:`masking.watermark.canary_draws`): the same canaries as a draw after the last row.
+Plain decimal numbers (a kWh reading), as numbers or as text with decimals (a CSV source's "112.13",
+"0.00"), are drawn anew so the row is unique as a whole. A redrawn number is never whole: trace
+registers only non-whole readings (:func:`masking.watermark.membership.value_feature`), and in an
+export without tokens a canary is recognised from its masked identities and readings alone.
 """
 
 from __future__ import annotations

@@ -5,10 +5,15 @@ this export's canary rows go among them (the output reserves a row at each place
 column through :meth:`ExportMarker.apply` (which renders masked cells in the pattern the export's
 mark key picks), and hands the output to :meth:`ExportMarker.record`, which keeps the keyed
 fingerprints trace needs. The same pass collects the source's identifiers
-(:meth:`ExportMarker.source_rows`); once every row has been read, :meth:`ExportMarker.draw_canaries`
-draws each canary from the rows that came before its place (a snapshot of the reservoir taken
-there), against every identifier of the source, so a canary can reuse no real customer's and the
-input is read once. :meth:`finish` returns the :class:`~masking.watermark.store.TraceData` to store.
+(:meth:`ExportMarker.source_rows`). Between batches (:meth:`ExportMarker.after_batch`, in the worker
+after it has sent the batch's answer) the batch's identifiers and fingerprints are folded into sorted
+runs, and each canary whose place the stream has passed is drawn from the rows that came before its
+place (a snapshot of the reservoir taken there), against the identifiers seen so far, every question
+it asked kept with its answer. Once every row has been read, :meth:`ExportMarker.settle_canaries`
+asks the "no"s again against every identifier of the source and draws again the canaries whose
+answers no longer hold (:mod:`masking.watermark.canary_draws`): so a canary reuses no real
+customer's identifier, the input is read once, and the canaries are those a draw after the last row
+would give. :meth:`finish` returns the :class:`~masking.watermark.store.TraceData` to store.
 Nothing here writes a cell value anywhere.
 """
 
@@ -18,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Protocol, cast
+from typing import Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -40,6 +45,7 @@ from masking.watermark.canary import (
     canary_rng,
     make_canary,
 )
+from masking.watermark.canary_draws import Asked, CanaryDraw, stale
 from masking.watermark.marks import (
     MarkObservation,
     digit_form,
@@ -54,7 +60,6 @@ from masking.watermark.membership import (
     fingerprinter,
     fingerprints,
     mark_feature,
-    sorted_unique,
     token_feature,
     token_fingerprints,
     value_feature,
@@ -66,6 +71,7 @@ from masking.watermark.profile import (
     POOL,
     READING,
     SUFFIX,
+    ProfileArrays,
     ProfileEntries,
     canary_readings,
     canary_suffixes,
@@ -73,8 +79,8 @@ from masking.watermark.profile import (
 )
 from masking.watermark.reading_marks import ALT, HELD, direction, moved, reading_value, row_identity
 from masking.watermark.reading_marks import features as features_of_reading
-from masking.watermark.source_ids import EMPTY as NO_IDS
-from masking.watermark.source_ids import SourceIdCollector, SourceIds, source_has, source_has_any
+from masking.watermark.sorted_runs import SortedRuns
+from masking.watermark.source_ids import SourceIdCollector
 from masking.watermark.store import TraceData
 
 # digit identifiers whose canary values end in keyed digits (masking.watermark.profile)
@@ -84,6 +90,9 @@ TOKEN_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT, Action.HASH, Act
 SCOPED_ACTIONS = frozenset({Action.PSEUDONYMIZE, Action.ENCRYPT})
 _TEXT_TYPES = frozenset({str, Damaged, type(None)})  # cells whose round-trip text is the text, trimmed
 _CANARY_TRIES = 64
+# canaries drawn between batches once this many wait (or their sheet has ended): drawn, transformed and
+# recorded together, so that the calls per group (the operators', the fingerprints') are few
+DRAW_TOGETHER = 256
 
 
 # a plain digit value's form: (its keep_first and keep_last, its mark, whether that shows the pattern)
@@ -170,7 +179,6 @@ class ExportMarker:
         self._settings = settings
         self._id_columns = {sheet: tuple(columns) for sheet, columns in (id_columns or {}).items() if columns}
         self._ids = SourceIdCollector()
-        self._source_ids: SourceIds = NO_IDS  # every identifier of the source, once every row is read
         self._variant_cache: dict[tuple[str, str], int] = {}  # (scheme, identity) -> the pattern shown
         # (kind, scheme, identity, default form) -> a plain digit value's form, its mark, and whether that
         # shows the pattern (ExportMarker._choose_form)
@@ -191,14 +199,16 @@ class ExportMarker:
         self._phone_pool = PhonePool(pools.phones, pools.phone_offset) if pools.phones else None
         self._pool_values: set[str] = set()  # the monitored numbers this export's canaries carry
         self._profile = ProfileEntries(self._fp_key)
-        # per sheet, each canary's number, the reservoir's rows at its place, and the source row after it
+        # per sheet, each canary not drawn yet: its number, the reservoir's rows at its place, and the
+        # source row after it
         self._pending: dict[str, list[tuple[int, list[Sequence[Value]], tuple[Value, ...] | None]]] = {}
         self._snapshots: dict[str, tuple[int, list[Sequence[Value]]]] = {}  # the latest, by reservoir version
-        self._tokens: list[U64] = []
-        self._masked: list[U64] = []
-        self._canary_features: list[str] = []  # fingerprinted all at once by finish()
-        self._canary_ids: list[int] = []
-        self._canary_strong: list[bool] = []
+        self._draws: list[CanaryDraw] = []  # every canary drawn, in order of drawing
+        self._drawn: dict[int, CanaryDraw] = {}  # the same by number
+        self._canary_columns: dict[str, _CanaryColumns] = {}
+        self._tokens = SortedRuns(np.uint64)
+        self._masked = SortedRuns(np.uint64)
+        self._canary_parts: list[tuple[U64, np.ndarray, np.ndarray]] = []  # (fingerprints, canaries, strong)
         self.canaries = 0
         self.marked_cells = 0
         self.markable_cells = 0
@@ -257,27 +267,81 @@ class ExportMarker:
 
     def _hold(self, sheet: str, reservoir: Reservoir, following: tuple[Value, ...] | None) -> None:
         """A canary's place: its number and the rows it may be drawn from (shared while the reservoir
-        has not changed), for :meth:`draw_canaries`."""
+        has not changed), for :meth:`after_batch` (and for a draw again by :meth:`settle_canaries`)."""
         snapshot = self._snapshots.get(sheet)
         if snapshot is None or snapshot[0] != reservoir.version:
             snapshot = self._snapshots[sheet] = (reservoir.version, list(reservoir.rows))
         self._pending.setdefault(sheet, []).append((self.canaries, snapshot[1], following))
         self.canaries += 1
 
+    def after_batch(self, kept: Callable[[str], Sequence[ColumnPlan]], *, ended: bool = False
+                    ) -> list[tuple[str, list[int], list[tuple[Value, ...]]]]:
+        """Between batches, off the stream's path, once :data:`DRAW_TOGETHER` canaries wait or a sheet
+        has ``ended``: the identifiers and fingerprints collected so far folded into their sorted
+        runs (into one each at a sheet's end), and every canary whose place the stream has passed
+        drawn, against the identifiers seen so far (what it asked kept for :meth:`settle_canaries`).
+        Returns the canaries drawn, per sheet in order of place: (sheet, numbers, source-form rows)."""
+        if not ended and sum(map(len, self._pending.values())) < DRAW_TOGETHER:
+            return []
+        for runs in (self._ids, self._tokens, self._masked):
+            runs.fold(whole=ended)  # a sheet's end: one run each, so the summary merges nothing
+        drawn = []
+        for sheet, pending in self._pending.items():
+            columns = self._canary_columns.get(sheet)
+            if columns is None:
+                columns = self._canary_columns[sheet] = _CanaryColumns.of(kept(sheet))
+            draws = [self._draw(sheet, columns, number, rows, following) for number, rows, following in pending]
+            self._draws.extend(draws)
+            self._drawn.update((draw.number, draw) for draw in draws)
+            drawn.append((sheet, [draw.number for draw in draws], [draw.row for draw in draws]))
+        self._pending.clear()
+        return drawn
+
+    def settle_canaries(self) -> dict[int, tuple[Value, ...]]:
+        """After the last row (and a last :meth:`after_batch`): each canary drawn so far is kept as drawn
+        when every "no" it was answered still holds against the whole source, and drawn again otherwise;
+        once a canary drawn again has taken other monitored numbers than its first draw did, every
+        canary after it is drawn again too (:mod:`masking.watermark.canary_draws`). Returns the
+        source-form rows of the canaries drawn again, by number."""
+        draws = self._draws
+        again: dict[int, tuple[Value, ...]] = {}
+        pool = self._phone_pool
+        position = draws[0].pool[0] if draws else 0
+        self._pool_values = set()
+        in_step = True  # the monitored numbers handed out so far are those the first draws took
+        for index, (draw, changed) in enumerate(zip(draws, stale(draws, self._ids), strict=True)):
+            if in_step and not changed:
+                self._pool_values.update(number for number in draw.taken if number is not None)
+                position = draw.pool[1]
+                continue
+            if pool is not None:
+                pool.rewind(position)
+            redrawn = self._draw(draw.sheet, self._canary_columns[draw.sheet], draw.number, draw.rows, draw.following)
+            in_step = in_step and (redrawn.taken, redrawn.pool) == (draw.taken, draw.pool)
+            draws[index] = self._drawn[draw.number] = redrawn
+            again[draw.number] = redrawn.row
+            position = redrawn.pool[1]
+        if pool is not None:
+            pool.rewind(position)
+        self._snapshots.clear()
+        return again
+
     def draw_canaries(self, kept: Callable[[str], Sequence[ColumnPlan]]
                       ) -> dict[str, tuple[list[int], list[tuple[Value, ...]]]]:
-        """Every canary of the export, per sheet in order of place: (numbers, source-form rows). Called
-        once, after the last row: each is checked against every identifier the source holds."""
-        self._source_ids = self._ids.result()
-        drawn = {}
-        for sheet, pending in self._pending.items():
-            columns = _CanaryColumns.of(kept(sheet))
-            drawn[sheet] = ([number for number, _, _ in pending],
-                            [self._canary_row(sheet, columns, number, rows, following)
-                             for number, rows, following in pending])
-        self._pending.clear()
-        self._snapshots.clear()
+        """Every canary of the export, per sheet in order of place: (numbers, source-form rows), for a
+        caller that feeds every row first (:meth:`after_batch`, then :meth:`settle_canaries`)."""
+        self.after_batch(kept, ended=True)
+        self.settle_canaries()
+        drawn: dict[str, tuple[list[int], list[tuple[Value, ...]]]] = {}
+        for draw in self._draws:
+            numbers, rows = drawn.setdefault(draw.sheet, ([], []))
+            numbers.append(draw.number)
+            rows.append(draw.row)
         return drawn
+
+    def drawn_row(self, number: int) -> tuple[Value, ...]:
+        """Canary ``number``'s row in source form, as drawn (or drawn again)."""
+        return self._drawn[number].row
 
     def moved_readings(
         self, kept: Sequence[ColumnPlan], by_column: Sequence[Sequence[Value]]
@@ -317,19 +381,23 @@ class ExportMarker:
         self._add_profile(0, features)
         return out
 
-    def _canary_row(
+    def _draw(
         self, sheet: str, columns: _CanaryColumns, number: int, rows: Sequence[Sequence[Value]],
         following: tuple[Value, ...] | None,
-    ) -> tuple[Value, ...]:
+    ) -> CanaryDraw:
         """A canary drawn from two of ``rows`` (the reservoir at its place; the row it goes before
-        when that was empty: a sheet's first row, with nothing before it)."""
+        when that was empty: a sheet's first row, with nothing before it), against the identifiers
+        collected so far."""
         kinds = columns.kinds
         pools = self._settings.pools
+        asked = Asked(self._ids)
+        pool = self._phone_pool
+        before = pool.position if pool is not None else 0
         taken: list[str | None] = []  # this canary's monitored numbers: taken once, kept across redraws
 
         def monitored(n: int) -> str | None:
             while len(taken) <= n:
-                taken.append(self._phone_pool.take(self._in_source) if self._phone_pool is not None else None)
+                taken.append(pool.take(partial(_in_source, asked)) if pool is not None else None)
             return taken[n]
 
         for attempt in range(_CANARY_TRIES):
@@ -338,25 +406,23 @@ class ExportMarker:
             second = rows[rng.randrange(len(rows))] if rows else following
             assert template is not None and second is not None  # noqa: S101 - sheet_end holds none without rows
             values = make_canary(rng, kinds, columns.cells(template), pools, columns.cells(second), phones=monitored)
-            if not self._reuses_source(columns, values):
+            features = (_token_of(values[slot]) for slot in columns.unique)
+            if not asked.any([feature[2:] for feature in features if feature is not None]):
                 break
         else:  # pragma: no cover - 64 draws all hitting the source is not a real possibility
             raise RuntimeError("could not draw a canary row distinct from the source")
         self._pool_values.update(t for t in taken if t is not None)
-        self._record_fresh(number, columns, values)
         row = list(template)
         for index, value in zip(columns.indices, values, strict=True):
             if index < len(row):
                 row[index] = value
-        return tuple(row)
+        return CanaryDraw(sheet, number, rows, following, tuple(row), tuple(taken),
+                          tuple(self._fresh_features(columns, values)), tuple(asked.no),
+                          (before, pool.position if pool is not None else 0))
 
-    def _in_source(self, number: str) -> bool:
-        feature = token_feature(number)
-        return feature is not None and source_has(self._source_ids, feature[2:])
-
-    def _record_fresh(self, number: int, columns: _CanaryColumns, values: Sequence[Value]) -> None:
+    def _fresh_features(self, columns: _CanaryColumns, values: Sequence[Value]) -> list[tuple[str, int, int]]:
         """The canary's keyed digit-identifier ends (:mod:`masking.watermark.profile`), from its clear
-        values, and its monitored numbers (where they leave in clear)."""
+        values, and its monitored numbers (where they leave in clear): its profile entries of the draw."""
         features: list[tuple[str, int, int]] = []
         for slot, kind, clear in columns.fresh:
             value = values[slot]
@@ -370,7 +436,7 @@ class ExportMarker:
             digits = canonical_digits(kind, value)
             if digits is not None and len(digits) >= MIN_SUFFIX_LENGTH:
                 features.extend((f, SUFFIX + min(len(digits), 200), slot) for f in canary_suffixes(digits))
-        self._add_profile(number, features)
+        return features
 
     def _add_profile(self, number: int, features: Sequence[tuple[str, int, int]]) -> None:
         self._profile.add(number, features)
@@ -378,10 +444,6 @@ class ExportMarker:
     def pool_use(self) -> PoolUse | None:
         """What this export took from its workstation's monitored numbers (None without a pool)."""
         return self._phone_pool.use() if self._phone_pool is not None else None
-
-    def _reuses_source(self, columns: _CanaryColumns, values: Sequence[Value]) -> bool:
-        features = (_token_of(values[slot]) for slot in columns.unique)
-        return source_has_any(self._source_ids, [feature[2:] for feature in features if feature is not None])
 
     # --- marks ----------------------------------------------------------------------------------
 
@@ -515,29 +577,70 @@ class ExportMarker:
                 else:
                     mask_features.update(f for f in map(_mark_of, values) if f)
         found = np.concatenate(tokens) if tokens else np.zeros(0, np.uint64)
-        if found.size:
-            self._tokens.append(found)
+        self._tokens.add(found)
         if mask_features:
-            self._masked.append(fingerprints(self._fp_key, list(mask_features)))
+            self._masked.add(fingerprints(self._fp_key, list(mask_features)))
         self._marks.clear()
 
     def record_canaries(
         self, kept: Sequence[ColumnPlan], out_columns: Sequence[Sequence[Value]], numbers: Sequence[int]
     ) -> None:
         """Keep the fingerprints of transformed canary rows (``numbers[i]`` is row i's canary number)."""
+        self.keep_canary_records([self.canary_record(kept, out_columns, numbers)])
+
+    def canary_record(
+        self, kept: Sequence[ColumnPlan], out_columns: Sequence[Sequence[Value]], numbers: Sequence[int]
+    ) -> CanaryRecord:
+        """What transformed canary rows (``numbers[i]`` is row i's canary number) leave in the trace data,
+        fingerprinted now; kept by :meth:`keep_canary_records` once the canaries are final."""
         self._marks.clear()
         cells = [self._canary_column(slot, column, values)
                  for slot, (column, values) in enumerate(zip(kept, out_columns, strict=True))]
+        fresh = ProfileEntries(self._fp_key)
+        context = ProfileEntries(self._fp_key)
+        features: list[str] = []
+        owners: list[int] = []
+        strengths: list[bool] = []
         for place, number in enumerate(numbers):
-            context: list[tuple[str, int, int]] = []
+            draw = self._drawn.get(number)
+            if draw is not None:
+                fresh.add(number, draw.fresh)
+            entries: list[tuple[str, int, int]] = []
             for column_cells in cells:
-                features, cell_context = column_cells[place]
-                for feature, strong in features:
-                    self._canary_features.append(feature)
-                    self._canary_ids.append(number)
-                    self._canary_strong.append(strong)
-                context.extend(cell_context)
-            self._add_profile(number, context)
+                cell_features, cell_context = column_cells[place]
+                for feature, strong in cell_features:
+                    features.append(feature)
+                    owners.append(number)
+                    strengths.append(strong)
+                entries.extend(cell_context)
+            context.add(number, entries)
+        return CanaryRecord(
+            fresh.arrays(), fingerprints(self._fp_key, features) if features else np.zeros(0, np.uint64),
+            np.array(owners, dtype=np.uint32), np.array(strengths, dtype=np.bool_), context.arrays(),
+            self._unmonitored(kept, out_columns))
+
+    def _unmonitored(self, kept: Sequence[ColumnPlan], out_columns: Sequence[Sequence[Value]]) -> frozenset[str]:
+        """The texts of the canary cells that leave in clear and were no monitored number when recorded
+        (none without a pool): :meth:`record_holds` checks that none became one."""
+        if self._phone_pool is None:
+            return frozenset()
+        return frozenset(text for column, values in zip(kept, out_columns, strict=True)
+                         if column.action is Action.KEEP
+                         for text in map(round_trip_text, values) if text is not None and text not in self._pool_values)
+
+    def record_holds(self, record: CanaryRecord) -> bool:
+        """Whether ``record`` is what recording its canaries now would give, the canaries being the same:
+        a cell in clear records no features when it carries one of the export's monitored numbers."""
+        return record.unmonitored.isdisjoint(self._pool_values)
+
+    def keep_canary_records(self, records: Sequence[CanaryRecord]) -> None:
+        """Keep the records of the export's canaries, in order: the draws' profile entries of all of them
+        first, then each one's features and profile entries (the order of a draw after the last row)."""
+        for record in records:
+            self._profile.extend(record.fresh)
+        for record in records:
+            self._canary_parts.append((record.fps, record.owners, record.strong))
+            self._profile.extend(record.context)
 
     def _canary_column(self, slot: int, column: ColumnPlan, values: Sequence[Value]) -> list[_CanaryCell]:
         """What each canary cell of one output column records (cells of equal text share it)."""
@@ -558,20 +661,11 @@ class ExportMarker:
         return out
 
     def finish(self) -> TraceData:
-        def merged(parts: list[U64]) -> U64:
-            if not parts:
-                return np.zeros(0, np.uint64)
-            joined = np.concatenate(parts)
-            parts.clear()  # the pieces go before the sort, so they are never held twice
-            return sorted_unique(joined, in_place=True)
-
-        canary_fps = fingerprints(self._fp_key, self._canary_features) if self._canary_features \
-            else np.zeros(0, np.uint64)
-        return TraceData(
-            merged(self._tokens), merged(self._masked), canary_fps,
-            np.array(self._canary_ids, dtype=np.uint32), np.array(self._canary_strong, dtype=np.bool_),
-            *self._profile.arrays(),
-        )
+        if self._canary_parts:
+            fps, owners, strong = (np.concatenate(part) for part in zip(*self._canary_parts, strict=True))
+        else:
+            fps, owners, strong = np.zeros(0, np.uint64), np.zeros(0, np.uint32), np.zeros(0, np.bool_)
+        return TraceData(self._tokens.result(), self._masked.result(), fps, owners, strong, *self._profile.arrays())
 
     def layers(self, data: TraceData) -> tuple[str, ...]:
         placed = []
@@ -606,6 +700,53 @@ class _CanaryColumns:
         """The kept columns' cells of a source row (None past its end)."""
         width = len(row)
         return [row[index] if index < width else None for index in self.indices]
+
+
+@dataclass(frozen=True)
+class CanaryRecord:
+    """What a group of transformed canary rows leaves in the trace data (:meth:`ExportMarker.canary_record`)."""
+
+    fresh: ProfileArrays  # the draws' profile entries (keyed identifier ends, monitored numbers)
+    fps: U64  # token and mark features, fingerprinted
+    owners: np.ndarray  # each feature's canary number
+    strong: np.ndarray  # whether each is strong evidence
+    context: ProfileArrays  # the cells' profile entries (context, readings)
+    unmonitored: frozenset[str]  # ExportMarker._unmonitored
+
+    @staticmethod
+    def joined(records: Sequence[CanaryRecord]) -> CanaryRecord:
+        """The records of groups one after another, as one."""
+        def each(arrays: Iterable[tuple[np.ndarray, ...]]) -> list[np.ndarray]:
+            return [np.concatenate(parts) for parts in zip(*arrays, strict=True)]
+
+        fresh = each(record.fresh for record in records)
+        fps, owners, strong = each((record.fps, record.owners, record.strong) for record in records)
+        context = each(record.context for record in records)
+        return CanaryRecord((fresh[0], fresh[1], fresh[2], fresh[3]), fps, owners, strong,
+                            (context[0], context[1], context[2], context[3]),
+                            frozenset().union(*(record.unmonitored for record in records)))
+
+    def replaced(self, new: CanaryRecord, numbers: Sequence[int]) -> CanaryRecord:
+        """This record with the entries of the canaries ``numbers`` replaced by ``new``'s (their record
+        after a draw again): every entry carries its canary's number, and a group's canaries come in
+        order of number, so a stable sort by number puts each canary's entries back in their place."""
+        fps, owners, strong = _replaced((self.fps, self.owners, self.strong), (new.fps, new.owners, new.strong),
+                                        numbers)
+        return CanaryRecord(_replaced(self.fresh, new.fresh, numbers), fps, owners, strong,
+                            _replaced(self.context, new.context, numbers), self.unmonitored | new.unmonitored)
+
+
+_Arrays = TypeVar("_Arrays", bound=tuple[np.ndarray, ...])
+
+
+def _replaced(entries: _Arrays, new: _Arrays, numbers: Sequence[int]) -> _Arrays:
+    """``entries`` (parallel arrays, the second one their canaries' numbers) without the entries of
+    canaries ``numbers``, and with ``new``'s, in order of canary number (stable: a canary's own order
+    is kept)."""
+    kept = ~np.isin(entries[1], np.array(numbers, dtype=entries[1].dtype))
+    joined = [np.concatenate((array[kept], added)) for array, added in zip(entries, new, strict=True)]
+    order = np.argsort(joined[1], kind="stable")
+    return cast("_Arrays", tuple(array[order] for array in joined))
 
 
 # a canary output cell's features: (token and mark features, each strong or not; profile entries)
@@ -667,6 +808,12 @@ def _token_texts(values: Sequence[Value]) -> list[str]:
         texts = list(map(str.strip, cast("Iterable[str]", filter(None, values))))
         return list(filter(None, texts)) if "" in texts else texts
     return [text for text in map(round_trip_text, values) if text]
+
+
+def _in_source(asked: Asked, number: str) -> bool:
+    """Whether the source holds the monitored number ``number`` (asked as its token text)."""
+    feature = token_feature(number)
+    return feature is not None and asked.any((feature[2:],))
 
 
 def _token_of(value: Value) -> str | None:

@@ -96,6 +96,16 @@ class PhonePool:
     def __len__(self) -> int:
         return len(self._numbers)
 
+    @property
+    def position(self) -> int:
+        """How many numbers this export has taken so far (handed out or passed over)."""
+        return self._taken
+
+    def rewind(self, position: int) -> None:
+        """Hand numbers out again from ``position`` (a canary drawn again after the last row takes its
+        numbers anew: :mod:`masking.watermark.canary_draws`)."""
+        self._taken = position
+
     def take(self, in_source: Callable[[str], bool] = lambda _: False) -> str | None:
         """The next number the source itself does not hold; None for an empty pool."""
         for _ in range(len(self._numbers)):

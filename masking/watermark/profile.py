@@ -142,20 +142,26 @@ def canary_readings(text: str) -> list[str]:
     return sorted(out)
 
 
+# (fingerprints, canary numbers, types, slots) of profile entries, as TraceData stores them
+ProfileArrays = tuple[U64, np.ndarray, np.ndarray, np.ndarray]
+
+
 class ProfileEntries:
     """One export's profile entries (fingerprint, canary, type, slot), kept in the order added.
 
     A keyed fingerprint call costs far more than one feature, and a canary has only a handful: the
     features are queued and fingerprinted :data:`QUEUED_FEATURES` at a time, and :meth:`arrays`
-    gives the entries as :class:`~masking.watermark.store.TraceData` stores them."""
+    gives the entries as :class:`~masking.watermark.store.TraceData` stores them. Entries made
+    elsewhere (a group of canaries recorded while the rows still stream) join as arrays
+    (:meth:`extend`)."""
 
     def __init__(self, keyed: Fingerprinter) -> None:
         self._keyed = keyed
         self._queued: list[str] = []  # features not yet fingerprinted (the last entries added)
-        self._fps: list[U64] = []
-        self._canaries: list[int] = []
+        self._canaries: list[int] = []  # the queued entries' canary numbers, types and slots
         self._kinds: list[int] = []
         self._slots: list[int] = []
+        self._parts: list[ProfileArrays] = []
 
     def add(self, canary: int, features: Sequence[tuple[str, int, int]]) -> None:
         """Entries of canary ``canary`` (0 for real rows' readings), each feature as (text, type, slot)."""
@@ -167,17 +173,27 @@ class ProfileEntries:
         if len(self._queued) >= QUEUED_FEATURES:
             self._fingerprint_queued()
 
+    def extend(self, entries: ProfileArrays) -> None:
+        """Entries already made (another instance's :meth:`arrays`), after those added so far."""
+        self._fingerprint_queued()
+        if len(entries[0]):
+            self._parts.append(entries)
+
     def _fingerprint_queued(self) -> None:
         if self._queued:
-            self._fps.append(fingerprints(self._keyed, self._queued))
-            self._queued = []
+            self._parts.append((fingerprints(self._keyed, self._queued), np.array(self._canaries, dtype=np.uint32),
+                                np.array(self._kinds, dtype=np.uint8), np.array(self._slots, dtype=np.uint8)))
+            self._queued, self._canaries, self._kinds, self._slots = [], [], [], []
 
-    def arrays(self) -> tuple[U64, np.ndarray, np.ndarray, np.ndarray]:
+    def arrays(self) -> ProfileArrays:
         """(fingerprints, canary numbers, types, slots) of every entry, in order."""
         self._fingerprint_queued()
-        fps = np.concatenate(self._fps) if self._fps else np.zeros(0, np.uint64)
-        return (fps, np.array(self._canaries, dtype=np.uint32), np.array(self._kinds, dtype=np.uint8),
-                np.array(self._slots, dtype=np.uint8))
+        if not self._parts:
+            return (np.zeros(0, np.uint64), np.zeros(0, np.uint32), np.zeros(0, np.uint8), np.zeros(0, np.uint8))
+        if len(self._parts) == 1:
+            return self._parts[0]
+        fps, canaries, kinds, slots = zip(*self._parts, strict=True)
+        return np.concatenate(fps), np.concatenate(canaries), np.concatenate(kinds), np.concatenate(slots)
 
 
 # --- the canaries of the ledger, for trace ---------------------------------------------------------

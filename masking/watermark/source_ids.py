@@ -1,11 +1,14 @@
-"""The identifiers a source file holds, as a sorted array of 64-bit hashes: what canary rows must not reuse.
+"""The identifiers a source file holds, as sorted runs of 64-bit hashes: what canary rows must not reuse.
 
 Collected by the export's own pass (:meth:`masking.watermark.embed.ExportMarker.source_rows`) in the
-transform step, which also asks (:func:`source_has`) when it draws the canaries after the last row:
-both happen in one process, so the hash is Python's own string hash of the identifier's token text
-(:func:`masking.watermark.membership.token_feature` without its ``t|``), fixed for that process's
-life. It only answers "does this value occur in the source?": a false match (odds about n / 2**64)
-makes a canary be drawn again, never more; the hashes live in memory only and are never stored.
+transform step, which also asks (:meth:`SourceIdCollector.found`) as it draws the canaries, between
+batches (against the identifiers seen so far) and once more after the last row (every answer "no"
+asked again against them all): both happen in one process, so the hash is Python's own string hash
+of the identifier's token text (:func:`masking.watermark.membership.token_feature` without its
+``t|``), fixed for that process's life. It only answers "does this value occur in the source?": a
+false match (odds about n / 2**64) makes a canary be drawn again, never more; the hashes live in
+memory only and are never stored. They are kept sorted as they come (:class:`SortedRuns`), so the
+end of the pass sorts nothing whole.
 """
 
 from __future__ import annotations
@@ -18,17 +21,22 @@ import numpy.typing as npt
 
 from masking.cell_text import round_trip_text
 from masking.io.model import Value
-from masking.watermark.membership import MIN_TOKEN_CHARS, sorted_unique, token_feature
+from masking.watermark.membership import MIN_TOKEN_CHARS, token_feature
+from masking.watermark.sorted_runs import SortedRuns
 
-__all__ = ["SourceIdCollector", "SourceIds", "identifier_hash", "source_has", "source_has_any"]
+__all__ = ["SourceIdCollector", "SourceIds", "identifier_hash", "identifier_hashes"]
 
 SourceIds = npt.NDArray[np.int64]
-EMPTY: SourceIds = np.zeros(0, np.int64)
 
 
 def identifier_hash(text: str) -> int:
     """The hash of an identifier's token text (see the module notes: valid within one process)."""
     return hash(text)
+
+
+def identifier_hashes(texts: Sequence[str]) -> SourceIds:
+    """:func:`identifier_hash` of each token text, as an array (what :meth:`SourceIdCollector.found` asks)."""
+    return np.fromiter(map(identifier_hash, texts), dtype=np.int64, count=len(texts))
 
 
 def _other_hash(value: Value) -> int | None:
@@ -54,38 +62,30 @@ def _all_plain_digits(chunk: Sequence[Value]) -> TypeGuard[Sequence[str]]:
 
 
 class SourceIdCollector:
-    """Hashes identifiers a column chunk at a time; :meth:`result` sorts them once."""
+    """Hashes identifiers a column chunk at a time, kept as sorted runs (:class:`SortedRuns`)."""
 
     def __init__(self) -> None:
-        self._chunks: list[SourceIds] = []
+        self._hashes = SortedRuns(np.int64)
 
     def add(self, chunk: Sequence[Value]) -> None:
         if _all_plain_digits(chunk):  # most identifier columns (account, mobile, meter numbers): in C
-            self._chunks.append(np.fromiter(map(identifier_hash, chunk), dtype=np.int64, count=len(chunk)))
+            self._hashes.add(np.fromiter(map(identifier_hash, chunk), dtype=np.int64, count=len(chunk)))
             return
         # the common shape in bulk (account, mobile, meter and most ID numbers), then the others
         plain = [hash(v) for v in chunk
                  if type(v) is str and len(v) >= MIN_TOKEN_CHARS and v.isdigit() and v.isascii()]
         other = [h for v in chunk if not (type(v) is str and v.isdigit() and v.isascii())
                  and (h := _other_hash(v)) is not None]
-        self._chunks.append(np.array(plain + other, dtype=np.int64))
+        self._hashes.add(np.array(plain + other, dtype=np.int64))
+
+    def fold(self, *, whole: bool = False) -> None:
+        """Sort what was added since the last fold (between batches, so that asking costs little)."""
+        self._hashes.fold(whole=whole)
+
+    def found(self, hashes: SourceIds) -> npt.NDArray[np.bool_]:
+        """Whether each of ``hashes`` (:func:`identifier_hashes`) is among the identifiers added so far."""
+        return self._hashes.found(hashes)
 
     def result(self) -> SourceIds:
         """The sorted, distinct hashes (the collector is spent afterwards)."""
-        chunks, self._chunks = self._chunks, []
-        return sorted_unique(np.concatenate(chunks), in_place=True) if chunks else EMPTY
-
-
-def source_has(ids: SourceIds, text: str) -> bool:
-    """Whether the token text ``text`` occurs among the source's identifiers."""
-    return source_has_any(ids, (text,))
-
-
-def source_has_any(ids: SourceIds, texts: Sequence[str]) -> bool:
-    """Whether any of the token texts ``texts`` occurs among the source's identifiers (one lookup)."""
-    if not texts or not len(ids):
-        return False
-    hashed = np.fromiter(map(identifier_hash, texts), dtype=np.int64, count=len(texts))
-    at = ids.searchsorted(hashed)
-    np.minimum(at, len(ids) - 1, out=at)
-    return bool((ids[at] == hashed).any())
+        return self._hashes.result()
