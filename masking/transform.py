@@ -527,7 +527,11 @@ class ParallelTransform:
     The worker is a fresh interpreter (``python -m masking.transform_worker``) talking over its
     standard input and output, so nothing of the calling program is imported again there (unlike
     ``multiprocessing``'s spawn, which re-runs a script without a ``__main__`` guard). A sender
-    thread feeds it, so neither side can block the other on a full pipe. Its standard error is
+    thread feeds it and a receiver thread takes its answers as they come, so neither side can block
+    the other on a full pipe: the worker runs ahead as far as the batches in flight let it, and a
+    burst of its work (a group of canaries drawn between batches) is absorbed there instead of
+    stopping this process (an answer is larger than a pipe's buffer, so without the receiver the
+    worker waited on each one until this process asked for it). Its standard error is
     discarded: a traceback could quote a cell. Each batch goes there as its columns and comes back as
     its output columns, a column that left its source cells untouched as the source column's index
     (:func:`_shipped`): this process keeps the columns it sent until answered and reuses such a column
@@ -542,8 +546,11 @@ class ParallelTransform:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, creationflags=flags,
         )
         self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()  # the worker's answers, in order
         self._sender = threading.Thread(target=self._send, name="exportguard-transform-feed", daemon=True)
+        self._receiver = threading.Thread(target=self._receive, name="exportguard-transform-answers", daemon=True)
         self._sender.start()
+        self._receiver.start()
 
     def begin(self, spec: TransformSpec) -> ParallelTransform:
         self._outbox.put(spec)
@@ -560,6 +567,17 @@ class ParallelTransform:
         finally:
             with contextlib.suppress(OSError):
                 stream.close()
+
+    def _receive(self) -> None:
+        """Every answer of the worker into the inbox as it comes, then :data:`_EOF` once it is gone
+        (at most the batches in flight are ever waiting there)."""
+        stream = self._process.stdout
+        assert stream is not None  # noqa: S101 - opened with PIPE above
+        while (frame := _read_frame(stream)) is not _EOF:
+            self._inbox.put(frame)
+            if frame[0] in ("summary", "error"):
+                break  # nothing comes after these
+        self._inbox.put(_EOF)
 
     def rows(self, sheet: str, batches: Iterator[Batch], advance: Advance) -> Iterator[tuple[Value, ...] | None]:
         # the columns sent, kept until answered: the worker sends back only what changed
@@ -590,9 +608,9 @@ class ParallelTransform:
         return summary
 
     def _take(self, expected: str) -> Any:
-        assert self._process.stdout is not None  # noqa: S101 - opened with PIPE above
-        frame = _read_frame(self._process.stdout)
+        frame = self._inbox.get()
         if frame is _EOF:
+            self._inbox.put(_EOF)  # for any later take
             raise OutputError("the export's transform process stopped unexpectedly")
         kind, payload = frame
         if kind == "error":
@@ -607,6 +625,7 @@ class ParallelTransform:
             self._process.terminate()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=10)
+        self._receiver.join(timeout=10)  # the worker gone, its output ends: the receiver stops
         if self._process.stdout is not None:
             self._process.stdout.close()
         self._sender.join(timeout=10)

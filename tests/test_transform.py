@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 import os
 import pickle
+import time
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from masking.pipeline import ExportRequest, id_columns, prepare_export, token_sc
 from masking.recipient import Recipient
 from masking.risk.assess import collectors
 from masking.transform import (
+    _AHEAD,
     BatchTransform,
     ColumnRows,
     ParallelTransform,
@@ -129,6 +131,26 @@ def test_a_worker_that_dies_is_reported_and_close_ends_it(spec_and_batches: tupl
     alive = ParallelTransform()
     alive.close()  # mid-export (a cancel): the process is ended, not left behind
     assert alive._process.poll() is not None
+
+
+def test_the_worker_answers_ahead_of_the_writer(spec_and_batches: tuple[TransformSpec, list]) -> None:
+    """Each answer is larger than a pipe's buffer: the worker must not wait on it until the writer asks,
+    or a burst of its work (canaries drawn between batches) stops the exporting process."""
+    spec, batches = spec_and_batches
+    sheet, batch = batches[0]
+    big = (batch * (4096 // len(batch) + 1))[:4096]  # answers of several hundred KB each
+    worker = ParallelTransform().begin(spec)
+    try:
+        rows = worker.rows(sheet, iter([big] * _AHEAD), lambda _: None)
+        assert next(rows) is not None  # every batch sent, the first answer taken (no canary goes first here)
+        deadline = time.monotonic() + 30
+        while worker._inbox.qsize() < _AHEAD - 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert worker._inbox.qsize() == _AHEAD - 1  # the rest answered without being asked for
+        rest = list(rows)
+        assert sum(row is not None for row in rest) == _AHEAD * 4096 - 1  # and every row still comes, in order
+    finally:
+        worker.close()
 
 
 def test_an_export_through_the_worker_matches_one_without(tmp_path: Path) -> None:
