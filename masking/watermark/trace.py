@@ -28,6 +28,7 @@ loads and indexes the ledger's exports once.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import re
 from collections import defaultdict
@@ -178,6 +179,13 @@ class Fragment:
     rows: tuple[tuple[str, ...], ...]
     properties: dict[str, str] = field(default_factory=dict)
 
+    @functools.cached_property
+    def not_customers(self) -> frozenset[int]:
+        """The rows that are a table's header row or the notice sheet's, no customer's (read once, not
+        once per key: trace reads the fragment under every key it holds)."""
+        return frozenset(number for number, cells in enumerate(self.rows)
+                         if _is_header_row(cells) or not NOTICE_TEXTS.isdisjoint(cells))
+
 
 def read_fragment(source: Path | str, encoding: str | None = None) -> Fragment:
     """A leaked file (xlsx, csv, txt) or pasted text, as rows of cell texts; ``encoding`` names a
@@ -221,12 +229,14 @@ def _custom_properties(path: Path) -> dict[str, str]:
     return {name: value for name, value in properties.items() if name.startswith(PROPERTY_PREFIX)}
 
 
-def _features(rows: Sequence[Sequence[str]], fp_key: Fingerprinter) -> list[_Row]:
-    """Each fragment row's tokens, masked identities (with their marks) and weak features, fingerprinted."""
+def _features(fragment: Fragment, fp_key: Fingerprinter) -> list[_Row]:
+    """Each fragment row's tokens, masked identities (with their marks) and weak features, fingerprinted;
+    none for a header or notice row (:attr:`Fragment.not_customers`)."""
     out: list[_Row] = []
-    for cells in rows:
+    skipped = fragment.not_customers
+    for number, cells in enumerate(fragment.rows):
         row = _Row()
-        if _is_header_row(cells) or not NOTICE_TEXTS.isdisjoint(cells):  # a header or notice row: no customer's
+        if number in skipped:
             out.append(row)
             continue
         for text in cells:
@@ -294,7 +304,7 @@ class FragmentLookup:
 
 def fragment_lookup(fragment: Fragment, watermark_key: bytes) -> FragmentLookup:
     entries: list[tuple[int, int, bool, bool, bool]] = []
-    rows = _features(fragment.rows, fingerprinter(watermark_key))
+    rows = _features(fragment, fingerprinter(watermark_key))
     used = 0
     for number, row in enumerate(rows):
         used += bool(row.tokens or row.masked)
@@ -327,7 +337,7 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
     tables: list[_MarkTable] = []
     rows_used = 0
     for key in index.keys.values():
-        rows = _features(fragment.rows, fingerprinter(key.watermark_key))
+        rows = _features(fragment, fingerprinter(key.watermark_key))
         used = [r for r in rows if r.tokens or r.masked]
         rows_used = max(rows_used, len(used))
         coverage = np.zeros(len(exports), dtype=np.int64)
