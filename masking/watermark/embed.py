@@ -339,10 +339,6 @@ class ExportMarker:
             rows.append(draw.row)
         return drawn
 
-    def drawn_row(self, number: int) -> tuple[Value, ...]:
-        """Canary ``number``'s row in source form, as drawn (or drawn again)."""
-        return self._drawn[number].row
-
     def moved_readings(
         self, kept: Sequence[ColumnPlan], by_column: Sequence[Sequence[Value]]
     ) -> Sequence[Sequence[Value]]:
