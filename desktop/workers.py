@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from desktop.wording import error_message
+from masking import transform_worker
 from masking.detect import ScanReport, scan_workbook
 from masking.errors import Cancelled, ExportGuardError
 from masking.grading import export_grade
@@ -64,7 +65,9 @@ class PreviewResult:
 
 
 def scan_file(path: Path, progress: Progress) -> ScanReport:
-    """The scan the window runs: open the file, classify every sheet (actions are the plan's)."""
+    """The scan the window runs: open the file, classify every sheet (actions are the plan's). A large
+    file's export will want a transform worker: one starts now, to be ready when the export is."""
+    transform_worker.start_early(path)
     with open_workbook(path, hashed=True) as workbook:  # the export checks it reads the file scanned
         return scan_workbook(workbook, path=path, progress=progress)
 

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from masking import transform_worker
 from masking.approval import Approval, verify_approval
 from masking.detect import ScanReport, scan_workbook
 from masking.detect.scan import with_exact_rows
@@ -241,6 +242,7 @@ def prepare_export(request: ExportRequest, home: Path, report: ScanReport | None
     ``selected``: the caller's :func:`~masking.row_selection.count_selected` of ``request.rows`` on
     that scan (the desktop counts a filter's rows once, as it is typed); else a filter is counted here.
     """
+    transform_worker.start_early(request.input)  # it loads its modules on the other core while this scans
     policy = load_policy(request.policy_file, home)
     risk: PlanRisk | None = None
     suppressed: dict[str, npt.NDArray[np.int64]] = {}

@@ -38,15 +38,14 @@ import os
 import pickle
 import queue
 import subprocess
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice, repeat
-from pathlib import Path
 from typing import IO, Any, Protocol, overload
 
+from masking import transform_worker
 from masking.errors import OutputError, UsageError
 from masking.io.model import Value
 from masking.keys import MasterKey
@@ -59,7 +58,6 @@ from masking.plan import ColumnPlan, Plan
 from masking.policy import FoundPii
 from masking.risk.assess import CodeCollector, SheetCodes, collectors
 from masking.sealed import cell_key
-from masking.transform_worker import FROZEN_FLAG
 from masking.watermark.embed import CanaryRecord, ExportMarker, MarkSettings
 from masking.watermark.pool import PoolUse
 from masking.watermark.store import TraceData
@@ -507,20 +505,6 @@ def _unshipped(shipped: list[Sequence[Value] | int], sent: Columns) -> Columns:
     return [sent[item] if isinstance(item, int) else item for item in shipped]
 
 
-def worker_command() -> list[str]:
-    """The command line that starts a transform worker.
-
-    In a frozen app (PyInstaller sets ``sys.frozen``) ``sys.executable`` is one of the app's own
-    programs, which has no ``-m``: the worker is the console program ``exportguard`` beside it, told by
-    :data:`FROZEN_FLAG` to serve (``masking.cli.main.main`` checks for it first). The console
-    program, not the windowed one: a windowed program on Windows may have no standard streams at all.
-    """
-    if getattr(sys, "frozen", False):
-        suffix = ".exe" if sys.platform == "win32" else ""
-        return [str(Path(sys.executable).with_name(f"exportguard{suffix}")), FROZEN_FLAG]
-    return [sys.executable, "-m", "masking.transform_worker"]
-
-
 class ParallelTransform:
     """:class:`BatchTransform` in a worker process, a few batches ahead of the writer.
 
@@ -539,12 +523,9 @@ class ParallelTransform:
     """
 
     def __init__(self) -> None:
-        """Start the worker; it waits for :meth:`begin` (so it starts up while the export prepares)."""
-        flags = getattr(subprocess, "CREATE_NO_WINDOW", 0)  # no console window from the desktop app
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter or program, fixed arguments
-            worker_command(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, creationflags=flags,
-        )
+        """Take the worker started early for this export (:func:`~masking.transform_worker.start_early`)
+        or start one; it waits for :meth:`begin` (so it starts up while the export prepares)."""
+        self._process = transform_worker.take()
         self._outbox: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()  # the worker's answers, in order
         self._sender = threading.Thread(target=self._send, name="exportguard-transform-feed", daemon=True)

@@ -179,8 +179,8 @@ def test_an_export_through_the_worker_matches_one_without(tmp_path: Path) -> Non
 
 def test_worker_command_in_a_frozen_app_names_the_console_program(monkeypatch: pytest.MonkeyPatch,
                                                                   tmp_path: Path) -> None:
-    from masking.transform import worker_command
     from masking.transform_worker import FROZEN_FLAG
+    from masking.transform_worker import command as worker_command
 
     assert worker_command()[1:] == ["-m", "masking.transform_worker"]  # an installed package: this interpreter
     monkeypatch.setattr("sys.frozen", True, raising=False)

@@ -193,7 +193,7 @@ def _run(argv: Sequence[str] | None) -> int:  # noqa: PLR0911 - one return per w
 
 
 def main() -> NoReturn:
-    if sys.argv[1:] == [FROZEN_FLAG]:  # a frozen app's export worker (masking.transform.worker_command)
+    if sys.argv[1:] == [FROZEN_FLAG]:  # a frozen app's export worker (masking.transform_worker.command)
         worker_main()
         sys.exit(0)
     code = run()
