@@ -33,6 +33,7 @@ anywhere but its answers, and it is ended as soon as the export ends, is cancell
 from __future__ import annotations
 
 import contextlib
+import gc
 import operator
 import os
 import pickle
@@ -68,6 +69,12 @@ OutRows = Iterator[tuple[Value, ...] | None]  # None: a row reserved for a canar
 Advance = Callable[[int], None]  # told how many source rows are through
 # Exports of fewer rows than this run in this process: a worker's start (~0.5 s) would cost more.
 PARALLEL_FROM_ROWS = 50_000
+# The worker's garbage is collected every this many batches, not by the interpreter's automatic
+# collector: that one runs every 700 new containers and walks the batches' columns again each time (0.3-0.8 s
+# of the worker's CPU per 200,000 rows on a busy machine, 1.9 s per 1,000,000), while the transform step makes
+# no reference cycles batch by batch (its ~300 cyclic objects are made once, in its first batches). A full
+# collection now and then still frees whatever a cycle would hold.
+_COLLECT_EVERY = 32
 _AHEAD = 6  # batches in flight to the worker (with 3 this process waited ~0.25 s more per 200,000 rows)
 
 
@@ -467,9 +474,15 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> None:
         if spec is _EOF:
             return
         transform = BatchTransform(spec)
+        gc.freeze()  # the modules and the export's set-up are never garbage: no collection walks them again
+        gc.disable()  # collected at the worker's own pace instead (_COLLECT_EVERY)
+        served = 0
         while (task := _read_frame(inbox)) is not None:
             if task is _EOF:
                 return
+            served += 1
+            if served % _COLLECT_EVERY == 0:
+                gc.collect()
             sheet, source, count = task
             if source is None:
                 _write_frame(outbox, ("end", transform.sheet_end(sheet)))

@@ -415,3 +415,36 @@ def test_moved_readings_over_columns_move_what_the_rows_form_moved(seed: int, ce
         # a cell is the very source object in both forms, or a new one in both
         assert all((a is b) == (c is b) for a, b, c in zip(column, source[index], (r[index] for r in expected),
                                                             strict=True))
+
+
+def test_the_worker_collects_its_garbage_at_its_own_pace(spec_and_batches: tuple[TransformSpec, list],
+                                                         tmp_path: Path) -> None:
+    """serve() runs with the automatic collector off and what it loaded frozen (a full collection every
+    _COLLECT_EVERY batches instead), and answers as before; in a child process, as the worker runs it."""
+    import io
+    import subprocess
+    import sys
+
+    from masking.transform import _COLLECT_EVERY
+
+    spec, batches = spec_and_batches
+    first = [item for item in batches if item[0] == batches[0][0]]
+    batches = first * (_COLLECT_EVERY // len(first) + 1)  # one sheet's rows again and again: a collection runs
+    inbox = io.BytesIO()
+    pickle.dump(spec, inbox)
+    for sheet, batch in batches:
+        pickle.dump((sheet, source_columns(batch), len(batch)), inbox)
+    pickle.dump(None, inbox)
+    (tmp_path / "inbox").write_bytes(inbox.getvalue())
+    probe = ("import gc, io, pickle, sys\n"
+             "from masking.transform import serve\n"
+             f"inbox = open({str(tmp_path / 'inbox')!r}, 'rb')\n"
+             "outbox = io.BytesIO()\n"
+             "serve(inbox, outbox)\n"
+             "outbox.seek(0)\n"
+             "kinds = []\n"
+             "while outbox.tell() < len(outbox.getvalue()):\n"
+             "    kinds.append(pickle.load(outbox)[0])\n"
+             "print(gc.isenabled(), gc.get_freeze_count() > 0, kinds.count('columns'), kinds[-1])\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120)
+    assert done.stdout.split() == ["False", "True", str(len(batches)), "summary"]
