@@ -75,7 +75,7 @@ from masking.watermark.profile import (
     ProfileEntries,
     canary_readings,
     canary_suffixes,
-    cell_features,
+    cell_context,
 )
 from masking.watermark.reading_marks import ALT, HELD, direction, moved, reading_value, row_identity
 from masking.watermark.reading_marks import features as features_of_reading
@@ -603,12 +603,12 @@ class ExportMarker:
                 fresh.add(number, draw.fresh)
             entries: list[tuple[str, int, int]] = []
             for column_cells in cells:
-                cell_features, cell_context = column_cells[place]
-                for feature, strong in cell_features:
+                cell_marks, cell_entries = column_cells[place]
+                for feature, strong in cell_marks:
                     features.append(feature)
                     owners.append(number)
                     strengths.append(strong)
-                entries.extend(cell_context)
+                entries.extend(cell_entries)
             context.add(number, entries)
         return CanaryRecord(
             fresh.arrays(), fingerprints(self._fp_key, features) if features else np.zeros(0, np.uint64),
@@ -790,10 +790,10 @@ class _CanaryColumn:
         are left out: a leaker drops them, and they are tokens."""
         if self.token:
             return []
-        cell = cell_features(text)
-        if cell.ctx is not None:
-            return [(cell.ctx, CTX, self.slot)]
-        if cell.reading is not None and self.plain:
+        ctx, reading = cell_context(text)
+        if ctx is not None:
+            return [(ctx, CTX, self.slot)]
+        if reading and self.plain:
             return [(feature, READING, self.slot) for feature in canary_readings(text)]
         return []
 

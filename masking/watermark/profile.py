@@ -98,31 +98,64 @@ def _reading_feature(number: Decimal) -> tuple[str, int]:
     return f"r{decimals}|{text}", decimals
 
 
-def cell_features(text: str) -> CellFeatures:  # noqa: PLR0911 - one return per shape of cell
+_OTHER, _MASKED, _CLEAR, _READING = range(4)  # the shapes of a cell's text (_shape)
+
+
+def _shape(compact: str) -> tuple[int, str, re.Match[str] | None]:
+    """(shape, digits, match) of a cell's compact text: a masked or a clear digit identifier, a reading,
+    or other (a name, a context); its digits without separators, and for a masked identifier the match."""
+    if compact[0] >= "\u3400":  # a name or a text: never digits
+        return _OTHER, "", None
+    digits = SEPARATORS.sub("", compact).upper()
+    masked = _MASKED_DIGITS.fullmatch(digits)
+    if masked is not None and len(digits) >= MIN_SUFFIX_LENGTH:
+        return _MASKED, digits, masked
+    if _CLEAR_DIGITS.fullmatch(digits):
+        return _CLEAR, digits, None
+    number = _NUMBER.fullmatch(compact.replace(",", ""))
+    if number is not None and (number.group(1) is None or len(number.group(1).rstrip("0")) <= 2):
+        return _READING, digits, None
+    return _OTHER, digits, None
+
+
+def cell_features(text: str) -> CellFeatures:
     """The features of one cell's text (fragment rows and canary outputs alike)."""
     compact = trace_text(text)
     if not compact:
         return CellFeatures()
-    if compact[0] < "\u3400":
-        digits = SEPARATORS.sub("", compact).upper()
-        masked = _MASKED_DIGITS.fullmatch(digits)
-        if masked is not None and len(digits) >= MIN_SUFFIX_LENGTH:
-            tail = masked.group(3)
-            j = min(4, len(tail))
-            return CellFeatures(suffix=(len(digits), f"s|{len(digits)}|{j}|{tail[-j:]}", suffix_p(len(digits), j)))
-        if _CLEAR_DIGITS.fullmatch(digits):
-            return CellFeatures(suffix=(len(digits), f"s|{len(digits)}|4|{digits[-4:]}", suffix_p(len(digits), 4)))
-        number = _NUMBER.fullmatch(compact.replace(",", ""))
-        if number is not None and (number.group(1) is None or len(number.group(1).rstrip("0")) <= 2):
-            value = Decimal(compact.replace(",", ""))
-            feature, decimals = _reading_feature(value)
-            return CellFeatures(reading=(feature, reading_p(decimals, float(value))))
+    shape, digits, masked = _shape(compact)
+    if masked is not None:
+        tail = masked.group(3)
+        j = min(4, len(tail))
+        return CellFeatures(suffix=(len(digits), f"s|{len(digits)}|{j}|{tail[-j:]}", suffix_p(len(digits), j)))
+    if shape == _CLEAR:
+        return CellFeatures(suffix=(len(digits), f"s|{len(digits)}|4|{digits[-4:]}", suffix_p(len(digits), 4)))
+    if shape == _READING:
+        value = Decimal(compact.replace(",", ""))
+        feature, decimals = _reading_feature(value)
+        return CellFeatures(reading=(feature, reading_p(decimals, float(value))))
+    return CellFeatures(ctx=_context(compact))
+
+
+def cell_context(text: str) -> tuple[str | None, bool]:
+    """(:func:`cell_features`' ``ctx``, whether it gives a reading) of a cell's text, without making
+    the suffix and reading features (what a canary cell's profile entries need)."""
+    compact = trace_text(text)
+    if not compact:
+        return None, False
+    shape = _shape(compact)[0]
+    return (_context(compact) if shape == _OTHER else None), shape == _READING
+
+
+def _context(compact: str) -> str | None:
+    """The context feature of a cell that is neither a digit identifier nor a reading (None for a
+    masked digit value of another shape)."""
     observation = read_mark(compact)
     if observation is not None and observation.scheme in ("name", "name1"):
-        return CellFeatures(ctx=f"m|{observation.scheme}|{observation.identity}")
+        return f"m|{observation.scheme}|{observation.identity}"
     if observation is not None:
-        return CellFeatures()
-    return CellFeatures(ctx="x|" + compact.casefold())
+        return None
+    return "x|" + compact.casefold()
 
 
 def canary_suffixes(digits: str) -> list[str]:
