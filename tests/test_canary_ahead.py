@@ -162,6 +162,26 @@ def test_many_late_collisions_with_a_pool_in_use(settled: list[set[int]]) -> Non
 
 
 @pytest.mark.usefixtures("draw_together")
+def test_first_tries_asked_at_once_are_the_draws_made_one_at_a_time(
+        monkeypatch: pytest.MonkeyPatch, settled: list[set[int]]) -> None:
+    """Accounts of one narrow range kept in clear, no pool: many first tries take an account the source
+    holds before the canary's place. A group's first tries are asked in one lookup (_draw_group); the
+    canaries, and those the end finds stale, must be those of draws made and asked one at a time."""
+    rows = [(f"170{index:04d}", *row[1:]) for index, row in enumerate(_rows())]
+    spec = _spec(account=Action.KEEP)
+    hits: list[bool] = []
+    answered = embed.Asked.answered
+    monkeypatch.setattr(embed.Asked, "answered",
+                        lambda asked, hashes, *, hit: hits.append(hit) or answered(asked, hashes, hit=hit))
+    at_once = _export(spec, rows, ahead=True)
+    assert hits.count(True) >= 3 and hits.count(False) >= 40
+    monkeypatch.setattr(ExportMarker, "_draw_group", lambda marker, sheet, columns, pending: [
+        marker._draw(sheet, columns, number, rows, following) for number, rows, following in pending])
+    _same(at_once, _export(spec, rows, ahead=True))
+    assert settled[0] == settled[1]
+
+
+@pytest.mark.usefixtures("draw_together")
 def test_a_kept_identifier_a_later_canary_takes_as_its_monitored_number_is_recorded_again(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Accounts of 7 digits (a number a pool may name) are kept in clear, and the pool hands out, 31st,

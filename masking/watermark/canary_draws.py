@@ -41,10 +41,14 @@ class Asked:
         if not texts:
             return False
         hashes = identifier_hashes(texts)
-        if self._ids.found(hashes).any():
-            return True
-        self.no.append(hashes)
-        return False
+        return self.answered(hashes, hit=bool(self._ids.found(hashes).any()))
+
+    def answered(self, hashes: SourceIds, *, hit: bool) -> bool:
+        """``hit``: whether the identifiers ``hashes`` are among those seen so far, found beforehand
+        (with other draws' questions, in one lookup), kept as :meth:`any` keeps its answers."""
+        if len(hashes) and not hit:
+            self.no.append(hashes)
+        return hit
 
 
 @dataclass(frozen=True)
