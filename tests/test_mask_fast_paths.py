@@ -255,3 +255,36 @@ def test_the_projection_shows_a_blank_cell_as_nothing() -> None:
     for kind, action in ((Kind.PERSON_NAME, Action.KEEP), (Kind.ID_NUMBER, Action.MASK), (None, Action.KEEP)):
         assert Projection(kind, action).shown(blanks) == [""] * len(blanks)
         assert Projection(kind, action).shown([" 张伟 ", "11010519491231002X"])[0] != ""
+
+
+def _plain_chunk(kind: Kind, rng: random.Random) -> list[Value]:
+    """A chunk of plain text cells of one length, the usual one of an identifier column."""
+    if kind is Kind.ID_NUMBER:
+        return [number for number in _ids(rng, 600) if not number.endswith("x")]  # valid, invalid, final X
+    length = {Kind.PHONE: 11, Kind.METER_ID: 22, Kind.ACCOUNT_NO: 10}[kind]
+    head = "1" if kind is Kind.PHONE else ""
+    return [head + "".join(rng.choices(DIGITS, k=length - len(head))) for _ in range(600)]
+
+
+@pytest.mark.parametrize("kind", [Kind.ID_NUMBER, Kind.PHONE, Kind.METER_ID, Kind.ACCOUNT_NO])
+def test_a_chunk_of_plain_values_of_one_length_is_masked_and_marked_as_cell_by_cell(kind: Kind) -> None:
+    """Such a chunk is told plain, given its forms and masked in bulk (one join of its cells, one form
+    for all or per distinct identity, the stars set in numpy): the same outputs, counts and marks."""
+    rng = random.Random(str(kind))
+    values = _plain_chunk(kind, rng)
+    assert any(str(v).endswith("X") for v in values) or kind is not Kind.ID_NUMBER
+    operator = get_operator("mask", kind, MaskParams())
+    assert isinstance(operator, MaskOperator)
+    for variants in (None, [5] * len(values), [rng.randrange(16) for _ in values]):
+        expected = _one_by_one(operator, values, variants)
+        got = operator.apply_batch(values, CTX, variants=variants)
+        assert (got.values, got.counts) == (expected.values, expected.counts)
+    column = ColumnPlan("S", 0, "A", "列", kind, 1.0, Action.MASK, "policy")
+    plan = Plan((SheetPlan("S", False, True, len(values), (column,)),))
+    marker = ExportMarker("EX-20260101-00000001", _Master(), plan, {("S", 0): operator}, MarkSettings(canary_rate=0.0))
+    expected_out, marks, marked, markable = _read_back("EX-20260101-00000001", operator, values)
+    out = marker.apply(column, operator, values, CTX).values
+    assert out == expected_out
+    assert marker._marks[("S", 0)][1] == marks
+    assert (marker.marked_cells, marker.markable_cells) == (marked, markable)
+    assert markable > 100

@@ -39,7 +39,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
-from typing import Protocol
+from typing import Protocol, cast
+
+import numpy as np
 
 from masking.cell_text import crypto_text, identifier_text
 from masking.detect.freetext import find_pii_spans
@@ -187,15 +189,12 @@ class MaskOperator(Operator):
         tally = Tally()
         out = list(values)
         fallback = params.char * 4
-        positions: list[int] = []
-        canonicals: list[str] = []
-        for position, value in enumerate(values):
-            canonical = _plain_digits(kind, value)
-            if canonical is None:
-                out[position] = self._mask_other(value, variants[position] if variants is not None else 0, tally)
-            else:
-                positions.append(position)
-                canonicals.append(canonical)
+        positions, canonicals = _plain_many(kind, values)
+        if len(positions) < len(values):
+            plain = set(positions)
+            for position, value in enumerate(values):
+                if position not in plain:
+                    out[position] = self._mask_other(value, variants[position] if variants is not None else 0, tally)
         valid = valid_digits_many(kind, canonicals)
         if not all(valid):
             for position in compress(positions, (not ok for ok in valid)):
@@ -207,9 +206,8 @@ class MaskOperator(Operator):
         keeps = _digit_keeps(kind, canonicals, params, wanted)
         if pick is not None and params.keep_first is None and params.keep_last is None:
             keeps = list(pick(positions, canonicals, keeps))
-        char = params.char
-        for position, canonical, (first, last) in zip(positions, canonicals, keeps, strict=True):
-            out[position] = _hide(canonical, first, last, char)
+        for position, masked in zip(positions, _hidden_many(canonicals, keeps, params.char), strict=True):
+            out[position] = masked
         return BatchResult(out, tally.freeze())
 
     def _mask_other(self, value: Value, variant: int, tally: Tally) -> Value:
@@ -322,6 +320,69 @@ def _plain_digits(kind: Kind, value: Value) -> str | None:
     return None
 
 
+def _plain_many(kind: Kind, values: Sequence[Value]) -> tuple[list[int], list[str]]:
+    """(positions, canonical forms) of the values :func:`_plain_digits` reads. A column of text cells
+    of one length that are all plain (the common one: digits, an ID's final X) is told so in numpy,
+    each cell a row of the bytes of the cells joined, each ending in a newline."""
+    count = len(values)
+    if count and set(map(type, values)) == {str}:
+        texts = cast("Sequence[str]", values)
+        joined = "\n".join(texts) + "\n"
+        length = len(texts[0])
+        if length and joined.isascii() and len(joined) == count * (length + 1) and joined.count("\n") == count:
+            rows = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(count, length + 1)
+            digits = rows[:, :length] - np.uint8(_ZERO)  # a byte that is no digit wraps to 10 or more
+            last = digits[:, -1]
+            x_last = kind is Kind.ID_NUMBER and length > 1
+            if (rows[:, length] == _NEWLINE).all() and (digits[:, :-1] < 10).all() \
+                    and ((last < 10) | (x_last & (last == _X - _ZERO))).all():
+                return list(range(count)), list(texts)  # every cell of one length, digits (and an ID's X)
+    positions: list[int] = []
+    canonicals: list[str] = []
+    for position, value in enumerate(values):
+        canonical = _plain_digits(kind, value)
+        if canonical is not None:
+            positions.append(position)
+            canonicals.append(canonical)
+    return positions, canonicals
+
+
+_ZERO, _NEWLINE, _X = ord("0"), ord("\n"), ord("X")
+
+
+_STAR_ROWS_FROM = 64  # values from which _hidden_many masks in numpy
+
+
+def _hidden_many(canonicals: Sequence[str], keeps: Sequence[tuple[int, int]], char: str) -> list[str]:
+    """:func:`_hide` of each canonical form with its keep. Values of one length and an ASCII mask
+    character (the usual chunk) are masked in numpy: each value a row of bytes, every row's hidden
+    columns set at once, the rows read back as one text split at the newline ending each."""
+    lengths = set(map(len, canonicals))
+    if len(canonicals) < _STAR_ROWS_FROM or len(lengths) != 1 or not char.isascii():
+        return [_hide(canonical, first, last, char) for canonical, (first, last) in zip(canonicals, keeps, strict=True)]
+    length = lengths.pop()
+    rows = np.empty((len(canonicals), length + 1), dtype=np.uint8)
+    rows[:, :length] = np.frombuffer("".join(canonicals).encode("ascii"), dtype=np.uint8).reshape(-1, length)
+    rows[:, length] = ord("\n")
+    if len(set(keeps)) == 1:  # one form (no watermark): the same columns hidden in every row
+        rows[:, _hidden_columns(*keeps[0], length)] = ord(char)
+    else:  # a few forms (the watermark's): each row takes its form's hidden columns
+        forms = {keep: index for index, keep in enumerate(dict.fromkeys(keeps))}
+        hidden = np.zeros((len(forms), length + 1), dtype=np.bool_)
+        for (first, last), index in forms.items():
+            hidden[index, _hidden_columns(first, last, length)] = True
+        rows[hidden[np.fromiter(map(forms.__getitem__, keeps), dtype=np.intp, count=len(keeps))]] = ord(char)
+    texts = rows.tobytes().decode("ascii").split("\n")
+    texts.pop()
+    return texts
+
+
+def _hidden_columns(first: int, last: int, length: int) -> slice:
+    """The characters :func:`_hide` hides of a text of ``length``: all of them when keeping ``first``
+    and ``last`` would leave none hidden."""
+    return slice(0, length) if first + last >= length else slice(first, length - last)
+
+
 def _digit_keep(kind: Kind, canonical: str, params: MaskParams, variant: int = 0) -> tuple[int, int]:
     """How many leading and trailing digits of a valid value stay: the parameters' choice, else the
     ``variant``'s form (:func:`~masking.mask_forms.variant_keep`), else the kind's default."""
@@ -345,15 +406,12 @@ def _digit_keeps(
     kind's from its length alone, so those are worked out once per length and variant."""
     if kind is Kind.PHONE:
         return [_digit_keep(kind, c, params, variant) for c, variant in zip(canonicals, variants, strict=True)]
-    known: dict[tuple[int, int], tuple[int, int]] = {}
-    keeps = []
-    for canonical, variant in zip(canonicals, variants, strict=True):
-        key = (len(canonical), variant)
-        keep = known.get(key)
-        if keep is None:
-            keep = known[key] = _digit_keep(kind, canonical, params, variant)
-        keeps.append(keep)
-    return keeps
+    if len(set(map(len, canonicals))) == 1 and len(set(variants)) == 1:  # the usual chunk: one keep for all
+        return [_digit_keep(kind, canonicals[0], params, variants[0])] * len(canonicals)
+    keys = list(zip(map(len, canonicals), variants, strict=True))
+    firsts = dict(zip(reversed(keys), reversed(canonicals), strict=True))  # a value of each key (its first)
+    known = {key: _digit_keep(kind, canonical, params, key[1]) for key, canonical in firsts.items()}
+    return list(map(known.__getitem__, keys))
 
 
 def _mask_digits(

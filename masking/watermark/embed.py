@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 from typing import Protocol, TypeVar, cast
 
 import numpy as np
@@ -31,7 +32,7 @@ from masking.cell_text import identifier_text, round_trip_text
 from masking.crypto import hmac_sha256
 from masking.io.model import Damaged, Value
 from masking.kinds import Action, Kind
-from masking.mask_forms import variant_keep
+from masking.mask_forms import PHONE_LENGTHS, variant_keep
 from masking.operators.base import BatchResult, Operator, OperatorContext
 from masking.operators.canonical import canonical_digits
 from masking.operators.mask import MaskOperator, MaskParams
@@ -49,6 +50,7 @@ from masking.watermark.canary_draws import Asked, CanaryDraw, stale
 from masking.watermark.marks import (
     MarkObservation,
     digit_form,
+    digit_forms,
     expected_variant,
     export_mark_key,
     identity_hash,
@@ -526,6 +528,9 @@ class ExportMarker:
         export's pattern for each plain value's identity, its mark kept in ``marks`` (and its
         position in ``picked``)."""
         picked.update(positions)
+        if canonicals and len(set(keeps)) == 1 and len(lengths := set(map(len, canonicals))) == 1 \
+                and lengths.pop() not in PHONE_LENGTHS:
+            return self._pick_uniform(kind, marks, positions, canonicals, keeps[0])
         chosen: list[tuple[int, int]] = []
         forms = self._forms
         markable = marked = 0
@@ -545,6 +550,37 @@ class ExportMarker:
         self.markable_cells += markable
         self.marked_cells += marked
         return chosen
+
+    def _pick_uniform(
+        self, kind: Kind, marks: list[MarkObservation | None], positions: Sequence[int], canonicals: Sequence[str],
+        keep: tuple[int, int],
+    ) -> list[tuple[int, int]]:
+        """:meth:`_pick_forms` of values of one length (not a phone's) and one default ``keep`` (the usual
+        chunk): their scheme, variant and k are those of the length, so only each identity's form is
+        looked up, once per distinct identity, and handed to the values in C."""
+        found = digit_forms(canonicals, *keep)
+        if found is None:
+            return [keep] * len(canonicals)
+        scheme, identities, variant, k = found
+        forms = self._forms
+        distinct: dict[str, _Form] = {}
+        for identity, canonical in zip(identities, canonicals, strict=True):
+            if identity not in distinct:
+                key = (kind, scheme, identity, keep)
+                choice = forms.get(key)
+                if choice is None:
+                    choice = forms[key] = self._choose_form(kind, canonical, keep, (scheme, identity, variant, k))
+                distinct[identity] = choice
+        choices = list(map(distinct.__getitem__, identities))
+        shown = list(map(itemgetter(1), choices))
+        if len(positions) == len(marks):  # every value plain: the positions are all of them, in order
+            marks[:] = shown
+        else:
+            for position, mark in zip(positions, shown, strict=True):
+                marks[position] = mark
+        self.markable_cells += len(choices)
+        self.marked_cells += sum(map(itemgetter(2), choices))
+        return list(map(itemgetter(0), choices))
 
     def _choose_form(
         self, kind: Kind, canonical: str, keep: tuple[int, int], form: tuple[str, str, int, int]

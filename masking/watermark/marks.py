@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,6 +131,24 @@ def digit_form(digits: str, first: int, last: int) -> tuple[str, str, int, int] 
     if index is None:
         return None
     return name, f"{digits[:keep_first]}:{digits[-keep_last:]}", index, len(variants)
+
+
+def digit_forms(digits: Sequence[str], first: int, last: int) -> tuple[str, list[str], int, int] | None:
+    """:func:`digit_form` of values of one length that is not a phone's (whose forms follow from its
+    head), all shown as their first ``first`` and last ``last`` characters: (scheme, each value's
+    identity, variant, k), the same for each but the identity, or None when they carry no mark.
+    Worked out once for them all (the mask operator's chunk of one kind and one form)."""
+    length = len(digits[0])
+    reader = _DIGIT_READERS.get(length)
+    if length in PHONE_LENGTHS:
+        raise ValueError("a phone's form follows from its head: digit_form of each value")
+    if reader is None:
+        return None
+    name, variants, keep_first, keep_last = reader
+    index = variants.get((first, last))
+    if index is None:
+        return None
+    return name, [f"{value[:keep_first]}:{value[-keep_last:]}" for value in digits], index, len(variants)
 
 
 def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
