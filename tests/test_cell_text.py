@@ -6,8 +6,10 @@ import datetime as dt
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from masking.cell_text import crypto_text, identifier_text, round_trip_text, trace_text
+from masking.cell_text import crypto_text, crypto_texts, identifier_text, round_trip_text, trace_text
 from masking.io.model import Damaged, Value
 
 # value -> (identifier_text, crypto_text, round_trip_text), as the table in masking/cell_text.py says
@@ -51,3 +53,14 @@ def test_trace_text_drops_what_a_recipient_can_add_unseen() -> None:
     assert trace_text("１３８\u3000**５６７８") == "138**5678"
     assert trace_text("王*明") == "王*明"
     assert round_trip_text("138\u200b") == "138\u200b"  # round trips keep what was written
+
+
+# texts NFKC changes and texts it leaves, composing and combining characters among them
+_CELL = st.one_of(st.none(), st.text(st.sampled_from(" a\u00c5A\u030a\u1100\u1161\u3000１中\u0301\x00"), max_size=5),
+                  st.sampled_from([5, 1.5, Damaged("1234"), dt.date(2026, 12, 6)]))
+
+
+@given(st.lists(_CELL, max_size=8))
+def test_crypto_texts_is_crypto_text_of_each(values: list[Value]) -> None:
+    """A column told NFKC as a whole (its texts joined by NUL) is each cell's crypto_text."""
+    assert crypto_texts(values) == [crypto_text(value) for value in values]

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from masking.cell_text import crypto_text, identifier_text
+from masking.cell_text import crypto_text, crypto_texts, identifier_text
 from masking.io.model import Value
 from masking.kinds import Action, Kind
 from masking.mask_forms import most_shown_variant
@@ -61,7 +61,7 @@ class Projection:
         if action in (Action.DROP, Action.REDACT):
             return [""] * len(values)
         if action is Action.KEEP:
-            return [crypto_text(v) for v in values]  # a blank cell's is "" (NFKC keeps whitespace whitespace)
+            return crypto_texts(values)  # a blank cell's is "" (NFKC keeps whitespace whitespace)
         if action in _TOKENS:
             return [self._token_part(v) for v in values]
         operator = self._operator
@@ -71,7 +71,7 @@ class Projection:
             out = operator.apply_batch(values, _CONTEXT, variants=[self._variant] * len(values)).values
         else:
             out = operator.apply_batch(values, _CONTEXT).values
-        return [crypto_text(v) for v in out]
+        return crypto_texts(out)
 
     def _token_part(self, value: Value) -> str:
         if is_blank(value):
