@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from masking.checksums import gs1_check_digit, gs1_valid, id_check_char, id_number_valid, luhn_check_digit
+from masking.io.model import Damaged, Value
 from masking.kinds import (
     Kind,
     is_bank_card,
@@ -26,6 +27,7 @@ from masking.kinds import (
 from masking.name_address import split_region_prefix
 from masking.numbering import FULL_BLOCK_USES, area_codes, card_issuers, mobile_prefixes
 from masking.operators import EncryptOperator, KeyMaterial, OperatorContext, get_operator
+from masking.operators.base import Counts, is_blank
 from masking.regions import is_real_region, residence_regions
 
 KEYS = KeyMaterial("KPROP01", b"P" * 32, b"E" * 32, b"H" * 32)
@@ -361,3 +363,16 @@ def test_plain_digit_columns_read_in_numpy_equal_the_per_cell_reading(values: li
         assert texts == [values[i] for i in expected]
         assert rest == [i for i in range(len(values)) if i not in expected]
         assert common is None or ({len(t) for t in texts} == {common} and len(plain) == len(values))
+
+
+_KEPT_CELL = st.one_of(st.none(), st.text(" \t\u3000a张", max_size=3), st.integers(), st.floats(allow_nan=False),
+                       st.text("0 ", max_size=3).map(Damaged), st.dates())
+
+
+@given(st.lists(_KEPT_CELL, max_size=12))
+def test_keep_counts_each_cell_by_the_blank_rule(values: list[Value]) -> None:
+    """keep's counts, taken in C for a column without Damaged cells, are is_blank's cell by cell."""
+    blank = sum(map(is_blank, values))
+    damaged = sum(1 for value in values if isinstance(value, Damaged) and not is_blank(value))
+    counts = get_operator("keep", None).apply_batch(values, SCOPE_A).counts
+    assert counts == Counts(transformed=len(values) - blank - damaged, blank=blank, damaged=damaged)

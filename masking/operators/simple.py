@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from masking.io.model import Damaged, Value
 from masking.kinds import Action
@@ -47,6 +48,13 @@ class RedactParams(OperatorParams):
 
 def _count(values: Sequence[Value]) -> Tally:
     """Blank, damaged and other values of a chunk (``is_blank``'s rule; strings are the only maybe-blanks)."""
+    kinds = set(map(type, values))
+    if not any(issubclass(kind, str) for kind in kinds - {str}):  # no Damaged: the blanks counted in C
+        blank = values.count(None) if type(None) in kinds else 0
+        if str in kinds:
+            cells = values if len(kinds) == 1 else [value for value in values if type(value) is str]
+            blank += list(map(str.strip, cast("Sequence[str]", cells))).count("")
+        return Tally(transformed=len(values) - blank, blank=blank)
     texts = [value for value in values if isinstance(value, str)]
     blank = sum(1 for value in values if value is None) + sum(1 for text in texts if not text.strip())
     damaged = sum(1 for text in texts if type(text) is Damaged and text.strip())
