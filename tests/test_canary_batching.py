@@ -130,7 +130,9 @@ def _reference_hashes(chunk: list[Value]) -> set[int]:
 @given(st.lists(st.lists(_ID_CELL, max_size=12), max_size=4),
        st.lists(st.text(st.sampled_from("0123456789"), min_size=2, max_size=22), max_size=12))
 def test_source_ids_equal_each_cell_hashed_alone(chunks: list[list[Value]], digits: list[str]) -> None:
-    chunks = [*chunks, digits]  # a column of plain digit strings only: the bulk path
+    ids = [text[:-1] + "X" if index % 2 else text for index, text in enumerate(digits)]
+    # columns of plain digit strings only, and with some ending in X (resident IDs): the bulk path
+    chunks = [*chunks, digits, ids]
     collector = SourceIdCollector()
     for chunk in chunks:
         collector.add(chunk)

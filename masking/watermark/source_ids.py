@@ -50,15 +50,26 @@ def _other_hash(value: Value) -> int | None:
     return hash(feature[2:]) if feature is not None else None
 
 
+_ID_TOKEN_CHARS = 7  # a digit string and a final X is its own token text from six digits on (token_feature)
+
+
 def _all_plain_digits(chunk: Sequence[Value]) -> TypeGuard[Sequence[str]]:
-    """Whether every cell is a string of at least two ASCII digits, each its own token text (a
-    ``Damaged`` one too: its token text is its digits), checked on the joined cells."""
+    """Whether every cell is a string of at least two ASCII digits (or of at least six and a final
+    upper-case X, as a resident ID), each its own token text (a ``Damaged`` one too: its token text is
+    its digits), checked on the cells joined, each ending in a newline (the final X dropped before it)."""
     texts = cast("Sequence[str]", chunk)  # until join() finds a cell that is not a str
     try:
-        joined = "".join(texts)
+        joined = "\n".join(texts) + "\n"
     except TypeError:
         return False
-    return joined.isdigit() and joined.isascii() and min(map(len, texts)) >= MIN_TOKEN_CHARS
+    if not joined.isascii() or joined.count("\n") != len(texts):
+        return False
+    shortest = min(map(len, texts))
+    if "X" in joined:
+        if shortest < _ID_TOKEN_CHARS:
+            return False
+        joined = joined.replace("X\n", "\n")
+    return shortest >= MIN_TOKEN_CHARS and joined.replace("\n", "").isdigit()
 
 
 class SourceIdCollector:
@@ -68,7 +79,7 @@ class SourceIdCollector:
         self._hashes = SortedRuns(np.int64)
 
     def add(self, chunk: Sequence[Value]) -> None:
-        if _all_plain_digits(chunk):  # most identifier columns (account, mobile, meter numbers): in C
+        if _all_plain_digits(chunk):  # most identifier columns (account, mobile, meter, ID numbers): in C
             self._hashes.add(np.fromiter(map(identifier_hash, chunk), dtype=np.int64, count=len(chunk)))
             return
         # the common shape in bulk (account, mobile, meter and most ID numbers), then the others
