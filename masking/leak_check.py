@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
-from typing import Any
+from operator import is_not, itemgetter
+from typing import Any, cast
+
+import numpy as np
 
 from masking.cell_text import identifier_text
 from masking.checksums import PROVINCE_CODES
@@ -81,6 +83,11 @@ def found_in_column(values: Sequence[Value]) -> list[tuple[int, tuple[Kind, ...]
     """``(position, found_kinds(value))`` for each cell of ``values`` holding personal data, in order
     of position. The text cells are read together: each distinct text once, by the finder run over
     them all joined (:func:`find_pii_kinds_each`)."""
+    types = set(map(type, values))
+    if types <= _TEXT_OR_BLANK:
+        return _found_in_texts(values, types)
+    if types <= _NEVER_FOUND or (types <= _NUMBERS and _all_below(values, _MIN_NUMBER)):
+        return []  # blanks, dates, times, booleans and numbers below any identifier: found_kinds reads none
     found: list[tuple[int, tuple[Kind, ...]]] = []
     positions: list[int] = []
     texts: list[str] = []
@@ -101,6 +108,35 @@ def found_in_column(values: Sequence[Value]) -> list[tuple[int, tuple[Kind, ...]
                      if text in kinds_of)
     found.sort(key=itemgetter(0))  # by position: the tally counts kinds in the order the cells come
     return found
+
+
+_MIN_NUMBER = 100_000  # a number cell below this holds no identifier (found_kinds)
+_TEXT_OR_BLANK = frozenset({str, type(None)})
+_NEVER_FOUND = frozenset({type(None), dt.date, dt.datetime, dt.time, bool})  # cells found_kinds reads nothing in
+_NUMBERS = frozenset({int, float, bool, type(None)})
+
+
+def _all_below(values: Sequence[Value], bound: int) -> bool:
+    """Whether every number of ``values`` (numbers, booleans and blanks) is below ``bound``, asked in C:
+    a column of readings and amounts. (A NaN first compares as nothing and answers False: cell by cell.)"""
+    numbers = cast("Iterator[float]", filter(functools.partial(is_not, None), values))
+    return bool(max(numbers, default=0) < bound)
+
+
+def _found_in_texts(values: Sequence[Value], types: set[type]) -> list[tuple[int, tuple[Kind, ...]]]:
+    """:func:`found_in_column` of a column of text and blank cells: each text trimmed in C, those of
+    ``_MIN_CHARS`` or more read together (:func:`find_pii_kinds_each`, each distinct text once)."""
+    cells = cast("Sequence[str | None]", values)
+    stripped = ["" if cell is None else cell.strip() for cell in cells] if type(None) in types else list(
+        map(str.strip, cast("Sequence[str]", cells)))
+    lengths = np.fromiter(map(len, stripped), dtype=np.int64, count=len(stripped))
+    positions: list[int] = np.flatnonzero(lengths >= _MIN_CHARS).tolist()
+    texts = [stripped[position] for position in positions]
+    distinct = list(dict.fromkeys(texts))  # a category column repeats a few texts
+    kinds_of = {distinct[index]: found for index, found in find_pii_kinds_each(distinct)}
+    if not kinds_of:
+        return []
+    return [(position, kinds_of[text]) for position, text in zip(positions, texts, strict=True) if text in kinds_of]
 
 
 def _damaged_kinds(digits: str) -> tuple[Kind, ...]:

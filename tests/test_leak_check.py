@@ -299,8 +299,19 @@ _CELLS = st.one_of(
 )
 
 
+# the shapes a column mostly has, each read by a path of its own: texts and blanks; numbers, booleans
+# and blanks (a NaN or a number from 100,000 on read cell by cell); dates, times and blanks
+_COLUMNS = st.one_of(
+    st.lists(_CELLS, max_size=40),
+    st.lists(st.one_of(_TEXTS, _TEXTS.map(lambda text: f"  {text} "), st.none()), max_size=40),
+    st.lists(st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.floats(-1e6, 1e6),
+                       st.sampled_from((99999.0, 100000.0, 13912345678.0, float("nan"), float("inf")))), max_size=40),
+    st.lists(st.one_of(st.none(), st.dates(), st.datetimes(), st.times()), max_size=40),
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_CELLS, max_size=40))
+@given(_COLUMNS)
 def test_a_column_read_in_bulk_finds_what_each_cell_read_alone_finds(values: list[object]) -> None:
     from masking.leak_check import _kinds_of_text, found_in_column, found_kinds
 
@@ -453,3 +464,20 @@ def test_names_after_cues_skip_the_names_already_found_as_a_pass_over_all_of_the
 
     plain = freetext._plain(text)
     assert [freetext.Span(*span) for span in freetext._name_spans(plain)] == reference(plain)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(("1", "3", "9", "2", "0", "86", "-", " ", "+", "(", "１", "x")), max_size=16)
+       .map("".join))
+@example("139-1234-5678")
+@example("-13912345678")
+def test_a_number_reads_as_the_validators_read_it(digits: str) -> None:
+    """The finder's kind of a number (a mobile of ASCII digits and dashes told without is_mobile) is
+    the validators' answer, in their order."""
+    from masking.detect import freetext
+    from masking.kinds import is_bank_card, is_id_number, is_landline, is_mobile, meter_id_strength
+
+    expected = (Kind.PHONE if is_mobile(digits) or is_landline(digits) else Kind.ID_NUMBER if is_id_number(digits)
+                else Kind.BANK_CARD if is_bank_card(digits) else Kind.METER_ID if meter_id_strength(digits) == 1.0
+                else None)
+    assert freetext._number_kind(digits) == expected
