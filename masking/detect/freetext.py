@@ -115,6 +115,9 @@ _ADDRESS_BODY = re.compile(
 
 
 def _number_kind(digits: str) -> Kind | None:
+    bare = digits.replace("-", "") if "-" in digits else digits
+    if len(bare) == 11 and bare[0] == "1" and bare[1] in _MOBILE_SECOND and bare.isdigit() and bare.isascii():
+        return Kind.PHONE  # is_mobile's answer for ASCII digits and dashes (most numbers in prose), without it
     if is_mobile(digits) or is_landline(digits):
         return Kind.PHONE
     if is_id_number(digits):
@@ -124,6 +127,9 @@ def _number_kind(digits: str) -> Kind | None:
     if meter_id_strength(digits) == 1.0:  # in prose only with its check digit
         return Kind.METER_ID
     return None
+
+
+_MOBILE_SECOND = frozenset("3456789")
 
 
 _PIECE = re.compile(r"\S+")
