@@ -135,9 +135,9 @@ def valid_digits_many(kind: Kind, canonicals: Sequence[str]) -> list[bool]:
         return [bool(valid(canonical)) for canonical in canonicals]
     # in bulk: what is_id_number reads as it is, upper-cased (an X), 18 ASCII letters and digits
     joined = "".join(canonicals)
-    if joined.isascii() and joined.isalnum() and min(map(len, canonicals), default=0) == _ID_LENGTH \
-            and max(map(len, canonicals)) == _ID_LENGTH:  # the common case, every value: no test per value
-        return _ids_valid(joined)
+    # isalnum of the ASCII bytes: a table look-up per byte, a tenth of str.isalnum's time
+    if joined.isascii() and joined.encode("ascii").isalnum() and set(map(len, canonicals)) == {_ID_LENGTH}:
+        return _ids_valid(joined)  # the common case, every value: no test per value
     in_bulk = [len(c) == _ID_LENGTH and c.isascii() and c.isalnum() for c in canonicals]
     valid_ids = iter(_ids_valid("".join(compress(canonicals, in_bulk))))
     return [next(valid_ids) if bulk else is_id_number(canonical)

@@ -51,25 +51,31 @@ def _other_hash(value: Value) -> int | None:
 
 
 _ID_TOKEN_CHARS = 7  # a digit string and a final X is its own token text from six digits on (token_feature)
+_ZERO, _NEWLINE, _X = ord("0"), ord("\n"), ord("X")
 
 
 def _all_plain_digits(chunk: Sequence[Value]) -> TypeGuard[Sequence[str]]:
     """Whether every cell is a string of at least two ASCII digits (or of at least six and a final
     upper-case X, as a resident ID), each its own token text (a ``Damaged`` one too: its token text is
-    its digits), checked on the cells joined, each ending in a newline (the final X dropped before it)."""
+    its digits), checked in numpy on the bytes of the cells joined, each ending in a newline."""
     texts = cast("Sequence[str]", chunk)  # until join() finds a cell that is not a str
     try:
         joined = "\n".join(texts) + "\n"
     except TypeError:
         return False
-    if not joined.isascii() or joined.count("\n") != len(texts):
+    if not texts or not joined.isascii():
         return False
-    shortest = min(map(len, texts))
-    if "X" in joined:
-        if shortest < _ID_TOKEN_CHARS:
-            return False
-        joined = joined.replace("X\n", "\n")
-    return shortest >= MIN_TOKEN_CHARS and joined.replace("\n", "").isdigit()
+    raw = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    ends = np.flatnonzero(raw == _NEWLINE)
+    if len(ends) != len(texts):
+        return False  # a cell holds a newline
+    lengths = np.diff(ends, prepend=-1) - 1
+    if int(lengths.min()) < MIN_TOKEN_CHARS:
+        return False
+    x_last = raw[ends - 1] == _X
+    # every byte a digit but the newlines and the final Xs, and a text with an X long enough
+    return bool(np.count_nonzero(raw - np.uint8(_ZERO) < 10) + len(ends) + np.count_nonzero(x_last) == len(raw)
+                and (not x_last.any() or int(lengths[x_last].min()) >= _ID_TOKEN_CHARS))
 
 
 class SourceIdCollector:
