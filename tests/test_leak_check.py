@@ -481,3 +481,21 @@ def test_a_number_reads_as_the_validators_read_it(digits: str) -> None:
                 else Kind.BANK_CARD if is_bank_card(digits) else Kind.METER_ID if meter_id_strength(digits) == 1.0
                 else None)
     assert freetext._number_kind(digits) == expected
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(("1", "23", "4567", "1234567", " ", "-", ")", "－", "）", "X", "x", "Ｘ", "ｘ",
+                                 "\u0663", "\u3000", "\x1c", "\x00", "号", "a", "(", "-" * 30, " " * 12, "\U0001d7ce",
+                                 "\ud800")), max_size=20).map("".join))
+@example("1" + "-" * 30 + "2")  # the longest run, and one longer: no match
+@example("1" + "-" * 29 + "23")
+def test_the_digit_runs_found_in_numpy_end_where_the_regex_ends_them(text: str) -> None:
+    """_held finds the digit runs a text may hold in numpy (the regex beyond the BMP): each position
+    some match of _DIGIT_RUN ends at, whatever it starts at."""
+    from masking.detect import freetext
+
+    ends = freetext._digit_run_ends(text)
+    expected = sorted({end for end in range(len(text)) for start in range(max(0, end - 31), end - 5)
+                       if freetext._DIGIT_RUN.fullmatch(text, start, end + 1)})
+    assert ends is None or ends.tolist() == expected
+    assert ends is not None or max(map(ord, text)) >= 0x10000  # past the BMP

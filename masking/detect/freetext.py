@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 import numpy as np
+import numpy.typing as npt
 
 from masking.kinds import (
     Kind,
@@ -169,7 +170,7 @@ def _number_spans(text: str) -> list[_Found]:
         run = match.group().rstrip(" -")
         # Two numbers side by side ("13912345678 13812345678") read as pieces when pieces validate;
         # a number typed in groups ("+86 139 1234 5678") reads as one.
-        spaced = _SPACE.search(run) is not None
+        spaced = not run.isdigit() and _SPACE.search(run) is not None  # (no digit is a space)
         pieces = _piece_spans(run, match.start()) if spaced else []
         kind = _number_kind(run)
         if pieces and (kind is None or len(pieces) > 1):
@@ -300,11 +301,57 @@ def may_hold_each(texts: Sequence[str]) -> list[int]:
 
 def _held(joined: str, starts: list[int]) -> list[int]:
     """The positions of the texts joined in ``joined`` (plain, starting at ``starts``) that a pattern
-    of ``_may_hold`` matches in: the texts the matches start in, found for all matches at once."""
-    matched = [match.start() for pattern in _HOLDS for match in pattern.finditer(joined)]
+    of ``_may_hold`` matches in: the texts the matches start (or a digit run ends) in, found for all
+    matches at once."""
+    ends = _digit_run_ends(joined)
+    patterns = _HOLDS if ends is None else (_HOLDS[0], _HOLDS[2])
+    matched = [match.start() for pattern in patterns for match in pattern.finditer(joined)]
+    if ends is not None:
+        matched += ends.tolist()
     if not matched:
         return []
     return sorted(set((np.searchsorted(starts, matched, side="right") - 1).tolist()))
+
+
+_RUN_LEAST, _RUN_MOST = 5, 30  # the inner characters of a _DIGIT_RUN match: {5,30}
+_BMP = 0x10000
+
+
+@functools.cache
+def _digit_run_tables() -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per code point of the BMP, the three character sets of _DIGIT_RUN: its first (\\d, which the
+    regex module reads as str.isdecimal), its inner ([\\d\\s\\-)－）], \\s as str.isspace) and its last."""
+    chars = [chr(code) for code in range(_BMP)]
+    first = np.fromiter(map(str.isdecimal, chars), dtype=np.bool_, count=_BMP)
+    inner = first | np.fromiter(map(str.isspace, chars), dtype=np.bool_, count=_BMP)
+    inner[[ord(char) for char in "-)－）"]] = True
+    last = first.copy()
+    last[[ord(char) for char in "XxＸｘ"]] = True
+    return first, inner, last
+
+
+def _digit_run_ends(text: str) -> npt.NDArray[np.intp] | None:
+    """Where a match of _DIGIT_RUN ends in ``text`` (the position of its last character; one per end
+    whatever the starts), found in numpy: a last character at j, every character from some first one
+    at i to j - 1 an inner one, and j - i - 1 from 5 to 30. The regex tried every digit of a column's
+    joined texts (an address holds a dozen); here only the ends with six inner characters before them
+    are looked at. None for a text beyond the BMP (the regex reads it)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if len(codes) and int(codes.max()) >= _BMP:
+        return None
+    first_table, inner_table, last_table = _digit_run_tables()
+    # outside[p]: the characters before p that are no inner ones
+    outside = np.concatenate(([0], np.cumsum(~inner_table[codes], dtype=np.int32)))
+    ends = np.flatnonzero(last_table[codes])
+    ends = ends[ends > _RUN_LEAST]
+    ends = ends[outside[ends] == outside[ends - _RUN_LEAST - 1]]
+    firsts = np.concatenate(([0], np.cumsum(first_table[codes], dtype=np.int32)))
+    # the first character may be from 31 to 6 before the end, after the last character that is no inner one
+    lowest = np.maximum(ends - _RUN_MOST - 1, np.searchsorted(outside, outside[ends], side="left"))
+    highest = ends - _RUN_LEAST - 1
+    held = firsts[highest + 1] - firsts[np.minimum(lowest, highest + 1)] > 0
+    found: npt.NDArray[np.intp] = ends[held]
+    return found
 
 
 def find_pii_spans(text: str) -> list[Span]:
