@@ -19,6 +19,7 @@ Nothing here writes a cell value anywhere.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ _CANARY_TRIES = 64
 # recorded together, so that the calls per group (the operators', the fingerprints') are few, and so
 # are the folds of the sorted runs before each group (per 200,000 rows, 256: 6.6M values merged, 1024: 3.0M)
 DRAW_TOGETHER = 1024
+DRAW_LAST = 64  # canaries left for a sheet's end rather than drawn in a group of their own (ExportMarker._draw_now)
 
 
 # a canary's try: (its primary donor, its values, the token texts of its unique identifiers)
@@ -287,7 +289,7 @@ class ExportMarker:
         stream has passed drawn, against the identifiers seen so far (what it asked kept for
         :meth:`settle_canaries`).
         Returns the canaries drawn, per sheet in order of place: (sheet, numbers, source-form rows)."""
-        if not ended and sum(map(len, self._pending.values())) < DRAW_TOGETHER:
+        if not ended and not self._draw_now():
             return []
         self._ids.fold()  # only looked up (the summary's lookups take a few runs as well as one)
         for runs in (self._tokens, self._masked):
@@ -303,6 +305,17 @@ class ExportMarker:
             drawn.append((sheet, [draw.number for draw in draws], [draw.row for draw in draws]))
         self._pending.clear()
         return drawn
+
+    def _draw_now(self) -> bool:
+        """Whether the canaries waiting are drawn now: once :data:`DRAW_TOGETHER` wait, or, nearer a
+        sheet's end, once as many wait as places are still ahead (so groups halve toward the end), the
+        last few (:data:`DRAW_LAST`) left for the sheet's end. The group drawn at a sheet's end is all
+        the exporting process waits for once it has the last batch: with fixed groups of 1024 it held
+        ~500 canaries on average."""
+        waiting = sum(map(len, self._pending.values()))
+        ahead = sum(len(places) - bisect_left(places, self._seen.get(sheet, 0))
+                    for sheet, places in self._positions.items() if sheet in self._pending)
+        return waiting >= min(DRAW_TOGETHER, max(ahead, DRAW_LAST))
 
     def settle_canaries(self) -> dict[int, tuple[Value, ...]]:
         """After the last row (and a last :meth:`after_batch`): each canary drawn so far is kept as drawn
