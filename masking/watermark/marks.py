@@ -123,14 +123,11 @@ def digit_form(digits: str, first: int, last: int) -> tuple[str, str, int, int] 
             return None
         keep_first, keep_last = min(f for f, _ in keeps), min(la for _, la in keeps)
         return "phone", f"{length}:{digits[:keep_first]}:{digits[-keep_last:]}", keeps.index((first, last)), len(keeps)
-    reader = _DIGIT_READERS.get(length)
-    if reader is None:
+    variant = _digit_variant(length, first, last)
+    if variant is None:
         return None
-    name, variants, keep_first, keep_last = reader
-    index = variants.get((first, last))
-    if index is None:
-        return None
-    return name, f"{digits[:keep_first]}:{digits[-keep_last:]}", index, len(variants)
+    name, keep_first, keep_last, index, k = variant
+    return name, f"{digits[:keep_first]}:{digits[-keep_last:]}", index, k
 
 
 def digit_forms(digits: Sequence[str], first: int, last: int) -> tuple[str, list[str], int, int] | None:
@@ -139,16 +136,24 @@ def digit_forms(digits: Sequence[str], first: int, last: int) -> tuple[str, list
     identity, variant, k), the same for each but the identity, or None when they carry no mark.
     Worked out once for them all (the mask operator's chunk of one kind and one form)."""
     length = len(digits[0])
-    reader = _DIGIT_READERS.get(length)
     if length in PHONE_LENGTHS:
         raise ValueError("a phone's form follows from its head: digit_form of each value")
+    found = _digit_variant(length, first, last)
+    if found is None:
+        return None
+    name, keep_first, keep_last, index, k = found
+    return name, [f"{value[:keep_first]}:{value[-keep_last:]}" for value in digits], index, k
+
+
+def _digit_variant(length: int, first: int, last: int) -> tuple[str, int, int, int, int] | None:
+    """For a value of ``length`` digits (no phone's) shown as its first ``first`` and last ``last``:
+    (scheme, digits its identity keeps first and last, variant, k), or None when that carries no mark."""
+    reader = _DIGIT_READERS.get(length)
     if reader is None:
         return None
     name, variants, keep_first, keep_last = reader
     index = variants.get((first, last))
-    if index is None:
-        return None
-    return name, [f"{value[:keep_first]}:{value[-keep_last:]}" for value in digits], index, len(variants)
+    return None if index is None else (name, keep_first, keep_last, index, len(variants))
 
 
 def _read_digits(digits: str, first: int, last: int) -> MarkObservation | None:
