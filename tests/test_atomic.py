@@ -177,7 +177,7 @@ from pathlib import Path
 from masking.io.encrypted_xlsx import open_encrypted_xlsx
 with open_encrypted_xlsx(Path(sys.argv[1]), "K7M2Q-XW9PA-3HRTE-N8DZB") as book:
     sheet = book.add_sheet("S", ["phone"])
-    sheet.write_rows([("13912345678",)] * 5000)
+    sheet.write_rows([("13912345678",)] * 30000)  # past the 1 MiB a sheet holds before it writes to its scratch file
     print("ready", flush=True)
     time.sleep(120)
 """
