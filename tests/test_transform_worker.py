@@ -105,3 +105,20 @@ def _alive(pid: int) -> bool:
         return False
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+@pytest.mark.skipif(not hasattr(transform_worker.fcntl, "F_GETPIPE_SZ"), reason="pipe sizes are set on Linux only")
+def test_the_worker_pipes_hold_a_batch_where_the_system_allows() -> None:
+    """A batch or an answer goes through in one write: on Linux both pipes hold 1 MiB (the user's limit
+    by default), not 64 KiB; a system that refuses leaves them as they are."""
+    import fcntl
+
+    limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    with transform_worker.start() as process:  # closes its pipes and waits for it on the way out
+        try:
+            assert process.stdin is not None and process.stdout is not None
+            sizes = [fcntl.fcntl(stream.fileno(), fcntl.F_GETPIPE_SZ) for stream in (process.stdin, process.stdout)]
+        finally:
+            process.kill()
+    expected = transform_worker.PIPE_BYTES if limit >= transform_worker.PIPE_BYTES or os.geteuid() == 0 else 64 << 10
+    assert sizes == [expected, expected]
