@@ -8,12 +8,14 @@ import os
 import pickle
 import time
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from masking import transform_worker
 from masking.errors import OutputError
 from masking.io.reader import open_workbook
 from masking.keys import MasterKey
@@ -95,6 +97,52 @@ def test_the_worker_gives_the_same_rows_and_summary(spec_and_batches: tuple[Tran
             assert got.rows == codes.rows and got.codes.keys() == codes.codes.keys()
             assert all(np.array_equal(_classes(a), _classes(b))
                        for i in codes.codes for a, b in zip(got.codes[i], codes.codes[i], strict=True))
+
+
+class _CountingPipe:
+    """Stands in for the worker's standard input and notes each write the sender thread makes."""
+
+    def __init__(self, pipe: IO[bytes]) -> None:
+        self._pipe = pipe
+        self.writes: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.writes.append(bytes(data))
+        return self._pipe.write(data)
+
+    def flush(self) -> None:
+        self._pipe.flush()
+
+    def close(self) -> None:
+        self._pipe.close()
+
+
+def test_each_message_reaches_the_worker_in_one_write(spec_and_batches: tuple[TransformSpec, list],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exporting thread pickles a message whole and the sender thread writes it at once: pickled
+    into the pipe by the sender, a batch took one write per 64 KiB, each waiting for the interpreter
+    lock while the exporting thread read (the worker got its batches late and the export waited)."""
+    spec, batches = spec_and_batches
+    process = transform_worker.start()
+    assert process.stdin is not None
+    pipe = _CountingPipe(process.stdin)
+    process.stdin = pipe  # type: ignore[assignment]
+    monkeypatch.setattr(transform_worker, "take", lambda: process)
+    # batches of ~1,500 rows, their texts distinct objects (pickle would send a repeated one as a reference)
+    big = [(sheet, [tuple("".join(v) if isinstance(v, str) else v for v in row) for row in batch * 40])
+           for sheet, batch in batches[:3]]
+    there = ParallelTransform().begin(spec)
+    try:
+        _run(there, big)
+        there.summary()
+    finally:
+        there.close()
+    sheets = len({sheet for sheet, _ in big})
+    assert len(pipe.writes) == 1 + len(big) + sheets + 1  # the spec, each batch, each sheet's end, the summary
+    assert max(map(len, pipe.writes)) > 64 << 10
+    messages = [pickle.loads(data) for data in pipe.writes]  # noqa: S301 - our own test's bytes
+    assert messages[-1] is None  # the summary's request
+    assert [message[2] for message in messages[1:-1] if message[1] is not None] == [len(batch) for _, batch in big]
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
