@@ -302,3 +302,25 @@ def test_a_header_row_and_the_notice_sheet_are_not_counted_as_customer_rows(worl
     assert any(e.layer == "visible" for e in whole.named[0].evidence)  # the notice still names the export
     # a customer row whose texts name columns is still a customer row: it holds numbers
     assert _trace(world, [[*rows[0][:2], "手机号码", "用电地址"], *rows[1:]]).rows == 30
+
+
+def test_owners_of_many_fingerprints_at_once_are_those_of_each() -> None:
+    """The index answers a whole fragment's fingerprints in one search: the same owners as one by one,
+    for fingerprints held by one export, by several, by none, and past the signed 64-bit range."""
+    import numpy as np
+
+    from masking.watermark.trace_index import _Index
+
+    rng = np.random.default_rng(17)
+    parts = [(owner, rng.integers(0, 2**64 - 1, size=50, dtype=np.uint64, endpoint=True)) for owner in range(4)]
+    shared = parts[0][1][:10]
+    parts.append((7, shared))  # fingerprints that two exports hold
+    index = _Index(parts)
+    asked = [*map(int, parts[1][1][:5]), *map(int, shared), 0, 2**64 - 1, *map(int, rng.integers(0, 2**63, 20))]
+    asked.append(asked[0])  # asked twice
+    at_once = index.owners_of_each(asked)
+    assert set(at_once) == set(asked)
+    for fp in asked:
+        assert sorted(at_once[fp].tolist()) == sorted(index.owners_of(fp).tolist())
+    assert all(len(at_once[int(fp)]) == 2 for fp in shared)
+    assert index.owners_of_each([]) == {}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -80,9 +81,15 @@ def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[i
     weak_keys, weak_total = np.unique(packed[~strong], return_counts=True)
     order = np.argsort(fps)
     sorted_fps = fps[order]
+    present = _present(sorted_fps, rows)
+    weak_canaries: dict[int, np.ndarray] = {}  # a weak fingerprint's canaries, shared by many rows
     for row_number, row in enumerate(rows):
+        if present.isdisjoint(row.tokens) and present.isdisjoint(row.weak):
+            continue  # no feature of any canary: no hit (most rows of a whole leaked file)
         strong_hits: dict[tuple[int, int], float] = {}
         for fp in row.tokens:
+            if fp not in present:
+                continue
             at = _positions(sorted_fps, order, fp)
             at = at[strong[at]]
             if not len(at):
@@ -93,22 +100,47 @@ def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[i
             log_p = math.log(min(1.0, key.canaries_held / token_space(row.tokens[fp])))
             for match in matches:
                 strong_hits[match] = strong_hits.get(match, 0.0) + log_p
-        weak_hits = _weak_hits(row, sorted_fps, order, strong, packed, weak_keys, weak_total)
+        weak_hits = _weak_hits(row, weak_keys, weak_total, _WeakCanaries(sorted_fps, order, strong, packed,
+                                                                        present, weak_canaries))
         for owner, (number, log_p) in _strongest_per_export(strong_hits, weak_hits).items():
             hits[owner].append((row_number, number, log_p))
     return hits
 
 
-def _weak_hits(row: _Row, sorted_fps: np.ndarray, order: np.ndarray, strong: np.ndarray, packed: np.ndarray,  # noqa: PLR0917 - the canary index's arrays
-               weak_keys: np.ndarray, weak_total: np.ndarray) -> dict[tuple[int, int], float]:
+@dataclass
+class _WeakCanaries:
+    """Which canaries (packed owner << 32 | number) show a weak fingerprint: searched once per fingerprint
+    (``found`` keeps the answers; masked identities recur across the rows of a whole leaked file), and
+    only for those some canary has at all (``present``, :func:`_present`)."""
+
+    sorted_fps: np.ndarray
+    order: np.ndarray
+    strong: np.ndarray
+    packed: np.ndarray
+    present: set[int]
+    found: dict[int, np.ndarray]
+
+    def of(self, fp: int) -> np.ndarray:
+        if fp not in self.present:
+            return _NONE
+        found = self.found.get(fp)
+        if found is None:
+            at = _positions(self.sorted_fps, self.order, fp)
+            found = self.found[fp] = np.unique(self.packed[at[~self.strong[at]]])
+        return found
+
+
+_NONE = np.zeros(0, np.int64)
+
+
+def _weak_hits(row: _Row, weak_keys: np.ndarray, weak_total: np.ndarray,
+               canaries: _WeakCanaries) -> dict[tuple[int, int], float]:
     """Canaries every weak feature of which (at least MIN_WEAK_CANARY) this row shows, with their ln p."""
     keys: list[np.ndarray] = []
     log_ps: list[np.ndarray] = []
     for fp, feature in row.weak.items():
-        at = _positions(sorted_fps, order, fp)
-        at = at[~strong[at]]
-        if len(at):
-            found = np.unique(packed[at])
+        found = canaries.of(fp)
+        if len(found):
             keys.append(found)
             log_ps.append(np.full(len(found), _weak_log_p(feature)))
     if not keys:
@@ -118,6 +150,16 @@ def _weak_hits(row: _Row, sorted_fps: np.ndarray, order: np.ndarray, strong: np.
     totals = weak_total[np.searchsorted(weak_keys, unique)]
     whole = (counts >= MIN_WEAK_CANARY) & (counts == totals)
     return {(int(k) >> 32, int(k) & 0xFFFFFFFF): float(v) for k, v in zip(unique[whole], sums[whole], strict=True)}
+
+
+def _present(sorted_fps: np.ndarray, rows: Sequence[_Row]) -> set[int]:
+    """The rows' token and weak fingerprints that some canary has, found in one pass in C: the rows'
+    other fingerprints find no canary, and need no search of their own."""
+    keys = list({fp for row in rows for fp in (*row.tokens, *row.weak)})
+    if not keys or not len(sorted_fps):
+        return set()
+    values = np.fromiter(keys, dtype=np.uint64, count=len(keys))
+    return set(values[np.isin(values, sorted_fps)].tolist())
 
 
 def _positions(sorted_fps: np.ndarray, order: np.ndarray, fp: int) -> np.ndarray:

@@ -342,8 +342,10 @@ def trace_fragment(fragment: Fragment, index: TraceIndex) -> TraceReport:
         rows_used = max(rows_used, len(used))
         coverage = np.zeros(len(exports), dtype=np.int64)
         held_rows = 0  # rows some export held (real customers: canary rows are in no membership set)
+        token_owners = key.tokens.owners_of_each(fp for row in used for fp in row.tokens)
+        masked_owners = key.masked.owners_of_each(fp for row in used for fp in row.masked)
         for row in used:
-            owners = [key.tokens.owners_of(fp) for fp in row.tokens] + [key.masked.owners_of(fp) for fp in row.masked]
+            owners = [token_owners[fp] for fp in row.tokens] + [masked_owners[fp] for fp in row.masked]
             if owners:
                 holders = np.unique(np.concatenate(owners))
                 held_rows += bool(len(holders))
@@ -371,13 +373,13 @@ def _score_tokens(used: Sequence[_Row], key: _KeyIndex, candidates: Sequence[int
         token_text.update(row.tokens)
     unique: dict[int, list[int]] = defaultdict(list)
     shared: dict[int, int] = defaultdict(int)
-    for fp in token_text:
-        owners = np.unique(key.tokens.owners_of(fp))
+    for fp, held_by in key.tokens.owners_of_each(token_text).items():
+        owners = set(held_by.tolist())  # a handful at most: a set, not a numpy call per token
         if len(owners) == 1:
-            unique[int(owners[0])].append(fp)
+            unique[owners.pop()].append(fp)
         else:
             for owner in owners:
-                shared[int(owner)] += 1
+                shared[owner] += 1
     for i in candidates:
         score = scores[i]
         score.evidence.insert(0, _evidence("membership", "membership", rows=int(coverage[i]), total=len(used)))

@@ -9,7 +9,7 @@ came from, the canary rows' fingerprints, each export's mark key, and the canary
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,18 @@ class _Index:
         lo = int(np.searchsorted(self.fps, value, "left"))
         hi = int(np.searchsorted(self.fps, value, "right"))
         return self.owners[lo:hi]
+
+    def owners_of_each(self, fps: Iterable[int]) -> dict[int, np.ndarray]:
+        """:meth:`owners_of` of each fingerprint, found in two searches in C instead of two per
+        fingerprint (a whole leaked file of 60,000 rows asks for ~180,000)."""
+        keys = list(dict.fromkeys(fps))
+        if not keys:
+            return {}
+        values = np.fromiter(keys, dtype=np.uint64, count=len(keys))
+        lows = np.searchsorted(self.fps, values, "left").tolist()
+        highs = np.searchsorted(self.fps, values, "right").tolist()
+        owners = self.owners
+        return {fp: owners[lo:hi] for fp, lo, hi in zip(keys, lows, highs, strict=True)}
 
 
 @dataclass
