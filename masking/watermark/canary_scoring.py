@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -82,7 +82,7 @@ def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[i
     order = np.argsort(fps)
     sorted_fps = fps[order]
     present = _present(sorted_fps, rows)
-    weak_canaries: dict[int, np.ndarray] = {}  # a weak fingerprint's canaries, shared by many rows
+    weak = _WeakCanaries(sorted_fps, order, strong, packed, present)
     for row_number, row in enumerate(rows):
         if present.isdisjoint(row.tokens) and present.isdisjoint(row.weak):
             continue  # no feature of any canary: no hit (most rows of a whole leaked file)
@@ -100,8 +100,7 @@ def _canary_hits(rows: Sequence[_Row], key: _KeyIndex) -> dict[int, list[tuple[i
             log_p = math.log(min(1.0, key.canaries_held / token_space(row.tokens[fp])))
             for match in matches:
                 strong_hits[match] = strong_hits.get(match, 0.0) + log_p
-        weak_hits = _weak_hits(row, weak_keys, weak_total, _WeakCanaries(sorted_fps, order, strong, packed,
-                                                                        present, weak_canaries))
+        weak_hits = _weak_hits(row, weak_keys, weak_total, weak)
         for owner, (number, log_p) in _strongest_per_export(strong_hits, weak_hits).items():
             hits[owner].append((row_number, number, log_p))
     return hits
@@ -118,7 +117,7 @@ class _WeakCanaries:
     strong: np.ndarray
     packed: np.ndarray
     present: set[int]
-    found: dict[int, np.ndarray]
+    found: dict[int, np.ndarray] = field(default_factory=dict)
 
     def of(self, fp: int) -> np.ndarray:
         if fp not in self.present:
